@@ -1,0 +1,187 @@
+//! Accounts: sign-up through the API, verify_credentials, get, lookup, email confirmation resend.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+use super::entities::{Account, CredentialAccount, Token};
+use crate::error::{AppError, AppResult};
+use crate::http::auth::{Auth, MaybeAuth};
+use crate::http::body::Payload;
+use crate::http::rate_limit;
+use crate::http::{lenient, ClientIp};
+use crate::services::accounts::{self, Origin, SignUp};
+use crate::services::oauth;
+use crate::state::AppState;
+use crate::storage;
+use crate::storage::governance as gov;
+
+#[derive(Debug, Deserialize)]
+pub struct CreateAccount {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    password: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    agreement: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    locale: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/accounts`: an app's client-credentials token signs a person up and gets a
+/// user token back (usable once the email is confirmed).
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ClientIp(ip): ClientIp,
+    body: Payload<CreateAccount>,
+) -> AppResult<Json<Token>> {
+    auth.require("write:accounts")?;
+    if auth.account_id.is_some() {
+        return Err(AppError::forbidden(
+            "This method requires an app token, not a user token",
+        ));
+    }
+    if rate_limit::limited(&state, ip) {
+        let cfg = &state.config.rate_limits;
+        let key = format!("signup:ip:{}", rate_limit::ip_key(ip));
+        if !state
+            .limiter
+            .hit(
+                &key,
+                cfg.sign_ups,
+                cfg.sign_up_window_seconds,
+                state.clock.now_micros(),
+            )
+            .allowed
+        {
+            return Err(AppError::too_many_requests());
+        }
+    }
+    let p = body.data;
+    let registered = accounts::register(
+        &state,
+        SignUp {
+            username: p.username.unwrap_or_default(),
+            email: p.email.unwrap_or_default(),
+            password: p.password.unwrap_or_default(),
+            agreement: p.agreement.unwrap_or(false),
+            locale: p.locale.unwrap_or_default(),
+            reason: p.reason.unwrap_or_default(),
+        },
+        Origin::Public,
+    )
+    .await?;
+    let issued =
+        oauth::user_token(&state, auth.app_id, registered.account_id, &auth.scopes).await?;
+    Ok(Json(Token {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        scope: issued.scopes.to_string(),
+        created_at: issued.created_at / 1_000_000,
+    }))
+}
+
+pub async fn verify_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> AppResult<Json<CredentialAccount>> {
+    // `profile` (4.3) is enough for this one call.
+    let scope = if auth.scopes.allows("profile") {
+        "profile"
+    } else {
+        "read:accounts"
+    };
+    let me = auth.user(&state, scope).await?;
+    let roles = gov::active_roles(&state.db.pool, me.account.id).await?;
+    Ok(Json(CredentialAccount::from_row(
+        &state,
+        &me.account,
+        &roles,
+        &me.user.locale,
+    )))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Account>> {
+    if let Some(a) = &auth {
+        a.require("read:accounts")?;
+    }
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let row = storage::accounts::account_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov::active_roles(&state.db.pool, row.id).await?;
+    Ok(Json(Account::from_row(&state, &row, &roles)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LookupQuery {
+    acct: Option<String>,
+}
+
+/// `GET /api/v1/accounts/lookup?acct=`: local accounts by username (remote ones come with federation).
+pub async fn lookup(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Query(q): Query<LookupQuery>,
+) -> AppResult<Json<Account>> {
+    if let Some(a) = &auth {
+        a.require("read:accounts")?;
+    }
+    let acct = q.acct.unwrap_or_default();
+    let acct = acct.trim().trim_start_matches('@');
+    let (username, domain) = match acct.rsplit_once('@') {
+        Some((u, d)) => (u, Some(d)),
+        None => (acct, None),
+    };
+    if domain.is_some_and(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
+        return Err(AppError::not_found());
+    }
+    let row = storage::accounts::local_account_by_username(&state.db.pool, username)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov::active_roles(&state.db.pool, row.id).await?;
+    Ok(Json(Account::from_row(&state, &row, &roles)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResendConfirmation {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    email: Option<String>,
+}
+
+/// `POST /api/v1/emails/confirmations`: resend the link (optionally to a corrected address is
+/// not supported: the address is fixed at sign-up).
+pub async fn resend_confirmation(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<ResendConfirmation>,
+) -> AppResult<Json<serde_json::Value>> {
+    auth.require("write:accounts")?;
+    let account_id = auth
+        .account_id
+        .ok_or_else(|| AppError::unprocessable("This method requires an authenticated user"))?;
+    let user = storage::accounts::user_by_account(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if let Some(email) = body.data.email {
+        if !email.trim().eq_ignore_ascii_case(&user.email) {
+            return Err(AppError::unprocessable(
+                "Changing the email address is not supported here",
+            ));
+        }
+    }
+    let account = storage::accounts::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    accounts::resend_confirmation(&state, &user, &account.username).await?;
+    Ok(Json(serde_json::json!({})))
+}

@@ -1,0 +1,197 @@
+//! The `herd` command: `serve` (the default), `migrate`, `admin create-account`, `admin token`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Config, LogFormat};
+use crate::services::accounts::{self, SignUp};
+use crate::state::App;
+use crate::storage::Db;
+use crate::time::Clock;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "herd",
+    version,
+    about = "A fediverse server its members own and govern"
+)]
+struct Cli {
+    /// TOML configuration file (also HERD_CONFIG); HERD_* variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Operator tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a confirmed local account, optionally a member holding a role.
+    CreateAccount {
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "HERD_ADMIN_PASSWORD")]
+        password: String,
+        /// admin, moderator or treasurer (implies --member).
+        #[arg(long)]
+        role: Option<String>,
+        /// Make the account an active member of the co-op.
+        #[arg(long)]
+        member: bool,
+    },
+    /// Print a bearer token for scripts.
+    Token {
+        username: String,
+        /// Space-separated scopes, e.g. "read write".
+        #[arg(long, default_value = "read")]
+        scopes: String,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("herd: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("herd: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::Admin(cmd) => admin(config, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("herd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen.clone();
+    let state = App::new(config, Clock::default()).await?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let users = crate::storage::accounts::count_local_users(&state.db.pool).await?;
+    eprintln!(
+        "Herd {} is running at {} (listening on {listen}, database: {:?})",
+        env!("CARGO_PKG_VERSION"),
+        state.base_url(),
+        state.db.backend()
+    );
+    if users == 0 {
+        eprintln!(
+            "No accounts yet. Create the first admin, a founding member, with:\n  \
+             cargo run --release -- admin create-account alice --email alice@example.org --password 'a long password' --role admin\n\
+             (or `herd admin create-account …` with the installed binary)."
+        );
+    }
+    let db = state.db.clone();
+    crate::serve(state, listener, crate::shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url(), 1).await?;
+    let pending = db.pending_migrations().await?;
+    db.migrate().await?;
+    eprintln!("migrations applied: {pending} pending before, 0 now");
+    db.close().await;
+    Ok(())
+}
+
+async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
+    let state = App::new(config, Clock::default()).await?;
+    match cmd {
+        AdminCommand::CreateAccount {
+            username,
+            email,
+            password,
+            role,
+            member,
+        } => {
+            let r = accounts::create_by_operator(
+                &state,
+                SignUp {
+                    username: username.clone(),
+                    email,
+                    password,
+                    agreement: true,
+                    locale: "en".into(),
+                    reason: String::new(),
+                },
+                role.as_deref(),
+                member,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.body()["error"].as_str().unwrap_or(&e.message)))?;
+            println!(
+                "created @{username} (account {}){}{}",
+                r.account_id,
+                if member || role.is_some() {
+                    ", an active member"
+                } else {
+                    ""
+                },
+                role.map(|r| format!(" with the {r} role"))
+                    .unwrap_or_default()
+            );
+        }
+        AdminCommand::Token { username, scopes } => {
+            let account =
+                crate::storage::accounts::local_account_by_username(&state.db.pool, &username)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no local account @{username}"))?;
+            let token = crate::services::oauth::operator_token(&state, account.id, &scopes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("{token}");
+        }
+    }
+    state.db.close().await;
+    Ok(())
+}

@@ -1,0 +1,604 @@
+//! Configuration: defaults that run a working embedded instance, then a TOML file
+//! (`--config` / `HERD_CONFIG`), then `HERD_*` environment variables, which win.
+//! Everything is validated at load and errors name the failing key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationMode {
+    /// Anyone may sign up; the account works once the email is confirmed.
+    #[default]
+    Open,
+    /// Sign-ups wait for an admin's approval (a reason is required).
+    Approval,
+    /// No sign-ups; accounts are made with `herd admin create-account`.
+    Closed,
+}
+
+impl RegistrationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Approval => "approval",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Socket address the HTTP server binds.
+    pub listen: String,
+    /// Public authority (host[:port]) used in handles, ids and URLs.
+    pub domain: String,
+    /// Public scheme, `http` or `https`.
+    pub scheme: String,
+    /// Holds the SQLite database, media and mail files.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://{data_dir}/herd.db`.
+    pub database_url: String,
+    /// Directory of founding documents; empty means the copy embedded in the binary.
+    pub bylaws_dir: String,
+    pub instance: InstanceConfig,
+    pub registrations: RegistrationsConfig,
+    pub auth: AuthConfig,
+    pub mail: MailConfig,
+    pub federation: FederationConfig,
+    pub limits: LimitsConfig,
+    pub rate_limits: RateLimitConfig,
+    pub stripe: StripeConfig,
+    pub log: LogConfig,
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstanceConfig {
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+    pub languages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationsConfig {
+    pub mode: RegistrationMode,
+    /// Shown on the sign-up form and in the instance entity when sign-ups are closed.
+    pub message: String,
+    /// Whether a new account must confirm its email before it can use the API.
+    pub require_email_confirmation: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// OAuth password grant (removed from Mastodon 4.4; kept for scripts, dev and tests).
+    pub password_grant: bool,
+    /// Lifetime of a web session cookie.
+    pub session_days: u32,
+    /// Lifetime of an authorization code.
+    pub code_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port`, `smtps://user:pass@host` …; empty writes .eml files to data_dir/mail.
+    pub smtp_url: String,
+    /// From address; empty means `notifications@{domain host}`.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationConfig {
+    /// CIDR ranges remote fetches may reach despite the SSRF guard (tests: 127.0.0.0/8).
+    pub allow_private: Vec<String>,
+    /// Authorized fetch: require signed GETs for ActivityPub documents.
+    pub secure_mode: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_characters: u32,
+    pub max_media_attachments: u32,
+    pub max_poll_options: u32,
+    pub max_poll_option_characters: u32,
+    pub max_display_name_length: u32,
+    pub max_note_length: u32,
+    pub max_profile_fields: u32,
+    pub image_size_limit: u64,
+    pub image_matrix_limit: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    /// Mastodon exempts loopback clients; tests turn this off to see the limits.
+    pub exempt_loopback: bool,
+    /// API calls per window, per token (authenticated) or per IP (anonymous).
+    pub api_requests: u32,
+    pub api_window_seconds: u64,
+    /// `POST /api/v1/accounts` per IP.
+    pub sign_ups: u32,
+    pub sign_up_window_seconds: u64,
+    /// Failed logins per IP and per account.
+    pub login_attempts: u32,
+    pub login_window_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StripeConfig {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `herd=debug,sqlx=warn`; `RUST_LOG` wins.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            domain: "localhost:8080".into(),
+            scheme: "http".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            bylaws_dir: String::new(),
+            instance: InstanceConfig::default(),
+            registrations: RegistrationsConfig::default(),
+            auth: AuthConfig::default(),
+            mail: MailConfig::default(),
+            federation: FederationConfig::default(),
+            limits: LimitsConfig::default(),
+            rate_limits: RateLimitConfig::default(),
+            stripe: StripeConfig::default(),
+            log: LogConfig::default(),
+            database: DatabaseConfig::default(),
+        }
+    }
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self {
+            title: "Herd".into(),
+            description: "A fediverse server owned and governed by its members.".into(),
+            contact_email: String::new(),
+            languages: vec!["en".into()],
+        }
+    }
+}
+
+impl Default for RegistrationsConfig {
+    fn default() -> Self {
+        Self {
+            mode: RegistrationMode::Open,
+            message: String::new(),
+            require_email_confirmation: true,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            password_grant: true,
+            session_days: 30,
+            code_minutes: 10,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_characters: 500,
+            max_media_attachments: 4,
+            max_poll_options: 4,
+            max_poll_option_characters: 50,
+            max_display_name_length: 30,
+            max_note_length: 500,
+            max_profile_fields: 4,
+            image_size_limit: 16 * 1024 * 1024,
+            image_matrix_limit: 33_177_600,
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            exempt_loopback: true,
+            api_requests: 300,
+            api_window_seconds: 300,
+            sign_ups: 5,
+            sign_up_window_seconds: 1800,
+            login_attempts: 25,
+            login_window_seconds: 300,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { max_connections: 8 }
+    }
+}
+
+/// Reads configuration from the optional file, then the environment (through `env`,
+/// so tests can pass their own), then validates it.
+pub fn load(
+    file: Option<&Path>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let file = file
+        .map(Path::to_path_buf)
+        .or_else(|| env("HERD_CONFIG").map(PathBuf::from));
+    let mut config = match &file {
+        Some(path) => from_file(path)?,
+        None => Config::default(),
+    };
+    config.apply_env(env)?;
+    config.validate()?;
+    Ok(config)
+}
+
+pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_toml(&text).map_err(|message| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+pub fn parse_toml(text: &str) -> Result<Config, String> {
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
+fn parse_bool(key: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(invalid(
+            key,
+            format!("expected true or false, got {other:?}"),
+        )),
+    }
+}
+
+impl Config {
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("HERD_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = env("HERD_DOMAIN") {
+            self.domain = v;
+        }
+        if let Some(v) = env("HERD_SCHEME") {
+            self.scheme = v;
+        }
+        if let Some(v) = env("HERD_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = env("HERD_BYLAWS_DIR") {
+            self.bylaws_dir = v;
+        }
+        if let Some(v) = env("HERD_PASSWORD_GRANT") {
+            self.auth.password_grant = parse_bool("HERD_PASSWORD_GRANT", &v)?;
+        }
+        if let Some(v) = env("HERD_REGISTRATIONS") {
+            self.registrations.mode = match v.as_str() {
+                "open" => RegistrationMode::Open,
+                "approval" => RegistrationMode::Approval,
+                "closed" => RegistrationMode::Closed,
+                other => {
+                    return Err(invalid(
+                        "HERD_REGISTRATIONS",
+                        format!("expected open, approval or closed, got {other:?}"),
+                    ))
+                }
+            };
+        }
+        if let Some(v) = env("HERD_FEDERATION_ALLOW_PRIVATE") {
+            self.federation.allow_private = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(v) = env("HERD_SMTP_URL") {
+            self.mail.smtp_url = v;
+        }
+        if let Some(v) = env("HERD_STRIPE_SECRET_KEY") {
+            self.stripe.secret_key = v;
+        }
+        if let Some(v) = env("HERD_STRIPE_WEBHOOK_SECRET") {
+            self.stripe.webhook_secret = v;
+        }
+        if let Some(v) = env("HERD_STRIPE_API_BASE") {
+            self.stripe.api_base = v;
+        }
+        if let Some(v) = env("HERD_LOG_FORMAT") {
+            self.log.format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(invalid(
+                        "HERD_LOG_FORMAT",
+                        format!("expected text or json, got {other:?}"),
+                    ))
+                }
+            };
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.listen.parse::<SocketAddr>().map_err(|e| {
+            invalid(
+                "listen",
+                format!("{:?} is not a socket address: {e}", self.listen),
+            )
+        })?;
+        if self.scheme != "http" && self.scheme != "https" {
+            return Err(invalid(
+                "scheme",
+                format!("expected http or https, got {:?}", self.scheme),
+            ));
+        }
+        validate_authority(&self.domain).map_err(|m| invalid("domain", m))?;
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        let url = self.database_url.as_str();
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database_url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if !self.mail.smtp_url.is_empty() {
+            url::Url::parse(&self.mail.smtp_url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "smtp" | "smtps"))
+                .ok_or_else(|| invalid("mail.smtp_url", "must be an smtp:// or smtps:// URL"))?;
+        }
+        if !self.mail.from.is_empty() && self.mail.from.parse::<lettre::message::Mailbox>().is_err()
+        {
+            return Err(invalid("mail.from", "is not an email address"));
+        }
+        for cidr in &self.federation.allow_private {
+            parse_cidr(cidr).map_err(|m| invalid("federation.allow_private", m))?;
+        }
+        if self.auth.session_days == 0 {
+            return Err(invalid("auth.session_days", "must be at least 1"));
+        }
+        if self.auth.code_minutes == 0 {
+            return Err(invalid("auth.code_minutes", "must be at least 1"));
+        }
+        if self.limits.max_characters < 1 {
+            return Err(invalid("limits.max_characters", "must be at least 1"));
+        }
+        if self.rate_limits.api_requests == 0 || self.rate_limits.api_window_seconds == 0 {
+            return Err(invalid(
+                "rate_limits.api_requests",
+                "limits and windows must be at least 1",
+            ));
+        }
+        if self.rate_limits.sign_ups == 0 || self.rate_limits.sign_up_window_seconds == 0 {
+            return Err(invalid(
+                "rate_limits.sign_ups",
+                "limits and windows must be at least 1",
+            ));
+        }
+        if self.rate_limits.login_attempts == 0 || self.rate_limits.login_window_seconds == 0 {
+            return Err(invalid(
+                "rate_limits.login_attempts",
+                "limits and windows must be at least 1",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if !self.stripe.api_base.is_empty() && url::Url::parse(&self.stripe.api_base).is_err() {
+            return Err(invalid("stripe.api_base", "is not a URL"));
+        }
+        Ok(())
+    }
+
+    /// The database URL actually used.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}/herd.db", self.data_dir.display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// `{scheme}://{domain}` without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.domain)
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+}
+
+/// A public authority: a host name or IP literal with an optional port, nothing else.
+fn validate_authority(domain: &str) -> Result<(), String> {
+    if domain.is_empty() {
+        return Err("must not be empty".into());
+    }
+    let url = url::Url::parse(&format!("http://{domain}/"))
+        .map_err(|e| format!("{domain:?} is not a host[:port]: {e}"))?;
+    let rebuilt = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    if !rebuilt.eq_ignore_ascii_case(domain)
+        && !rebuilt.eq_ignore_ascii_case(domain.trim_end_matches(":80"))
+    {
+        return Err(format!("{domain:?} is not a bare host[:port]"));
+    }
+    Ok(())
+}
+
+/// Parses `a.b.c.d/n` or `ipv6/n` into an address and prefix length.
+pub fn parse_cidr(cidr: &str) -> Result<(std::net::IpAddr, u8), String> {
+    let (addr, len) = cidr
+        .split_once('/')
+        .ok_or_else(|| format!("{cidr:?} is not in address/prefix form"))?;
+    let addr: std::net::IpAddr = addr
+        .parse()
+        .map_err(|_| format!("{cidr:?}: {addr:?} is not an IP address"))?;
+    let len: u8 = len
+        .parse()
+        .map_err(|_| format!("{cidr:?}: {len:?} is not a prefix length"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    if len > max {
+        return Err(format!("{cidr:?}: prefix length above {max}"));
+    }
+    Ok((addr, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_run_an_embedded_instance() {
+        let c = load(None, env_of(&[])).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.domain, "localhost:8080");
+        assert_eq!(c.database_url(), "sqlite://./data/herd.db");
+        assert!(c.auth.password_grant);
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("herd.toml");
+        std::fs::write(
+            &path,
+            "domain = \"file.example\"\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let c = load(Some(&path), env_of(&[("HERD_DOMAIN", "env.example:8443")])).unwrap();
+        assert_eq!(c.domain, "env.example:8443");
+        assert_eq!(c.listen, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn errors_name_the_failing_key() {
+        let err = load(None, env_of(&[("HERD_SCHEME", "gopher")])).unwrap_err();
+        assert!(err.to_string().starts_with("scheme:"), "{err}");
+        let err = load(None, env_of(&[("HERD_LISTEN", "nowhere")])).unwrap_err();
+        assert!(err.to_string().starts_with("listen:"), "{err}");
+        let err = load(None, env_of(&[("HERD_DOMAIN", "https://x.example/")])).unwrap_err();
+        assert!(err.to_string().starts_with("domain:"), "{err}");
+        let err = load(
+            None,
+            env_of(&[("HERD_FEDERATION_ALLOW_PRIVATE", "127.0.0.1/40")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("federation.allow_private:"),
+            "{err}"
+        );
+        let err = load(None, env_of(&[("HERD_PASSWORD_GRANT", "maybe")])).unwrap_err();
+        assert!(err.to_string().starts_with("HERD_PASSWORD_GRANT:"), "{err}");
+        let err = parse_toml("[auth]\npasword_grant = true\n").unwrap_err();
+        assert!(err.contains("pasword_grant"), "{err}");
+    }
+
+    #[test]
+    fn example_file_lists_every_key_with_its_default() {
+        let text = include_str!("../deploy/herd.example.toml");
+        parse_toml(text).expect("deploy/herd.example.toml parses as a Config");
+        // Same keys and same values as the built-in defaults: nothing missing, nothing stale.
+        let example: toml::Value = toml::from_str(text).unwrap();
+        let defaults = toml::Value::try_from(Config::default()).unwrap();
+        assert_eq!(example, defaults);
+    }
+}

@@ -1,0 +1,136 @@
+//! Bearer-token authentication for the APIs. `Auth` requires a valid token, `MaybeAuth`
+//! accepts anonymous requests (but still refuses a bad token, as Mastodon does).
+//! Scope and account checks live here so every endpoint enforces them the same way.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::error::{AppError, AppResult};
+use crate::scopes::Scopes;
+use crate::state::AppState;
+use crate::storage::accounts::{AccountRow, UserRow};
+use crate::storage::{accounts, oauth};
+
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub token_id: i64,
+    pub app_id: i64,
+    pub account_id: Option<i64>,
+    pub scopes: Scopes,
+}
+
+/// A signed-in local user: the account and its login.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub account: AccountRow,
+    pub user: UserRow,
+}
+
+pub struct MaybeAuth(pub Option<Auth>);
+
+fn bearer(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let v = v.trim();
+        if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") {
+            return Some(v[7..].trim().to_string());
+        }
+    }
+    // Mastodon accepts the token as a query parameter too (streaming, some clients).
+    parts.uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+    })
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
+    let Some(token) = bearer(parts) else {
+        return Ok(None);
+    };
+    let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(&token)).await?;
+    let row = match row {
+        Some(r) if r.revoked_at.is_none() => r,
+        _ => return Err(AppError::unauthorized("The access token is invalid")),
+    };
+    let scopes = Scopes::parse(&row.scopes).map_err(AppError::internal_msg)?;
+    Ok(Some(Auth {
+        token_id: row.id,
+        app_id: row.app_id,
+        account_id: row.account_id,
+        scopes,
+    }))
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        resolve(parts, state)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("Missing access token"))
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuth(resolve(parts, state).await?))
+    }
+}
+
+impl Auth {
+    /// 403 unless the token carries `scope` (or a scope that includes it).
+    pub fn require(&self, scope: &str) -> AppResult<()> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "This action is outside the authorized scopes",
+            ))
+        }
+    }
+
+    /// The token's user, who must be allowed to use the API: confirmed, approved, enabled.
+    pub async fn user(&self, state: &AppState, scope: &str) -> AppResult<CurrentUser> {
+        self.require(scope)?;
+        let account_id = self
+            .account_id
+            .ok_or_else(|| AppError::unprocessable("This method requires an authenticated user"))?;
+        let account = accounts::account_by_id(&state.db.pool, account_id)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("The access token is invalid"))?;
+        let user = accounts::user_by_account(&state.db.pool, account_id)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("The access token is invalid"))?;
+        functional(state, &user)?;
+        Ok(CurrentUser { account, user })
+    }
+}
+
+/// Mastodon's `require_user!`: the messages apps show when a login cannot be used yet.
+pub fn functional(state: &AppState, user: &UserRow) -> AppResult<()> {
+    if user.disabled != 0 {
+        return Err(AppError::forbidden("Your login is currently disabled"));
+    }
+    if user.confirmed_at.is_none() && state.config.registrations.require_email_confirmation {
+        return Err(AppError::forbidden(
+            "Your login is missing a confirmed e-mail address",
+        ));
+    }
+    if user.approved == 0 {
+        return Err(AppError::forbidden(
+            "Your login is currently pending approval",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! One body extractor for every write: JSON, `application/x-www-form-urlencoded` (with
+//! `key[]` arrays and `a[b]` nesting) and `multipart/form-data` all become one JSON value,
+//! merged over the query string, then deserialised into the handler's type. Field types use
+//! the lenient helpers in `http::lenient`, since clients send `"1"`, `"true"` or `true` alike.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header::CONTENT_TYPE;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::AppError;
+
+/// Largest body accepted outside media uploads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A file part of a multipart body.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub field: String,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Bytes,
+}
+
+/// The parsed body, typed.
+#[derive(Debug)]
+pub struct Payload<T> {
+    pub data: T,
+    pub files: Vec<UploadedFile>,
+}
+
+impl<T, S> FromRequest<S> for Payload<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (value, files) = parse_body(req, state).await?;
+        let data = T::deserialize(value)
+            .map_err(|e| AppError::unprocessable(format!("Validation failed: {e}")))?;
+        Ok(Payload { data, files })
+    }
+}
+
+async fn parse_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<(Value, Vec<UploadedFile>), AppError> {
+    let query = req.uri().query().unwrap_or("").to_string();
+    let mut merged = parse_form(query.as_bytes())?;
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut files = Vec::new();
+    let body = if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            let file_name = field.file_name().map(String::from);
+            let field_type = field.content_type().map(String::from);
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
+            if file_name.is_some() {
+                files.push(UploadedFile {
+                    field: name,
+                    file_name,
+                    content_type: field_type,
+                    bytes,
+                });
+            } else {
+                let text = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| AppError::bad_request(format!("Field {name} is not UTF-8")))?;
+                pairs.push((name, text));
+            }
+        }
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        parse_form(encoded.as_bytes())?
+    } else {
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                AppError::new(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "Request body too large",
+                )
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Map::new())
+        } else if content_type.starts_with("application/json") || content_type.ends_with("+json") {
+            let v: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| AppError::bad_request(format!("Invalid JSON body: {e}")))?;
+            if !v.is_object() {
+                return Err(AppError::bad_request(
+                    "Invalid JSON body: expected an object",
+                ));
+            }
+            v
+        } else {
+            parse_form(&bytes)?
+        }
+    };
+    merge(&mut merged, body);
+    drop_nulls(&mut merged);
+    Ok((merged, files))
+}
+
+/// Parses a urlencoded string with bracket nesting into JSON (all leaves are strings).
+pub fn parse_form(bytes: &[u8]) -> Result<Value, AppError> {
+    if bytes.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_qs::Config::new(6, false)
+        .deserialize_bytes::<Map<String, Value>>(bytes)
+        .map(Value::Object)
+        .map_err(|e| AppError::bad_request(format!("Invalid form body: {e}")))
+}
+
+/// Overlays `top` onto `base` key by key.
+fn merge(base: &mut Value, top: Value) {
+    match (base, top) {
+        (Value::Object(b), Value::Object(t)) => {
+            for (k, v) in t {
+                b.insert(k, v);
+            }
+        }
+        (b, t) => *b = t,
+    }
+}
+
+/// A JSON `null` means "absent" (masto sends `in_reply_to_id: null`).
+fn drop_nulls(v: &mut Value) {
+    if let Value::Object(map) = v {
+        map.retain(|_, v| !v.is_null());
+        for v in map.values_mut() {
+            drop_nulls(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_arrays_and_nesting() {
+        let v = parse_form(b"media_ids%5B%5D=1&media_ids%5B%5D=2&poll[options][]=a&poll[options][]=b&poll[expires_in]=60&status=hi+there").unwrap();
+        assert_eq!(v["media_ids"], serde_json::json!(["1", "2"]));
+        assert_eq!(v["poll"]["options"], serde_json::json!(["a", "b"]));
+        assert_eq!(v["poll"]["expires_in"], "60");
+        assert_eq!(v["status"], "hi there");
+    }
+
+    #[test]
+    fn nulls_are_absent() {
+        let mut v = serde_json::json!({"a": null, "b": {"c": null, "d": 1}});
+        drop_nulls(&mut v);
+        assert_eq!(v, serde_json::json!({"b": {"d": 1}}));
+    }
+}

@@ -1,0 +1,163 @@
+//! Web sessions and CSRF protection for the HTML forms.
+//!
+//! Every web response carries a `herd_csrf` cookie (random, HttpOnly, SameSite=Lax); every
+//! form posts the same value back in `csrf_token`, and a POST whose field does not match the
+//! cookie is refused. A cross-site page can neither read the cookie nor set it, so it cannot
+//! forge the field. The login itself is the `herd_session` cookie, whose hash is stored.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use cookie::{Cookie, SameSite};
+
+use crate::error::{AppError, AppResult};
+use crate::secrets;
+use crate::state::AppState;
+use crate::storage::sessions;
+use crate::time::MICROS_PER_DAY;
+
+pub const SESSION_COOKIE: &str = "herd_session";
+pub const CSRF_COOKIE: &str = "herd_csrf";
+
+#[derive(Clone)]
+struct CsrfToken(String);
+
+fn cookie_value(parts_headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    parts_headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn build_cookie(
+    state: &AppState,
+    name: &str,
+    value: String,
+    max_age_days: Option<i64>,
+) -> Option<HeaderValue> {
+    let mut c = Cookie::new(name.to_string(), value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(state.config.scheme == "https");
+    if let Some(days) = max_age_days {
+        c.set_max_age(cookie::time::Duration::days(days));
+    }
+    HeaderValue::from_str(&c.to_string()).ok()
+}
+
+/// Middleware for the web pages: makes sure the request has a CSRF token and the browser
+/// keeps it.
+pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let existing = cookie_value(req.headers(), CSRF_COOKIE);
+    let token = existing.clone().unwrap_or_else(secrets::random_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(req).await;
+    if existing.is_none() {
+        if let Some(v) = build_cookie(&state, CSRF_COOKIE, token, None) {
+            response.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// The web visitor: their CSRF token and, when logged in, their account.
+pub struct WebSession {
+    pub csrf: String,
+    pub account_id: Option<i64>,
+    pub user_agent: String,
+}
+
+impl FromRequestParts<AppState> for WebSession {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .ok_or_else(|| AppError::internal_msg("ensure_csrf middleware missing"))?;
+        let account_id = match cookie_value(&parts.headers, SESSION_COOKIE) {
+            Some(v) => {
+                sessions::account_of(
+                    &state.db.pool,
+                    &secrets::token_hash(&v),
+                    state.clock.now_micros(),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect();
+        Ok(WebSession {
+            csrf,
+            account_id,
+            user_agent,
+        })
+    }
+}
+
+impl WebSession {
+    /// Refuses a form whose token does not match the cookie.
+    pub fn verify_csrf(&self, submitted: &str) -> AppResult<()> {
+        if secrets::secure_eq(&self.csrf, submitted) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "The form has expired or did not come from this site. Reload the page and try again.",
+            ))
+        }
+    }
+
+    /// Starts a session for `account_id`: stores its hash and returns the cookie to set.
+    pub async fn start(
+        &self,
+        state: &AppState,
+        account_id: i64,
+        ip: &str,
+    ) -> AppResult<HeaderValue> {
+        let value = secrets::random_token();
+        let now = state.clock.now_micros();
+        let days = i64::from(state.config.auth.session_days);
+        sessions::insert(
+            &state.db.pool,
+            &secrets::token_hash(&value),
+            account_id,
+            now,
+            now + days * MICROS_PER_DAY,
+            &self.user_agent,
+            ip,
+        )
+        .await?;
+        build_cookie(state, SESSION_COOKIE, value, Some(days))
+            .ok_or_else(|| AppError::internal_msg("session cookie"))
+    }
+}
+
+/// Ends the browser's session: deletes the row and returns a cookie that clears it.
+pub async fn end(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> AppResult<Option<HeaderValue>> {
+    if let Some(v) = cookie_value(headers, SESSION_COOKIE) {
+        sessions::delete(&state.db.pool, &secrets::token_hash(&v)).await?;
+    }
+    Ok(build_cookie(state, SESSION_COOKIE, String::new(), Some(0)))
+}

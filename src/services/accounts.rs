@@ -1,0 +1,501 @@
+//! Sign-up, email confirmation, password reset, login, and the operator's bootstrap account.
+
+use crate::config::RegistrationMode;
+use crate::error::{AppError, AppResult};
+use crate::http::rate_limit;
+use crate::ids;
+use crate::secrets;
+use crate::state::AppState;
+use crate::storage::accounts::{self as store, NewLocalAccount, UserRow};
+use crate::storage::governance as gov_store;
+use crate::storage::{is_unique_violation, oauth, sessions, WriteTx};
+use crate::time::{MICROS_PER_DAY, MICROS_PER_MINUTE};
+
+pub const USERNAME_MAX: usize = 30;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 72;
+pub const EMAIL_MAX: usize = 254;
+pub const REASON_MAX: usize = 500;
+const CONFIRMATION_VALID: i64 = 3 * MICROS_PER_DAY;
+const RESET_VALID: i64 = 6 * 60 * MICROS_PER_MINUTE;
+
+/// Names a stranger may not take: they would pass for the co-op or its staff.
+const RESERVED: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "support",
+    "help",
+    "webmaster",
+    "mod",
+    "moderator",
+    "moderators",
+    "staff",
+    "coop",
+    "instance",
+    "actor",
+    "herd",
+    "system",
+    "security",
+    "treasurer",
+    "postmaster",
+    "abuse",
+    "noreply",
+    "no_reply",
+    "notifications",
+];
+
+/// Where a sign-up came from; the operator's command bypasses the registration mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Public,
+    Operator,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignUp {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub agreement: bool,
+    pub locale: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Registered {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub needs_confirmation: bool,
+    pub needs_approval: bool,
+}
+
+/// Checks a sign-up; the first failing field is reported in Mastodon's 422 shape.
+pub fn validate(state: &AppState, s: &SignUp, origin: Origin) -> AppResult<()> {
+    let name = s.username.trim();
+    if name.is_empty() {
+        return Err(AppError::validation(
+            "username",
+            "ERR_BLANK",
+            "can't be blank",
+        ));
+    }
+    if name.chars().count() > USERNAME_MAX {
+        return Err(AppError::validation(
+            "username",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {USERNAME_MAX} characters)"),
+        ));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(AppError::validation(
+            "username",
+            "ERR_INVALID",
+            "must contain only letters, numbers and underscores",
+        ));
+    }
+    if origin == Origin::Public && RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(AppError::validation(
+            "username",
+            "ERR_RESERVED",
+            "is reserved",
+        ));
+    }
+    if s.email.trim().is_empty() {
+        return Err(AppError::validation("email", "ERR_BLANK", "can't be blank"));
+    }
+    if s.email.len() > EMAIL_MAX {
+        return Err(AppError::validation("email", "ERR_TOO_LONG", "is too long"));
+    }
+    if s.email.trim().parse::<lettre::Address>().is_err() {
+        return Err(AppError::validation("email", "ERR_INVALID", "is invalid"));
+    }
+    validate_password(&s.password)?;
+    if origin == Origin::Public {
+        if !s.agreement {
+            return Err(AppError::validation(
+                "agreement",
+                "ERR_ACCEPTED",
+                "must be accepted",
+            ));
+        }
+        if s.reason.chars().count() > REASON_MAX {
+            return Err(AppError::validation(
+                "reason",
+                "ERR_TOO_LONG",
+                "is too long (maximum is 500 characters)",
+            ));
+        }
+        if state.config.registrations.mode == RegistrationMode::Approval
+            && s.reason.trim().is_empty()
+        {
+            return Err(AppError::validation(
+                "reason",
+                "ERR_BLANK",
+                "can't be blank",
+            ));
+        }
+    }
+    if s.locale.len() > 16 {
+        return Err(AppError::validation(
+            "locale",
+            "ERR_INVALID",
+            "is not a language code",
+        ));
+    }
+    Ok(())
+}
+
+pub fn validate_password(password: &str) -> AppResult<()> {
+    let n = password.chars().count();
+    if n == 0 {
+        return Err(AppError::validation(
+            "password",
+            "ERR_BLANK",
+            "can't be blank",
+        ));
+    }
+    if n < PASSWORD_MIN {
+        return Err(AppError::validation(
+            "password",
+            "ERR_TOO_SHORT",
+            &format!("is too short (minimum is {PASSWORD_MIN} characters)"),
+        ));
+    }
+    if password.len() > PASSWORD_MAX {
+        return Err(AppError::validation(
+            "password",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {PASSWORD_MAX} characters)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the account and its login in one transaction, then mails the confirmation link.
+pub async fn register(state: &AppState, s: SignUp, origin: Origin) -> AppResult<Registered> {
+    let mut tx = state.db.begin_write().await?;
+    let (registered, confirmation) = insert_account(state, &mut tx, s, origin).await?;
+    tx.commit().await?;
+    if let Some((email, username, token)) = confirmation {
+        send_confirmation(state, &email, &username, &token).await;
+    }
+    Ok(registered)
+}
+
+type PendingConfirmation = Option<(String, String, String)>;
+
+/// Validates and inserts a new local account inside `tx`. Returns what the confirmation mail
+/// needs, to be sent once the transaction has committed.
+async fn insert_account(
+    state: &AppState,
+    tx: &mut WriteTx,
+    s: SignUp,
+    origin: Origin,
+) -> AppResult<(Registered, PendingConfirmation)> {
+    let mode = state.config.registrations.mode;
+    if origin == Origin::Public && mode == RegistrationMode::Closed {
+        return Err(AppError::forbidden(
+            "Registrations are closed on this server",
+        ));
+    }
+    validate(state, &s, origin)?;
+    let username = s.username.trim().to_string();
+    let email = s.email.trim().to_string();
+    if store::username_taken(&mut ***tx, &username).await? {
+        return Err(AppError::validation(
+            "username",
+            "ERR_TAKEN",
+            "is already taken",
+        ));
+    }
+    if store::email_taken(&mut ***tx, &email).await? {
+        return Err(AppError::validation(
+            "email",
+            "ERR_TAKEN",
+            "is already taken",
+        ));
+    }
+    let password_hash = hash_password_blocking(s.password.clone()).await?;
+    let now = state.clock.now_micros();
+    let needs_confirmation =
+        origin == Origin::Public && state.config.registrations.require_email_confirmation;
+    let needs_approval = origin == Origin::Public && mode == RegistrationMode::Approval;
+    let account_id = ids::next_id_at(now / 1000);
+    let user_id = ids::next_id_at(now / 1000);
+    let base = state.base_url();
+    let confirmation = needs_confirmation.then(secrets::random_token);
+    let locale = if s.locale.trim().is_empty() {
+        "en".to_string()
+    } else {
+        s.locale.trim().to_string()
+    };
+
+    let inserted = store::insert_local(
+        tx,
+        &NewLocalAccount {
+            account_id,
+            user_id,
+            username: &username,
+            email: &email,
+            password_hash: &password_hash,
+            locale: &locale,
+            reason: s.reason.trim(),
+            uri: &format!("{base}/users/{username}"),
+            url: &format!("{base}/@{username}"),
+            confirmed_at: (!needs_confirmation).then_some(now),
+            approved: !needs_approval,
+            actor_type: "Person",
+            now,
+        },
+    )
+    .await;
+    if let Err(e) = inserted {
+        return Err(if is_unique_violation(&e) {
+            AppError::validation("username", "ERR_TAKEN", "is already taken")
+        } else {
+            e.into()
+        });
+    }
+    if let Some(token) = &confirmation {
+        store::set_confirmation_token(&mut ***tx, user_id, &secrets::token_hash(token), now)
+            .await?;
+    }
+    let registered = Registered {
+        account_id,
+        user_id,
+        needs_confirmation,
+        needs_approval,
+    };
+    Ok((registered, confirmation.map(|t| (email, username, t))))
+}
+
+async fn send_confirmation(state: &AppState, email: &str, username: &str, token: &str) {
+    let link = format!(
+        "{}/auth/confirmation?confirmation_token={token}",
+        state.base_url()
+    );
+    let body = crate::web::templates::render_mail(
+        state,
+        "mail/confirmation.txt",
+        &[
+            ("username", username),
+            ("link", &link),
+            ("title", &state.config.instance.title),
+        ],
+    );
+    let subject = format!("Confirm your email for {}", state.config.instance.title);
+    if let Err(e) = state.mailer.send(email, &subject, body).await {
+        tracing::error!(error = %e, "could not send the confirmation mail");
+    }
+}
+
+/// Sends a fresh confirmation link to an unconfirmed user.
+pub async fn resend_confirmation(
+    state: &AppState,
+    user: &UserRow,
+    username: &str,
+) -> AppResult<()> {
+    if user.confirmed_at.is_some() {
+        return Err(AppError::forbidden(
+            "This e-mail address is already confirmed",
+        ));
+    }
+    let token = secrets::random_token();
+    store::set_confirmation_token(
+        &state.db.pool,
+        user.id,
+        &secrets::token_hash(&token),
+        state.clock.now_micros(),
+    )
+    .await?;
+    send_confirmation(state, &user.email, username, &token).await;
+    Ok(())
+}
+
+/// Confirms the email behind a token; returns the account id, or None for a bad or old link.
+pub async fn confirm(state: &AppState, token: &str) -> AppResult<Option<i64>> {
+    let now = state.clock.now_micros();
+    Ok(store::confirm_by_token(
+        &state.db.pool,
+        &secrets::token_hash(token),
+        now - CONFIRMATION_VALID,
+        now,
+    )
+    .await?)
+}
+
+/// Starts a password reset. Says nothing about whether the address exists.
+pub async fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
+    let Some(user) = store::user_by_login(&state.db.pool, email.trim()).await? else {
+        return Ok(());
+    };
+    let token = secrets::random_token();
+    store::set_reset_token(
+        &state.db.pool,
+        user.id,
+        &secrets::token_hash(&token),
+        state.clock.now_micros(),
+    )
+    .await?;
+    let link = format!(
+        "{}/auth/password/edit?reset_password_token={token}",
+        state.base_url()
+    );
+    let body = crate::web::templates::render_mail(
+        state,
+        "mail/password_reset.txt",
+        &[("link", &link), ("title", &state.config.instance.title)],
+    );
+    let subject = format!("Reset your password on {}", state.config.instance.title);
+    if let Err(e) = state.mailer.send(&user.email, &subject, body).await {
+        tracing::error!(error = %e, "could not send the password reset mail");
+    }
+    Ok(())
+}
+
+/// The user a live reset token belongs to.
+pub async fn reset_token_user(state: &AppState, token: &str) -> AppResult<Option<UserRow>> {
+    let now = state.clock.now_micros();
+    Ok(store::user_by_reset_token(
+        &state.db.pool,
+        &secrets::token_hash(token),
+        now - RESET_VALID,
+    )
+    .await?)
+}
+
+/// Sets the new password, spends the token, and signs the user out everywhere.
+pub async fn reset_password(state: &AppState, token: &str, password: &str) -> AppResult<()> {
+    validate_password(password)?;
+    let user = reset_token_user(state, token).await?.ok_or_else(|| {
+        AppError::unprocessable("This password reset link is invalid or has expired")
+    })?;
+    let hash = hash_password_blocking(password.to_string()).await?;
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    store::set_password(&mut **tx, user.id, &hash, now).await?;
+    oauth::revoke_account_tokens(&mut **tx, user.account_id, now).await?;
+    sessions::delete_for_account(&mut **tx, user.account_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a login (email or username) and password, with Mastodon's failed-login limits per
+/// IP and per account. Unknown users cost the same time as known ones.
+pub async fn authenticate(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    ip: std::net::IpAddr,
+) -> AppResult<UserRow> {
+    let cfg = &state.config.rate_limits;
+    let now = state.clock.now_micros();
+    let limited = rate_limit::limited(state, ip);
+    let ip_key = format!("login:ip:{}", rate_limit::ip_key(ip));
+    let account_key = format!("login:account:{}", login.trim().to_lowercase());
+    if limited
+        && (!state
+            .limiter
+            .peek(&ip_key, cfg.login_attempts, cfg.login_window_seconds, now)
+            || !state.limiter.peek(
+                &account_key,
+                cfg.login_attempts,
+                cfg.login_window_seconds,
+                now,
+            ))
+    {
+        return Err(AppError::too_many_requests());
+    }
+    let user = store::user_by_login(&state.db.pool, login.trim()).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| secrets::dummy_password_hash().to_string());
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+    match user {
+        Some(u) if ok => Ok(u),
+        _ => {
+            if limited {
+                state
+                    .limiter
+                    .hit(&ip_key, cfg.login_attempts, cfg.login_window_seconds, now);
+                state.limiter.hit(
+                    &account_key,
+                    cfg.login_attempts,
+                    cfg.login_window_seconds,
+                    now,
+                );
+            }
+            Err(AppError::unauthorized("Invalid email or password"))
+        }
+    }
+}
+
+async fn hash_password_blocking(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+/// Roles a member may hold. The first admin is granted here; later grants come by election.
+pub const ROLES: &[&str] = &["admin", "moderator", "treasurer"];
+
+/// The operator's bootstrap: a confirmed account, optionally an active member with a role.
+/// Every grant is logged in the governance log, in the same transaction.
+pub async fn create_by_operator(
+    state: &AppState,
+    s: SignUp,
+    role: Option<&str>,
+    member: bool,
+) -> AppResult<Registered> {
+    if let Some(r) = role {
+        if !ROLES.contains(&r) {
+            return Err(AppError::unprocessable(format!(
+                "Unknown role {r:?}: use admin, moderator or treasurer"
+            )));
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let (registered, _) = insert_account(state, &mut tx, s, Origin::Operator).await?;
+    let now = state.clock.now_micros();
+    let at = now / 1000;
+    let id = registered.account_id;
+    if member || role.is_some() {
+        gov_store::upsert_membership(&mut **tx, id, "active", Some(now), now).await?;
+        gov_store::insert_event(
+            &mut **tx,
+            &gov_store::NewEvent {
+                id: ids::next_id_at(at),
+                kind: "membership.admitted",
+                actor_account_id: None,
+                subject_account_id: Some(id),
+                detail_json: r#"{"source":"bootstrap"}"#,
+                now,
+            },
+        )
+        .await?;
+    }
+    if let Some(r) = role {
+        gov_store::insert_role_grant(&mut **tx, ids::next_id_at(at), id, r, "bootstrap", now)
+            .await?;
+        gov_store::insert_event(
+            &mut **tx,
+            &gov_store::NewEvent {
+                id: ids::next_id_at(at),
+                kind: "role.granted",
+                actor_account_id: None,
+                subject_account_id: Some(id),
+                detail_json: &serde_json::json!({ "role": r, "source": "bootstrap" }).to_string(),
+                now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(registered)
+}

@@ -1,0 +1,6 @@
+//! Use cases. Each opens its transaction and commits all of its writes together; surfaces
+//! (the Mastodon API, the web pages, the CLI) meet here.
+
+pub mod accounts;
+pub mod oauth;
+pub mod policies;

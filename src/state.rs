@@ -1,0 +1,49 @@
+//! Shared application state: configuration, database, mailer, templates, clock, limiter.
+
+use std::sync::Arc;
+
+use herd_governance::bylaws::FoundingDocuments;
+
+use crate::config::Config;
+use crate::http::rate_limit::RateLimiter;
+use crate::mail::Mailer;
+use crate::storage::Db;
+use crate::time::Clock;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub mailer: Mailer,
+    pub templates: tera::Tera,
+    pub clock: Clock,
+    pub limiter: RateLimiter,
+    /// The founding documents this binary (or HERD_BYLAWS_DIR) carries; what is in force is in
+    /// the database.
+    pub founding: FoundingDocuments,
+}
+
+pub type AppState = Arc<App>;
+
+impl App {
+    pub async fn new(config: Config, clock: Clock) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database_url(), config.database.max_connections).await?;
+        db.migrate().await?;
+        let founding = crate::services::policies::load_founding(&config)?;
+        crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
+        let mailer = Mailer::from_config(&config)?;
+        let templates = crate::web::templates::load()?;
+        Ok(Arc::new(App {
+            config,
+            db,
+            mailer,
+            templates,
+            clock,
+            limiter: RateLimiter::default(),
+            founding,
+        }))
+    }
+
+    pub fn base_url(&self) -> String {
+        self.config.base_url()
+    }
+}

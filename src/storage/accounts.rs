@@ -1,0 +1,260 @@
+//! accounts and users.
+
+use sqlx::{Any, AnyConnection, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub domain: String,
+    pub display_name: String,
+    pub note: String,
+    pub actor_type: String,
+    pub locked: i64,
+    pub bot: i64,
+    pub discoverable: i64,
+    pub fields_json: String,
+    pub uri: String,
+    pub url: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, domain, display_name, note, actor_type, locked, bot, \
+     discoverable, fields_json, uri, url, created_at, updated_at";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub locale: String,
+    pub sign_up_reason: String,
+    pub confirmed_at: Option<i64>,
+    pub approved: i64,
+    pub disabled: i64,
+    pub created_at: i64,
+}
+
+const USER_COLUMNS: &str = "id, account_id, email, password_hash, locale, sign_up_reason, \
+     confirmed_at, approved, disabled, created_at";
+
+pub struct NewLocalAccount<'a> {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub locale: &'a str,
+    pub reason: &'a str,
+    pub uri: &'a str,
+    pub url: &'a str,
+    pub confirmed_at: Option<i64>,
+    pub approved: bool,
+    pub actor_type: &'a str,
+    pub now: i64,
+}
+
+/// Inserts the account and its user. The unique indexes on `username_lower` and `email_lower`
+/// make case-insensitive duplicates fail here even when two sign-ups race.
+pub async fn insert_local(conn: &mut AnyConnection, new: &NewLocalAccount<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO accounts (id, username, username_lower, domain, actor_type, uri, url, created_at, updated_at) \
+         VALUES ($1, $2, $3, '', $4, $5, $6, $7, $7)",
+    )
+    .bind(new.account_id)
+    .bind(new.username)
+    .bind(new.username.to_lowercase())
+    .bind(new.actor_type)
+    .bind(new.uri)
+    .bind(new.url)
+    .bind(new.now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO users (id, account_id, email, email_lower, password_hash, locale, sign_up_reason, \
+         confirmed_at, approved, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(new.user_id)
+    .bind(new.account_id)
+    .bind(new.email)
+    .bind(new.email.to_lowercase())
+    .bind(new.password_hash)
+    .bind(new.locale)
+    .bind(new.reason)
+    .bind(new.confirmed_at)
+    .bind(super::flag(new.approved))
+    .bind(new.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn username_taken<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    username: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM accounts WHERE username_lower = $1 AND domain = ''")
+            .bind(username.to_lowercase())
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some())
+}
+
+pub async fn email_taken<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    email: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email_lower = $1")
+        .bind(email.to_lowercase())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn account_by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn local_account_by_username<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    username: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username_lower = $1 AND domain = ''"
+    ))
+    .bind(username.to_lowercase())
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn user_by_account<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE account_id = $1"
+    ))
+    .bind(account_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A user by email or by local username, both case-insensitive.
+pub async fn user_by_login<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    login: &str,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email_lower = $1 OR account_id IN \
+         (SELECT id FROM accounts WHERE username_lower = $1 AND domain = '')"
+    ))
+    .bind(login.to_lowercase())
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn set_confirmation_token<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    user_id: i64,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET confirmation_token_hash = $1, confirmation_sent_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Confirms the user holding this token if it was sent after `not_before`; returns its account id.
+pub async fn confirm_by_token<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_hash: &str,
+    not_before: i64,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE users SET confirmed_at = $1, confirmation_token_hash = NULL, updated_at = $1 \
+         WHERE confirmation_token_hash = $2 AND confirmation_sent_at >= $3 RETURNING account_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(not_before)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn set_reset_token<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    user_id: i64,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET reset_token_hash = $1, reset_sent_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The user id a live reset token belongs to.
+pub async fn user_by_reset_token<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_hash: &str,
+    not_before: i64,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE reset_token_hash = $1 AND reset_sent_at >= $2"
+    ))
+    .bind(token_hash)
+    .bind(not_before)
+    .fetch_optional(db)
+    .await
+}
+
+/// Sets a new password and spends the reset token. A reset also proves the email address.
+pub async fn set_password<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    user_id: i64,
+    password_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, reset_token_hash = NULL, \
+         confirmed_at = COALESCE(confirmed_at, $2), confirmation_token_hash = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_local_users<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await?;
+    Ok(n)
+}

@@ -1,0 +1,496 @@
+//! Sign in, sign out, sign up, email confirmation and password reset pages.
+
+use axum::extract::{Query, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::templates::{error_page, page_context, render, render_status};
+use crate::error::{AppError, AppResult};
+use crate::http::auth::functional;
+use crate::http::rate_limit;
+use crate::http::session::{self, WebSession};
+use crate::http::ClientIp;
+use crate::services::accounts::{self, Origin, SignUp};
+use crate::state::AppState;
+use crate::storage;
+
+/// Only local paths are followed after sign-in, so the form cannot bounce a user elsewhere.
+pub fn safe_return_to(v: &str) -> &str {
+    if v.starts_with('/') && !v.starts_with("//") && !v.starts_with("/\\") {
+        v
+    } else {
+        "/"
+    }
+}
+
+pub async fn username_of(state: &AppState, session: &WebSession) -> AppResult<Option<String>> {
+    Ok(match session.account_id {
+        Some(id) => storage::accounts::account_by_id(&state.db.pool, id)
+            .await?
+            .map(|a| a.username),
+        None => None,
+    })
+}
+
+fn message_page(
+    state: &AppState,
+    session: &WebSession,
+    heading: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
+    let mut ctx = page_context(state, &session.csrf, None);
+    ctx.insert("heading", heading);
+    ctx.insert("message", message);
+    ctx.insert("is_error", &false);
+    ctx.insert("link_href", &link.map(|l| l.0));
+    ctx.insert("link_text", &link.map(|l| l.1));
+    match render(state, "auth/message.html", &ctx) {
+        Ok(h) => h.into_response(),
+        Err(e) => error_page(state, &session.csrf, e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SignInQuery {
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+fn sign_in_form(
+    state: &AppState,
+    session: &WebSession,
+    login: &str,
+    return_to: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let mut ctx = page_context(state, &session.csrf, None);
+    ctx.insert("login", login);
+    ctx.insert("return_to", safe_return_to(return_to));
+    ctx.insert("error", &error);
+    ctx.insert("notice", &None::<String>);
+    render_status(state, status, "auth/sign_in.html", &ctx)
+}
+
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(q): Query<SignInQuery>,
+) -> Response {
+    let return_to = q.return_to.unwrap_or_else(|| "/".into());
+    if session.account_id.is_some() {
+        return Redirect::to(safe_return_to(&return_to)).into_response();
+    }
+    sign_in_form(&state, &session, "", &return_to, None, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    session: WebSession,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session.csrf, e);
+    }
+    let user = match accounts::authenticate(&state, &form.login, &form.password, ip).await {
+        Ok(u) => u,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return sign_in_form(
+                &state,
+                &session,
+                &form.login,
+                &form.return_to,
+                Some("Invalid email or password."),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            return sign_in_form(
+                &state,
+                &session,
+                &form.login,
+                &form.return_to,
+                Some("Too many failed attempts. Wait a few minutes and try again."),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(e) => return error_page(&state, &session.csrf, e),
+    };
+    if let Err(e) = functional(&state, &user) {
+        return sign_in_form(
+            &state,
+            &session,
+            &form.login,
+            &form.return_to,
+            Some(&e.message),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    match session
+        .start(&state, user.account_id, &ip.to_string())
+        .await
+    {
+        Ok(cookie) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(SET_COOKIE, cookie);
+            (headers, Redirect::to(safe_return_to(&form.return_to))).into_response()
+        }
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    session: WebSession,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session.csrf, e);
+    }
+    match session::end(&state, &headers).await {
+        Ok(cookie) => {
+            let mut h = HeaderMap::new();
+            if let Some(c) = cookie {
+                h.insert(SET_COOKIE, c);
+            }
+            h.insert(LOCATION, axum::http::HeaderValue::from_static("/"));
+            (StatusCode::SEE_OTHER, h).into_response()
+        }
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SignUpForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    agreement: Option<String>,
+}
+
+fn sign_up_form(
+    state: &AppState,
+    session: &WebSession,
+    form: &SignUpForm,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let mut ctx = page_context(state, &session.csrf, None);
+    ctx.insert("username", &form.username);
+    ctx.insert("email", &form.email);
+    ctx.insert("reason", &form.reason);
+    ctx.insert("error", &error);
+    render_status(state, status, "auth/sign_up.html", &ctx)
+}
+
+pub async fn sign_up_page(State(state): State<AppState>, session: WebSession) -> Response {
+    sign_up_form(
+        &state,
+        &session,
+        &SignUpForm::default(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    session: WebSession,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<SignUpForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session.csrf, e);
+    }
+    if form.password != form.password_confirmation {
+        return sign_up_form(
+            &state,
+            &session,
+            &form,
+            Some("The passwords do not match."),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if rate_limit::limited(&state, ip) {
+        let cfg = &state.config.rate_limits;
+        let key = format!("signup:ip:{}", rate_limit::ip_key(ip));
+        if !state
+            .limiter
+            .hit(
+                &key,
+                cfg.sign_ups,
+                cfg.sign_up_window_seconds,
+                state.clock.now_micros(),
+            )
+            .allowed
+        {
+            return sign_up_form(
+                &state,
+                &session,
+                &form,
+                Some("Too many sign-ups from your address. Try again later."),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+    }
+    let result = accounts::register(
+        &state,
+        SignUp {
+            username: form.username.clone(),
+            email: form.email.clone(),
+            password: form.password.clone(),
+            agreement: form.agreement.is_some(),
+            locale: "en".into(),
+            reason: form.reason.clone(),
+        },
+        Origin::Public,
+    )
+    .await;
+    match result {
+        Ok(r) => {
+            let mut message = String::new();
+            if r.needs_confirmation {
+                message.push_str(&format!(
+                    "We sent a confirmation link to {}. Open it to activate your account. ",
+                    form.email.trim()
+                ));
+            }
+            if r.needs_approval {
+                message.push_str("A member of the co-op will review your request; we will email you when it is approved.");
+            }
+            if message.is_empty() {
+                message.push_str("Your account is ready. You can sign in now.");
+            }
+            message_page(
+                &state,
+                &session,
+                "Welcome!",
+                message.trim(),
+                Some(("/auth/sign_in", "Sign in")),
+            )
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let text = e
+                .message
+                .trim_start_matches("Validation failed: ")
+                .to_string();
+            sign_up_form(
+                &state,
+                &session,
+                &form,
+                Some(&format!("{text}.")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => sign_up_form(
+            &state,
+            &session,
+            &form,
+            Some(&e.message),
+            StatusCode::FORBIDDEN,
+        ),
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmationQuery {
+    #[serde(default)]
+    confirmation_token: String,
+}
+
+pub async fn confirmation(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(q): Query<ConfirmationQuery>,
+) -> Response {
+    match accounts::confirm(&state, &q.confirmation_token).await {
+        Ok(Some(_)) => message_page(&state, &session, "Email confirmed", "Thank you: your email address is confirmed.", Some(("/auth/sign_in", "Sign in"))),
+        Ok(None) => error_page(
+            &state,
+            &session.csrf,
+            AppError::unprocessable("This confirmation link is invalid, already used, or has expired. Sign in to get a new one."),
+        ),
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
+
+pub async fn password_new(State(state): State<AppState>, session: WebSession) -> Response {
+    match render(
+        &state,
+        "auth/password_new.html",
+        &page_context(&state, &session.csrf, None),
+    ) {
+        Ok(h) => h.into_response(),
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordRequestForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn password_request(
+    State(state): State<AppState>,
+    session: WebSession,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<PasswordRequestForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session.csrf, e);
+    }
+    // Mastodon: 5 resets per 30 minutes per address.
+    if rate_limit::limited(&state, ip) {
+        let key = format!("reset:email:{}", form.email.trim().to_lowercase());
+        if !state
+            .limiter
+            .hit(&key, 5, 1800, state.clock.now_micros())
+            .allowed
+        {
+            return error_page(&state, &session.csrf, AppError::too_many_requests());
+        }
+    }
+    if let Err(e) = accounts::request_reset(&state, &form.email).await {
+        return error_page(&state, &session.csrf, e);
+    }
+    message_page(
+        &state,
+        &session,
+        "Check your email",
+        "If an account uses that address, we have sent it a link to choose a new password.",
+        None,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetQuery {
+    #[serde(default)]
+    reset_password_token: String,
+}
+
+fn password_edit_form(
+    state: &AppState,
+    session: &WebSession,
+    token: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let mut ctx = page_context(state, &session.csrf, None);
+    ctx.insert("token", token);
+    ctx.insert("error", &error);
+    render_status(state, status, "auth/password_edit.html", &ctx)
+}
+
+pub async fn password_edit(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(q): Query<ResetQuery>,
+) -> Response {
+    match accounts::reset_token_user(&state, &q.reset_password_token).await {
+        Ok(Some(_)) => password_edit_form(
+            &state,
+            &session,
+            &q.reset_password_token,
+            None,
+            StatusCode::OK,
+        ),
+        Ok(None) => error_page(
+            &state,
+            &session.csrf,
+            AppError::unprocessable("This password reset link is invalid or has expired."),
+        ),
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordEditForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    reset_password_token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+}
+
+pub async fn password_update(
+    State(state): State<AppState>,
+    session: WebSession,
+    Form(form): Form<PasswordEditForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session.csrf, e);
+    }
+    if form.password != form.password_confirmation {
+        return password_edit_form(
+            &state,
+            &session,
+            &form.reset_password_token,
+            Some("The passwords do not match."),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    match accounts::reset_password(&state, &form.reset_password_token, &form.password).await {
+        Ok(()) => message_page(
+            &state,
+            &session,
+            "Password changed",
+            "Your new password is set. Sign in with it now.",
+            Some(("/auth/sign_in", "Sign in")),
+        ),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let text = e
+                .message
+                .trim_start_matches("Validation failed: ")
+                .to_string();
+            password_edit_form(
+                &state,
+                &session,
+                &form.reset_password_token,
+                Some(&text),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => error_page(&state, &session.csrf, e),
+    }
+}
