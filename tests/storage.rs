@@ -61,7 +61,7 @@ async fn types_round_trip(app: &common::TestApp) {
     ];
     for (id, n, flag, t, r, on, ot, or) in &cases {
         let json = serde_json::json!({"id": id, "t": t}).to_string();
-        sqlx::query("INSERT INTO roundtrip (id, n, flag, t, j, r, on_, ot, o_r) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        sqlx::query("INSERT INTO roundtrip (id, n, flag, t, j, r, on_, ot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(*id)
             .bind(*n)
             .bind(herd::storage::flag(*flag))
@@ -70,10 +70,20 @@ async fn types_round_trip(app: &common::TestApp) {
             .bind(*r)
             .bind(*on)
             .bind(*ot)
-            .bind(*or)
             .execute(&db.pool)
             .await
             .unwrap();
+        // sqlx 0.8's Any driver binds a NULL f64 as float4, which PostgreSQL refuses once the
+        // statement is prepared for float8: nullable reals are written only when present
+        // (migrations/README.md).
+        if let Some(or) = or {
+            sqlx::query("UPDATE roundtrip SET o_r = $1 WHERE id = $2")
+                .bind(*or)
+                .bind(*id)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
     }
     for (id, n, flag, t, r, on, ot, or) in &cases {
         let row = sqlx::query("SELECT n, flag, t, j, r, on_, ot, o_r FROM roundtrip WHERE id = $1")

@@ -28,7 +28,7 @@ pub struct TestApp {
 }
 
 /// Creates a fresh PostgreSQL database for one test, or says why there is none.
-async fn postgres_url() -> Option<String> {
+pub async fn postgres_url() -> Option<String> {
     let Ok(admin_url) = std::env::var("HERD_TEST_POSTGRES_URL") else {
         if std::env::var("HERD_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
             panic!("HERD_TEST_REQUIRE_POSTGRES=1 but HERD_TEST_POSTGRES_URL is not set");
