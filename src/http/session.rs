@@ -61,6 +61,21 @@ pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: 
     let token = existing.clone().unwrap_or_else(secrets::random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    // Pages are never framed (the consent page must not be clickjacked), and links in mails
+    // carry tokens in their query, so no Referer leaves the site.
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
     if existing.is_none() {
         if let Some(v) = build_cookie(&state, CSRF_COOKIE, token, None) {
             response.headers_mut().append(SET_COOKIE, v);
