@@ -130,7 +130,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let db = state.db.clone();
+    let worker = crate::jobs::spawn_worker(state.clone());
     crate::serve(state, listener, crate::shutdown_signal()).await?;
+    // Jobs left half-done are claimed again after their lease: nothing is lost.
+    worker.abort();
     db.close().await;
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod jobs;
 pub mod mail;
 pub mod router;
 pub mod scopes;
@@ -26,6 +27,7 @@ pub mod secrets;
 pub mod services;
 pub mod state;
 pub mod storage;
+pub mod text;
 pub mod time;
 pub mod web;
 

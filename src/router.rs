@@ -5,11 +5,13 @@ use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::api::mastodon::{accounts, apps, instance, oauth};
+use crate::api::mastodon::{
+    accounts, apps, instance, misc, notifications, oauth, relationships as rel, statuses, timelines,
+};
 use crate::error::AppError;
 use crate::http::{rate_limit, session};
 use crate::state::AppState;
@@ -28,7 +30,119 @@ pub fn router(state: AppState) -> Router {
             get(accounts::verify_credentials),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route(
+            "/api/v1/accounts/update_credentials",
+            patch(accounts::update_credentials),
+        )
+        .route("/api/v1/accounts/relationships", get(rel::relationships))
+        .route(
+            "/api/v1/accounts/familiar_followers",
+            get(rel::familiar_followers),
+        )
+        .route("/api/v1/accounts/search", get(rel::search))
         .route("/api/v1/accounts/{id}", get(accounts::get))
+        .route("/api/v1/accounts/{id}/statuses", get(rel::statuses))
+        .route("/api/v1/accounts/{id}/followers", get(rel::followers))
+        .route("/api/v1/accounts/{id}/following", get(rel::following))
+        .route("/api/v1/accounts/{id}/follow", post(rel::follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(rel::unfollow))
+        .route(
+            "/api/v1/accounts/{id}/remove_from_followers",
+            post(rel::remove_from_followers),
+        )
+        .route("/api/v1/accounts/{id}/block", post(rel::block))
+        .route("/api/v1/accounts/{id}/unblock", post(rel::unblock))
+        .route("/api/v1/accounts/{id}/mute", post(rel::mute))
+        .route("/api/v1/accounts/{id}/unmute", post(rel::unmute))
+        .route(
+            "/api/v1/accounts/{id}/lists",
+            get(misc::empty_list_for_user),
+        )
+        .route(
+            "/api/v1/accounts/{id}/featured_tags",
+            get(misc::empty_public_list),
+        )
+        .route("/api/v1/follow_requests", get(rel::follow_requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(rel::authorize_request),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            post(rel::reject_request),
+        )
+        .route("/api/v1/blocks", get(rel::blocks))
+        .route("/api/v1/mutes", get(rel::mutes))
+        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses/{id}",
+            get(statuses::get)
+                .delete(statuses::delete)
+                .put(statuses::edit),
+        )
+        .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route("/api/v1/statuses/{id}/history", get(statuses::history))
+        .route("/api/v1/statuses/{id}/source", get(statuses::source))
+        .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog))
+        .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog))
+        .route("/api/v1/statuses/{id}/favourite", post(statuses::favourite))
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            post(statuses::unfavourite),
+        )
+        .route("/api/v1/statuses/{id}/bookmark", post(statuses::bookmark))
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            post(statuses::unbookmark),
+        )
+        .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
+        .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
+        .route("/api/v1/statuses/{id}/mute", post(statuses::mute))
+        .route("/api/v1/statuses/{id}/unmute", post(statuses::unmute))
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            get(statuses::favourited_by),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            get(statuses::reblogged_by),
+        )
+        .route("/api/v1/timelines/home", get(timelines::home))
+        .route("/api/v1/timelines/public", get(timelines::public))
+        .route("/api/v1/timelines/tag/{tag}", get(timelines::tag))
+        .route("/api/v1/bookmarks", get(timelines::bookmarks))
+        .route("/api/v1/favourites", get(timelines::favourites))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route(
+            "/api/v1/notifications/unread_count",
+            get(notifications::unread_count),
+        )
+        .route("/api/v1/notifications/{id}", get(notifications::get))
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            post(notifications::dismiss),
+        )
+        .route(
+            "/api/v1/markers",
+            get(misc::get_markers).post(misc::set_markers),
+        )
+        .route("/api/v1/preferences", get(misc::preferences))
+        .route("/api/v1/custom_emojis", get(misc::empty_list))
+        .route("/api/v1/announcements", get(misc::empty_list_for_user))
+        .route("/api/v1/trends", get(misc::empty_public_list))
+        .route("/api/v1/trends/tags", get(misc::empty_public_list))
+        .route("/api/v1/trends/statuses", get(misc::empty_public_list))
+        .route("/api/v1/trends/links", get(misc::empty_public_list))
+        .route("/api/v2/suggestions", get(misc::empty_list_for_user))
+        .route("/api/v1/featured_tags", get(misc::empty_list_for_user))
+        .route("/api/v1/followed_tags", get(misc::empty_list_for_user))
+        // Placeholders until filters, lists and conversations land: apps load these right
+        // after login and break on a 404.
+        .route("/api/v1/filters", get(misc::empty_list_for_user))
+        .route("/api/v2/filters", get(misc::empty_list_for_user))
+        .route("/api/v1/lists", get(misc::empty_list_for_user))
+        .route("/api/v1/conversations", get(misc::empty_list_for_user))
         .route(
             "/api/v1/emails/confirmations",
             post(accounts::resend_confirmation),

@@ -17,6 +17,8 @@ pub struct App {
     pub templates: tera::Tera,
     pub clock: Clock,
     pub limiter: RateLimiter,
+    /// Wakes the job worker after a commit that queued work.
+    pub jobs: Arc<crate::jobs::Waker>,
     /// The founding documents this binary (or HERD_BYLAWS_DIR) carries; what is in force is in
     /// the database.
     pub founding: FoundingDocuments,
@@ -39,6 +41,7 @@ impl App {
             templates,
             clock,
             limiter: RateLimiter::default(),
+            jobs: Arc::default(),
             founding,
         }))
     }

@@ -64,6 +64,48 @@ pub fn link_header(url: &str, query: &str, page: &Page, cursors: &[i64]) -> Opti
     HeaderValue::from_str(&parts.join(", ")).ok()
 }
 
+/// A JSON list with its `Link` header.
+pub struct Paged<T>(pub Vec<T>, pub Option<HeaderValue>);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Paged<T> {
+    fn into_response(self) -> axum::response::Response {
+        let mut response = axum::Json(self.0).into_response();
+        if let Some(link) = self.1 {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, link);
+        }
+        response
+    }
+}
+
+impl Page {
+    /// The storage cursor for this page.
+    pub fn cursor(&self) -> crate::storage::timelines::Cursor {
+        crate::storage::timelines::Cursor {
+            max_id: self.max_id,
+            since_id: self.since_id,
+            min_id: self.min_id,
+            limit: self.limit,
+        }
+    }
+}
+
+/// The `Link` header for a request (absolute URL from the public base) and its page cursors.
+pub fn link_for(
+    base: &str,
+    uri: &axum::http::Uri,
+    page: &Page,
+    cursors: &[i64],
+) -> Option<HeaderValue> {
+    link_header(
+        &format!("{base}{}", uri.path()),
+        uri.query().unwrap_or(""),
+        page,
+        cursors,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

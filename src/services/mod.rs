@@ -2,5 +2,11 @@
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
 pub mod accounts;
+pub mod feeds;
+pub mod notify;
 pub mod oauth;
 pub mod policies;
+pub mod profile;
+pub mod render;
+pub mod social;
+pub mod statuses;

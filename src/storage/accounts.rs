@@ -18,10 +18,15 @@ pub struct AccountRow {
     pub url: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub statuses_count: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub last_status_at: Option<i64>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, username, domain, display_name, note, actor_type, locked, bot, \
-     discoverable, fields_json, uri, url, created_at, updated_at";
+     discoverable, fields_json, uri, url, created_at, updated_at, statuses_count, followers_count, \
+     following_count, last_status_at";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
@@ -35,10 +40,13 @@ pub struct UserRow {
     pub approved: i64,
     pub disabled: i64,
     pub created_at: i64,
+    pub default_privacy: String,
+    pub default_sensitive: i64,
+    pub default_language: String,
 }
 
 const USER_COLUMNS: &str = "id, account_id, email, password_hash, locale, sign_up_reason, \
-     confirmed_at, approved, disabled, created_at";
+     confirmed_at, approved, disabled, created_at, default_privacy, default_sensitive, default_language";
 
 pub struct NewLocalAccount<'a> {
     pub account_id: i64,
@@ -257,4 +265,135 @@ pub async fn count_local_users<'e, E: Executor<'e, Database = Any>>(db: E) -> sq
         .fetch_one(db)
         .await?;
     Ok(n)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum AccountCounter {
+    Statuses,
+    Followers,
+    Following,
+}
+
+/// Adds `delta` to an account's counter, never going below zero.
+pub async fn bump<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    counter: AccountCounter,
+    delta: i64,
+) -> sqlx::Result<()> {
+    let c = match counter {
+        AccountCounter::Statuses => "statuses_count",
+        AccountCounter::Followers => "followers_count",
+        AccountCounter::Following => "following_count",
+    };
+    sqlx::query(&format!(
+        "UPDATE accounts SET {c} = CASE WHEN {c} + $1 < 0 THEN 0 ELSE {c} + $1 END WHERE id = $2"
+    ))
+    .bind(delta)
+    .bind(account_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_last_status_at<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET last_status_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(account_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn accounts_by_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+) -> sqlx::Result<Vec<AccountRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({})",
+        super::statuses::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(db).await
+}
+
+/// Accounts whose username or display name starts with `prefix`, local ones first.
+pub async fn search<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    prefix: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<AccountRow>> {
+    let pattern = format!(
+        "{}%",
+        prefix.to_lowercase().replace('%', "").replace('_', "\\_")
+    );
+    sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username_lower LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\' \
+         ORDER BY CASE WHEN domain = '' THEN 0 ELSE 1 END, followers_count DESC, id LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn update_profile<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    p: &ProfileUpdate,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET display_name = $1, note = $2, locked = $3, bot = $4, discoverable = $5, fields_json = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&p.display_name)
+    .bind(&p.note)
+    .bind(super::flag(p.locked))
+    .bind(super::flag(p.bot))
+    .bind(super::flag(p.discoverable))
+    .bind(&p.fields_json)
+    .bind(now)
+    .bind(account_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfileUpdate {
+    pub display_name: String,
+    pub note: String,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub fields_json: String,
+}
+
+pub async fn update_posting_defaults<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    user_id: i64,
+    privacy: &str,
+    sensitive: bool,
+    language: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET default_privacy = $1, default_sensitive = $2, default_language = $3 WHERE id = $4")
+        .bind(privacy)
+        .bind(super::flag(sensitive))
+        .bind(language)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

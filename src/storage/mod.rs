@@ -4,8 +4,16 @@
 
 pub mod accounts;
 pub mod governance;
+pub mod interactions;
+pub mod jobs;
+pub mod markers;
+pub mod notifications;
 pub mod oauth;
+pub mod query;
 pub mod sessions;
+pub mod social;
+pub mod statuses;
+pub mod timelines;
 
 use std::path::Path;
 use std::sync::Arc;

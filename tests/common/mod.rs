@@ -218,6 +218,36 @@ impl TestApp {
             .collect()
     }
 
+    /// Runs the queued jobs (fan-out …) the way the server's worker would.
+    pub async fn run_jobs(&self) -> usize {
+        herd::jobs::run_pending(&self.state)
+            .await
+            .expect("jobs run")
+    }
+
+    /// POST with a bearer token and a JSON body; returns (status, JSON body).
+    pub async fn post_json(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A confirmed user with a read/write/follow token: (account id, token).
+    pub async fn user_with_token(&self, username: &str) -> (i64, String) {
+        let id = self.create_user(username, "correct horse battery").await;
+        let token = self
+            .login(username, "correct horse battery", "read write follow")
+            .await;
+        (id, token)
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

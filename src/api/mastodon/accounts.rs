@@ -102,7 +102,7 @@ pub async fn verify_credentials(
         &state,
         &me.account,
         &roles,
-        &me.user.locale,
+        &me.user,
     )))
 }
 
@@ -184,4 +184,108 @@ pub async fn resend_confirmation(
         .ok_or_else(AppError::not_found)?;
     accounts::resend_confirmation(&state, &user, &account.username).await?;
     Ok(Json(serde_json::json!({})))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct FieldParam {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    value: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SourceParam {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    privacy: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    language: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct UpdateCredentials {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    note: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    locked: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    bot: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    discoverable: Option<bool>,
+    /// An array (JSON) or an object keyed by index (`fields_attributes[0][name]`).
+    #[serde(default)]
+    fields_attributes: Option<serde_json::Value>,
+    #[serde(default)]
+    source: Option<SourceParam>,
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`.
+pub async fn update_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<UpdateCredentials>,
+) -> AppResult<Json<CredentialAccount>> {
+    let me = auth.user(&state, "write:accounts").await?;
+    if !body.files.is_empty() {
+        return Err(AppError::unprocessable(
+            "Validation failed: Avatar and header images are not supported yet",
+        ));
+    }
+    let p = body.data;
+    let fields = match p.fields_attributes {
+        None => None,
+        Some(v) => {
+            let items: Vec<serde_json::Value> = match v {
+                serde_json::Value::Array(a) => a,
+                serde_json::Value::Object(m) => {
+                    let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+                    entries.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
+                    entries.into_iter().map(|(_, v)| v).collect()
+                }
+                _ => {
+                    return Err(AppError::unprocessable(
+                        "Validation failed: fields_attributes must be a list",
+                    ))
+                }
+            };
+            let mut fields = Vec::new();
+            for item in items {
+                let f: FieldParam = serde_json::from_value(item).map_err(|e| {
+                    AppError::unprocessable(format!("Validation failed: fields_attributes: {e}"))
+                })?;
+                let (name, value) = (f.name.unwrap_or_default(), f.value.unwrap_or_default());
+                if name.trim().is_empty() && value.trim().is_empty() {
+                    continue;
+                }
+                fields.push((name.trim().to_string(), value.trim().to_string()));
+            }
+            Some(fields)
+        }
+    };
+    let update = crate::services::profile::ProfileChange {
+        display_name: p.display_name,
+        note: p.note,
+        locked: p.locked,
+        bot: p.bot,
+        discoverable: p.discoverable,
+        fields,
+        privacy: p.source.as_ref().and_then(|s| s.privacy.clone()),
+        sensitive: p.source.as_ref().and_then(|s| s.sensitive),
+        language: p.source.as_ref().and_then(|s| s.language.clone()),
+    };
+    crate::services::profile::update(&state, &me, update).await?;
+    let account = storage::accounts::account_by_id(&state.db.pool, me.account.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let user = storage::accounts::user_by_account(&state.db.pool, me.account.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov::active_roles(&state.db.pool, me.account.id).await?;
+    Ok(Json(CredentialAccount::from_row(
+        &state, &account, &roles, &user,
+    )))
 }

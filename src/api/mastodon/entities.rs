@@ -17,21 +17,21 @@ pub fn version_string() -> String {
     )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct Field {
     pub name: String,
     pub value: String,
     pub verified_at: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct AccountRole {
     pub id: String,
     pub name: String,
     pub color: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct Account {
     pub id: String,
     pub username: String,
@@ -77,7 +77,7 @@ pub fn plain_to_html(text: &str) -> String {
         .map(|p| {
             format!(
                 "<p>{}</p>",
-                tera::escape_html(p.trim()).replace('\n', "<br />")
+                crate::text::escape(p.trim()).replace('\n', "<br />")
             )
         })
         .collect()
@@ -113,8 +113,8 @@ impl Account {
             fields: stored_fields(row)
                 .into_iter()
                 .map(|(name, value)| Field {
-                    name: tera::escape_html(&name),
-                    value: tera::escape_html(&value),
+                    name: crate::text::escape(&name),
+                    value: crate::text::escape(&value),
                     verified_at: None,
                 })
                 .collect(),
@@ -126,10 +126,10 @@ impl Account {
             noindex: Some(false),
             hide_collections: Some(false),
             created_at: time::iso_midnight(row.created_at),
-            last_status_at: None,
-            statuses_count: 0,
-            followers_count: 0,
-            following_count: 0,
+            last_status_at: row.last_status_at.map(|t| time::iso(t)[..10].to_string()),
+            statuses_count: row.statuses_count,
+            followers_count: row.followers_count,
+            following_count: row.following_count,
             moved: None,
             suspended: None,
             limited: None,
@@ -201,7 +201,7 @@ impl CredentialAccount {
         state: &AppState,
         row: &AccountRow,
         roles: &[String],
-        locale: &str,
+        user: &crate::storage::accounts::UserRow,
     ) -> CredentialAccount {
         let account = Account::from_row(state, row, roles);
         // The highest role is the one Mastodon exposes as `role`.
@@ -218,9 +218,13 @@ impl CredentialAccount {
             });
         CredentialAccount {
             source: Source {
-                privacy: "public".into(),
-                sensitive: false,
-                language: locale.to_string(),
+                privacy: user.default_privacy.clone(),
+                sensitive: user.default_sensitive != 0,
+                language: if user.default_language.is_empty() {
+                    user.locale.clone()
+                } else {
+                    user.default_language.clone()
+                },
                 note: row.note.clone(),
                 fields: stored_fields(row)
                     .into_iter()
@@ -296,4 +300,125 @@ pub struct Rule {
     pub text: String,
     pub hint: String,
     pub translations: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Mention {
+    pub id: String,
+    pub username: String,
+    pub url: String,
+    pub acct: String,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct StatusTag {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct StatusApplication {
+    pub name: String,
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Status {
+    pub id: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub account: Account,
+    pub content: String,
+    pub visibility: String,
+    pub local_only: bool,
+    pub sensitive: bool,
+    pub spoiler_text: String,
+    pub media_attachments: Vec<Value>,
+    pub application: Option<StatusApplication>,
+    pub mentions: Vec<Mention>,
+    pub tags: Vec<StatusTag>,
+    pub emojis: Vec<Value>,
+    pub reblogs_count: i64,
+    pub favourites_count: i64,
+    pub replies_count: i64,
+    pub in_reply_to_id: Option<String>,
+    pub in_reply_to_account_id: Option<String>,
+    pub reblog: Option<Box<Status>>,
+    pub poll: Option<Value>,
+    pub card: Option<Value>,
+    pub language: Option<String>,
+    /// Only in the answer to a delete (for delete-and-redraft) and `/source`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub favourited: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reblogged: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bookmarked: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Relationship {
+    pub id: String,
+    pub following: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+    pub languages: Option<Vec<String>>,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub muting_expires_at: Option<String>,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub domain_blocking: bool,
+    pub endorsed: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Notification {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub group_key: String,
+    pub created_at: String,
+    pub account: Account,
+    pub status: Option<Status>,
+    pub report: Option<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Context {
+    pub ancestors: Vec<Status>,
+    pub descendants: Vec<Status>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusEdit {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: String,
+    pub account: Account,
+    pub poll: Option<Value>,
+    pub media_attachments: Vec<Value>,
+    pub emojis: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusSource {
+    pub id: String,
+    pub text: String,
+    pub spoiler_text: String,
 }

@@ -1,0 +1,104 @@
+//! `/api/v1/notifications`.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::entities::Notification;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::Auth;
+use crate::http::body::parse_form;
+use crate::http::lenient;
+use crate::http::pagination::{link_for, PageParams, Paged};
+use crate::services::render;
+use crate::state::AppState;
+use crate::storage::notifications as store;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "lenient::strings")]
+    types: Vec<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
+    exclude_types: Vec<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    account_id: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+) -> AppResult<Paged<Notification>> {
+    let me = auth.user(&state, "read:notifications").await?;
+    // types[] and exclude_types[] use brackets: parse the query with the bracket-aware parser.
+    let p: ListParams = serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
+        .map_err(|e| AppError::bad_request(format!("Invalid query: {e}")))?;
+    let page = p.page.page(40, 80);
+    let from = match p.account_id.as_deref() {
+        Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::not_found())?),
+        None => None,
+    };
+    let rows = store::list(
+        &state.db.pool,
+        me.account.id,
+        &p.types,
+        &p.exclude_types,
+        from,
+        &page.cursor(),
+        state.clock.now_micros(),
+    )
+    .await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let items = render::notifications(&state, me.account.id, &rows).await?;
+    Ok(Paged(
+        items,
+        link_for(&state.base_url(), &uri, &page, &cursors),
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Notification>> {
+    let me = auth.user(&state, "read:notifications").await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let row = store::get(&state.db.pool, me.account.id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    render::notifications(&state, me.account.id, &[row])
+        .await?
+        .pop()
+        .map(Json)
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn dismiss(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write:notifications").await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    if !store::dismiss(&state.db.pool, me.account.id, id).await? {
+        return Err(AppError::not_found());
+    }
+    Ok(Json(json!({})))
+}
+
+pub async fn clear(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write:notifications").await?;
+    store::clear(&state.db.pool, me.account.id).await?;
+    Ok(Json(json!({})))
+}
+
+/// `GET /api/v1/notifications/unread_count`: notifications newer than the notifications marker.
+pub async fn unread_count(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "read:notifications").await?;
+    let after = super::misc::notifications_read_up_to(&state, me.account.id).await?;
+    let count = store::count_after(&state.db.pool, me.account.id, after, 1000).await?;
+    Ok(Json(json!({ "count": count })))
+}

@@ -1,0 +1,424 @@
+//! The social graph over the API: follow, block, mute and their lists; relationships;
+//! follow requests; an account's statuses; account search.
+
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+use super::entities::{Account, Relationship, Status};
+use crate::error::{AppError, AppResult};
+use crate::http::auth::{Auth, MaybeAuth};
+use crate::http::body::{parse_form, Payload};
+use crate::http::lenient;
+use crate::http::pagination::{link_for, PageParams, Paged};
+use crate::services::render::{self, Viewer};
+use crate::services::social;
+use crate::state::AppState;
+use crate::storage::accounts as account_store;
+use crate::storage::social::{self as store, Relation};
+use crate::storage::statuses as status_store;
+use crate::storage::timelines::{self, AccountFilter};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct FollowParams {
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    reblogs: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    notify: Option<bool>,
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Payload<FollowParams>,
+) -> AppResult<Json<Relationship>> {
+    let me = auth.user(&state, "write:follows").await?;
+    let target = social::target(&state, &id).await?;
+    social::follow(&state, &me, &target, body.data.reblogs, body.data.notify).await?;
+    Ok(Json(
+        social::relationship(&state, me.account.id, target.id).await?,
+    ))
+}
+
+macro_rules! relation_action {
+    ($name:ident, $scope:literal, $call:path) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: Auth,
+            Path(id): Path<String>,
+        ) -> AppResult<Json<Relationship>> {
+            let me = auth.user(&state, $scope).await?;
+            let target = social::target(&state, &id).await?;
+            $call(&state, &me, &target).await?;
+            Ok(Json(
+                social::relationship(&state, me.account.id, target.id).await?,
+            ))
+        }
+    };
+}
+
+relation_action!(unfollow, "write:follows", social::unfollow);
+relation_action!(
+    remove_from_followers,
+    "write:follows",
+    social::remove_follower
+);
+relation_action!(block, "write:blocks", social::block);
+relation_action!(unblock, "write:blocks", social::unblock);
+relation_action!(unmute, "write:mutes", social::unmute);
+
+#[derive(Debug, Deserialize, Default)]
+pub struct MuteParams {
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    notifications: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    duration: Option<u64>,
+}
+
+pub async fn mute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Payload<MuteParams>,
+) -> AppResult<Json<Relationship>> {
+    let me = auth.user(&state, "write:mutes").await?;
+    let target = social::target(&state, &id).await?;
+    social::mute(
+        &state,
+        &me,
+        &target,
+        body.data.notifications.unwrap_or(true),
+        body.data.duration,
+    )
+    .await?;
+    Ok(Json(
+        social::relationship(&state, me.account.id, target.id).await?,
+    ))
+}
+
+async fn answer(
+    state: AppState,
+    auth: Auth,
+    id: String,
+    accept: bool,
+) -> AppResult<Json<Relationship>> {
+    let me = auth.user(&state, "write:follows").await?;
+    let requester = social::target(&state, &id).await?;
+    social::answer_request(&state, &me, &requester, accept).await?;
+    Ok(Json(
+        social::relationship(&state, me.account.id, requester.id).await?,
+    ))
+}
+
+pub async fn authorize_request(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    answer(s, auth, id, true).await
+}
+
+pub async fn reject_request(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
+    answer(s, auth, id, false).await
+}
+
+/// `GET /api/v1/accounts/relationships?id[]=…`
+pub async fn relationships(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+) -> AppResult<Json<Vec<Relationship>>> {
+    let me = auth.user(&state, "read:follows").await?;
+    #[derive(Deserialize, Default)]
+    struct Ids {
+        #[serde(default, deserialize_with = "lenient::strings")]
+        id: Vec<String>,
+    }
+    let ids: Ids = serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for id in ids.id.iter().take(80) {
+        if let Ok(target) = id.parse::<i64>() {
+            if account_store::account_by_id(&state.db.pool, target)
+                .await?
+                .is_some()
+            {
+                out.push(social::relationship(&state, me.account.id, target).await?);
+            }
+        }
+    }
+    Ok(Json(out))
+}
+
+async fn relation_list(
+    state: &AppState,
+    rel: Relation,
+    account_id: i64,
+    incoming: bool,
+    uri: &axum::http::Uri,
+    p: &PageParams,
+) -> AppResult<Paged<Account>> {
+    let page = p.page(40, 80);
+    let rows = store::list(
+        &state.db.pool,
+        rel,
+        account_id,
+        incoming,
+        page.max_id,
+        page.min_id.or(page.since_id),
+        page.limit,
+        state.clock.now_micros(),
+    )
+    .await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let accounts = rows
+        .iter()
+        .map(|(_, a, _)| Account::from_row(state, a, &[]))
+        .collect();
+    Ok(Paged(
+        accounts,
+        link_for(&state.base_url(), uri, &page, &cursors),
+    ))
+}
+
+pub async fn followers(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<Account>> {
+    if let Some(a) = &auth {
+        a.require("read:accounts")?;
+    }
+    let target = social::target(&state, &id).await?;
+    relation_list(&state, Relation::Follow, target.id, true, &uri, &p).await
+}
+
+pub async fn following(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<Account>> {
+    if let Some(a) = &auth {
+        a.require("read:accounts")?;
+    }
+    let target = social::target(&state, &id).await?;
+    relation_list(&state, Relation::Follow, target.id, false, &uri, &p).await
+}
+
+pub async fn follow_requests(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<Account>> {
+    let me = auth.user(&state, "read:follows").await?;
+    relation_list(
+        &state,
+        Relation::FollowRequest,
+        me.account.id,
+        true,
+        &uri,
+        &p,
+    )
+    .await
+}
+
+pub async fn blocks(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<Account>> {
+    let me = auth.user(&state, "read:blocks").await?;
+    relation_list(&state, Relation::Block, me.account.id, false, &uri, &p).await
+}
+
+/// `GET /api/v1/mutes`: accounts with `mute_expires_at`.
+pub async fn mutes(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<serde_json::Value>> {
+    let me = auth.user(&state, "read:mutes").await?;
+    let page = p.page(40, 80);
+    let rows = store::list(
+        &state.db.pool,
+        Relation::Mute,
+        me.account.id,
+        false,
+        page.max_id,
+        page.min_id.or(page.since_id),
+        page.limit,
+        state.clock.now_micros(),
+    )
+    .await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for (_, a, expires) in &rows {
+        let mut v =
+            serde_json::to_value(Account::from_row(&state, a, &[])).map_err(AppError::internal)?;
+        v["mute_expires_at"] = serde_json::json!(expires.map(crate::time::iso));
+        out.push(v);
+    }
+    Ok(Paged(
+        out,
+        link_for(&state.base_url(), &uri, &page, &cursors),
+    ))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct StatusesParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    only_media: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    exclude_replies: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    exclude_reblogs: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    pinned: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    tagged: Option<String>,
+}
+
+/// `GET /api/v1/accounts/:id/statuses`: what the viewer may see of an account's posts.
+pub async fn statuses(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<StatusesParams>,
+) -> AppResult<Paged<Status>> {
+    let viewer = match &auth {
+        Some(a) => {
+            a.require("read:statuses")?;
+            a.account_id
+        }
+        None => None,
+    };
+    let target = social::target(&state, &id).await?;
+    let page = p.page.page(20, 40);
+    if p.only_media.unwrap_or(false) {
+        return Ok(Paged(Vec::new(), None)); // no media in Herd yet
+    }
+    let tagged = match p.tagged.as_deref() {
+        Some(t) => {
+            match status_store::tag_by_name(&state.db.pool, t.trim_start_matches('#')).await? {
+                Some((id, _)) => Some(id),
+                None => return Ok(Paged(Vec::new(), None)),
+            }
+        }
+        None => None,
+    };
+    let filter = AccountFilter {
+        exclude_replies: p.exclude_replies.unwrap_or(false),
+        exclude_reblogs: p.exclude_reblogs.unwrap_or(false),
+        pinned: p.pinned.unwrap_or(false),
+        tagged,
+    };
+    let rows = timelines::account(
+        &state.db.pool,
+        target.id,
+        viewer.unwrap_or(-1),
+        filter,
+        &page.cursor(),
+    )
+    .await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let statuses = render::statuses(&state, Viewer(viewer), &rows).await?;
+    Ok(Paged(
+        statuses,
+        link_for(&state.base_url(), &uri, &page, &cursors),
+    ))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    limit: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    offset: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    following: Option<bool>,
+}
+
+/// `GET /api/v1/accounts/search`.
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<SearchParams>,
+) -> AppResult<Json<Vec<Account>>> {
+    let me = auth.user(&state, "read:accounts").await?;
+    let q = p.q.trim().trim_start_matches('@');
+    let (name, domain) = match q.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (q, None),
+    };
+    if name.is_empty() || domain.is_some_and(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
+        return Ok(Json(Vec::new()));
+    }
+    let limit = p.limit.unwrap_or(40).clamp(1, 80) as i64;
+    let mut rows = account_store::search(
+        &state.db.pool,
+        name,
+        limit,
+        p.offset.unwrap_or(0).min(10_000) as i64,
+    )
+    .await?;
+    if p.following.unwrap_or(false) {
+        let mut kept = Vec::new();
+        for a in rows {
+            if store::exists(&state.db.pool, Relation::Follow, me.account.id, a.id).await? {
+                kept.push(a);
+            }
+        }
+        rows = kept;
+    }
+    Ok(Json(
+        rows.iter()
+            .map(|a| Account::from_row(&state, a, &[]))
+            .collect(),
+    ))
+}
+
+/// `GET /api/v1/accounts/familiar_followers?id[]=…`
+pub async fn familiar_followers(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+) -> AppResult<Json<Vec<serde_json::Value>>> {
+    let me = auth.user(&state, "read:follows").await?;
+    #[derive(Deserialize, Default)]
+    struct Ids {
+        #[serde(default, deserialize_with = "lenient::strings")]
+        id: Vec<String>,
+    }
+    let ids: Ids = serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for id in ids.id.iter().take(80) {
+        let Ok(target) = id.parse::<i64>() else {
+            continue;
+        };
+        let rows = store::familiar_followers(&state.db.pool, me.account.id, target).await?;
+        let accounts: Vec<Account> = rows
+            .iter()
+            .map(|a| Account::from_row(&state, a, &[]))
+            .collect();
+        out.push(serde_json::json!({ "id": id, "accounts": accounts }));
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,372 @@
+//! `/api/v1/statuses`: post, read, delete, edit, context, and the interactions.
+
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::entities::{Account, Context, Status, StatusEdit, StatusSource};
+use crate::error::{AppError, AppResult};
+use crate::http::auth::{Auth, MaybeAuth};
+use crate::http::body::Payload;
+use crate::http::lenient;
+use crate::http::pagination::{link_for, PageParams, Paged};
+use crate::services::render::{self, Viewer};
+use crate::services::statuses::{self, Edit, NewStatus};
+use crate::state::AppState;
+use crate::storage::interactions::{self, Mark};
+use crate::storage::statuses as store;
+
+#[derive(Debug, Deserialize)]
+pub struct CreateStatus {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    visibility: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    local_only: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    in_reply_to_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
+    media_ids: Vec<String>,
+    #[serde(default)]
+    poll: Option<Value>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    scheduled_at: Option<String>,
+}
+
+async fn rendered(
+    state: &AppState,
+    viewer: i64,
+    row: &store::StatusRow,
+) -> AppResult<Json<Status>> {
+    Ok(Json(
+        render::status(state, Viewer(Some(viewer)), row).await?,
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: Payload<CreateStatus>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:statuses").await?;
+    let p = body.data;
+    let row = statuses::create(
+        &state,
+        &me,
+        auth.app_id,
+        NewStatus {
+            text: p.status.unwrap_or_default(),
+            spoiler_text: p.spoiler_text.unwrap_or_default(),
+            sensitive: p.sensitive.unwrap_or(false),
+            visibility: p.visibility,
+            local_only: p.local_only.unwrap_or(false),
+            in_reply_to_id: p.in_reply_to_id,
+            language: p.language,
+            idempotency_key: headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from),
+            media_ids: p.media_ids.into_iter().filter(|m| !m.is_empty()).collect(),
+            has_poll: p.poll.as_ref().is_some_and(|v| v.is_object()),
+            scheduled_at: p.scheduled_at.filter(|s| !s.is_empty()),
+        },
+    )
+    .await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+fn viewer_of(auth: &Option<Auth>, scope: &str) -> AppResult<Option<i64>> {
+    match auth {
+        Some(a) => {
+            a.require(scope)?;
+            Ok(a.account_id)
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let viewer = viewer_of(&auth, "read:statuses")?;
+    let row = statuses::visible(&state, &id, viewer).await?;
+    Ok(Json(render::status(&state, Viewer(viewer), &row).await?))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:statuses").await?;
+    Ok(Json(statuses::delete(&state, &me, &id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditStatus {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
+    media_ids: Vec<String>,
+    #[serde(default)]
+    poll: Option<Value>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Payload<EditStatus>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:statuses").await?;
+    let p = body.data;
+    let row = statuses::edit(
+        &state,
+        &me,
+        &id,
+        Edit {
+            text: p.status,
+            spoiler_text: p.spoiler_text,
+            sensitive: p.sensitive,
+            language: p.language,
+            media_ids: p.media_ids.into_iter().filter(|m| !m.is_empty()).collect(),
+            has_poll: p.poll.as_ref().is_some_and(|v| v.is_object()),
+        },
+    )
+    .await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<StatusEdit>>> {
+    let viewer = viewer_of(&auth, "read:statuses")?;
+    let row = statuses::visible(&state, &id, viewer).await?;
+    let account = render::account_list(&state, &[row.account_id])
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)?;
+    let mut edits = store::edits(&state.db.pool, row.id).await?;
+    if edits.is_empty() {
+        edits.push(store::EditRow {
+            text: row.text.clone(),
+            content: row.content.clone(),
+            spoiler_text: row.spoiler_text.clone(),
+            sensitive: row.sensitive,
+            created_at: row.created_at,
+        });
+    }
+    Ok(Json(
+        edits
+            .into_iter()
+            .map(|e| StatusEdit {
+                content: e.content,
+                spoiler_text: e.spoiler_text,
+                sensitive: e.sensitive != 0,
+                created_at: crate::time::iso(e.created_at),
+                account: account.clone(),
+                poll: None,
+                media_attachments: Vec::new(),
+                emojis: Vec::new(),
+            })
+            .collect(),
+    ))
+}
+
+pub async fn source(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<StatusSource>> {
+    let me = auth.user(&state, "read:statuses").await?;
+    let row = statuses::visible(&state, &id, Some(me.account.id)).await?;
+    if row.account_id != me.account.id {
+        return Err(AppError::not_found());
+    }
+    Ok(Json(StatusSource {
+        id: row.id.to_string(),
+        text: row.text,
+        spoiler_text: row.spoiler_text,
+    }))
+}
+
+pub async fn context(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Context>> {
+    let viewer = viewer_of(&auth, "read:statuses")?;
+    let (ancestors, descendants) = statuses::context(&state, viewer, &id).await?;
+    Ok(Json(Context {
+        ancestors: render::statuses(&state, Viewer(viewer), &ancestors).await?,
+        descendants: render::statuses(&state, Viewer(viewer), &descendants).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ReblogParams {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    visibility: Option<String>,
+}
+
+pub async fn reblog(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Payload<ReblogParams>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:statuses").await?;
+    let row = statuses::reblog(&state, &me, &id, body.data.visibility.as_deref()).await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+pub async fn unreblog(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:statuses").await?;
+    let row = statuses::unreblog(&state, &me, &id).await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+async fn marked(
+    state: AppState,
+    auth: Auth,
+    id: String,
+    mark: Mark,
+    on: bool,
+    scope: &str,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, scope).await?;
+    let row = statuses::mark(&state, &me, &id, mark, on).await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+pub async fn favourite(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    marked(s, auth, id, Mark::Favourite, true, "write:favourites").await
+}
+pub async fn unfavourite(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    marked(s, auth, id, Mark::Favourite, false, "write:favourites").await
+}
+pub async fn bookmark(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    marked(s, auth, id, Mark::Bookmark, true, "write:bookmarks").await
+}
+pub async fn unbookmark(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    marked(s, auth, id, Mark::Bookmark, false, "write:bookmarks").await
+}
+pub async fn pin(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    marked(s, auth, id, Mark::Pin, true, "write:accounts").await
+}
+pub async fn unpin(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    marked(s, auth, id, Mark::Pin, false, "write:accounts").await
+}
+
+pub async fn mute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:mutes").await?;
+    let row = statuses::mute_thread(&state, &me, &id, true).await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+pub async fn unmute(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let me = auth.user(&state, "write:mutes").await?;
+    let row = statuses::mute_thread(&state, &me, &id, false).await?;
+    rendered(&state, me.account.id, &row).await
+}
+
+async fn who(
+    state: AppState,
+    auth: Option<Auth>,
+    id: String,
+    uri: axum::http::Uri,
+    params: PageParams,
+    favourites: bool,
+) -> AppResult<Paged<Account>> {
+    let viewer = viewer_of(&auth, "read:statuses")?;
+    let row = statuses::visible(&state, &id, viewer).await?;
+    let page = params.page(40, 80);
+    let rows = if favourites {
+        interactions::favourited_by(&state.db.pool, row.id, &page.cursor()).await?
+    } else {
+        interactions::reblogged_by(&state.db.pool, row.id, &page.cursor()).await?
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let accounts = render::account_list(&state, &ids).await?;
+    Ok(Paged(
+        accounts,
+        link_for(&state.base_url(), &uri, &page, &cursors),
+    ))
+}
+
+pub async fn favourited_by(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<Account>> {
+    who(state, auth, id, uri, p, true).await
+}
+
+pub async fn reblogged_by(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<Account>> {
+    who(state, auth, id, uri, p, false).await
+}

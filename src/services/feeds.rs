@@ -1,0 +1,44 @@
+//! Home feeds: a status is written into the feeds of its audience by a queued fan-out job, so
+//! posting costs the same whatever the number of followers, and reading a home timeline is one
+//! index range scan whatever the number of statuses.
+
+use crate::storage::statuses;
+
+/// Writes a status into the home feeds of the author's local followers who should see it,
+/// and sends `status` notifications to those who asked for them.
+pub async fn fan_out(state: &crate::state::AppState, status_id: i64) -> anyhow::Result<()> {
+    let Some(s) = statuses::by_id(&state.db.pool, status_id).await? else {
+        return Ok(()); // deleted before the job ran
+    };
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    // Reblogs only reach followers who show them; direct posts only mentioned followers.
+    let audience = match (s.reblog_of_id.is_some(), s.visibility.as_str()) {
+        (true, _) => "AND f.show_reblogs = 1",
+        (false, "direct") => "AND EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = $1 AND m.account_id = f.account_id)",
+        _ => "",
+    };
+    sqlx::query(&format!(
+        "INSERT INTO home_feed (account_id, status_id, author_id) \
+         SELECT f.account_id, $1, $2 FROM follows f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.target_account_id = $2 AND a.domain = '' {audience} ON CONFLICT DO NOTHING"
+    ))
+    .bind(s.id)
+    .bind(s.account_id)
+    .execute(&mut **tx)
+    .await?;
+    if s.reblog_of_id.is_none() && s.visibility != "direct" {
+        let subscribers: Vec<(i64,)> = sqlx::query_as(
+            "SELECT account_id FROM follows WHERE target_account_id = $1 AND notify = 1",
+        )
+        .bind(s.account_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for (follower,) in subscribers {
+            super::notify::notify(&mut tx, follower, s.account_id, "status", Some(s.id), now)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

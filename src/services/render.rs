@@ -1,0 +1,308 @@
+//! Turns stored rows into Mastodon entities for one viewer, loading everything a page needs
+//! in a fixed number of queries (authors, mentions, tags, the viewer's marks) whatever its size.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::api::mastodon::entities::{
+    Account, Mention, Notification, Status, StatusApplication, StatusTag,
+};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountRow};
+use crate::storage::interactions::{self, Mark};
+use crate::storage::notifications::NotificationRow;
+use crate::storage::statuses::{self, StatusRow};
+use crate::storage::{oauth, query::Sql};
+use crate::time;
+
+/// Whose eyes a page is rendered for: viewer-dependent fields appear only for a signed-in one.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer(pub Option<i64>);
+
+impl Viewer {
+    /// The id to bind in visibility filters (-1 matches nobody).
+    pub fn id(self) -> i64 {
+        self.0.unwrap_or(-1)
+    }
+}
+
+pub fn status_uri(state: &AppState, username: &str, id: i64) -> String {
+    format!("{}/users/{username}/statuses/{id}", state.base_url())
+}
+
+pub fn status_url(state: &AppState, username: &str, id: i64) -> String {
+    format!("{}/@{username}/{id}", state.base_url())
+}
+
+pub fn tag_url(state: &AppState, name: &str) -> String {
+    format!("{}/tags/{}", state.base_url(), name.to_lowercase())
+}
+
+pub fn acct_of(a: &AccountRow) -> String {
+    if a.domain.is_empty() {
+        a.username.clone()
+    } else {
+        format!("{}@{}", a.username, a.domain)
+    }
+}
+
+/// Renders accounts, keyed by id.
+pub fn accounts_by_id(state: &AppState, rows: Vec<AccountRow>) -> HashMap<i64, Account> {
+    rows.iter()
+        .map(|a| (a.id, Account::from_row(state, a, &[])))
+        .collect()
+}
+
+pub async fn account_list(state: &AppState, ids: &[i64]) -> AppResult<Vec<Account>> {
+    let rows = accounts::accounts_by_ids(&state.db.pool, ids).await?;
+    let by_id = accounts_by_id(state, rows);
+    Ok(ids.iter().filter_map(|id| by_id.get(id)).cloned().collect())
+}
+
+struct Loaded {
+    statuses: HashMap<i64, StatusRow>,
+    accounts: HashMap<i64, AccountRow>,
+    mentions: HashMap<i64, Vec<i64>>,
+    tags: HashMap<i64, Vec<String>>,
+    apps: HashMap<i64, StatusApplication>,
+    favourited: HashSet<i64>,
+    bookmarked: HashSet<i64>,
+    pinned: HashSet<i64>,
+    reblogged: HashSet<i64>,
+    muted_threads: HashSet<i64>,
+}
+
+async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult<Loaded> {
+    let db = &state.db.pool;
+    let mut statuses: HashMap<i64, StatusRow> = rows.iter().map(|r| (r.id, r.clone())).collect();
+    let missing: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.reblog_of_id)
+        .filter(|id| !statuses.contains_key(id))
+        .collect();
+    for r in statuses::by_ids(db, &missing).await? {
+        statuses.insert(r.id, r);
+    }
+    let ids: Vec<i64> = statuses.keys().copied().collect();
+    let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (status, account) in statuses::mentions_of(db, &ids).await? {
+        mentions.entry(status).or_default().push(account);
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (status, name) in statuses::tags_of(db, &ids).await? {
+        tags.entry(status).or_default().push(name);
+    }
+    let mut account_ids: Vec<i64> = statuses.values().map(|s| s.account_id).collect();
+    account_ids.extend(mentions.values().flatten());
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let accounts = accounts::accounts_by_ids(db, &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut apps = HashMap::new();
+    let mut app_ids: Vec<i64> = statuses.values().filter_map(|s| s.application_id).collect();
+    app_ids.sort_unstable();
+    app_ids.dedup();
+    for id in app_ids {
+        if let Some(app) = oauth::app_by_id(db, id).await? {
+            apps.insert(
+                id,
+                StatusApplication {
+                    name: app.name,
+                    website: app.website,
+                },
+            );
+        }
+    }
+    let (mut favourited, mut bookmarked, mut pinned, mut reblogged, mut muted_threads) = (
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+    );
+    if let (Some(v), false) = (viewer.0, ids.is_empty()) {
+        favourited = interactions::marked(db, Mark::Favourite, v, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        bookmarked = interactions::marked(db, Mark::Bookmark, v, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        pinned = interactions::marked(db, Mark::Pin, v, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        let mut sql = Sql::new("SELECT reblog_of_id FROM statuses WHERE account_id = ");
+        let a = sql.int(v);
+        sql.push(&a);
+        let list = sql.ints(&ids);
+        sql.push(&format!(" AND reblog_of_id IN ({list})"));
+        let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
+        reblogged = rows.into_iter().map(|r| r.0).collect();
+        let roots: Vec<i64> = statuses.values().map(|s| s.thread_root_id).collect();
+        muted_threads = interactions::muted_threads(db, v, &roots)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    Ok(Loaded {
+        statuses,
+        accounts,
+        mentions,
+        tags,
+        apps,
+        favourited,
+        bookmarked,
+        pinned,
+        reblogged,
+        muted_threads,
+    })
+}
+
+fn build(
+    state: &AppState,
+    viewer: Viewer,
+    l: &Loaded,
+    row: &StatusRow,
+    depth: u8,
+) -> Option<Status> {
+    let author = l.accounts.get(&row.account_id)?;
+    let reblog = match row.reblog_of_id {
+        Some(id) if depth == 0 => Some(Box::new(build(state, viewer, l, l.statuses.get(&id)?, 1)?)),
+        _ => None,
+    };
+    let signed_in = viewer.0.is_some();
+    let mark = |set: &HashSet<i64>| signed_in.then(|| set.contains(&row.id));
+    Some(Status {
+        id: row.id.to_string(),
+        uri: row.uri.clone(),
+        url: row.url.clone(),
+        created_at: time::iso(row.created_at),
+        edited_at: row.edited_at.map(time::iso),
+        account: Account::from_row(state, author, &[]),
+        content: if reblog.is_some() {
+            String::new()
+        } else {
+            row.content.clone()
+        },
+        visibility: row.visibility.clone(),
+        local_only: row.local_only != 0,
+        sensitive: row.sensitive != 0,
+        spoiler_text: row.spoiler_text.clone(),
+        media_attachments: Vec::new(),
+        application: row.application_id.and_then(|id| l.apps.get(&id).cloned()),
+        mentions: l
+            .mentions
+            .get(&row.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| l.accounts.get(id))
+            .map(|a| Mention {
+                id: a.id.to_string(),
+                username: a.username.clone(),
+                url: a.url.clone(),
+                acct: acct_of(a),
+            })
+            .collect(),
+        tags: l
+            .tags
+            .get(&row.id)
+            .into_iter()
+            .flatten()
+            .map(|name| StatusTag {
+                name: name.to_lowercase(),
+                url: tag_url(state, name),
+            })
+            .collect(),
+        emojis: Vec::new(),
+        reblogs_count: row.reblogs_count,
+        favourites_count: row.favourites_count,
+        replies_count: row.replies_count,
+        in_reply_to_id: row.in_reply_to_id.map(|i| i.to_string()),
+        in_reply_to_account_id: row.in_reply_to_account_id.map(|i| i.to_string()),
+        reblog,
+        poll: None,
+        card: None,
+        language: row.language.clone(),
+        text: None,
+        favourited: mark(&l.favourited),
+        reblogged: mark(&l.reblogged),
+        muted: signed_in.then(|| l.muted_threads.contains(&row.thread_root_id)),
+        bookmarked: mark(&l.bookmarked),
+        pinned: (signed_in && viewer.0 == Some(row.account_id) && row.reblog_of_id.is_none())
+            .then(|| l.pinned.contains(&row.id)),
+        filtered: signed_in.then(Vec::new),
+    })
+}
+
+/// Renders statuses in the given order; rows whose author is gone are skipped.
+pub async fn statuses(
+    state: &AppState,
+    viewer: Viewer,
+    rows: &[StatusRow],
+) -> AppResult<Vec<Status>> {
+    let loaded = load(state, viewer, rows).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| build(state, viewer, &loaded, r, 0))
+        .collect())
+}
+
+pub async fn status(state: &AppState, viewer: Viewer, row: &StatusRow) -> AppResult<Status> {
+    statuses(state, viewer, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .ok_or_else(crate::error::AppError::not_found)
+}
+
+/// Renders notifications with their accounts and statuses (statuses the viewer may no
+/// longer see are dropped with their notification).
+pub async fn notifications(
+    state: &AppState,
+    viewer: i64,
+    rows: &[NotificationRow],
+) -> AppResult<Vec<Notification>> {
+    let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
+    let mut visible = Vec::new();
+    for id in status_ids {
+        if let Some(s) = statuses::visible_by_id(&state.db.pool, id, viewer).await? {
+            visible.push(s);
+        }
+    }
+    let rendered = statuses(state, Viewer(Some(viewer)), &visible).await?;
+    let by_id: HashMap<String, Status> = rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let mut from_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
+    from_ids.sort_unstable();
+    from_ids.dedup();
+    let accounts = accounts_by_id(
+        state,
+        accounts::accounts_by_ids(&state.db.pool, &from_ids).await?,
+    );
+    let mut out = Vec::with_capacity(rows.len());
+    for n in rows {
+        let Some(account) = accounts.get(&n.from_account_id) else {
+            continue;
+        };
+        let status = match n.status_id {
+            Some(id) => match by_id.get(&id.to_string()) {
+                Some(s) => Some(s.clone()),
+                None => continue,
+            },
+            None => None,
+        };
+        out.push(Notification {
+            id: n.id.to_string(),
+            kind: n.kind.clone(),
+            group_key: format!("ungrouped-{}", n.id),
+            created_at: time::iso(n.created_at),
+            account: account.clone(),
+            status,
+            report: None,
+        });
+    }
+    Ok(out)
+}

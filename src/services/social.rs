@@ -1,0 +1,262 @@
+//! Following, follow requests, blocks and mutes, and the relationship they add up to.
+
+use crate::api::mastodon::entities::Relationship;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::CurrentUser;
+use crate::ids;
+use crate::services::notify::notify;
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountCounter, AccountRow};
+use crate::storage::social::{self, Relation};
+use crate::storage::{notifications, timelines, WriteTx};
+use crate::time;
+
+/// The other account of a relationship call; 404 for an unknown id.
+pub async fn target(state: &AppState, id: &str) -> AppResult<AccountRow> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    accounts::account_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn relationship(state: &AppState, viewer: i64, target: i64) -> AppResult<Relationship> {
+    let now = state.clock.now_micros();
+    let r = social::relationship(&state.db.pool, viewer, target, now).await?;
+    Ok(Relationship {
+        id: target.to_string(),
+        following: r.following.is_some(),
+        showing_reblogs: r.following.as_ref().is_some_and(|f| f.show_reblogs != 0),
+        notifying: r.following.as_ref().is_some_and(|f| f.notify != 0),
+        languages: None,
+        followed_by: r.followed_by,
+        blocking: r.blocking,
+        blocked_by: r.blocked_by,
+        muting: r.muting.is_some(),
+        muting_notifications: r.muting.is_some_and(|(n, _)| n),
+        muting_expires_at: r.muting.and_then(|(_, e)| e).map(time::iso),
+        requested: r.requested,
+        requested_by: r.requested_by,
+        domain_blocking: false,
+        endorsed: false,
+        note: String::new(),
+    })
+}
+
+/// `POST /api/v1/accounts/:id/follow`: follows at once, or asks when the account is locked.
+/// Following again updates the reblogs and notify options.
+pub async fn follow(
+    state: &AppState,
+    me: &CurrentUser,
+    target: &AccountRow,
+    reblogs: Option<bool>,
+    notify_on: Option<bool>,
+) -> AppResult<()> {
+    if target.id == me.account.id {
+        return Err(AppError::forbidden("You cannot follow yourself"));
+    }
+    let db = &state.db.pool;
+    if social::exists(db, Relation::Block, target.id, me.account.id).await?
+        || social::exists(db, Relation::Block, me.account.id, target.id).await?
+    {
+        return Err(AppError::forbidden("This action is not allowed"));
+    }
+    let existing = social::follow_row(db, Relation::Follow, me.account.id, target.id).await?;
+    let show_reblogs = reblogs.unwrap_or(existing.as_ref().is_none_or(|f| f.show_reblogs != 0));
+    let notify_flag = notify_on.unwrap_or(existing.as_ref().is_some_and(|f| f.notify != 0));
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let id = ids::next_id_at(now / 1000);
+    if existing.is_some() || target.locked == 0 {
+        let new = social::upsert_follow(
+            &mut **tx,
+            Relation::Follow,
+            id,
+            me.account.id,
+            target.id,
+            show_reblogs,
+            notify_flag,
+            now,
+        )
+        .await?;
+        if new {
+            accounts::bump(&mut **tx, me.account.id, AccountCounter::Following, 1).await?;
+            accounts::bump(&mut **tx, target.id, AccountCounter::Followers, 1).await?;
+            timelines::backfill_feed(&mut **tx, me.account.id, target.id).await?;
+            notify(&mut tx, target.id, me.account.id, "follow", None, now).await?;
+        }
+    } else {
+        let new = social::upsert_follow(
+            &mut **tx,
+            Relation::FollowRequest,
+            id,
+            me.account.id,
+            target.id,
+            show_reblogs,
+            notify_flag,
+            now,
+        )
+        .await?;
+        if new {
+            notify(
+                &mut tx,
+                target.id,
+                me.account.id,
+                "follow_request",
+                None,
+                now,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResult<()> {
+    if social::remove(&mut ***tx, Relation::Follow, follower, followed).await? {
+        accounts::bump(&mut ***tx, follower, AccountCounter::Following, -1).await?;
+        accounts::bump(&mut ***tx, followed, AccountCounter::Followers, -1).await?;
+        timelines::remove_author_from_feed(&mut ***tx, follower, followed).await?;
+        notifications::retract(&mut ***tx, followed, follower, "follow", None).await?;
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/accounts/:id/unfollow` (also withdraws a pending request).
+pub async fn unfollow(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    drop_follow(&mut tx, me.account.id, target.id).await?;
+    if social::remove(&mut **tx, Relation::FollowRequest, me.account.id, target.id).await? {
+        notifications::retract(&mut **tx, target.id, me.account.id, "follow_request", None).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /api/v1/accounts/:id/remove_from_followers`.
+pub async fn remove_follower(
+    state: &AppState,
+    me: &CurrentUser,
+    follower: &AccountRow,
+) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    drop_follow(&mut tx, follower.id, me.account.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Accepts (or rejects) a pending follow request.
+pub async fn answer_request(
+    state: &AppState,
+    me: &CurrentUser,
+    requester: &AccountRow,
+    accept: bool,
+) -> AppResult<()> {
+    let req = social::follow_row(
+        &state.db.pool,
+        Relation::FollowRequest,
+        requester.id,
+        me.account.id,
+    )
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    social::remove(
+        &mut **tx,
+        Relation::FollowRequest,
+        requester.id,
+        me.account.id,
+    )
+    .await?;
+    notifications::retract(
+        &mut **tx,
+        me.account.id,
+        requester.id,
+        "follow_request",
+        None,
+    )
+    .await?;
+    if accept {
+        let new = social::upsert_follow(
+            &mut **tx,
+            Relation::Follow,
+            ids::next_id_at(now / 1000),
+            requester.id,
+            me.account.id,
+            req.show_reblogs != 0,
+            req.notify != 0,
+            now,
+        )
+        .await?;
+        if new {
+            accounts::bump(&mut **tx, requester.id, AccountCounter::Following, 1).await?;
+            accounts::bump(&mut **tx, me.account.id, AccountCounter::Followers, 1).await?;
+            timelines::backfill_feed(&mut **tx, requester.id, me.account.id).await?;
+            notify(&mut tx, me.account.id, requester.id, "follow", None, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /api/v1/accounts/:id/block`: also ends follows both ways and pending requests.
+pub async fn block(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
+    if target.id == me.account.id {
+        return Err(AppError::forbidden("You cannot block yourself"));
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    social::insert_block(
+        &mut **tx,
+        ids::next_id_at(now / 1000),
+        me.account.id,
+        target.id,
+        now,
+    )
+    .await?;
+    drop_follow(&mut tx, me.account.id, target.id).await?;
+    drop_follow(&mut tx, target.id, me.account.id).await?;
+    social::remove(&mut **tx, Relation::FollowRequest, me.account.id, target.id).await?;
+    social::remove(&mut **tx, Relation::FollowRequest, target.id, me.account.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unblock(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
+    social::remove(&state.db.pool, Relation::Block, me.account.id, target.id).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/accounts/:id/mute`, optionally for `duration` seconds.
+pub async fn mute(
+    state: &AppState,
+    me: &CurrentUser,
+    target: &AccountRow,
+    notifications_too: bool,
+    duration: Option<u64>,
+) -> AppResult<()> {
+    if target.id == me.account.id {
+        return Err(AppError::forbidden("You cannot mute yourself"));
+    }
+    let now = state.clock.now_micros();
+    let expires = duration
+        .filter(|d| *d > 0)
+        .map(|d| now + (d.min(u64::from(u32::MAX)) as i64) * time::MICROS_PER_SECOND);
+    social::upsert_mute(
+        &state.db.pool,
+        ids::next_id_at(now / 1000),
+        me.account.id,
+        target.id,
+        notifications_too,
+        expires,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn unmute(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
+    social::remove(&state.db.pool, Relation::Mute, me.account.id, target.id).await?;
+    Ok(())
+}

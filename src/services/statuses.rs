@@ -1,0 +1,647 @@
+//! Posting, editing, deleting, and acting on statuses (reblog, favourite, bookmark, pin, mute).
+//! Each use case checks what the viewer may see and do, then commits all its rows, counters,
+//! notifications and queued fan-out in one transaction.
+
+use std::collections::HashMap;
+
+use crate::error::{AppError, AppResult};
+use crate::http::auth::CurrentUser;
+use crate::ids;
+use crate::jobs::{self, Job};
+use crate::services::notify::notify;
+use crate::services::render::{self, status_uri, status_url, tag_url};
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountCounter};
+use crate::storage::interactions::{self, Mark};
+use crate::storage::statuses::{self as store, Counter, StatusRow};
+use crate::storage::{notifications, timelines, WriteTx};
+use crate::text::{self, ResolvedMention};
+use crate::time::MICROS_PER_SECOND;
+
+const IDEMPOTENCY_WINDOW: i64 = 3600 * MICROS_PER_SECOND;
+const MAX_PINS: i64 = 5;
+const SPOILER_MAX: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl Visibility {
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Self::Public),
+            "unlisted" => Some(Self::Unlisted),
+            "private" => Some(Self::Private),
+            "direct" => Some(Self::Direct),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Unlisted => "unlisted",
+            Self::Private => "private",
+            Self::Direct => "direct",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewStatus {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: Option<String>,
+    pub local_only: bool,
+    pub in_reply_to_id: Option<String>,
+    pub language: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub media_ids: Vec<String>,
+    pub has_poll: bool,
+    pub scheduled_at: Option<String>,
+}
+
+/// A status the viewer may see, or 404 (never 403: existence is not revealed).
+pub async fn visible(state: &AppState, id: &str, viewer: Option<i64>) -> AppResult<StatusRow> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    store::visible_by_id(&state.db.pool, id, viewer.unwrap_or(-1))
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+fn check_length(state: &AppState, text: &str, spoiler: &str) -> AppResult<()> {
+    let max = state.config.limits.max_characters as usize;
+    if text::length(text) + spoiler.chars().count() > max {
+        return Err(AppError::unprocessable(format!(
+            "Validation failed: Text character limit of {max} exceeded"
+        )));
+    }
+    if spoiler.chars().count() > SPOILER_MAX {
+        return Err(AppError::unprocessable(
+            "Validation failed: Spoiler text is too long",
+        ));
+    }
+    Ok(())
+}
+
+fn check_language(lang: &Option<String>) -> AppResult<Option<String>> {
+    match lang.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(l) if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Ok(Some(l.to_string()))
+        }
+        Some(_) => Err(AppError::unprocessable(
+            "Validation failed: Language is not a valid language code",
+        )),
+    }
+}
+
+/// Resolves the local accounts a text mentions (remote ones come with federation).
+async fn resolve_mentions(state: &AppState, text: &str) -> AppResult<Vec<(ResolvedMention, i64)>> {
+    let mut out = Vec::new();
+    for m in text::mentions(text) {
+        let local = m
+            .domain
+            .as_deref()
+            .is_none_or(|d| d.eq_ignore_ascii_case(&state.config.domain));
+        if !local {
+            continue;
+        }
+        if let Some(a) = accounts::local_account_by_username(&state.db.pool, &m.username).await? {
+            out.push((
+                ResolvedMention {
+                    reference: m,
+                    url: a.url.clone(),
+                },
+                a.id,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+async fn write_mentions_and_tags(
+    tx: &mut WriteTx,
+    status_id: i64,
+    mentioned: &[(ResolvedMention, i64)],
+    text: &str,
+    now: i64,
+) -> AppResult<()> {
+    for (_, account_id) in mentioned {
+        store::insert_mention(&mut ***tx, status_id, *account_id).await?;
+    }
+    for name in text::hashtags(text) {
+        let tag = store::tag_id(tx, &name, ids::next_id_at(now / 1000), now).await?;
+        store::insert_status_tag(&mut ***tx, status_id, tag).await?;
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/statuses`.
+pub async fn create(
+    state: &AppState,
+    me: &CurrentUser,
+    app_id: i64,
+    new: NewStatus,
+) -> AppResult<StatusRow> {
+    let now = state.clock.now_micros();
+    let author = &me.account;
+    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
+        if let Some(id) =
+            store::idempotent_status(&state.db.pool, author.id, key, now - IDEMPOTENCY_WINDOW)
+                .await?
+        {
+            if let Some(existing) = store::by_id(&state.db.pool, id).await? {
+                return Ok(existing);
+            }
+        }
+    }
+    if !new.media_ids.is_empty() {
+        return Err(AppError::unprocessable(
+            "Validation failed: Media attachments are not supported yet",
+        ));
+    }
+    if new.has_poll {
+        return Err(AppError::unprocessable(
+            "Validation failed: Polls are not supported yet",
+        ));
+    }
+    if new.scheduled_at.is_some() {
+        return Err(AppError::unprocessable(
+            "Validation failed: Scheduled statuses are not supported yet",
+        ));
+    }
+    if new.text.trim().is_empty() {
+        return Err(AppError::validation("text", "ERR_BLANK", "can't be blank"));
+    }
+    check_length(state, &new.text, &new.spoiler_text)?;
+    let visibility = match new.visibility.as_deref() {
+        None | Some("") => Visibility::parse(&me.user.default_privacy).unwrap_or(Visibility::Public),
+        Some(v) => Visibility::parse(v)
+            .ok_or_else(|| AppError::unprocessable(format!("Validation failed: Visibility {v:?} is not one of public, unlisted, private, direct")))?,
+    };
+    let language = check_language(&new.language)?;
+    let parent = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => Some(visible(state, id, Some(author.id)).await?),
+        None => None,
+    };
+    let mentioned = resolve_mentions(state, &new.text).await?;
+    let resolved: Vec<ResolvedMention> = mentioned.iter().map(|(m, _)| m.clone()).collect();
+    let content = text::render(&new.text, &resolved, |t| tag_url(state, t));
+    let id = ids::next_id_at(now / 1000);
+    let row = StatusRow {
+        id,
+        account_id: author.id,
+        uri: status_uri(state, &author.username, id),
+        url: Some(status_url(state, &author.username, id)),
+        text: new.text.clone(),
+        content,
+        spoiler_text: new.spoiler_text.trim().to_string(),
+        sensitive: i64::from(
+            new.sensitive || me.user.default_sensitive != 0 || !new.spoiler_text.trim().is_empty(),
+        ),
+        visibility: visibility.as_str().to_string(),
+        local_only: i64::from(new.local_only),
+        language,
+        in_reply_to_id: parent.as_ref().map(|p| p.id),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+        reblog_of_id: None,
+        thread_root_id: parent.as_ref().map(|p| p.thread_root_id).unwrap_or(id),
+        application_id: Some(app_id),
+        local: 1,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: now,
+        edited_at: None,
+    };
+
+    let mut tx = state.db.begin_write().await?;
+    store::insert(&mut tx, &row).await?;
+    write_mentions_and_tags(&mut tx, id, &mentioned, &new.text, now).await?;
+    timelines::insert_feed(&mut **tx, author.id, id, author.id).await?;
+    if visibility != Visibility::Direct {
+        accounts::bump(&mut **tx, author.id, AccountCounter::Statuses, 1).await?;
+    }
+    accounts::set_last_status_at(&mut **tx, author.id, now).await?;
+    if let Some(p) = &parent {
+        store::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
+    }
+    for (_, account_id) in &mentioned {
+        if !muted_thread(&mut tx, *account_id, row.thread_root_id).await? {
+            notify(&mut tx, *account_id, author.id, "mention", Some(id), now).await?;
+        }
+    }
+    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
+        store::remember_idempotency(&mut **tx, author.id, key, id, now).await?;
+    }
+    jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(row)
+}
+
+async fn muted_thread(tx: &mut WriteTx, account_id: i64, root: i64) -> sqlx::Result<bool> {
+    Ok(
+        !interactions::muted_threads(&mut ***tx, account_id, &[root])
+            .await?
+            .is_empty(),
+    )
+}
+
+fn own(me: &CurrentUser, s: &StatusRow) -> AppResult<()> {
+    if s.account_id == me.account.id {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("This action is not allowed"))
+    }
+}
+
+/// `DELETE /api/v1/statuses/:id`: returns the status with its source text, for redrafting.
+pub async fn delete(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+) -> AppResult<crate::api::mastodon::entities::Status> {
+    let s = visible(state, id, Some(me.account.id)).await?;
+    own(me, &s)?;
+    let mut rendered = render::status(state, render::Viewer(Some(me.account.id)), &s).await?;
+    rendered.text = Some(s.text.clone());
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    remove(&mut tx, &s, now).await?;
+    tx.commit().await?;
+    Ok(rendered)
+}
+
+/// Deletes a status with its reblogs, fixing the counters they touched.
+async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResult<()> {
+    for wrapper in store::reblogs_of(&mut ***tx, s.id).await? {
+        store::delete(tx, &wrapper, now).await?;
+    }
+    store::delete(tx, s, now).await?;
+    if s.visibility != "direct" && s.reblog_of_id.is_none() {
+        accounts::bump(&mut ***tx, s.account_id, AccountCounter::Statuses, -1).await?;
+    }
+    if let Some(parent) = s.in_reply_to_id {
+        store::bump(&mut ***tx, parent, Counter::Replies, -1).await?;
+    }
+    if let Some(original) = s.reblog_of_id {
+        store::bump(&mut ***tx, original, Counter::Reblogs, -1).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub text: Option<String>,
+    pub spoiler_text: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
+    pub media_ids: Vec<String>,
+    pub has_poll: bool,
+}
+
+/// `PUT /api/v1/statuses/:id`: keeps the previous version in the history.
+pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppResult<StatusRow> {
+    let s = visible(state, id, Some(me.account.id)).await?;
+    own(me, &s)?;
+    if s.reblog_of_id.is_some() {
+        return Err(AppError::unprocessable("A reblog cannot be edited"));
+    }
+    if !e.media_ids.is_empty() || e.has_poll {
+        return Err(AppError::unprocessable(
+            "Validation failed: Media attachments and polls are not supported yet",
+        ));
+    }
+    let text = e.text.unwrap_or_else(|| s.text.clone());
+    let spoiler = e.spoiler_text.unwrap_or_else(|| s.spoiler_text.clone());
+    if text.trim().is_empty() {
+        return Err(AppError::validation("text", "ERR_BLANK", "can't be blank"));
+    }
+    check_length(state, &text, &spoiler)?;
+    let language = match e.language {
+        Some(l) => check_language(&Some(l))?,
+        None => s.language.clone(),
+    };
+    let sensitive = e.sensitive.unwrap_or(s.sensitive != 0) || !spoiler.trim().is_empty();
+    let mentioned = resolve_mentions(state, &text).await?;
+    let resolved: Vec<ResolvedMention> = mentioned.iter().map(|(m, _)| m.clone()).collect();
+    let content = text::render(&text, &resolved, |t| tag_url(state, t));
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    // The history starts with the original version, as Mastodon's does.
+    if store::edits(&mut **tx, s.id).await?.is_empty() {
+        store::insert_edit(&mut **tx, ids::next_id_at(now / 1000), &s, s.created_at).await?;
+    }
+    store::update_text(
+        &mut **tx,
+        s.id,
+        &text,
+        &content,
+        spoiler.trim(),
+        sensitive,
+        language.as_deref(),
+        now,
+    )
+    .await?;
+    let updated = store::by_id(&mut **tx, s.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    store::insert_edit(&mut **tx, ids::next_id_at(now / 1000), &updated, now).await?;
+    let previously: Vec<i64> = store::mentions_of(&mut **tx, &[s.id])
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    store::delete_mentions(&mut **tx, s.id).await?;
+    store::delete_status_tags(&mut **tx, s.id).await?;
+    write_mentions_and_tags(&mut tx, s.id, &mentioned, &text, now).await?;
+    for (_, account_id) in &mentioned {
+        if !previously.contains(account_id) {
+            notify(
+                &mut tx,
+                *account_id,
+                me.account.id,
+                "mention",
+                Some(s.id),
+                now,
+            )
+            .await?;
+        }
+    }
+    // Those who boosted it are told it changed.
+    for wrapper in store::reblogs_of(&mut **tx, s.id).await? {
+        notify(
+            &mut tx,
+            wrapper.account_id,
+            me.account.id,
+            "update",
+            Some(s.id),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// `POST /api/v1/statuses/:id/reblog`: the wrapper status.
+pub async fn reblog(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    visibility: Option<&str>,
+) -> AppResult<StatusRow> {
+    let original = visible(state, id, Some(me.account.id)).await?;
+    let original = match original.reblog_of_id {
+        Some(inner) => store::by_id(&state.db.pool, inner)
+            .await?
+            .ok_or_else(AppError::not_found)?,
+        None => original,
+    };
+    let can = match original.visibility.as_str() {
+        "public" | "unlisted" => true,
+        "private" => original.account_id == me.account.id,
+        _ => false,
+    };
+    if !can {
+        return Err(AppError::forbidden("This action is not allowed"));
+    }
+    if let Some(existing) = store::reblog_by(&state.db.pool, me.account.id, original.id).await? {
+        return Ok(existing);
+    }
+    let visibility = match visibility.filter(|v| !v.is_empty()) {
+        None => Visibility::Public,
+        Some(v) => match Visibility::parse(v) {
+            Some(Visibility::Direct) | None => {
+                return Err(AppError::unprocessable(
+                    "Validation failed: Visibility must be public, unlisted or private",
+                ))
+            }
+            Some(v) => v,
+        },
+    };
+    let now = state.clock.now_micros();
+    let wid = ids::next_id_at(now / 1000);
+    let wrapper = StatusRow {
+        id: wid,
+        account_id: me.account.id,
+        uri: format!("{}/activity", status_uri(state, &me.account.username, wid)),
+        url: None,
+        text: String::new(),
+        content: String::new(),
+        spoiler_text: String::new(),
+        sensitive: 0,
+        visibility: visibility.as_str().into(),
+        local_only: original.local_only,
+        language: None,
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: Some(original.id),
+        thread_root_id: wid,
+        application_id: None,
+        local: 1,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: now,
+        edited_at: None,
+    };
+    let mut tx = state.db.begin_write().await?;
+    store::insert(&mut tx, &wrapper).await.map_err(|e| {
+        if crate::storage::is_unique_violation(&e) {
+            AppError::unprocessable("Validation failed: Reblog of status already exists")
+        } else {
+            e.into()
+        }
+    })?;
+    store::bump(&mut **tx, original.id, Counter::Reblogs, 1).await?;
+    timelines::insert_feed(&mut **tx, me.account.id, wid, me.account.id).await?;
+    notify(
+        &mut tx,
+        original.account_id,
+        me.account.id,
+        "reblog",
+        Some(original.id),
+        now,
+    )
+    .await?;
+    jobs::enqueue(&mut tx, &Job::FanOut { status_id: wid }, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(wrapper)
+}
+
+/// `POST /api/v1/statuses/:id/unreblog`: the original status.
+pub async fn unreblog(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<StatusRow> {
+    let original = visible(state, id, Some(me.account.id)).await?;
+    let now = state.clock.now_micros();
+    if let Some(wrapper) = store::reblog_by(&state.db.pool, me.account.id, original.id).await? {
+        let mut tx = state.db.begin_write().await?;
+        remove(&mut tx, &wrapper, now).await?;
+        notifications::retract(
+            &mut **tx,
+            original.account_id,
+            me.account.id,
+            "reblog",
+            Some(original.id),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    store::by_id(&state.db.pool, original.id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Favourite, bookmark or pin (`on`), or undo it; returns the status afterwards.
+pub async fn mark(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    mark: Mark,
+    on: bool,
+) -> AppResult<StatusRow> {
+    let s = visible(state, id, Some(me.account.id)).await?;
+    let s = match (mark, s.reblog_of_id) {
+        (Mark::Pin, _) => s,
+        (_, Some(inner)) => store::by_id(&state.db.pool, inner)
+            .await?
+            .ok_or_else(AppError::not_found)?,
+        (_, None) => s,
+    };
+    if mark == Mark::Pin && on {
+        own(me, &s)?;
+        if s.reblog_of_id.is_some() || s.visibility == "direct" {
+            return Err(AppError::unprocessable(
+                "Validation failed: Only your own public, unlisted or private posts can be pinned",
+            ));
+        }
+        if interactions::count(&state.db.pool, Mark::Pin, me.account.id).await? >= MAX_PINS {
+            return Err(AppError::unprocessable(
+                "Validation failed: You have already pinned the maximum number of posts",
+            ));
+        }
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let changed = if on {
+        interactions::add(
+            &mut **tx,
+            mark,
+            ids::next_id_at(now / 1000),
+            me.account.id,
+            s.id,
+            now,
+        )
+        .await?
+    } else {
+        interactions::remove(&mut **tx, mark, me.account.id, s.id).await?
+    };
+    if changed && mark == Mark::Favourite {
+        store::bump(
+            &mut **tx,
+            s.id,
+            Counter::Favourites,
+            if on { 1 } else { -1 },
+        )
+        .await?;
+        if on {
+            notify(
+                &mut tx,
+                s.account_id,
+                me.account.id,
+                "favourite",
+                Some(s.id),
+                now,
+            )
+            .await?;
+        } else {
+            notifications::retract(
+                &mut **tx,
+                s.account_id,
+                me.account.id,
+                "favourite",
+                Some(s.id),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    store::by_id(&state.db.pool, s.id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Mutes (or unmutes) notifications from a thread the viewer takes part in.
+pub async fn mute_thread(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    on: bool,
+) -> AppResult<StatusRow> {
+    let s = visible(state, id, Some(me.account.id)).await?;
+    if on {
+        interactions::mute_thread(&state.db.pool, me.account.id, s.thread_root_id).await?;
+    } else {
+        interactions::unmute_thread(&state.db.pool, me.account.id, s.thread_root_id).await?;
+    }
+    Ok(s)
+}
+
+/// `GET /api/v1/statuses/:id/context`: ancestors oldest first, descendants in thread order.
+pub async fn context(
+    state: &AppState,
+    viewer: Option<i64>,
+    id: &str,
+) -> AppResult<(Vec<StatusRow>, Vec<StatusRow>)> {
+    let s = visible(state, id, viewer).await?;
+    let thread = timelines::thread(
+        &state.db.pool,
+        s.thread_root_id,
+        viewer.unwrap_or(-1),
+        state.clock.now_micros(),
+    )
+    .await?;
+    let by_id: HashMap<i64, &StatusRow> = thread.iter().map(|r| (r.id, r)).collect();
+    let mut ancestors = Vec::new();
+    let mut cursor = s.in_reply_to_id;
+    while let Some(pid) = cursor {
+        match by_id.get(&pid) {
+            Some(p) => {
+                ancestors.push((*p).clone());
+                cursor = p.in_reply_to_id;
+            }
+            None => break, // not visible: the chain stops here
+        }
+        if ancestors.len() > 4000 {
+            break;
+        }
+    }
+    ancestors.reverse();
+    let mut children: HashMap<i64, Vec<&StatusRow>> = HashMap::new();
+    for r in &thread {
+        if let Some(p) = r.in_reply_to_id {
+            children.entry(p).or_default().push(r);
+        }
+    }
+    // Depth-first, oldest reply first, as Mastodon orders a thread.
+    let mut descendants = Vec::new();
+    let mut stack: Vec<&StatusRow> = children
+        .get(&s.id)
+        .map(|k| k.iter().rev().copied().collect())
+        .unwrap_or_default();
+    while let Some(k) = stack.pop() {
+        descendants.push(k.clone());
+        if let Some(grand) = children.get(&k.id) {
+            stack.extend(grand.iter().rev().copied());
+        }
+    }
+    Ok((ancestors, descendants))
+}

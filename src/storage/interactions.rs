@@ -1,0 +1,220 @@
+//! Favourites, bookmarks and pins: one row per (account, status), paged by their own ids.
+
+use sqlx::{Any, Executor};
+
+use super::query::Sql;
+use super::statuses::{StatusRow, COLUMNS};
+use super::timelines::Cursor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Favourite,
+    Bookmark,
+    Pin,
+}
+
+impl Mark {
+    fn table(self) -> &'static str {
+        match self {
+            Mark::Favourite => "favourites",
+            Mark::Bookmark => "bookmarks",
+            Mark::Pin => "status_pins",
+        }
+    }
+}
+
+/// Adds the mark; returns true when it is new.
+pub async fn add<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    mark: Mark,
+    id: i64,
+    account_id: i64,
+    status_id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(&format!(
+        "INSERT INTO {} (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, status_id) DO NOTHING",
+        mark.table()
+    ))
+    .bind(id)
+    .bind(account_id)
+    .bind(status_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes the mark; returns true when there was one.
+pub async fn remove<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    mark: Mark,
+    account_id: i64,
+    status_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(&format!(
+        "DELETE FROM {} WHERE account_id = $1 AND status_id = $2",
+        mark.table()
+    ))
+    .bind(account_id)
+    .bind(status_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn count<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    mark: Mark,
+    account_id: i64,
+) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM {} WHERE account_id = $1",
+        mark.table()
+    ))
+    .bind(account_id)
+    .fetch_one(db)
+    .await?;
+    Ok(n)
+}
+
+/// Which of `status_ids` the account has marked.
+pub async fn marked<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    mark: Mark,
+    account_id: i64,
+    status_ids: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    if status_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT status_id FROM {} WHERE account_id = ",
+        mark.table()
+    ));
+    let a = sql.int(account_id);
+    sql.push(&a);
+    let list = sql.ints(status_ids);
+    sql.push(&format!(" AND status_id IN ({list})"));
+    let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The account's marked statuses, newest mark first, with the mark's id as the page cursor.
+pub async fn statuses<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    mark: Mark,
+    account_id: i64,
+    c: &Cursor,
+) -> sqlx::Result<Vec<(i64, StatusRow)>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT k.id AS mark_id, {COLUMNS} FROM {} k JOIN statuses s ON s.id = k.status_id WHERE k.account_id = ",
+        mark.table()
+    ));
+    let a = sql.int(account_id);
+    sql.push(&a);
+    if let Some(max) = c.max_id {
+        let p = sql.int(max);
+        sql.push(&format!(" AND k.id < {p}"));
+    }
+    if let Some(min) = c.min_id.or(c.since_id) {
+        let p = sql.int(min);
+        sql.push(&format!(" AND k.id > {p}"));
+    }
+    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
+    let l = sql.int(c.limit);
+    sql.push(&format!(" ORDER BY k.id {order} LIMIT {l}"));
+    let rows = sqlx::query_with(sql.sql(), sql.arguments())
+        .fetch_all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        use sqlx::{FromRow, Row};
+        out.push((
+            row.try_get::<i64, _>("mark_id")?,
+            StatusRow::from_row(&row)?,
+        ));
+    }
+    if c.min_id.is_some() {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+/// Accounts that favourited (or reblogged, via the statuses table) a status, paged by row id.
+pub async fn favourited_by<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+    c: &Cursor,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::new("SELECT id, account_id FROM favourites WHERE status_id = ");
+    let s = sql.int(status_id);
+    sql.push(&s);
+    if let Some(max) = c.max_id {
+        let p = sql.int(max);
+        sql.push(&format!(" AND id < {p}"));
+    }
+    let l = sql.int(c.limit);
+    sql.push(&format!(" ORDER BY id DESC LIMIT {l}"));
+    sql.query_as().fetch_all(db).await
+}
+
+pub async fn reblogged_by<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+    c: &Cursor,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::new("SELECT id, account_id FROM statuses WHERE reblog_of_id = ");
+    let s = sql.int(status_id);
+    sql.push(&s);
+    if let Some(max) = c.max_id {
+        let p = sql.int(max);
+        sql.push(&format!(" AND id < {p}"));
+    }
+    let l = sql.int(c.limit);
+    sql.push(&format!(" ORDER BY id DESC LIMIT {l}"));
+    sql.query_as().fetch_all(db).await
+}
+
+pub async fn mute_thread<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    root: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO conversation_mutes (account_id, thread_root_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(account_id)
+        .bind(root)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn unmute_thread<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    root: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM conversation_mutes WHERE account_id = $1 AND thread_root_id = $2")
+        .bind(account_id)
+        .bind(root)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn muted_threads<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    roots: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT thread_root_id FROM conversation_mutes WHERE account_id = ");
+    let a = sql.int(account_id);
+    sql.push(&a);
+    let list = sql.ints(roots);
+    sql.push(&format!(" AND thread_root_id IN ({list})"));
+    let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -1,0 +1,84 @@
+//! The job queue's table: enqueue inside the caller's transaction, claim by lease, finish,
+//! reschedule.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    kind: &str,
+    payload: &str,
+    run_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(payload)
+    .bind(run_at)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Claims the oldest due job for `lease` microseconds. The outer condition re-checks the
+/// lease so two workers racing for one row cannot both win.
+pub async fn claim<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+    lease: i64,
+) -> sqlx::Result<Option<JobRow>> {
+    sqlx::query_as(
+        "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
+                     ORDER BY run_at, id LIMIT 1) \
+         AND (locked_until IS NULL OR locked_until < $2) \
+         RETURNING id, kind, payload, attempts",
+    )
+    .bind(now + lease)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn delete<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM jobs WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn retry_at<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    run_at: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE jobs SET run_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
+        .bind(run_at)
+        .bind(error)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_due<'e, E: Executor<'e, Database = Any>>(db: E, now: i64) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE run_at <= $1")
+        .bind(now)
+        .fetch_one(db)
+        .await?;
+    Ok(n)
+}

@@ -1,0 +1,261 @@
+//! Timeline reads: home feeds, public and tag timelines, an account's statuses, threads.
+//! Each is one indexed range scan with the visibility filter of `statuses::visible_to`.
+
+use sqlx::{Any, Executor};
+
+use super::query::Sql;
+use super::statuses::{visible_to, StatusRow, COLUMNS};
+
+/// Cursor bounds on a column, newest first (or oldest first after `min_id`, reversed by the caller).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cursor {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: i64,
+}
+
+fn bound(sql: &mut Sql, column: &str, c: &Cursor) {
+    if let Some(max) = c.max_id {
+        let p = sql.int(max);
+        sql.push(&format!(" AND {column} < {p}"));
+    }
+    if let Some(since) = c.since_id {
+        let p = sql.int(since);
+        sql.push(&format!(" AND {column} > {p}"));
+    }
+    if let Some(min) = c.min_id {
+        let p = sql.int(min);
+        sql.push(&format!(" AND {column} > {p}"));
+    }
+    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
+    let p = sql.int(c.limit);
+    sql.push(&format!(" ORDER BY {column} {order} LIMIT {p}"));
+}
+
+async fn fetch<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sql: &Sql,
+    c: &Cursor,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut rows: Vec<StatusRow> = sql.query_as().fetch_all(db).await?;
+    if c.min_id.is_some() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Hides what the viewer muted (while the mute lasts) or blocked, and authors who blocked them.
+fn not_silenced(sql: &mut Sql, author: &str, viewer: i64, now: i64) {
+    let v = sql.int(viewer);
+    let n = sql.int(now);
+    sql.push(&format!(
+        " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = {v} AND mu.target_account_id = {author} \
+           AND (mu.expires_at IS NULL OR mu.expires_at > {n})) \
+          AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE (bl.account_id = {v} AND bl.target_account_id = {author}) \
+           OR (bl.account_id = {author} AND bl.target_account_id = {v}))"
+    ));
+}
+
+pub async fn home<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    c: &Cursor,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM home_feed h JOIN statuses s ON s.id = h.status_id WHERE h.account_id = "));
+    let v = sql.int(viewer);
+    sql.push(&v);
+    not_silenced(&mut sql, "h.author_id", viewer, now);
+    bound(&mut sql, "h.status_id", c);
+    fetch(db, &sql, c).await
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicFilter {
+    pub local: bool,
+    pub remote: bool,
+}
+
+pub async fn public<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    f: PublicFilter,
+    c: &Cursor,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    ));
+    if viewer <= 0 {
+        sql.push(" AND s.local_only = 0");
+    }
+    if f.local {
+        sql.push(" AND s.local = 1");
+    }
+    if f.remote {
+        sql.push(" AND s.local = 0");
+    }
+    not_silenced(&mut sql, "s.account_id", viewer, now);
+    bound(&mut sql, "s.id", c);
+    fetch(db, &sql, c).await
+}
+
+/// Public statuses with any of `any` tags, all of `all`, none of `none` (tag ids).
+#[allow(clippy::too_many_arguments)] // one bound value per column or filter
+pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    any: &[i64],
+    all: &[i64],
+    none: &[i64],
+    f: PublicFilter,
+    c: &Cursor,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    ));
+    let list = sql.ints(any);
+    sql.push(&format!(" AND EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id IN ({list}))"));
+    for t in all {
+        let p = sql.int(*t);
+        sql.push(&format!(" AND EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id = {p})"));
+    }
+    if !none.is_empty() {
+        let list = sql.ints(none);
+        sql.push(&format!(" AND NOT EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id IN ({list}))"));
+    }
+    if viewer <= 0 {
+        sql.push(" AND s.local_only = 0");
+    }
+    if f.local {
+        sql.push(" AND s.local = 1");
+    }
+    if f.remote {
+        sql.push(" AND s.local = 0");
+    }
+    not_silenced(&mut sql, "s.account_id", viewer, now);
+    bound(&mut sql, "s.id", c);
+    fetch(db, &sql, c).await
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountFilter {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub pinned: bool,
+    pub tagged: Option<i64>,
+}
+
+pub async fn account<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    viewer: i64,
+    f: AccountFilter,
+    c: &Cursor,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.account_id = "
+    ));
+    let a = sql.int(account_id);
+    sql.push(&a);
+    let v = sql.int(viewer);
+    sql.push(&format!(" AND {}", visible_to(&v)));
+    if f.exclude_replies {
+        // Replies to oneself (threads) stay, as in Mastodon.
+        sql.push(&format!(
+            " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = {a})"
+        ));
+    }
+    if f.exclude_reblogs {
+        sql.push(" AND s.reblog_of_id IS NULL");
+    }
+    if f.pinned {
+        sql.push(&format!(" AND EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = {a})"));
+    }
+    if let Some(tag) = f.tagged {
+        let t = sql.int(tag);
+        sql.push(&format!(" AND EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id = {t})"));
+    }
+    bound(&mut sql, "s.id", c);
+    fetch(db, &sql, c).await
+}
+
+/// Every status of a thread the viewer may see, oldest first.
+pub async fn thread<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    root: i64,
+    viewer: i64,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.thread_root_id = "
+    ));
+    let r = sql.int(root);
+    sql.push(&r);
+    sql.push(" AND s.reblog_of_id IS NULL");
+    let v = sql.int(viewer);
+    sql.push(&format!(" AND {}", visible_to(&v)));
+    not_silenced(&mut sql, "s.account_id", viewer, now);
+    sql.push(" ORDER BY s.id ASC LIMIT 4000");
+    sql.query_as().fetch_all(db).await
+}
+
+pub async fn insert_feed<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    status_id: i64,
+    author_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO home_feed (account_id, status_id, author_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(account_id)
+        .bind(status_id)
+        .bind(author_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_from_feeds<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM home_feed WHERE status_id = $1")
+        .bind(status_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Drops an author's statuses from one home feed (after an unfollow or a block).
+pub async fn remove_author_from_feed<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    author_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2")
+        .bind(account_id)
+        .bind(author_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Copies an author's recent visible statuses into one home feed (after a follow).
+pub async fn backfill_feed<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    author_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO home_feed (account_id, status_id, author_id) \
+         SELECT $1, s.id, s.account_id FROM statuses s WHERE s.account_id = $2 AND s.visibility IN ('public', 'unlisted', 'private') \
+         ORDER BY s.id DESC LIMIT 40 ON CONFLICT DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(author_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
