@@ -507,6 +507,20 @@ async fn grants_and_scopes(app: &TestApp) {
         (400, Some("invalid_scope"))
     );
 
+    // Mastodon.py's log_in sends one `oauth_info` field per metadata key; they are ignored.
+    let res = app
+        .client
+        .post(app.url("/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username=alice%40example.org&password=correct+horse+battery&oauth_info=issuer&oauth_info=token_endpoint\
+             &grant_type=password&client_id={id}&client_secret={secret}&scope=read"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
     // Password grant by username or email; the token carries exactly the granted scopes.
     let (status, body) = redeem(
         app,

@@ -7,11 +7,27 @@
 //!   policy documents with numbered clauses, the sanctions each clause permits, the decision rule
 //!   of every proposal kind, the membership and finance rules; clause citations
 //!   (`code-of-conduct@2#4.1`).
+//! - [`ballot`]: the ballot a member casts for each method, checked against the rule and the
+//!   proposal's options ([`ballot::validate`]).
+//! - [`tally`]: counting checked ballots under a decision rule into an [`Outcome`] (quorum,
+//!   consent with blocks, majorities, approval / score / dot, instant runoff and STV).
+//! - [`lifecycle`]: proposal states and their transitions; minimum time open.
+//! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
 
+pub mod ballot;
 pub mod bylaws;
+pub mod lifecycle;
+pub mod receipt;
+pub mod tally;
 
+pub use ballot::{
+    validate, validate_options, Ballot, BallotError, ConsentChoice, ValidBallot, YesNoChoice,
+};
 pub use bylaws::{
     parse_document, parse_named_document, Admission, BylawsError, Citation, Clause, DecisionRule,
     DecisionRules, DuesPeriod, DuesScale, FinanceRules, FoundingDocuments, LedgerVisibility,
     MembershipRules, Method, PolicyDocument, ProposalKind, Sanction, TieRule,
 };
+pub use lifecycle::{earliest_close, transition, validate_closes_at, Event, LifecycleError, State};
+pub use receipt::receipt;
+pub use tally::{tally, Decision, Outcome, RankedTally, Round, Tally};

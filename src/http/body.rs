@@ -122,12 +122,28 @@ async fn parse_body<S: Send + Sync>(
 }
 
 /// Parses a urlencoded string with bracket nesting into JSON (all leaves are strings).
+/// A plain key given more than once keeps its last value, as Rack does: Mastodon.py's
+/// `log_in` sends one `oauth_info` field per metadata key.
 pub fn parse_form(bytes: &[u8]) -> Result<Value, AppError> {
     if bytes.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes).into_owned().collect();
+    let last: std::collections::HashMap<&str, usize> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_str(), i))
+        .collect();
+    let kept = pairs
+        .iter()
+        .enumerate()
+        .filter(|(i, (k, _))| k.contains('[') || last.get(k.as_str()) == Some(i))
+        .map(|(_, p)| p);
+    let normalised = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
     serde_qs::Config::new(6, false)
-        .deserialize_bytes::<Map<String, Value>>(bytes)
+        .deserialize_bytes::<Map<String, Value>>(normalised.as_bytes())
         .map(Value::Object)
         .map_err(|e| AppError::bad_request(format!("Invalid form body: {e}")))
 }
@@ -165,6 +181,17 @@ mod tests {
         assert_eq!(v["poll"]["options"], serde_json::json!(["a", "b"]));
         assert_eq!(v["poll"]["expires_in"], "60");
         assert_eq!(v["status"], "hi there");
+    }
+
+    #[test]
+    fn repeated_plain_keys_keep_the_last_value() {
+        let v = parse_form(
+            b"oauth_info=issuer&oauth_info=token_endpoint&grant_type=password&id[]=1&id[]=2",
+        )
+        .unwrap();
+        assert_eq!(v["oauth_info"], "token_endpoint");
+        assert_eq!(v["grant_type"], "password");
+        assert_eq!(v["id"], serde_json::json!(["1", "2"]));
     }
 
     #[test]
