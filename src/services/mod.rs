@@ -2,5 +2,7 @@
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
 pub mod accounts;
+pub mod membership;
 pub mod oauth;
 pub mod policies;
+pub mod proposals;

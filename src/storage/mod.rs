@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod governance;
 pub mod oauth;
+pub mod proposals;
 pub mod sessions;
 
 use std::path::Path;
