@@ -130,10 +130,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     // Proposals close (and reminders go out) on a timer until the job queue takes them over.
-    let closer = crate::services::proposals::spawn_closer(
-        state.clone(),
-        std::time::Duration::from_secs(30),
-    );
+    let closer =
+        crate::services::proposals::spawn_closer(state.clone(), std::time::Duration::from_secs(30));
     let db = state.db.clone();
     crate::serve(state, listener, crate::shutdown_signal()).await?;
     closer.abort();

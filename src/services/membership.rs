@@ -64,11 +64,7 @@ pub async fn get(state: &AppState, account_id: i64) -> AppResult<Member> {
     load(state, m).await
 }
 
-pub async fn roster(
-    state: &AppState,
-    filter: Option<&str>,
-    page: &Page,
-) -> AppResult<Vec<Member>> {
+pub async fn roster(state: &AppState, filter: Option<&str>, page: &Page) -> AppResult<Vec<Member>> {
     if let Some(f) = filter {
         if !MEMBERSHIP_STATES.contains(&f) {
             return Err(AppError::unprocessable(format!(

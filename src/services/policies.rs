@@ -188,13 +188,13 @@ pub async fn diff(
         .filter(|c| to.doc.clause(&c.id).is_none())
         .map(clause)
         .collect();
-    let changed: Vec<_> = to
-        .doc
-        .clauses
-        .iter()
-        .filter_map(|new| {
-            let old = from.doc.clause(&new.id)?;
-            (old.title != new.title || old.text != new.text || old.sanctions != new.sanctions)
+    let changed: Vec<_> =
+        to.doc
+            .clauses
+            .iter()
+            .filter_map(|new| {
+                let old = from.doc.clause(&new.id)?;
+                (old.title != new.title || old.text != new.text || old.sanctions != new.sanctions)
                 .then(|| {
                     json!({
                         "id": new.id,
@@ -202,8 +202,8 @@ pub async fn diff(
                         "new": { "title": new.title, "text": new.text, "sanctions": new.sanctions },
                     })
                 })
-        })
-        .collect();
+            })
+            .collect();
     let text_diff = similar::TextDiff::from_lines(&from.row.source, &to.row.source);
     let unified = text_diff
         .unified_diff()

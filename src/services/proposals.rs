@@ -22,7 +22,9 @@ use crate::services::policies;
 use crate::state::AppState;
 use crate::storage::accounts::{self as account_store, AccountRow};
 use crate::storage::governance::{self as gov_store, PolicyVersionRow};
-use crate::storage::proposals::{self as store, BallotRow, EventRow, NewProposalEvent, ProposalRow};
+use crate::storage::proposals::{
+    self as store, BallotRow, EventRow, NewProposalEvent, ProposalRow,
+};
 use crate::storage::{is_unique_violation, WriteTx};
 use crate::time::{self, MICROS_PER_DAY};
 
@@ -76,7 +78,8 @@ pub struct VoteReceipt {
 }
 
 fn kind_of(s: &str) -> AppResult<ProposalKind> {
-    ProposalKind::from_str(s).map_err(|e| AppError::validation("kind", "ERR_INVALID", &e.to_string()))
+    ProposalKind::from_str(s)
+        .map_err(|e| AppError::validation("kind", "ERR_INVALID", &e.to_string()))
 }
 
 pub fn rule_of(row: &ProposalRow) -> AppResult<DecisionRule> {
@@ -112,7 +115,11 @@ fn parse_time(field: &str, s: &str) -> AppResult<i64> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.timestamp_micros())
         .map_err(|_| {
-            AppError::validation(field, "ERR_INVALID", "is not an ISO 8601 date-time with a zone")
+            AppError::validation(
+                field,
+                "ERR_INVALID",
+                "is not an ISO 8601 date-time with a zone",
+            )
         })
 }
 
@@ -122,11 +129,7 @@ fn payload_str<'a>(payload: &'a Value, key: &str) -> AppResult<&'a str> {
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| {
-            AppError::validation(
-                "payload",
-                "ERR_BLANK",
-                &format!("needs a `{key}` string"),
-            )
+            AppError::validation("payload", "ERR_BLANK", &format!("needs a `{key}` string"))
         })
 }
 
@@ -138,20 +141,17 @@ fn payload_id(payload: &Value, key: &str) -> AppResult<i64> {
         _ => None,
     })
     .filter(|n| *n > 0)
-    .ok_or_else(|| {
-        AppError::validation(
-            "payload",
-            "ERR_INVALID",
-            &format!("needs `{key}`: an id"),
-        )
-    })
+    .ok_or_else(|| AppError::validation("payload", "ERR_INVALID", &format!("needs `{key}`: an id")))
 }
 
 /// The policies in force as a validated set, to check an amendment against.
 async fn documents_in_force(state: &AppState, now: i64) -> AppResult<bylaws::FoundingDocuments> {
     let rows = gov_store::policies_in_force(&state.db.pool, now).await?;
-    bylaws::FoundingDocuments::load(rows.into_iter().map(|r| (format!("{}.md", r.slug), r.source)))
-        .map_err(AppError::internal)
+    bylaws::FoundingDocuments::load(
+        rows.into_iter()
+            .map(|r| (format!("{}.md", r.slug), r.source)),
+    )
+    .map_err(AppError::internal)
 }
 
 /// Checks an amendment: the text parses, names the policy, is the next version, and the set of
@@ -193,9 +193,8 @@ async fn check_amendment(
                 &format!("there is no policy `{slug}`"),
             )
         })?;
-    let doc = bylaws::parse_document(text).map_err(|e| {
-        AppError::validation("payload", "ERR_INVALID", &format!("text: {e}"))
-    })?;
+    let doc = bylaws::parse_document(text)
+        .map_err(|e| AppError::validation("payload", "ERR_INVALID", &format!("text: {e}")))?;
     if doc.slug != slug {
         return Err(AppError::validation(
             "payload",
@@ -256,9 +255,16 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
                 "The bylaws in force give no decision rule for {kind} proposals"
             ))
         })?;
-    let payload = p.payload.clone().unwrap_or(Value::Object(Default::default()));
+    let payload = p
+        .payload
+        .clone()
+        .unwrap_or(Value::Object(Default::default()));
     if !payload.is_object() {
-        return Err(AppError::validation("payload", "ERR_INVALID", "must be an object"));
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            "must be an object",
+        ));
     }
     let mut options = p.options.clone();
     let mut secret_default = false;
@@ -274,7 +280,10 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
                 return Err(AppError::validation(
                     "payload",
                     "ERR_INVALID",
-                    &format!("role must be one of {}", crate::services::accounts::ROLES.join(", ")),
+                    &format!(
+                        "role must be one of {}",
+                        crate::services::accounts::ROLES.join(", ")
+                    ),
                 ));
             }
             let seats = match payload.get("seats") {
@@ -377,7 +386,10 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
             return Err(AppError::validation(
                 "options",
                 "ERR_INVALID",
-                &format!("a {} vote has fixed choices; leave options out", rule.method),
+                &format!(
+                    "a {} vote has fixed choices; leave options out",
+                    rule.method
+                ),
             ));
         }
     } else {
@@ -495,7 +507,11 @@ async fn log(
     Ok(())
 }
 
-pub async fn list(state: &AppState, filter: Option<&str>, page: &Page) -> AppResult<Vec<ProposalRow>> {
+pub async fn list(
+    state: &AppState,
+    filter: Option<&str>,
+    page: &Page,
+) -> AppResult<Vec<ProposalRow>> {
     if let Some(f) = filter {
         if !lifecycle::State::ALL.iter().any(|s| s.as_str() == f) {
             return Err(AppError::unprocessable(format!(
@@ -585,8 +601,13 @@ pub async fn vote(
 ) -> AppResult<VoteReceipt> {
     let row = get(state, proposal_id).await?;
     require_active(state, voter, "vote").await?;
-    let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > REASON_MAX) {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > REASON_MAX)
+    {
         return Err(AppError::validation(
             "reason",
             "ERR_TOO_LONG",
@@ -601,7 +622,18 @@ pub async fn vote(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match cast(state, &row, voter, &valid, &canonical, &options, reason.clone(), via).await {
+        match cast(
+            state,
+            &row,
+            voter,
+            &valid,
+            &canonical,
+            &options,
+            reason.clone(),
+            via,
+        )
+        .await
+        {
             Err(CastError::Db(e)) if is_unique_violation(&e) && attempts < 3 => continue,
             Err(CastError::Db(e)) => return Err(e.into()),
             Err(CastError::App(e)) => return Err(e),
@@ -672,9 +704,17 @@ async fn cast(
     } else {
         json!({ "changed": replaced, "ballot": ballot_value, "reason": reason })
     };
-    log(&mut tx, "ballot.cast", Some(voter), None, Some(row.id), detail, now)
-        .await
-        .map_err(CastError::App)?;
+    log(
+        &mut tx,
+        "ballot.cast",
+        Some(voter),
+        None,
+        Some(row.id),
+        detail,
+        now,
+    )
+    .await
+    .map_err(CastError::App)?;
     tx.commit().await?;
     Ok(VoteReceipt {
         proposal_id: row.id,
@@ -698,7 +738,13 @@ pub async fn close_due(state: &AppState) -> anyhow::Result<usize> {
         match close_one(state, id).await {
             Ok(Some(row)) => {
                 closed += 1;
-                mail_members(state, &result_subject(&row), &result_mail(state, &row), None).await;
+                mail_members(
+                    state,
+                    &result_subject(&row),
+                    &result_mail(state, &row),
+                    None,
+                )
+                .await;
             }
             Ok(None) => {}
             Err(e) => tracing::error!(proposal = id, error = %e, "closing a proposal failed"),
@@ -760,7 +806,16 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
                     .map_err(AppError::internal)?;
                 enacted_at = Some(now);
                 result["enactment"] = effect.clone();
-                log(&mut tx, "proposal.enacted", None, None, Some(id), effect, now).await?;
+                log(
+                    &mut tx,
+                    "proposal.enacted",
+                    None,
+                    None,
+                    Some(id),
+                    effect,
+                    now,
+                )
+                .await?;
             }
             Err(why) => {
                 result["enactment_error"] = json!(why);
@@ -781,7 +836,15 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         store::unlink_ballots(&mut **tx, id).await?;
     }
     let result_json = result.to_string();
-    store::set_result(&mut **tx, id, final_state.as_str(), &result_json, enacted_at, now).await?;
+    store::set_result(
+        &mut **tx,
+        id,
+        final_state.as_str(),
+        &result_json,
+        enacted_at,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(ProposalRow {
         state: final_state.as_str().to_string(),
@@ -805,7 +868,9 @@ async fn enact(
     let source = format!("proposal:{}", row.id);
     match kind {
         ProposalKind::General => Ok(Ok(json!({ "kind": "general", "recorded": true }))),
-        ProposalKind::Expense => Ok(Ok(json!({ "kind": "expense", "expense_id": payload["expense_id"], "approved": true }))),
+        ProposalKind::Expense => Ok(Ok(
+            json!({ "kind": "expense", "expense_id": payload["expense_id"], "approved": true }),
+        )),
         ProposalKind::PolicyAmendment | ProposalKind::BylawsAmendment => {
             let text = payload["text"].as_str().unwrap_or_default();
             let doc = match bylaws::parse_document(text) {
@@ -846,7 +911,9 @@ async fn enact(
                 now,
             )
             .await?;
-            Ok(Ok(json!({ "kind": row.kind, "policy": doc.slug, "version": doc.version })))
+            Ok(Ok(
+                json!({ "kind": row.kind, "policy": doc.slug, "version": doc.version }),
+            ))
         }
         ProposalKind::RoleElection => {
             let role = payload["role"].as_str().unwrap_or_default().to_string();
@@ -863,7 +930,10 @@ async fn enact(
                     skipped.push(w.to_string());
                     continue;
                 }
-                if !gov_store::active_roles(&mut ***tx, *w).await?.contains(&role) {
+                if !gov_store::active_roles(&mut ***tx, *w)
+                    .await?
+                    .contains(&role)
+                {
                     gov_store::insert_role_grant(
                         &mut ***tx,
                         ids::next_id_at(now / 1000),
@@ -903,8 +973,10 @@ async fn enact(
                     revoked.push(holder.to_string());
                 }
             }
-            Ok(Ok(json!({ "kind": "role_election", "role": role, "granted": granted,
-                           "revoked": revoked, "skipped_not_active": skipped })))
+            Ok(Ok(
+                json!({ "kind": "role_election", "role": role, "granted": granted,
+                           "revoked": revoked, "skipped_not_active": skipped }),
+            ))
         }
         ProposalKind::Membership => {
             let account_id: i64 = payload["account_id"]
@@ -913,7 +985,10 @@ async fn enact(
                 .unwrap_or_default();
             let action = payload["action"].as_str().unwrap_or_default();
             let current = store::membership(&mut ***tx, account_id).await?;
-            let st = current.as_ref().map(|m| m.state.clone()).unwrap_or_default();
+            let st = current
+                .as_ref()
+                .map(|m| m.state.clone())
+                .unwrap_or_default();
             let (to, kind) = match (action, st.as_str()) {
                 ("admit", "applicant" | "lapsed" | "withdrawn" | "expelled") => {
                     ("active", "membership.admitted")
@@ -939,7 +1014,9 @@ async fn enact(
             if to == "expelled" {
                 membership::revoke_all_roles(tx, account_id, Some(row.id), "expelled", now).await?;
             }
-            Ok(Ok(json!({ "kind": "membership", "account_id": account_id.to_string(), "state": to })))
+            Ok(Ok(
+                json!({ "kind": "membership", "account_id": account_id.to_string(), "state": to }),
+            ))
         }
     }
 }

@@ -37,7 +37,12 @@ pub async fn list(
     let cursors: Vec<i64> = members.iter().map(|m| m.account.id).collect();
     Ok((
         paging_headers(&state, &uri, &page, &cursors),
-        Json(members.iter().map(|m| Member::from_data(&state, m)).collect()),
+        Json(
+            members
+                .iter()
+                .map(|m| Member::from_data(&state, m))
+                .collect(),
+        ),
     ))
 }
 
@@ -81,7 +86,12 @@ pub async fn apply(
     body: Payload<Application>,
 ) -> AppResult<Json<Member>> {
     let me = auth.user(&state, "write").await?;
-    let m = membership::apply(&state, me.account.id, body.data.note.as_deref().unwrap_or("")).await?;
+    let m = membership::apply(
+        &state,
+        me.account.id,
+        body.data.note.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(Member::from_data(&state, &m)))
 }
 
@@ -91,7 +101,10 @@ pub async fn withdraw(State(state): State<AppState>, auth: Auth) -> AppResult<Js
     Ok(Json(Member::from_data(&state, &m)))
 }
 
-pub async fn preferences(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Preferences>> {
+pub async fn preferences(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> AppResult<Json<Preferences>> {
     let me = auth.user(&state, "read").await?;
     let m = membership::get(&state, me.account.id).await?;
     Ok(Json(Preferences {

@@ -133,7 +133,11 @@ fn ballot_of(body: &Value) -> AppResult<Ballot> {
                 .collect(),
             Value::Object(m) => m
                 .values()
-                .map(|v| v.as_str().map(String::from).ok_or_else(|| bad(k, "must be a list of option names")))
+                .map(|v| {
+                    v.as_str()
+                        .map(String::from)
+                        .ok_or_else(|| bad(k, "must be a list of option names"))
+                })
                 .collect(),
             Value::String(s) => Ok(vec![s.clone()]),
             _ => Err(bad(k, "must be a list of option names")),
@@ -151,7 +155,12 @@ fn ballot_of(body: &Value) -> AppResult<Ballot> {
                     _ => None,
                 }
                 .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| bad(k, &format!("value for `{o}` must be a non-negative integer")))?;
+                .ok_or_else(|| {
+                    bad(
+                        k,
+                        &format!("value for `{o}` must be a non-negative integer"),
+                    )
+                })?;
                 Ok((o.clone(), n))
             })
             .collect()
@@ -161,10 +170,18 @@ fn ballot_of(body: &Value) -> AppResult<Ballot> {
             Value::String(s) => Ok(Ballot::Choice { choice: s.clone() }),
             _ => Err(bad("choice", "must be a string")),
         },
-        ["choices"] => Ok(Ballot::Choices { choices: list("choices")? }),
-        ["ranking"] => Ok(Ballot::Ranking { ranking: list("ranking")? }),
-        ["scores"] => Ok(Ballot::Scores { scores: counts("scores")? }),
-        ["dots"] => Ok(Ballot::Dots { dots: counts("dots")? }),
+        ["choices"] => Ok(Ballot::Choices {
+            choices: list("choices")?,
+        }),
+        ["ranking"] => Ok(Ballot::Ranking {
+            ranking: list("ranking")?,
+        }),
+        ["scores"] => Ok(Ballot::Scores {
+            scores: counts("scores")?,
+        }),
+        ["dots"] => Ok(Ballot::Dots {
+            dots: counts("dots")?,
+        }),
         [] => Err(AppError::unprocessable(
             "A ballot needs one of choice, choices, ranking, scores or dots",
         )),
@@ -187,7 +204,13 @@ pub async fn vote(
     let reason = match body.data.get("reason") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(AppError::validation("reason", "ERR_INVALID", "must be a string")),
+        Some(_) => {
+            return Err(AppError::validation(
+                "reason",
+                "ERR_INVALID",
+                "must be a string",
+            ))
+        }
     };
     let r = svc::vote(&state, me.account.id, id, ballot, reason, "api").await?;
     Ok(Json(json!({
@@ -235,7 +258,10 @@ async fn account_cached(
     let a = match storage::accounts::account_by_id(&state.db.pool, id).await? {
         Some(row) => {
             let roles = storage::governance::active_roles(&state.db.pool, id).await?;
-            Some(serde_json::to_value(Account::from_row(state, &row, &roles)).map_err(AppError::internal)?)
+            Some(
+                serde_json::to_value(Account::from_row(state, &row, &roles))
+                    .map_err(AppError::internal)?,
+            )
         }
         None => None,
     };
