@@ -542,12 +542,28 @@ async fn membership_scenario(app: &common::TestApp) {
     assert_eq!(close_after(app, 3).await, 1);
     let (_, olive_m) = get(app, &format!("/api/v1/coop/members/{olive}"), &m1_tok).await;
     assert_eq!(olive_m["state"], "expelled", "{olive_m}");
+    // Results hidden until close: no running tally, and the log does not say how anyone voted.
     let other = propose(
         app,
         &m1_tok,
-        json!({ "kind": "general", "title": "x", "body": "" }),
+        json!({ "kind": "general", "title": "x", "body": "", "hide_results": true }),
     )
     .await;
+    let other_id = other["id"].as_str().unwrap().to_string();
+    vote(app, &m1_tok, &other_id, json!({ "choice": "disagree" })).await;
+    let (_, hidden) = get(
+        app,
+        &format!("/api/v1/coop/proposals/{other_id}"),
+        &admin_tok,
+    )
+    .await;
+    assert_eq!(hidden["tally"], Value::Null, "{hidden}");
+    assert_eq!(hidden["votes_count"], 1);
+    assert!(hidden["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["detail"].get("ballot").is_none()));
     let (status, err) = post(
         app,
         &format!(

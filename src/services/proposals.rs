@@ -699,7 +699,9 @@ async fn cast(
     )
     .await?;
     let ballot_value: Value = serde_json::from_str(canonical).unwrap_or(Value::Null);
-    let detail = if row.secret != 0 {
+    // The log shows how someone voted only when the ballot is neither secret nor hidden until
+    // close (the log is written once, so a hidden count must never be readable from it).
+    let detail = if row.secret != 0 || row.hide_results != 0 {
         json!({ "changed": replaced })
     } else {
         json!({ "changed": replaced, "ballot": ballot_value, "reason": reason })
