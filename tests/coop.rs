@@ -595,6 +595,24 @@ async fn membership_scenario(app: &common::TestApp) {
     ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
+    // A member may withdraw; their roles end with the membership.
+    let (status, gone) = send(
+        app,
+        reqwest::Method::DELETE,
+        "/api/v1/coop/membership",
+        Some(&admin_tok),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{gone}");
+    assert_eq!(gone["state"], "withdrawn");
+    assert_eq!(gone["roles"], json!([]));
+    let (_, events) = get(app, "/api/v1/coop/events?limit=5", &m1_tok).await;
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "role.revoked" && e["subject"]["id"] == admin.to_string()));
 }
 on_both_backends!(membership, membership_scenario);
 
