@@ -608,11 +608,12 @@ async fn membership_scenario(app: &common::TestApp) {
     assert_eq!(gone["state"], "withdrawn");
     assert_eq!(gone["roles"], json!([]));
     let (_, events) = get(app, "/api/v1/coop/events?limit=5", &m1_tok).await;
+    let admin_id = admin.to_string();
     assert!(events
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["kind"] == "role.revoked" && e["subject"]["id"] == admin.to_string()));
+        .any(|e| e["kind"] == "role.revoked" && e["subject"]["id"] == admin_id.as_str()));
 }
 on_both_backends!(membership, membership_scenario);
 
