@@ -129,11 +129,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (or `herd admin create-account …` with the installed binary)."
         );
     }
+    // Proposals close (and reminders go out) on a timer until the job queue takes them over.
+    let closer =
+        crate::services::proposals::spawn_closer(state.clone(), std::time::Duration::from_secs(30));
     let db = state.db.clone();
     let worker = crate::jobs::spawn_worker(state.clone());
     crate::serve(state, listener, crate::shutdown_signal()).await?;
     // Jobs left half-done are claimed again after their lease: nothing is lost.
     worker.abort();
+    closer.abort();
     db.close().await;
     Ok(())
 }

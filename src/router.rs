@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/instance", get(instance::v2))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
+        .merge(crate::api::coop::routes())
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),

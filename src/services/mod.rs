@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod feeds;
+pub mod membership;
 pub mod notify;
 pub mod oauth;
 pub mod policies;
 pub mod profile;
+pub mod proposals;
 pub mod render;
 pub mod social;
 pub mod statuses;

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;
+pub mod proposals;
 pub mod query;
 pub mod sessions;
 pub mod social;

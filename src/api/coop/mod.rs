@@ -1,0 +1,74 @@
+//! The co-op's JSON API under `/api/v1/coop/` (DESIGN §7): members and membership, proposals and
+//! votes, the governance log, policies. Mastodon conventions: string ids, `Link` paging,
+//! `{"error"}` bodies, `read` / `write` scopes.
+
+pub mod entities;
+pub mod members;
+pub mod policies;
+pub mod proposals;
+
+use axum::http::header::LINK;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::http::pagination::{link_header, Page};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/coop/members", get(members::list))
+        .route("/api/v1/coop/members/{account_id}", get(members::get))
+        .route(
+            "/api/v1/coop/members/{account_id}/admit",
+            post(members::admit),
+        )
+        .route(
+            "/api/v1/coop/membership",
+            get(members::mine)
+                .post(members::apply)
+                .delete(members::withdraw),
+        )
+        .route(
+            "/api/v1/coop/preferences",
+            get(members::preferences).patch(members::update_preferences),
+        )
+        .route(
+            "/api/v1/coop/proposals",
+            get(proposals::list).post(proposals::create),
+        )
+        .route("/api/v1/coop/proposals/{id}", get(proposals::get))
+        .route("/api/v1/coop/proposals/{id}/votes", post(proposals::vote))
+        .route("/api/v1/coop/events", get(proposals::events))
+        .route("/api/v1/coop/policies", get(policies::list))
+        .route("/api/v1/coop/policies/{slug}", get(policies::get))
+        .route(
+            "/api/v1/coop/policies/{slug}/versions",
+            get(policies::versions),
+        )
+        .route(
+            "/api/v1/coop/policies/{slug}/versions/{n}",
+            get(policies::version),
+        )
+        .route("/api/v1/coop/policies/{slug}/diff", get(policies::diff))
+}
+
+/// The `Link` header for a page of items with these cursor ids.
+pub fn paging_headers(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    page: &Page,
+    cursors: &[i64],
+) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    let url = format!("{}{}", state.base_url(), uri.path());
+    if let Some(v) = link_header(&url, uri.query().unwrap_or(""), page, cursors) {
+        h.insert(LINK, v);
+    }
+    h
+}
+
+/// Path ids are strings of digits; anything else is a 404, as Mastodon answers.
+pub fn parse_id(s: &str) -> Result<i64, crate::error::AppError> {
+    s.parse().map_err(|_| crate::error::AppError::not_found())
+}

@@ -1,0 +1,1143 @@
+//! Proposals: open one under the rule the bylaws in force give its kind, vote (change allowed
+//! until close, history kept), close when due (tally with the stored rule and enact in the same
+//! transaction), and the mails around them. `governance` decides; this module persists.
+//!
+//! Closing runs from a periodic task (`spawn_closer`, every 30 s) and from tests through
+//! [`close_due`]; it should become a job queued for `closes_at` once the job queue lands.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use herd_governance::ballot::{self, Ballot, ValidBallot};
+use herd_governance::bylaws::{self, DecisionRule, Method, PolicyDocument, ProposalKind};
+use herd_governance::{lifecycle, receipt, tally, Outcome};
+use serde_json::{json, Value};
+
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::Page;
+use crate::ids;
+use crate::secrets;
+use crate::services::membership::{self, require_active};
+use crate::services::policies;
+use crate::state::AppState;
+use crate::storage::accounts::{self as account_store, AccountRow};
+use crate::storage::governance::{self as gov_store, PolicyVersionRow};
+use crate::storage::proposals::{
+    self as store, BallotRow, EventRow, NewProposalEvent, ProposalRow,
+};
+use crate::storage::{is_unique_violation, WriteTx};
+use crate::time::{self, MICROS_PER_DAY};
+
+pub const TITLE_MAX: usize = 200;
+pub const BODY_MAX: usize = 20_000;
+pub const REASON_MAX: usize = 1_000;
+pub const OPTIONS_MAX: usize = 50;
+/// The longest a proposal may stay open.
+pub const MAX_OPEN_DAYS: i64 = 365;
+
+/// A proposal as its author sends it (DESIGN §7), plus `hide_results` and `secret`.
+#[derive(Debug, Clone, Default)]
+pub struct NewProposal {
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub urgent: bool,
+    pub closes_at: Option<String>,
+    pub options: Vec<String>,
+    pub payload: Option<Value>,
+    pub hide_results: Option<bool>,
+    pub secret: Option<bool>,
+}
+
+/// A proposal with what its page shows.
+pub struct ProposalDetail {
+    pub row: ProposalRow,
+    pub author: AccountRow,
+    pub author_roles: Vec<String>,
+    pub rule: DecisionRule,
+    pub options: Vec<String>,
+    /// The running count, when results are visible while open.
+    pub live: Option<Outcome>,
+    pub result: Option<Value>,
+    /// The viewer's ballots, newest first (current one first); empty for a secret proposal
+    /// once closed (ballots are unlinked from voters then).
+    pub my_ballots: Vec<BallotRow>,
+    pub timeline: Vec<EventRow>,
+    pub voters: i64,
+}
+
+/// What a voter gets back: the receipt, and the nonce that lets them recompute it.
+pub struct VoteReceipt {
+    pub proposal_id: i64,
+    pub ballot: Value,
+    pub reason: Option<String>,
+    pub receipt: String,
+    pub nonce: String,
+    pub cast_at: i64,
+    pub replaced: bool,
+}
+
+fn kind_of(s: &str) -> AppResult<ProposalKind> {
+    ProposalKind::from_str(s)
+        .map_err(|e| AppError::validation("kind", "ERR_INVALID", &e.to_string()))
+}
+
+pub fn rule_of(row: &ProposalRow) -> AppResult<DecisionRule> {
+    serde_json::from_str(&row.rule_json).map_err(AppError::internal)
+}
+
+pub fn options_of(row: &ProposalRow) -> AppResult<Vec<String>> {
+    serde_json::from_str(&row.options_json).map_err(AppError::internal)
+}
+
+/// The choices a member sees: fixed for consent and yes/no methods, else the options.
+pub fn display_options(method: Method, options: &[String]) -> Vec<String> {
+    match method {
+        Method::Consent => ["agree", "abstain", "disagree", "block"]
+            .map(String::from)
+            .to_vec(),
+        Method::Majority | Method::Supermajority => {
+            ["yes", "no", "abstain"].map(String::from).to_vec()
+        }
+        _ => options.to_vec(),
+    }
+}
+
+fn fixed_choices(method: Method) -> bool {
+    matches!(
+        method,
+        Method::Consent | Method::Majority | Method::Supermajority
+    )
+}
+
+/// Parses `closes_at` as RFC 3339 (what Mastodon writes) into epoch microseconds.
+fn parse_time(field: &str, s: &str) -> AppResult<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp_micros())
+        .map_err(|_| {
+            AppError::validation(
+                field,
+                "ERR_INVALID",
+                "is not an ISO 8601 date-time with a zone",
+            )
+        })
+}
+
+fn payload_str<'a>(payload: &'a Value, key: &str) -> AppResult<&'a str> {
+    payload
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            AppError::validation("payload", "ERR_BLANK", &format!("needs a `{key}` string"))
+        })
+}
+
+fn payload_id(payload: &Value, key: &str) -> AppResult<i64> {
+    let v = payload.get(key);
+    v.and_then(|v| match v {
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    })
+    .filter(|n| *n > 0)
+    .ok_or_else(|| AppError::validation("payload", "ERR_INVALID", &format!("needs `{key}`: an id")))
+}
+
+/// The policies in force as a validated set, to check an amendment against.
+async fn documents_in_force(state: &AppState, now: i64) -> AppResult<bylaws::FoundingDocuments> {
+    let rows = gov_store::policies_in_force(&state.db.pool, now).await?;
+    bylaws::FoundingDocuments::load(
+        rows.into_iter()
+            .map(|r| (format!("{}.md", r.slug), r.source)),
+    )
+    .map_err(AppError::internal)
+}
+
+/// Checks an amendment: the text parses, names the policy, is the next version, and the set of
+/// documents stays valid with it (the bylaws still give every kind a rule, …).
+async fn check_amendment(
+    state: &AppState,
+    kind: ProposalKind,
+    payload: &Value,
+    now: i64,
+) -> AppResult<PolicyDocument> {
+    let slug = match kind {
+        ProposalKind::BylawsAmendment => payload
+            .get("policy")
+            .and_then(Value::as_str)
+            .unwrap_or(bylaws::BYLAWS_SLUG),
+        _ => payload_str(payload, "policy")?,
+    };
+    if kind == ProposalKind::BylawsAmendment && slug != bylaws::BYLAWS_SLUG {
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            "a bylaws amendment amends the `bylaws` policy",
+        ));
+    }
+    if kind == ProposalKind::PolicyAmendment && slug == bylaws::BYLAWS_SLUG {
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            "the bylaws are amended by a `bylaws_amendment` proposal",
+        ));
+    }
+    let text = payload_str(payload, "text")?;
+    let current = gov_store::policy_in_force(&state.db.pool, slug, now)
+        .await?
+        .ok_or_else(|| {
+            AppError::validation(
+                "payload",
+                "ERR_INVALID",
+                &format!("there is no policy `{slug}`"),
+            )
+        })?;
+    let doc = bylaws::parse_document(text)
+        .map_err(|e| AppError::validation("payload", "ERR_INVALID", &format!("text: {e}")))?;
+    if doc.slug != slug {
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            &format!("text is the document `{}`, not `{slug}`", doc.slug),
+        ));
+    }
+    if i64::from(doc.version) != current.version + 1 {
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            &format!(
+                "text must be version {} of `{slug}` (version {} is in force), not version {}",
+                current.version + 1,
+                current.version,
+                doc.version
+            ),
+        ));
+    }
+    documents_in_force(state, now)
+        .await?
+        .with_document(doc.clone())
+        .map_err(|e| AppError::validation("payload", "ERR_INVALID", &format!("text: {e}")))?;
+    Ok(doc)
+}
+
+/// Opens a proposal under the rule the bylaws in force give its kind.
+pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResult<ProposalRow> {
+    require_active(state, author_id, "make proposals").await?;
+    let kind = kind_of(p.kind.trim())?;
+    let title = p.title.trim().to_string();
+    if title.is_empty() {
+        return Err(AppError::validation("title", "ERR_BLANK", "can't be blank"));
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(AppError::validation(
+            "title",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {TITLE_MAX} characters)"),
+        ));
+    }
+    if p.body.chars().count() > BODY_MAX {
+        return Err(AppError::validation(
+            "body",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {BODY_MAX} characters)"),
+        ));
+    }
+    let now = state.clock.now_micros();
+    let bylaws_doc = policies::bylaws_in_force(state, now).await?;
+    let mut rule = bylaws_doc
+        .decisions
+        .as_ref()
+        .and_then(|d| d.get(kind))
+        .cloned()
+        .ok_or_else(|| {
+            AppError::unprocessable(format!(
+                "The bylaws in force give no decision rule for {kind} proposals"
+            ))
+        })?;
+    let payload = p
+        .payload
+        .clone()
+        .unwrap_or(Value::Object(Default::default()));
+    if !payload.is_object() {
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            "must be an object",
+        ));
+    }
+    let mut options = p.options.clone();
+    let mut secret_default = false;
+    let stored_payload = match kind {
+        ProposalKind::General => payload,
+        ProposalKind::PolicyAmendment | ProposalKind::BylawsAmendment => {
+            let doc = check_amendment(state, kind, &payload, now).await?;
+            json!({ "policy": doc.slug, "version": doc.version, "text": doc.source })
+        }
+        ProposalKind::RoleElection => {
+            let role = payload_str(&payload, "role")?;
+            if !crate::services::accounts::ROLES.contains(&role) {
+                return Err(AppError::validation(
+                    "payload",
+                    "ERR_INVALID",
+                    &format!(
+                        "role must be one of {}",
+                        crate::services::accounts::ROLES.join(", ")
+                    ),
+                ));
+            }
+            let seats = match payload.get("seats") {
+                None => 1,
+                Some(v) => v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .filter(|n| (1..=50).contains(n))
+                    .ok_or_else(|| {
+                        AppError::validation("payload", "ERR_INVALID", "seats must be 1 to 50")
+                    })?,
+            };
+            let candidates: Vec<i64> = payload
+                .get("candidates")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|v| match v {
+                            Value::String(s) => s.parse::<i64>().ok(),
+                            Value::Number(n) => n.as_i64(),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<i64>>>()
+                })
+                .unwrap_or(None)
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "payload",
+                        "ERR_INVALID",
+                        "candidates must be a list of account ids",
+                    )
+                })?;
+            for c in &candidates {
+                match store::membership(&state.db.pool, *c).await? {
+                    Some(m) if m.state == "active" => {}
+                    _ => {
+                        return Err(AppError::validation(
+                            "payload",
+                            "ERR_INVALID",
+                            &format!("candidate {c} is not an active member"),
+                        ))
+                    }
+                }
+            }
+            if !options.is_empty() {
+                return Err(AppError::validation(
+                    "options",
+                    "ERR_INVALID",
+                    "an election's options are its candidates; leave options out",
+                ));
+            }
+            options = candidates.iter().map(i64::to_string).collect();
+            if fixed_choices(rule.method) {
+                return Err(AppError::unprocessable(format!(
+                    "The bylaws decide elections by {}, which cannot choose between candidates",
+                    rule.method
+                )));
+            }
+            rule.seats = Some(seats as u32);
+            secret_default = true;
+            json!({ "role": role, "seats": seats, "candidates": options })
+        }
+        ProposalKind::Membership => {
+            let account_id = payload_id(&payload, "account_id")?;
+            let action = payload_str(&payload, "action")?;
+            let m = store::membership(&state.db.pool, account_id).await?;
+            let st = m.as_ref().map(|m| m.state.as_str());
+            match (action, st) {
+                ("admit", Some("applicant" | "lapsed" | "withdrawn" | "expelled")) => {}
+                ("expel", Some("active" | "lapsed")) => {}
+                ("admit" | "expel", _) => {
+                    return Err(AppError::validation(
+                        "payload",
+                        "ERR_INVALID",
+                        &format!(
+                            "cannot {action} account {account_id}: its membership is {}",
+                            st.unwrap_or("none")
+                        ),
+                    ))
+                }
+                _ => {
+                    return Err(AppError::validation(
+                        "payload",
+                        "ERR_INVALID",
+                        "action must be admit or expel",
+                    ))
+                }
+            }
+            secret_default = true;
+            json!({ "account_id": account_id.to_string(), "action": action })
+        }
+        ProposalKind::Expense => {
+            let expense_id = payload_id(&payload, "expense_id")?;
+            json!({ "expense_id": expense_id.to_string() })
+        }
+    };
+    if fixed_choices(rule.method) {
+        if !options.is_empty() {
+            return Err(AppError::validation(
+                "options",
+                "ERR_INVALID",
+                &format!(
+                    "a {} vote has fixed choices; leave options out",
+                    rule.method
+                ),
+            ));
+        }
+    } else {
+        if options.len() > OPTIONS_MAX {
+            return Err(AppError::validation(
+                "options",
+                "ERR_TOO_LONG",
+                &format!("has too many entries (maximum is {OPTIONS_MAX})"),
+            ));
+        }
+        ballot::validate_options(rule.method, &options)
+            .map_err(|e| AppError::validation("options", "ERR_INVALID", &e.to_string()))?;
+    }
+    let closes_at = match p.closes_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => {
+            let t = parse_time("closes_at", s)?;
+            lifecycle::validate_closes_at(now, t, &rule, p.urgent).map_err(|_| {
+                AppError::validation(
+                    "closes_at",
+                    "ERR_TOO_SOON",
+                    &format!(
+                        "must be at least {} days after opening under bylaws@{} (earliest {})",
+                        lifecycle::min_days(&rule, p.urgent),
+                        bylaws_doc.version,
+                        time::iso(lifecycle::earliest_close(now, &rule, p.urgent))
+                    ),
+                )
+            })?;
+            if t > now + MAX_OPEN_DAYS * MICROS_PER_DAY {
+                return Err(AppError::validation(
+                    "closes_at",
+                    "ERR_TOO_LATE",
+                    &format!("must be within {MAX_OPEN_DAYS} days"),
+                ));
+            }
+            t
+        }
+        None => lifecycle::earliest_close(now, &rule, p.urgent),
+    };
+    let opened = lifecycle::transition(lifecycle::State::Draft, lifecycle::Event::Open)
+        .map_err(AppError::internal)?;
+    let id = ids::next_id_at(now / 1000);
+    let row = ProposalRow {
+        id,
+        kind: kind.as_str().to_string(),
+        title,
+        body: p.body,
+        author_account_id: author_id,
+        state: opened.as_str().to_string(),
+        urgent: i64::from(p.urgent),
+        method: rule.method.as_str().to_string(),
+        rule_json: serde_json::to_string(&rule).map_err(AppError::internal)?,
+        rule_source: format!("{}@{}", bylaws_doc.slug, bylaws_doc.version),
+        options_json: serde_json::to_string(&options).map_err(AppError::internal)?,
+        payload_json: stored_payload.to_string(),
+        hide_results: i64::from(p.hide_results.unwrap_or(false)),
+        secret: i64::from(p.secret.unwrap_or(secret_default)),
+        opens_at: now,
+        closes_at,
+        closed_at: None,
+        enacted_at: None,
+        reminded_at: None,
+        result_json: None,
+        status_id: None,
+        poll_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.db.begin_write().await?;
+    store::insert_proposal(&mut **tx, &row).await?;
+    log(
+        &mut tx,
+        "proposal.opened",
+        Some(author_id),
+        None,
+        Some(id),
+        json!({ "kind": row.kind, "title": row.title, "rule_source": row.rule_source,
+                "closes_at": time::iso(closes_at) }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    mail_members(
+        state,
+        &format!("New proposal: {}", row.title),
+        &opened_mail(state, &row, &rule),
+        None,
+    )
+    .await;
+    Ok(row)
+}
+
+async fn log(
+    tx: &mut WriteTx,
+    kind: &str,
+    actor: Option<i64>,
+    subject: Option<i64>,
+    proposal_id: Option<i64>,
+    detail: Value,
+    now: i64,
+) -> AppResult<()> {
+    store::insert_event(
+        &mut ***tx,
+        &NewProposalEvent {
+            id: ids::next_id_at(now / 1000),
+            kind,
+            actor_account_id: actor,
+            subject_account_id: subject,
+            proposal_id,
+            detail_json: detail.to_string(),
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn list(
+    state: &AppState,
+    filter: Option<&str>,
+    page: &Page,
+) -> AppResult<Vec<ProposalRow>> {
+    if let Some(f) = filter {
+        if !lifecycle::State::ALL.iter().any(|s| s.as_str() == f) {
+            return Err(AppError::unprocessable(format!(
+                "Unknown proposal state {f:?}: use one of {}",
+                lifecycle::State::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok(store::list_proposals(&state.db.pool, filter, page).await?)
+}
+
+/// Whether results can be shown now.
+pub fn results_visible(row: &ProposalRow) -> bool {
+    row.hide_results == 0 || row.result_json.is_some()
+}
+
+/// Decodes a stored ballot and checks it again against the proposal's rule and options.
+fn revalidate(rule: &DecisionRule, options: &[String], json: &str) -> Option<ValidBallot> {
+    let b: Ballot = serde_json::from_str(json).ok()?;
+    ballot::validate(rule, options, &b).ok()
+}
+
+pub async fn detail(state: &AppState, viewer: i64, row: ProposalRow) -> AppResult<ProposalDetail> {
+    let pool = &state.db.pool;
+    let author = account_store::account_by_id(pool, row.author_account_id)
+        .await?
+        .ok_or_else(|| AppError::internal_msg("proposal author missing"))?;
+    let author_roles = gov_store::active_roles(pool, author.id).await?;
+    let rule = rule_of(&row)?;
+    let options = options_of(&row)?;
+    let live = if row.state == "open" && row.hide_results == 0 {
+        let ballots: Vec<ValidBallot> = store::current_ballots(pool, row.id)
+            .await?
+            .iter()
+            .filter_map(|b| revalidate(&rule, &options, &b.ballot_json))
+            .collect();
+        let eligible = store::count_active_members(pool).await?;
+        Some(tally::tally(
+            &rule,
+            &options,
+            &ballots,
+            u32::try_from(eligible).unwrap_or(u32::MAX),
+            row.urgent != 0,
+        ))
+    } else {
+        None
+    };
+    let result = match &row.result_json {
+        Some(s) => Some(serde_json::from_str(s).map_err(AppError::internal)?),
+        None => None,
+    };
+    let my_ballots = store::ballots_of(pool, row.id, viewer).await?;
+    let timeline = store::events_of_proposal(pool, row.id).await?;
+    let voters = store::voter_ids(pool, row.id).await?.len() as i64;
+    Ok(ProposalDetail {
+        row,
+        author,
+        author_roles,
+        rule,
+        options,
+        live,
+        result,
+        my_ballots,
+        timeline,
+        voters,
+    })
+}
+
+pub async fn get(state: &AppState, id: i64) -> AppResult<ProposalRow> {
+    store::proposal_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Casts (or changes) the voter's ballot. The last ballot before close counts.
+pub async fn vote(
+    state: &AppState,
+    voter: i64,
+    proposal_id: i64,
+    ballot: Ballot,
+    reason: Option<String>,
+    via: &str,
+) -> AppResult<VoteReceipt> {
+    let row = get(state, proposal_id).await?;
+    require_active(state, voter, "vote").await?;
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > REASON_MAX)
+    {
+        return Err(AppError::validation(
+            "reason",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {REASON_MAX} characters)"),
+        ));
+    }
+    let rule = rule_of(&row)?;
+    let options = options_of(&row)?;
+    let valid = ballot::validate(&rule, &options, &ballot)
+        .map_err(|e| AppError::unprocessable(format!("Invalid ballot: {e}")))?;
+    let canonical = valid.canonical_json(&options);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match cast(
+            state,
+            &row,
+            voter,
+            &valid,
+            &canonical,
+            &options,
+            reason.clone(),
+            via,
+        )
+        .await
+        {
+            Err(CastError::Db(e)) if is_unique_violation(&e) && attempts < 3 => continue,
+            Err(CastError::Db(e)) => return Err(e.into()),
+            Err(CastError::App(e)) => return Err(e),
+            Ok(r) => return Ok(r),
+        }
+    }
+}
+
+enum CastError {
+    Db(sqlx::Error),
+    App(AppError),
+}
+
+impl From<sqlx::Error> for CastError {
+    fn from(e: sqlx::Error) -> Self {
+        CastError::Db(e)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn cast(
+    state: &AppState,
+    row: &ProposalRow,
+    voter: i64,
+    valid: &ValidBallot,
+    canonical: &str,
+    options: &[String],
+    reason: Option<String>,
+    via: &str,
+) -> Result<VoteReceipt, CastError> {
+    let mut tx = state.db.begin_write().await?;
+    // The voter row first: on PostgreSQL it serialises one member's concurrent ballots.
+    let now = state.clock.now_micros();
+    store::touch_voter(&mut **tx, row.id, voter, now).await?;
+    let current = store::proposal_by_id(&mut **tx, row.id)
+        .await?
+        .ok_or(CastError::App(AppError::not_found()))?;
+    let accepts = lifecycle::State::ALL
+        .iter()
+        .find(|s| s.as_str() == current.state)
+        .is_some_and(|s| s.accepts_votes());
+    if !accepts || now >= current.closes_at {
+        return Err(CastError::App(AppError::unprocessable(
+            "Voting on this proposal has closed",
+        )));
+    }
+    let replaced = store::supersede_ballot(&mut **tx, row.id, voter, now).await? > 0;
+    let nonce = secrets::random_token();
+    let receipt = receipt::receipt(row.id, valid, options, &nonce);
+    store::insert_ballot(
+        &mut **tx,
+        &BallotRow {
+            id: ids::next_id_at(now / 1000),
+            proposal_id: row.id,
+            account_id: Some(voter),
+            ballot_json: canonical.to_string(),
+            reason: reason.clone(),
+            receipt: receipt.clone(),
+            via: via.to_string(),
+            cast_at: now,
+            superseded_at: None,
+        },
+    )
+    .await?;
+    let ballot_value: Value = serde_json::from_str(canonical).unwrap_or(Value::Null);
+    // The log shows how someone voted only when the ballot is neither secret nor hidden until
+    // close (the log is written once, so a hidden count must never be readable from it).
+    let detail = if row.secret != 0 || row.hide_results != 0 {
+        json!({ "changed": replaced })
+    } else {
+        json!({ "changed": replaced, "ballot": ballot_value, "reason": reason })
+    };
+    log(
+        &mut tx,
+        "ballot.cast",
+        Some(voter),
+        None,
+        Some(row.id),
+        detail,
+        now,
+    )
+    .await
+    .map_err(CastError::App)?;
+    tx.commit().await?;
+    Ok(VoteReceipt {
+        proposal_id: row.id,
+        ballot: ballot_value,
+        reason,
+        receipt,
+        nonce,
+        cast_at: now,
+        replaced,
+    })
+}
+
+/// Closes every open proposal whose `closes_at` has passed: counts the ballots under the stored
+/// rule, stores the result with it, and enacts a passed proposal, all in one transaction per
+/// proposal; then mails the result. Returns how many it closed.
+pub async fn close_due(state: &AppState) -> anyhow::Result<usize> {
+    let now = state.clock.now_micros();
+    let due = store::due_to_close(&state.db.pool, now).await?;
+    let mut closed = 0;
+    for id in due {
+        match close_one(state, id).await {
+            Ok(Some(row)) => {
+                closed += 1;
+                mail_members(
+                    state,
+                    &result_subject(&row),
+                    &result_mail(state, &row),
+                    None,
+                )
+                .await;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(proposal = id, error = %e, "closing a proposal failed"),
+        }
+    }
+    Ok(closed)
+}
+
+async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    if !store::claim_close(&mut **tx, id, now).await? {
+        return Ok(None);
+    }
+    let row = store::proposal_by_id(&mut **tx, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let rule = rule_of(&row)?;
+    let options = options_of(&row)?;
+    let ballots = store::current_ballots(&mut **tx, id).await?;
+    let valid: Vec<ValidBallot> = ballots
+        .iter()
+        .filter_map(|b| revalidate(&rule, &options, &b.ballot_json))
+        .collect();
+    let eligible = store::count_active_members(&mut **tx).await?;
+    let outcome = tally::tally(
+        &rule,
+        &options,
+        &valid,
+        u32::try_from(eligible).unwrap_or(u32::MAX),
+        row.urgent != 0,
+    )
+    .with_receipts(ballots.iter().map(|b| b.receipt.clone()));
+    let decided = lifecycle::transition(
+        lifecycle::State::Closed,
+        lifecycle::Event::Decide(outcome.outcome),
+    )
+    .map_err(AppError::internal)?;
+    let mut result = serde_json::to_value(&outcome).map_err(AppError::internal)?;
+    result["rule_source"] = json!(row.rule_source);
+    result["closed_at"] = json!(time::iso(now));
+    log(
+        &mut tx,
+        "proposal.closed",
+        None,
+        None,
+        Some(id),
+        json!({ "outcome": outcome.outcome.as_str(), "voted": outcome.voted,
+                "eligible": outcome.eligible, "winners": outcome.winners }),
+        now,
+    )
+    .await?;
+    let mut final_state = decided;
+    let mut enacted_at = None;
+    if outcome.passed() {
+        match enact(&mut tx, &row, &outcome, now).await? {
+            Ok(effect) => {
+                final_state = lifecycle::transition(decided, lifecycle::Event::Enact)
+                    .map_err(AppError::internal)?;
+                enacted_at = Some(now);
+                result["enactment"] = effect.clone();
+                log(
+                    &mut tx,
+                    "proposal.enacted",
+                    None,
+                    None,
+                    Some(id),
+                    effect,
+                    now,
+                )
+                .await?;
+            }
+            Err(why) => {
+                result["enactment_error"] = json!(why);
+                log(
+                    &mut tx,
+                    "proposal.enactment_failed",
+                    None,
+                    None,
+                    Some(id),
+                    json!({ "error": why }),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    if row.secret != 0 {
+        store::unlink_ballots(&mut **tx, id).await?;
+    }
+    let result_json = result.to_string();
+    store::set_result(
+        &mut **tx,
+        id,
+        final_state.as_str(),
+        &result_json,
+        enacted_at,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(ProposalRow {
+        state: final_state.as_str().to_string(),
+        result_json: Some(result_json),
+        closed_at: Some(now),
+        enacted_at,
+        ..row
+    }))
+}
+
+/// Applies a passed proposal inside the closing transaction. The inner error is a reason the
+/// effect could not be applied (recorded; the proposal stays `passed`).
+async fn enact(
+    tx: &mut WriteTx,
+    row: &ProposalRow,
+    outcome: &Outcome,
+    now: i64,
+) -> AppResult<Result<Value, String>> {
+    let payload: Value = serde_json::from_str(&row.payload_json).map_err(AppError::internal)?;
+    let kind = kind_of(&row.kind)?;
+    let source = format!("proposal:{}", row.id);
+    match kind {
+        ProposalKind::General => Ok(Ok(json!({ "kind": "general", "recorded": true }))),
+        ProposalKind::Expense => Ok(Ok(
+            json!({ "kind": "expense", "expense_id": payload["expense_id"], "approved": true }),
+        )),
+        ProposalKind::PolicyAmendment | ProposalKind::BylawsAmendment => {
+            let text = payload["text"].as_str().unwrap_or_default();
+            let doc = match bylaws::parse_document(text) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(format!("the amended text no longer parses: {e}"))),
+            };
+            let current = gov_store::policy_in_force(&mut ***tx, &doc.slug, now).await?;
+            let next = current.as_ref().map_or(1, |c| c.version + 1);
+            if i64::from(doc.version) != next {
+                return Ok(Err(format!(
+                    "version {} of `{}` was proposed but version {} is in force now",
+                    doc.version,
+                    doc.slug,
+                    next - 1
+                )));
+            }
+            gov_store::insert_policy_version(
+                &mut ***tx,
+                &PolicyVersionRow {
+                    id: ids::next_id_at(now / 1000),
+                    slug: doc.slug.clone(),
+                    version: i64::from(doc.version),
+                    title: doc.title.clone(),
+                    source: doc.source.clone(),
+                    adopted_by_proposal_id: Some(row.id),
+                    effective_at: now,
+                    created_at: now,
+                },
+            )
+            .await?;
+            log(
+                tx,
+                "policy.adopted",
+                None,
+                None,
+                Some(row.id),
+                json!({ "policy": doc.slug, "version": doc.version }),
+                now,
+            )
+            .await?;
+            Ok(Ok(
+                json!({ "kind": row.kind, "policy": doc.slug, "version": doc.version }),
+            ))
+        }
+        ProposalKind::RoleElection => {
+            let role = payload["role"].as_str().unwrap_or_default().to_string();
+            let winners: Vec<i64> = outcome
+                .winners
+                .iter()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let mut granted = Vec::new();
+            let mut skipped = Vec::new();
+            for w in &winners {
+                let active = matches!(store::membership(&mut ***tx, *w).await?, Some(m) if m.state == "active");
+                if !active {
+                    skipped.push(w.to_string());
+                    continue;
+                }
+                if !gov_store::active_roles(&mut ***tx, *w)
+                    .await?
+                    .contains(&role)
+                {
+                    gov_store::insert_role_grant(
+                        &mut ***tx,
+                        ids::next_id_at(now / 1000),
+                        *w,
+                        &role,
+                        &source,
+                        now,
+                    )
+                    .await?;
+                    log(
+                        tx,
+                        "role.granted",
+                        None,
+                        Some(*w),
+                        Some(row.id),
+                        json!({ "role": role, "source": source }),
+                        now,
+                    )
+                    .await?;
+                }
+                granted.push(w.to_string());
+            }
+            let mut revoked = Vec::new();
+            for holder in store::role_holders(&mut ***tx, &role).await? {
+                if !winners.contains(&holder) {
+                    store::revoke_role(&mut ***tx, holder, &role, now).await?;
+                    log(
+                        tx,
+                        "role.revoked",
+                        None,
+                        Some(holder),
+                        Some(row.id),
+                        json!({ "role": role, "reason": "not re-elected", "source": source }),
+                        now,
+                    )
+                    .await?;
+                    revoked.push(holder.to_string());
+                }
+            }
+            Ok(Ok(
+                json!({ "kind": "role_election", "role": role, "granted": granted,
+                           "revoked": revoked, "skipped_not_active": skipped }),
+            ))
+        }
+        ProposalKind::Membership => {
+            let account_id: i64 = payload["account_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_default();
+            let action = payload["action"].as_str().unwrap_or_default();
+            let current = store::membership(&mut ***tx, account_id).await?;
+            let st = current
+                .as_ref()
+                .map(|m| m.state.clone())
+                .unwrap_or_default();
+            let (to, kind) = match (action, st.as_str()) {
+                ("admit", "applicant" | "lapsed" | "withdrawn" | "expelled") => {
+                    ("active", "membership.admitted")
+                }
+                ("expel", "active" | "lapsed") => ("expelled", "membership.expelled"),
+                _ => {
+                    return Ok(Err(format!(
+                        "cannot {action} account {account_id}: its membership is now {st}"
+                    )))
+                }
+            };
+            membership::change_state(
+                tx,
+                account_id,
+                to,
+                kind,
+                None,
+                Some(row.id),
+                json!({ "source": source, "previous": st }),
+                now,
+            )
+            .await?;
+            if to == "expelled" {
+                membership::revoke_all_roles(tx, account_id, Some(row.id), "expelled", now).await?;
+            }
+            Ok(Ok(
+                json!({ "kind": "membership", "account_id": account_id.to_string(), "state": to }),
+            ))
+        }
+    }
+}
+
+/// Mails active members who have not voted, 24 hours before a proposal closes.
+pub async fn remind_due(state: &AppState) -> anyhow::Result<usize> {
+    let now = state.clock.now_micros();
+    let due = store::due_for_reminder(&state.db.pool, now, now + MICROS_PER_DAY).await?;
+    let mut sent = 0;
+    for id in due {
+        let mut tx = state.db.begin_write().await?;
+        let claimed = store::claim_reminder(&mut **tx, id, now).await?;
+        tx.commit().await?;
+        if !claimed {
+            continue;
+        }
+        let Some(row) = store::proposal_by_id(&state.db.pool, id).await? else {
+            continue;
+        };
+        let voted = store::voter_ids(&state.db.pool, id).await?;
+        let body = format!(
+            "The proposal \"{}\" closes at {} and you have not voted yet.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+            row.title,
+            time::iso(row.closes_at),
+            proposal_url(state, row.id)
+        );
+        mail_members(
+            state,
+            &format!("24 hours left to vote: {}", row.title),
+            &body,
+            Some(&voted),
+        )
+        .await;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Runs `close_due` and `remind_due` every `every` until the process ends.
+pub fn spawn_closer(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = close_due(&state).await {
+                tracing::error!(error = %e, "closing due proposals failed");
+            }
+            if let Err(e) = remind_due(&state).await {
+                tracing::error!(error = %e, "proposal reminders failed");
+            }
+        }
+    })
+}
+
+fn proposal_url(state: &AppState, id: i64) -> String {
+    format!("{}/api/v1/coop/proposals/{id}", state.base_url())
+}
+
+fn opened_mail(state: &AppState, row: &ProposalRow, rule: &DecisionRule) -> String {
+    format!(
+        "A new {} proposal is open for your vote.\n\n{}\n\n{}\n\nDecided by {} under {}; voting closes at {}.\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+        row.kind,
+        row.title,
+        row.body,
+        rule.method,
+        row.rule_source,
+        time::iso(row.closes_at),
+        proposal_url(state, row.id)
+    )
+}
+
+fn result_subject(row: &ProposalRow) -> String {
+    format!("Proposal {}: {}", row.state, row.title)
+}
+
+fn result_mail(state: &AppState, row: &ProposalRow) -> String {
+    let result: Value = row
+        .result_json
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    format!(
+        "The proposal \"{}\" has closed: {}.\n\n{} of {} members voted. Counted under {}.\nYour receipt, if you voted, is listed in the result.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+        row.title,
+        row.state,
+        result["voted"],
+        result["eligible"],
+        row.rule_source,
+        proposal_url(state, row.id)
+    )
+}
+
+/// Mails active members who have not opted out (skipping `except`). Failures are logged: the
+/// decision is already committed.
+async fn mail_members(state: &AppState, subject: &str, body: &str, except: Option<&[i64]>) {
+    let members = match store::active_members(&state.db.pool).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "listing members to mail failed");
+            return;
+        }
+    };
+    let ids: Vec<i64> = members
+        .iter()
+        .filter(|m| m.email_proposals != 0)
+        .map(|m| m.account_id)
+        .filter(|id| except.is_none_or(|x| !x.contains(id)))
+        .collect();
+    let emails = match store::emails_of(&state.db.pool, &ids).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, "loading member emails failed");
+            return;
+        }
+    };
+    for (_, email) in emails {
+        if let Err(e) = state.mailer.send(&email, subject, body.to_string()).await {
+            tracing::warn!(to = %email, error = %e, "proposal mail failed");
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! Proposals, ballots (with history), who voted, the member roster and the governance log as
+//! the co-op API reads them.
+
+use sqlx::{Any, Executor, FromRow};
+
+use crate::http::pagination::Page;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ProposalRow {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub author_account_id: i64,
+    pub state: String,
+    pub urgent: i64,
+    pub method: String,
+    pub rule_json: String,
+    pub rule_source: String,
+    pub options_json: String,
+    pub payload_json: String,
+    pub hide_results: i64,
+    pub secret: i64,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub closed_at: Option<i64>,
+    pub enacted_at: Option<i64>,
+    pub reminded_at: Option<i64>,
+    pub result_json: Option<String>,
+    pub status_id: Option<i64>,
+    pub poll_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PROPOSAL_COLUMNS: &str = "id, kind, title, body, author_account_id, state, urgent, method, \
+     rule_json, rule_source, options_json, payload_json, hide_results, secret, opens_at, closes_at, \
+     closed_at, enacted_at, reminded_at, result_json, status_id, poll_id, created_at, updated_at";
+
+pub async fn insert_proposal<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    p: &ProposalRow,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO proposals ({PROPOSAL_COLUMNS}) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+    ))
+    .bind(p.id)
+    .bind(&p.kind)
+    .bind(&p.title)
+    .bind(&p.body)
+    .bind(p.author_account_id)
+    .bind(&p.state)
+    .bind(p.urgent)
+    .bind(&p.method)
+    .bind(&p.rule_json)
+    .bind(&p.rule_source)
+    .bind(&p.options_json)
+    .bind(&p.payload_json)
+    .bind(p.hide_results)
+    .bind(p.secret)
+    .bind(p.opens_at)
+    .bind(p.closes_at)
+    .bind(p.closed_at)
+    .bind(p.enacted_at)
+    .bind(p.reminded_at)
+    .bind(&p.result_json)
+    .bind(p.status_id)
+    .bind(p.poll_id)
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn proposal_by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<ProposalRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Proposals newest first, optionally in one state, paged by id.
+pub async fn list_proposals<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    state: Option<&str>,
+    page: &Page,
+) -> sqlx::Result<Vec<ProposalRow>> {
+    let (order, lower) = match page.min_id {
+        Some(min) => ("ASC", Some(min)),
+        None => ("DESC", page.since_id),
+    };
+    let mut rows: Vec<ProposalRow> = sqlx::query_as(&format!(
+        "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE ($1 = '' OR state = $1) \
+         AND ($2 = 0 OR id < $2) AND ($3 = 0 OR id > $3) ORDER BY id {order} LIMIT $4"
+    ))
+    .bind(state.unwrap_or(""))
+    .bind(page.max_id.unwrap_or(0))
+    .bind(lower.unwrap_or(0))
+    .bind(page.limit)
+    .fetch_all(db)
+    .await?;
+    if order == "ASC" {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Open proposals whose closing time has come.
+pub async fn due_to_close<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM proposals WHERE state = 'open' AND closes_at <= $1 ORDER BY closes_at, id",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Open proposals closing before `before` that have not had their reminder.
+pub async fn due_for_reminder<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+    before: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM proposals WHERE state = 'open' AND reminded_at IS NULL \
+         AND closes_at > $1 AND closes_at <= $2 ORDER BY closes_at, id",
+    )
+    .bind(now)
+    .bind(before)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Marks the reminder sent; false when another process got there first.
+pub async fn claim_reminder<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE proposals SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL AND state = 'open'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Moves an open proposal to `closed`; false when it was not open (another closer won).
+pub async fn claim_close<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE proposals SET state = 'closed', closed_at = $2, updated_at = $2 WHERE id = $1 AND state = 'open'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_result<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    state: &str,
+    result_json: &str,
+    enacted_at: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE proposals SET state = $2, result_json = $3, enacted_at = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(state)
+    .bind(result_json)
+    .bind(enacted_at)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BallotRow {
+    pub id: i64,
+    pub proposal_id: i64,
+    pub account_id: Option<i64>,
+    pub ballot_json: String,
+    pub reason: Option<String>,
+    pub receipt: String,
+    pub via: String,
+    pub cast_at: i64,
+    pub superseded_at: Option<i64>,
+}
+
+const BALLOT_COLUMNS: &str =
+    "id, proposal_id, account_id, ballot_json, reason, receipt, via, cast_at, superseded_at";
+
+/// Records that `account_id` voted (or voted again). On PostgreSQL the upsert takes the row
+/// lock, so a member's concurrent ballots are written one after the other.
+pub async fn touch_voter<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+    account_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO proposal_voters (proposal_id, account_id, first_cast_at, last_cast_at, ballots_cast) \
+         VALUES ($1, $2, $3, $3, 1) ON CONFLICT (proposal_id, account_id) DO UPDATE SET \
+         last_cast_at = $3, ballots_cast = proposal_voters.ballots_cast + 1",
+    )
+    .bind(proposal_id)
+    .bind(account_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Supersedes the member's current ballot, if any; returns how many rows it touched.
+pub async fn supersede_ballot<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+    account_id: i64,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE ballots SET superseded_at = $3 WHERE proposal_id = $1 AND account_id = $2 AND superseded_at IS NULL",
+    )
+    .bind(proposal_id)
+    .bind(account_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn insert_ballot<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    b: &BallotRow,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO ballots ({BALLOT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(b.id)
+    .bind(b.proposal_id)
+    .bind(b.account_id)
+    .bind(&b.ballot_json)
+    .bind(&b.reason)
+    .bind(&b.receipt)
+    .bind(&b.via)
+    .bind(b.cast_at)
+    .bind(b.superseded_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The ballots that count: each voter's current one.
+pub async fn current_ballots<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+) -> sqlx::Result<Vec<BallotRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {BALLOT_COLUMNS} FROM ballots WHERE proposal_id = $1 AND superseded_at IS NULL ORDER BY id"
+    ))
+    .bind(proposal_id)
+    .fetch_all(db)
+    .await
+}
+
+/// One member's ballots on a proposal, newest first (the current one, then its history).
+pub async fn ballots_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+    account_id: i64,
+) -> sqlx::Result<Vec<BallotRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {BALLOT_COLUMNS} FROM ballots WHERE proposal_id = $1 AND account_id = $2 ORDER BY id DESC"
+    ))
+    .bind(proposal_id)
+    .bind(account_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Forgets who cast each ballot of a secret proposal (who voted stays in proposal_voters).
+pub async fn unlink_ballots<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE ballots SET account_id = NULL WHERE proposal_id = $1")
+        .bind(proposal_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn voter_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT account_id FROM proposal_voters WHERE proposal_id = $1")
+            .bind(proposal_id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// ---- members ----
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MembershipRow {
+    pub account_id: i64,
+    pub state: String,
+    pub applied_at: i64,
+    pub joined_at: Option<i64>,
+    pub updated_at: i64,
+    pub share_paid_at: Option<i64>,
+    pub dues_paid_until: Option<i64>,
+    pub email_proposals: i64,
+    pub note: String,
+}
+
+const MEMBERSHIP_COLUMNS: &str = "account_id, state, applied_at, joined_at, updated_at, \
+     share_paid_at, dues_paid_until, email_proposals, note";
+
+pub async fn membership<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Option<MembershipRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE account_id = $1"
+    ))
+    .bind(account_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The roster, paged by account id (newest accounts first), optionally in one state.
+pub async fn list_memberships<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    state: Option<&str>,
+    page: &Page,
+) -> sqlx::Result<Vec<MembershipRow>> {
+    let (order, lower) = match page.min_id {
+        Some(min) => ("ASC", Some(min)),
+        None => ("DESC", page.since_id),
+    };
+    let mut rows: Vec<MembershipRow> = sqlx::query_as(&format!(
+        "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE ($1 = '' OR state = $1) \
+         AND ($2 = 0 OR account_id < $2) AND ($3 = 0 OR account_id > $3) ORDER BY account_id {order} LIMIT $4"
+    ))
+    .bind(state.unwrap_or(""))
+    .bind(page.max_id.unwrap_or(0))
+    .bind(lower.unwrap_or(0))
+    .bind(page.limit)
+    .fetch_all(db)
+    .await?;
+    if order == "ASC" {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Active members (those who may vote), with their mail preference.
+pub async fn active_members<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> sqlx::Result<Vec<MembershipRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE state = 'active' ORDER BY account_id"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_active_members<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::Result<i64> {
+    let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE state = 'active'")
+        .fetch_one(db)
+        .await?;
+    Ok(row.0)
+}
+
+/// Creates an applicant row, or turns a withdrawn / lapsed membership back into an application.
+pub async fn apply<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    note: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (account_id, state, applied_at, updated_at, note) VALUES ($1, 'applicant', $2, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET state = 'applicant', applied_at = $2, updated_at = $2, note = $3",
+    )
+    .bind(account_id)
+    .bind(now)
+    .bind(note)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Sets a membership's state; `joined` also stamps joined_at (kept from the first admission).
+pub async fn set_membership_state<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    state: &str,
+    joined: bool,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE memberships SET state = $2, updated_at = $3, \
+         joined_at = CASE WHEN $4 = 1 THEN COALESCE(joined_at, $3) ELSE joined_at END WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(state)
+    .bind(now)
+    .bind(i64::from(joined))
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn set_email_proposals<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    on: bool,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE memberships SET email_proposals = $2, updated_at = $3 WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(i64::from(on))
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// The current holders of a role.
+pub async fn role_holders<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    role: &str,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT account_id FROM role_grants WHERE role = $1 AND revoked_at IS NULL ORDER BY account_id",
+    )
+    .bind(role)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+pub async fn revoke_role<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    role: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE role_grants SET revoked_at = $3 WHERE account_id = $1 AND role = $2 AND revoked_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(role)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Email addresses of local users by account, for mailing members.
+pub async fn emails_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String)>> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = account_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query_as(&format!(
+        "SELECT account_id, email FROM users WHERE disabled = 0 AND account_id IN ({list}) ORDER BY account_id"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+// ---- the governance log ----
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub actor_account_id: Option<i64>,
+    pub subject_account_id: Option<i64>,
+    pub proposal_id: Option<i64>,
+    pub detail_json: String,
+    pub created_at: i64,
+}
+
+const EVENT_COLUMNS: &str =
+    "id, kind, actor_account_id, subject_account_id, proposal_id, detail_json, created_at";
+
+pub struct NewProposalEvent<'a> {
+    pub id: i64,
+    pub kind: &'a str,
+    pub actor_account_id: Option<i64>,
+    pub subject_account_id: Option<i64>,
+    pub proposal_id: Option<i64>,
+    pub detail_json: String,
+    pub now: i64,
+}
+
+pub async fn insert_event<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    e: &NewProposalEvent<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO governance_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(e.id)
+    .bind(e.kind)
+    .bind(e.actor_account_id)
+    .bind(e.subject_account_id)
+    .bind(e.proposal_id)
+    .bind(&e.detail_json)
+    .bind(e.now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_events<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    page: &Page,
+) -> sqlx::Result<Vec<EventRow>> {
+    let (order, lower) = match page.min_id {
+        Some(min) => ("ASC", Some(min)),
+        None => ("DESC", page.since_id),
+    };
+    let mut rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM governance_events WHERE ($1 = 0 OR id < $1) AND ($2 = 0 OR id > $2) \
+         ORDER BY id {order} LIMIT $3"
+    ))
+    .bind(page.max_id.unwrap_or(0))
+    .bind(lower.unwrap_or(0))
+    .bind(page.limit)
+    .fetch_all(db)
+    .await?;
+    if order == "ASC" {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// A proposal's timeline, oldest first.
+pub async fn events_of_proposal<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM governance_events WHERE proposal_id = $1 ORDER BY id"
+    ))
+    .bind(proposal_id)
+    .fetch_all(db)
+    .await
+}
+
+/// One version of a policy.
+pub async fn policy_version<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    slug: &str,
+    version: i64,
+) -> sqlx::Result<Option<super::governance::PolicyVersionRow>> {
+    sqlx::query_as(
+        "SELECT id, slug, version, title, source, adopted_by_proposal_id, effective_at, created_at \
+         FROM policy_versions WHERE slug = $1 AND version = $2",
+    )
+    .bind(slug)
+    .bind(version)
+    .fetch_optional(db)
+    .await
+}
+
+/// The version numbers of a policy, ascending.
+pub async fn policy_versions<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    slug: &str,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT version FROM policy_versions WHERE slug = $1 ORDER BY version")
+            .bind(slug)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
