@@ -52,6 +52,15 @@ enum AdminCommand {
         #[arg(long)]
         member: bool,
     },
+    /// Print an invite link: with registrations closed it still lets one person (or N) sign up.
+    Invite {
+        /// How many sign-ups the invite allows (default: one).
+        #[arg(long, default_value_t = 1)]
+        max_uses: i64,
+        /// Days until the invite expires (default: never).
+        #[arg(long)]
+        days: Option<i64>,
+    },
     /// Print a bearer token for scripts.
     Token {
         username: String,
@@ -170,6 +179,7 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
                     agreement: true,
                     locale: "en".into(),
                     reason: String::new(),
+                    invite_code: String::new(),
                 },
                 role.as_deref(),
                 member,
@@ -187,6 +197,12 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
                 role.map(|r| format!(" with the {r} role"))
                     .unwrap_or_default()
             );
+        }
+        AdminCommand::Invite { max_uses, days } => {
+            let code = accounts::create_invite(&state, None, Some(max_uses), days)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("{}/auth/sign_up?invite={code}", state.base_url());
         }
         AdminCommand::Token { username, scopes } => {
             let account =

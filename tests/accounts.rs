@@ -459,3 +459,119 @@ async fn sign_ups_and_api_calls_are_rate_limited() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn invites_open_closed_registrations() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.registrations.mode = herd::config::RegistrationMode::Closed;
+        c.registrations.require_email_confirmation = false;
+    })
+    .await
+    .unwrap();
+    let token = app_token(&app).await;
+    let code = herd::services::accounts::create_invite(&app.state, None, Some(1), Some(7))
+        .await
+        .unwrap();
+    let body = |name: &str, code: &str| json!({"username": name, "email": format!("{name}@example.org"), "password": "correct horse battery", "agreement": true, "invite_code": code});
+    let (status, res) = sign_up_json(&app, &token, body("ivan", "not-a-code")).await;
+    assert_eq!(
+        (status, res["error"].as_str()),
+        (403, Some("This invite is invalid, used up or expired"))
+    );
+    let (status, res) = sign_up_json(&app, &token, body("ivan", &code)).await;
+    assert_eq!(status, 200, "{res}");
+    let user_token = res["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get_json("/api/v1/accounts/verify_credentials", Some(user_token))
+            .await
+            .0,
+        200
+    );
+    // One use only.
+    let (status, _) = sign_up_json(&app, &token, body("jane", &code)).await;
+    assert_eq!(status, 403);
+    // An expired invite is refused.
+    let old = herd::services::accounts::create_invite(&app.state, None, None, Some(1))
+        .await
+        .unwrap();
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(2 * 86_400));
+    let (status, _) = sign_up_json(&app, &token, body("kim", &old)).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        count(&app, "users").await,
+        1,
+        "refused sign-ups write nothing"
+    );
+
+    // The web form opens for an invite link even while sign-ups are closed.
+    let fresh = herd::services::accounts::create_invite(&app.state, None, Some(1), None)
+        .await
+        .unwrap();
+    let browser = app.browser();
+    let closed = browser
+        .get(app.url("/auth/sign_up"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(closed.contains("Sign-ups are closed"));
+    let html = browser
+        .get(app.url(&format!("/auth/sign_up?invite={fresh}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut form = common::hidden_inputs(&html, 0);
+    assert!(form.iter().any(|(k, v)| k == "invite_code" && v == &fresh));
+    for (k, v) in [
+        ("username", "lena"),
+        ("email", "lena@example.org"),
+        ("password", "correct horse battery"),
+        ("password_confirmation", "correct horse battery"),
+        ("agreement", "1"),
+    ] {
+        form.push((k.into(), v.into()));
+    }
+    let res = browser
+        .post(app.url("/auth/sign_up"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(count(&app, "users").await, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_invite_skips_approval() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.registrations.mode = herd::config::RegistrationMode::Approval;
+        c.registrations.require_email_confirmation = false;
+    })
+    .await
+    .unwrap();
+    let token = app_token(&app).await;
+    let code = herd::services::accounts::create_invite(&app.state, None, Some(1), None)
+        .await
+        .unwrap();
+    let (status, res) = sign_up_json(&app, &token, json!({"username": "mo", "email": "mo@example.org", "password": "correct horse battery", "agreement": true, "invite_code": code})).await;
+    assert_eq!(status, 200, "{res}");
+    let (status, _) = app
+        .get_json(
+            "/api/v1/accounts/verify_credentials",
+            res["access_token"].as_str(),
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "invited people need no approval (and no reason)"
+    );
+    app.stop().await;
+}

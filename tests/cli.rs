@@ -179,3 +179,30 @@ fn bad_configuration_names_the_key() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn admin_invite_prints_a_sign_up_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/herd.db", dir.path().display());
+    let out = herd(dir.path(), &db)
+        .env("HERD_DOMAIN", "coop.example")
+        .env("HERD_SCHEME", "https")
+        .args(["admin", "invite", "--max-uses", "3", "--days", "7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        link.starts_with("https://coop.example/auth/sign_up?invite="),
+        "{link}"
+    );
+    let out = herd(dir.path(), &db)
+        .args(["admin", "invite", "--max-uses", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

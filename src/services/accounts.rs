@@ -8,6 +8,7 @@ use crate::secrets;
 use crate::state::AppState;
 use crate::storage::accounts::{self as store, NewLocalAccount, UserRow};
 use crate::storage::governance as gov_store;
+use crate::storage::invites;
 use crate::storage::{is_unique_violation, oauth, sessions, WriteTx};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_MINUTE};
 
@@ -60,6 +61,8 @@ pub struct SignUp {
     pub agreement: bool,
     pub locale: String,
     pub reason: String,
+    /// An invite lets a person in when sign-ups are closed, and skips approval.
+    pub invite_code: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -127,6 +130,7 @@ pub fn validate(state: &AppState, s: &SignUp, origin: Origin) -> AppResult<()> {
             ));
         }
         if state.config.registrations.mode == RegistrationMode::Approval
+            && s.invite_code.trim().is_empty()
             && s.reason.trim().is_empty()
         {
             return Err(AppError::validation(
@@ -194,12 +198,25 @@ async fn insert_account(
     origin: Origin,
 ) -> AppResult<(Registered, PendingConfirmation)> {
     let mode = state.config.registrations.mode;
-    if origin == Origin::Public && mode == RegistrationMode::Closed {
+    let invited = origin == Origin::Public && !s.invite_code.trim().is_empty();
+    if origin == Origin::Public && mode == RegistrationMode::Closed && !invited {
         return Err(AppError::forbidden(
             "Registrations are closed on this server",
         ));
     }
     validate(state, &s, origin)?;
+    if invited
+        && !invites::redeem(
+            &mut ***tx,
+            &secrets::token_hash(s.invite_code.trim()),
+            state.clock.now_micros(),
+        )
+        .await?
+    {
+        return Err(AppError::forbidden(
+            "This invite is invalid, used up or expired",
+        ));
+    }
     let username = s.username.trim().to_string();
     let email = s.email.trim().to_string();
     if store::username_taken(&mut ***tx, &username).await? {
@@ -220,7 +237,7 @@ async fn insert_account(
     let now = state.clock.now_micros();
     let needs_confirmation =
         origin == Origin::Public && state.config.registrations.require_email_confirmation;
-    let needs_approval = origin == Origin::Public && mode == RegistrationMode::Approval;
+    let needs_approval = origin == Origin::Public && mode == RegistrationMode::Approval && !invited;
     let account_id = ids::next_id_at(now / 1000);
     let user_id = ids::next_id_at(now / 1000);
     let base = state.base_url();
@@ -498,4 +515,31 @@ pub async fn create_by_operator(
     }
     tx.commit().await?;
     Ok(registered)
+}
+
+/// Makes an invite; returns the code (shown once; the database keeps its hash).
+pub async fn create_invite(
+    state: &AppState,
+    created_by: Option<i64>,
+    max_uses: Option<i64>,
+    valid_days: Option<i64>,
+) -> AppResult<String> {
+    if max_uses.is_some_and(|n| n < 1) || valid_days.is_some_and(|d| d < 1) {
+        return Err(AppError::unprocessable(
+            "An invite needs at least one use and one day",
+        ));
+    }
+    let code = secrets::random_token();
+    let now = state.clock.now_micros();
+    invites::insert(
+        &state.db.pool,
+        ids::next_id_at(now / 1000),
+        &secrets::token_hash(&code),
+        created_by,
+        max_uses,
+        valid_days.map(|d| now + d * MICROS_PER_DAY),
+        now,
+    )
+    .await?;
+    Ok(code)
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod governance;
 pub mod interactions;
+pub mod invites;
 pub mod jobs;
 pub mod markers;
 pub mod notifications;

@@ -200,6 +200,8 @@ pub struct SignUpForm {
     reason: String,
     #[serde(default)]
     agreement: Option<String>,
+    #[serde(default)]
+    invite_code: String,
 }
 
 fn sign_up_form(
@@ -213,18 +215,32 @@ fn sign_up_form(
     ctx.insert("username", &form.username);
     ctx.insert("email", &form.email);
     ctx.insert("reason", &form.reason);
+    ctx.insert("invite_code", &form.invite_code);
+    // An invite opens the form even when sign-ups are closed.
+    if !form.invite_code.is_empty() {
+        ctx.insert("registrations_open", &true);
+        ctx.insert("approval_required", &false);
+    }
     ctx.insert("error", &error);
     render_status(state, status, "auth/sign_up.html", &ctx)
 }
 
-pub async fn sign_up_page(State(state): State<AppState>, session: WebSession) -> Response {
-    sign_up_form(
-        &state,
-        &session,
-        &SignUpForm::default(),
-        None,
-        StatusCode::OK,
-    )
+#[derive(Debug, Deserialize, Default)]
+pub struct SignUpQuery {
+    #[serde(default)]
+    invite: String,
+}
+
+pub async fn sign_up_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(q): Query<SignUpQuery>,
+) -> Response {
+    let form = SignUpForm {
+        invite_code: q.invite,
+        ..SignUpForm::default()
+    };
+    sign_up_form(&state, &session, &form, None, StatusCode::OK)
 }
 
 pub async fn sign_up(
@@ -276,6 +292,7 @@ pub async fn sign_up(
             agreement: form.agreement.is_some(),
             locale: "en".into(),
             reason: form.reason.clone(),
+            invite_code: form.invite_code.clone(),
         },
         Origin::Public,
     )

@@ -138,6 +138,7 @@ impl TestApp {
                 agreement: true,
                 locale: "en".into(),
                 reason: String::new(),
+                invite_code: String::new(),
             },
             role,
             member,

@@ -30,6 +30,8 @@ pub struct CreateAccount {
     locale: Option<String>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     reason: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    invite_code: Option<String>,
 }
 
 /// `POST /api/v1/accounts`: an app's client-credentials token signs a person up and gets a
@@ -72,6 +74,7 @@ pub async fn create(
             agreement: p.agreement.unwrap_or(false),
             locale: p.locale.unwrap_or_default(),
             reason: p.reason.unwrap_or_default(),
+            invite_code: p.invite_code.unwrap_or_default(),
         },
         Origin::Public,
     )

@@ -99,7 +99,7 @@ pub async fn v1(State(state): State<AppState>) -> AppResult<Json<Value>> {
         "languages": cfg.instance.languages,
         "registrations": cfg.registrations.mode != RegistrationMode::Closed,
         "approval_required": cfg.registrations.mode == RegistrationMode::Approval,
-        "invites_enabled": false,
+        "invites_enabled": true,
         "configuration": configuration,
         "contact_account": null,
         "rules": rules,
