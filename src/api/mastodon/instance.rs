@@ -128,7 +128,14 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
         "source_url": "https://github.com/herd-coop/herd",
         "description": cfg.instance.description,
         "usage": { "users": { "active_month": storage::accounts::count_local_users(&state.db.pool).await? } },
-        "thumbnail": { "url": format!("{}/avatars/original/missing.png", state.base_url()), "blurhash": null, "versions": {} },
+        "thumbnail": {
+            "url": format!("{}/avatars/original/missing.png", state.base_url()),
+            "blurhash": null,
+            "versions": {
+                "@1x": format!("{}/avatars/original/missing.png", state.base_url()),
+                "@2x": format!("{}/avatars/original/missing.png", state.base_url()),
+            },
+        },
         "icon": [],
         "languages": cfg.instance.languages,
         "configuration": configuration,
