@@ -34,6 +34,31 @@ enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Home timeline latency and throughput over HTTP as the number of statuses grows.
+    HomeTimeline {
+        /// Statuses to seed, one run per size (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        statuses: Vec<u64>,
+        /// Accounts the measured user follows.
+        #[arg(long, default_value_t = 1000)]
+        follows: u64,
+        /// Seconds of load per size.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Database to seed (a fresh, empty one); default: a SQLite file in a temp dir.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +120,22 @@ pub fn run() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::Admin(cmd) => admin(config, cmd).await,
+            Command::Bench(BenchCommand::HomeTimeline {
+                statuses,
+                follows,
+                seconds,
+                concurrency,
+                database_url,
+            }) => {
+                crate::bench::home_timeline(crate::bench::HomeTimelineBench {
+                    database_url,
+                    sizes: statuses,
+                    follows,
+                    seconds,
+                    concurrency,
+                })
+                .await
+            }
         }
     });
     match result {

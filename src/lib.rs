@@ -14,6 +14,7 @@
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod error;

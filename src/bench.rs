@@ -1,0 +1,328 @@
+//! `herd bench home-timeline`: seeds N follows and M statuses straight into the database, serves
+//! the real app on loopback, and drives `GET /api/v1/timelines/home` over HTTP from concurrent
+//! clients for a fixed time. Prints p50, p99 and requests/s per size, and the log-log slope of
+//! p50 against M (flat in M is the goal: a home timeline is one index range scan).
+//!
+//! The load comes from the same process (a tokio client pool); numbers are comparable between
+//! runs on one machine, and the bench says so in its output.
+
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::state::{App, AppState};
+use crate::storage::query::Sql;
+use crate::time::Clock;
+
+pub struct HomeTimelineBench {
+    pub database_url: Option<String>,
+    pub sizes: Vec<u64>,
+    pub follows: u64,
+    pub seconds: u64,
+    pub concurrency: usize,
+}
+
+struct Figures {
+    statuses: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    rps: f64,
+    requests: usize,
+}
+
+const BATCH: usize = 400;
+
+async fn insert_rows(
+    state: &AppState,
+    prefix: &str,
+    rows: &[Vec<i64>],
+    texts: &[Vec<String>],
+) -> anyhow::Result<()> {
+    for (chunk_i, chunk) in rows.chunks(BATCH).enumerate() {
+        let mut sql = Sql::new(prefix);
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let mut values: Vec<String> = row.iter().map(|v| sql.int(*v)).collect();
+            if let Some(t) = texts.get(chunk_i * BATCH + i) {
+                values.extend(t.iter().map(|s| sql.text(s)));
+            }
+            sql.push(&format!("({})", values.join(", ")));
+        }
+        let mut tx = state.db.begin_write().await?;
+        sqlx::query_with(sql.sql(), sql.arguments())
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Creates the viewer, 2×`follows` authors (the viewer follows half), a quiet-follows user
+/// (follows 100 authors who post once each), and `statuses` statuses spread over all authors,
+/// with the home-feed rows the fan-out would have written.
+async fn seed(state: &AppState, follows: u64, statuses: u64) -> anyhow::Result<(i64, i64)> {
+    let now = state.clock.now_micros();
+    let base = state.base_url();
+    let authors = (2 * follows).max(2);
+    let first_id: i64 = 1_000_000;
+    let viewer = first_id;
+    let quiet = first_id + 1;
+    let mut accounts = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..(authors as i64 + 2) {
+        let id = first_id + i;
+        let name = format!("bench{i}");
+        accounts.push(vec![id, now, now]);
+        names.push(vec![
+            name.clone(),
+            name.to_lowercase(),
+            format!("{base}/users/{name}"),
+            format!("{base}/@{name}"),
+        ]);
+    }
+    insert_rows(state, "INSERT INTO accounts (id, created_at, updated_at, username, username_lower, uri, url) VALUES ", &accounts, &names).await?;
+    // The two measured accounts need logins behind their tokens.
+    let users = vec![
+        vec![viewer, viewer, now, now, now],
+        vec![quiet, quiet, now, now, now],
+    ];
+    let user_texts = vec![
+        vec![
+            "viewer@bench.example".to_string(),
+            "viewer@bench.example".to_string(),
+            "-".to_string(),
+        ],
+        vec![
+            "quiet@bench.example".to_string(),
+            "quiet@bench.example".to_string(),
+            "-".to_string(),
+        ],
+    ];
+    insert_rows(
+        state,
+        "INSERT INTO users (id, account_id, confirmed_at, created_at, updated_at, email, email_lower, password_hash) VALUES ",
+        &users,
+        &user_texts,
+    )
+    .await?;
+    let author = |k: i64| first_id + 2 + k;
+    let mut follow_rows = Vec::new();
+    for k in 0..follows as i64 {
+        follow_rows.push(vec![first_id * 10 + k, viewer, author(2 * k), now]);
+    }
+    for k in 0..100.min(authors as i64) {
+        follow_rows.push(vec![first_id * 20 + k, quiet, author(k), now]);
+    }
+    insert_rows(
+        state,
+        "INSERT INTO follows (id, account_id, target_account_id, created_at) VALUES ",
+        &follow_rows,
+        &[],
+    )
+    .await?;
+    // Statuses, oldest first, round-robin over authors; the quiet user's 100 authors post only
+    // their first status, everything else goes to the busy half.
+    let mut status_rows = Vec::with_capacity(BATCH);
+    let mut feed_rows = Vec::with_capacity(BATCH);
+    let mut texts = Vec::with_capacity(BATCH);
+    let start_ms = now / 1000 - statuses as i64;
+    for n in 0..statuses as i64 {
+        let a = if n < authors as i64 {
+            n
+        } else {
+            n % authors as i64
+        };
+        let id = crate::ids::compose(start_ms + n, (n % 65_536) as u16);
+        status_rows.push(vec![id, author(a), id, (start_ms + n) * 1000]);
+        texts.push(vec![
+            format!("{base}/bench/{id}"),
+            format!("status {n}"),
+            format!("<p>status {n}</p>"),
+            "public".to_string(),
+        ]);
+        if a % 2 == 0 && (a / 2) < follows as i64 {
+            feed_rows.push(vec![viewer, id, author(a)]);
+        }
+        if n < 100.min(authors as i64) {
+            feed_rows.push(vec![quiet, id, author(a)]);
+        }
+        if status_rows.len() == BATCH * 10 || n + 1 == statuses as i64 {
+            insert_rows(
+                state,
+                "INSERT INTO statuses (id, account_id, thread_root_id, created_at, uri, text, content, visibility) VALUES ",
+                &status_rows,
+                &texts,
+            )
+            .await?;
+            insert_rows(
+                state,
+                "INSERT INTO home_feed (account_id, status_id, author_id) VALUES ",
+                &feed_rows,
+                &[],
+            )
+            .await?;
+            status_rows.clear();
+            feed_rows.clear();
+            texts.clear();
+        }
+    }
+    // Fresh planner statistics, as a long-running instance would have.
+    sqlx::query("ANALYZE").execute(&state.db.pool).await?;
+    Ok((viewer, quiet))
+}
+
+async fn drive(
+    base: &str,
+    token: &str,
+    seconds: u64,
+    concurrency: usize,
+) -> anyhow::Result<(Vec<f64>, f64)> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/timelines/home?limit=20");
+        let token = token.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let res = client.get(&url).bearer_auth(&token).send().await?;
+                let status = res.status();
+                let _ = res.bytes().await?;
+                anyhow::ensure!(status.is_success(), "home timeline answered {status}");
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_by(|a, b| a.total_cmp(b));
+    Ok((all, elapsed))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Figures, Figures)> {
+    let dir = tempfile_dir()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let config = Config {
+        listen: addr.to_string(),
+        domain: addr.to_string(),
+        scheme: "http".into(),
+        data_dir: dir.clone(),
+        database_url: cfg.database_url.clone().unwrap_or_default(),
+        rate_limits: crate::config::RateLimitConfig {
+            enabled: false,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let state = App::new(config, Clock::default()).await?;
+    let seeding = Instant::now();
+    let (viewer, quiet) = seed(&state, cfg.follows, statuses).await?;
+    eprintln!(
+        "  seeded {statuses} statuses, {} follows in {:.1} s",
+        cfg.follows,
+        seeding.elapsed().as_secs_f64()
+    );
+    let token = crate::services::oauth::operator_token(&state, viewer, "read")
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let quiet_token = crate::services::oauth::operator_token(&state, quiet, "read")
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let server_state = state.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = crate::serve(server_state, listener, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    let base = format!("http://{addr}");
+    // Warm-up, then measure.
+    drive(&base, &token, 1, cfg.concurrency).await?;
+    let (lat, secs) = drive(&base, &token, cfg.seconds, cfg.concurrency).await?;
+    let busy = Figures {
+        statuses,
+        p50_ms: percentile(&lat, 0.5),
+        p99_ms: percentile(&lat, 0.99),
+        rps: lat.len() as f64 / secs,
+        requests: lat.len(),
+    };
+    let (lat, secs) = drive(
+        &base,
+        &quiet_token,
+        cfg.seconds.div_ceil(2),
+        cfg.concurrency,
+    )
+    .await?;
+    let quiet_fig = Figures {
+        statuses,
+        p50_ms: percentile(&lat, 0.5),
+        p99_ms: percentile(&lat, 0.99),
+        rps: lat.len() as f64 / secs,
+        requests: lat.len(),
+    };
+    let _ = tx.send(());
+    let _ = server.await;
+    state.db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((busy, quiet_fig))
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("herd-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+pub async fn home_timeline(cfg: HomeTimelineBench) -> anyhow::Result<()> {
+    let backend = if cfg
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    println!(
+        "home timeline bench ({backend}): {} follows, {} concurrent clients in-process on loopback, {} s per size",
+        cfg.follows, cfg.concurrency, cfg.seconds
+    );
+    let mut rows = Vec::new();
+    for &m in &cfg.sizes {
+        let (busy, quiet) = one_size(&cfg, m).await?;
+        println!(
+            "  M={:>8}  busy user: p50 {:6.2} ms  p99 {:6.2} ms  {:7.0} req/s ({} requests) | quiet-follows user: p50 {:6.2} ms  p99 {:6.2} ms  {:7.0} req/s",
+            busy.statuses, busy.p50_ms, busy.p99_ms, busy.rps, busy.requests, quiet.p50_ms, quiet.p99_ms, quiet.rps
+        );
+        rows.push(busy);
+    }
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        if last.statuses > first.statuses {
+            let slope = (last.p50_ms / first.p50_ms).ln()
+                / ((last.statuses as f64) / (first.statuses as f64)).ln();
+            println!("  log-log slope of p50 against M: {slope:.3} (flat in M means ≤ 0.1)");
+        }
+    }
+    Ok(())
+}
