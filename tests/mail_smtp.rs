@@ -66,3 +66,65 @@ async fn confirmation_mail_goes_through_smtp() {
     assert_eq!(app.client.get(&link).send().await.unwrap().status(), 200);
     app.stop().await;
 }
+
+/// Governance mails (proposal opened, result) reach members through a real SMTP server.
+#[tokio::test]
+async fn proposal_mails_go_through_smtp() {
+    let (Ok(smtp_url), Ok(maildir)) = (
+        std::env::var("HERD_TEST_SMTP_URL"),
+        std::env::var("HERD_TEST_SMTP_MAILDIR"),
+    ) else {
+        if std::env::var("HERD_TEST_REQUIRE_SMTP").as_deref() == Ok("1") {
+            panic!("HERD_TEST_REQUIRE_SMTP=1 but HERD_TEST_SMTP_URL / HERD_TEST_SMTP_MAILDIR are not set");
+        }
+        eprintln!("skipping: HERD_TEST_SMTP_URL and HERD_TEST_SMTP_MAILDIR are not set (.ci/run starts an SMTP sink)");
+        return;
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.mail.smtp_url = smtp_url.clone())
+        .await
+        .unwrap();
+    // Addresses unique to this run, so the shared sink's other mails do not count.
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    app.create_user_with(
+        &format!("a{}", &tag[..8]),
+        "correct horse battery",
+        Some("admin"),
+        true,
+    )
+    .await;
+    app.create_user_with(
+        &format!("m{}", &tag[..8]),
+        "correct horse battery",
+        None,
+        true,
+    )
+    .await;
+    let token = app
+        .login(
+            &format!("a{}", &tag[..8]),
+            "correct horse battery",
+            "read write",
+        )
+        .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/proposals"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"kind": "general", "title": format!("Buy a kettle {tag}"), "body": "For the co-working space."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let new = std::path::Path::new(&maildir).join("new");
+    let received = std::fs::read_dir(&new)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .filter(|m| m.contains(&tag[..8]))
+        .count();
+    assert!(
+        received >= 2,
+        "each active member is mailed the new proposal through SMTP (got {received})"
+    );
+    app.stop().await;
+}
