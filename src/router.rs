@@ -5,7 +5,7 @@ use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -54,10 +54,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/accounts/{id}/unblock", post(rel::unblock))
         .route("/api/v1/accounts/{id}/mute", post(rel::mute))
         .route("/api/v1/accounts/{id}/unmute", post(rel::unmute))
-        .route(
-            "/api/v1/accounts/{id}/lists",
-            get(misc::empty_list_for_user),
-        )
         .route(
             "/api/v1/accounts/{id}/featured_tags",
             get(misc::empty_public_list),
@@ -137,12 +133,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/suggestions", get(misc::empty_list_for_user))
         .route("/api/v1/featured_tags", get(misc::empty_list_for_user))
         .route("/api/v1/followed_tags", get(misc::empty_list_for_user))
-        // Placeholders until filters, lists and conversations land: apps load these right
+        // Placeholders until filters land: apps load these right
         // after login and break on a 404.
         .route("/api/v1/filters", get(misc::empty_list_for_user))
         .route("/api/v2/filters", get(misc::empty_list_for_user))
-        .route("/api/v1/lists", get(misc::empty_list_for_user))
-        .route("/api/v1/conversations", get(misc::empty_list_for_user))
         .route(
             "/api/v1/emails/confirmations",
             post(accounts::resend_confirmation),
@@ -153,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .merge(crate::api::coop::routes())
+        .merge(stream_lists_search())
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
@@ -210,6 +205,47 @@ pub fn router(state: AppState) -> Router {
         .merge(assets)
         .fallback(not_found)
         .with_state(state)
+}
+
+/// Streaming, lists, conversations and search (issue 3's streaming slice).
+fn stream_lists_search() -> Router<AppState> {
+    use crate::api::mastodon::{conversations, lists, search, streaming};
+    let mut r = Router::new()
+        .route("/api/v1/streaming", get(streaming::websocket))
+        .route("/api/v1/streaming/health", get(streaming::health));
+    for path in [
+        "user",
+        "user/notification",
+        "public",
+        "public/local",
+        "public/remote",
+        "public/media",
+        "public/local/media",
+        "public/remote/media",
+        "hashtag",
+        "hashtag/local",
+        "list",
+        "direct",
+    ] {
+        r = r.route(&format!("/api/v1/streaming/{path}"), get(streaming::sse));
+    }
+    r.route("/api/v1/lists", get(lists::index).post(lists::create))
+        .route(
+            "/api/v1/lists/{id}",
+            get(lists::show).put(lists::update).delete(lists::destroy),
+        )
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            get(lists::accounts)
+                .post(lists::add_accounts)
+                .delete(lists::remove_accounts),
+        )
+        .route("/api/v1/accounts/{id}/lists", get(lists::of_account))
+        .route("/api/v1/timelines/list/{id}", get(lists::timeline))
+        .route("/api/v1/conversations", get(conversations::index))
+        .route("/api/v1/conversations/{id}", delete(conversations::destroy))
+        .route("/api/v1/conversations/{id}/read", post(conversations::read))
+        .route("/api/v2/search", get(search::v2))
 }
 
 fn cors() -> CorsLayer {

@@ -22,6 +22,8 @@ pub struct App {
     /// The founding documents this binary (or HERD_BYLAWS_DIR) carries; what is in force is in
     /// the database.
     pub founding: FoundingDocuments,
+    /// Live events for the streaming API, fed by committed writes.
+    pub stream: crate::services::streaming::Hub,
 }
 
 pub type AppState = Arc<App>;
@@ -43,7 +45,9 @@ impl App {
             limiter: RateLimiter::default(),
             jobs: Arc::default(),
             founding,
+            stream: Default::default(),
         }))
+        .inspect(crate::services::streaming::start)
     }
 
     pub fn base_url(&self) -> String {

@@ -49,21 +49,28 @@ fn bearer(parts: &Parts) -> Option<String> {
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
-    let Some(token) = bearer(parts) else {
-        return Ok(None);
-    };
-    let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(&token)).await?;
-    let row = match row {
-        Some(r) if r.revoked_at.is_none() => r,
-        _ => return Err(AppError::unauthorized("The access token is invalid")),
-    };
-    let scopes = Scopes::parse(&row.scopes).map_err(AppError::internal_msg)?;
-    Ok(Some(Auth {
-        token_id: row.id,
-        app_id: row.app_id,
-        account_id: row.account_id,
-        scopes,
-    }))
+    match bearer(parts) {
+        Some(token) => Ok(Some(Auth::from_token(state, &token).await?)),
+        None => Ok(None),
+    }
+}
+
+impl Auth {
+    /// Resolves a raw token (the streaming API also takes it from `Sec-WebSocket-Protocol`).
+    pub async fn from_token(state: &AppState, token: &str) -> AppResult<Auth> {
+        let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(token)).await?;
+        let row = match row {
+            Some(r) if r.revoked_at.is_none() => r,
+            _ => return Err(AppError::unauthorized("The access token is invalid")),
+        };
+        let scopes = Scopes::parse(&row.scopes).map_err(AppError::internal_msg)?;
+        Ok(Auth {
+            token_id: row.id,
+            app_id: row.app_id,
+            account_id: row.account_id,
+            scopes,
+        })
+    }
 }
 
 impl FromRequestParts<AppState> for Auth {

@@ -18,15 +18,32 @@ pub async fn fan_out(state: &crate::state::AppState, status_id: i64) -> anyhow::
         (false, "direct") => "AND EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = $1 AND m.account_id = f.account_id)",
         _ => "",
     };
+    // Members of a follower's exclusive list stay out of that follower's home (Mastodon's
+    // `exclusive` lists): their posts show in the list only.
+    let exclusive =
+        "AND NOT EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id \
+                     WHERE l.account_id = f.account_id AND l.exclusive = 1 AND la.account_id = $2)";
     sqlx::query(&format!(
         "INSERT INTO home_feed (account_id, status_id, author_id) \
          SELECT f.account_id, $1, $2 FROM follows f JOIN accounts a ON a.id = f.account_id \
-         WHERE f.target_account_id = $2 AND a.domain = '' {audience} ON CONFLICT DO NOTHING"
+         WHERE f.target_account_id = $2 AND a.domain = '' {audience} {exclusive} ON CONFLICT DO NOTHING"
     ))
     .bind(s.id)
     .bind(s.account_id)
     .execute(&mut **tx)
     .await?;
+    // Their user streams hear of it once these rows are committed.
+    let accounts: Vec<i64> = crate::storage::timelines::feed_holders(&mut **tx, s.id)
+        .await?
+        .into_iter()
+        .filter(|a| *a != s.account_id)
+        .collect();
+    if !accounts.is_empty() {
+        tx.record(crate::storage::Change::FedTo {
+            status_id: s.id,
+            accounts,
+        });
+    }
     if s.reblog_of_id.is_none() && s.visibility != "direct" {
         let subscribers: Vec<(i64,)> = sqlx::query_as(
             "SELECT account_id FROM follows WHERE target_account_id = $1 AND notify = 1",

@@ -2,7 +2,9 @@
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
 pub mod accounts;
+pub mod conversations;
 pub mod feeds;
+pub mod lists;
 pub mod membership;
 pub mod notify;
 pub mod oauth;
@@ -10,5 +12,7 @@ pub mod policies;
 pub mod profile;
 pub mod proposals;
 pub mod render;
+pub mod search;
 pub mod social;
 pub mod statuses;
+pub mod streaming;

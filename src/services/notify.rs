@@ -1,10 +1,9 @@
 //! Creating notifications, inside the transaction of the action that causes them.
 
-use sqlx::AnyConnection;
-
 use crate::ids;
 use crate::storage::notifications as store;
 use crate::storage::social::{self, Relation};
+use crate::storage::{Change, WriteTx};
 
 /// Mastodon's notification types Herd produces.
 pub const TYPES: &[&str] = &[
@@ -19,15 +18,17 @@ pub const TYPES: &[&str] = &[
 ];
 
 /// Notifies `recipient` of what `from` did, unless it is their own doing or they block `from`.
-/// Only local accounts are notified; remote ones learn through federation.
+/// Only local accounts are notified; remote ones learn through federation. A new
+/// notification is streamed to its recipient once the transaction commits.
 pub async fn notify(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     recipient: i64,
     from: i64,
     kind: &str,
     status_id: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
+    let conn = &mut ***tx;
     if recipient == from || social::exists(&mut *conn, Relation::Block, recipient, from).await? {
         return Ok(());
     }
@@ -39,14 +40,9 @@ pub async fn notify(
     if local.is_none() {
         return Ok(());
     }
-    store::insert(
-        &mut *conn,
-        ids::next_id_at(now / 1000),
-        recipient,
-        from,
-        kind,
-        status_id,
-        now,
-    )
-    .await
+    let id = ids::next_id_at(now / 1000);
+    if store::insert(&mut *conn, id, recipient, from, kind, status_id, now).await? {
+        tx.record(Change::Notification(id));
+    }
+    Ok(())
 }

@@ -117,6 +117,7 @@ async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResul
         accounts::bump(&mut ***tx, follower, AccountCounter::Following, -1).await?;
         accounts::bump(&mut ***tx, followed, AccountCounter::Followers, -1).await?;
         timelines::remove_author_from_feed(&mut ***tx, follower, followed).await?;
+        crate::storage::lists::remove_from_owner_lists(&mut ***tx, follower, followed).await?;
         notifications::retract(&mut ***tx, followed, follower, "follow", None).await?;
     }
     Ok(())

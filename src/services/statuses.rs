@@ -240,6 +240,11 @@ pub async fn create(
     if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
         store::remember_idempotency(&mut **tx, author.id, key, id, now).await?;
     }
+    if visibility == Visibility::Direct {
+        let ids: Vec<i64> = mentioned.iter().map(|(_, a)| *a).collect();
+        crate::services::conversations::on_direct_status(&mut tx, &row, &ids, now).await?;
+    }
+    tx.record(crate::storage::Change::StatusCreated(id));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;
     tx.commit().await?;
     state.jobs.wake();
@@ -282,9 +287,14 @@ pub async fn delete(
 /// Deletes a status with its reblogs, fixing the counters they touched.
 async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResult<()> {
     for wrapper in store::reblogs_of(&mut ***tx, s.id).await? {
+        crate::services::streaming::record_delete(tx, &wrapper).await?;
         store::delete(tx, &wrapper, now).await?;
     }
+    crate::services::streaming::record_delete(tx, s).await?;
     store::delete(tx, s, now).await?;
+    if s.visibility == "direct" {
+        crate::storage::conversations::forget_status(tx, s.id).await?;
+    }
     if s.visibility != "direct" && s.reblog_of_id.is_none() {
         accounts::bump(&mut ***tx, s.account_id, AccountCounter::Statuses, -1).await?;
     }
@@ -387,6 +397,7 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         )
         .await?;
     }
+    tx.record(crate::storage::Change::StatusEdited(s.id));
     tx.commit().await?;
     Ok(updated)
 }
@@ -472,6 +483,7 @@ pub async fn reblog(
         now,
     )
     .await?;
+    tx.record(crate::storage::Change::StatusCreated(wid));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: wid }, now).await?;
     tx.commit().await?;
     state.jobs.wake();

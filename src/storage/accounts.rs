@@ -24,7 +24,8 @@ pub struct AccountRow {
     pub last_status_at: Option<i64>,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, domain, display_name, note, actor_type, locked, bot, \
+pub(crate) const ACCOUNT_COLUMNS: &str =
+    "id, username, domain, display_name, note, actor_type, locked, bot, \
      discoverable, fields_json, uri, url, created_at, updated_at, statuses_count, followers_count, \
      following_count, last_status_at";
 

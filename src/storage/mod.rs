@@ -3,22 +3,25 @@
 //! and timestamps (epoch microseconds), TEXT for strings and JSON, DOUBLE PRECISION for reals.
 
 pub mod accounts;
+pub mod conversations;
 pub mod governance;
 pub mod interactions;
 pub mod invites;
 pub mod jobs;
+pub mod lists;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;
 pub mod proposals;
 pub mod query;
+pub mod search;
 pub mod sessions;
 pub mod social;
 pub mod statuses;
 pub mod timelines;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -38,17 +41,68 @@ pub struct Db {
     /// SQLite allows one writer; taking this lock before `BEGIN` keeps concurrent write
     /// transactions from failing with SQLITE_BUSY when a reader upgrades to a writer.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Told what each write transaction changed, once it has committed (the streaming hub).
+    commit_hook: Arc<OnceLock<CommitHook>>,
 }
+
+/// What a committed write changed, as plain ids, for live readers (streaming). A change is
+/// recorded inside the transaction and handed on only after it commits; a rollback drops it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A status now exists (its author's own feed has it).
+    StatusCreated(i64),
+    /// A status was written into these accounts' home feeds.
+    FedTo {
+        status_id: i64,
+        accounts: Vec<i64>,
+    },
+    StatusEdited(i64),
+    /// A status is gone; `audience` had it in their feeds or were mentioned; a public one
+    /// had also reached the public streams of its `tags`.
+    StatusDeleted {
+        status_id: i64,
+        author_id: i64,
+        public: bool,
+        local: bool,
+        tags: Vec<String>,
+        audience: Vec<i64>,
+    },
+    Notification(i64),
+    Conversation {
+        account_id: i64,
+        conversation_id: i64,
+    },
+}
+
+pub type CommitHook = Box<dyn Fn(Vec<Change>) + Send + Sync>;
 
 /// A write transaction. On SQLite it also holds the process-wide writer lock.
 pub struct WriteTx {
     pub tx: Transaction<'static, Any>,
     _guard: Option<OwnedMutexGuard<()>>,
+    changes: Vec<Change>,
+    hook: Arc<OnceLock<CommitHook>>,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let WriteTx {
+            tx,
+            _guard,
+            changes,
+            hook,
+        } = self;
+        tx.commit().await?;
+        drop(_guard);
+        if let (Some(hook), false) = (hook.get(), changes.is_empty()) {
+            hook(changes);
+        }
+        Ok(())
+    }
+
+    /// Records a change to announce once this transaction commits.
+    pub fn record(&mut self, change: Change) {
+        self.changes.push(change);
     }
 }
 
@@ -105,6 +159,7 @@ impl Db {
             pool,
             backend,
             write_lock,
+            commit_hook: Arc::default(),
         })
     }
 
@@ -139,7 +194,17 @@ impl Db {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            changes: Vec::new(),
+            hook: self.commit_hook.clone(),
+        })
+    }
+
+    /// Sets the one consumer of committed changes (first call wins).
+    pub fn on_commit(&self, hook: CommitHook) {
+        let _ = self.commit_hook.set(hook);
     }
 
     pub async fn close(&self) {

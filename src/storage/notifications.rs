@@ -18,7 +18,8 @@ pub struct NotificationRow {
 
 const COLUMNS: &str = "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at";
 
-/// Records a notification once (a repeated favourite does not notify twice).
+/// Records a notification once (a repeated favourite does not notify twice); true when it
+/// is new.
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
@@ -27,8 +28,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     kind: &str,
     status_id: Option<i64>,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
         "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT DO NOTHING",
     )
@@ -40,7 +41,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(now)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// Removes the notification a since-undone action made (unfavourite, unfollow …).
@@ -180,4 +181,15 @@ pub async fn count_after<'e, E: Executor<'e, Database = Any>>(
     .fetch_one(db)
     .await?;
     Ok(n)
+}
+
+/// Whose notification this is.
+pub async fn recipient<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<(i64,)>> {
+    sqlx::query_as("SELECT account_id FROM notifications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }

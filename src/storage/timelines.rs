@@ -259,3 +259,70 @@ pub async fn backfill_feed<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(())
 }
+
+/// Statuses by the members of a list that its owner may see. Replies to someone else show
+/// by `replies_policy`: `followed` (people the owner follows), `list` (the list's members) or
+/// `none`; replies to oneself or to the owner always show.
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    list_id: i64,
+    owner: i64,
+    replies_policy: &str,
+    c: &Cursor,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = "
+    ));
+    let l = sql.int(list_id);
+    sql.push(&l);
+    sql.push(")");
+    let v = sql.int(owner);
+    sql.push(&format!(" AND {}", visible_to(&v)));
+    let allowed = match replies_policy {
+        "followed" => format!(
+            " OR EXISTS (SELECT 1 FROM follows rf WHERE rf.account_id = {v} AND rf.target_account_id = s.in_reply_to_account_id)"
+        ),
+        "list" => format!(
+            " OR EXISTS (SELECT 1 FROM list_accounts rl WHERE rl.list_id = {l} AND rl.account_id = s.in_reply_to_account_id)"
+        ),
+        _ => String::new(),
+    };
+    sql.push(&format!(
+        " AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id \
+           OR s.in_reply_to_account_id = {v}{allowed})"
+    ));
+    not_silenced(&mut sql, "s.account_id", owner, now);
+    bound(&mut sql, "s.id", c);
+    fetch(db, &sql, c).await
+}
+
+/// Whether `viewer` muted (while the mute lasts) or blocked any of `authors`, or one of them
+/// blocked the viewer: the same rule timelines apply, for one status at a time (streaming).
+pub async fn silenced<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    authors: &[i64],
+    now: i64,
+) -> sqlx::Result<bool> {
+    let mut sql = Sql::new("SELECT 1 FROM accounts a WHERE a.id IN (");
+    let list = sql.ints(authors);
+    sql.push(&list);
+    sql.push(") AND NOT (1 = 1");
+    not_silenced(&mut sql, "a.id", viewer, now);
+    sql.push(") LIMIT 1");
+    let row: Option<(i64,)> = sql.query_as().fetch_optional(db).await?;
+    Ok(row.is_some())
+}
+
+/// The accounts whose home feeds hold a status.
+pub async fn feed_holders<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT account_id FROM home_feed WHERE status_id = $1")
+        .bind(status_id)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

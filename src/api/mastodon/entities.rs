@@ -422,3 +422,48 @@ pub struct StatusSource {
     pub text: String,
     pub spoiler_text: String,
 }
+
+// Lists, conversations, search (the streaming / lists / search area).
+
+#[derive(Debug, Serialize)]
+pub struct List {
+    pub id: String,
+    pub title: String,
+    pub replies_policy: String,
+    pub exclusive: bool,
+}
+
+impl List {
+    pub fn from_row(row: &crate::storage::lists::ListRow) -> List {
+        List {
+            id: row.id.to_string(),
+            title: row.title.clone(),
+            replies_policy: row.replies_policy.clone(),
+            exclusive: row.exclusive != 0,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Conversation {
+    pub id: String,
+    pub unread: bool,
+    pub accounts: Vec<Account>,
+    pub last_status: Option<Status>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tag {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub history: Vec<Value>,
+    pub following: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchResults {
+    pub accounts: Vec<Account>,
+    pub statuses: Vec<Status>,
+    pub hashtags: Vec<Tag>,
+}

@@ -2,11 +2,15 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod conversations;
 pub mod entities;
 pub mod instance;
+pub mod lists;
 pub mod misc;
 pub mod notifications;
 pub mod oauth;
 pub mod relationships;
+pub mod search;
 pub mod statuses;
+pub mod streaming;
 pub mod timelines;

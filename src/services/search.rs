@@ -1,0 +1,96 @@
+//! `GET /api/v2/search`: accounts (prefix of username or display name, or `user@ourdomain`),
+//! hashtags (prefix) and statuses (full text, only what the caller may see). `resolve=true`
+//! looks nothing up remotely until federation lands: results come from this server only.
+
+use crate::api::mastodon::entities::{Account, SearchResults, Tag};
+use crate::error::{AppError, AppResult};
+use crate::services::render::{self, tag_url, Viewer};
+use crate::state::AppState;
+use crate::storage::social::{self, Relation};
+use crate::storage::{accounts, search};
+
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub q: String,
+    pub kind: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    pub following: bool,
+    pub account_id: Option<String>,
+}
+
+pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResult<SearchResults> {
+    let kind = q.kind.as_deref().filter(|k| !k.is_empty());
+    if let Some(k) = kind {
+        if !matches!(k, "accounts" | "hashtags" | "statuses") {
+            return Err(AppError::bad_request(
+                "type must be one of accounts, hashtags, statuses",
+            ));
+        }
+    }
+    if viewer.is_none() && q.offset.is_some_and(|o| o > 0) {
+        return Err(AppError::unauthorized(
+            "Search queries pagination is not supported without authentication",
+        ));
+    }
+    let limit = q.limit.unwrap_or(20).clamp(1, 40) as i64;
+    let offset = q.offset.unwrap_or(0).min(10_000) as i64;
+    let text = q.q.trim();
+    let mut out = SearchResults {
+        accounts: Vec::new(),
+        statuses: Vec::new(),
+        hashtags: Vec::new(),
+    };
+    if text.is_empty() {
+        return Ok(out);
+    }
+    let wants = |k: &str| kind.is_none_or(|x| x == k);
+    let db = &state.db.pool;
+    if wants("accounts") {
+        let handle = text.trim_start_matches('@');
+        let (name, domain) = match handle.rsplit_once('@') {
+            Some((n, d)) => (n, Some(d)),
+            None => (handle, None),
+        };
+        let ours = domain.is_none_or(|d| d.eq_ignore_ascii_case(&state.config.domain));
+        if !name.is_empty() && ours {
+            let rows = accounts::search(db, name, limit, offset).await?;
+            let mut kept: Vec<Account> = Vec::with_capacity(rows.len());
+            for a in &rows {
+                if q.following {
+                    let Some(v) = viewer else { continue };
+                    if !social::exists(db, Relation::Follow, v, a.id).await? {
+                        continue;
+                    }
+                }
+                kept.push(Account::from_row(state, a, &[]));
+            }
+            out.accounts = kept;
+        }
+    }
+    if wants("hashtags") {
+        let prefix = text.trim_start_matches('#');
+        if !prefix.is_empty() {
+            out.hashtags = search::tags(db, prefix, limit, offset)
+                .await?
+                .into_iter()
+                .map(|(id, name)| Tag {
+                    id: id.to_string(),
+                    url: tag_url(state, &name),
+                    name: name.to_lowercase(),
+                    history: Vec::new(),
+                    following: viewer.map(|_| false),
+                })
+                .collect();
+        }
+    }
+    if let (true, Some(v)) = (wants("statuses"), viewer) {
+        let author = match q.account_id.as_deref().filter(|a| !a.is_empty()) {
+            Some(a) => Some(a.parse::<i64>().map_err(|_| AppError::not_found())?),
+            None => None,
+        };
+        let rows = search::statuses(db, state.db.backend(), v, text, author, limit, offset).await?;
+        out.statuses = render::statuses(state, Viewer(Some(v)), &rows).await?;
+    }
+    Ok(out)
+}

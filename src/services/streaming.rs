@@ -1,0 +1,471 @@
+//! Live events for the streaming API (WebSocket and server-sent events).
+//!
+//! Write transactions record what they changed (`storage::Change`); once one commits, the
+//! changes go to a single dispatcher task, which works out which logical streams each one
+//! reaches and broadcasts it on an in-process channel (`Hub`). Every connection then decides
+//! for its own viewer, with the same visibility, block and mute rules the timelines use, and
+//! renders the status or notification for that viewer. A private or direct status therefore
+//! reaches nobody outside its audience even if it was routed too widely.
+//!
+//! One process, one hub: several app processes would each stream only their own writes.
+
+use std::sync::{Arc, Weak};
+
+use tokio::sync::{broadcast, mpsc};
+
+use crate::error::{AppError, AppResult};
+use crate::services::conversations;
+use crate::services::render::{self, Viewer};
+use crate::state::{App, AppState};
+use crate::storage::notifications as notes;
+use crate::storage::timelines::{self, Cursor};
+use crate::storage::{lists, statuses, Change, WriteTx};
+
+/// A logical stream, as clients name it (`user`, `public:local`, `hashtag` + tag …).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Stream {
+    User(i64),
+    UserNotification(i64),
+    Public,
+    PublicLocal,
+    PublicRemote,
+    Hashtag(String),
+    HashtagLocal(String),
+    List(i64),
+    Direct(i64),
+    /// `public:media` and friends: Herd has no media yet, so nothing is sent there.
+    Media(&'static str),
+}
+
+impl Stream {
+    /// The `stream` array of an event: `["user"]`, `["hashtag", "tag"]`, `["list", "id"]`.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Stream::User(_) => vec!["user".into()],
+            Stream::UserNotification(_) => vec!["user:notification".into()],
+            Stream::Public => vec!["public".into()],
+            Stream::PublicLocal => vec!["public:local".into()],
+            Stream::PublicRemote => vec!["public:remote".into()],
+            Stream::Hashtag(t) => vec!["hashtag".into(), t.clone()],
+            Stream::HashtagLocal(t) => vec!["hashtag:local".into(), t.clone()],
+            Stream::List(id) => vec!["list".into(), id.to_string()],
+            Stream::Direct(_) => vec!["direct".into()],
+            Stream::Media(name) => vec![(*name).into()],
+        }
+    }
+
+    /// The scope a token needs for this stream.
+    fn scope(&self) -> &'static str {
+        match self {
+            Stream::UserNotification(_) => "read:notifications",
+            Stream::List(_) => "read:lists",
+            _ => "read:statuses",
+        }
+    }
+}
+
+/// Parses a stream name for `viewer`, checking that it may open it (its own lists only).
+pub async fn parse_stream(
+    state: &AppState,
+    auth: &crate::http::auth::Auth,
+    viewer: i64,
+    name: &str,
+    tag: Option<&str>,
+    list: Option<&str>,
+) -> AppResult<Stream> {
+    let tag_name = || -> AppResult<String> {
+        let t = tag.map(|t| t.trim().trim_start_matches('#').to_lowercase());
+        match t {
+            Some(t) if !t.is_empty() => Ok(t),
+            _ => Err(AppError::bad_request("Missing tag name parameter")),
+        }
+    };
+    let stream = match name {
+        "user" => Stream::User(viewer),
+        "user:notification" => Stream::UserNotification(viewer),
+        "public" => Stream::Public,
+        "public:local" => Stream::PublicLocal,
+        "public:remote" => Stream::PublicRemote,
+        "public:media" => Stream::Media("public:media"),
+        "public:local:media" => Stream::Media("public:local:media"),
+        "public:remote:media" => Stream::Media("public:remote:media"),
+        "hashtag" => Stream::Hashtag(tag_name()?),
+        "hashtag:local" => Stream::HashtagLocal(tag_name()?),
+        "direct" => Stream::Direct(viewer),
+        "list" => {
+            let id: i64 = list
+                .and_then(|l| l.parse().ok())
+                .ok_or_else(|| AppError::bad_request("Missing list parameter"))?;
+            lists::get(&state.db.pool, viewer, id)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            Stream::List(id)
+        }
+        _ => return Err(AppError::bad_request("Unknown stream type")),
+    };
+    auth.require(stream.scope())?;
+    Ok(stream)
+}
+
+/// What happened, by id; rendered per viewer by each connection.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Update(i64),
+    StatusUpdate(i64),
+    Delete(i64),
+    Notification(i64),
+    Conversation(i64),
+}
+
+#[derive(Debug)]
+pub struct Message {
+    pub streams: Vec<Stream>,
+    pub event: Event,
+}
+
+/// The in-process broadcast every connection listens to.
+pub struct Hub {
+    sender: broadcast::Sender<Arc<Message>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            sender: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Hub {
+    fn send(&self, m: Message) {
+        if !m.streams.is_empty() {
+            let _ = self.sender.send(Arc::new(m));
+        }
+    }
+
+    pub fn listeners(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+/// Hooks the hub to committed writes: one dispatcher task, in commit order.
+pub fn start(state: &AppState) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Change>>();
+    state.db.on_commit(Box::new(move |changes| {
+        let _ = tx.send(changes);
+    }));
+    let weak: Weak<App> = Arc::downgrade(state);
+    tokio::spawn(async move {
+        while let Some(changes) = rx.recv().await {
+            let Some(state) = weak.upgrade() else { break };
+            if state.stream.listeners() == 0 {
+                continue; // nobody is listening: nothing to work out
+            }
+            for change in changes {
+                if let Err(e) = dispatch(&state, change).await {
+                    tracing::warn!(error = %e, "streaming: could not route a change");
+                }
+            }
+        }
+    });
+}
+
+fn public_streams(local: bool, tags: &[String], out: &mut Vec<Stream>) {
+    out.push(Stream::Public);
+    out.push(if local {
+        Stream::PublicLocal
+    } else {
+        Stream::PublicRemote
+    });
+    for t in tags {
+        let t = t.to_lowercase();
+        out.push(Stream::Hashtag(t.clone()));
+        if local {
+            out.push(Stream::HashtagLocal(t));
+        }
+    }
+}
+
+async fn list_streams(state: &AppState, author: i64, out: &mut Vec<Stream>) -> AppResult<()> {
+    for (list, _owner) in lists::containing(&state.db.pool, author).await? {
+        out.push(Stream::List(list));
+    }
+    Ok(())
+}
+
+async fn status_streams(
+    state: &AppState,
+    s: &statuses::StatusRow,
+    out: &mut Vec<Stream>,
+) -> AppResult<()> {
+    if s.visibility == "public" && s.reblog_of_id.is_none() {
+        let tags: Vec<String> = statuses::tags_of(&state.db.pool, &[s.id])
+            .await?
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        public_streams(s.local != 0, &tags, out);
+    }
+    list_streams(state, s.account_id, out).await
+}
+
+async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
+    let hub = &state.stream;
+    match change {
+        Change::StatusCreated(id) => {
+            let Some(s) = statuses::by_id(&state.db.pool, id).await? else {
+                return Ok(());
+            };
+            let mut streams = vec![Stream::User(s.account_id)];
+            status_streams(state, &s, &mut streams).await?;
+            hub.send(Message {
+                streams,
+                event: Event::Update(id),
+            });
+        }
+        Change::FedTo {
+            status_id,
+            accounts,
+        } => hub.send(Message {
+            streams: accounts.into_iter().map(Stream::User).collect(),
+            event: Event::Update(status_id),
+        }),
+        Change::StatusEdited(id) => {
+            let Some(s) = statuses::by_id(&state.db.pool, id).await? else {
+                return Ok(());
+            };
+            let mut streams: Vec<Stream> = timelines::feed_holders(&state.db.pool, id)
+                .await?
+                .into_iter()
+                .map(Stream::User)
+                .collect();
+            status_streams(state, &s, &mut streams).await?;
+            hub.send(Message {
+                streams,
+                event: Event::StatusUpdate(id),
+            });
+        }
+        Change::StatusDeleted {
+            status_id,
+            author_id,
+            public,
+            local,
+            tags,
+            audience,
+        } => {
+            let mut streams: Vec<Stream> = audience.into_iter().map(Stream::User).collect();
+            streams.push(Stream::User(author_id));
+            if public {
+                public_streams(local, &tags, &mut streams);
+            }
+            list_streams(state, author_id, &mut streams).await?;
+            hub.send(Message {
+                streams,
+                event: Event::Delete(status_id),
+            });
+        }
+        Change::Notification(id) => {
+            let row: Option<(i64,)> = notes::recipient(&state.db.pool, id).await?;
+            if let Some((recipient,)) = row {
+                hub.send(Message {
+                    streams: vec![Stream::User(recipient), Stream::UserNotification(recipient)],
+                    event: Event::Notification(id),
+                });
+            }
+        }
+        Change::Conversation {
+            account_id,
+            conversation_id,
+        } => hub.send(Message {
+            streams: vec![Stream::Direct(account_id)],
+            event: Event::Conversation(conversation_id),
+        }),
+    }
+    Ok(())
+}
+
+/// Records, inside the deleting transaction, who must hear that a status is gone.
+pub async fn record_delete(tx: &mut WriteTx, s: &statuses::StatusRow) -> AppResult<()> {
+    let mut audience = timelines::feed_holders(&mut ***tx, s.id).await?;
+    audience.extend(
+        statuses::mentions_of(&mut ***tx, &[s.id])
+            .await?
+            .into_iter()
+            .map(|(_, a)| a),
+    );
+    audience.sort_unstable();
+    audience.dedup();
+    let public = s.visibility == "public" && s.reblog_of_id.is_none();
+    let tags = if public {
+        statuses::tags_of(&mut ***tx, &[s.id])
+            .await?
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    tx.record(Change::StatusDeleted {
+        status_id: s.id,
+        author_id: s.account_id,
+        public,
+        local: s.local != 0,
+        tags,
+        audience,
+    });
+    Ok(())
+}
+
+/// One event as a client receives it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub stream: Vec<String>,
+    pub event: &'static str,
+    /// The JSON of the entity (or the bare id for `delete`).
+    pub payload: Option<String>,
+}
+
+/// One connection's view of the hub: its viewer and the streams it subscribed to.
+pub struct Subscriber {
+    state: AppState,
+    viewer: i64,
+    subs: Vec<Stream>,
+    rx: broadcast::Receiver<Arc<Message>>,
+}
+
+impl Subscriber {
+    pub fn new(state: &AppState, viewer: i64) -> Subscriber {
+        Subscriber {
+            rx: state.stream.sender.subscribe(),
+            state: state.clone(),
+            viewer,
+            subs: Vec::new(),
+        }
+    }
+
+    pub fn subscribe(&mut self, s: Stream) {
+        if !self.subs.contains(&s) {
+            self.subs.push(s);
+        }
+    }
+
+    pub fn unsubscribe(&mut self, s: &Stream) {
+        self.subs.retain(|x| x != s);
+    }
+
+    /// The next events for this connection (possibly none for a message it may not see);
+    /// `None` once the hub is gone.
+    pub async fn next(&mut self) -> Option<Vec<Outgoing>> {
+        let m = loop {
+            match self.rx.recv().await {
+                Ok(m) => break m,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(skipped = n, "streaming: a slow connection missed events");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        };
+        let matched: Vec<&Stream> = self.subs.iter().filter(|s| m.streams.contains(s)).collect();
+        if matched.is_empty() {
+            return Some(Vec::new());
+        }
+        let rendered = match self.render(&m.event).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = ?e, "streaming: could not render an event");
+                None
+            }
+        };
+        let Some((event, payload)) = rendered else {
+            return Some(Vec::new());
+        };
+        Some(
+            matched
+                .into_iter()
+                .map(|s| Outgoing {
+                    stream: s.names(),
+                    event,
+                    payload: payload.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    async fn visible_status(&self, id: i64) -> AppResult<Option<statuses::StatusRow>> {
+        let db = &self.state.db.pool;
+        let Some(s) = statuses::visible_by_id(db, id, self.viewer).await? else {
+            return Ok(None);
+        };
+        let mut authors = vec![s.account_id];
+        if let Some(inner) = s.reblog_of_id {
+            match statuses::visible_by_id(db, inner, self.viewer).await? {
+                Some(o) => authors.push(o.account_id),
+                None => return Ok(None),
+            }
+        }
+        let now = self.state.clock.now_micros();
+        if s.account_id != self.viewer
+            && timelines::silenced(db, self.viewer, &authors, now).await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(s))
+    }
+
+    /// The event name and payload for this viewer, or None when they may not see it.
+    async fn render(&self, event: &Event) -> AppResult<Option<(&'static str, Option<String>)>> {
+        let state = &self.state;
+        let viewer = Viewer(Some(self.viewer));
+        Ok(match event {
+            Event::Update(id) | Event::StatusUpdate(id) => {
+                let name = if matches!(event, Event::Update(_)) {
+                    "update"
+                } else {
+                    "status.update"
+                };
+                match self.visible_status(*id).await? {
+                    Some(s) => {
+                        let rendered = render::status(state, viewer, &s).await?;
+                        Some((name, Some(to_json(&rendered)?)))
+                    }
+                    None => None,
+                }
+            }
+            Event::Delete(id) => Some(("delete", Some(id.to_string()))),
+            Event::Notification(id) => {
+                // The same filter as the notifications list (mutes, blocks), for this one row.
+                let cursor = Cursor {
+                    max_id: Some(id.saturating_add(1)),
+                    since_id: Some(id.saturating_sub(1)),
+                    min_id: None,
+                    limit: 1,
+                };
+                let rows = notes::list(
+                    &state.db.pool,
+                    self.viewer,
+                    &[],
+                    &[],
+                    None,
+                    &cursor,
+                    state.clock.now_micros(),
+                )
+                .await?;
+                match render::notifications(state, self.viewer, &rows)
+                    .await?
+                    .pop()
+                {
+                    Some(n) => Some(("notification", Some(to_json(&n)?))),
+                    None => None,
+                }
+            }
+            Event::Conversation(id) => match conversations::one(state, self.viewer, *id).await? {
+                Some(c) => Some(("conversation", Some(to_json(&c)?))),
+                None => None,
+            },
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> AppResult<String> {
+    serde_json::to_string(v).map_err(|e| AppError::internal_msg(e.to_string()))
+}
