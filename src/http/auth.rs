@@ -58,12 +58,27 @@ async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
         _ => return Err(AppError::unauthorized("The access token is invalid")),
     };
     let scopes = Scopes::parse(&row.scopes).map_err(AppError::internal_msg)?;
+    // A suspended account's tokens stop working (Mastodon's `require_not_suspended!`), except
+    // to read its strikes and appeal them.
+    if let Some(account_id) = row.account_id {
+        if !open_while_suspended(parts.uri.path())
+            && crate::storage::moderation::is_suspended(&state.db.pool, account_id).await?
+        {
+            return Err(AppError::forbidden("Your login is currently disabled"));
+        }
+    }
     Ok(Some(Auth {
         token_id: row.id,
         app_id: row.app_id,
         account_id: row.account_id,
         scopes,
     }))
+}
+
+/// What a suspended account may still reach: its strikes and their appeals.
+fn open_while_suspended(path: &str) -> bool {
+    path.trim_end_matches('/') == "/api/v1/coop/moderation/strikes"
+        || path.starts_with("/api/v1/coop/moderation/strikes/")
 }
 
 impl FromRequestParts<AppState> for Auth {

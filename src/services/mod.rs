@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod feeds;
 pub mod membership;
+pub mod moderation;
 pub mod notify;
 pub mod oauth;
 pub mod policies;

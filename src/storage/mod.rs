@@ -7,6 +7,7 @@ pub mod governance;
 pub mod interactions;
 pub mod jobs;
 pub mod markers;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod proposals;
