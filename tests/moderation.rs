@@ -670,3 +670,139 @@ async fn silence_and_domain_blocks(app: &common::TestApp) {
     assert_eq!(log[1]["target"]["domain"], json!("hate.example"));
 }
 on_both_backends!(silence_and_domains, silence_and_domain_blocks);
+
+/// When the policy sends an appeal to the members (no other moderator), a `general` proposal
+/// naming the appeal decides it; enacting it reverses the action.
+async fn members_decide_an_appeal(app: &common::TestApp) {
+    let (_, mod1) = user(app, "mod1", Some("moderator"), true).await;
+    let (target, target_tok) = user(app, "member9", None, true).await;
+    let (_, m2) = user(app, "m2", None, true).await;
+    let (status, res) = action(
+        app,
+        &mod1,
+        target,
+        json!({ "type": "silence", "policy_clause": "code-of-conduct@1#2.2", "text": "Pile-on" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{res}");
+    let strike = res["strike_id"].as_str().unwrap();
+    let (status, appeal) = post(
+        app,
+        &format!("/api/v1/coop/moderation/strikes/{strike}/appeal"),
+        &target_tok,
+        json!({ "text": "I did not join in." }),
+    )
+    .await;
+    assert_eq!(status, 200, "{appeal}");
+    let appeal_id = appeal["id"].as_str().unwrap();
+    // A proposal naming no pending appeal is refused.
+    let (status, res) = post(
+        app,
+        "/api/v1/coop/proposals",
+        &m2,
+        json!({ "kind": "general", "title": "Overturn", "body": "", "payload": { "appeal_id": "42" } }),
+    )
+    .await;
+    assert_eq!(status, 422, "{res}");
+    let (status, p) = post(
+        app,
+        "/api/v1/coop/proposals",
+        &m2,
+        json!({ "kind": "general", "title": "Overturn the silence", "body": "No other moderator.",
+                "payload": { "appeal_id": appeal_id, "decision": "approve" } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{p}");
+    let pid = p["id"].as_str().unwrap().to_string();
+    for t in [&mod1, &m2, &target_tok] {
+        let (status, v) = post(
+            app,
+            &format!("/api/v1/coop/proposals/{pid}/votes"),
+            t,
+            json!({ "choice": "agree" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    app.state.clock.advance(Duration::from_secs(7 * 86_400));
+    close_due(&app.state).await.expect("close");
+    let (_, acct) = get(app, &format!("/api/v1/admin/accounts/{target}"), &mod1).await;
+    assert_eq!(acct["silenced"], json!(false), "{acct}");
+    let (_, log) = get(app, "/api/v1/coop/moderation/log", &m2).await;
+    assert_eq!(log[0]["action"], json!("appeal_approved"), "{log}");
+    assert_eq!(log[0]["proposal_id"], json!(pid));
+    assert_eq!(log[0]["moderator"], Value::Null);
+    assert_eq!(log[0]["citation"], json!("code-of-conduct@1#2.2"));
+}
+on_both_backends!(appeal_by_proposal, members_decide_an_appeal);
+
+/// `herd admin moderate` asks the same gate.
+#[test]
+fn cli_moderation_uses_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/herd.db", dir.path().display());
+    let herd = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HERD_DATA_DIR", dir.path())
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for (name, role) in [("mod", "moderator"), ("bob", "")] {
+        let mut args = vec![
+            "admin",
+            "create-account",
+            name,
+            "--email",
+            "x@example.org",
+            "--password",
+            PW,
+        ];
+        let email = format!("{name}@example.org");
+        args[4] = &email;
+        if !role.is_empty() {
+            args.extend(["--role", role]);
+        }
+        let out = herd(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let base = [
+        "admin", "moderate", "bob", "--as", "mod", "--action", "suspend", "--reason", "spam",
+    ];
+    let out = herd(&[&base[..], &["--clause", "code-of-conduct@1#4.2"]].concat());
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not permit suspend"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = herd(&[
+        "admin",
+        "moderate",
+        "mod",
+        "--as",
+        "bob",
+        "--action",
+        "warn",
+        "--clause",
+        "code-of-conduct@1#4.1",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("moderator role"));
+    let out = herd(&[&base[..], &["--clause", "code-of-conduct@1#4.1"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("suspend @bob under code-of-conduct@1#4.1")
+    );
+}

@@ -1187,6 +1187,73 @@ pub async fn settle_appeal(
     Ok(())
 }
 
+/// The appeal a `general` proposal's payload decides: `{appeal_id, decision: approve|reject}`.
+fn appeal_payload(payload: &serde_json::Value) -> Result<Option<(i64, bool)>, String> {
+    let Some(v) = payload.get("appeal_id") else {
+        return Ok(None);
+    };
+    let id = match v {
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+        serde_json::Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+    .ok_or_else(|| "appeal_id must be an appeal id".to_string())?;
+    let approve = match payload.get("decision").and_then(|d| d.as_str()) {
+        None | Some("approve") => true,
+        Some("reject") => false,
+        Some(other) => {
+            return Err(format!(
+                "decision must be approve or reject (got {other:?})"
+            ))
+        }
+    };
+    Ok(Some((id, approve)))
+}
+
+/// Checks a `general` proposal that decides an appeal: the appeal exists and is pending.
+pub async fn check_appeal_payload(state: &AppState, payload: &serde_json::Value) -> AppResult<()> {
+    let invalid = |m: &str| AppError::validation("payload", "ERR_INVALID", m);
+    let Some((id, _)) = appeal_payload(payload).map_err(|m| invalid(&m))? else {
+        return Ok(());
+    };
+    match store::appeal(&state.db.pool, id).await? {
+        Some(a) if a.state == "pending" => Ok(()),
+        Some(_) => Err(invalid("appeal_id names an appeal already decided")),
+        None => Err(invalid("appeal_id names no appeal")),
+    }
+}
+
+/// Enacts a passed `general` proposal deciding an appeal (inside the closing transaction). The
+/// inner error is why it could not be applied (e.g. a moderator decided it meanwhile).
+pub async fn enact_appeal_decision(
+    tx: &mut WriteTx,
+    proposal_id: i64,
+    payload: &serde_json::Value,
+    now: i64,
+) -> AppResult<Result<serde_json::Value, String>> {
+    let (id, approve) = match appeal_payload(payload) {
+        Ok(Some(x)) => x,
+        Ok(None) => return Ok(Err("no appeal_id".into())),
+        Err(m) => return Ok(Err(m)),
+    };
+    let Some(a) = store::appeal(&mut ***tx, id).await? else {
+        return Ok(Err(format!("appeal {id} no longer exists")));
+    };
+    if a.state != "pending" {
+        return Ok(Err(format!("appeal {id} was already {}", a.state)));
+    }
+    let Some(s) = store::strike(&mut ***tx, a.strike_id).await? else {
+        return Ok(Err(format!("the strike of appeal {id} no longer exists")));
+    };
+    let reason = format!("Decided by the members (proposal {proposal_id})");
+    settle_appeal(tx, &a, &s, approve, None, Some(proposal_id), &reason, now).await?;
+    Ok(Ok(json!({
+        "kind": "general",
+        "appeal_id": id.to_string(),
+        "decision": if approve { "approved" } else { "rejected" },
+    })))
+}
+
 // ---------------------------------------------------------------- the log
 
 /// The moderation log: active or lapsed members, and moderators, may read it.
