@@ -86,6 +86,24 @@ enum AdminCommand {
         #[arg(long)]
         days: Option<i64>,
     },
+    /// Take a moderation action on an account, through the same gate as the admin API: the
+    /// moderator must hold the role and cite a clause in force that permits the sanction.
+    Moderate {
+        /// The account acted on (local username).
+        username: String,
+        /// The moderator acting (local username).
+        #[arg(long = "as")]
+        moderator: String,
+        /// none, warn, sensitive, disable, silence or suspend.
+        #[arg(long)]
+        action: String,
+        /// The citation, e.g. code-of-conduct@2#4.1.
+        #[arg(long)]
+        clause: String,
+        /// The reason, shown to the account and in the moderation log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Print a bearer token for scripts.
     Token {
         username: String,
@@ -244,6 +262,43 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("{}/auth/sign_up?invite={code}", state.base_url());
+        }
+        AdminCommand::Moderate {
+            username,
+            moderator,
+            action,
+            clause,
+            reason,
+        } => {
+            let find = |name: String| {
+                let state = state.clone();
+                async move {
+                    crate::storage::accounts::local_account_by_username(&state.db.pool, &name)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no local account @{name}"))
+                }
+            };
+            let target = find(username.clone()).await?;
+            let actor = find(moderator).await?;
+            let err = |e: crate::error::AppError| anyhow::anyhow!("refused: {}", e.message);
+            let kind = crate::services::moderation::AccountAction::parse(&action).map_err(err)?;
+            let strike = crate::services::moderation::act_on_account(
+                &state,
+                actor.id,
+                target.id,
+                crate::services::moderation::ActionInput {
+                    action: kind,
+                    report_id: None,
+                    text: reason,
+                    policy_clause: Some(clause),
+                },
+            )
+            .await
+            .map_err(err)?;
+            println!(
+                "{action} @{username} under {} (strike {})",
+                strike.citation, strike.id
+            );
         }
         AdminCommand::Token { username, scopes } => {
             let account =

@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/revoke", post(oauth::revoke))
         .merge(crate::api::coop::routes())
         .merge(stream_lists_search())
+        .merge(moderation_routes())
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
@@ -246,6 +247,68 @@ fn stream_lists_search() -> Router<AppState> {
         .route("/api/v1/conversations/{id}", delete(conversations::destroy))
         .route("/api/v1/conversations/{id}/read", post(conversations::read))
         .route("/api/v2/search", get(search::v2))
+}
+
+/// Moderation (issue 6): reports, Mastodon's admin API with `policy_clause`, the public list of
+/// blocked domains.
+fn moderation_routes() -> Router<AppState> {
+    use crate::api::mastodon::admin;
+    use axum::routing::delete;
+    Router::new()
+        .route("/api/v1/reports", post(admin::create_report))
+        .route(
+            "/api/v1/instance/domain_blocks",
+            get(admin::public_domain_blocks),
+        )
+        .route("/api/v1/admin/reports", get(admin::reports))
+        .route("/api/v1/admin/reports/{id}", get(admin::report))
+        .route(
+            "/api/v1/admin/reports/{id}/assign_to_self",
+            post(admin::assign_to_self),
+        )
+        .route("/api/v1/admin/reports/{id}/unassign", post(admin::unassign))
+        .route("/api/v1/admin/reports/{id}/resolve", post(admin::resolve))
+        .route("/api/v1/admin/reports/{id}/reopen", post(admin::reopen))
+        .route("/api/v1/admin/accounts/{id}", get(admin::account))
+        .route("/api/v1/admin/accounts/{id}/action", post(admin::action))
+        .route(
+            "/api/v1/admin/accounts/{id}/unsilence",
+            post(admin::unsilence),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/unsuspend",
+            post(admin::unsuspend),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/unsensitive",
+            post(admin::unsensitive),
+        )
+        .route("/api/v1/admin/accounts/{id}/enable", post(admin::enable))
+        .route("/api/v1/admin/accounts/{id}/approve", post(admin::approve))
+        .route("/api/v1/admin/accounts/{id}/reject", post(admin::reject))
+        .route("/api/v1/admin/statuses/{id}", delete(admin::delete_status))
+        .route(
+            "/api/v1/admin/statuses/{id}/delete",
+            post(admin::delete_status),
+        )
+        .route(
+            "/api/v1/admin/domain_blocks",
+            get(admin::domain_blocks).post(admin::create_domain_block),
+        )
+        .route(
+            "/api/v1/admin/domain_blocks/{id}",
+            get(admin::domain_block)
+                .put(admin::update_domain_block)
+                .delete(admin::delete_domain_block),
+        )
+        .route(
+            "/api/v1/admin/domain_allows",
+            get(admin::domain_allows).post(admin::create_domain_allow),
+        )
+        .route(
+            "/api/v1/admin/domain_allows/{id}",
+            get(admin::domain_allow).delete(admin::delete_domain_allow),
+        )
 }
 
 fn cors() -> CorsLayer {

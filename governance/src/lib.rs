@@ -12,11 +12,14 @@
 //! - [`tally`]: counting checked ballots under a decision rule into an [`Outcome`] (quorum,
 //!   consent with blocks, majorities, approval / score / dot, instant runoff and STV).
 //! - [`lifecycle`]: proposal states and their transitions; minimum time open.
+//! - [`moderation`]: the moderation gate (role, own account, citation of a clause in force that
+//!   permits the sanction) and the appeal rules.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
 
 pub mod ballot;
 pub mod bylaws;
 pub mod lifecycle;
+pub mod moderation;
 pub mod receipt;
 pub mod tally;
 

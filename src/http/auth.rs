@@ -49,15 +49,20 @@ fn bearer(parts: &Parts) -> Option<String> {
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
-    match bearer(parts) {
-        Some(token) => Ok(Some(Auth::from_token(state, &token).await?)),
-        None => Ok(None),
+    let Some(token) = bearer(parts) else {
+        return Ok(None);
+    };
+    let auth = Auth::lookup(state, &token).await?;
+    // A suspended account's tokens stop working (Mastodon's `require_not_suspended!`), except
+    // to read its strikes and appeal them.
+    if !open_while_suspended(parts.uri.path()) {
+        auth.refuse_if_suspended(state).await?;
     }
+    Ok(Some(auth))
 }
 
 impl Auth {
-    /// Resolves a raw token (the streaming API also takes it from `Sec-WebSocket-Protocol`).
-    pub async fn from_token(state: &AppState, token: &str) -> AppResult<Auth> {
+    async fn lookup(state: &AppState, token: &str) -> AppResult<Auth> {
         let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(token)).await?;
         let row = match row {
             Some(r) if r.revoked_at.is_none() => r,
@@ -71,6 +76,28 @@ impl Auth {
             scopes,
         })
     }
+
+    async fn refuse_if_suspended(&self, state: &AppState) -> AppResult<()> {
+        if let Some(account_id) = self.account_id {
+            if crate::storage::moderation::is_suspended(&state.db.pool, account_id).await? {
+                return Err(AppError::forbidden("Your login is currently disabled"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves a raw token (the streaming API also takes it from `Sec-WebSocket-Protocol`).
+    pub async fn from_token(state: &AppState, token: &str) -> AppResult<Auth> {
+        let auth = Auth::lookup(state, token).await?;
+        auth.refuse_if_suspended(state).await?;
+        Ok(auth)
+    }
+}
+
+/// What a suspended account may still reach: its strikes and their appeals.
+fn open_while_suspended(path: &str) -> bool {
+    path.trim_end_matches('/') == "/api/v1/coop/moderation/strikes"
+        || path.starts_with("/api/v1/coop/moderation/strikes/")
 }
 
 impl FromRequestParts<AppState> for Auth {

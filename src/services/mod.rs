@@ -6,6 +6,7 @@ pub mod conversations;
 pub mod feeds;
 pub mod lists;
 pub mod membership;
+pub mod moderation;
 pub mod notify;
 pub mod oauth;
 pub mod policies;

@@ -269,7 +269,11 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
     let mut options = p.options.clone();
     let mut secret_default = false;
     let stored_payload = match kind {
-        ProposalKind::General => payload,
+        ProposalKind::General => {
+            // A general proposal may decide a moderation appeal (moderation policy 5.2, 6.1).
+            crate::services::moderation::check_appeal_payload(state, &payload).await?;
+            payload
+        }
         ProposalKind::PolicyAmendment | ProposalKind::BylawsAmendment => {
             let doc = check_amendment(state, kind, &payload, now).await?;
             json!({ "policy": doc.slug, "version": doc.version, "text": doc.source })
@@ -869,6 +873,9 @@ async fn enact(
     let kind = kind_of(&row.kind)?;
     let source = format!("proposal:{}", row.id);
     match kind {
+        ProposalKind::General if payload.get("appeal_id").is_some() => {
+            crate::services::moderation::enact_appeal_decision(tx, row.id, &payload, now).await
+        }
         ProposalKind::General => Ok(Ok(json!({ "kind": "general", "recorded": true }))),
         ProposalKind::Expense => Ok(Ok(
             json!({ "kind": "expense", "expense_id": payload["expense_id"], "approved": true }),

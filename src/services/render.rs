@@ -191,7 +191,8 @@ fn build(
         },
         visibility: row.visibility.clone(),
         local_only: row.local_only != 0,
-        sensitive: row.sensitive != 0,
+        // A moderator's `sensitive` action forces the account's media sensitive.
+        sensitive: row.sensitive != 0 || author.sensitized_at.is_some(),
         spoiler_text: row.spoiler_text.clone(),
         media_attachments: Vec::new(),
         application: row.application_id.and_then(|id| l.apps.get(&id).cloned()),

@@ -54,7 +54,7 @@ pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResul
         };
         let ours = domain.is_none_or(|d| d.eq_ignore_ascii_case(&state.config.domain));
         if !name.is_empty() && ours {
-            let rows = accounts::search(db, name, limit, offset).await?;
+            let rows = accounts::search(db, viewer.unwrap_or(-1), name, limit, offset).await?;
             let mut kept: Vec<Account> = Vec::with_capacity(rows.len());
             for a in &rows {
                 if q.following {

@@ -284,8 +284,9 @@ pub async fn delete(
     Ok(rendered)
 }
 
-/// Deletes a status with its reblogs, fixing the counters they touched.
-async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResult<()> {
+/// Deletes a status with its reblogs, fixing the counters they touched (also moderation's
+/// `delete_status`).
+pub(crate) async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResult<()> {
     for wrapper in store::reblogs_of(&mut ***tx, s.id).await? {
         crate::services::streaming::record_delete(tx, &wrapper).await?;
         store::delete(tx, &wrapper, now).await?;

@@ -22,12 +22,16 @@ pub struct AccountRow {
     pub followers_count: i64,
     pub following_count: i64,
     pub last_status_at: Option<i64>,
+    /// Moderation sanctions in force (see `storage::moderation`).
+    pub suspended_at: Option<i64>,
+    pub silenced_at: Option<i64>,
+    pub sensitized_at: Option<i64>,
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str =
     "id, username, domain, display_name, note, actor_type, locked, bot, \
      discoverable, fields_json, uri, url, created_at, updated_at, statuses_count, followers_count, \
-     following_count, last_status_at";
+     following_count, last_status_at, suspended_at, silenced_at, sensitized_at";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
@@ -328,9 +332,11 @@ pub async fn accounts_by_ids<'e, E: Executor<'e, Database = Any>>(
     q.fetch_all(db).await
 }
 
-/// Accounts whose username or display name starts with `prefix`, local ones first.
+/// Accounts whose username or display name starts with `prefix`, local ones first. Suspended
+/// accounts never match; silenced ones only for their followers (`viewer`, -1 for nobody).
 pub async fn search<'e, E: Executor<'e, Database = Any>>(
     db: E,
+    viewer: i64,
     prefix: &str,
     limit: i64,
     offset: i64,
@@ -340,12 +346,14 @@ pub async fn search<'e, E: Executor<'e, Database = Any>>(
         prefix.to_lowercase().replace('%', "").replace('_', "\\_")
     );
     sqlx::query_as(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username_lower LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\' \
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE (username_lower LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
+         AND suspended_at IS NULL AND (silenced_at IS NULL OR id = $4 OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $4 AND f.target_account_id = accounts.id)) \
          ORDER BY CASE WHEN domain = '' THEN 0 ELSE 1 END, followers_count DESC, id LIMIT $2 OFFSET $3"
     ))
     .bind(pattern)
     .bind(limit)
     .bind(offset)
+    .bind(viewer)
     .fetch_all(db)
     .await
 }

@@ -10,6 +10,7 @@ pub mod invites;
 pub mod jobs;
 pub mod lists;
 pub mod markers;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod proposals;

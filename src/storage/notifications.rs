@@ -104,7 +104,9 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     sql.push(&format!(
         " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = {a} AND mu.target_account_id = n.from_account_id \
            AND mu.notifications = 1 AND (mu.expires_at IS NULL OR mu.expires_at > {n})) \
-          AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.account_id = {a} AND bl.target_account_id = n.from_account_id)"
+          AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.account_id = {a} AND bl.target_account_id = n.from_account_id) \
+          AND {}",
+        super::statuses::not_sanctioned("n.from_account_id", &a)
     ));
     if let Some(max) = c.max_id {
         let p = sql.int(max);

@@ -37,14 +37,26 @@ pub const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, 
 /// SQL condition: status `s` may be shown to the viewer bound at `$v` (-1 for nobody).
 /// Public and unlisted posts are for everyone (local-only ones for signed-in members only),
 /// followers-only posts for followers, direct posts for the people they mention; the author
-/// always sees their own, and nobody sees the posts of someone who blocked them.
+/// always sees their own, and nobody sees the posts of someone who blocked them, nor the posts
+/// of a suspended account.
 pub fn visible_to(v: &str) -> String {
     format!(
         "((s.visibility IN ('public', 'unlisted') AND (s.local_only = 0 OR {v} > 0)) \
           OR s.account_id = {v} \
           OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = {v} AND f.target_account_id = s.account_id)) \
           OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = {v})) \
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = {v})"
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = {v}) \
+         AND NOT EXISTS (SELECT 1 FROM accounts sus WHERE sus.id = s.account_id AND sus.suspended_at IS NOT NULL)"
+    )
+}
+
+/// SQL condition for timelines and notifications (moderation): the account `author` is not
+/// suspended, and if it is silenced (Mastodon's "limited") the viewer `v` is it or follows it.
+pub fn not_sanctioned(author: &str, v: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM accounts san WHERE san.id = {author} AND (san.suspended_at IS NOT NULL \
+           OR (san.silenced_at IS NOT NULL AND san.id <> {v} \
+               AND NOT EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = {v} AND sf.target_account_id = san.id))))"
     )
 }
 

@@ -45,7 +45,8 @@ async fn fetch<'e, E: Executor<'e, Database = Any>>(
     Ok(rows)
 }
 
-/// Hides what the viewer muted (while the mute lasts) or blocked, and authors who blocked them.
+/// Hides what the viewer muted (while the mute lasts) or blocked, authors who blocked them, and
+/// (moderation) suspended authors and silenced ones the viewer does not follow.
 fn not_silenced(sql: &mut Sql, author: &str, viewer: i64, now: i64) {
     let v = sql.int(viewer);
     let n = sql.int(now);
@@ -53,7 +54,9 @@ fn not_silenced(sql: &mut Sql, author: &str, viewer: i64, now: i64) {
         " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = {v} AND mu.target_account_id = {author} \
            AND (mu.expires_at IS NULL OR mu.expires_at > {n})) \
           AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE (bl.account_id = {v} AND bl.target_account_id = {author}) \
-           OR (bl.account_id = {author} AND bl.target_account_id = {v}))"
+           OR (bl.account_id = {author} AND bl.target_account_id = {v})) \
+          AND {}",
+        super::statuses::not_sanctioned(author, &v)
     ));
 }
 

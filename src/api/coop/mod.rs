@@ -4,6 +4,7 @@
 
 pub mod entities;
 pub mod members;
+pub mod moderation;
 pub mod policies;
 pub mod proposals;
 
@@ -51,6 +52,22 @@ pub fn routes() -> Router<AppState> {
             get(policies::version),
         )
         .route("/api/v1/coop/policies/{slug}/diff", get(policies::diff))
+        // Moderation: strikes, appeals, the log.
+        .route("/api/v1/coop/moderation/strikes", get(moderation::strikes))
+        .route(
+            "/api/v1/coop/moderation/strikes/{id}/appeal",
+            post(moderation::appeal),
+        )
+        .route("/api/v1/coop/moderation/appeals", get(moderation::appeals))
+        .route(
+            "/api/v1/coop/moderation/appeals/{id}/approve",
+            post(moderation::approve),
+        )
+        .route(
+            "/api/v1/coop/moderation/appeals/{id}/reject",
+            post(moderation::reject),
+        )
+        .route("/api/v1/coop/moderation/log", get(moderation::log))
 }
 
 /// The `Link` header for a page of items with these cursor ids.

@@ -131,8 +131,9 @@ impl Account {
             followers_count: row.followers_count,
             following_count: row.following_count,
             moved: None,
-            suspended: None,
-            limited: None,
+            // Mastodon sends these only when true.
+            suspended: row.suspended_at.map(|_| true),
+            limited: row.silenced_at.map(|_| true),
             memorial: None,
             roles: roles
                 .iter()
@@ -158,7 +159,7 @@ pub struct Role {
 
 /// Herd's roles as Mastodon roles, with Mastodon's permission bits (administrator = 1;
 /// a moderator reads the dashboard and audit log and manages users, reports and taxonomies).
-fn role_entity(role: &str) -> Option<Role> {
+pub(crate) fn role_entity(role: &str) -> Option<Role> {
     let (id, name, permissions, color) = match role {
         "admin" => ("3", "Admin", 1u64, "#6364ff"),
         "moderator" => ("2", "Moderator", 4 | 8 | 16 | 256 | 1024, "#3a8f5c"),

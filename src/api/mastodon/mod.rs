@@ -1,6 +1,7 @@
 //! The Mastodon client API and its OAuth endpoints.
 
 pub mod accounts;
+pub mod admin;
 pub mod apps;
 pub mod conversations;
 pub mod entities;

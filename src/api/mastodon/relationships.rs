@@ -373,6 +373,7 @@ pub async fn search(
     let limit = p.limit.unwrap_or(40).clamp(1, 80) as i64;
     let mut rows = account_store::search(
         &state.db.pool,
+        me.account.id,
         name,
         limit,
         p.offset.unwrap_or(0).min(10_000) as i64,
