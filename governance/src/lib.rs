@@ -12,10 +12,13 @@
 //! - [`tally`]: counting checked ballots under a decision rule into an [`Outcome`] (quorum,
 //!   consent with blocks, majorities, approval / score / dot, instant runoff and STV).
 //! - [`lifecycle`]: proposal states and their transitions; minimum time open.
+//! - [`ledger`]: the double-entry ledger: chart of accounts, balanced transactions, reversals,
+//!   the hash chain and its verification, balances and period reports.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
 
 pub mod ballot;
 pub mod bylaws;
+pub mod ledger;
 pub mod lifecycle;
 pub mod receipt;
 pub mod tally;
