@@ -307,6 +307,8 @@ pub struct Draft {
     pub reverses: Option<i64>,
     /// The member this transaction concerns (dues), if any.
     pub member: Option<i64>,
+    /// Who posted it (a treasurer's account), if a person did.
+    pub created_by: Option<i64>,
     pub postings: Vec<Posting>,
 }
 
@@ -427,6 +429,7 @@ pub fn reversal(original: &Entry, date: i64, memo: Option<&str>) -> Draft {
         source: None,
         reverses: Some(original.id),
         member: original.draft.member,
+        created_by: None,
         postings: original
             .draft
             .postings
@@ -469,6 +472,7 @@ pub fn canonical(seq: i64, id: i64, draft: &Draft, prev_hash: &str) -> Vec<u8> {
     opt_field(&mut buf, draft.source.clone());
     opt_field(&mut buf, draft.reverses.map(|r| r.to_string()));
     opt_field(&mut buf, draft.member.map(|r| r.to_string()));
+    opt_field(&mut buf, draft.created_by.map(|r| r.to_string()));
     field(&mut buf, &draft.postings.len().to_string());
     for p in &draft.postings {
         field(&mut buf, &p.account);

@@ -2,7 +2,10 @@
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
 pub mod accounts;
+pub mod dues;
+pub mod expenses;
 pub mod feeds;
+pub mod ledger;
 pub mod membership;
 pub mod notify;
 pub mod oauth;

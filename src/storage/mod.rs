@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod governance;
 pub mod interactions;
 pub mod jobs;
+pub mod ledger;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;
