@@ -284,12 +284,32 @@ async fn tampering_is_caught(app: &common::TestApp) {
         .unwrap()
         .expect_err("tampering detected");
     assert_eq!((broken.seq, broken.id), (2, ids[1]));
+    let out = verify_cli(app);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("breaks at transaction {} (#2)", ids[1])),
+        "{err}"
+    );
     let (s, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
     assert_eq!(s, 200);
     assert_eq!(v["valid"], false);
     assert_eq!(v["broken"]["seq"], 2);
 }
 on_both_backends!(tampering, tampering_is_caught);
+
+/// `herd ledger verify` against the test app's database.
+fn verify_cli(app: &common::TestApp) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HERD_DATA_DIR", &app.data_dir)
+        .env("DATABASE_URL", app.state.config.database_url())
+        .env("RUST_LOG", "warn")
+        .args(["ledger", "verify"])
+        .output()
+        .expect("run herd ledger verify")
+}
 
 fn mails_to(app: &common::TestApp, who: &str, subject: &str) -> usize {
     app.mails()
