@@ -1,4 +1,5 @@
-//! The `herd` command: `serve` (the default), `migrate`, `admin create-account`, `admin token`.
+//! The `herd` command: `serve` (the default), `migrate`, `admin create-account`, `admin token`,
+//! `ledger verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The co-op's ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +62,17 @@ enum BenchCommand {
         /// Database to seed (a fresh, empty one); default: a SQLite file in a temp dir.
         #[arg(long)]
         database_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Verify the hash chain; exits 1 and names the first broken link if history was changed.
+    Verify {
+        /// Also require the chain to end at this head hash (published earlier), so a cut-off
+        /// tail is caught too.
+        #[arg(long)]
+        head: Option<String>,
     },
 }
 
@@ -154,6 +169,7 @@ pub fn run() -> ExitCode {
                 })
                 .await
             }
+            Command::Ledger(LedgerCommand::Verify { head }) => ledger_verify(config, head).await,
         }
     });
     match result {
@@ -200,14 +216,40 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // Proposals close (and reminders go out) on a timer until the job queue takes them over.
     let closer =
         crate::services::proposals::spawn_closer(state.clone(), std::time::Duration::from_secs(30));
+    let lapser =
+        crate::services::dues::spawn_lapser(state.clone(), std::time::Duration::from_secs(3600));
     let db = state.db.clone();
     let worker = crate::jobs::spawn_worker(state.clone());
     crate::serve(state, listener, crate::shutdown_signal()).await?;
     // Jobs left half-done are claimed again after their lease: nothing is lost.
     worker.abort();
     closer.abort();
+    lapser.abort();
     db.close().await;
     Ok(())
+}
+
+async fn ledger_verify(config: Config, expected_head: Option<String>) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url(), 2).await?;
+    db.migrate().await?;
+    let started = std::time::Instant::now();
+    let result = crate::services::ledger::verify(&db).await?;
+    db.close().await;
+    match result {
+        Ok((count, head)) => {
+            if let Some(expected) = expected_head.filter(|e| !e.eq_ignore_ascii_case(&head)) {
+                anyhow::bail!(
+                    "the ledger's {count} transactions verify but end at {head}, not at the expected head {expected}: transactions were removed or added since"
+                );
+            }
+            println!(
+                "ledger verified: {count} transactions, head {head} ({:.0} ms)",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            Ok(())
+        }
+        Err(broken) => anyhow::bail!("{broken}"),
+    }
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

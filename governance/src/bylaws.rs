@@ -437,6 +437,14 @@ pub struct FinanceRules {
     pub currency: String,
     /// Who may read amounts and descriptions; default `members`.
     pub ledger_visibility: LedgerVisibility,
+    /// `accounts`: ledger accounts added to (or renamed in) the default chart, code → name
+    /// (`expenses:travel: Travel`). Codes start with assets, liabilities, equity, income or
+    /// expenses; see [`crate::ledger::Chart`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<String, String>,
+    /// `monthly_budgets`: account code → budget per month in minor units of `currency`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monthly_budgets: BTreeMap<String, i64>,
 }
 
 /// A reference to one clause of one version of a policy: `code-of-conduct@2#4.1`.
@@ -707,6 +715,8 @@ const FINANCE_KEYS: &[&str] = &[
     "expense_approval_threshold_minor",
     "currency",
     "ledger_visibility",
+    "accounts",
+    "monthly_budgets",
 ];
 
 fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, BylawsError> {
@@ -1358,10 +1368,41 @@ impl Cx<'_> {
             .map(|v| self.name(v, &key("ledger_visibility")))
             .transpose()?
             .unwrap_or_default();
+        let mut accounts = BTreeMap::new();
+        if let Some(v) = get(map, "accounts") {
+            for (code, name) in self.mapping(v, &key("accounts"))? {
+                let code = self.str(code, &key("accounts"))?;
+                let path = format!("{}.{code}", key("accounts"));
+                if !crate::ledger::valid_account_code(code) {
+                    return Err(self.invalid(
+                        &path,
+                        "is not an account code like expenses:hosting (assets, liabilities, equity, income or expenses, then lowercase names after colons)",
+                    ));
+                }
+                let name = self.str(name, &path)?.trim();
+                if name.is_empty() {
+                    return Err(self.invalid(&path, "must have a name"));
+                }
+                accounts.insert(code.to_string(), name.to_string());
+            }
+        }
+        let mut monthly_budgets = BTreeMap::new();
+        if let Some(v) = get(map, "monthly_budgets") {
+            for (code, amount) in self.mapping(v, &key("monthly_budgets"))? {
+                let code = self.str(code, &key("monthly_budgets"))?;
+                let path = format!("{}.{code}", key("monthly_budgets"));
+                if !crate::ledger::valid_account_code(code) {
+                    return Err(self.invalid(&path, "is not an account code like expenses:hosting"));
+                }
+                monthly_budgets.insert(code.to_string(), self.amount(amount, &path)?);
+            }
+        }
         Ok(FinanceRules {
             expense_approval_threshold_minor,
             currency,
             ledger_visibility,
+            accounts,
+            monthly_budgets,
         })
     }
 

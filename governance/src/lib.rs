@@ -14,10 +14,13 @@
 //! - [`lifecycle`]: proposal states and their transitions; minimum time open.
 //! - [`moderation`]: the moderation gate (role, own account, citation of a clause in force that
 //!   permits the sanction) and the appeal rules.
+//! - [`ledger`]: the double-entry ledger: chart of accounts, balanced transactions, reversals,
+//!   the hash chain and its verification, balances and period reports.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
 
 pub mod ballot;
 pub mod bylaws;
+pub mod ledger;
 pub mod lifecycle;
 pub mod moderation;
 pub mod receipt;

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod dues;
+pub mod expenses;
 pub mod feeds;
+pub mod ledger;
 pub mod lists;
 pub mod membership;
 pub mod moderation;

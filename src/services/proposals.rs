@@ -382,6 +382,14 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
         }
         ProposalKind::Expense => {
             let expense_id = payload_id(&payload, "expense_id")?;
+            let expense = crate::services::expenses::check_proposable(state, expense_id).await?;
+            if let Some(p) = expense.proposal_id {
+                return Err(AppError::validation(
+                    "payload",
+                    "ERR_INVALID",
+                    &format!("proposal {p} already decides expense {expense_id}"),
+                ));
+            }
             json!({ "expense_id": expense_id.to_string() })
         }
     };
@@ -464,6 +472,10 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
     };
     let mut tx = state.db.begin_write().await?;
     store::insert_proposal(&mut **tx, &row).await?;
+    if kind == ProposalKind::Expense {
+        let expense_id = payload_id(&stored_payload, "expense_id")?;
+        crate::services::expenses::link_proposal(&mut tx, expense_id, id, now).await?;
+    }
     log(
         &mut tx,
         "proposal.opened",
@@ -877,9 +889,20 @@ async fn enact(
             crate::services::moderation::enact_appeal_decision(tx, row.id, &payload, now).await
         }
         ProposalKind::General => Ok(Ok(json!({ "kind": "general", "recorded": true }))),
-        ProposalKind::Expense => Ok(Ok(
-            json!({ "kind": "expense", "expense_id": payload["expense_id"], "approved": true }),
-        )),
+        ProposalKind::Expense => {
+            let expense_id: i64 = payload["expense_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_default();
+            match crate::services::expenses::approve_by_proposal(tx, expense_id, row.id, now)
+                .await?
+            {
+                Ok(()) => Ok(Ok(
+                    json!({ "kind": "expense", "expense_id": expense_id.to_string(), "approved": true }),
+                )),
+                Err(why) => Ok(Err(why)),
+            }
+        }
         ProposalKind::PolicyAmendment | ProposalKind::BylawsAmendment => {
             let text = payload["text"].as_str().unwrap_or_default();
             let doc = match bylaws::parse_document(text) {

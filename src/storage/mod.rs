@@ -8,6 +8,7 @@ pub mod governance;
 pub mod interactions;
 pub mod invites;
 pub mod jobs;
+pub mod ledger;
 pub mod lists;
 pub mod markers;
 pub mod moderation;

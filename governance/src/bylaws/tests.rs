@@ -141,6 +141,8 @@ fn parses_a_full_valid_bylaws_document() {
             expense_approval_threshold_minor: 20000,
             currency: "EUR".into(),
             ledger_visibility: LedgerVisibility::Public,
+            accounts: Default::default(),
+            monthly_budgets: Default::default(),
         })
     );
 }

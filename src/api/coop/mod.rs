@@ -3,6 +3,7 @@
 //! `{"error"}` bodies, `read` / `write` scopes.
 
 pub mod entities;
+pub mod ledger;
 pub mod members;
 pub mod moderation;
 pub mod policies;
@@ -68,6 +69,47 @@ pub fn routes() -> Router<AppState> {
             post(moderation::reject),
         )
         .route("/api/v1/coop/moderation/log", get(moderation::log))
+        // Finances: the ledger, expenses, dues and Stripe (issue 7).
+        .route("/api/v1/coop/ledger/accounts", get(ledger::accounts))
+        .route(
+            "/api/v1/coop/ledger/transactions",
+            get(ledger::transactions).post(ledger::create_transaction),
+        )
+        .route(
+            "/api/v1/coop/ledger/transactions/{id}",
+            get(ledger::transaction),
+        )
+        .route("/api/v1/coop/ledger/report", get(ledger::report))
+        .route("/api/v1/coop/ledger/verify", get(ledger::verify))
+        .route("/api/v1/coop/ledger.csv", get(ledger::csv))
+        .route(
+            "/api/v1/coop/expenses",
+            get(ledger::list_expenses).post(ledger::submit_expense),
+        )
+        .route("/api/v1/coop/expenses/{id}", get(ledger::get_expense))
+        .route(
+            "/api/v1/coop/expenses/{id}/approve",
+            post(ledger::approve_expense),
+        )
+        .route(
+            "/api/v1/coop/expenses/{id}/reject",
+            post(ledger::reject_expense),
+        )
+        .route("/api/v1/coop/expenses/{id}/pay", post(ledger::pay_expense))
+        .route(
+            "/api/v1/coop/expenses/{id}/proposal",
+            post(ledger::propose_expense),
+        )
+        .route(
+            "/api/v1/coop/expenses/{id}/receipts/{rid}",
+            get(ledger::receipt),
+        )
+        .route(
+            "/api/v1/coop/members/{account_id}/dues",
+            post(ledger::record_dues),
+        )
+        .route("/api/v1/coop/membership/dues", get(ledger::my_dues))
+        .route("/api/v1/coop/stripe/webhook", post(ledger::stripe_webhook))
 }
 
 /// The `Link` header for a page of items with these cursor ids.

@@ -1,0 +1,623 @@
+//! Expenses: a member submits (with private receipt files) → a treasurer approves up to the
+//! bylaws' threshold, above it only an enacted `expense` proposal does, or a treasurer rejects
+//! with a reason → a treasurer pays, which posts the ledger entries in the same transaction.
+//! Every transition is in the governance log and mailed to the submitter.
+
+use herd_governance::ledger::{self, Draft, Posting};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+use crate::http::body::UploadedFile;
+use crate::http::pagination::Page;
+use crate::ids;
+use crate::services::ledger as ledger_svc;
+use crate::state::AppState;
+use crate::storage::ledger::{self as store, ExpenseRow, ReceiptRow};
+use crate::storage::WriteTx;
+
+pub const DESCRIPTION_MAX: usize = 1000;
+pub const RECEIPTS_MAX: usize = 5;
+pub const RECEIPT_TYPES: &[&str] = &[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "image/gif",
+    "text/plain",
+];
+
+pub struct NewExpense {
+    pub amount: i64,
+    pub currency: String,
+    pub description: String,
+    pub category: String,
+}
+
+/// Receipts live under `{data_dir}/receipts/{expense_id}/`, never served but through the API.
+fn receipt_dir(state: &AppState, expense_id: i64) -> std::path::PathBuf {
+    state
+        .config
+        .data_dir
+        .join("receipts")
+        .join(expense_id.to_string())
+}
+
+pub async fn submit(
+    state: &AppState,
+    submitter: i64,
+    e: NewExpense,
+    files: Vec<UploadedFile>,
+) -> AppResult<ExpenseRow> {
+    crate::services::membership::require_active(state, submitter, "submit expenses").await?;
+    let now = state.clock.now_micros();
+    let (chart, _) = ledger_svc::chart(state, now).await?;
+    if e.amount <= 0 || e.amount > ledger::MAX_AMOUNT {
+        return Err(AppError::validation(
+            "amount",
+            "ERR_INVALID",
+            "must be a whole number of minor units greater than 0",
+        ));
+    }
+    let currency = e.currency.trim().to_ascii_uppercase();
+    if ledger::currency_exponent(&currency).is_none() {
+        return Err(AppError::validation(
+            "currency",
+            "ERR_INVALID",
+            "must be an ISO 4217 code such as EUR",
+        ));
+    }
+    let description = e.description.trim().to_string();
+    if description.is_empty() || description.chars().count() > DESCRIPTION_MAX {
+        return Err(AppError::validation(
+            "description",
+            "ERR_INVALID",
+            &format!("must be 1 to {DESCRIPTION_MAX} characters"),
+        ));
+    }
+    let category = e.category.trim().to_string();
+    if chart.expense_account(&category).is_none() {
+        return Err(AppError::validation(
+            "category",
+            "ERR_INVALID",
+            &format!(
+                "must be one of the co-op's expense categories: {}",
+                chart.expense_categories().join(", ")
+            ),
+        ));
+    }
+    let files: Vec<UploadedFile> = files.into_iter().filter(|f| !f.bytes.is_empty()).collect();
+    if files.len() > RECEIPTS_MAX {
+        return Err(AppError::validation(
+            "receipts",
+            "ERR_TOO_LONG",
+            &format!("has too many files (maximum is {RECEIPTS_MAX})"),
+        ));
+    }
+    for f in &files {
+        let ct = f.content_type.as_deref().unwrap_or("");
+        if !RECEIPT_TYPES.contains(&ct) {
+            return Err(AppError::validation(
+                "receipts",
+                "ERR_INVALID",
+                &format!(
+                    "must be PDF, image or plain-text files (got {})",
+                    if ct.is_empty() { "no type" } else { ct }
+                ),
+            ));
+        }
+    }
+    let id = ids::next_id_at(now / 1000);
+    let row = ExpenseRow {
+        id,
+        submitter_account_id: submitter,
+        state: "submitted".into(),
+        amount: e.amount,
+        currency,
+        description,
+        category,
+        proposal_id: None,
+        decided_by_account_id: None,
+        decided_at: None,
+        reject_reason: None,
+        paid_at: None,
+        transaction_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    // Files first (a failed commit leaves only unreferenced files, removed below).
+    let dir = receipt_dir(state, id);
+    let mut receipts = Vec::new();
+    if !files.is_empty() {
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    for f in &files {
+        let rid = ids::next_id_at(now / 1000);
+        let path = dir.join(rid.to_string());
+        tokio::fs::write(&path, &f.bytes)
+            .await
+            .map_err(AppError::internal)?;
+        let name: String = f
+            .file_name
+            .as_deref()
+            .unwrap_or("receipt")
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(200)
+            .collect();
+        receipts.push(ReceiptRow {
+            id: rid,
+            expense_id: id,
+            file_name: name,
+            content_type: f.content_type.clone().unwrap_or_default(),
+            size: f.bytes.len() as i64,
+            sha256: hex::encode(Sha256::digest(&f.bytes)),
+            path: format!("receipts/{id}/{rid}"),
+            created_at: now,
+        });
+    }
+    let result: AppResult<()> = async {
+        let mut tx = state.db.begin_write().await?;
+        store::insert_expense(&mut **tx, &row).await?;
+        for r in &receipts {
+            store::insert_receipt(&mut **tx, r).await?;
+        }
+        ledger_svc::log(
+            &mut tx,
+            "expense.submitted",
+            Some(submitter),
+            Some(submitter),
+            json!({ "expense_id": id.to_string(), "amount": row.amount, "currency": row.currency,
+                    "category": row.category, "receipts": receipts.len() }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        return Err(e);
+    }
+    notify(state, &row, "submitted", "").await;
+    Ok(row)
+}
+
+pub async fn get(state: &AppState, id: i64) -> AppResult<ExpenseRow> {
+    store::expense_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn list(
+    state: &AppState,
+    filter: Option<&str>,
+    page: &Page,
+) -> AppResult<Vec<ExpenseRow>> {
+    if let Some(f) = filter {
+        if !["submitted", "approved", "rejected", "paid"].contains(&f) {
+            return Err(AppError::unprocessable(format!(
+                "Unknown expense state {f:?}: use submitted, approved, rejected or paid"
+            )));
+        }
+    }
+    Ok(store::list_expenses(&state.db.pool, filter, page).await?)
+}
+
+/// Whether `viewer` may see an expense's receipts: its submitter, treasurers and admins.
+pub async fn may_see_receipts(
+    state: &AppState,
+    viewer: Option<i64>,
+    e: &ExpenseRow,
+) -> AppResult<bool> {
+    let Some(v) = viewer else { return Ok(false) };
+    if v == e.submitter_account_id {
+        return Ok(true);
+    }
+    Ok(ledger_svc::has_role(state, v, "treasurer").await?
+        || ledger_svc::has_role(state, v, "admin").await?)
+}
+
+pub async fn receipts(state: &AppState, id: i64) -> AppResult<Vec<ReceiptRow>> {
+    Ok(store::receipts_of(&state.db.pool, id).await?)
+}
+
+/// A receipt's bytes, for those allowed to see it.
+pub async fn receipt_file(
+    state: &AppState,
+    viewer: i64,
+    expense_id: i64,
+    receipt_id: i64,
+) -> AppResult<(ReceiptRow, Vec<u8>)> {
+    let e = get(state, expense_id).await?;
+    if !may_see_receipts(state, Some(viewer), &e).await? {
+        return Err(AppError::forbidden(
+            "Receipts are visible to the submitter, treasurers and admins only",
+        ));
+    }
+    let r = receipts(state, expense_id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == receipt_id)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = tokio::fs::read(state.config.data_dir.join(&r.path))
+        .await
+        .map_err(AppError::internal)?;
+    Ok((r, bytes))
+}
+
+/// A treasurer approves, up to the bylaws' threshold (in the threshold's currency).
+pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<ExpenseRow> {
+    ledger_svc::require_treasurer(state, actor).await?;
+    let now = state.clock.now_micros();
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let finance = bylaws
+        .finance
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("no finance rules"))?;
+    let e = get(state, id).await?;
+    if e.submitter_account_id == actor {
+        return Err(AppError::forbidden(
+            "You cannot approve your own expense; another treasurer or a proposal must",
+        ));
+    }
+    if e.state != "submitted" {
+        return Err(AppError::unprocessable(format!(
+            "Only submitted expenses can be approved; this one is {}",
+            e.state
+        )));
+    }
+    let within =
+        e.currency == finance.currency && e.amount <= finance.expense_approval_threshold_minor;
+    if !within {
+        return Err(AppError::unprocessable(format!(
+            "This expense is above what a treasurer may approve ({} {}); open an expense proposal: POST /api/v1/coop/expenses/{id}/proposal",
+            ledger::format_amount(finance.expense_approval_threshold_minor, &finance.currency),
+            finance.currency
+        )));
+    }
+    let mut tx = state.db.begin_write().await?;
+    if !store::transition_expense(
+        &mut **tx,
+        id,
+        "submitted",
+        "approved",
+        Some(actor),
+        None,
+        None,
+        None,
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::unprocessable(
+            "This expense changed meanwhile; reload it",
+        ));
+    }
+    ledger_svc::log(
+        &mut tx,
+        "expense.approved",
+        Some(actor),
+        Some(e.submitter_account_id),
+        json!({ "expense_id": id.to_string(), "by": "treasurer" }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let e = get(state, id).await?;
+    notify(state, &e, "approved", "").await;
+    Ok(e)
+}
+
+/// Enactment of a passed `expense` proposal, inside the closing transaction. The inner error
+/// is why it could not apply (the proposal then stays `passed`).
+pub async fn approve_by_proposal(
+    tx: &mut WriteTx,
+    expense_id: i64,
+    proposal_id: i64,
+    now: i64,
+) -> AppResult<Result<(), String>> {
+    let Some(e) = store::expense_by_id(&mut ***tx, expense_id).await? else {
+        return Ok(Err(format!("expense {expense_id} does not exist")));
+    };
+    if !store::transition_expense(
+        &mut ***tx,
+        expense_id,
+        "submitted",
+        "approved",
+        None,
+        Some(proposal_id),
+        None,
+        None,
+        now,
+    )
+    .await?
+    {
+        return Ok(Err(format!(
+            "expense {expense_id} is {} now, not submitted",
+            e.state
+        )));
+    }
+    crate::storage::proposals::insert_event(
+        &mut ***tx,
+        &crate::storage::proposals::NewProposalEvent {
+            id: ids::next_id_at(now / 1000),
+            kind: "expense.approved",
+            actor_account_id: None,
+            subject_account_id: Some(e.submitter_account_id),
+            proposal_id: Some(proposal_id),
+            detail_json: json!({ "expense_id": expense_id.to_string(), "by": "proposal" })
+                .to_string(),
+            now,
+        },
+    )
+    .await?;
+    Ok(Ok(()))
+}
+
+/// Checks an expense can be decided by a proposal (used when one is opened for it).
+pub async fn check_proposable(state: &AppState, expense_id: i64) -> AppResult<ExpenseRow> {
+    let e = store::expense_by_id(&state.db.pool, expense_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::validation("payload", "ERR_INVALID", "expense_id names no expense")
+        })?;
+    if e.state != "submitted" {
+        return Err(AppError::validation(
+            "payload",
+            "ERR_INVALID",
+            &format!("expense {expense_id} is {}, not submitted", e.state),
+        ));
+    }
+    Ok(e)
+}
+
+/// Opens the `expense` proposal that decides an expense (its submitter or a treasurer).
+pub async fn propose(state: &AppState, actor: i64, id: i64) -> AppResult<i64> {
+    let e = get(state, id).await?;
+    if e.submitter_account_id != actor && !ledger_svc::has_role(state, actor, "treasurer").await? {
+        return Err(AppError::forbidden(
+            "Only the submitter or a treasurer may open a proposal for this expense",
+        ));
+    }
+    if let Some(p) = e.proposal_id {
+        return Err(AppError::unprocessable(format!(
+            "Proposal {p} already decides this expense"
+        )));
+    }
+    let row = crate::services::proposals::create(
+        state,
+        actor,
+        crate::services::proposals::NewProposal {
+            kind: "expense".into(),
+            title: format!(
+                "Expense: {} {} for {}",
+                ledger::format_amount(e.amount, &e.currency),
+                e.currency,
+                e.description.chars().take(80).collect::<String>()
+            ),
+            body: format!(
+                "{}\n\nAmount: {} {}\nCategory: {}\nExpense: {}",
+                e.description,
+                ledger::format_amount(e.amount, &e.currency),
+                e.currency,
+                e.category,
+                e.id
+            ),
+            urgent: false,
+            closes_at: None,
+            options: vec![],
+            payload: Some(json!({ "expense_id": id.to_string() })),
+            hide_results: None,
+            secret: None,
+        },
+    )
+    .await?;
+    Ok(row.id)
+}
+
+/// Links the expense to its proposal (inside the proposal's transaction).
+pub async fn link_proposal(
+    tx: &mut WriteTx,
+    expense_id: i64,
+    proposal_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    store::set_expense_proposal(&mut ***tx, expense_id, proposal_id, now).await?;
+    Ok(())
+}
+
+pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppResult<ExpenseRow> {
+    ledger_svc::require_treasurer(state, actor).await?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::validation(
+            "reason",
+            "ERR_BLANK",
+            "must say why (1 to 1000 characters)",
+        ));
+    }
+    let now = state.clock.now_micros();
+    let e = get(state, id).await?;
+    if e.state != "submitted" {
+        return Err(AppError::unprocessable(format!(
+            "Only submitted expenses can be rejected; this one is {}",
+            e.state
+        )));
+    }
+    let mut tx = state.db.begin_write().await?;
+    if !store::transition_expense(
+        &mut **tx,
+        id,
+        "submitted",
+        "rejected",
+        Some(actor),
+        None,
+        Some(reason),
+        None,
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::unprocessable(
+            "This expense changed meanwhile; reload it",
+        ));
+    }
+    ledger_svc::log(
+        &mut tx,
+        "expense.rejected",
+        Some(actor),
+        Some(e.submitter_account_id),
+        json!({ "expense_id": id.to_string(), "reason": reason }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let e = get(state, id).await?;
+    notify(state, &e, "rejected", reason).await;
+    Ok(e)
+}
+
+/// A treasurer pays an approved expense from an asset account (default `assets:bank`); the
+/// payment is posted to the ledger in the same transaction.
+pub async fn pay(
+    state: &AppState,
+    actor: i64,
+    id: i64,
+    from_account: Option<&str>,
+    date: Option<i64>,
+) -> AppResult<ExpenseRow> {
+    ledger_svc::require_treasurer(state, actor).await?;
+    let now = state.clock.now_micros();
+    let (chart, _) = ledger_svc::chart(state, now).await?;
+    let e = get(state, id).await?;
+    if e.state != "approved" {
+        return Err(AppError::unprocessable(format!(
+            "Only approved expenses can be paid; this one is {}",
+            e.state
+        )));
+    }
+    let from = from_account.unwrap_or("assets:bank");
+    match chart.get(from) {
+        Some(a)
+            if a.kind == ledger::AccountType::Asset || a.kind == ledger::AccountType::Liability => {
+        }
+        _ => {
+            return Err(AppError::validation(
+                "account",
+                "ERR_INVALID",
+                "must be an asset or liability account of the chart (e.g. assets:bank)",
+            ))
+        }
+    }
+    let expense_account = chart
+        .expense_account(&e.category)
+        .ok_or_else(|| {
+            AppError::unprocessable(format!(
+                "The category {:?} is no longer in the chart of accounts",
+                e.category
+            ))
+        })?
+        .code
+        .clone();
+    let draft = Draft {
+        date: date.unwrap_or(now),
+        memo: format!(
+            "Expense {}: {}",
+            e.id,
+            e.description.chars().take(200).collect::<String>()
+        ),
+        counterparty: String::new(),
+        category: e.category.clone(),
+        kind: "expense".into(),
+        source: Some(format!("expense:{}", e.id)),
+        reverses: None,
+        member: Some(e.submitter_account_id),
+        created_by: Some(actor),
+        postings: vec![
+            Posting::new(&expense_account, e.amount, &e.currency),
+            Posting::new(from, -e.amount, &e.currency),
+        ],
+    };
+    let mut tx = state.db.begin_write().await?;
+    let entry = ledger_svc::post_in(&mut tx, state.db.backend(), &chart, draft, now).await?;
+    if !store::transition_expense(
+        &mut **tx,
+        id,
+        "approved",
+        "paid",
+        Some(actor),
+        None,
+        None,
+        Some(entry.id),
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::unprocessable(
+            "This expense changed meanwhile; reload it",
+        ));
+    }
+    ledger_svc::log(
+        &mut tx,
+        "expense.paid",
+        Some(actor),
+        Some(e.submitter_account_id),
+        json!({ "expense_id": id.to_string(), "transaction_id": entry.id.to_string() }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let e = get(state, id).await?;
+    notify(state, &e, "paid", "").await;
+    Ok(e)
+}
+
+/// Mails the submitter about a transition (after commit; a failure is logged).
+async fn notify(state: &AppState, e: &ExpenseRow, what: &str, reason: &str) {
+    let emails =
+        match crate::storage::proposals::emails_of(&state.db.pool, &[e.submitter_account_id]).await
+        {
+            Ok(v) => v,
+            Err(err) => {
+                tracing::error!(error = %err, "loading the submitter's email failed");
+                return;
+            }
+        };
+    let amount = format!(
+        "{} {}",
+        ledger::format_amount(e.amount, &e.currency),
+        e.currency
+    );
+    let mut body = format!(
+        "Your expense \"{}\" ({amount}) has been {what}.\n",
+        e.description
+    );
+    if !reason.is_empty() {
+        body.push_str(&format!("\nReason: {reason}\n"));
+    }
+    body.push_str(&format!(
+        "\n{}/api/v1/coop/expenses/{}\n",
+        state.base_url(),
+        e.id
+    ));
+    for (_, email) in emails {
+        if let Err(err) = state
+            .mailer
+            .send(
+                &email,
+                &format!(
+                    "Expense {what}: {}",
+                    e.description.chars().take(60).collect::<String>()
+                ),
+                body.clone(),
+            )
+            .await
+        {
+            tracing::warn!(to = %email, error = %err, "expense mail failed");
+        }
+    }
+}

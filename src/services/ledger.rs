@@ -1,0 +1,468 @@
+//! The co-op's ledger: who may read it (the bylaws' `ledger_visibility`), treasurers posting
+//! balanced transactions and reversals, balances and reports for any period, CSV export, and
+//! verification of the hash chain. The rules are `herd_governance::ledger`'s; this module
+//! persists what they accept, sealing each transaction into the chain inside the transaction
+//! that inserts it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate};
+use herd_governance::bylaws::{LedgerVisibility, PolicyDocument};
+use herd_governance::ledger::{
+    self, Account, BalanceSheet, BrokenLink, BudgetLine, Chart, Draft, Entry, IncomeStatement,
+    LedgerError, Posting, Sums, Verifier, GENESIS_HASH,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::Page;
+use crate::ids;
+use crate::state::AppState;
+use crate::storage::governance as gov_store;
+use crate::storage::ledger::{self as store, PostingRow, TransactionRow, TxFilter};
+use crate::storage::proposals::{self as prop_store, NewProposalEvent};
+use crate::storage::{Backend, Db, WriteTx};
+
+/// The chart of accounts of the bylaws in force, and the bylaws.
+pub async fn chart(state: &AppState, now: i64) -> AppResult<(Chart, PolicyDocument)> {
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let finance = bylaws
+        .finance
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("the bylaws in force have no finance rules"))?;
+    Ok((
+        Chart::from_bylaws(bylaws.membership.as_ref(), finance),
+        bylaws,
+    ))
+}
+
+/// Whether `viewer` may read the ledger: anyone when the bylaws make it public, otherwise
+/// members (active or lapsed).
+pub async fn require_reader(state: &AppState, viewer: Option<i64>) -> AppResult<()> {
+    let now = state.clock.now_micros();
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let visibility = bylaws
+        .finance
+        .as_ref()
+        .map(|f| f.ledger_visibility)
+        .unwrap_or_default();
+    if visibility == LedgerVisibility::Public {
+        return Ok(());
+    }
+    match viewer {
+        Some(id) => crate::services::membership::require_reader(state, id)
+            .await
+            .map_err(|_| AppError::forbidden("Only members of the co-op can see its ledger")),
+        None => Err(AppError::unauthorized(
+            "The ledger is visible to members only: sign in",
+        )),
+    }
+}
+
+pub async fn has_role(state: &AppState, account_id: i64, role: &str) -> AppResult<bool> {
+    Ok(gov_store::active_roles(&state.db.pool, account_id)
+        .await?
+        .iter()
+        .any(|r| r == role))
+}
+
+/// A treasurer who is an active member.
+pub async fn require_treasurer(state: &AppState, account_id: i64) -> AppResult<()> {
+    if !has_role(state, account_id, "treasurer").await? {
+        return Err(AppError::forbidden("Only a treasurer may do this"));
+    }
+    crate::services::membership::require_active(state, account_id, "act as treasurer").await
+}
+
+pub fn ledger_error(e: LedgerError) -> AppError {
+    match e {
+        LedgerError::Field { field, message } => {
+            AppError::validation(field, "ERR_INVALID", &message)
+        }
+        other => AppError::unprocessable(format!("Validation failed: {other}")),
+    }
+}
+
+/// Validates, seals and inserts a draft inside the caller's transaction; logs it.
+pub async fn post_in(
+    tx: &mut WriteTx,
+    backend: Backend,
+    chart: &Chart,
+    draft: Draft,
+    now: i64,
+) -> AppResult<Entry> {
+    ledger::validate(chart, &draft).map_err(ledger_error)?;
+    store::lock_chain(tx, backend).await?;
+    let head = store::chain_head(&mut ***tx)
+        .await?
+        .unwrap_or((0, GENESIS_HASH.to_string()));
+    let id = ids::next_id_at(now / 1000);
+    let entry = ledger::seal(draft, id, (head.0, &head.1));
+    let row = TransactionRow {
+        id,
+        seq: entry.seq,
+        occurred_at: entry.draft.date,
+        memo: entry.draft.memo.clone(),
+        counterparty: entry.draft.counterparty.clone(),
+        category: entry.draft.category.clone(),
+        kind: entry.draft.kind.clone(),
+        source: entry.draft.source.clone(),
+        reverses_id: entry.draft.reverses,
+        member_account_id: entry.draft.member,
+        created_by_account_id: entry.draft.created_by,
+        prev_hash: entry.prev_hash.clone(),
+        hash: entry.hash.clone(),
+        created_at: now,
+    };
+    let postings: Vec<PostingRow> = entry
+        .draft
+        .postings
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PostingRow {
+            transaction_id: id,
+            idx: i as i64,
+            account: p.account.clone(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+        })
+        .collect();
+    store::insert_transaction(tx, &row, &postings)
+        .await
+        .map_err(|e| {
+            if crate::storage::is_unique_violation(&e) {
+                AppError::unprocessable("This transaction was already posted")
+            } else {
+                AppError::from(e)
+            }
+        })?;
+    log(
+        tx,
+        "ledger.posted",
+        entry.draft.created_by,
+        entry.draft.member,
+        json!({ "transaction_id": id.to_string(), "kind": entry.draft.kind, "seq": entry.seq }),
+        now,
+    )
+    .await?;
+    Ok(entry)
+}
+
+/// Writes a governance event inside the caller's transaction.
+pub async fn log(
+    tx: &mut WriteTx,
+    kind: &str,
+    actor: Option<i64>,
+    subject: Option<i64>,
+    detail: serde_json::Value,
+    now: i64,
+) -> AppResult<()> {
+    prop_store::insert_event(
+        &mut ***tx,
+        &NewProposalEvent {
+            id: ids::next_id_at(now / 1000),
+            kind,
+            actor_account_id: actor,
+            subject_account_id: subject,
+            proposal_id: None,
+            detail_json: detail.to_string(),
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a treasurer posts.
+pub struct NewTransaction {
+    pub date: Option<i64>,
+    pub memo: String,
+    pub counterparty: String,
+    pub category: String,
+    pub postings: Vec<Posting>,
+    /// Reverse this transaction instead (postings must then be empty).
+    pub reverses: Option<i64>,
+}
+
+/// A treasurer records a transaction (or the reversal of one). Nothing is written unless it
+/// balances.
+pub async fn record(state: &AppState, actor: i64, t: NewTransaction) -> AppResult<Entry> {
+    require_treasurer(state, actor).await?;
+    let now = state.clock.now_micros();
+    let (chart, _) = chart(state, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    let draft = match t.reverses {
+        Some(original_id) => {
+            if !t.postings.is_empty() {
+                return Err(AppError::validation(
+                    "postings",
+                    "ERR_INVALID",
+                    "must be left out when reversing a transaction (the reversal negates the original's)",
+                ));
+            }
+            let original = load_entry(&mut tx, original_id).await?.ok_or_else(|| {
+                AppError::unprocessable("The transaction to reverse does not exist")
+            })?;
+            if original.draft.reverses.is_some() {
+                return Err(AppError::unprocessable(
+                    "A reversal cannot itself be reversed; post a new transaction instead",
+                ));
+            }
+            if store::reversal_of(&mut **tx, original_id).await?.is_some() {
+                return Err(AppError::unprocessable(
+                    "This transaction has already been reversed",
+                ));
+            }
+            let mut d = ledger::reversal(&original, t.date.unwrap_or(now), Some(&t.memo));
+            d.created_by = Some(actor);
+            d
+        }
+        None => Draft {
+            date: t.date.unwrap_or(now),
+            memo: t.memo,
+            counterparty: t.counterparty,
+            category: t.category,
+            kind: "manual".into(),
+            source: None,
+            reverses: None,
+            member: None,
+            created_by: Some(actor),
+            postings: t.postings,
+        },
+    };
+    let entry = post_in(&mut tx, state.db.backend(), &chart, draft, now).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+fn to_entry(t: TransactionRow, postings: Vec<Posting>) -> Entry {
+    Entry {
+        seq: t.seq,
+        id: t.id,
+        draft: Draft {
+            date: t.occurred_at,
+            memo: t.memo,
+            counterparty: t.counterparty,
+            category: t.category,
+            kind: t.kind,
+            source: t.source,
+            reverses: t.reverses_id,
+            member: t.member_account_id,
+            created_by: t.created_by_account_id,
+            postings,
+        },
+        prev_hash: t.prev_hash,
+        hash: t.hash,
+    }
+}
+
+async fn with_postings<'e, E>(db: E, rows: Vec<TransactionRow>) -> AppResult<Vec<Entry>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut by_tx: BTreeMap<i64, Vec<Posting>> = BTreeMap::new();
+    for p in store::postings_of(db, &ids).await? {
+        by_tx
+            .entry(p.transaction_id)
+            .or_default()
+            .push(Posting::new(&p.account, p.amount, &p.currency));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let postings = by_tx.remove(&r.id).unwrap_or_default();
+            to_entry(r, postings)
+        })
+        .collect())
+}
+
+async fn load_entry(tx: &mut WriteTx, id: i64) -> AppResult<Option<Entry>> {
+    let Some(row) = store::transaction_by_id(&mut ***tx, id).await? else {
+        return Ok(None);
+    };
+    Ok(with_postings(&mut ***tx, vec![row]).await?.pop())
+}
+
+pub async fn get(state: &AppState, id: i64) -> AppResult<Entry> {
+    let row = store::transaction_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    with_postings(&state.db.pool, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn list(state: &AppState, filter: &TxFilter, page: &Page) -> AppResult<Vec<Entry>> {
+    let rows = store::list_transactions(&state.db.pool, filter, page).await?;
+    with_postings(&state.db.pool, rows).await
+}
+
+/// Every account of the chart (and any other account with postings) with its balances
+/// (signed: debits positive), over all postings.
+pub async fn accounts(state: &AppState) -> AppResult<Vec<(Account, BTreeMap<String, i64>)>> {
+    let now = state.clock.now_micros();
+    let (chart, _) = chart(state, now).await?;
+    let sums = sums_between(&state.db, i64::MIN, i64::MAX).await?;
+    let mut out: BTreeMap<String, (Account, BTreeMap<String, i64>)> = chart
+        .iter()
+        .map(|a| (a.code.clone(), (a.clone(), BTreeMap::new())))
+        .collect();
+    for (code, by_cur) in sums {
+        let account = chart.describe(&code);
+        out.insert(code, (account, by_cur));
+    }
+    Ok(out.into_values().collect())
+}
+
+async fn sums_between(db: &Db, from: i64, to: i64) -> AppResult<Sums> {
+    let mut sums = Sums::new();
+    for (account, currency, sum) in store::sums(&db.pool, from, to).await? {
+        if sum != 0 {
+            sums.entry(account).or_default().insert(currency, sum);
+        }
+    }
+    Ok(sums)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub currency: String,
+    pub income_statement: IncomeStatement,
+    /// Positions at `to`.
+    pub balance_sheet: BalanceSheet,
+    pub budget: Vec<BudgetLine>,
+}
+
+/// Income statement for `[from, to)`, balance sheet at `to`, budget against actual.
+pub async fn report(state: &AppState, from: i64, to: i64) -> AppResult<Report> {
+    if to <= from {
+        return Err(AppError::validation(
+            "to",
+            "ERR_INVALID",
+            "must be after from",
+        ));
+    }
+    let now = state.clock.now_micros();
+    let (chart, bylaws) = chart(state, now).await?;
+    let finance = bylaws
+        .finance
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("no finance rules"))?;
+    let period = sums_between(&state.db, from, to).await?;
+    let to_date = sums_between(&state.db, i64::MIN, to).await?;
+    Ok(Report {
+        from: crate::time::iso(from),
+        to: crate::time::iso(to),
+        currency: finance.currency.clone(),
+        income_statement: ledger::income_statement(&chart, &period),
+        balance_sheet: ledger::balance_sheet(&chart, &to_date),
+        budget: ledger::budget_vs_actual(
+            &chart,
+            &finance.monthly_budgets,
+            &finance.currency,
+            &period,
+            to - from,
+        ),
+    })
+}
+
+/// `YYYY-MM-DD` (midnight UTC) or RFC 3339, to epoch microseconds.
+pub fn parse_date(field: &str, s: &str) -> AppResult<i64> {
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc().timestamp_micros());
+        }
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp_micros())
+        .map_err(|_| {
+            AppError::validation(
+                field,
+                "ERR_INVALID",
+                "must be a date (YYYY-MM-DD) or an RFC 3339 time",
+            )
+        })
+}
+
+fn csv_field(s: &str, text: bool) -> String {
+    // Text that a spreadsheet would run as a formula is prefixed with a quote mark.
+    let s = if text && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub const CSV_HEADER: &str = "transaction_id,seq,date,memo,counterparty,category,kind,account,account_type,amount_minor,amount,currency,reverses,hash,prev_hash";
+
+/// One line per posting, in chain order, for the transactions dated in `[from, to)`.
+pub async fn csv(state: &AppState, from: i64, to: i64) -> AppResult<String> {
+    let now = state.clock.now_micros();
+    let (chart, _) = chart(state, now).await?;
+    let rows = store::transactions_between(&state.db.pool, from, to).await?;
+    let entries = with_postings(&state.db.pool, rows).await?;
+    let mut out = String::from(CSV_HEADER);
+    out.push('\n');
+    for e in entries {
+        for p in &e.draft.postings {
+            let line = [
+                e.id.to_string(),
+                e.seq.to_string(),
+                crate::time::iso(e.draft.date),
+                csv_field(&e.draft.memo, true),
+                csv_field(&e.draft.counterparty, true),
+                csv_field(&e.draft.category, true),
+                e.draft.kind.clone(),
+                p.account.clone(),
+                chart.describe(&p.account).kind.to_string(),
+                p.amount.to_string(),
+                ledger::format_amount(p.amount, &p.currency),
+                p.currency.clone(),
+                e.draft.reverses.map(|r| r.to_string()).unwrap_or_default(),
+                e.hash.clone(),
+                e.prev_hash.clone(),
+            ];
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// Walks the whole chain in order; the count of transactions, or the first broken link.
+pub async fn verify(db: &Db) -> anyhow::Result<Result<(i64, String), BrokenLink>> {
+    let mut v = Verifier::default();
+    loop {
+        let rows = store::chain_page(&db.pool, v.count(), 1000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        let entries = with_postings(&db.pool, rows)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for e in &entries {
+            if let Err(b) = v.push(e) {
+                return Ok(Err(b));
+            }
+        }
+    }
+    Ok(Ok((v.count(), v.head().to_string())))
+}
+
+/// The chain head (seq, hash) anyone can publish to detect a cut-off tail later.
+pub async fn head(state: &AppState) -> AppResult<(i64, String)> {
+    Ok(store::chain_head(&state.db.pool)
+        .await?
+        .unwrap_or((0, GENESIS_HASH.to_string())))
+}

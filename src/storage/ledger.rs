@@ -1,0 +1,494 @@
+//! The ledger (append-only transactions and postings, chained by hash), expenses with their
+//! receipts, and processed Stripe events. Nothing here updates or deletes a ledger row.
+
+use sqlx::{Any, AnyConnection, Executor, FromRow};
+
+use super::Backend;
+use crate::http::pagination::Page;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TransactionRow {
+    pub id: i64,
+    pub seq: i64,
+    pub occurred_at: i64,
+    pub memo: String,
+    pub counterparty: String,
+    pub category: String,
+    pub kind: String,
+    pub source: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub member_account_id: Option<i64>,
+    pub created_by_account_id: Option<i64>,
+    pub prev_hash: String,
+    pub hash: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PostingRow {
+    pub transaction_id: i64,
+    pub idx: i64,
+    pub account: String,
+    pub amount: i64,
+    pub currency: String,
+}
+
+const TX_COLUMNS: &str = "id, seq, occurred_at, memo, counterparty, category, kind, source, \
+     reverses_id, member_account_id, created_by_account_id, prev_hash, hash, created_at";
+
+/// Serialises writers of the chain until the caller's transaction ends. SQLite already has a
+/// single writer (`Db::begin_write`); PostgreSQL takes a table lock that blocks other inserts
+/// but not readers.
+pub async fn lock_chain(conn: &mut AnyConnection, backend: Backend) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("LOCK TABLE ledger_transactions IN SHARE ROW EXCLUSIVE MODE")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `(seq, hash)` of the newest transaction, if any.
+pub async fn chain_head<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as("SELECT seq, hash FROM ledger_transactions ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn insert_transaction(
+    conn: &mut AnyConnection,
+    t: &TransactionRow,
+    postings: &[PostingRow],
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO ledger_transactions ({TX_COLUMNS}) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(t.id)
+    .bind(t.seq)
+    .bind(t.occurred_at)
+    .bind(&t.memo)
+    .bind(&t.counterparty)
+    .bind(&t.category)
+    .bind(&t.kind)
+    .bind(&t.source)
+    .bind(t.reverses_id)
+    .bind(t.member_account_id)
+    .bind(t.created_by_account_id)
+    .bind(&t.prev_hash)
+    .bind(&t.hash)
+    .bind(t.created_at)
+    .execute(&mut *conn)
+    .await?;
+    for p in postings {
+        sqlx::query(
+            "INSERT INTO ledger_postings (transaction_id, idx, account, amount, currency, occurred_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(p.transaction_id)
+        .bind(p.idx)
+        .bind(&p.account)
+        .bind(p.amount)
+        .bind(&p.currency)
+        .bind(t.occurred_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn transaction_by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<TransactionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM ledger_transactions WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn transaction_by_source<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    source: &str,
+) -> sqlx::Result<Option<TransactionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM ledger_transactions WHERE source = $1"
+    ))
+    .bind(source)
+    .fetch_optional(db)
+    .await
+}
+
+/// The transaction that reverses `id`, if one was posted.
+pub async fn reversal_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<i64>> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM ledger_transactions WHERE reverses_id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// The postings of these transactions, in transaction then posting order.
+pub async fn postings_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+) -> sqlx::Result<Vec<PostingRow>> {
+    let mut q = super::query::Sql::new(
+        "SELECT transaction_id, idx, account, amount, currency FROM ledger_postings WHERE transaction_id IN (",
+    );
+    let list = q.ints(ids);
+    q.push(&list);
+    q.push(") ORDER BY transaction_id, idx");
+    q.query_as().fetch_all(db).await
+}
+
+/// Filters of the transaction list.
+#[derive(Debug, Clone, Default)]
+pub struct TxFilter {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub member: Option<i64>,
+    pub kind: Option<String>,
+}
+
+/// Transactions newest first, paged by id.
+pub async fn list_transactions<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    f: &TxFilter,
+    page: &Page,
+) -> sqlx::Result<Vec<TransactionRow>> {
+    let (order, lower) = match page.min_id {
+        Some(min) => ("ASC", Some(min)),
+        None => ("DESC", page.since_id),
+    };
+    let mut q = super::query::Sql::new(&format!(
+        "SELECT {TX_COLUMNS} FROM ledger_transactions WHERE 1 = 1"
+    ));
+    if let Some(max) = page.max_id {
+        let p = q.int(max);
+        q.push(&format!(" AND id < {p}"));
+    }
+    if let Some(min) = lower {
+        let p = q.int(min);
+        q.push(&format!(" AND id > {p}"));
+    }
+    if let Some(from) = f.from {
+        let p = q.int(from);
+        q.push(&format!(" AND occurred_at >= {p}"));
+    }
+    if let Some(to) = f.to {
+        let p = q.int(to);
+        q.push(&format!(" AND occurred_at < {p}"));
+    }
+    if let Some(m) = f.member {
+        let p = q.int(m);
+        q.push(&format!(" AND member_account_id = {p}"));
+    }
+    if let Some(k) = &f.kind {
+        let p = q.text(k);
+        q.push(&format!(" AND kind = {p}"));
+    }
+    let limit = q.int(page.limit);
+    q.push(&format!(" ORDER BY id {order} LIMIT {limit}"));
+    let mut rows: Vec<TransactionRow> = q.query_as().fetch_all(db).await?;
+    if order == "ASC" {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Every transaction in a period, oldest first (CSV export).
+pub async fn transactions_between<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<TransactionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM ledger_transactions WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY seq"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// The chain in order, `limit` transactions after `after_seq` (verification streams pages).
+pub async fn chain_page<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    after_seq: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<TransactionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM ledger_transactions WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Signed sums per account and currency of the postings dated in `[from, to)`.
+pub async fn sums<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT account, currency, CAST(SUM(amount) AS BIGINT) FROM ledger_postings \
+         WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY account, currency ORDER BY account, currency",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+// ---- expenses ----
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ExpenseRow {
+    pub id: i64,
+    pub submitter_account_id: i64,
+    pub state: String,
+    pub amount: i64,
+    pub currency: String,
+    pub description: String,
+    pub category: String,
+    pub proposal_id: Option<i64>,
+    pub decided_by_account_id: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub reject_reason: Option<String>,
+    pub paid_at: Option<i64>,
+    pub transaction_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const EXPENSE_COLUMNS: &str = "id, submitter_account_id, state, amount, currency, description, \
+     category, proposal_id, decided_by_account_id, decided_at, reject_reason, paid_at, \
+     transaction_id, created_at, updated_at";
+
+pub async fn insert_expense<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    e: &ExpenseRow,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO expenses ({EXPENSE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    ))
+    .bind(e.id)
+    .bind(e.submitter_account_id)
+    .bind(&e.state)
+    .bind(e.amount)
+    .bind(&e.currency)
+    .bind(&e.description)
+    .bind(&e.category)
+    .bind(e.proposal_id)
+    .bind(e.decided_by_account_id)
+    .bind(e.decided_at)
+    .bind(&e.reject_reason)
+    .bind(e.paid_at)
+    .bind(e.transaction_id)
+    .bind(e.created_at)
+    .bind(e.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn expense_by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<ExpenseRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Expenses newest first, optionally in one state, paged by id.
+pub async fn list_expenses<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    state: Option<&str>,
+    page: &Page,
+) -> sqlx::Result<Vec<ExpenseRow>> {
+    let (order, lower) = match page.min_id {
+        Some(min) => ("ASC", Some(min)),
+        None => ("DESC", page.since_id),
+    };
+    let mut rows: Vec<ExpenseRow> = sqlx::query_as(&format!(
+        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE ($1 = '' OR state = $1) \
+         AND ($2 = 0 OR id < $2) AND ($3 = 0 OR id > $3) ORDER BY id {order} LIMIT $4"
+    ))
+    .bind(state.unwrap_or(""))
+    .bind(page.max_id.unwrap_or(0))
+    .bind(lower.unwrap_or(0))
+    .bind(page.limit)
+    .fetch_all(db)
+    .await?;
+    if order == "ASC" {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Moves an expense from `from` to `to` (compare-and-set); false when it was not in `from`.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_expense<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    from: &str,
+    to: &str,
+    actor: Option<i64>,
+    proposal_id: Option<i64>,
+    reason: Option<&str>,
+    transaction_id: Option<i64>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE expenses SET state = $3, updated_at = $4, \
+         decided_by_account_id = CASE WHEN $3 IN ('approved', 'rejected') THEN $5 ELSE decided_by_account_id END, \
+         decided_at = CASE WHEN $3 IN ('approved', 'rejected') THEN $4 ELSE decided_at END, \
+         proposal_id = COALESCE($6, proposal_id), reject_reason = COALESCE($7, reject_reason), \
+         paid_at = CASE WHEN $3 = 'paid' THEN $4 ELSE paid_at END, \
+         transaction_id = COALESCE($8, transaction_id) \
+         WHERE id = $1 AND state = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .bind(actor)
+    .bind(proposal_id)
+    .bind(reason)
+    .bind(transaction_id)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Links an expense to the proposal that will decide it.
+pub async fn set_expense_proposal<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    proposal_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE expenses SET proposal_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(proposal_id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReceiptRow {
+    pub id: i64,
+    pub expense_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub path: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_receipt<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    r: &ReceiptRow,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO expense_receipts (id, expense_id, file_name, content_type, size, sha256, path, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(r.id)
+    .bind(r.expense_id)
+    .bind(&r.file_name)
+    .bind(&r.content_type)
+    .bind(r.size)
+    .bind(&r.sha256)
+    .bind(&r.path)
+    .bind(r.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn receipts_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    expense_id: i64,
+) -> sqlx::Result<Vec<ReceiptRow>> {
+    sqlx::query_as(
+        "SELECT id, expense_id, file_name, content_type, size, sha256, path, created_at \
+         FROM expense_receipts WHERE expense_id = $1 ORDER BY id",
+    )
+    .bind(expense_id)
+    .fetch_all(db)
+    .await
+}
+
+// ---- Stripe and dues ----
+
+/// Records a processed Stripe event; false when it was processed before.
+pub async fn claim_stripe_event<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: &str,
+    kind: &str,
+    transaction_id: Option<i64>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO stripe_events (id, kind, transaction_id, received_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(transaction_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_dues_paid_until<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    until: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE memberships SET dues_paid_until = $2, updated_at = $3 WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(until)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Active members whose dues (or, never paid, whose membership) date from before `cutoff`.
+pub async fn overdue_members<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    cutoff: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT account_id FROM memberships WHERE state = 'active' \
+         AND COALESCE(dues_paid_until, joined_at, applied_at) < $1 ORDER BY account_id",
+    )
+    .bind(cutoff)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -1,0 +1,789 @@
+//! The co-op's finances over HTTP on both backends: treasurers post balanced transactions,
+//! members read the ledger (or everyone, when the bylaws say public), expenses go submitted →
+//! approved (by a treasurer, or above the threshold by an enacted proposal) → paid, dues arrive
+//! by a treasurer's entry or a signed Stripe webhook (once, however often delivered), and any
+//! edit of a stored row is caught by verification.
+
+mod common;
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+const PW: &str = "correct horse battery";
+
+struct Coop {
+    treasurer: (i64, String),
+    treasurer2: (i64, String),
+    members: Vec<(i64, String)>,
+    outsider: (i64, String),
+}
+
+async fn coop(app: &common::TestApp, members: usize) -> Coop {
+    let person = |name: &str, role: Option<&'static str>, member: bool| {
+        let name = name.to_string();
+        async move {
+            let id = app.create_user_with(&name, PW, role, member).await;
+            (id, app.login(&name, PW, "read write").await)
+        }
+    };
+    let treasurer = person("tess", Some("treasurer"), true).await;
+    let treasurer2 = person("toby", Some("treasurer"), true).await;
+    let mut ms = Vec::new();
+    for i in 0..members {
+        ms.push(person(&format!("member{i}"), None, true).await);
+    }
+    let outsider = person("outsider", None, false).await;
+    Coop {
+        treasurer,
+        treasurer2,
+        members: ms,
+        outsider,
+    }
+}
+
+async fn get(app: &common::TestApp, path: &str, token: Option<&str>) -> (u16, Value) {
+    app.get_json(path, token).await
+}
+
+async fn balances(app: &common::TestApp, token: &str) -> std::collections::BTreeMap<String, i64> {
+    let (s, accounts) = get(app, "/api/v1/coop/ledger/accounts", Some(token)).await;
+    assert_eq!(s, 200, "{accounts}");
+    accounts
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| {
+            a["balances"]["EUR"]
+                .as_i64()
+                .map(|v| (a["code"].as_str().unwrap_or("").to_string(), v))
+        })
+        .collect()
+}
+
+async fn count_transactions(app: &common::TestApp, token: &str) -> usize {
+    let (s, list) = get(
+        app,
+        "/api/v1/coop/ledger/transactions?limit=200",
+        Some(token),
+    )
+    .await;
+    assert_eq!(s, 200, "{list}");
+    list.as_array().map(Vec::len).unwrap_or(0)
+}
+
+fn txn(memo: &str, postings: Value) -> Value {
+    json!({ "memo": memo, "counterparty": "Hetzner", "category": "hosting", "postings": postings })
+}
+
+async fn treasurer_posts_balanced_transactions(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (s, opening) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Opening balance",
+                json!([{ "account": "assets:bank", "amount": 100_000, "currency": "EUR" },
+                       { "account": "equity:opening-balances", "amount": -100_000, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{opening}");
+    assert_eq!(opening["seq"], 1);
+    assert_eq!(opening["prev_hash"], "0".repeat(64));
+    assert_eq!(opening["hash"].as_str().map(str::len), Some(64));
+    let (s, hosting) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Hosting, January",
+                json!([{ "account": "expenses:hosting", "amount": "4250", "currency": "eur" },
+                       { "account": "assets:bank", "amount": -4250, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{hosting}");
+    assert_eq!(hosting["prev_hash"], opening["hash"]);
+
+    // Bad input: each a 422 (or 403) and nothing written.
+    let bad = [
+        json!([{ "account": "expenses:hosting", "amount": 100, "currency": "EUR" },
+               { "account": "assets:bank", "amount": -99, "currency": "EUR" }]),
+        json!([{ "account": "expenses:hosting", "amount": 100, "currency": "EUR" },
+               { "account": "assets:bank", "amount": -100, "currency": "USD" }]),
+        json!([{ "account": "expenses:hosting", "amount": 1.5, "currency": "EUR" },
+               { "account": "assets:bank", "amount": -1.5, "currency": "EUR" }]),
+        json!([{ "account": "expenses:yachts", "amount": 100, "currency": "EUR" },
+               { "account": "assets:bank", "amount": -100, "currency": "EUR" }]),
+        json!([{ "account": "assets:bank", "amount": 100, "currency": "EUR" }]),
+    ];
+    for postings in bad {
+        let (s, body) = app
+            .post_json(
+                "/api/v1/coop/ledger/transactions",
+                t,
+                txn("bad", postings.clone()),
+            )
+            .await;
+        assert_eq!(s, 422, "{postings} → {body}");
+        assert!(body["error"].is_string());
+    }
+    let ok = json!([{ "account": "expenses:hosting", "amount": 1, "currency": "EUR" },
+                    { "account": "assets:bank", "amount": -1, "currency": "EUR" }]);
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            &c.members[0].1,
+            txn("x", ok.clone()),
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_eq!(count_transactions(app, t).await, 2);
+    let b = balances(app, t).await;
+    assert_eq!(b["assets:bank"], 100_000 - 4250);
+    assert_eq!(b["expenses:hosting"], 4250);
+    assert_eq!(b["equity:opening-balances"], -100_000);
+
+    // A correction is a reversal; it restores every balance and cannot be repeated.
+    let hid = hosting["id"].as_str().unwrap();
+    let (s, rev) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            json!({ "memo": "Entered twice by mistake", "reverses": hid }),
+        )
+        .await;
+    assert_eq!(s, 200, "{rev}");
+    assert_eq!(rev["postings"][0]["amount"], -4250);
+    let b = balances(app, t).await;
+    assert_eq!(b["assets:bank"], 100_000);
+    assert!(!b.contains_key("expenses:hosting"));
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            json!({ "memo": "again", "reverses": hid }),
+        )
+        .await;
+    assert_eq!(s, 422);
+
+    // Reads: members yes, outsiders and anonymous no (default visibility: members).
+    assert_eq!(
+        get(app, "/api/v1/coop/ledger/accounts", Some(&c.members[1].1))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(app, "/api/v1/coop/ledger/accounts", Some(&c.outsider.1))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        get(app, "/api/v1/coop/ledger/transactions", None).await.0,
+        401
+    );
+    assert_eq!(get(app, "/api/v1/coop/ledger.csv", None).await.0, 401);
+
+    // Paging by Link header.
+    let res = app
+        .client
+        .get(app.url("/api/v1/coop/ledger/transactions?limit=2"))
+        .bearer_auth(t)
+        .send()
+        .await
+        .unwrap();
+    let link = res.headers()["link"].to_str().unwrap().to_string();
+    assert!(link.contains("rel=\"next\""), "{link}");
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    assert_eq!(page[0]["id"], rev["id"]);
+
+    // CSV: one line per posting, the same amounts and hashes as the JSON.
+    let res = app
+        .client
+        .get(app.url("/api/v1/coop/ledger.csv"))
+        .bearer_auth(t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 6, "{csv}");
+    assert!(lines[0].starts_with("transaction_id,seq,date,memo"));
+    let hosting_line = lines
+        .iter()
+        .find(|l| l.contains("expenses:hosting") && l.contains(",4250,"))
+        .expect("hosting posting");
+    assert!(hosting_line.contains(",42.50,EUR,"), "{hosting_line}");
+    assert!(hosting_line.contains(hosting["hash"].as_str().unwrap()));
+    let sum: i64 = lines[1..]
+        .iter()
+        .map(|l| {
+            l.rsplit(',')
+                .nth(5)
+                .unwrap()
+                .parse::<i64>()
+                .unwrap_or_else(|_| panic!("{l}"))
+        })
+        .sum();
+    assert_eq!(sum, 0);
+
+    // The chain verifies, through the API and the service the CLI uses.
+    let (s, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(
+        (s, v["valid"].clone(), v["transactions"].clone()),
+        (200, json!(true), json!(3))
+    );
+}
+on_both_backends!(treasurer_records, treasurer_posts_balanced_transactions);
+
+async fn tampering_is_caught(app: &common::TestApp) {
+    let c = coop(app, 0).await;
+    let t = &c.treasurer.1;
+    let mut ids = Vec::new();
+    for i in 1..=3 {
+        let (s, body) = app
+            .post_json(
+                "/api/v1/coop/ledger/transactions",
+                t,
+                txn(
+                    &format!("Hosting {i}"),
+                    json!([{ "account": "expenses:hosting", "amount": 1000 * i, "currency": "EUR" },
+                           { "account": "assets:bank", "amount": -1000 * i, "currency": "EUR" }]),
+                ),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        ids.push(body["id"].as_str().unwrap().parse::<i64>().unwrap());
+    }
+    assert!(herd::services::ledger::verify(&app.state.db)
+        .await
+        .unwrap()
+        .is_ok());
+    // Someone with database access quietly changes the second payment (both legs, so it still
+    // balances).
+    sqlx::query("UPDATE ledger_postings SET amount = amount / 2 WHERE transaction_id = $1")
+        .bind(ids[1])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let broken = herd::services::ledger::verify(&app.state.db)
+        .await
+        .unwrap()
+        .expect_err("tampering detected");
+    assert_eq!((broken.seq, broken.id), (2, ids[1]));
+    let out = verify_cli(app);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("breaks at transaction {} (#2)", ids[1])),
+        "{err}"
+    );
+    let (s, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["broken"]["seq"], 2);
+}
+on_both_backends!(tampering, tampering_is_caught);
+
+/// `herd ledger verify` against the test app's database.
+fn verify_cli(app: &common::TestApp) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HERD_DATA_DIR", &app.data_dir)
+        .env("DATABASE_URL", app.state.config.database_url())
+        .env("RUST_LOG", "warn")
+        .args(["ledger", "verify"])
+        .output()
+        .expect("run herd ledger verify")
+}
+
+fn mails_to(app: &common::TestApp, who: &str, subject: &str) -> usize {
+    app.mails()
+        .iter()
+        .filter(|m| m.contains(&format!("To: {who}@example.org")) && m.contains(subject))
+        .count()
+}
+
+async fn expense_flow_reconciles(app: &common::TestApp) {
+    let c = coop(app, 3).await;
+    let t = &c.treasurer.1;
+    let (member_id, member) = (&c.members[0].0, &c.members[0].1);
+    // Funds to pay from.
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Opening balance",
+                json!([{ "account": "assets:bank", "amount": 50_000, "currency": "EUR" },
+                       { "account": "equity:opening-balances", "amount": -50_000, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200);
+
+    // Submitted as multipart with a receipt file.
+    let form = reqwest::multipart::Form::new()
+        .text("amount", "12345")
+        .text("currency", "EUR")
+        .text("description", "Domain renewal for three years")
+        .text("category", "software")
+        .part(
+            "receipts[]",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec())
+                .file_name("invoice.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/expenses"))
+        .bearer_auth(member)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["state"], "submitted");
+    assert_eq!(e["submitter"]["id"], member_id.to_string());
+    assert_eq!(e["receipts"].as_array().map(Vec::len), Some(1));
+    let id = e["id"].as_str().unwrap().to_string();
+    let receipt_url = e["receipts"][0]["url"].as_str().unwrap().to_string();
+
+    // Receipts: the submitter and treasurers see them, another member does not.
+    let (_, other_view) = get(
+        app,
+        &format!("/api/v1/coop/expenses/{id}"),
+        Some(&c.members[1].1),
+    )
+    .await;
+    assert_eq!(other_view["amount"], 12345);
+    assert!(other_view["receipts"].is_null());
+    let path = receipt_url.trim_start_matches(&app.base);
+    let fetch = |token: String| {
+        let url = app.url(path);
+        let client = app.client.clone();
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let r = fetch(t.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 receipt");
+    assert_eq!(fetch(c.members[1].1.clone()).await.status(), 403);
+
+    // Bad submissions.
+    for bad in [
+        json!({ "amount": -5, "currency": "EUR", "description": "x", "category": "software" }),
+        json!({ "amount": 5, "currency": "EUR", "description": "x", "category": "yachts" }),
+        json!({ "amount": 5, "currency": "XYZ", "description": "x", "category": "software" }),
+    ] {
+        let (s, _) = app.post_json("/api/v1/coop/expenses", member, bad).await;
+        assert_eq!(s, 422);
+    }
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/expenses",
+            &c.outsider.1,
+            json!({ "amount": 5, "currency": "EUR", "description": "x", "category": "software" }),
+        )
+        .await;
+    assert_eq!(s, 403);
+
+    // Approval: not by a plain member, not paid before approval.
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/expenses/{id}/approve"),
+            member,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), t, json!({}))
+        .await;
+    assert_eq!(s, 422);
+    let (s, approved) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/approve"), t, json!({}))
+        .await;
+    assert_eq!(s, 200, "{approved}");
+    assert_eq!(approved["state"], "approved");
+    let (s, paid) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), t, json!({}))
+        .await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["state"], "paid");
+    let tid = paid["transaction_id"].as_str().unwrap();
+    let (_, tx) = get(
+        app,
+        &format!("/api/v1/coop/ledger/transactions/{tid}"),
+        Some(member),
+    )
+    .await;
+    assert_eq!(tx["kind"], "expense");
+    assert_eq!(
+        tx["postings"][0],
+        json!({ "account": "expenses:software", "amount": 12345, "currency": "EUR" })
+    );
+
+    // A treasurer's own expense needs another treasurer; a rejection needs a reason.
+    let (_, own) = app
+        .post_json(
+            "/api/v1/coop/expenses",
+            t,
+            json!({ "amount": 800, "currency": "EUR", "description": "Stamps", "category": "general" }),
+        )
+        .await;
+    let own_id = own["id"].as_str().unwrap();
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/expenses/{own_id}/approve"),
+            t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/expenses/{own_id}/reject"),
+            &c.treasurer2.1,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, rejected) = app
+        .post_json(
+            &format!("/api/v1/coop/expenses/{own_id}/reject"),
+            &c.treasurer2.1,
+            json!({ "reason": "We have stamps" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(rejected["reject_reason"], "We have stamps");
+
+    // The report reconciles to the cent.
+    let (s, report) = get(app, "/api/v1/coop/ledger/report", Some(member)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["income_statement"]["total_expenses"]["EUR"], 12345);
+    assert_eq!(report["income_statement"]["net"]["EUR"], -12345);
+    assert_eq!(
+        report["balance_sheet"]["total_assets"]["EUR"],
+        50_000 - 12345
+    );
+    assert_eq!(report["balance_sheet"]["balanced"], true);
+
+    // Every transition was logged and mailed to the submitter.
+    let (_, events) = get(app, "/api/v1/coop/events?limit=80", Some(member)).await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for k in [
+        "expense.submitted",
+        "expense.approved",
+        "expense.paid",
+        "expense.rejected",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert_eq!(mails_to(app, "member0", "Expense approved"), 1);
+    assert_eq!(mails_to(app, "member0", "Expense paid"), 1);
+    assert_eq!(mails_to(app, "tess", "Expense rejected"), 1);
+}
+on_both_backends!(expense_flow, expense_flow_reconciles);
+
+async fn expense_above_threshold_needs_a_proposal(app: &common::TestApp) {
+    let c = coop(app, 3).await;
+    let t = &c.treasurer.1;
+    let member = &c.members[0].1;
+    // The default bylaws let a treasurer approve up to 200.00 EUR.
+    let (_, e) = app
+        .post_json(
+            "/api/v1/coop/expenses",
+            member,
+            json!({ "amount": 60_000, "currency": "EUR", "description": "New server", "category": "hosting" }),
+        )
+        .await;
+    let id = e["id"].as_str().unwrap().to_string();
+    let (s, refused) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/approve"), t, json!({}))
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        refused["error"].as_str().unwrap().contains("proposal"),
+        "{refused}"
+    );
+    let (s, opened) = app
+        .post_json(
+            &format!("/api/v1/coop/expenses/{id}/proposal"),
+            member,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{opened}");
+    let pid = opened["proposal_id"].as_str().unwrap().to_string();
+    let (_, e) = get(app, &format!("/api/v1/coop/expenses/{id}"), Some(member)).await;
+    assert_eq!(e["proposal_id"], pid);
+    // A second proposal for the same expense is refused.
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/proposals",
+            t,
+            json!({ "kind": "expense", "title": "again", "body": "again", "payload": { "expense_id": id } }),
+        )
+        .await;
+    assert_eq!(s, 422);
+    for (_, tok) in c.members.iter().chain([&c.treasurer, &c.treasurer2]) {
+        let (s, v) = app
+            .post_json(
+                &format!("/api/v1/coop/proposals/{pid}/votes"),
+                tok,
+                json!({ "choice": "yes" }),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    app.state
+        .clock
+        .advance(Duration::from_secs(3 * 86_400 + 60));
+    herd::services::proposals::close_due(&app.state)
+        .await
+        .unwrap();
+    let (_, p) = get(app, &format!("/api/v1/coop/proposals/{pid}"), Some(member)).await;
+    assert_eq!(p["state"], "enacted", "{p}");
+    let (_, e) = get(app, &format!("/api/v1/coop/expenses/{id}"), Some(member)).await;
+    assert_eq!(e["state"], "approved");
+    let (s, paid) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), t, json!({}))
+        .await;
+    assert_eq!(s, 200, "{paid}");
+    let b = balances(app, t).await;
+    assert_eq!(b["expenses:hosting"], 60_000);
+    assert_eq!(b["assets:bank"], -60_000);
+}
+on_both_backends!(expense_proposal, expense_above_threshold_needs_a_proposal);
+
+const SECRET: &str = "whsec_test_secret";
+
+fn sign(payload: &str, t: i64, secret: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{payload}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn deliver(app: &common::TestApp, payload: &str, sig: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/stripe/webhook"))
+        .header("stripe-signature", sig)
+        .header("content-type", "application/json")
+        .body(payload.to_string())
+        .send()
+        .await
+        .unwrap();
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn dues_by_hand_and_by_stripe(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (m_id, m_tok) = (c.members[0].0, &c.members[0].1);
+    // A treasurer records dues paid by bank transfer: 3 months.
+    let (s, tx) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{m_id}/dues"),
+            t,
+            json!({ "amount": 1500, "periods": 3 }),
+        )
+        .await;
+    assert_eq!(s, 200, "{tx}");
+    assert_eq!(tx["kind"], "dues");
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{m_id}/dues"),
+            t,
+            json!({ "amount": 50 }),
+        )
+        .await;
+    assert_eq!(s, 422, "below the bylaws' minimum dues");
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{m_id}/dues"),
+            &c.members[1].1,
+            json!({ "amount": 500 }),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (_, mine) = get(app, "/api/v1/coop/membership/dues", Some(m_tok)).await;
+    let until_manual = mine["paid_until"].as_str().unwrap().to_string();
+    assert_eq!(mine["payments"].as_array().unwrap().len(), 1);
+
+    // Stripe: a signed charge.succeeded with the fee in its balance transaction.
+    let now = app.state.clock.now_micros() / 1_000_000;
+    let payload = json!({
+        "id": "evt_1Test", "object": "event", "type": "charge.succeeded", "api_version": "2024-06-20",
+        "created": now, "livemode": false, "pending_webhooks": 1, "request": { "id": null },
+        "data": { "object": {
+            "id": "ch_1", "object": "charge", "amount": 500, "currency": "eur",
+            "balance_transaction": { "id": "txn_1", "fee": 33, "net": 467 },
+            "metadata": { "herd_account_id": m_id.to_string() }
+        } }
+    })
+    .to_string();
+    let (s, first) = deliver(app, &payload, &sign(&payload, now, SECRET)).await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["duplicate"], false);
+    let (s, again) = deliver(app, &payload, &sign(&payload, now, SECRET)).await;
+    assert_eq!(s, 200);
+    assert_eq!(again["duplicate"], true);
+    // Refused deliveries: tampered body, wrong secret, stale timestamp, no header.
+    let tampered = payload.replace("\"amount\":500", "\"amount\":50000");
+    assert_eq!(
+        deliver(app, &tampered, &sign(&payload, now, SECRET))
+            .await
+            .0,
+        400
+    );
+    let other = payload.replace("evt_1Test", "evt_2Test");
+    assert_eq!(
+        deliver(app, &other, &sign(&other, now, "whsec_wrong"))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        deliver(app, &other, &sign(&other, now - 301, SECRET))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(deliver(app, &other, "").await.0, 400);
+
+    let b = balances(app, t).await;
+    assert_eq!(b["assets:stripe"], 500 - 33);
+    assert_eq!(b["expenses:fees:stripe"], 33);
+    assert_eq!(b["income:dues"], -(1500 + 500));
+    assert_eq!(b["assets:bank"], 1500);
+    let (_, mine) = get(app, "/api/v1/coop/membership/dues", Some(m_tok)).await;
+    assert_eq!(mine["payments"].as_array().unwrap().len(), 2);
+    assert!(mine["paid_until"].as_str().unwrap() > until_manual.as_str());
+
+    // Lapse: the member who never paid lapses after the bylaws' 90 days; the payer does not.
+    app.state.clock.advance(Duration::from_secs(91 * 86_400));
+    let lapsed = herd::services::dues::lapse_overdue(&app.state)
+        .await
+        .unwrap();
+    assert!(lapsed >= 1);
+    let (_, m1) = get(
+        app,
+        &format!("/api/v1/coop/members/{}", c.members[1].0),
+        Some(m_tok),
+    )
+    .await;
+    assert_eq!(m1["state"], "lapsed");
+    let (_, m0) = get(app, &format!("/api/v1/coop/members/{m_id}"), Some(m_tok)).await;
+    assert_eq!(m0["state"], "active");
+    // Paying again reinstates a lapsed member.
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{}/dues", c.members[1].0),
+            &c.treasurer.1,
+            json!({ "amount": 500 }),
+        )
+        .await;
+    assert_eq!(
+        s, 403,
+        "the treasurer lapsed too: only active members act as treasurer"
+    );
+}
+
+async fn stripe_app(backend: common::Backend) -> Option<common::TestApp> {
+    common::TestApp::spawn_with(backend, |config| {
+        config.stripe.webhook_secret = SECRET.into();
+    })
+    .await
+}
+
+mod dues {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = stripe_app(common::Backend::Sqlite).await.expect("app");
+        dues_by_hand_and_by_stripe(&app).await;
+        app.stop().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = stripe_app(common::Backend::Postgres).await {
+            dues_by_hand_and_by_stripe(&app).await;
+            app.stop().await;
+        }
+    }
+}
+
+async fn public_ledger(backend: common::Backend) -> Option<common::TestApp> {
+    common::TestApp::spawn_with(backend, |config| {
+        let dir = config.data_dir.join("bylaws");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in herd_governance::bylaws::DEFAULT_DOCUMENTS {
+            let text = text.replace("ledger_visibility: members", "ledger_visibility: public");
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        config.bylaws_dir = dir.display().to_string();
+    })
+    .await
+}
+
+async fn public_visibility(app: &common::TestApp) {
+    assert_eq!(get(app, "/api/v1/coop/ledger/accounts", None).await.0, 200);
+    assert_eq!(
+        get(
+            app,
+            "/api/v1/coop/ledger/report?from=2020-01-01&to=2030-01-01",
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(get(app, "/api/v1/coop/ledger.csv", None).await.0, 200);
+    assert_eq!(
+        get(app, "/api/v1/coop/ledger/report?from=yesterday", None)
+            .await
+            .0,
+        422
+    );
+}
+
+mod visibility {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = public_ledger(common::Backend::Sqlite).await.expect("app");
+        public_visibility(&app).await;
+        app.stop().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = public_ledger(common::Backend::Postgres).await {
+            public_visibility(&app).await;
+            app.stop().await;
+        }
+    }
+}
