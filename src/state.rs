@@ -22,6 +22,8 @@ pub struct App {
     /// The founding documents this binary (or HERD_BYLAWS_DIR) carries; what is in force is in
     /// the database.
     pub founding: FoundingDocuments,
+    /// Where uploaded media files live (`{data_dir}/media` on the filesystem by default).
+    pub media: Arc<dyn crate::storage::files::MediaStore>,
 }
 
 pub type AppState = Arc<App>;
@@ -34,6 +36,9 @@ impl App {
         crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
         let mailer = Mailer::from_config(&config)?;
         let templates = crate::web::templates::load()?;
+        let media = Arc::new(crate::storage::files::FsStore::new(
+            config.data_dir.join("media"),
+        ));
         Ok(Arc::new(App {
             config,
             db,
@@ -43,6 +48,7 @@ impl App {
             limiter: RateLimiter::default(),
             jobs: Arc::default(),
             founding,
+            media,
         }))
     }
 

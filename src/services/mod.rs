@@ -3,12 +3,16 @@
 
 pub mod accounts;
 pub mod feeds;
+pub mod imaging;
+pub mod media;
 pub mod membership;
 pub mod notify;
 pub mod oauth;
 pub mod policies;
+pub mod polls;
 pub mod profile;
 pub mod proposals;
 pub mod render;
+pub mod scheduled;
 pub mod social;
 pub mod statuses;

@@ -3,14 +3,18 @@
 //! and timestamps (epoch microseconds), TEXT for strings and JSON, DOUBLE PRECISION for reals.
 
 pub mod accounts;
+pub mod files;
 pub mod governance;
 pub mod interactions;
 pub mod jobs;
 pub mod markers;
+pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod polls;
 pub mod proposals;
 pub mod query;
+pub mod scheduled;
 pub mod sessions;
 pub mod social;
 pub mod statuses;
