@@ -509,3 +509,67 @@ async fn scheduling_and_publishing(app: &common::TestApp) {
     );
 }
 on_both_backends!(scheduled, scheduling_and_publishing);
+
+async fn editing_a_poll(app: &common::TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, status) = app
+        .post_json(
+            "/api/v1/statuses",
+            &alice,
+            json!({"status": "Tea or coffee?", "poll": {"options": ["tea", "coffee"], "expires_in": 600}}),
+        )
+        .await;
+    let id = status["id"].as_str().unwrap();
+    let poll_id = status["poll"]["id"].as_str().unwrap();
+    assert_eq!(vote(app, poll_id, &bob, json!([0])).await.0, 200);
+    let edit = |body: Value| {
+        app.client
+            .put(app.url(&format!("/api/v1/statuses/{id}")))
+            .bearer_auth(&alice)
+            .json(&body)
+            .send()
+    };
+    // Same poll, new text: the votes stay.
+    let res = edit(json!({"status": "Tea or coffee??", "poll": {"options": ["tea", "coffee"], "expires_in": 600}}))
+        .await
+        .unwrap();
+    let kept: Value = res.json().await.unwrap();
+    assert_eq!(kept["poll"]["id"], poll_id);
+    assert_eq!(kept["poll"]["votes_count"], 1);
+    // Without a poll key the poll stays too.
+    let res = edit(json!({"status": "Tea or coffee???"})).await.unwrap();
+    let kept: Value = res.json().await.unwrap();
+    assert_eq!(kept["poll"]["id"], poll_id);
+    // New options: a new poll, the old votes void.
+    let res = edit(json!({"status": "Tea, coffee or water?",
+                          "poll": {"options": ["tea", "coffee", "water"], "expires_in": 900}}))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let changed: Value = res.json().await.unwrap();
+    assert_ne!(changed["poll"]["id"], poll_id);
+    assert_eq!(changed["poll"]["votes_count"], 0);
+    assert_eq!(changed["poll"]["options"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/polls/{poll_id}"), None)
+            .await
+            .0,
+        404
+    );
+    let (s, _) = vote(
+        app,
+        changed["poll"]["id"].as_str().unwrap(),
+        &bob,
+        json!([2]),
+    )
+    .await;
+    assert_eq!(s, 200, "bob may vote again on the new poll");
+    // A bad poll on edit changes nothing.
+    let res = edit(json!({"poll": {"options": ["one"], "expires_in": 900}}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(count(app, "polls").await, 1);
+}
+on_both_backends!(edit_poll, editing_a_poll);

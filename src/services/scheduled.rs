@@ -264,7 +264,7 @@ pub async fn entities(state: &AppState, rows: &[ScheduledRow]) -> AppResult<Vec<
                 visibility: p.visibility,
                 in_reply_to_id: p.in_reply_to_id,
                 language: p.language,
-                application_id: r.application_id.map(|a| a.to_string()),
+                application_id: r.application_id,
                 scheduled_at: None,
                 idempotency: p.idempotency,
                 with_rate_limit: false,

@@ -97,7 +97,7 @@ pub struct ScheduledParamsEntity {
     pub visibility: String,
     pub in_reply_to_id: Option<String>,
     pub language: Option<String>,
-    pub application_id: Option<String>,
+    pub application_id: Option<i64>,
     pub scheduled_at: Option<String>,
     pub idempotency: Option<String>,
     pub with_rate_limit: bool,
