@@ -1,6 +1,6 @@
 //! Every route, grouped by surface.
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -10,7 +10,8 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::api::mastodon::{
-    accounts, apps, instance, misc, notifications, oauth, relationships as rel, statuses, timelines,
+    accounts, apps, instance, media, misc, notifications, oauth, polls, relationships as rel,
+    scheduled, statuses, timelines,
 };
 use crate::error::AppError;
 use crate::http::{rate_limit, session};
@@ -18,6 +19,7 @@ use crate::state::AppState;
 use crate::web;
 
 pub fn router(state: AppState) -> Router {
+    let upload_limit = crate::services::media::body_limit(&state);
     let api = Router::new()
         .route("/api/v1/apps", post(apps::create))
         .route(
@@ -102,6 +104,25 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/statuses/{id}/reblogged_by",
             get(statuses::reblogged_by),
+        )
+        // Media, polls and scheduled statuses (issue 3).
+        .route(
+            "/api/v2/media",
+            post(media::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/api/v1/media",
+            post(media::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/media/{id}", get(media::get).put(media::update))
+        .route("/api/v1/polls/{id}", get(polls::get))
+        .route("/api/v1/polls/{id}/votes", post(polls::vote))
+        .route("/api/v1/scheduled_statuses", get(scheduled::list))
+        .route(
+            "/api/v1/scheduled_statuses/{id}",
+            get(scheduled::get)
+                .put(scheduled::update)
+                .delete(scheduled::delete),
         )
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
@@ -198,7 +219,8 @@ pub fn router(state: AppState) -> Router {
             "/headers/original/missing.png",
             get(web::pages::missing_image),
         )
-        .route("/health", get(instance::health));
+        .route("/health", get(instance::health))
+        .route("/system/media/{dir}/{file}", get(media::file));
 
     Router::new()
         .merge(api)

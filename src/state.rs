@@ -24,6 +24,8 @@ pub struct App {
     pub founding: FoundingDocuments,
     /// Live events for the streaming API, fed by committed writes.
     pub stream: crate::services::streaming::Hub,
+    /// Where uploaded media files live (`{data_dir}/media` on the filesystem by default).
+    pub media: Arc<dyn crate::storage::files::MediaStore>,
 }
 
 pub type AppState = Arc<App>;
@@ -36,6 +38,9 @@ impl App {
         crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
         let mailer = Mailer::from_config(&config)?;
         let templates = crate::web::templates::load()?;
+        let media = Arc::new(crate::storage::files::FsStore::new(
+            config.data_dir.join("media"),
+        ));
         Ok(Arc::new(App {
             config,
             db,
@@ -46,6 +51,7 @@ impl App {
             jobs: Arc::default(),
             founding,
             stream: Default::default(),
+            media,
         }))
         .inspect(crate::services::streaming::start)
     }

@@ -63,18 +63,11 @@ async fn parse_body<S: Send + Sync>(
             .await
             .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
         let mut pairs: Vec<(String, String)> = Vec::new();
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?
-        {
+        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().map(String::from);
             let field_type = field.content_type().map(String::from);
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
+            let bytes = field.bytes().await.map_err(multipart_error)?;
             if file_name.is_some() {
                 files.push(UploadedFile {
                     field: name,
@@ -119,6 +112,15 @@ async fn parse_body<S: Send + Sync>(
     merge(&mut merged, body);
     drop_nulls(&mut merged);
     Ok((merged, files))
+}
+
+/// A body over the route's limit is 413 (uploads); anything else malformed is 400.
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(e.status(), "Request body too large")
+    } else {
+        AppError::bad_request(format!("Invalid multipart body: {e}"))
+    }
 }
 
 /// Parses a urlencoded string with bracket nesting into JSON (all leaves are strings).

@@ -22,12 +22,18 @@ use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND};
 pub enum Job {
     /// Put a new status into the home feeds of its audience.
     FanOut { status_id: i64 },
+    /// Close a poll at its expiry and notify its voters and author.
+    ClosePoll { poll_id: i64 },
+    /// Publish a scheduled status when its time comes (a no-op if it was moved or cancelled).
+    PublishScheduled { scheduled_status_id: i64 },
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::FanOut { .. } => "fan_out",
+            Job::ClosePoll { .. } => "close_poll",
+            Job::PublishScheduled { .. } => "publish_scheduled",
         }
     }
 
@@ -41,13 +47,23 @@ const LEASE: i64 = 5 * MICROS_PER_MINUTE;
 
 /// Queues `job` inside the caller's transaction; it runs once that commits.
 pub async fn enqueue(conn: &mut AnyConnection, job: &Job, now: i64) -> sqlx::Result<()> {
+    enqueue_at(conn, job, now, now).await
+}
+
+/// Queues `job` to run at `run_at` (epoch microseconds), inside the caller's transaction.
+pub async fn enqueue_at(
+    conn: &mut AnyConnection,
+    job: &Job,
+    run_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
     let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     store::insert(
         conn,
         ids::next_id_at(now / 1000),
         job.kind(),
         &payload,
-        now,
+        run_at.max(now),
         now,
     )
     .await
@@ -73,6 +89,10 @@ fn backoff(attempts: i64) -> i64 {
 async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
+        Job::ClosePoll { poll_id } => crate::services::polls::close(state, *poll_id).await,
+        Job::PublishScheduled {
+            scheduled_status_id,
+        } => crate::services::scheduled::publish(state, *scheduled_status_id).await,
     }
 }
 

@@ -70,6 +70,9 @@ struct Loaded {
     pinned: HashSet<i64>,
     reblogged: HashSet<i64>,
     muted_threads: HashSet<i64>,
+    /// Rendered attachments and polls by status id.
+    media: HashMap<i64, Vec<serde_json::Value>>,
+    polls: HashMap<i64, serde_json::Value>,
 }
 
 async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult<Loaded> {
@@ -149,7 +152,25 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
             .into_iter()
             .collect();
     }
+    let mut media: HashMap<i64, Vec<serde_json::Value>> = HashMap::new();
+    for m in crate::storage::media::of_statuses(db, &ids).await? {
+        if let Some(sid) = m.status_id {
+            let entity = crate::services::media::entity(state, &m);
+            media
+                .entry(sid)
+                .or_default()
+                .push(serde_json::to_value(entity).unwrap_or_default());
+        }
+    }
+    let poll_rows = crate::storage::polls::of_statuses(db, &ids).await?;
+    let polls = crate::services::polls::entities(state, viewer.0, poll_rows)
+        .await?
+        .into_iter()
+        .map(|(sid, p)| (sid, serde_json::to_value(p).unwrap_or_default()))
+        .collect();
     Ok(Loaded {
+        media,
+        polls,
         statuses,
         accounts,
         mentions,
@@ -194,7 +215,7 @@ fn build(
         // A moderator's `sensitive` action forces the account's media sensitive.
         sensitive: row.sensitive != 0 || author.sensitized_at.is_some(),
         spoiler_text: row.spoiler_text.clone(),
-        media_attachments: Vec::new(),
+        media_attachments: l.media.get(&row.id).cloned().unwrap_or_default(),
         application: row.application_id.and_then(|id| l.apps.get(&id).cloned()),
         mentions: l
             .mentions
@@ -226,7 +247,7 @@ fn build(
         in_reply_to_id: row.in_reply_to_id.map(|i| i.to_string()),
         in_reply_to_account_id: row.in_reply_to_account_id.map(|i| i.to_string()),
         reblog,
-        poll: None,
+        poll: l.polls.get(&row.id).cloned(),
         card: None,
         language: row.language.clone(),
         text: None,

@@ -9,12 +9,17 @@ use crate::http::auth::CurrentUser;
 use crate::ids;
 use crate::jobs::{self, Job};
 use crate::services::notify::notify;
+use crate::services::polls::{self, NewPoll, PollSpec};
 use crate::services::render::{self, status_uri, status_url, tag_url};
+use crate::services::{media, scheduled};
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountCounter};
 use crate::storage::interactions::{self, Mark};
+use crate::storage::scheduled::ScheduledRow;
 use crate::storage::statuses::{self as store, Counter, StatusRow};
-use crate::storage::{notifications, timelines, WriteTx};
+use crate::storage::{
+    media as media_store, notifications, polls as poll_store, timelines, WriteTx,
+};
 use crate::text::{self, ResolvedMention};
 use crate::time::MICROS_PER_SECOND;
 
@@ -62,8 +67,101 @@ pub struct NewStatus {
     pub language: Option<String>,
     pub idempotency_key: Option<String>,
     pub media_ids: Vec<String>,
-    pub has_poll: bool,
+    pub poll: Option<NewPoll>,
+    /// RFC 3339; set, the status is stored and published later (see [`post`]).
     pub scheduled_at: Option<String>,
+    /// Set when a scheduled status is being published: its reserved media may be attached,
+    /// and its row is removed in the same transaction.
+    pub scheduled_status_id: Option<i64>,
+}
+
+/// What posting produced: a status, or a scheduled status to be published later.
+#[derive(Debug)]
+pub enum Posted {
+    Status(Box<StatusRow>),
+    Scheduled(ScheduledRow),
+}
+
+/// The checked parts of a new status.
+struct Checked {
+    visibility: Visibility,
+    language: Option<String>,
+    parent: Option<StatusRow>,
+    media: Vec<i64>,
+}
+
+async fn check_new(state: &AppState, me: &CurrentUser, new: &NewStatus) -> AppResult<Checked> {
+    let media = media::check_ids(
+        state,
+        me.account.id,
+        &new.media_ids,
+        None,
+        new.scheduled_status_id,
+    )
+    .await?;
+    if !media.is_empty() && new.poll.is_some() {
+        return Err(AppError::unprocessable(
+            "Validation failed: A post cannot have both media attachments and a poll",
+        ));
+    }
+    if new.text.trim().is_empty() && media.is_empty() {
+        return Err(AppError::validation("text", "ERR_BLANK", "can't be blank"));
+    }
+    check_length(state, &new.text, &new.spoiler_text)?;
+    let visibility = match new.visibility.as_deref() {
+        None | Some("") => Visibility::parse(&me.user.default_privacy).unwrap_or(Visibility::Public),
+        Some(v) => Visibility::parse(v)
+            .ok_or_else(|| AppError::unprocessable(format!("Validation failed: Visibility {v:?} is not one of public, unlisted, private, direct")))?,
+    };
+    let language = check_language(&new.language)?;
+    if let Some(p) = &new.poll {
+        polls::validate(state, p)?;
+    }
+    let parent = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => Some(visible(state, id, Some(me.account.id)).await?),
+        None => None,
+    };
+    Ok(Checked {
+        visibility,
+        language,
+        parent,
+        media,
+    })
+}
+
+/// `POST /api/v1/statuses`: publishes now, or with `scheduled_at` stores it for later.
+pub async fn post(
+    state: &AppState,
+    me: &CurrentUser,
+    app_id: i64,
+    new: NewStatus,
+) -> AppResult<Posted> {
+    match new.scheduled_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(at) => {
+            let at = scheduled::parse_time(state, at)?;
+            let checked = check_new(state, me, &new).await?;
+            let row = scheduled::schedule(
+                state,
+                me,
+                app_id,
+                &new,
+                checked.visibility.as_str(),
+                &checked.media,
+                at,
+            )
+            .await?;
+            Ok(Posted::Scheduled(row))
+        }
+        None => Ok(Posted::Status(Box::new(
+            create(state, me, app_id, new).await?,
+        ))),
+    }
+}
+
+fn media_taken(id: i64) -> AppError {
+    AppError::unprocessable(format!(
+        "Validation failed: Media {id} not found or already attached to another post"
+    ))
 }
 
 /// A status the viewer may see, or 404 (never 403: existence is not revealed).
@@ -161,35 +259,22 @@ pub async fn create(
             }
         }
     }
-    if !new.media_ids.is_empty() {
+    if new
+        .scheduled_at
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        // Only `post` schedules; a caller that means "now" must not pass a time.
         return Err(AppError::unprocessable(
-            "Validation failed: Media attachments are not supported yet",
+            "Validation failed: Scheduled at must go through statuses::post",
         ));
     }
-    if new.has_poll {
-        return Err(AppError::unprocessable(
-            "Validation failed: Polls are not supported yet",
-        ));
-    }
-    if new.scheduled_at.is_some() {
-        return Err(AppError::unprocessable(
-            "Validation failed: Scheduled statuses are not supported yet",
-        ));
-    }
-    if new.text.trim().is_empty() {
-        return Err(AppError::validation("text", "ERR_BLANK", "can't be blank"));
-    }
-    check_length(state, &new.text, &new.spoiler_text)?;
-    let visibility = match new.visibility.as_deref() {
-        None | Some("") => Visibility::parse(&me.user.default_privacy).unwrap_or(Visibility::Public),
-        Some(v) => Visibility::parse(v)
-            .ok_or_else(|| AppError::unprocessable(format!("Validation failed: Visibility {v:?} is not one of public, unlisted, private, direct")))?,
-    };
-    let language = check_language(&new.language)?;
-    let parent = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(id) => Some(visible(state, id, Some(author.id)).await?),
-        None => None,
-    };
+    let Checked {
+        visibility,
+        language,
+        parent,
+        media,
+    } = check_new(state, me, &new).await?;
     let mentioned = resolve_mentions(state, &new.text).await?;
     let resolved: Vec<ResolvedMention> = mentioned.iter().map(|(m, _)| m.clone()).collect();
     let content = text::render(&new.text, &resolved, |t| tag_url(state, t));
@@ -223,6 +308,34 @@ pub async fn create(
 
     let mut tx = state.db.begin_write().await?;
     store::insert(&mut tx, &row).await?;
+    for (position, mid) in media.iter().enumerate() {
+        let attached = media_store::attach(
+            &mut **tx,
+            *mid,
+            author.id,
+            id,
+            position as i64,
+            new.scheduled_status_id,
+        )
+        .await?;
+        if !attached {
+            return Err(media_taken(*mid));
+        }
+    }
+    if let Some(p) = &new.poll {
+        let spec = PollSpec {
+            options: p.options.clone(),
+            expires_at: Some(polls::expires_at(now, p)),
+            multiple: p.multiple,
+            hide_totals: p.hide_totals,
+        };
+        polls::create_for_status(&mut tx, id, &spec, now).await?;
+    }
+    if let Some(sid) = new.scheduled_status_id {
+        if !scheduled::consume(&mut tx, sid).await? {
+            return Err(AppError::not_found()); // cancelled meanwhile
+        }
+    }
     write_mentions_and_tags(&mut tx, id, &mentioned, &new.text, now).await?;
     timelines::insert_feed(&mut **tx, author.id, id, author.id).await?;
     if visibility != Visibility::Direct {
@@ -292,6 +405,9 @@ pub(crate) async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResu
         store::delete(tx, &wrapper, now).await?;
     }
     crate::services::streaming::record_delete(tx, s).await?;
+    poll_store::delete_for_status(tx, s.id).await?;
+    // Its media go back to the uploader, free to attach again (delete and redraft).
+    media_store::detach_status(&mut ***tx, s.id).await?;
     store::delete(tx, s, now).await?;
     if s.visibility == "direct" {
         crate::storage::conversations::forget_status(tx, s.id).await?;
@@ -314,8 +430,10 @@ pub struct Edit {
     pub spoiler_text: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
-    pub media_ids: Vec<String>,
-    pub has_poll: bool,
+    /// `None` keeps the attachments; `Some` sets them (in this order).
+    pub media_ids: Option<Vec<String>>,
+    /// `None` keeps the poll; a different poll replaces it (and its votes).
+    pub poll: Option<NewPoll>,
 }
 
 /// `PUT /api/v1/statuses/:id`: keeps the previous version in the history.
@@ -325,14 +443,30 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
     if s.reblog_of_id.is_some() {
         return Err(AppError::unprocessable("A reblog cannot be edited"));
     }
-    if !e.media_ids.is_empty() || e.has_poll {
+    let media = match &e.media_ids {
+        Some(ids) => Some(media::check_ids(state, me.account.id, ids, Some(s.id), None).await?),
+        None => None,
+    };
+    let has_media = match &media {
+        Some(m) => !m.is_empty(),
+        None => !media_store::of_statuses(&state.db.pool, &[s.id])
+            .await?
+            .is_empty(),
+    };
+    let current_poll = poll_store::of_statuses(&state.db.pool, &[s.id])
+        .await?
+        .pop();
+    if has_media && (e.poll.is_some() || current_poll.is_some()) {
         return Err(AppError::unprocessable(
-            "Validation failed: Media attachments and polls are not supported yet",
+            "Validation failed: A post cannot have both media attachments and a poll",
         ));
+    }
+    if let Some(p) = &e.poll {
+        polls::validate(state, p)?;
     }
     let text = e.text.unwrap_or_else(|| s.text.clone());
     let spoiler = e.spoiler_text.unwrap_or_else(|| s.spoiler_text.clone());
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && !has_media {
         return Err(AppError::validation("text", "ERR_BLANK", "can't be blank"));
     }
     check_length(state, &text, &spoiler)?;
@@ -365,6 +499,34 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         .await?
         .ok_or_else(AppError::not_found)?;
     store::insert_edit(&mut **tx, ids::next_id_at(now / 1000), &updated, now).await?;
+    if let Some(media) = &media {
+        media_store::detach_others(&mut **tx, s.id, media).await?;
+        for (position, mid) in media.iter().enumerate() {
+            if !media_store::attach(&mut **tx, *mid, me.account.id, s.id, position as i64, None)
+                .await?
+            {
+                return Err(media_taken(*mid));
+            }
+        }
+    }
+    if let Some(p) = &e.poll {
+        let same = current_poll.as_ref().is_some_and(|c| {
+            c.titles() == p.options
+                && (c.multiple != 0) == p.multiple
+                && (c.hide_totals != 0) == p.hide_totals
+        });
+        if !same {
+            // Changed options void the votes cast on the old ones, as in Mastodon.
+            poll_store::delete_for_status(&mut tx, s.id).await?;
+            let spec = PollSpec {
+                options: p.options.clone(),
+                expires_at: Some(polls::expires_at(now, p)),
+                multiple: p.multiple,
+                hide_totals: p.hide_totals,
+            };
+            polls::create_for_status(&mut tx, s.id, &spec, now).await?;
+        }
+    }
     let previously: Vec<i64> = store::mentions_of(&mut **tx, &[s.id])
         .await?
         .into_iter()

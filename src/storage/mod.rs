@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod files;
 pub mod governance;
 pub mod interactions;
 pub mod invites;
@@ -11,11 +12,14 @@ pub mod jobs;
 pub mod ledger;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;
+pub mod polls;
 pub mod proposals;
 pub mod query;
+pub mod scheduled;
 pub mod search;
 pub mod sessions;
 pub mod social;

@@ -78,7 +78,12 @@ pub async fn home<'e, E: Executor<'e, Database = Any>>(
 pub struct PublicFilter {
     pub local: bool,
     pub remote: bool,
+    pub only_media: bool,
 }
+
+/// Only statuses with at least one attachment (`only_media`).
+const WITH_MEDIA: &str =
+    " AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)";
 
 pub async fn public<'e, E: Executor<'e, Database = Any>>(
     db: E,
@@ -98,6 +103,9 @@ pub async fn public<'e, E: Executor<'e, Database = Any>>(
     }
     if f.remote {
         sql.push(" AND s.local = 0");
+    }
+    if f.only_media {
+        sql.push(WITH_MEDIA);
     }
     not_silenced(&mut sql, "s.account_id", viewer, now);
     bound(&mut sql, "s.id", c);
@@ -138,6 +146,9 @@ pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
     if f.remote {
         sql.push(" AND s.local = 0");
     }
+    if f.only_media {
+        sql.push(WITH_MEDIA);
+    }
     not_silenced(&mut sql, "s.account_id", viewer, now);
     bound(&mut sql, "s.id", c);
     fetch(db, &sql, c).await
@@ -149,6 +160,7 @@ pub struct AccountFilter {
     pub exclude_reblogs: bool,
     pub pinned: bool,
     pub tagged: Option<i64>,
+    pub only_media: bool,
 }
 
 pub async fn account<'e, E: Executor<'e, Database = Any>>(
@@ -173,6 +185,9 @@ pub async fn account<'e, E: Executor<'e, Database = Any>>(
     }
     if f.exclude_reblogs {
         sql.push(" AND s.reblog_of_id IS NULL");
+    }
+    if f.only_media {
+        sql.push(WITH_MEDIA);
     }
     if f.pinned {
         sql.push(&format!(" AND EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = {a})"));

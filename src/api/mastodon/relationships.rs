@@ -309,9 +309,6 @@ pub async fn statuses(
     };
     let target = social::target(&state, &id).await?;
     let page = p.page.page(20, 40);
-    if p.only_media.unwrap_or(false) {
-        return Ok(Paged(Vec::new(), None)); // no media in Herd yet
-    }
     let tagged = match p.tagged.as_deref() {
         Some(t) => {
             match status_store::tag_by_name(&state.db.pool, t.trim_start_matches('#')).await? {
@@ -326,6 +323,7 @@ pub async fn statuses(
         exclude_reblogs: p.exclude_reblogs.unwrap_or(false),
         pinned: p.pinned.unwrap_or(false),
         tagged,
+        only_media: p.only_media.unwrap_or(false),
     };
     let rows = timelines::account(
         &state.db.pool,

@@ -2,6 +2,7 @@
 
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,7 +14,8 @@ use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::{link_for, PageParams, Paged};
 use crate::services::render::{self, Viewer};
-use crate::services::statuses::{self, Edit, NewStatus};
+use crate::services::statuses::{self, Edit, NewStatus, Posted};
+use crate::services::{polls, scheduled};
 use crate::state::AppState;
 use crate::storage::interactions::{self, Mark};
 use crate::storage::statuses as store;
@@ -57,10 +59,11 @@ pub async fn create(
     auth: Auth,
     headers: HeaderMap,
     body: Payload<CreateStatus>,
-) -> AppResult<Json<Status>> {
+) -> AppResult<Response> {
     let me = auth.user(&state, "write:statuses").await?;
     let p = body.data;
-    let row = statuses::create(
+    let poll = poll_of(&p.poll)?;
+    let posted = statuses::post(
         &state,
         &me,
         auth.app_id,
@@ -77,12 +80,30 @@ pub async fn create(
                 .and_then(|v| v.to_str().ok())
                 .map(String::from),
             media_ids: p.media_ids.into_iter().filter(|m| !m.is_empty()).collect(),
-            has_poll: p.poll.as_ref().is_some_and(|v| v.is_object()),
+            poll,
             scheduled_at: p.scheduled_at.filter(|s| !s.is_empty()),
+            scheduled_status_id: None,
         },
     )
     .await?;
-    rendered(&state, me.account.id, &row).await
+    Ok(match posted {
+        Posted::Status(row) => rendered(&state, me.account.id, &row).await?.into_response(),
+        Posted::Scheduled(row) => {
+            let entity = scheduled::entities(&state, std::slice::from_ref(&row))
+                .await?
+                .pop()
+                .ok_or_else(AppError::not_found)?;
+            Json(entity).into_response()
+        }
+    })
+}
+
+/// The `poll` object of a request, when there is one.
+fn poll_of(v: &Option<Value>) -> AppResult<Option<polls::NewPoll>> {
+    match v {
+        Some(v) if v.is_object() => Ok(Some(polls::parse(v)?)),
+        _ => Ok(None),
+    }
 }
 
 fn viewer_of(auth: &Option<Auth>, scope: &str) -> AppResult<Option<i64>> {
@@ -124,8 +145,8 @@ pub struct EditStatus {
     sensitive: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     language: Option<String>,
-    #[serde(default, deserialize_with = "lenient::strings")]
-    media_ids: Vec<String>,
+    #[serde(default)]
+    media_ids: Option<Value>,
     #[serde(default)]
     poll: Option<Value>,
 }
@@ -147,8 +168,17 @@ pub async fn edit(
             spoiler_text: p.spoiler_text,
             sensitive: p.sensitive,
             language: p.language,
-            media_ids: p.media_ids.into_iter().filter(|m| !m.is_empty()).collect(),
-            has_poll: p.poll.as_ref().is_some_and(|v| v.is_object()),
+            media_ids: match p.media_ids {
+                Some(v) => Some(
+                    lenient::strings(v)
+                        .map_err(|e| AppError::unprocessable(format!("Validation failed: {e}")))?
+                        .into_iter()
+                        .filter(|m| !m.is_empty())
+                        .collect(),
+                ),
+                None => None,
+            },
+            poll: poll_of(&p.poll)?,
         },
     )
     .await?;

@@ -78,13 +78,10 @@ pub async fn public(
 ) -> AppResult<Paged<Status>> {
     let viewer = viewer_of(&auth)?;
     let page = p.page.page(20, 40);
-    if p.only_media.unwrap_or(false) {
-        // Herd has no media yet, so no status qualifies.
-        return Ok(Paged(Vec::new(), None));
-    }
     let filter = PublicFilter {
         local: p.local.unwrap_or(false),
         remote: p.remote.unwrap_or(false),
+        only_media: p.only_media.unwrap_or(false),
     };
     let rows = timelines::public(
         &state.db.pool,
@@ -144,6 +141,7 @@ pub async fn tag(
     let filter = PublicFilter {
         local: p.local.unwrap_or(false),
         remote: p.remote.unwrap_or(false),
+        only_media: p.only_media.unwrap_or(false),
     };
     let rows = timelines::tagged(
         &state.db.pool,

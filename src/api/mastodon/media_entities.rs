@@ -1,0 +1,112 @@
+//! Wire types for media, polls and scheduled statuses, with every key Mastodon sends.
+
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Serialize, Clone)]
+pub struct MediaAttachment {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub url: Option<String>,
+    pub preview_url: Option<String>,
+    pub remote_url: Option<String>,
+    pub preview_remote_url: Option<String>,
+    pub text_url: Option<String>,
+    pub meta: MediaMeta,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct MediaMeta {
+    pub original: MediaSize,
+    pub small: MediaSize,
+    pub focus: Focus,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct MediaSize {
+    pub width: i64,
+    pub height: i64,
+    /// `"WxH"`.
+    pub size: String,
+    pub aspect: f64,
+}
+
+impl MediaSize {
+    pub fn new(width: i64, height: i64) -> MediaSize {
+        MediaSize {
+            width,
+            height,
+            size: format!("{width}x{height}"),
+            aspect: if height > 0 {
+                width as f64 / height as f64
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Focus {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct Poll {
+    pub id: String,
+    pub expires_at: Option<String>,
+    pub expired: bool,
+    pub multiple: bool,
+    pub votes_count: i64,
+    pub voters_count: Option<i64>,
+    pub options: Vec<PollOption>,
+    pub emojis: Vec<Value>,
+    /// Only for a signed-in viewer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_votes: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct PollOption {
+    pub title: String,
+    /// `null` while the poll hides its totals.
+    pub votes_count: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct ScheduledStatus {
+    pub id: String,
+    pub scheduled_at: String,
+    pub params: ScheduledParamsEntity,
+    pub media_attachments: Vec<MediaAttachment>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct ScheduledParamsEntity {
+    pub text: String,
+    pub poll: Option<ScheduledPollEntity>,
+    pub media_ids: Option<Vec<String>>,
+    pub sensitive: Option<bool>,
+    pub spoiler_text: Option<String>,
+    pub visibility: String,
+    pub in_reply_to_id: Option<String>,
+    pub language: Option<String>,
+    pub application_id: Option<i64>,
+    pub scheduled_at: Option<String>,
+    pub idempotency: Option<String>,
+    pub with_rate_limit: bool,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct ScheduledPollEntity {
+    pub options: Vec<String>,
+    pub expires_in: String,
+    pub multiple: bool,
+    pub hide_totals: bool,
+}

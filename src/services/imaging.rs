@@ -1,0 +1,206 @@
+//! Image processing for uploads, pure and synchronous (run it on a blocking thread): the type
+//! comes from the file's magic bytes, never from its name or declared type; the dimensions
+//! come from the header and are checked against the pixel limit before any pixel is decoded
+//! (decompression bombs); the decoder also runs under allocation limits in case a header lies.
+//! Decoding and re-encoding drops every metadata segment (EXIF with GPS, XMP, comments), after
+//! applying the EXIF orientation so the picture still stands the right way up.
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+/// Longest side of the preview (`small`) image.
+pub const THUMBNAIL_SIDE: u32 = 640;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageError {
+    /// Not one of JPEG, PNG, GIF, WebP (by content).
+    UnsupportedType,
+    /// More pixels than the limit.
+    TooManyPixels { width: u32, height: u32 },
+    /// Truncated, corrupt, or otherwise undecodable.
+    Corrupt,
+}
+
+/// The stored form of an upload.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub extension: &'static str,
+    pub content_type: &'static str,
+    pub original: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail: Vec<u8>,
+    pub thumb_width: u32,
+    pub thumb_height: u32,
+    pub blurhash: String,
+}
+
+/// How a decoded image is written back: JPEG stays JPEG, PNG stays PNG, WebP stays WebP
+/// (lossless), a GIF becomes a PNG still of its first frame.
+#[derive(Debug, Clone, Copy)]
+enum Output {
+    Jpeg,
+    Png,
+    WebP,
+}
+
+impl Output {
+    fn for_input(f: ImageFormat) -> Option<Output> {
+        match f {
+            ImageFormat::Jpeg => Some(Output::Jpeg),
+            ImageFormat::Png | ImageFormat::Gif => Some(Output::Png),
+            ImageFormat::WebP => Some(Output::WebP),
+            _ => None,
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Output::Jpeg => "jpg",
+            Output::Png => "png",
+            Output::WebP => "webp",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Output::Jpeg => "image/jpeg",
+            Output::Png => "image/png",
+            Output::WebP => "image/webp",
+        }
+    }
+
+    fn encode(self, img: &DynamicImage) -> Result<Vec<u8>, ImageError> {
+        let mut out = Cursor::new(Vec::new());
+        let result = match self {
+            Output::Jpeg => {
+                let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+                rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
+            }
+            Output::Png => img.write_to(&mut out, ImageFormat::Png),
+            Output::WebP => {
+                let rgba = DynamicImage::ImageRgba8(img.to_rgba8());
+                rgba.write_with_encoder(WebPEncoder::new_lossless(&mut out))
+            }
+        };
+        result.map_err(|_| ImageError::Corrupt)?;
+        Ok(out.into_inner())
+    }
+}
+
+/// The image type of `bytes` by its magic bytes, if Herd accepts it.
+pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
+    match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP)) => {
+            Some(f)
+        }
+        _ => None,
+    }
+}
+
+/// Validates, strips and re-encodes an upload, makes its preview and blurhash.
+pub fn process(bytes: &[u8], matrix_limit: u64) -> Result<Processed, ImageError> {
+    let format = sniff(bytes).ok_or(ImageError::UnsupportedType)?;
+    let output = Output::for_input(format).ok_or(ImageError::UnsupportedType)?;
+
+    // Header only: no pixel is decoded before the size is known to be acceptable.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| ImageError::Corrupt)?;
+    if width == 0 || height == 0 {
+        return Err(ImageError::Corrupt);
+    }
+    if u64::from(width) * u64::from(height) > matrix_limit {
+        return Err(ImageError::TooManyPixels { width, height });
+    }
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    // Room for the decoded frame in the widest pixel type (RGBA, 16 bits a channel), plus slack.
+    limits.max_alloc = Some(u64::from(width) * u64::from(height) * 8 + (16 << 20));
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| ImageError::Corrupt)?;
+    let orientation = decoder.orientation().ok();
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| ImageError::Corrupt)?;
+    if let Some(o) = orientation {
+        img.apply_orientation(o);
+    }
+
+    let original = output.encode(&img)?;
+    let thumb = if img.width() > THUMBNAIL_SIDE || img.height() > THUMBNAIL_SIDE {
+        img.resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, FilterType::Triangle)
+    } else {
+        img.clone()
+    };
+    let thumbnail = output.encode(&thumb)?;
+    let tiny = thumb.thumbnail(64, 64).to_rgba8();
+    let blurhash = blurhash::encode(4, 3, tiny.width(), tiny.height(), tiny.as_raw())
+        .map_err(|_| ImageError::Corrupt)?;
+    Ok(Processed {
+        extension: output.extension(),
+        content_type: output.content_type(),
+        original,
+        width: img.width(),
+        height: img.height(),
+        thumbnail,
+        thumb_width: thumb.width(),
+        thumb_height: thumb.height(),
+        blurhash,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut out = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn processes_a_png() {
+        let p = process(&png(1000, 500), 33_177_600).unwrap();
+        assert_eq!((p.width, p.height), (1000, 500));
+        assert_eq!((p.thumb_width, p.thumb_height), (640, 320));
+        assert_eq!(p.content_type, "image/png");
+        assert_eq!(p.blurhash.len(), 4 + 2 * 4 * 3);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_image() {
+        assert_eq!(
+            process(b"GIF89a\x01", 100).unwrap_err(),
+            ImageError::Corrupt
+        );
+        assert_eq!(
+            process(b"%PDF-1.4", 100).unwrap_err(),
+            ImageError::UnsupportedType
+        );
+        let mut truncated = png(50, 50);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(
+            process(&truncated, 33_177_600).unwrap_err(),
+            ImageError::Corrupt
+        );
+        assert_eq!(
+            process(&png(20, 20), 399).unwrap_err(),
+            ImageError::TooManyPixels {
+                width: 20,
+                height: 20
+            }
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! media_attachments: uploaded images, who owns them, and which status (or scheduled status)
+//! holds them.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::query::Sql;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MediaRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub status_id: Option<i64>,
+    pub scheduled_status_id: Option<i64>,
+    pub position: i64,
+    pub kind: String,
+    pub file_key: String,
+    pub content_type: String,
+    pub file_size: i64,
+    pub width: i64,
+    pub height: i64,
+    pub thumb_key: String,
+    pub thumb_width: i64,
+    pub thumb_height: i64,
+    pub description: Option<String>,
+    pub focus_x: f64,
+    pub focus_y: f64,
+    pub blurhash: Option<String>,
+    pub remote_url: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, account_id, status_id, scheduled_status_id, position, kind, file_key, content_type, \
+     file_size, width, height, thumb_key, thumb_width, thumb_height, description, focus_x, focus_y, blurhash, \
+     remote_url, created_at";
+
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(db: E, m: &MediaRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO media_attachments (id, account_id, status_id, scheduled_status_id, position, kind, file_key, \
+         content_type, file_size, width, height, thumb_key, thumb_width, thumb_height, description, focus_x, focus_y, \
+         blurhash, remote_url, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+    )
+    .bind(m.id)
+    .bind(m.account_id)
+    .bind(m.status_id)
+    .bind(m.scheduled_status_id)
+    .bind(m.position)
+    .bind(&m.kind)
+    .bind(&m.file_key)
+    .bind(&m.content_type)
+    .bind(m.file_size)
+    .bind(m.width)
+    .bind(m.height)
+    .bind(&m.thumb_key)
+    .bind(m.thumb_width)
+    .bind(m.thumb_height)
+    .bind(&m.description)
+    .bind(m.focus_x)
+    .bind(m.focus_y)
+    .bind(&m.blurhash)
+    .bind(&m.remote_url)
+    .bind(m.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<MediaRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM media_attachments WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn by_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+) -> sqlx::Result<Vec<MediaRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM media_attachments WHERE id IN ("
+    ));
+    let list = sql.ints(ids);
+    sql.push(&list);
+    sql.push(")");
+    sql.query_as().fetch_all(db).await
+}
+
+/// The attachments of these statuses, in their order within each status.
+pub async fn of_statuses<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_ids: &[i64],
+) -> sqlx::Result<Vec<MediaRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM media_attachments WHERE status_id IN ("
+    ));
+    let list = sql.ints(status_ids);
+    sql.push(&list);
+    sql.push(") ORDER BY status_id, position, id");
+    sql.query_as().fetch_all(db).await
+}
+
+/// The attachments a scheduled status holds, in order.
+pub async fn of_scheduled<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    scheduled_ids: &[i64],
+) -> sqlx::Result<Vec<MediaRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM media_attachments WHERE scheduled_status_id IN ("
+    ));
+    let list = sql.ints(scheduled_ids);
+    sql.push(&list);
+    sql.push(") ORDER BY scheduled_status_id, position, id");
+    sql.query_as().fetch_all(db).await
+}
+
+pub async fn update_details<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    description: Option<&str>,
+    focus_x: f64,
+    focus_y: f64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE media_attachments SET description = $1, focus_x = $2, focus_y = $3 WHERE id = $4",
+    )
+    .bind(description)
+    .bind(focus_x)
+    .bind(focus_y)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Attaches the uploader's free media (or media `scheduled` holds) to a status at `position`.
+/// Returns false when the media is not the account's or is already held elsewhere.
+pub async fn attach<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    account_id: i64,
+    status_id: i64,
+    position: i64,
+    scheduled: Option<i64>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE media_attachments SET status_id = $1, position = $2, scheduled_status_id = NULL \
+         WHERE id = $3 AND account_id = $4 AND (status_id IS NULL OR status_id = $1) \
+         AND (scheduled_status_id IS NULL OR scheduled_status_id = $5)",
+    )
+    .bind(status_id)
+    .bind(position)
+    .bind(id)
+    .bind(account_id)
+    .bind(scheduled.unwrap_or(-1))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Reserves free media for a scheduled status. Returns false when it is not free.
+pub async fn reserve<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    account_id: i64,
+    scheduled_status_id: i64,
+    position: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE media_attachments SET scheduled_status_id = $1, position = $2 \
+         WHERE id = $3 AND account_id = $4 AND status_id IS NULL AND scheduled_status_id IS NULL",
+    )
+    .bind(scheduled_status_id)
+    .bind(position)
+    .bind(id)
+    .bind(account_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Frees the media a status held (they stay with their uploader, for a redraft).
+pub async fn detach_status<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE media_attachments SET status_id = NULL WHERE status_id = $1")
+        .bind(status_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Frees the media a status held except `keep` (after an edit).
+pub async fn detach_others<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+    keep: &[i64],
+) -> sqlx::Result<()> {
+    let mut sql = Sql::new("UPDATE media_attachments SET status_id = NULL WHERE status_id = ");
+    let s = sql.int(status_id);
+    sql.push(&s);
+    let list = sql.ints(keep);
+    sql.push(&format!(" AND id NOT IN ({list})"));
+    // `NOT IN (NULL)` is never true: with nothing to keep, free them all.
+    if keep.is_empty() {
+        return detach_status(db, status_id).await;
+    }
+    sqlx::query_with(sql.sql(), sql.arguments())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn release_scheduled<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    scheduled_status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE media_attachments SET scheduled_status_id = NULL WHERE scheduled_status_id = $1",
+    )
+    .bind(scheduled_status_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
