@@ -22,6 +22,8 @@ pub struct App {
     /// The founding documents this binary (or HERD_BYLAWS_DIR) carries; what is in force is in
     /// the database.
     pub founding: FoundingDocuments,
+    /// Federation: the guarded HTTP client, parsed keys, key refetch limits.
+    pub federation: crate::federation::Federation,
 }
 
 pub type AppState = Arc<App>;
@@ -34,6 +36,7 @@ impl App {
         crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
         let mailer = Mailer::from_config(&config)?;
         let templates = crate::web::templates::load()?;
+        let federation = crate::federation::Federation::new(&config)?;
         Ok(Arc::new(App {
             config,
             db,
@@ -43,6 +46,7 @@ impl App {
             limiter: RateLimiter::default(),
             jobs: Arc::default(),
             founding,
+            federation,
         }))
     }
 

@@ -22,18 +22,37 @@ use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND};
 pub enum Job {
     /// Put a new status into the home feeds of its audience.
     FanOut { status_id: i64 },
+    /// Expand an activity to its inboxes (remote followers' shared inboxes plus `inboxes`).
+    Distribute {
+        activity: String,
+        key_owner: String,
+        followers_of: Option<i64>,
+        inboxes: Vec<String>,
+    },
+    /// Sign and POST one activity to one inbox.
+    Deliver {
+        inbox: String,
+        activity: String,
+        key_owner: String,
+    },
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::FanOut { .. } => "fan_out",
+            Job::Distribute { .. } => "distribute",
+            Job::Deliver { .. } => "deliver",
         }
     }
 
     /// How many attempts before the job is dropped (and logged).
     fn max_attempts(&self) -> i64 {
-        8
+        match self {
+            // 15 s doubling to a 6 h cap: 17 attempts span about two days.
+            Job::Deliver { .. } => 17,
+            _ => 8,
+        }
     }
 }
 
@@ -73,6 +92,28 @@ fn backoff(attempts: i64) -> i64 {
 async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
+        Job::Distribute {
+            activity,
+            key_owner,
+            followers_of,
+            inboxes,
+        } => {
+            crate::services::federation::distribute(
+                state,
+                activity,
+                key_owner,
+                *followers_of,
+                inboxes,
+            )
+            .await
+        }
+        Job::Deliver {
+            inbox,
+            activity,
+            key_owner,
+        } => crate::services::federation::deliver(state, inbox, activity, key_owner)
+            .await
+            .map(|_| ()),
     }
 }
 

@@ -2,7 +2,9 @@
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
 pub mod accounts;
+pub mod federation;
 pub mod feeds;
+pub mod inbox;
 pub mod membership;
 pub mod notify;
 pub mod oauth;

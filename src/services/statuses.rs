@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
 use crate::jobs::{self, Job};
+use crate::services::federation::{self as fed, StatusEvent};
 use crate::services::notify::notify;
 use crate::services::render::{self, status_uri, status_url, tag_url};
 use crate::state::AppState;
@@ -110,6 +111,18 @@ async fn resolve_mentions(state: &AppState, text: &str) -> AppResult<Vec<(Resolv
             .as_deref()
             .is_none_or(|d| d.eq_ignore_ascii_case(&state.config.domain));
         if !local {
+            // Remote: a known account, or resolved through WebFinger (federation).
+            if let Some(domain) = m.domain.as_deref() {
+                if let Ok(a) = fed::resolve_acct(state, &m.username, domain).await {
+                    out.push((
+                        ResolvedMention {
+                            reference: m.clone(),
+                            url: a.url.clone(),
+                        },
+                        a.id,
+                    ));
+                }
+            }
             continue;
         }
         if let Some(a) = accounts::local_account_by_username(&state.db.pool, &m.username).await? {
@@ -241,6 +254,7 @@ pub async fn create(
         store::remember_idempotency(&mut **tx, author.id, key, id, now).await?;
     }
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;
+    fed::status_changed(&mut tx, state, &row, StatusEvent::Created, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(row)
@@ -274,13 +288,15 @@ pub async fn delete(
     rendered.text = Some(s.text.clone());
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    fed::status_changed(&mut tx, state, &s, StatusEvent::Deleted, now).await?;
     remove(&mut tx, &s, now).await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(rendered)
 }
 
 /// Deletes a status with its reblogs, fixing the counters they touched.
-async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResult<()> {
+pub(crate) async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResult<()> {
     for wrapper in store::reblogs_of(&mut ***tx, s.id).await? {
         store::delete(tx, &wrapper, now).await?;
     }
@@ -387,7 +403,9 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         )
         .await?;
     }
+    fed::status_changed(&mut tx, state, &updated, StatusEvent::Updated, now).await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(updated)
 }
 
@@ -473,6 +491,7 @@ pub async fn reblog(
     )
     .await?;
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: wid }, now).await?;
+    fed::status_changed(&mut tx, state, &wrapper, StatusEvent::Created, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(wrapper)
@@ -484,6 +503,7 @@ pub async fn unreblog(state: &AppState, me: &CurrentUser, id: &str) -> AppResult
     let now = state.clock.now_micros();
     if let Some(wrapper) = store::reblog_by(&state.db.pool, me.account.id, original.id).await? {
         let mut tx = state.db.begin_write().await?;
+        fed::status_changed(&mut tx, state, &wrapper, StatusEvent::Deleted, now).await?;
         remove(&mut tx, &wrapper, now).await?;
         notifications::retract(
             &mut **tx,
@@ -552,6 +572,7 @@ pub async fn mark(
             if on { 1 } else { -1 },
         )
         .await?;
+        fed::liked(&mut tx, state, &me.account, &s, on, now).await?;
         if on {
             notify(
                 &mut tx,
@@ -574,6 +595,7 @@ pub async fn mark(
         }
     }
     tx.commit().await?;
+    state.jobs.wake();
     store::by_id(&state.db.pool, s.id)
         .await?
         .ok_or_else(AppError::not_found)

@@ -3,6 +3,7 @@
 //! and timestamps (epoch microseconds), TEXT for strings and JSON, DOUBLE PRECISION for reals.
 
 pub mod accounts;
+pub mod federation;
 pub mod governance;
 pub mod interactions;
 pub mod jobs;
