@@ -46,7 +46,7 @@ pub struct WebfingerQuery {
 
 /// Which local actor a WebFinger resource names.
 enum Named {
-    Account(AccountRow),
+    Account(Box<AccountRow>),
     Instance,
     Coop,
 }
@@ -78,7 +78,7 @@ async fn named(state: &AppState, resource: &str) -> AppResult<Option<Named>> {
         return Ok(None);
     };
     if let Some(a) = accounts::local_account_by_username(&state.db.pool, &username).await? {
-        return Ok(Some(Named::Account(a)));
+        return Ok(Some(Named::Account(Box::new(a))));
     }
     Ok(username.eq_ignore_ascii_case("coop").then_some(Named::Coop))
 }
