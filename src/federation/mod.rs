@@ -24,8 +24,7 @@ pub struct Federation {
 
 impl Federation {
     pub fn new(config: &crate::config::Config) -> anyhow::Result<Federation> {
-        // reqwest is built with rustls and no default crypto provider: make aws-lc-rs the
-        // process default so every client (ours, and any built later) can be created.
+        // Make aws-lc-rs the process's rustls provider (reqwest would fall back to ring).
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         Ok(Federation {
             fetcher: fetch::Fetcher::new(
