@@ -9,6 +9,7 @@
 //!   paging, rate limits
 //! - [`api`]: the Mastodon client API and OAuth (later the co-op API)
 //! - [`web`]: HTML pages (Tera)
+//! - [`federation`]: ActivityPub: discovery, actors, signatures, the guarded fetcher, inbox
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod federation;
 pub mod http;
 pub mod ids;
 pub mod jobs;

@@ -222,8 +222,34 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(instance::health))
         .route("/system/media/{dir}/{file}", get(media::file));
 
+    // ActivityPub federation: discovery, actor documents, collections, inboxes.
+    let federation = {
+        use crate::federation::{actors as ap, inbox};
+        Router::new()
+            .route("/.well-known/webfinger", get(ap::webfinger))
+            .route("/.well-known/host-meta", get(ap::host_meta))
+            .route("/.well-known/nodeinfo", get(ap::nodeinfo_links))
+            .route("/nodeinfo/{version}", get(ap::nodeinfo))
+            .route("/actor", get(ap::instance_actor))
+            .route("/actor/outbox", get(ap::instance_outbox))
+            .route("/actor/inbox", post(inbox::shared_inbox))
+            .route("/coop", get(ap::coop_actor))
+            .route("/coop/inbox", post(inbox::shared_inbox))
+            .route("/coop/{collection}", get(ap::coop_collection))
+            .route("/inbox", post(inbox::shared_inbox))
+            .route("/users/{username}", get(ap::actor))
+            .route("/users/{username}/inbox", post(inbox::user_inbox))
+            .route("/users/{username}/outbox", get(ap::outbox))
+            .route("/users/{username}/followers", get(ap::followers))
+            .route("/users/{username}/following", get(ap::following))
+            .route("/users/{username}/collections/featured", get(ap::featured))
+            .route("/users/{username}/collections/tags", get(ap::featured_tags))
+            .route("/users/{username}/statuses/{id}", get(ap::status))
+    };
+
     Router::new()
         .merge(api)
+        .merge(federation)
         .merge(pages)
         .merge(assets)
         .fallback(not_found)

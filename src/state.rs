@@ -26,6 +26,8 @@ pub struct App {
     pub stream: crate::services::streaming::Hub,
     /// Where uploaded media files live (`{data_dir}/media` on the filesystem by default).
     pub media: Arc<dyn crate::storage::files::MediaStore>,
+    /// Federation: the guarded HTTP client, parsed keys, key refetch limits.
+    pub federation: crate::federation::Federation,
 }
 
 pub type AppState = Arc<App>;
@@ -41,6 +43,7 @@ impl App {
         let media = Arc::new(crate::storage::files::FsStore::new(
             config.data_dir.join("media"),
         ));
+        let federation = crate::federation::Federation::new(&config)?;
         Ok(Arc::new(App {
             config,
             db,
@@ -52,6 +55,7 @@ impl App {
             founding,
             stream: Default::default(),
             media,
+            federation,
         }))
         .inspect(crate::services::streaming::start)
     }

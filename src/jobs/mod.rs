@@ -26,6 +26,19 @@ pub enum Job {
     ClosePoll { poll_id: i64 },
     /// Publish a scheduled status when its time comes (a no-op if it was moved or cancelled).
     PublishScheduled { scheduled_status_id: i64 },
+    /// Expand an activity to its inboxes (remote followers' shared inboxes plus `inboxes`).
+    Distribute {
+        activity: String,
+        key_owner: String,
+        followers_of: Option<i64>,
+        inboxes: Vec<String>,
+    },
+    /// Sign and POST one activity to one inbox.
+    Deliver {
+        inbox: String,
+        activity: String,
+        key_owner: String,
+    },
 }
 
 impl Job {
@@ -34,12 +47,18 @@ impl Job {
             Job::FanOut { .. } => "fan_out",
             Job::ClosePoll { .. } => "close_poll",
             Job::PublishScheduled { .. } => "publish_scheduled",
+            Job::Distribute { .. } => "distribute",
+            Job::Deliver { .. } => "deliver",
         }
     }
 
     /// How many attempts before the job is dropped (and logged).
     fn max_attempts(&self) -> i64 {
-        8
+        match self {
+            // 15 s doubling to a 6 h cap: 17 attempts span about two days.
+            Job::Deliver { .. } => 17,
+            _ => 8,
+        }
     }
 }
 
@@ -93,6 +112,28 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
         Job::PublishScheduled {
             scheduled_status_id,
         } => crate::services::scheduled::publish(state, *scheduled_status_id).await,
+        Job::Distribute {
+            activity,
+            key_owner,
+            followers_of,
+            inboxes,
+        } => {
+            crate::services::federation::distribute(
+                state,
+                activity,
+                key_owner,
+                *followers_of,
+                inboxes,
+            )
+            .await
+        }
+        Job::Deliver {
+            inbox,
+            activity,
+            key_owner,
+        } => crate::services::federation::deliver(state, inbox, activity, key_owner)
+            .await
+            .map(|_| ()),
     }
 }
 

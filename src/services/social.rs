@@ -4,6 +4,7 @@ use crate::api::mastodon::entities::Relationship;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
+use crate::services::federation as fed;
 use crate::services::notify::notify;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountCounter, AccountRow};
@@ -66,7 +67,9 @@ pub async fn follow(
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     let id = ids::next_id_at(now / 1000);
-    if existing.is_some() || target.locked == 0 {
+    // A remote account is only followed once its server Accepts: until then, a request.
+    let remote = !target.domain.is_empty();
+    if existing.is_some() || (target.locked == 0 && !remote) {
         let new = social::upsert_follow(
             &mut **tx,
             Relation::Follow,
@@ -107,8 +110,12 @@ pub async fn follow(
             )
             .await?;
         }
+        if remote {
+            fed::follow_requested(&mut tx, state, &me.account, target, now).await?;
+        }
     }
     tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 
@@ -126,11 +133,20 @@ async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResul
 /// `POST /api/v1/accounts/:id/unfollow` (also withdraws a pending request).
 pub async fn unfollow(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
+    fed::unfollowed(
+        &mut tx,
+        state,
+        &me.account,
+        target,
+        state.clock.now_micros(),
+    )
+    .await?;
     drop_follow(&mut tx, me.account.id, target.id).await?;
     if social::remove(&mut **tx, Relation::FollowRequest, me.account.id, target.id).await? {
         notifications::retract(&mut **tx, target.id, me.account.id, "follow_request", None).await?;
     }
     tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 
@@ -163,6 +179,19 @@ pub async fn answer_request(
     .ok_or_else(AppError::not_found)?;
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    let follow_uri =
+        crate::storage::federation::follow_uri(&mut **tx, true, requester.id, me.account.id)
+            .await?;
+    fed::follow_answered(
+        &mut tx,
+        state,
+        &me.account,
+        requester,
+        follow_uri.as_deref(),
+        accept,
+        now,
+    )
+    .await?;
     social::remove(
         &mut **tx,
         Relation::FollowRequest,
@@ -196,8 +225,19 @@ pub async fn answer_request(
             timelines::backfill_feed(&mut **tx, requester.id, me.account.id).await?;
             notify(&mut tx, me.account.id, requester.id, "follow", None, now).await?;
         }
+        if let Some(uri) = &follow_uri {
+            crate::storage::federation::set_follow_uri(
+                &mut **tx,
+                false,
+                requester.id,
+                me.account.id,
+                uri,
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
 use crate::jobs::{self, Job};
+use crate::services::federation::{self as fed, StatusEvent};
 use crate::services::notify::notify;
 use crate::services::polls::{self, NewPoll, PollSpec};
 use crate::services::render::{self, status_uri, status_url, tag_url};
@@ -208,6 +209,22 @@ async fn resolve_mentions(state: &AppState, text: &str) -> AppResult<Vec<(Resolv
             .as_deref()
             .is_none_or(|d| d.eq_ignore_ascii_case(&state.config.domain));
         if !local {
+            // Remote: a known account, or resolved through WebFinger (federation).
+            if let Some(domain) = m.domain.as_deref() {
+                // An unknown or unreachable account stays plain text; a failure of ours
+                // (the database) is an error, not a silent drop of the mention.
+                match fed::resolve_acct(state, &m.username, domain).await {
+                    Ok(a) => out.push((
+                        ResolvedMention {
+                            reference: m.clone(),
+                            url: a.url.clone(),
+                        },
+                        a.id,
+                    )),
+                    Err(e) if e.status.is_client_error() => {}
+                    Err(e) => return Err(e),
+                }
+            }
             continue;
         }
         if let Some(a) = accounts::local_account_by_username(&state.db.pool, &m.username).await? {
@@ -359,6 +376,7 @@ pub async fn create(
     }
     tx.record(crate::storage::Change::StatusCreated(id));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;
+    fed::status_changed(&mut tx, state, &row, StatusEvent::Created, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(row)
@@ -392,8 +410,10 @@ pub async fn delete(
     rendered.text = Some(s.text.clone());
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    fed::status_changed(&mut tx, state, &s, StatusEvent::Deleted, now).await?;
     remove(&mut tx, &s, now).await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(rendered)
 }
 
@@ -561,7 +581,9 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         .await?;
     }
     tx.record(crate::storage::Change::StatusEdited(s.id));
+    fed::status_changed(&mut tx, state, &updated, StatusEvent::Updated, now).await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(updated)
 }
 
@@ -648,6 +670,7 @@ pub async fn reblog(
     .await?;
     tx.record(crate::storage::Change::StatusCreated(wid));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: wid }, now).await?;
+    fed::status_changed(&mut tx, state, &wrapper, StatusEvent::Created, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(wrapper)
@@ -659,6 +682,7 @@ pub async fn unreblog(state: &AppState, me: &CurrentUser, id: &str) -> AppResult
     let now = state.clock.now_micros();
     if let Some(wrapper) = store::reblog_by(&state.db.pool, me.account.id, original.id).await? {
         let mut tx = state.db.begin_write().await?;
+        fed::status_changed(&mut tx, state, &wrapper, StatusEvent::Deleted, now).await?;
         remove(&mut tx, &wrapper, now).await?;
         notifications::retract(
             &mut **tx,
@@ -727,6 +751,7 @@ pub async fn mark(
             if on { 1 } else { -1 },
         )
         .await?;
+        fed::liked(&mut tx, state, &me.account, &s, on, now).await?;
         if on {
             notify(
                 &mut tx,
@@ -749,6 +774,7 @@ pub async fn mark(
         }
     }
     tx.commit().await?;
+    state.jobs.wake();
     store::by_id(&state.db.pool, s.id)
         .await?
         .ok_or_else(AppError::not_found)

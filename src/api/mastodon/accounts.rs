@@ -145,8 +145,10 @@ pub async fn lookup(
         Some((u, d)) => (u, Some(d)),
         None => (acct, None),
     };
-    if domain.is_some_and(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
-        return Err(AppError::not_found());
+    if let Some(d) = domain.filter(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
+        // A remote handle: known, or resolved through WebFinger.
+        let row = crate::services::federation::resolve_acct(&state, username, d).await?;
+        return Ok(Json(Account::from_row(&state, &row, &[])));
     }
     let row = storage::accounts::local_account_by_username(&state.db.pool, username)
         .await?

@@ -1,0 +1,505 @@
+//! Discovery and documents: WebFinger, host-meta, NodeInfo 2.0/2.1, actor documents (local
+//! accounts, the instance actor, the co-op's Group), outbox/followers/following/featured
+//! collections and Notes. Served without requiring a signature (secure mode is not enforced
+//! yet); the instance actor and keys must stay unsigned-readable in any case.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{AppError, AppResult};
+use crate::federation::protocol::context;
+use crate::federation::{actor_uri, coop_actor_uri, instance_actor_uri, keys, shared_inbox};
+use crate::services::federation::note_for;
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountRow};
+use crate::storage::federation as store;
+use crate::storage::statuses;
+use crate::time;
+
+const AP_TYPE: &str = "application/activity+json; charset=utf-8";
+const PAGE: i64 = 20;
+
+fn ap_json(v: Value) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static(AP_TYPE))],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+fn wants_ap(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|a| a.contains("application/activity+json") || a.contains("application/ld+json"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+/// Which local actor a WebFinger resource names.
+enum Named {
+    Account(Box<AccountRow>),
+    Instance,
+    Coop,
+}
+
+async fn named(state: &AppState, resource: &str) -> AppResult<Option<Named>> {
+    let domain = &state.config.domain;
+    let base = state.base_url();
+    let username = if let Some(acct) = resource.strip_prefix("acct:") {
+        let Some((user, host)) = acct.trim_start_matches('@').rsplit_once('@') else {
+            return Ok(None);
+        };
+        if !host.eq_ignore_ascii_case(domain) {
+            return Ok(None);
+        }
+        if user.eq_ignore_ascii_case(domain) {
+            return Ok(Some(Named::Instance));
+        }
+        user.to_string()
+    } else if resource == instance_actor_uri(state) {
+        return Ok(Some(Named::Instance));
+    } else if resource == coop_actor_uri(state) {
+        return Ok(Some(Named::Coop));
+    } else if let Some(u) = resource
+        .strip_prefix(&format!("{base}/users/"))
+        .or_else(|| resource.strip_prefix(&format!("{base}/@")))
+    {
+        u.to_string()
+    } else {
+        return Ok(None);
+    };
+    if let Some(a) = accounts::local_account_by_username(&state.db.pool, &username).await? {
+        return Ok(Some(Named::Account(Box::new(a))));
+    }
+    Ok(username.eq_ignore_ascii_case("coop").then_some(Named::Coop))
+}
+
+/// `GET /.well-known/webfinger?resource=acct:user@domain` (or an actor URL).
+pub async fn webfinger(
+    State(state): State<AppState>,
+    Query(q): Query<WebfingerQuery>,
+) -> AppResult<Response> {
+    let resource = q
+        .resource
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| AppError::bad_request("resource is required"))?;
+    let domain = &state.config.domain;
+    let (subject, href, profile) = match named(&state, &resource)
+        .await?
+        .ok_or_else(AppError::not_found)?
+    {
+        Named::Account(a) => (
+            format!("acct:{}@{domain}", a.username),
+            actor_uri(&state, &a.username),
+            a.url.clone(),
+        ),
+        Named::Instance => (
+            format!("acct:{domain}@{domain}"),
+            instance_actor_uri(&state),
+            format!("{}/about", state.base_url()),
+        ),
+        Named::Coop => (
+            format!("acct:coop@{domain}"),
+            coop_actor_uri(&state),
+            format!("{}/about", state.base_url()),
+        ),
+    };
+    let body = json!({
+        "subject": subject,
+        "aliases": [profile, href],
+        "links": [
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile},
+            {"rel": "self", "type": "application/activity+json", "href": href},
+            {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{}/authorize_interaction?uri={{uri}}", state.base_url())}
+        ]
+    });
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/jrd+json; charset=utf-8"),
+            ),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("max-age=259200, public"),
+            ),
+            (
+                axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+/// `GET /.well-known/host-meta`: XRD, or JSON when asked for.
+pub async fn host_meta(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let template = format!(
+        "{}/.well-known/webfinger?resource={{uri}}",
+        state.base_url()
+    );
+    let json_wanted = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("json"));
+    if json_wanted {
+        return (
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            json!({"links": [{"rel": "lrdd", "template": template}]}).to_string(),
+        )
+            .into_response();
+    }
+    let template = crate::text::escape(&template);
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/xrd+xml; charset=utf-8"))],
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{template}\"/>\n</XRD>\n"
+        ),
+    )
+        .into_response()
+}
+
+/// `GET /.well-known/nodeinfo`.
+pub async fn nodeinfo_links(State(state): State<AppState>) -> Response {
+    let base = state.base_url();
+    axum::Json(json!({"links": [
+        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0")},
+        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{base}/nodeinfo/2.1")}
+    ]}))
+    .into_response()
+}
+
+/// `GET /nodeinfo/2.0` and `/nodeinfo/2.1`.
+pub async fn nodeinfo(
+    State(state): State<AppState>,
+    Path(version): Path<String>,
+) -> AppResult<Response> {
+    if version != "2.0" && version != "2.1" {
+        return Err(AppError::not_found());
+    }
+    let (users, posts) = store::usage(&state.db.pool).await?;
+    let mut software = json!({"name": "herd", "version": env!("CARGO_PKG_VERSION")});
+    if version == "2.1" {
+        software["homepage"] = json!(state.base_url());
+    }
+    let body = json!({
+        "version": version,
+        "software": software,
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "usage": {"users": {"total": users, "activeMonth": users, "activeHalfyear": users}, "localPosts": posts},
+        "openRegistrations": state.config.registrations.mode == crate::config::RegistrationMode::Open,
+        "metadata": {
+            "nodeName": state.config.instance.title,
+            "nodeDescription": state.config.instance.description,
+            "upstream": {"name": "mastodon"}
+        }
+    });
+    let ctype = format!(
+        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
+    );
+    Ok((
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_str(&ctype).unwrap_or(HeaderValue::from_static("application/json")),
+        )],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+fn key_block(id: &str, pem: &str) -> Value {
+    json!({"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem})
+}
+
+/// `GET /users/:username`: the actor document for ActivityPub clients, a redirect otherwise.
+pub async fn actor(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let a = accounts::local_account_by_username(&state.db.pool, &username)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !wants_ap(&headers) {
+        return Ok((StatusCode::FOUND, [(LOCATION, a.url.clone())]).into_response());
+    }
+    let key = keys::signing_key(&state, &a.id.to_string()).await?;
+    let id = actor_uri(&state, &a.username);
+    let fields: Vec<Value> = serde_json::from_str::<Vec<Value>>(&a.fields_json)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| {
+            let name = f.get("name")?.as_str()?.to_string();
+            let value = f.get("value")?.as_str()?.to_string();
+            Some(json!({"type": "PropertyValue", "name": name, "value": crate::text::escape(&value)}))
+        })
+        .collect();
+    let mut doc = json!({
+        "@context": context(),
+        "id": id,
+        "type": a.actor_type,
+        "preferredUsername": a.username,
+        "name": a.display_name,
+        "summary": crate::api::mastodon::entities::plain_to_html(&a.note),
+        "url": a.url,
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "followers": format!("{id}/followers"),
+        "following": format!("{id}/following"),
+        "featured": format!("{id}/collections/featured"),
+        "featuredTags": format!("{id}/collections/tags"),
+        "endpoints": {"sharedInbox": shared_inbox(&state)},
+        "manuallyApprovesFollowers": a.locked != 0,
+        "discoverable": a.discoverable != 0,
+        "indexable": a.discoverable != 0,
+        "published": time::iso_midnight(a.created_at),
+        "memorial": false,
+        "attachment": fields,
+        "tag": [],
+        "alsoKnownAs": [],
+        "webfinger": format!("{}@{}", a.username, state.config.domain),
+        "publicKey": key_block(&id, &key.public_pem),
+        "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatars/original/missing.png", state.base_url())},
+    });
+    if a.bot != 0 && a.actor_type == "Person" {
+        doc["type"] = json!("Service");
+    }
+    Ok(ap_json(doc))
+}
+
+/// `GET /actor`: the instance actor (signs fetches; always readable unsigned).
+pub async fn instance_actor(State(state): State<AppState>) -> AppResult<Response> {
+    let key = keys::signing_key(&state, "instance").await?;
+    let id = instance_actor_uri(&state);
+    Ok(ap_json(json!({
+        "@context": context(),
+        "id": id,
+        "type": "Application",
+        "preferredUsername": state.config.domain,
+        "name": state.config.instance.title,
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "endpoints": {"sharedInbox": shared_inbox(&state)},
+        "manuallyApprovesFollowers": true,
+        "url": format!("{}/about", state.base_url()),
+        "publicKey": key_block(&id, &key.public_pem),
+    })))
+}
+
+/// `GET /coop`: the co-op's own actor, a Group.
+pub async fn coop_actor(State(state): State<AppState>) -> AppResult<Response> {
+    let key = keys::signing_key(&state, "coop").await?;
+    let id = coop_actor_uri(&state);
+    Ok(ap_json(json!({
+        "@context": context(),
+        "id": id,
+        "type": "Group",
+        "preferredUsername": "coop",
+        "name": state.config.instance.title,
+        "summary": crate::text::escape(&state.config.instance.description),
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "followers": format!("{id}/followers"),
+        "following": format!("{id}/following"),
+        "endpoints": {"sharedInbox": shared_inbox(&state)},
+        "manuallyApprovesFollowers": false,
+        "discoverable": true,
+        "url": format!("{}/about", state.base_url()),
+        "publicKey": key_block(&id, &key.public_pem),
+    })))
+}
+
+/// Empty ordered collections (the instance and co-op actors' outboxes, featured tags).
+pub fn empty_collection(id: String) -> Response {
+    ap_json(
+        json!({"@context": context(), "id": id, "type": "OrderedCollection", "totalItems": 0, "orderedItems": []}),
+    )
+}
+
+pub async fn instance_outbox(State(state): State<AppState>) -> Response {
+    empty_collection(format!("{}/outbox", instance_actor_uri(&state)))
+}
+
+pub async fn coop_collection(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    if !["outbox", "followers", "following"].contains(&name.as_str()) {
+        return Err(AppError::not_found());
+    }
+    Ok(empty_collection(format!(
+        "{}/{name}",
+        coop_actor_uri(&state)
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+    max_id: Option<i64>,
+}
+
+async fn local(state: &AppState, username: &str) -> AppResult<AccountRow> {
+    accounts::local_account_by_username(&state.db.pool, username)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// `GET /users/:username/outbox`: Create activities of public and unlisted statuses, paged.
+pub async fn outbox(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    let a = local(&state, &username).await?;
+    let id = format!("{}/outbox", actor_uri(&state, &a.username));
+    if q.page.is_none() && q.max_id.is_none() {
+        let total = store::count_outbox(&state.db.pool, a.id).await?;
+        return Ok(ap_json(json!({
+            "@context": context(),
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=true"),
+            "last": format!("{id}?min_id=0&page=true"),
+        })));
+    }
+    let rows = store::outbox_page(&state.db.pool, a.id, q.max_id, PAGE).await?;
+    let mut items = Vec::new();
+    let mut conn = state.db.pool.acquire().await?;
+    for s in &rows {
+        if s.reblog_of_id.is_some() {
+            continue;
+        }
+        if let Some(note) = note_for(&mut conn, &state, s).await? {
+            items.push(crate::federation::protocol::wrap(
+                "Create",
+                &format!("{}/activity", s.uri),
+                &actor_uri(&state, &a.username),
+                note,
+            ));
+        }
+    }
+    for item in &mut items {
+        if let Some(o) = item.as_object_mut() {
+            o.remove("@context");
+        }
+    }
+    let mut page = json!({
+        "@context": context(),
+        "id": format!("{id}?page=true{}", q.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "orderedItems": items,
+    });
+    if rows.len() as i64 == PAGE {
+        if let Some(last) = rows.last() {
+            page["next"] = json!(format!("{id}?page=true&max_id={}", last.id));
+        }
+    }
+    Ok(ap_json(page))
+}
+
+/// `GET /users/:username/followers` and `/following`: counts only (the lists stay private).
+pub async fn followers(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> AppResult<Response> {
+    let a = local(&state, &username).await?;
+    Ok(ap_json(json!({
+        "@context": context(),
+        "id": format!("{}/followers", actor_uri(&state, &a.username)),
+        "type": "OrderedCollection",
+        "totalItems": a.followers_count,
+    })))
+}
+
+pub async fn following(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> AppResult<Response> {
+    let a = local(&state, &username).await?;
+    Ok(ap_json(json!({
+        "@context": context(),
+        "id": format!("{}/following", actor_uri(&state, &a.username)),
+        "type": "OrderedCollection",
+        "totalItems": a.following_count,
+    })))
+}
+
+/// `GET /users/:username/collections/featured`: pinned statuses inline.
+pub async fn featured(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> AppResult<Response> {
+    let a = local(&state, &username).await?;
+    let pinned: Vec<(i64,)> = store::pinned_ids(&state.db.pool, a.id).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    let mut items = Vec::new();
+    for (sid,) in pinned {
+        if let Some(s) = statuses::by_id(&mut *conn, sid).await? {
+            if (s.visibility == "public" || s.visibility == "unlisted") && s.local_only == 0 {
+                if let Some(n) = note_for(&mut conn, &state, &s).await? {
+                    items.push(n);
+                }
+            }
+        }
+    }
+    Ok(ap_json(json!({
+        "@context": context(),
+        "id": format!("{}/collections/featured", actor_uri(&state, &a.username)),
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    })))
+}
+
+pub async fn featured_tags(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> AppResult<Response> {
+    let a = local(&state, &username).await?;
+    Ok(empty_collection(format!(
+        "{}/collections/tags",
+        actor_uri(&state, &a.username)
+    )))
+}
+
+/// `GET /users/:username/statuses/:id`: a public or unlisted status as a Note.
+pub async fn status(
+    State(state): State<AppState>,
+    Path((username, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let a = local(&state, &username).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let s = statuses::by_id(&state.db.pool, id)
+        .await?
+        .filter(|s| s.account_id == a.id && s.reblog_of_id.is_none() && s.local_only == 0)
+        .filter(|s| s.visibility == "public" || s.visibility == "unlisted")
+        .ok_or_else(AppError::not_found)?;
+    if !wants_ap(&headers) {
+        return Ok((
+            StatusCode::FOUND,
+            [(LOCATION, s.url.clone().unwrap_or(s.uri.clone()))],
+        )
+            .into_response());
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let mut note = note_for(&mut conn, &state, &s)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    note["@context"] = context();
+    Ok(ap_json(note))
+}

@@ -1,0 +1,281 @@
+//! ActivityStreams shapes: the JSON we send (actors are in `actors`), helpers to read the
+//! compacted JSON others send (string-or-object-or-array, `value_or_id`), and the remote HTML
+//! sanitiser (Mastodon's allow-list, through ammonia).
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{json, Value};
+
+use crate::federation::{actor_uri, PUBLIC};
+use crate::state::AppState;
+use crate::storage::accounts::AccountRow;
+use crate::storage::statuses::StatusRow;
+use crate::time;
+
+pub const CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+
+/// The `@context` of the documents we serve.
+pub fn context() -> Value {
+    json!([
+        CONTEXT,
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "featured": {"@id": "toot:featured", "@type": "@id"},
+            "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+            "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+            "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "suspended": "toot:suspended",
+            "memorial": "toot:memorial",
+            "Emoji": "toot:Emoji",
+            "Hashtag": "as:Hashtag",
+            "sensitive": "as:sensitive",
+            "votersCount": "toot:votersCount"
+        }
+    ])
+}
+
+/// The id of a reference given as a string or as an object with `id`.
+pub fn id_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The ids of a property that may be one reference or an array of them.
+pub fn ids_of(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(id_of).collect(),
+        Some(v) => id_of(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// `type` as a string (the first one when an array is given).
+pub fn type_of(v: &Value) -> &str {
+    match v.get("type") {
+        Some(Value::String(s)) => s,
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str).unwrap_or(""),
+        _ => "",
+    }
+}
+
+/// Whether a document's `@context` names ActivityStreams.
+pub fn has_as_context(v: &Value) -> bool {
+    match v.get("@context") {
+        Some(Value::String(s)) => s == CONTEXT,
+        Some(Value::Array(a)) => a.iter().any(|c| c.as_str() == Some(CONTEXT)),
+        _ => false,
+    }
+}
+
+pub fn is_public(uri: &str) -> bool {
+    uri == PUBLIC || uri == "as:Public" || uri == "Public"
+}
+
+/// Remote HTML cut down to Mastodon's allow-list.
+pub fn sanitize(html: &str) -> String {
+    let tags: HashSet<&str> = [
+        "p",
+        "br",
+        "span",
+        "a",
+        "del",
+        "pre",
+        "code",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+    ]
+    .into_iter()
+    .collect();
+    let mut attrs: HashMap<&str, HashSet<&str>> = HashMap::new();
+    attrs.insert("a", ["href", "class"].into_iter().collect());
+    attrs.insert("span", ["class"].into_iter().collect());
+    attrs.insert("ol", ["start", "reversed"].into_iter().collect());
+    attrs.insert("li", ["value"].into_iter().collect());
+    let schemes: HashSet<&str> = [
+        "http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini",
+    ]
+    .into_iter()
+    .collect();
+    ammonia::Builder::default()
+        .tags(tags)
+        .tag_attributes(attrs)
+        .generic_attributes(HashSet::new())
+        .url_schemes(schemes)
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .attribute_filter(|_, attr, value| {
+            if attr != "class" {
+                return Some(value.into());
+            }
+            let kept: Vec<&str> = value
+                .split_whitespace()
+                .filter(|c| {
+                    ["h-", "p-", "u-", "dt-", "e-"]
+                        .iter()
+                        .any(|p| c.starts_with(p))
+                        || ["mention", "hashtag", "ellipsis", "invisible"].contains(c)
+                })
+                .collect();
+            (!kept.is_empty()).then(|| kept.join(" ").into())
+        })
+        .clean(html)
+        .to_string()
+}
+
+/// Remote HTML as plain text (profile notes; stored as text, escaped when rendered).
+pub fn to_text(html: &str) -> String {
+    let with_breaks = html
+        .replace("</p>", "\n\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    ammonia::Builder::empty()
+        .clean(&with_breaks)
+        .to_string()
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
+/// A plain-text field of at most `max` characters without control characters.
+pub fn plain(s: &str, max: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// Who a status is addressed to (A10).
+pub fn addressing(
+    state: &AppState,
+    author: &AccountRow,
+    visibility: &str,
+    mentions: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let followers = format!("{}/followers", actor_uri(state, &author.username));
+    let m = mentions.to_vec();
+    match visibility {
+        "public" => (vec![PUBLIC.into()], [vec![followers], m].concat()),
+        "unlisted" => (vec![followers], [vec![PUBLIC.into()], m].concat()),
+        "private" => (vec![followers], m),
+        _ => (m, Vec::new()),
+    }
+}
+
+/// A local status as a Note. `mentioned` are (actor uri, acct) of the accounts it mentions;
+/// `parent_uri` the status it answers.
+pub fn note(
+    state: &AppState,
+    author: &AccountRow,
+    s: &StatusRow,
+    mentioned: &[(String, String)],
+    parent_uri: Option<&str>,
+) -> Value {
+    let uris: Vec<String> = mentioned.iter().map(|(u, _)| u.clone()).collect();
+    let (to, cc) = addressing(state, author, &s.visibility, &uris);
+    let tags: Vec<Value> = mentioned
+        .iter()
+        .map(|(href, acct)| json!({"type": "Mention", "href": href, "name": format!("@{acct}")}))
+        .collect();
+    let mut note = json!({
+        "id": s.uri,
+        "type": "Note",
+        "attributedTo": actor_uri(state, &author.username),
+        "content": s.content,
+        "published": time::iso(s.created_at),
+        "url": s.url,
+        "to": to,
+        "cc": cc,
+        "inReplyTo": parent_uri,
+        "sensitive": s.sensitive != 0,
+        "summary": if s.spoiler_text.is_empty() { Value::Null } else { json!(s.spoiler_text) },
+        "tag": tags,
+        "attachment": [],
+    });
+    if let Some(edited) = s.edited_at {
+        note["updated"] = json!(time::iso(edited));
+    }
+    if let Some(lang) = &s.language {
+        note["contentMap"] = json!({ lang.clone(): s.content });
+    }
+    note
+}
+
+/// Wraps an object in an activity of `kind` by `actor`, addressed like the object.
+pub fn wrap(kind: &str, id: &str, actor: &str, object: Value) -> Value {
+    let to = object.get("to").cloned().unwrap_or_else(|| json!([]));
+    let cc = object.get("cc").cloned().unwrap_or_else(|| json!([]));
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "to": to,
+        "cc": cc,
+        "object": object,
+    })
+}
+
+/// A bare activity (Follow, Like, Undo, Accept …) with an explicit audience.
+pub fn activity(kind: &str, id: &str, actor: &str, object: Value, to: &[&str]) -> Value {
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "to": to,
+        "object": object,
+    })
+}
+
+/// A fresh activity id on this instance.
+pub fn new_activity_id(state: &AppState) -> String {
+    format!("{}/activities/{}", state.base_url(), uuid::Uuid::new_v4())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_keeps_mastodon_markup_and_drops_the_rest() {
+        let html = r#"<p>hi <a href="https://x.example/@a" class="u-url mention evil">@a</a><script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">j</a><span class="h-card" style="color:red">c</span><iframe src="https://x"></iframe><h1>head</h1></p>"#;
+        let out = sanitize(html);
+        assert!(!out.contains("script"), "{out}");
+        assert!(!out.contains("onerror"), "{out}");
+        assert!(!out.contains("javascript"), "{out}");
+        assert!(!out.contains("style"), "{out}");
+        assert!(!out.contains("iframe"), "{out}");
+        assert!(!out.contains("evil"), "{out}");
+        assert!(out.contains(r#"class="u-url mention""#), "{out}");
+        assert!(out.contains(r#"class="h-card""#), "{out}");
+        assert!(out.contains("head"), "{out}");
+    }
+
+    #[test]
+    fn references_may_be_strings_objects_or_arrays() {
+        let v = json!({"to": ["a", {"id": "b"}], "cc": "c", "actor": {"id": "d"}});
+        assert_eq!(ids_of(v.get("to")), vec!["a", "b"]);
+        assert_eq!(ids_of(v.get("cc")), vec!["c"]);
+        assert_eq!(v.get("actor").and_then(id_of), Some("d"));
+        assert!(ids_of(v.get("bto")).is_empty());
+    }
+}

@@ -1,0 +1,721 @@
+//! Federation use cases on our side: resolving remote actors (by URI or handle) into accounts
+//! rows, rendering local statuses as Notes, queuing deliveries inside the caller's transaction
+//! (the hooks below are called by the status and social services), and running deliveries.
+
+use serde_json::{json, Value};
+use sqlx::AnyConnection;
+use url::Url;
+
+use crate::error::{AppError, AppResult};
+use crate::federation::fetch::{self, authority, same_origin, FetchError};
+use crate::federation::protocol::{self, id_of, ids_of, type_of};
+use crate::federation::{actor_uri, keys};
+use crate::ids;
+use crate::jobs::{self, Job};
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountRow};
+use crate::storage::federation as store;
+use crate::storage::statuses::{self, StatusRow};
+use crate::storage::WriteTx;
+
+/// How a remote document failed us: a client-facing error that is never a 500.
+fn remote_error(e: FetchError) -> AppError {
+    tracing::info!(error = %e, "remote fetch failed");
+    AppError::unprocessable(format!("Could not fetch the remote resource: {e}"))
+}
+
+fn valid_username(u: &str) -> bool {
+    !u.is_empty()
+        && u.len() <= 100
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+}
+
+/// Reads an actor document into what we store. `doc` must already be the origin's copy.
+fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
+    let id = doc
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or("actor has no id")?;
+    let id_url = Url::parse(id).map_err(|_| "actor id is not a URL")?;
+    let kind = type_of(doc);
+    if !["Person", "Service", "Application", "Group", "Organization"].contains(&kind) {
+        return Err(format!("{kind:?} is not an actor type"));
+    }
+    let username = doc
+        .get("preferredUsername")
+        .and_then(Value::as_str)
+        .filter(|u| valid_username(u))
+        .ok_or("actor has no valid preferredUsername")?;
+    let same = |v: Option<&Value>| -> Option<String> {
+        let s = v.and_then(id_of)?;
+        let u = Url::parse(s).ok()?;
+        same_origin(&u, &id_url).then(|| s.to_string())
+    };
+    let inbox = same(doc.get("inbox")).ok_or("actor has no inbox on its origin")?;
+    let shared_inbox = same(doc.get("endpoints").and_then(|e| e.get("sharedInbox")));
+    let keys: Vec<&Value> = match doc.get("publicKey") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v @ Value::Object(_)) => vec![v],
+        _ => Vec::new(),
+    };
+    let key = keys
+        .into_iter()
+        .find(|k| {
+            k.get("owner").and_then(Value::as_str) == Some(id)
+                && k.get("publicKeyPem")
+                    .and_then(Value::as_str)
+                    .and_then(keys::public_der)
+                    .is_some()
+        })
+        .ok_or("actor has no RSA public key it owns")?;
+    let url = match doc.get("url") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Object(o)) => o.get("href").and_then(Value::as_str),
+        Some(Value::Array(a)) => a
+            .iter()
+            .find_map(|v| v.as_str().or_else(|| v.get("href").and_then(Value::as_str))),
+        _ => None,
+    }
+    .filter(|u| Url::parse(u).is_ok_and(|u| same_origin(&u, &id_url)))
+    .unwrap_or(id);
+    Ok(ParsedActor {
+        uri: id.to_string(),
+        url: url.to_string(),
+        username: username.to_string(),
+        domain: authority(&id_url).to_ascii_lowercase(),
+        display_name: protocol::plain(doc.get("name").and_then(Value::as_str).unwrap_or(""), 100),
+        note: protocol::plain(
+            &protocol::to_text(doc.get("summary").and_then(Value::as_str).unwrap_or("")),
+            5000,
+        ),
+        actor_type: kind.to_string(),
+        locked: doc
+            .get("manuallyApprovesFollowers")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        bot: kind == "Service" || kind == "Application",
+        discoverable: doc
+            .get("discoverable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        inbox,
+        shared_inbox,
+        followers: same(doc.get("followers")),
+        outbox: same(doc.get("outbox")),
+        key_id: key
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_string(),
+        public_key_pem: key
+            .get("publicKeyPem")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        avatar_url: doc
+            .get("icon")
+            .and_then(|i| i.get("url"))
+            .and_then(id_of)
+            .map(String::from),
+    })
+}
+
+struct ParsedActor {
+    uri: String,
+    url: String,
+    username: String,
+    domain: String,
+    display_name: String,
+    note: String,
+    actor_type: String,
+    locked: bool,
+    bot: bool,
+    discoverable: bool,
+    inbox: String,
+    shared_inbox: Option<String>,
+    followers: Option<String>,
+    outbox: Option<String>,
+    key_id: String,
+    public_key_pem: String,
+    avatar_url: Option<String>,
+}
+
+/// Fetch-to-verify: the document at `uri` as its origin serves it. When the answer's `id`
+/// differs (a key URL answered with its actor), the `id` must be on the same origin and is
+/// fetched once more so that what we keep is the document at its own id.
+pub async fn fetch_verified(state: &AppState, uri: &str) -> Result<Value, FetchError> {
+    let doc = fetch::get_object(state, uri).await?;
+    let Some(id) = doc.get("id").and_then(Value::as_str) else {
+        return Err(FetchError::Refused("document has no id".into()));
+    };
+    if id == uri {
+        return Ok(doc);
+    }
+    let (a, b) = (
+        Url::parse(uri).map_err(|_| FetchError::Refused("bad URL".into()))?,
+        Url::parse(id).map_err(|_| FetchError::Refused("bad id".into()))?,
+    );
+    if !same_origin(&a, &b) {
+        return Err(FetchError::Refused("document id on another origin".into()));
+    }
+    let again = fetch::get_object(state, id).await?;
+    if again.get("id").and_then(Value::as_str) != Some(id) {
+        return Err(FetchError::Refused("document id does not match".into()));
+    }
+    Ok(again)
+}
+
+/// Fetches (or refreshes) the actor at `uri` and stores it; returns its account.
+pub async fn refresh_actor(state: &AppState, uri: &str) -> Result<AccountRow, FetchError> {
+    if crate::federation::is_local(state, uri) {
+        return Err(FetchError::Refused("a local URI".into()));
+    }
+    let doc = fetch_verified(state, uri).await?;
+    store_actor(state, &doc).await
+}
+
+async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchError> {
+    let a = parse_actor(doc).map_err(FetchError::Refused)?;
+    let now = state.clock.now_micros();
+    let stored = async {
+        let mut tx = state.db.begin_write().await?;
+        let id = store::upsert_remote(
+            &mut tx,
+            ids::next_id_at(now / 1000),
+            &store::RemoteActor {
+                uri: &a.uri,
+                url: &a.url,
+                username: &a.username,
+                domain: &a.domain,
+                display_name: &a.display_name,
+                note: &a.note,
+                actor_type: &a.actor_type,
+                locked: a.locked,
+                bot: a.bot,
+                discoverable: a.discoverable,
+                inbox: &a.inbox,
+                shared_inbox: a.shared_inbox.as_deref(),
+                followers: a.followers.as_deref(),
+                outbox: a.outbox.as_deref(),
+                key_id: &a.key_id,
+                public_key_pem: &a.public_key_pem,
+                avatar_url: a.avatar_url.as_deref(),
+            },
+            now,
+        )
+        .await?;
+        let row = accounts::account_by_id(&mut **tx, id).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(row)
+    }
+    .await;
+    match stored {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(FetchError::Transport("account vanished".into())),
+        Err(e) if crate::storage::is_unique_violation(&e) => Err(FetchError::Refused(
+            "another actor holds this username on that domain".into(),
+        )),
+        Err(e) => Err(FetchError::Transport(e.to_string())),
+    }
+}
+
+/// A known remote account by URI, or fetched and stored.
+pub async fn actor_by_uri(state: &AppState, uri: &str) -> Result<AccountRow, FetchError> {
+    if let Some(a) = store::account_by_uri(&state.db.pool, uri)
+        .await
+        .map_err(|e| FetchError::Transport(e.to_string()))?
+    {
+        return Ok(a);
+    }
+    refresh_actor(state, uri).await
+}
+
+/// Checks a handle's domain: lower-case, no path, query, fragment or userinfo.
+pub fn clean_domain(domain: &str) -> Option<String> {
+    let d = domain.trim().to_ascii_lowercase();
+    let d = d.strip_suffix('.').unwrap_or(&d).to_string();
+    if d.is_empty()
+        || d.chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '@' | '\\' | ' ') || c.is_control())
+    {
+        return None;
+    }
+    let url = Url::parse(&format!("http://{d}/")).ok()?;
+    (authority(&url) == d || url.port().is_none() && url.host_str() == Some(d.as_str()))
+        .then_some(d)
+}
+
+/// `user@domain` to an account: known rows first, then WebFinger and the actor document.
+/// The actor must live on the handle's domain.
+pub async fn resolve_acct(state: &AppState, username: &str, domain: &str) -> AppResult<AccountRow> {
+    let domain = clean_domain(domain).ok_or_else(AppError::not_found)?;
+    if !valid_username(username) {
+        return Err(AppError::not_found());
+    }
+    if let Some(a) = store::remote_account_by_acct(&state.db.pool, username, &domain).await? {
+        return Ok(a);
+    }
+    // https unless this instance itself runs on http (tests, local development).
+    let scheme = if state.config.scheme == "http" {
+        "http"
+    } else {
+        "https"
+    };
+    let resource = format!("acct:{username}@{domain}");
+    let jrd = fetch::get_jrd(
+        state,
+        &format!(
+            "{scheme}://{domain}/.well-known/webfinger?resource={}",
+            url::form_urlencoded::byte_serialize(resource.as_bytes()).collect::<String>()
+        ),
+    )
+    .await
+    .map_err(|e| {
+        tracing::info!(error = %e, "webfinger failed");
+        AppError::not_found()
+    })?;
+    let href = jrd
+        .get("links")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|l| {
+            l.get("rel").and_then(Value::as_str) == Some("self")
+                && l.get("type").and_then(Value::as_str).is_some_and(|t| {
+                    t.starts_with("application/activity+json")
+                        || t.starts_with("application/ld+json")
+                })
+        })
+        .and_then(|l| l.get("href"))
+        .and_then(Value::as_str)
+        .ok_or_else(AppError::not_found)?
+        .to_string();
+    let account = refresh_actor(state, &href).await.map_err(remote_error)?;
+    if account.domain != domain {
+        return Err(AppError::unprocessable(
+            "The actor does not live on the domain of the handle",
+        ));
+    }
+    Ok(account)
+}
+
+// ---------------------------------------------------------------------------------------
+// Outgoing: Notes, audiences and the hooks the services call inside their transactions.
+
+/// A local status as a Note (mentions, parent and addressing loaded on `conn`).
+pub async fn note_for(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    s: &StatusRow,
+) -> sqlx::Result<Option<Value>> {
+    let Some(author) = accounts::account_by_id(&mut *conn, s.account_id).await? else {
+        return Ok(None);
+    };
+    let mention_ids: Vec<i64> = statuses::mentions_of(&mut *conn, &[s.id])
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let mentioned: Vec<(String, String)> = accounts::accounts_by_ids(&mut *conn, &mention_ids)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let acct = if a.domain.is_empty() {
+                format!("{}@{}", a.username, state.config.domain)
+            } else {
+                format!("{}@{}", a.username, a.domain)
+            };
+            (a.uri, acct)
+        })
+        .collect();
+    let parent_uri = match s.in_reply_to_id {
+        Some(p) => statuses::by_id(&mut *conn, p).await?.map(|p| p.uri),
+        None => None,
+    };
+    let mut note = protocol::note(state, &author, s, &mentioned, parent_uri.as_deref());
+    // The parent's author is addressed too, so a reply reaches them.
+    if let Some(pa) = s.in_reply_to_account_id.filter(|a| *a != author.id) {
+        if let Some(p) = accounts::account_by_id(&mut *conn, pa).await? {
+            if !mentioned.iter().any(|(u, _)| *u == p.uri) && s.visibility != "direct" {
+                if let Some(cc) = note["cc"].as_array_mut() {
+                    cc.push(json!(p.uri));
+                }
+            }
+        }
+    }
+    Ok(Some(note))
+}
+
+/// The remote inboxes a status goes to besides followers: mentioned accounts and the author
+/// of the status it answers.
+async fn personal_inboxes(conn: &mut AnyConnection, s: &StatusRow) -> sqlx::Result<Vec<String>> {
+    let mut ids: Vec<i64> = statuses::mentions_of(&mut *conn, &[s.id])
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    if let Some(pa) = s.in_reply_to_account_id {
+        ids.push(pa);
+    }
+    ids.retain(|id| *id != s.account_id);
+    Ok(store::inboxes_of(&mut *conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(_, inbox, shared)| shared.unwrap_or(inbox))
+        .collect())
+}
+
+async fn enqueue_distribute(
+    conn: &mut AnyConnection,
+    activity: &Value,
+    author_id: i64,
+    followers: bool,
+    inboxes: Vec<String>,
+    now: i64,
+) -> sqlx::Result<()> {
+    jobs::enqueue(
+        conn,
+        &Job::Distribute {
+            activity: activity.to_string(),
+            key_owner: author_id.to_string(),
+            followers_of: followers.then_some(author_id),
+            inboxes,
+        },
+        now,
+    )
+    .await
+}
+
+/// Which verb a status change federates as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusEvent {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// Queues Create, Update or Delete of a local status to its audience. Called inside the
+/// service's transaction (before the rows go, for a delete). Local-only statuses and
+/// remote ones never leave.
+pub async fn status_changed(
+    tx: &mut WriteTx,
+    state: &AppState,
+    s: &StatusRow,
+    event: StatusEvent,
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local == 0 || s.local_only != 0 {
+        return Ok(());
+    }
+    let Some(author) = accounts::account_by_id(&mut ***tx, s.account_id).await? else {
+        return Ok(());
+    };
+    let actor = actor_uri(state, &author.username);
+    let inboxes = personal_inboxes(tx, s).await?;
+    let followers = s.visibility != "direct";
+    if let Some(original_id) = s.reblog_of_id {
+        // A boost: Announce (or its Undo on delete) to followers and the original's author.
+        let Some(original) = statuses::by_id(&mut ***tx, original_id).await? else {
+            return Ok(());
+        };
+        let mut inboxes = inboxes;
+        inboxes.extend(
+            store::inboxes_of(&mut ***tx, &[original.account_id])
+                .await?
+                .into_iter()
+                .map(|(_, i, s)| s.unwrap_or(i)),
+        );
+        let original_author = accounts::account_by_id(&mut ***tx, original.account_id)
+            .await?
+            .map(|a| a.uri)
+            .unwrap_or_default();
+        let followers_uri = format!("{actor}/followers");
+        let announce = json!({
+            "@context": protocol::context(),
+            "id": s.uri,
+            "type": "Announce",
+            "actor": actor,
+            "published": crate::time::iso(s.created_at),
+            "to": [crate::federation::PUBLIC],
+            "cc": [original_author, followers_uri],
+            "object": original.uri,
+        });
+        let activity = match event {
+            StatusEvent::Deleted => {
+                let mut inner = announce.clone();
+                if let Some(o) = inner.as_object_mut() {
+                    o.remove("@context");
+                }
+                json!({
+                    "@context": protocol::context(),
+                    "id": format!("{}#undo", s.uri),
+                    "type": "Undo",
+                    "actor": actor,
+                    "to": announce["to"],
+                    "cc": announce["cc"],
+                    "object": inner,
+                })
+            }
+            _ => announce,
+        };
+        return enqueue_distribute(tx, &activity, author.id, true, inboxes, now).await;
+    }
+    let Some(note) = note_for(tx, state, s).await? else {
+        return Ok(());
+    };
+    let activity = match event {
+        StatusEvent::Created => {
+            protocol::wrap("Create", &format!("{}/activity", s.uri), &actor, note)
+        }
+        StatusEvent::Updated => protocol::wrap(
+            "Update",
+            &format!("{}#updates/{}", s.uri, s.edited_at.unwrap_or(now)),
+            &actor,
+            note,
+        ),
+        StatusEvent::Deleted => {
+            let mut a = protocol::wrap(
+                "Delete",
+                &format!("{}#delete", s.uri),
+                &actor,
+                json!({"id": s.uri, "type": "Tombstone"}),
+            );
+            a["to"] = note["to"].clone();
+            a["cc"] = note["cc"].clone();
+            a
+        }
+    };
+    enqueue_distribute(tx, &activity, author.id, followers, inboxes, now).await
+}
+
+/// Queues an activity by a local account to one remote account's inbox.
+async fn to_one(
+    tx: &mut WriteTx,
+    from: &AccountRow,
+    to: &AccountRow,
+    activity: &Value,
+    now: i64,
+) -> sqlx::Result<()> {
+    let Some(r) = store::remote_actor(&mut ***tx, to.id).await? else {
+        return Ok(());
+    };
+    jobs::enqueue(
+        tx,
+        &Job::Distribute {
+            activity: activity.to_string(),
+            key_owner: from.id.to_string(),
+            followers_of: None,
+            inboxes: vec![r.inbox],
+        },
+        now,
+    )
+    .await
+}
+
+/// A local account asked to follow a remote one: remember the Follow's id on the request
+/// and send it.
+pub async fn follow_requested(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    target: &AccountRow,
+    now: i64,
+) -> sqlx::Result<()> {
+    let id = protocol::new_activity_id(state);
+    store::set_follow_uri(&mut ***tx, true, me.id, target.id, &id).await?;
+    let actor = actor_uri(state, &me.username);
+    let follow = protocol::activity("Follow", &id, &actor, json!(target.uri), &[&target.uri]);
+    to_one(tx, me, target, &follow, now).await
+}
+
+/// A local account stopped following (or asking to follow) a remote one: Undo(Follow).
+pub async fn unfollowed(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    target: &AccountRow,
+    now: i64,
+) -> sqlx::Result<()> {
+    if target.domain.is_empty() {
+        return Ok(());
+    }
+    let uri = match store::follow_uri(&mut ***tx, false, me.id, target.id).await? {
+        Some(u) => Some(u),
+        None => store::follow_uri(&mut ***tx, true, me.id, target.id).await?,
+    };
+    let Some(uri) = uri else { return Ok(()) };
+    let actor = actor_uri(state, &me.username);
+    let undo = protocol::activity(
+        "Undo",
+        &format!("{uri}#undo"),
+        &actor,
+        json!({"id": uri, "type": "Follow", "actor": actor, "object": target.uri}),
+        &[&target.uri],
+    );
+    to_one(tx, me, target, &undo, now).await
+}
+
+/// A local account answered a remote follow (Accept or Reject, embedding the Follow).
+pub async fn follow_answered(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    follower: &AccountRow,
+    follow_uri: Option<&str>,
+    accept: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    if follower.domain.is_empty() {
+        return Ok(());
+    }
+    let actor = actor_uri(state, &me.username);
+    let follow = json!({
+        "id": follow_uri,
+        "type": "Follow",
+        "actor": follower.uri,
+        "object": actor,
+    });
+    let kind = if accept { "Accept" } else { "Reject" };
+    let answer = protocol::activity(
+        kind,
+        &protocol::new_activity_id(state),
+        &actor,
+        follow,
+        &[&follower.uri],
+    );
+    to_one(tx, me, follower, &answer, now).await
+}
+
+/// A local account liked (or un-liked) a remote status: Like / Undo(Like) to its author.
+pub async fn liked(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    s: &StatusRow,
+    on: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local != 0 {
+        return Ok(());
+    }
+    let Some(author) = accounts::account_by_id(&mut ***tx, s.account_id).await? else {
+        return Ok(());
+    };
+    let actor = actor_uri(state, &me.username);
+    let like_id = format!("{actor}#likes/{}", s.id);
+    let like = protocol::activity("Like", &like_id, &actor, json!(s.uri), &[&author.uri]);
+    let activity = if on {
+        like
+    } else {
+        let mut inner = like;
+        if let Some(o) = inner.as_object_mut() {
+            o.remove("@context");
+        }
+        protocol::activity(
+            "Undo",
+            &format!("{like_id}/undo/{now}"),
+            &actor,
+            inner,
+            &[&author.uri],
+        )
+    };
+    to_one(tx, me, &author, &activity, now).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Delivery jobs.
+
+fn key_id_for(state: &AppState, owner: &str, username: Option<&str>) -> String {
+    match (owner, username) {
+        ("instance", _) => format!("{}#main-key", crate::federation::instance_actor_uri(state)),
+        ("coop", _) => format!("{}#main-key", crate::federation::coop_actor_uri(state)),
+        (_, Some(u)) => format!("{}#main-key", actor_uri(state, u)),
+        _ => String::new(),
+    }
+}
+
+/// Expands an activity to its inboxes (remote followers' shared inboxes, deduplicated, plus
+/// the given ones) and queues one delivery each.
+pub async fn distribute(
+    state: &AppState,
+    activity: &str,
+    key_owner: &str,
+    followers_of: Option<i64>,
+    inboxes: &[String],
+) -> anyhow::Result<()> {
+    let mut all: Vec<String> = inboxes.to_vec();
+    if let Some(author) = followers_of {
+        all.extend(store::follower_inboxes(&state.db.pool, author).await?);
+    }
+    all.sort();
+    all.dedup();
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    for inbox in all {
+        if crate::federation::is_local(state, &inbox) {
+            continue;
+        }
+        jobs::enqueue(
+            &mut tx,
+            &Job::Deliver {
+                inbox,
+                activity: activity.to_string(),
+                key_owner: key_owner.to_string(),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// What a delivery attempt came to.
+#[derive(Debug)]
+pub enum Delivered {
+    Done,
+    /// A 4xx other than 401/408/429: retrying will not help.
+    GaveUp(u16),
+}
+
+/// Signs and sends one activity. Errors are retried by the queue with backoff.
+pub async fn deliver(
+    state: &AppState,
+    inbox: &str,
+    activity: &str,
+    key_owner: &str,
+) -> anyhow::Result<Delivered> {
+    let username = match key_owner.parse::<i64>() {
+        Ok(id) => accounts::account_by_id(&state.db.pool, id)
+            .await?
+            .map(|a| a.username),
+        Err(_) => None,
+    };
+    let key_id = key_id_for(state, key_owner, username.as_deref());
+    if key_id.is_empty() {
+        return Ok(Delivered::GaveUp(0));
+    }
+    let key = keys::signing_key(state, key_owner).await?;
+    match fetch::post_activity(state, inbox, activity.as_bytes(), &key, &key_id).await {
+        Ok(code) if (200..300).contains(&code) => Ok(Delivered::Done),
+        Ok(code) if (400..500).contains(&code) && ![401, 408, 429].contains(&code) => {
+            tracing::info!(inbox, code, "delivery refused for good");
+            Ok(Delivered::GaveUp(code))
+        }
+        Ok(code) => Err(anyhow::anyhow!("{inbox} answered {code}")),
+        Err(FetchError::Refused(why)) => {
+            tracing::warn!(inbox, why, "delivery refused by the SSRF guard");
+            Ok(Delivered::GaveUp(0))
+        }
+        Err(e) => Err(anyhow::anyhow!("{inbox}: {e}")),
+    }
+}
+
+/// The `to`/`cc` ids of an activity or object.
+pub fn audience(v: &Value) -> Vec<&str> {
+    let mut a = ids_of(v.get("to"));
+    a.extend(ids_of(v.get("cc")));
+    a
+}

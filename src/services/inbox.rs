@@ -1,0 +1,732 @@
+//! Effects of verified incoming activities (research A9), each in one transaction that also
+//! records the activity id, so a replay does nothing. Called by `federation::inbox` once the
+//! signature is checked and the signer is the activity's actor. Unknown or irrelevant
+//! activities are accepted and ignored; malformed ones are 400; none is ever a 500 by design.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::error::{AppError, AppResult};
+use crate::federation::fetch::same_origin;
+use crate::federation::protocol::{self, id_of, ids_of, type_of};
+use crate::federation::{is_local, local_username};
+use crate::ids;
+use crate::jobs::{self, Job};
+use crate::services::federation as fed;
+use crate::services::notify::notify;
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountCounter, AccountRow};
+use crate::storage::federation as store;
+use crate::storage::interactions::{self, Mark};
+use crate::storage::social::{self, Relation};
+use crate::storage::statuses::{self, Counter, StatusRow};
+use crate::storage::{notifications, timelines, WriteTx};
+
+const NOTE_TYPES: &[&str] = &["Note", "Article", "Page", "Question"];
+
+fn origin_ok(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => same_origin(&a, &b),
+        _ => false,
+    }
+}
+
+/// Processes one activity from `actor` (the verified signer).
+pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> AppResult<()> {
+    let id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::bad_request("Activity has no id"))?;
+    if !origin_ok(id, &actor.uri) {
+        return Err(AppError::bad_request(
+            "Activity id is not on the actor's origin",
+        ));
+    }
+    let object = activity.get("object").unwrap_or(&Value::Null);
+    // Network work (fetching a boosted post) happens before the transaction opens.
+    let announced = if type_of(activity) == "Announce" {
+        match id_of(object) {
+            Some(uri) => announced_status(state, uri).await?,
+            None => None,
+        }
+    } else {
+        None
+    };
+    if type_of(activity) == "Update" && id_of(object) == Some(actor.uri.as_str()) {
+        // Update of the actor itself: take the origin's copy, not the embedded one.
+        let _ = fed::refresh_actor(state, &actor.uri).await;
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    if !store::remember_activity(&mut **tx, id, &actor.uri, now).await? {
+        return Ok(()); // a replay
+    }
+    let mut fan_out = None;
+    match type_of(activity) {
+        "Follow" => follow(&mut tx, state, actor, id, object, now).await?,
+        "Accept" => accept(&mut tx, state, actor, object, true, now).await?,
+        "Reject" => accept(&mut tx, state, actor, object, false, now).await?,
+        "Undo" => undo(&mut tx, state, actor, object).await?,
+        "Create" => fan_out = create(&mut tx, state, actor, object, now).await?,
+        "Update" => update(&mut tx, actor, object, now).await?,
+        "Delete" => delete(&mut tx, actor, object, now).await?,
+        "Like" => like(&mut tx, actor, object, now).await?,
+        "Announce" => {
+            if let Some(original) = announced {
+                fan_out = announce(&mut tx, actor, id, activity, &original, now).await?;
+            }
+        }
+        _ => {} // unknown types are accepted and ignored
+    }
+    if let Some(status_id) = fan_out {
+        jobs::enqueue(&mut tx, &Job::FanOut { status_id }, now).await?;
+    }
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+async fn local_target(
+    tx: &mut WriteTx,
+    state: &AppState,
+    uri: &str,
+) -> AppResult<Option<AccountRow>> {
+    match local_username(state, uri) {
+        Some(u) => Ok(accounts::local_account_by_username(&mut ***tx, u).await?),
+        None => Ok(None),
+    }
+}
+
+async fn follow(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    follow_id: &str,
+    object: &Value,
+    now: i64,
+) -> AppResult<()> {
+    let Some(target) = (match id_of(object) {
+        Some(uri) => local_target(tx, state, uri).await?,
+        None => None,
+    }) else {
+        return Ok(());
+    };
+    if social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await? {
+        return fed::follow_answered(tx, state, &target, actor, Some(follow_id), false, now)
+            .await
+            .map_err(Into::into);
+    }
+    if social::exists(&mut ***tx, Relation::Follow, actor.id, target.id).await? {
+        store::set_follow_uri(&mut ***tx, false, actor.id, target.id, follow_id).await?;
+        return fed::follow_answered(tx, state, &target, actor, Some(follow_id), true, now)
+            .await
+            .map_err(Into::into);
+    }
+    let row_id = ids::next_id_at(now / 1000);
+    if target.locked != 0 {
+        let new = social::upsert_follow(
+            &mut ***tx,
+            Relation::FollowRequest,
+            row_id,
+            actor.id,
+            target.id,
+            true,
+            false,
+            now,
+        )
+        .await?;
+        store::set_follow_uri(&mut ***tx, true, actor.id, target.id, follow_id).await?;
+        if new {
+            notify(tx, target.id, actor.id, "follow_request", None, now).await?;
+        }
+        return Ok(());
+    }
+    let new = social::upsert_follow(
+        &mut ***tx,
+        Relation::Follow,
+        row_id,
+        actor.id,
+        target.id,
+        true,
+        false,
+        now,
+    )
+    .await?;
+    store::set_follow_uri(&mut ***tx, false, actor.id, target.id, follow_id).await?;
+    if new {
+        accounts::bump(&mut ***tx, actor.id, AccountCounter::Following, 1).await?;
+        accounts::bump(&mut ***tx, target.id, AccountCounter::Followers, 1).await?;
+        notify(tx, target.id, actor.id, "follow", None, now).await?;
+    }
+    fed::follow_answered(tx, state, &target, actor, Some(follow_id), true, now).await?;
+    Ok(())
+}
+
+/// Accept or Reject of one of our Follows, sent by the followed actor.
+async fn accept(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    object: &Value,
+    accepted: bool,
+    now: i64,
+) -> AppResult<()> {
+    // The follower: the embedded Follow's actor, or the request that Follow id made.
+    let follower = match object.get("actor").and_then(id_of) {
+        Some(uri) => {
+            if object.get("object").and_then(id_of) != Some(actor.uri.as_str()) {
+                return Ok(());
+            }
+            local_target(tx, state, uri).await?.map(|a| a.id)
+        }
+        None => match id_of(object) {
+            Some(uri) => {
+                let a = store::follow_by_uri(&mut ***tx, true, uri).await?;
+                let b = store::follow_by_uri(&mut ***tx, false, uri).await?;
+                a.or(b).filter(|(_, t)| *t == actor.id).map(|(f, _)| f)
+            }
+            None => None,
+        },
+    };
+    let Some(follower) = follower else {
+        return Ok(());
+    };
+    if accepted {
+        let Some(req) =
+            social::follow_row(&mut ***tx, Relation::FollowRequest, follower, actor.id).await?
+        else {
+            return Ok(());
+        };
+        let uri = store::follow_uri(&mut ***tx, true, follower, actor.id).await?;
+        social::remove(&mut ***tx, Relation::FollowRequest, follower, actor.id).await?;
+        let new = social::upsert_follow(
+            &mut ***tx,
+            Relation::Follow,
+            ids::next_id_at(now / 1000),
+            follower,
+            actor.id,
+            req.show_reblogs != 0,
+            req.notify != 0,
+            now,
+        )
+        .await?;
+        if let Some(uri) = uri {
+            store::set_follow_uri(&mut ***tx, false, follower, actor.id, &uri).await?;
+        }
+        if new {
+            accounts::bump(&mut ***tx, follower, AccountCounter::Following, 1).await?;
+            accounts::bump(&mut ***tx, actor.id, AccountCounter::Followers, 1).await?;
+            timelines::backfill_feed(&mut ***tx, follower, actor.id).await?;
+        }
+    } else {
+        social::remove(&mut ***tx, Relation::FollowRequest, follower, actor.id).await?;
+        drop_follow(tx, follower, actor.id).await?;
+    }
+    Ok(())
+}
+
+async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResult<()> {
+    if social::remove(&mut ***tx, Relation::Follow, follower, followed).await? {
+        accounts::bump(&mut ***tx, follower, AccountCounter::Following, -1).await?;
+        accounts::bump(&mut ***tx, followed, AccountCounter::Followers, -1).await?;
+        timelines::remove_author_from_feed(&mut ***tx, follower, followed).await?;
+        notifications::retract(&mut ***tx, followed, follower, "follow", None).await?;
+    }
+    Ok(())
+}
+
+async fn undo(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    object: &Value,
+) -> AppResult<()> {
+    // An embedded object must be the signer's own.
+    if let Some(inner_actor) = object.get("actor").and_then(id_of) {
+        if inner_actor != actor.uri {
+            return Err(AppError::unauthorized("Undo of another actor's activity"));
+        }
+    }
+    let uri = id_of(object).unwrap_or("");
+    match type_of(object) {
+        "Follow" | "" => {
+            let target = match object.get("object").and_then(id_of) {
+                Some(t) => local_target(tx, state, t).await?.map(|a| a.id),
+                None => store::follow_by_uri(&mut ***tx, false, uri)
+                    .await?
+                    .or(store::follow_by_uri(&mut ***tx, true, uri).await?)
+                    .filter(|(f, _)| *f == actor.id)
+                    .map(|(_, t)| t),
+            };
+            if let Some(target) = target {
+                drop_follow(tx, actor.id, target).await?;
+                if social::remove(&mut ***tx, Relation::FollowRequest, actor.id, target).await? {
+                    notifications::retract(&mut ***tx, target, actor.id, "follow_request", None)
+                        .await?;
+                }
+            }
+            if type_of(object).is_empty() {
+                undo_announce(tx, actor, uri).await?;
+            }
+        }
+        "Like" => {
+            if let Some(s) = status_by_ref(tx, object.get("object")).await? {
+                if interactions::remove(&mut ***tx, Mark::Favourite, actor.id, s.id).await? {
+                    statuses::bump(&mut ***tx, s.id, Counter::Favourites, -1).await?;
+                    notifications::retract(
+                        &mut ***tx,
+                        s.account_id,
+                        actor.id,
+                        "favourite",
+                        Some(s.id),
+                    )
+                    .await?;
+                }
+            }
+        }
+        "Announce" => undo_announce(tx, actor, uri).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn undo_announce(tx: &mut WriteTx, actor: &AccountRow, uri: &str) -> AppResult<()> {
+    if let Some(id) = store::status_id_by_uri(&mut ***tx, uri).await? {
+        if let Some(w) = statuses::by_id(&mut ***tx, id).await? {
+            if w.account_id == actor.id && w.reblog_of_id.is_some() {
+                if let Some(original) = w.reblog_of_id {
+                    if let Some(o) = statuses::by_id(&mut ***tx, original).await? {
+                        notifications::retract(
+                            &mut ***tx,
+                            o.account_id,
+                            actor.id,
+                            "reblog",
+                            Some(o.id),
+                        )
+                        .await?;
+                    }
+                }
+                crate::services::statuses::remove(tx, &w, 0).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn status_by_ref(tx: &mut WriteTx, v: Option<&Value>) -> AppResult<Option<StatusRow>> {
+    let Some(uri) = v.and_then(id_of) else {
+        return Ok(None);
+    };
+    match store::status_id_by_uri(&mut ***tx, uri).await? {
+        Some(id) => Ok(statuses::by_id(&mut ***tx, id).await?),
+        None => Ok(None),
+    }
+}
+
+/// Visibility from the addressing (A10): Public in `to` → public, in `cc` → unlisted; the
+/// author's followers collection → private; otherwise direct.
+async fn visibility_of(
+    tx: &mut WriteTx,
+    actor: &AccountRow,
+    obj: &Value,
+) -> AppResult<&'static str> {
+    let to = ids_of(obj.get("to"));
+    let cc = ids_of(obj.get("cc"));
+    if to.iter().any(|u| protocol::is_public(u)) {
+        return Ok("public");
+    }
+    if cc.iter().any(|u| protocol::is_public(u)) {
+        return Ok("unlisted");
+    }
+    let followers = store::remote_actor(&mut ***tx, actor.id)
+        .await?
+        .and_then(|r| r.followers);
+    if followers.is_some_and(|f| to.contains(&f.as_str()) || cc.contains(&f.as_str())) {
+        return Ok("private");
+    }
+    Ok("direct")
+}
+
+fn published(obj: &Value, now: i64) -> i64 {
+    obj.get("published")
+        .and_then(Value::as_str)
+        .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+        .map(|t| t.timestamp_micros())
+        .filter(|t| *t > 0)
+        .map_or(now, |t| t.min(now))
+}
+
+/// Checks a remote Note's origin and owner: its id on the actor's origin, `attributedTo` the actor.
+fn owned_note<'a>(actor: &AccountRow, obj: &'a Value) -> AppResult<&'a str> {
+    if !NOTE_TYPES.contains(&type_of(obj)) {
+        return Err(AppError::bad_request("Object is not a note"));
+    }
+    let id = obj
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::bad_request("Object has no id"))?;
+    if !origin_ok(id, &actor.uri) {
+        return Err(AppError::unauthorized(
+            "Object id is not on the actor's origin",
+        ));
+    }
+    let owners = ids_of(obj.get("attributedTo"));
+    if owners.first() != Some(&actor.uri.as_str()) {
+        return Err(AppError::unauthorized(
+            "Object is attributed to someone else",
+        ));
+    }
+    Ok(id)
+}
+
+/// Stores a remote Note as a status of `author`; returns its id (None when it is not wanted).
+async fn insert_note(
+    tx: &mut WriteTx,
+    state: &AppState,
+    author: &AccountRow,
+    obj: &Value,
+    uri: &str,
+    now: i64,
+) -> AppResult<Option<i64>> {
+    if store::tombstoned(&mut ***tx, uri).await?
+        || store::status_id_by_uri(&mut ***tx, uri).await?.is_some()
+    {
+        return Ok(None);
+    }
+    let visibility = visibility_of(tx, author, obj).await?;
+    // Local accounts addressed or mentioned.
+    let mut local: Vec<i64> = Vec::new();
+    let mut refs: Vec<&str> = fed::audience(obj);
+    if let Some(Value::Array(tags)) = obj.get("tag") {
+        refs.extend(
+            tags.iter()
+                .filter(|t| type_of(t) == "Mention")
+                .filter_map(|t| t.get("href").and_then(Value::as_str)),
+        );
+    }
+    for r in refs {
+        if let Some(a) = local_target(tx, state, r).await? {
+            if !local.contains(&a.id) {
+                local.push(a.id);
+            }
+        }
+    }
+    if visibility == "direct" && local.is_empty() {
+        return Ok(None); // nobody here may read it
+    }
+    let parent = status_by_ref(tx, obj.get("inReplyTo")).await?;
+    let created = published(obj, now);
+    let id = ids::next_id_at(created / 1000);
+    let content = protocol::sanitize(obj.get("content").and_then(Value::as_str).unwrap_or(""));
+    let spoiler = protocol::plain(
+        obj.get("summary").and_then(Value::as_str).unwrap_or(""),
+        1000,
+    );
+    let url = obj
+        .get("url")
+        .and_then(id_of)
+        .filter(|u| origin_ok(u, uri))
+        .unwrap_or(uri);
+    let language = obj
+        .get("contentMap")
+        .and_then(Value::as_object)
+        .and_then(|m| m.keys().next().cloned())
+        .filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let row = StatusRow {
+        id,
+        account_id: author.id,
+        uri: uri.to_string(),
+        url: Some(url.to_string()),
+        text: String::new(),
+        content,
+        spoiler_text: spoiler.clone(),
+        sensitive: i64::from(
+            obj.get("sensitive")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                || !spoiler.is_empty(),
+        ),
+        visibility: visibility.to_string(),
+        local_only: 0,
+        language,
+        in_reply_to_id: parent.as_ref().map(|p| p.id),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+        reblog_of_id: None,
+        thread_root_id: parent.as_ref().map_or(id, |p| p.thread_root_id),
+        application_id: None,
+        local: 0,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: created,
+        edited_at: None,
+    };
+    statuses::insert(tx, &row).await?;
+    for a in &local {
+        statuses::insert_mention(&mut ***tx, id, *a).await?;
+    }
+    if let Some(Value::Array(tags)) = obj.get("tag") {
+        for name in tags
+            .iter()
+            .filter(|t| type_of(t) == "Hashtag")
+            .filter_map(|t| t.get("name").and_then(Value::as_str))
+        {
+            let name = name.trim_start_matches('#');
+            if !name.is_empty()
+                && name.len() <= 100
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
+                let tag = statuses::tag_id(tx, name, ids::next_id_at(now / 1000), now).await?;
+                statuses::insert_status_tag(&mut ***tx, id, tag).await?;
+            }
+        }
+    }
+    if visibility != "direct" {
+        accounts::bump(&mut ***tx, author.id, AccountCounter::Statuses, 1).await?;
+    }
+    accounts::set_last_status_at(&mut ***tx, author.id, created).await?;
+    if let Some(p) = &parent {
+        statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
+    }
+    for a in &local {
+        notify(tx, *a, author.id, "mention", Some(id), now).await?;
+    }
+    Ok(Some(id))
+}
+
+async fn create(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    object: &Value,
+    now: i64,
+) -> AppResult<Option<i64>> {
+    if !object.is_object() {
+        return Ok(None); // a bare reference: not fetched in this version
+    }
+    if !NOTE_TYPES.contains(&type_of(object)) {
+        return Ok(None);
+    }
+    let uri = owned_note(actor, object)?;
+    insert_note(tx, state, actor, object, uri, now).await
+}
+
+async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
+    if !NOTE_TYPES.contains(&type_of(object)) {
+        return Ok(());
+    }
+    let uri = owned_note(actor, object)?;
+    let Some(s) = status_by_ref(tx, Some(&Value::String(uri.to_string()))).await? else {
+        return Ok(());
+    };
+    if s.account_id != actor.id {
+        return Ok(());
+    }
+    let updated = object
+        .get("updated")
+        .and_then(Value::as_str)
+        .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+        .map(|t| t.timestamp_micros().min(now));
+    let Some(updated) = updated else {
+        return Ok(()); // edits carry `updated`
+    };
+    if s.edited_at.is_some_and(|e| e >= updated) {
+        return Ok(()); // an older or repeated update
+    }
+    let content = protocol::sanitize(object.get("content").and_then(Value::as_str).unwrap_or(""));
+    let spoiler = protocol::plain(
+        object.get("summary").and_then(Value::as_str).unwrap_or(""),
+        1000,
+    );
+    let sensitive = object
+        .get("sensitive")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || !spoiler.is_empty();
+    if statuses::edits(&mut ***tx, s.id).await?.is_empty() {
+        statuses::insert_edit(&mut ***tx, ids::next_id_at(now / 1000), &s, s.created_at).await?;
+    }
+    statuses::update_text(
+        &mut ***tx,
+        s.id,
+        "",
+        &content,
+        &spoiler,
+        sensitive,
+        s.language.as_deref(),
+        updated,
+    )
+    .await?;
+    if let Some(new) = statuses::by_id(&mut ***tx, s.id).await? {
+        statuses::insert_edit(&mut ***tx, ids::next_id_at(now / 1000), &new, updated).await?;
+    }
+    for wrapper in statuses::reblogs_of(&mut ***tx, s.id).await? {
+        notify(tx, wrapper.account_id, actor.id, "update", Some(s.id), now).await?;
+    }
+    Ok(())
+}
+
+async fn delete(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
+    let Some(uri) = id_of(object) else {
+        return Err(AppError::bad_request("Delete without an object"));
+    };
+    if uri == actor.uri {
+        // The actor is gone: its statuses and its follows go with it.
+        for s in store::statuses_of(&mut ***tx, actor.id).await? {
+            crate::services::statuses::remove(tx, &s, now).await?;
+        }
+        for (a, b) in [(actor.id, None), (0, Some(actor.id))] {
+            let rows: Vec<(i64, i64)> = match b {
+                None => sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE account_id = $1")
+                    .bind(a)
+                    .fetch_all(&mut ***tx)
+                    .await?,
+                Some(b) => sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE target_account_id = $1")
+                    .bind(b)
+                    .fetch_all(&mut ***tx)
+                    .await?,
+            };
+            for (f, t) in rows {
+                drop_follow(tx, f, t).await?;
+            }
+        }
+        return Ok(());
+    }
+    if !origin_ok(uri, &actor.uri) {
+        return Ok(());
+    }
+    match status_by_ref(tx, Some(&Value::String(uri.to_string()))).await? {
+        Some(s) if s.account_id == actor.id => {
+            crate::services::statuses::remove(tx, &s, now).await?;
+        }
+        Some(_) => {} // someone else's: no change
+        None => store::insert_tombstone(&mut ***tx, uri, actor.id, now).await?,
+    }
+    Ok(())
+}
+
+async fn like(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
+    let Some(s) = status_by_ref(tx, Some(object)).await? else {
+        return Ok(());
+    };
+    if s.local == 0 {
+        return Ok(()); // likes of remote posts are their server's business
+    }
+    if interactions::add(
+        &mut ***tx,
+        Mark::Favourite,
+        ids::next_id_at(now / 1000),
+        actor.id,
+        s.id,
+        now,
+    )
+    .await?
+    {
+        statuses::bump(&mut ***tx, s.id, Counter::Favourites, 1).await?;
+        notify(tx, s.account_id, actor.id, "favourite", Some(s.id), now).await?;
+    }
+    Ok(())
+}
+
+/// The status an Announce points at: known, or fetched from its origin (public only; an
+/// embedded copy is never trusted). Runs before the transaction.
+async fn announced_status(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    if let Some(id) = store::status_id_by_uri(&state.db.pool, uri).await? {
+        return Ok(Some(id));
+    }
+    if is_local(state, uri) {
+        return Ok(None);
+    }
+    let Ok(doc) = fed::fetch_verified(state, uri).await else {
+        return Ok(None);
+    };
+    let Some(author_uri) = ids_of(doc.get("attributedTo"))
+        .first()
+        .map(|s| s.to_string())
+    else {
+        return Ok(None);
+    };
+    if !origin_ok(&author_uri, uri) {
+        return Ok(None);
+    }
+    let Ok(author) = fed::actor_by_uri(state, &author_uri).await else {
+        return Ok(None);
+    };
+    let Ok(note_uri) = owned_note(&author, &doc) else {
+        return Ok(None);
+    };
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let vis = visibility_of(&mut tx, &author, &doc).await?;
+    if vis != "public" && vis != "unlisted" {
+        return Ok(None);
+    }
+    let id = insert_note(&mut tx, state, &author, &doc, note_uri, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn announce(
+    tx: &mut WriteTx,
+    actor: &AccountRow,
+    id: &str,
+    activity: &Value,
+    original_id: &i64,
+    now: i64,
+) -> AppResult<Option<i64>> {
+    let Some(original) = statuses::by_id(&mut ***tx, *original_id).await? else {
+        return Ok(None);
+    };
+    if !(original.visibility == "public" || original.visibility == "unlisted") {
+        return Ok(None);
+    }
+    if statuses::reblog_by(&mut ***tx, actor.id, original.id)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let visibility = visibility_of(tx, actor, activity).await?;
+    let wid = ids::next_id_at(now / 1000);
+    let wrapper = StatusRow {
+        id: wid,
+        account_id: actor.id,
+        uri: id.to_string(),
+        url: None,
+        text: String::new(),
+        content: String::new(),
+        spoiler_text: String::new(),
+        sensitive: 0,
+        visibility: if visibility == "direct" {
+            "private"
+        } else {
+            visibility
+        }
+        .to_string(),
+        local_only: 0,
+        language: None,
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: Some(original.id),
+        thread_root_id: wid,
+        application_id: None,
+        local: 0,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: now,
+        edited_at: None,
+    };
+    statuses::insert(tx, &wrapper).await?;
+    statuses::bump(&mut ***tx, original.id, Counter::Reblogs, 1).await?;
+    notify(
+        tx,
+        original.account_id,
+        actor.id,
+        "reblog",
+        Some(original.id),
+        now,
+    )
+    .await?;
+    Ok(Some(wid))
+}

@@ -1,0 +1,401 @@
+//! Federation tables: signing keys, remote actors, processed inbox activities, follow ids,
+//! and the lookups delivery needs (remote followers' inboxes).
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::accounts::AccountRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct KeyRow {
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+}
+
+pub async fn key<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    owner: &str,
+) -> sqlx::Result<Option<KeyRow>> {
+    sqlx::query_as("SELECT public_key_pem, private_key_pem FROM actor_keys WHERE owner = $1")
+        .bind(owner)
+        .fetch_optional(db)
+        .await
+}
+
+/// Stores a key unless one exists (two first uses racing keep the first).
+pub async fn insert_key<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    owner: &str,
+    public_pem: &str,
+    private_pem: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO actor_keys (owner, public_key_pem, private_key_pem, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (owner) DO NOTHING",
+    )
+    .bind(owner)
+    .bind(public_pem)
+    .bind(private_pem)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RemoteActorRow {
+    pub account_id: i64,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub followers: Option<String>,
+    pub outbox: Option<String>,
+    pub key_id: String,
+    pub public_key_pem: String,
+    pub avatar_url: Option<String>,
+    pub fetched_at: i64,
+}
+
+const REMOTE_COLUMNS: &str = "account_id, inbox, shared_inbox, followers, outbox, key_id, \
+     public_key_pem, avatar_url, fetched_at";
+
+pub async fn remote_actor<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Option<RemoteActorRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE account_id = $1"
+    ))
+    .bind(account_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn remote_actor_by_key<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    key_id: &str,
+) -> sqlx::Result<Option<RemoteActorRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE key_id = $1"
+    ))
+    .bind(key_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn account_by_uri<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    uri: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM accounts WHERE uri = $1",
+        super::accounts::ACCOUNT_COLUMNS
+    ))
+    .bind(uri)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn remote_account_by_acct<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    username: &str,
+    domain: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM accounts WHERE username_lower = $1 AND domain = $2",
+        super::accounts::ACCOUNT_COLUMNS
+    ))
+    .bind(username.to_lowercase())
+    .bind(domain.to_lowercase())
+    .fetch_optional(db)
+    .await
+}
+
+/// What a fetched actor document says, ready to store.
+pub struct RemoteActor<'a> {
+    pub uri: &'a str,
+    pub url: &'a str,
+    pub username: &'a str,
+    pub domain: &'a str,
+    pub display_name: &'a str,
+    pub note: &'a str,
+    pub actor_type: &'a str,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub inbox: &'a str,
+    pub shared_inbox: Option<&'a str>,
+    pub followers: Option<&'a str>,
+    pub outbox: Option<&'a str>,
+    pub key_id: &'a str,
+    pub public_key_pem: &'a str,
+    pub avatar_url: Option<&'a str>,
+}
+
+/// Inserts or refreshes a remote account (by its URI) and its endpoints; returns its id.
+pub async fn upsert_remote(
+    conn: &mut sqlx::AnyConnection,
+    new_id: i64,
+    a: &RemoteActor<'_>,
+    now: i64,
+) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO accounts (id, username, username_lower, domain, display_name, note, actor_type, locked, bot, \
+         discoverable, uri, url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         ON CONFLICT (uri) DO UPDATE SET display_name = $5, note = $6, actor_type = $7, locked = $8, bot = $9, \
+         discoverable = $10, url = $12, updated_at = $13 RETURNING id",
+    )
+    .bind(new_id)
+    .bind(a.username)
+    .bind(a.username.to_lowercase())
+    .bind(a.domain)
+    .bind(a.display_name)
+    .bind(a.note)
+    .bind(a.actor_type)
+    .bind(super::flag(a.locked))
+    .bind(super::flag(a.bot))
+    .bind(super::flag(a.discoverable))
+    .bind(a.uri)
+    .bind(a.url)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO remote_actors (account_id, inbox, shared_inbox, followers, outbox, key_id, public_key_pem, avatar_url, fetched_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (account_id) DO UPDATE SET inbox = $2, shared_inbox = $3, followers = $4, outbox = $5, \
+         key_id = $6, public_key_pem = $7, avatar_url = $8, fetched_at = $9",
+    )
+    .bind(id)
+    .bind(a.inbox)
+    .bind(a.shared_inbox)
+    .bind(a.followers)
+    .bind(a.outbox)
+    .bind(a.key_id)
+    .bind(a.public_key_pem)
+    .bind(a.avatar_url)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Records an inbox activity id; false when it was already processed.
+pub async fn remember_activity<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    activity_id: &str,
+    actor: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO inbox_activities (activity_id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(activity_id)
+    .bind(actor)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Whether a status URI was deleted (a late Create must not bring it back).
+pub async fn tombstoned<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    uri: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT uri FROM tombstones WHERE uri = $1")
+        .bind(uri)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn insert_tombstone<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    uri: &str,
+    account_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO tombstones (uri, account_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(uri)
+        .bind(account_id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn status_id_by_uri<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    uri: &str,
+) -> sqlx::Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM statuses WHERE uri = $1")
+        .bind(uri)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Sets the Follow activity id on a follow (`follows`) or request (`follow_requests`).
+pub async fn set_follow_uri<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    requests: bool,
+    follower: i64,
+    target: i64,
+    uri: &str,
+) -> sqlx::Result<()> {
+    let table = if requests {
+        "follow_requests"
+    } else {
+        "follows"
+    };
+    sqlx::query(&format!(
+        "UPDATE {table} SET uri = $1 WHERE account_id = $2 AND target_account_id = $3"
+    ))
+    .bind(uri)
+    .bind(follower)
+    .bind(target)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn follow_uri<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    requests: bool,
+    follower: i64,
+    target: i64,
+) -> sqlx::Result<Option<String>> {
+    let table = if requests {
+        "follow_requests"
+    } else {
+        "follows"
+    };
+    let row: Option<(Option<String>,)> = sqlx::query_as(&format!(
+        "SELECT uri FROM {table} WHERE account_id = $1 AND target_account_id = $2"
+    ))
+    .bind(follower)
+    .bind(target)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// (follower, target) of the follow or request made by the Follow activity `uri`.
+pub async fn follow_by_uri<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    requests: bool,
+    uri: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let table = if requests {
+        "follow_requests"
+    } else {
+        "follows"
+    };
+    sqlx::query_as(&format!(
+        "SELECT account_id, target_account_id FROM {table} WHERE uri = $1"
+    ))
+    .bind(uri)
+    .fetch_optional(db)
+    .await
+}
+
+/// The distinct inboxes of an account's remote followers (a server's shared inbox once).
+pub async fn follower_inboxes<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT COALESCE(r.shared_inbox, r.inbox) FROM follows f \
+         JOIN remote_actors r ON r.account_id = f.account_id WHERE f.target_account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The inbox to reach one remote account personally (shared inbox unless `personal`).
+pub async fn inboxes_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String, Option<String>)>> {
+    let mut sql = super::query::Sql::new(
+        "SELECT account_id, inbox, shared_inbox FROM remote_actors WHERE account_id IN (",
+    );
+    let list = sql.ints(account_ids);
+    sql.push(&list);
+    sql.push(")");
+    sql.query_as().fetch_all(db).await
+}
+
+/// Statuses of an account, newest first, for the outbox (public and unlisted only).
+pub async fn outbox_page<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    max_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<super::statuses::StatusRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM statuses s WHERE s.account_id = $1 AND s.visibility IN ('public', 'unlisted') \
+         AND s.local_only = 0 AND s.id < $2 ORDER BY s.id DESC LIMIT $3",
+        super::statuses::COLUMNS
+    ))
+    .bind(account_id)
+    .bind(max_id.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_outbox<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM statuses WHERE account_id = $1 AND visibility IN ('public', 'unlisted') AND local_only = 0",
+    )
+    .bind(account_id)
+    .fetch_one(db)
+    .await?;
+    Ok(n)
+}
+
+/// NodeInfo usage: local users and local statuses.
+pub async fn usage<'e, E: Executor<'e, Database = Any> + Copy>(db: E) -> sqlx::Result<(i64, i64)> {
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await?;
+    let (posts,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL")
+            .fetch_one(db)
+            .await?;
+    Ok((users, posts))
+}
+
+/// Every status of an account (for Delete of an actor).
+pub async fn statuses_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<super::statuses::StatusRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM statuses s WHERE s.account_id = $1 ORDER BY s.id DESC",
+        super::statuses::COLUMNS
+    ))
+    .bind(account_id)
+    .fetch_all(db)
+    .await
+}
+
+/// An account's pinned statuses, newest pin first.
+pub async fn pinned_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<(i64,)>> {
+    sqlx::query_as(
+        "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY id DESC LIMIT 20",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await
+}
