@@ -152,7 +152,8 @@ async fn operator_commands_on_sqlite() {
 #[tokio::test]
 async fn operator_commands_on_postgres() {
     if let Some(url) = common::postgres_url().await {
-        operator_flow(url).await;
+        operator_flow(url.clone()).await;
+        common::drop_postgres_database(&url).await;
     }
 }
 

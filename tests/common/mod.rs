@@ -28,6 +28,25 @@ pub struct TestApp {
 }
 
 /// Creates a fresh PostgreSQL database for one test, or says why there is none.
+/// Drops a per-test PostgreSQL database, so a long suite does not fill the disk.
+pub async fn drop_postgres_database(url: &str) {
+    let (Ok(admin_url), Ok(parsed)) = (
+        std::env::var("HERD_TEST_POSTGRES_URL"),
+        url::Url::parse(url),
+    ) else {
+        return;
+    };
+    let name = parsed.path().trim_start_matches('/').to_string();
+    if !name.starts_with("herd_test_") || !url.starts_with("postgres") {
+        return;
+    }
+    if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
+}
+
 pub async fn postgres_url() -> Option<String> {
     let Ok(admin_url) = std::env::var("HERD_TEST_POSTGRES_URL") else {
         if std::env::var("HERD_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
@@ -257,6 +276,7 @@ impl TestApp {
             let _ = server.await;
         }
         self.state.db.close().await;
+        drop_postgres_database(&self.state.config.database_url).await;
     }
 }
 
