@@ -218,8 +218,37 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// For PostgreSQL, a fresh database per size on the server `admin_url` points at.
+async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(String, String)> {
+    sqlx::any::install_default_drivers();
+    let name = format!("herd_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(&format!("/{name}"));
+    Ok((url.to_string(), name))
+}
+
+async fn drop_postgres(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
 async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Figures, Figures)> {
     let dir = tempfile_dir()?;
+    let postgres = match cfg
+        .database_url
+        .as_deref()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        Some(admin) => Some((admin.to_string(), fresh_postgres(admin).await?)),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let config = Config {
@@ -227,7 +256,10 @@ async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Fig
         domain: addr.to_string(),
         scheme: "http".into(),
         data_dir: dir.clone(),
-        database_url: cfg.database_url.clone().unwrap_or_default(),
+        database_url: postgres
+            .as_ref()
+            .map(|(_, (url, _))| url.clone())
+            .unwrap_or_default(),
         rate_limits: crate::config::RateLimitConfig {
             enabled: false,
             ..Default::default()
@@ -285,6 +317,9 @@ async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Fig
     let _ = server.await;
     state.db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
+    if let Some((admin, (_, name))) = &postgres {
+        drop_postgres(admin, name).await?;
+    }
     Ok((busy, quiet_fig))
 }
 

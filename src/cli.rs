@@ -59,7 +59,8 @@ enum BenchCommand {
         /// Concurrent clients.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
-        /// Database to seed (a fresh, empty one); default: a SQLite file in a temp dir.
+        /// A PostgreSQL server to run on (a fresh database is made per size and dropped);
+        /// default: a SQLite file in a temp dir.
         #[arg(long)]
         database_url: Option<String>,
     },
