@@ -211,7 +211,7 @@ await step("v1.notifications.list: bob mentions us -> a mention notification", a
   }
 });
 
-await step("createStreamingAPIClient: user stream over WebSocket receives bob's post", async () => {
+await step("createStreamingAPIClient: user stream over WebSocket receives bob's post and his favourite", async () => {
   const instance = await masto.v2.instance.fetch();
   const streamingApiUrl = instance.configuration.urls.streaming;
   check(streamingApiUrl?.startsWith("ws"), `configuration.urls.streaming is ${streamingApiUrl}`);
@@ -220,19 +220,40 @@ await step("createStreamingAPIClient: user stream over WebSocket receives bob's 
     await withTimeout(streaming.prepare(), 5000, "WebSocket connection");
     const sub = streaming.user.subscribe();
     const marker = `masto streamed ${run}`;
-    const got = (async () => {
+    const events = [];
+    let wake = () => {};
+    const reader = (async () => {
       for await (const event of sub) {
-        if (event.event === "update" && event.payload.content.includes(marker)) return event;
+        events.push(event);
+        wake();
       }
-      throw new CheckError("the stream ended before the update arrived");
     })();
+    const waitEvent = async (what, pred) => {
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        const hit = events.find(pred);
+        if (hit) return hit;
+        check(Date.now() < deadline, `${what}: not within ${WAIT_MS} ms`);
+        await Promise.race([new Promise((r) => (wake = r)), sleep(200), reader]);
+      }
+    };
     // The subscribe frame goes out asynchronously after the connection is up; give it a moment
     // to reach the server before bob posts.
     await sleep(300);
     await bob.v1.statuses.create({ status: marker });
-    const event = await withTimeout(got, WAIT_MS, "update event on the user stream");
+    const event = await waitEvent(
+      "update event on the user stream",
+      (e) => e.event === "update" && e.payload.content.includes(marker),
+    );
     check(event.payload.account.id === bobMe.id, "the streamed status is not bob's");
     check(event.stream.includes("user"), `stream is ${JSON.stringify(event.stream)}`);
+    // And a notification event: bob favourites our public post.
+    await bob.v1.statuses.$select(posted.public.id).favourite();
+    const note = await waitEvent(
+      "favourite notification event on the user stream",
+      (e) => e.event === "notification" && e.payload.type === "favourite" && e.payload.status?.id === posted.public.id,
+    );
+    check(note.payload.account.id === bobMe.id, "the streamed notification is not from bob");
     sub.unsubscribe();
   } finally {
     streaming.close();
@@ -241,6 +262,6 @@ await step("createStreamingAPIClient: user stream over WebSocket receives bob's 
 
 console.log(
   `masto scenario: @${me.acct} posted CW + 4 visibilities + media + poll, voted, followed @${bobMe.acct}, ` +
-    `paged home (${seen.length} statuses in ${pages} pages), got a mention and a streamed update over WebSocket`,
+    `paged home (${seen.length} statuses in ${pages} pages), got a mention, a streamed update and a streamed notification over WebSocket`,
 );
 process.exit(0);

@@ -205,7 +205,7 @@ def main():
         )
         check(n["account"]["id"] == bob_me["id"], "the notification is not from bob")
 
-    with Step("stream_user over SSE: bob's new post arrives as an update"):
+    with Step("stream_user over SSE: bob's new post arrives as an update, his favourite as a notification"):
         listener = Collector()
         handle = api.stream_user(listener, run_async=True, timeout=WAIT, reconnect_async=False)
         try:
@@ -216,6 +216,20 @@ def main():
             got = wait_for("update event on the user stream", lambda: listener.find_update(marker) or listener.errors)
             check(not isinstance(got, list), f"stream aborted: {got!r}")
             check(got["account"]["id"] == bob_me["id"], "the streamed status is not bob's")
+            # And a notification event: bob favourites alice's public post.
+            bob.status_favourite(posted["public"]["id"])
+
+            def favourited():
+                with listener.lock:
+                    return next(
+                        (n for n in listener.notifications
+                         if n["type"] == "favourite" and n["status"]["id"] == posted["public"]["id"]),
+                        None,
+                    ) or listener.errors
+
+            n = wait_for("favourite notification event on the user stream", favourited)
+            check(not isinstance(n, list), f"stream aborted: {n!r}")
+            check(n["account"]["id"] == bob_me["id"], "the streamed notification is not from bob")
         finally:
             # requests' close() waits for the reader thread's blocking read (up to the read
             # timeout); close from a daemon thread so the scenario does not sit out that wait.
@@ -223,7 +237,7 @@ def main():
 
     print(
         f"Mastodon.py scenario: @{me['acct']} posted CW + 4 visibilities + media + poll, voted, followed "
-        f"@{bob_me['acct']}, paged home ({len(seen)} statuses in {pages} pages), got a mention and a streamed update"
+        f"@{bob_me['acct']}, paged home ({len(seen)} statuses in {pages} pages), got a mention, a streamed update and a streamed notification"
     )
 
 

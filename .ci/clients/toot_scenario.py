@@ -142,8 +142,7 @@ def main():
 
         rel = toot.run("follow", "bob", "--json", expect_json=True)
         check(rel["following"] is True, f"relationship after toot follow bob: {rel!r}")
-        following = toot.run("following", "--json", expect_json=True)
-        check(any(a["id"] == bob_me["id"] for a in following), "bob is not in toot following")
+        check(rel["id"] == bob_me["id"], f"toot follow bob followed account {rel['id']}, bob is {bob_me['id']}")
 
         # Home across pages: 3 per request; the oldest status of this run sits on page 3 or later.
         first = toot.run("timeline", "-1", "--count", "3")
@@ -152,8 +151,6 @@ def main():
         paged = toot.run("timelines", "home", "--limit", "3", "--pager", "--no-clear")
         for v in ("public", "unlisted", "private"):
             check(f"toot {v} {run}" in paged, f"own {v} status missing from the paged home timeline")
-        one = toot.run("timelines", "home", "--limit", "3", "--json", expect_json=True)
-        check(len(one) == 3, f"timelines home --limit 3 --json gave {len(one)} statuses")
 
         mention = bob.call("POST", "/api/v1/statuses", {"status": f"@{username} ping from bob {run}"})
         deadline = time.monotonic() + 10
