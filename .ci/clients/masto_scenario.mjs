@@ -181,6 +181,27 @@ await step("v1.accounts.lookup('bob') + $select(id).follow()", async () => {
   check(r.following === true, `relationships says ${JSON.stringify(r)}`);
 });
 
+await step("reply, favourite, context, edit (PUT) + history, conversations, search v2, markers", async () => {
+  const target = await bob.v1.statuses.create({ status: `bob says to masto ${run}` });
+  const reply = await masto.v1.statuses.create({ status: `@bob masto reply ${run}`, inReplyToId: target.id });
+  check(reply.inReplyToId === target.id, "reply has no inReplyToId");
+  const fav = await masto.v1.statuses.$select(target.id).favourite();
+  check(fav.favourited === true && fav.favouritesCount === 1, `favourite ${fav.favourited} ${fav.favouritesCount}`);
+  const ctx = await masto.v1.statuses.$select(reply.id).context.fetch();
+  check(ctx.ancestors.map((a) => a.id).join() === target.id, `ancestors ${ctx.ancestors.map((a) => a.id)}`);
+  const edited = await masto.v1.statuses.$select(reply.id).update({ status: `@bob masto edited ${run}`, spoilerText: "now with cw" });
+  check(edited.spoilerText === "now with cw" && edited.editedAt, "edit not applied");
+  const history = await masto.v1.statuses.$select(reply.id).history.list();
+  check(history.length === 2, `history has ${history.length} versions`);
+  const convs = await masto.v1.conversations.list();
+  check(convs.some((c) => c.lastStatus?.id === posted.direct.id), "the direct post is not in conversations");
+  const found = await masto.v2.search.list({ q: "bob", type: "accounts" });
+  check(found.accounts.some((a) => a.id === bobMe.id), "search v2 does not find bob");
+  await masto.v1.markers.create({ home: { lastReadId: reply.id } });
+  const markers = await masto.v1.markers.fetch({ timeline: ["home"] });
+  check(markers.home?.lastReadId === reply.id, `markers ${JSON.stringify(markers)}`);
+});
+
 let seen = [];
 let pages = 0;
 await step("v1.timelines.home.list({limit: 3}) paged with the async iterator (Link next)", async () => {

@@ -179,6 +179,34 @@ def main():
         rel = api.account_follow(target["id"])
         check(rel["following"] is True, f"relationship after follow: {dict(rel)}")
 
+    with Step("interactions: reply, reblog, favourite, bookmark, context, edit + history, delete"):
+        target = bob.status_post(f"bob says {run}", visibility="public")
+        reply = api.status_reply(target, f"a reply {run}")
+        check(reply["in_reply_to_id"] == target["id"], "reply has no in_reply_to_id")
+        check(reply["mentions"] and reply["mentions"][0]["acct"] == "bob", "status_reply did not mention bob")
+        reblog = api.status_reblog(target["id"])
+        check(reblog["reblog"]["id"] == target["id"] and reblog["reblog"]["reblogged"] is True, "reblog shape")
+        check(api.status_favourite(target["id"])["favourited"] is True, "not favourited")
+        check(api.status_bookmark(target["id"])["bookmarked"] is True, "not bookmarked")
+        check(any(b["id"] == target["id"] for b in api.bookmarks()), "bookmarks() lacks the status")
+        ctx = api.status_context(target["id"])
+        check([d["id"] for d in ctx["descendants"]] == [reply["id"]], f"context descendants {ctx['descendants']}")
+        edited = api.status_update(reply["id"], f"@bob an edited reply {run}", spoiler_text="edited cw")
+        check("edited reply" in edited["content"] and edited["edited_at"], "edit not applied")
+        history = api.status_history(reply["id"])
+        check(len(history) == 2, f"history has {len(history)} versions")
+        check(api.status_source(reply["id"])["spoiler_text"] == "edited cw", "status_source spoiler_text")
+        gone = api.status_delete(reply["id"])
+        check(gone["text"] == f"@bob an edited reply {run}", f"delete returns text {gone.get('text')!r} for redraft")
+        try:
+            api.status(reply["id"])
+        except MastodonError:
+            pass
+        else:
+            raise AssertionError("a deleted status still answers")
+        found = api.search_v2("bob", result_type="accounts")
+        check(any(a["id"] == bob_me["id"] for a in found["accounts"]), "search_v2 does not find bob")
+
     with Step("timeline_home paged with fetch_next (Link rel=next)"):
         # Alice has made at least 8 statuses above; 3 per page means three pages.
         page = api.timeline_home(limit=3)
