@@ -20,7 +20,7 @@ import uuid
 import warnings
 import zlib
 
-from mastodon import Mastodon, MastodonError, StreamListener
+from mastodon import Mastodon, MastodonAPIError, MastodonError, MastodonNotFoundError, StreamListener
 
 SCOPES = ["read", "write", "follow"]
 WAIT = 10.0  # seconds any asynchronous effect (queued fan-out, stream event) may take
@@ -179,6 +179,27 @@ def main():
         rel = api.account_follow(target["id"])
         check(rel["following"] is True, f"relationship after follow: {dict(rel)}")
 
+    with Step("bad input comes back as Mastodon-shaped errors Mastodon.py maps to exceptions"):
+        for kwargs, what in (
+            ({"status": "x" * 501}, "a 501-character status"),
+            ({"status": "hi", "poll": api.make_poll([str(i) for i in range(9)], expires_in=3600)}, "a poll of 9 options"),
+            ({"status": "hi", "media_ids": ["999999999"]}, "an unknown media id"),
+        ):
+            try:
+                api.status_post(**kwargs)
+            except MastodonAPIError as e:
+                code, message = e.args[1], e.args[3]
+                check(code == 422, f"{what}: HTTP {code}, expected 422")
+                check(isinstance(message, str) and message, f"{what}: no error message")
+            else:
+                raise AssertionError(f"{what} was accepted")
+        try:
+            api.status("1")
+        except MastodonNotFoundError:
+            pass
+        else:
+            raise AssertionError("GET /api/v1/statuses/1 answered")
+
     with Step("interactions: reply, reblog, favourite, bookmark, context, edit + history, delete"):
         target = bob.status_post(f"bob says {run}", visibility="public")
         reply = api.status_reply(target, f"a reply {run}")
@@ -217,6 +238,8 @@ def main():
             pages += 1
             page = api.fetch_next(page)
         check(pages >= 3, f"only {pages} page(s) of home timeline")
+        newest = api.timeline_home(limit=3)
+        check(api.fetch_previous(newest) in (None, []), "Link rel=prev of the newest page found newer statuses")
         check(len(seen) == len(set(seen)), "pages overlap")
         check(seen == sorted(seen, key=int, reverse=True), "home timeline is not newest first")
         for visibility in ("public", "unlisted", "private", "direct"):
