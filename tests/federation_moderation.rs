@@ -608,3 +608,81 @@ on_both_backends!(
     delivery_retries_breaker_and_unavailable_hosts,
     delivery_hardening
 );
+
+/// `GET /api/v2/search?resolve=true` resolves `user@host` and status URLs on another server;
+/// without `resolve` (or signed out) nothing is looked up remotely.
+async fn search_resolves(backend: Backend) {
+    let Some((a, b)) = pair(backend).await else {
+        return;
+    };
+    let (_, alice) = a.user_with_token("alice").await;
+    let (_, bob) = b.user_with_token("bob").await;
+    let db = domain(&b);
+    let search = |q: String, resolve: bool| {
+        let a = &a;
+        let alice = alice.clone();
+        async move {
+            let q = url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+            let (status, v) = a
+                .get_json(
+                    &format!("/api/v2/search?q={q}&resolve={resolve}"),
+                    Some(&alice),
+                )
+                .await;
+            assert_eq!(status, 200, "{v}");
+            v
+        }
+    };
+    let found = search(format!("bob@{db}"), false).await;
+    assert_eq!(found["accounts"], json!([]), "{found}");
+    let found = search(format!("@bob@{db}"), true).await;
+    assert_eq!(
+        found["accounts"][0]["acct"],
+        json!(format!("bob@{db}")),
+        "{found}"
+    );
+    // Known now: found without resolve too.
+    let found = search(format!("bob@{db}"), false).await;
+    assert_eq!(
+        found["accounts"].as_array().map(Vec::len),
+        Some(1),
+        "{found}"
+    );
+
+    let hello = post(&b, &bob, "findable from afar").await;
+    let private = b
+        .post_json(
+            "/api/v1/statuses",
+            &bob,
+            json!({ "status": "not for strangers", "visibility": "private" }),
+        )
+        .await
+        .1;
+    let uri = hello["uri"].as_str().expect("uri").to_string();
+    assert_eq!(search(uri.clone(), false).await["statuses"], json!([]));
+    let found = search(uri, true).await;
+    assert!(
+        found["statuses"][0]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("findable from afar")),
+        "{found}"
+    );
+    // A followers-only post is not fetched for a stranger; an actor URL gives the account.
+    let found = search(private["uri"].as_str().expect("uri").to_string(), true).await;
+    assert_eq!(found["statuses"], json!([]), "{found}");
+    assert_eq!(count_content(&a, "not for strangers").await, 0);
+    let found = search(format!("http://{db}/users/bob"), true).await;
+    assert_eq!(found["accounts"][0]["username"], json!("bob"), "{found}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_resolves_remote_handles_and_urls_sqlite() {
+    search_resolves(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_resolves_remote_handles_and_urls_postgres() {
+    search_resolves(Backend::Postgres).await;
+}

@@ -638,8 +638,13 @@ async fn like(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) ->
     Ok(())
 }
 
-/// The status an Announce points at: known, or fetched from its origin (public only; an
-/// embedded copy is never trusted). Runs before the transaction.
+/// The status an Announce (or a search with `resolve`) points at: known, or fetched from its
+/// origin (public or unlisted only; an embedded copy is never trusted). Runs before any
+/// transaction.
+pub(crate) async fn remote_status(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    announced_status(state, uri).await
+}
+
 async fn announced_status(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
     if let Some(id) = store::status_id_by_uri(&state.db.pool, uri).await? {
         return Ok(Some(id));
