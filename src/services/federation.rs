@@ -675,12 +675,30 @@ pub async fn distribute(
     }
     all.sort();
     all.dedup();
+    all.retain(|inbox| !crate::federation::is_local(state, inbox));
+    // Hosts under a suspend block or marked unavailable get no job at all (each looked up once).
+    let mut hosts: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut wanted = Vec::with_capacity(all.len());
+    for inbox in all {
+        let host = host_of(&inbox);
+        let ok = match hosts.get(&host) {
+            Some(ok) => *ok,
+            None => {
+                let suspended = domain_suspended(state, &inbox)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let ok = !suspended && !store::is_unavailable(&state.db.pool, &host).await?;
+                hosts.insert(host, ok);
+                ok
+            }
+        };
+        if ok {
+            wanted.push(inbox);
+        }
+    }
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
-    for inbox in all {
-        if crate::federation::is_local(state, &inbox) {
-            continue;
-        }
+    for inbox in wanted {
         jobs::enqueue(
             &mut tx,
             &Job::Deliver {
