@@ -419,6 +419,28 @@ async fn moderation_federates(backend: Backend) {
     // The reporter on B is A's instance actor, never alice.
     assert!(!forwarded.to_string().contains("\"alice\""), "{forwarded}");
 
+    // A block on A's domain with reject_reports (severity noop): B ignores A's Flags.
+    let (status, res) = b
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            &mod_b,
+            json!({ "domain": da, "severity": "noop", "reject_reports": true,
+                    "policy_clause": "federation-policy@1#2.1" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{res}");
+    let (status, report) = a
+        .post_json(
+            "/api/v1/reports",
+            &alice,
+            json!({ "account_id": bob_on_a, "comment": "again", "forward": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    settle(&a, &b).await;
+    let (_, queue) = b.get_json("/api/v1/admin/reports", Some(&mod_b)).await;
+    assert_eq!(queue.as_array().map(Vec::len), Some(1), "{queue}");
+
     // bob blocks alice: A ends the follows both ways and hides bob's posts from her.
     let (status, _) = b
         .post_json(
