@@ -235,7 +235,13 @@ pub async fn actor(
         return Ok((StatusCode::FOUND, [(LOCATION, a.url.clone())]).into_response());
     }
     let key = keys::signing_key(&state, &a.id.to_string()).await?;
-    let id = actor_uri(&state, &a.username);
+    Ok(ap_json(person_json(&state, &a, Some(&key.public_pem))))
+}
+
+/// A local account's actor document. A suspended account shows `suspended: true` and none of
+/// its profile (as Mastodon serves it).
+pub fn person_json(state: &AppState, a: &accounts::AccountRow, public_pem: Option<&str>) -> Value {
+    let id = actor_uri(state, &a.username);
     let fields: Vec<Value> = serde_json::from_str::<Vec<Value>>(&a.fields_json)
         .unwrap_or_default()
         .into_iter()
@@ -259,7 +265,7 @@ pub async fn actor(
         "following": format!("{id}/following"),
         "featured": format!("{id}/collections/featured"),
         "featuredTags": format!("{id}/collections/tags"),
-        "endpoints": {"sharedInbox": shared_inbox(&state)},
+        "endpoints": {"sharedInbox": shared_inbox(state)},
         "manuallyApprovesFollowers": a.locked != 0,
         "discoverable": a.discoverable != 0,
         "indexable": a.discoverable != 0,
@@ -269,13 +275,24 @@ pub async fn actor(
         "tag": [],
         "alsoKnownAs": [],
         "webfinger": format!("{}@{}", a.username, state.config.domain),
-        "publicKey": key_block(&id, &key.public_pem),
+        "suspended": a.suspended_at.is_some(),
         "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatars/original/missing.png", state.base_url())},
     });
     if a.bot != 0 && a.actor_type == "Person" {
         doc["type"] = json!("Service");
     }
-    Ok(ap_json(doc))
+    if let Some(pem) = public_pem {
+        doc["publicKey"] = key_block(&id, pem);
+    }
+    if a.suspended_at.is_some() {
+        doc["name"] = json!(a.username);
+        doc["summary"] = json!("");
+        doc["attachment"] = json!([]);
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("icon");
+        }
+    }
+    doc
 }
 
 /// `GET /actor`: the instance actor (signs fetches; always readable unsigned).

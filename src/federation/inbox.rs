@@ -1,8 +1,10 @@
 //! The inbox (`POST /users/:username/inbox`) and shared inbox (`POST /inbox`), in the order of
 //! research A12: size cap (413) → parse (400) → verify the HTTP signature and that its key's
 //! owner is the activity's actor (401) → origin checks and effects (`services::inbox`), one
-//! transaction, idempotent by activity id. RFC 9421 signatures are not verified yet: they get
-//! 401 so that peers (Fedify) retry with draft-cavage.
+//! transaction, idempotent by activity id. A domain under a `suspend` block is answered 403
+//! before its key is fetched (Mastodon's choice; nothing of it is stored). RFC 9421
+//! signatures are not verified yet: they get 401 so that peers (Fedify) retry with
+//! draft-cavage.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Request, State};
@@ -60,6 +62,22 @@ async fn handle(state: &AppState, req: Request) -> AppResult<()> {
             return Err(AppError::bad_request("JSON-LD graphs are not accepted"));
         }
     }
+    // A suspended domain is answered 403 before anything is fetched or stored (Mastodon does
+    // the same): both the activity's actor and the signing key's host are checked.
+    let key_host = parts
+        .headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| signatures::parse(h).ok())
+        .map(|p| p.key_id);
+    for uri in [activity.get("actor").and_then(id_of), key_host.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if fed::domain_suspended(state, uri).await? {
+            return Err(AppError::forbidden("Your domain is blocked by this server"));
+        }
+    }
     let signer = verify(
         state,
         parts.method.as_str(),
@@ -74,6 +92,10 @@ async fn handle(state: &AppState, req: Request) -> AppResult<()> {
         return Err(AppError::unauthorized(
             "The signature's key does not belong to the activity's actor",
         ));
+    }
+    // The host talks to us: any unavailability recorded for it ends.
+    if let Err(e) = fed::host_succeeded(state, &fed::host_of(&signer.uri)).await {
+        tracing::warn!(error = %e, "could not clear a host's delivery failures");
     }
     if !has_as_context(&activity) {
         return Err(AppError::bad_request("Unsupported @context"));

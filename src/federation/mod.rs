@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod fetch;
+pub mod health;
 pub mod inbox;
 pub mod keys;
 pub mod protocol;
@@ -20,6 +21,8 @@ pub struct Federation {
     pub fetcher: fetch::Fetcher,
     pub keys: keys::KeyCache,
     pub refetched: Mutex<HashMap<String, i64>>,
+    /// Per-host delivery health: concurrency cap and circuit breaker.
+    pub hosts: health::HostHealth,
 }
 
 impl Federation {
@@ -37,6 +40,7 @@ impl Federation {
             )?,
             keys: keys::KeyCache::default(),
             refetched: Mutex::new(HashMap::new()),
+            hosts: health::HostHealth::default(),
         })
     }
 }

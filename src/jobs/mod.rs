@@ -33,6 +33,8 @@ pub enum Job {
         followers_of: Option<i64>,
         inboxes: Vec<String>,
     },
+    /// Federate a suspension made or lifted here (moderation).
+    SuspensionChanged { account_id: i64, suspended: bool },
     /// Sign and POST one activity to one inbox.
     Deliver {
         inbox: String,
@@ -49,6 +51,7 @@ impl Job {
             Job::PublishScheduled { .. } => "publish_scheduled",
             Job::Distribute { .. } => "distribute",
             Job::Deliver { .. } => "deliver",
+            Job::SuspensionChanged { .. } => "suspension_changed",
         }
     }
 
@@ -127,6 +130,10 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
             )
             .await
         }
+        Job::SuspensionChanged {
+            account_id,
+            suspended,
+        } => crate::services::federation::suspension_changed(state, *account_id, *suspended).await,
         Job::Deliver {
             inbox,
             activity,

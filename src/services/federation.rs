@@ -42,10 +42,14 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
     if !["Person", "Service", "Application", "Group", "Organization"].contains(&kind) {
         return Err(format!("{kind:?} is not an actor type"));
     }
+    // An instance actor (Mastodon's, Herd's) is named after its domain, port included.
     let username = doc
         .get("preferredUsername")
         .and_then(Value::as_str)
-        .filter(|u| valid_username(u))
+        .filter(|u| {
+            valid_username(u)
+                || kind == "Application" && u.eq_ignore_ascii_case(&authority(&id_url))
+        })
         .ok_or("actor has no valid preferredUsername")?;
     let same = |v: Option<&Value>| -> Option<String> {
         let s = v.and_then(id_of)?;
@@ -113,6 +117,10 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string(),
+        suspended: doc
+            .get("suspended")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         avatar_url: doc
             .get("icon")
             .and_then(|i| i.get("url"))
@@ -138,6 +146,7 @@ struct ParsedActor {
     outbox: Option<String>,
     key_id: String,
     public_key_pem: String,
+    suspended: bool,
     avatar_url: Option<String>,
 }
 
@@ -145,6 +154,11 @@ struct ParsedActor {
 /// differs (a key URL answered with its actor), the `id` must be on the same origin and is
 /// fetched once more so that what we keep is the document at its own id.
 pub async fn fetch_verified(state: &AppState, uri: &str) -> Result<Value, FetchError> {
+    match domain_suspended(state, uri).await {
+        Ok(false) => {}
+        Ok(true) => return Err(FetchError::Refused("the domain is blocked here".into())),
+        Err(_) => return Err(FetchError::Transport("domain block lookup failed".into())),
+    }
     let doc = fetch::get_object(state, uri).await?;
     let Some(id) = doc.get("id").and_then(Value::as_str) else {
         return Err(FetchError::Refused("document has no id".into()));
@@ -178,6 +192,12 @@ pub async fn refresh_actor(state: &AppState, uri: &str) -> Result<AccountRow, Fe
 async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchError> {
     let a = parse_actor(doc).map_err(FetchError::Refused)?;
     let now = state.clock.now_micros();
+    let block = crate::services::moderation::domain_block_for(state, &a.domain)
+        .await
+        .map_err(|_| FetchError::Transport("domain block lookup failed".into()))?;
+    if block.as_ref().is_some_and(|b| b.severity == "suspend") {
+        return Err(FetchError::Refused("the domain is blocked here".into()));
+    }
     let stored = async {
         let mut tx = state.db.begin_write().await?;
         let id = store::upsert_remote(
@@ -205,6 +225,11 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
             now,
         )
         .await?;
+        store::set_remote_suspension(&mut **tx, id, a.suspended, now).await?;
+        if let Some(b) = block.as_ref().filter(|b| b.severity == "silence") {
+            // A newcomer from a silenced domain is silenced like the rest of it.
+            store::sanction_domain(&mut **tx, &b.domain, false, b.created_at).await?;
+        }
         let row = accounts::account_by_id(&mut **tx, id).await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>(row)
@@ -650,12 +675,30 @@ pub async fn distribute(
     }
     all.sort();
     all.dedup();
+    all.retain(|inbox| !crate::federation::is_local(state, inbox));
+    // Hosts under a suspend block or marked unavailable get no job at all (each looked up once).
+    let mut hosts: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut wanted = Vec::with_capacity(all.len());
+    for inbox in all {
+        let host = host_of(&inbox);
+        let ok = match hosts.get(&host) {
+            Some(ok) => *ok,
+            None => {
+                let suspended = domain_suspended(state, &inbox)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let ok = !suspended && !store::is_unavailable(&state.db.pool, &host).await?;
+                hosts.insert(host, ok);
+                ok
+            }
+        };
+        if ok {
+            wanted.push(inbox);
+        }
+    }
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
-    for inbox in all {
-        if crate::federation::is_local(state, &inbox) {
-            continue;
-        }
+    for inbox in wanted {
         jobs::enqueue(
             &mut tx,
             &Job::Deliver {
@@ -697,8 +740,26 @@ pub async fn deliver(
     if key_id.is_empty() {
         return Ok(Delivered::GaveUp(0));
     }
+    let host = host_of(inbox);
+    if domain_suspended(state, inbox)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
+        tracing::info!(inbox, "delivery dropped: the domain is blocked");
+        return Ok(Delivered::GaveUp(0));
+    }
+    if store::is_unavailable(&state.db.pool, &host).await? {
+        tracing::info!(inbox, "delivery dropped: the host is unavailable");
+        return Ok(Delivered::GaveUp(0));
+    }
+    let now = state.clock.now_micros();
+    let health = &state.federation.hosts;
+    let _slot = health
+        .begin(&host, now)
+        .map_err(|skip| anyhow::anyhow!("{inbox}: not attempted ({skip:?})"))?;
     let key = keys::signing_key(state, key_owner).await?;
-    match fetch::post_activity(state, inbox, activity.as_bytes(), &key, &key_id).await {
+    let outcome = match fetch::post_activity(state, inbox, activity.as_bytes(), &key, &key_id).await
+    {
         Ok(code) if (200..300).contains(&code) => Ok(Delivered::Done),
         Ok(code) if (400..500).contains(&code) && ![401, 408, 429].contains(&code) => {
             tracing::info!(inbox, code, "delivery refused for good");
@@ -710,7 +771,44 @@ pub async fn deliver(
             Ok(Delivered::GaveUp(0))
         }
         Err(e) => Err(anyhow::anyhow!("{inbox}: {e}")),
+    };
+    match &outcome {
+        Ok(Delivered::Done) => host_succeeded(state, &host).await?,
+        // An answer that retrying cannot change is neither a failure nor a success (Mastodon).
+        Ok(Delivered::GaveUp(_)) => {}
+        Err(_) => {
+            health.failed(&host, now);
+            let mut tx = state.db.begin_write().await?;
+            let days =
+                store::record_failure(&mut tx, &host, now.div_euclid(crate::time::MICROS_PER_DAY))
+                    .await?;
+            if days >= UNAVAILABLE_AFTER_DAYS {
+                tracing::warn!(
+                    host,
+                    days,
+                    "host marked unavailable; deliveries to it are dropped"
+                );
+                store::mark_unavailable(&mut **tx, &host, now).await?;
+            }
+            tx.commit().await?;
+        }
     }
+    outcome
+}
+
+/// Distinct days of failed deliveries after which a host is marked unavailable (Mastodon's).
+pub const UNAVAILABLE_AFTER_DAYS: i64 = 7;
+
+/// The host answered (a delivery succeeded, or it sent us a verified activity): its circuit
+/// closes and its recorded failures and unavailability are cleared.
+pub async fn host_succeeded(state: &AppState, host: &str) -> anyhow::Result<()> {
+    if state.federation.hosts.succeeded(host) {
+        let mut tx = state.db.begin_write().await?;
+        store::clear_failures(&mut tx, host).await?;
+        tx.commit().await?;
+        state.federation.hosts.mark_clean(host);
+    }
+    Ok(())
 }
 
 /// The `to`/`cc` ids of an activity or object.
@@ -718,4 +816,224 @@ pub fn audience(v: &Value) -> Vec<&str> {
     let mut a = ids_of(v.get("to"));
     a.extend(ids_of(v.get("cc")));
     a
+}
+
+// ---------------------------------------------------------------------------------------
+// Moderation meets federation: domain blocks, suspensions, reports (Flag) and blocks.
+
+/// The authority (host[:port], lower-case) of a URL, or the input itself when it is a bare
+/// domain.
+pub fn host_of(uri_or_domain: &str) -> String {
+    match Url::parse(uri_or_domain) {
+        Ok(u) if u.has_host() => authority(&u).to_ascii_lowercase(),
+        _ => uri_or_domain.to_ascii_lowercase(),
+    }
+}
+
+/// Whether the host of `uri` is under a domain block of severity `suspend`: nothing is
+/// fetched from it, delivered to it, or accepted from it.
+pub async fn domain_suspended(state: &AppState, uri: &str) -> AppResult<bool> {
+    Ok(
+        crate::services::moderation::domain_block_for(state, &host_of(uri))
+            .await?
+            .is_some_and(|b| b.severity == "suspend"),
+    )
+}
+
+/// A domain block was created (`new`), changed (`old` and `new`) or lifted (`old`): the
+/// accounts it covers are marked suspended or silenced with the block's `created_at` (so
+/// lifting clears exactly those marks), and a suspension severs follows both ways, as
+/// Mastodon's does. Runs inside the moderation action's transaction.
+pub async fn domain_block_applied(
+    tx: &mut WriteTx,
+    old: Option<&crate::storage::moderation::DomainBlockRow>,
+    new: Option<&crate::storage::moderation::DomainBlockRow>,
+) -> AppResult<()> {
+    if let Some(o) = old {
+        store::unsanction_domain(tx, &o.domain, o.created_at).await?;
+    }
+    let Some(n) = new else { return Ok(()) };
+    match n.severity.as_str() {
+        "suspend" => {
+            store::sanction_domain(&mut ***tx, &n.domain, true, n.created_at).await?;
+            for (follower, followed) in store::follows_with_domain(&mut ***tx, &n.domain).await? {
+                crate::services::inbox::drop_follow(tx, follower, followed).await?;
+            }
+        }
+        "silence" => store::sanction_domain(&mut ***tx, &n.domain, false, n.created_at).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A local account's actor document as an `Update` to every server that knows it (Mastodon
+/// sends this, with `suspended: true`, when it suspends a local account, and again when the
+/// suspension is lifted).
+async fn update_actor(
+    tx: &mut WriteTx,
+    state: &AppState,
+    account: &AccountRow,
+    now: i64,
+) -> AppResult<()> {
+    let inboxes = store::reach_inboxes(&mut ***tx, account.id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let pem = store::key(&mut ***tx, &account.id.to_string())
+        .await?
+        .map(|k| k.public_key_pem);
+    let doc = crate::federation::actors::person_json(state, account, pem.as_deref());
+    let actor = actor_uri(state, &account.username);
+    let mut update = protocol::activity(
+        "Update",
+        &format!("{actor}#updates/{now}"),
+        &actor,
+        doc,
+        &[crate::federation::PUBLIC],
+    );
+    if let Some(o) = update["object"].as_object_mut() {
+        o.remove("@context");
+    }
+    jobs::enqueue(
+        tx,
+        &Job::Distribute {
+            activity: update.to_string(),
+            key_owner: account.id.to_string(),
+            followers_of: None,
+            inboxes,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The job a suspension made or lifted here queues. Local account: its actor is re-sent with
+/// `suspended`. Remote account suspended: its follows of local accounts are Rejected and
+/// removed (it keeps no access to what they post; Mastodon's `reject_remote_follows!`, which
+/// an unsuspension cannot undo). Nothing happens if the suspension changed again meanwhile.
+pub async fn suspension_changed(
+    state: &AppState,
+    account_id: i64,
+    suspended: bool,
+) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let Some(account) = accounts::account_by_id(&mut **tx, account_id).await? else {
+        return Ok(());
+    };
+    if account.suspended_at.is_some() != suspended {
+        return Ok(());
+    }
+    if account.domain.is_empty() {
+        update_actor(&mut tx, state, &account, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    } else if suspended {
+        for (target_id, follow_uri) in store::remote_follows_by(&mut **tx, account.id).await? {
+            if let Some(target) = accounts::account_by_id(&mut **tx, target_id).await? {
+                follow_answered(
+                    &mut tx,
+                    state,
+                    &target,
+                    &account,
+                    follow_uri.as_deref(),
+                    false,
+                    now,
+                )
+                .await?;
+            }
+            crate::services::inbox::drop_follow(&mut tx, account.id, target_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+    }
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// A report with `forward` about a remote account: a `Flag` from the instance actor to the
+/// account's inbox, naming the account and the reported statuses that are its own.
+pub async fn report_forwarded(
+    tx: &mut WriteTx,
+    state: &AppState,
+    report: &crate::storage::moderation::ReportRow,
+    now: i64,
+) -> AppResult<()> {
+    let Some(target) = accounts::account_by_id(&mut ***tx, report.target_account_id).await? else {
+        return Ok(());
+    };
+    let Some(remote) = store::remote_actor(&mut ***tx, target.id).await? else {
+        return Ok(());
+    };
+    let status_ids: Vec<i64> = serde_json::from_str(&report.status_ids_json).unwrap_or_default();
+    let mut objects = vec![json!(target.uri)];
+    for s in statuses::by_ids(&mut ***tx, &status_ids).await? {
+        if s.account_id == target.id && s.local == 0 {
+            objects.push(json!(s.uri));
+        }
+    }
+    let flag = protocol::activity(
+        "Flag",
+        &protocol::new_activity_id(state),
+        &crate::federation::instance_actor_uri(state),
+        Value::Array(objects),
+        &[&target.uri],
+    );
+    let mut flag = flag;
+    flag["content"] = json!(report.comment);
+    jobs::enqueue(
+        tx,
+        &Job::Distribute {
+            activity: flag.to_string(),
+            key_owner: "instance".into(),
+            followers_of: None,
+            inboxes: vec![remote.inbox],
+        },
+        now,
+    )
+    .await?;
+    store::set_report_forwarded(&mut ***tx, report.id, now).await?;
+    Ok(())
+}
+
+/// A local account blocked (`on`) or unblocked a remote one: `Block` / `Undo(Block)` to it.
+pub async fn blocked(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    target: &AccountRow,
+    on: bool,
+    now: i64,
+) -> AppResult<()> {
+    if target.domain.is_empty() {
+        return Ok(());
+    }
+    let actor = actor_uri(state, &me.username);
+    let block_id = format!("{actor}#blocks/{}", target.id);
+    let block = protocol::activity(
+        "Block",
+        &block_id,
+        &actor,
+        json!(target.uri),
+        &[&target.uri],
+    );
+    let activity = if on {
+        block
+    } else {
+        let mut inner = block;
+        if let Some(o) = inner.as_object_mut() {
+            o.remove("@context");
+        }
+        protocol::activity(
+            "Undo",
+            &format!("{block_id}/undo/{now}"),
+            &actor,
+            inner,
+            &[&target.uri],
+        )
+    };
+    to_one(tx, me, target, &activity, now).await?;
+    Ok(())
 }

@@ -71,6 +71,8 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
         "Update" => update(&mut tx, actor, object, now).await?,
         "Delete" => delete(&mut tx, actor, object, now).await?,
         "Like" => like(&mut tx, actor, object, now).await?,
+        "Block" => block(&mut tx, state, actor, object, now).await?,
+        "Flag" => flag(&mut tx, state, actor, activity, now).await?,
         "Announce" => {
             if let Some(original) = announced {
                 fan_out = announce(&mut tx, actor, id, activity, &original, now).await?;
@@ -225,7 +227,8 @@ async fn accept(
     Ok(())
 }
 
-async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResult<()> {
+/// Ends a follow (counters, feed, the follow notification); also used by moderation.
+pub(crate) async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResult<()> {
     if social::remove(&mut ***tx, Relation::Follow, follower, followed).await? {
         accounts::bump(&mut ***tx, follower, AccountCounter::Following, -1).await?;
         accounts::bump(&mut ***tx, followed, AccountCounter::Followers, -1).await?;
@@ -285,6 +288,13 @@ async fn undo(
             }
         }
         "Announce" => undo_announce(tx, actor, uri).await?,
+        "Block" => {
+            if let Some(t) = object.get("object").and_then(id_of) {
+                if let Some(target) = local_target(tx, state, t).await? {
+                    social::remove(&mut ***tx, Relation::Block, actor.id, target.id).await?;
+                }
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -628,8 +638,13 @@ async fn like(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) ->
     Ok(())
 }
 
-/// The status an Announce points at: known, or fetched from its origin (public only; an
-/// embedded copy is never trusted). Runs before the transaction.
+/// The status an Announce (or a search with `resolve`) points at: known, or fetched from its
+/// origin (public or unlisted only; an embedded copy is never trusted). Runs before any
+/// transaction.
+pub(crate) async fn remote_status(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    announced_status(state, uri).await
+}
+
 async fn announced_status(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
     if let Some(id) = store::status_id_by_uri(&state.db.pool, uri).await? {
         return Ok(Some(id));
@@ -729,4 +744,108 @@ async fn announce(
     )
     .await?;
     Ok(Some(wid))
+}
+
+/// A remote actor blocks a local account: as a local block, follows both ways and pending
+/// requests end, and the block row hides the blocker's posts from the blocked account.
+async fn block(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    object: &Value,
+    now: i64,
+) -> AppResult<()> {
+    let Some(target) = (match id_of(object) {
+        Some(uri) => local_target(tx, state, uri).await?,
+        None => None,
+    }) else {
+        return Ok(());
+    };
+    social::insert_block(
+        &mut ***tx,
+        ids::next_id_at(now / 1000),
+        actor.id,
+        target.id,
+        now,
+    )
+    .await?;
+    drop_follow(tx, actor.id, target.id).await?;
+    drop_follow(tx, target.id, actor.id).await?;
+    for (a, b) in [(actor.id, target.id), (target.id, actor.id)] {
+        if social::remove(&mut ***tx, Relation::FollowRequest, a, b).await? {
+            notifications::retract(&mut ***tx, b, a, "follow_request", None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A `Flag` (a report forwarded by another server, usually from its instance actor): a report
+/// in the moderators' queue about the local account it names, with the named statuses that are
+/// that account's. Ignored when it names nobody here, or when the sender's domain is blocked
+/// with `reject_reports`.
+async fn flag(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+    now: i64,
+) -> AppResult<()> {
+    if crate::services::moderation::domain_block_for(state, &actor.domain)
+        .await?
+        .is_some_and(|b| b.reject_reports != 0)
+    {
+        return Ok(());
+    }
+    let mut target: Option<AccountRow> = None;
+    let mut reported: Vec<StatusRow> = Vec::new();
+    for uri in ids_of(activity.get("object")).into_iter().take(100) {
+        if let Some(a) = local_target(tx, state, uri).await? {
+            target.get_or_insert(a);
+        } else if let Some(s) = status_by_ref(tx, Some(&Value::String(uri.to_string()))).await? {
+            if s.local != 0 {
+                reported.push(s);
+            }
+        }
+    }
+    if target.is_none() {
+        if let Some(s) = reported.first() {
+            target = accounts::account_by_id(&mut ***tx, s.account_id).await?;
+        }
+    }
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let status_ids: Vec<i64> = reported
+        .iter()
+        .filter(|s| s.account_id == target.id)
+        .map(|s| s.id)
+        .collect();
+    let comment = protocol::plain(
+        &protocol::to_text(
+            activity
+                .get("content")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
+        1000,
+    );
+    let row = crate::storage::moderation::ReportRow {
+        id: ids::next_id_at(now / 1000),
+        account_id: actor.id,
+        target_account_id: target.id,
+        category: "other".into(),
+        comment,
+        status_ids_json: serde_json::json!(status_ids).to_string(),
+        rule_ids_json: "[]".into(),
+        rule_citations_json: "[]".into(),
+        forward: 0,
+        forwarded_at: None,
+        assigned_account_id: None,
+        action_taken_at: None,
+        action_taken_by_account_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    crate::storage::moderation::insert_report(&mut ***tx, &row).await?;
+    Ok(())
 }

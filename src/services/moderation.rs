@@ -6,9 +6,10 @@
 //! 422 (naming the failed check). An accepted action, its strike and its log entry are written in
 //! one transaction. The log (`moderation_actions`) is append-only.
 //!
-//! Federation: suspensions, deletions and domain blocks must later be delivered (Delete, Block,
-//! Reject) and domain blocks must stop delivery and ingestion. The federation module is built
-//! elsewhere; the calls into [`federation_hooks`] mark exactly where that work is to be queued.
+//! Federation: a status deletion queues Delete(Note); a suspension queues the actor's Update
+//! (local) or Rejects of its follows (remote); a forwarded report queues a Flag; a domain block
+//! marks the domain's accounts and stops delivery and ingestion (see [`federation_hooks`] and
+//! `services::federation`), each inside the action's transaction.
 
 use herd_governance::bylaws::{
     self, Citation, PolicyDocument, Sanction, CODE_OF_CONDUCT_SLUG, MODERATION_POLICY_SLUG,
@@ -31,26 +32,48 @@ use crate::storage::moderation::{
 use crate::storage::statuses as status_store;
 use crate::storage::WriteTx;
 
-/// Where federation work will be queued (Delete / Block / Reject activities, delivery and
-/// ingestion filters). Each is called inside the action's transaction, so the work will be
-/// queued atomically with the action once federation lands.
+/// What moderation hands to federation, inside each action's transaction.
 pub mod federation_hooks {
+    use crate::error::AppResult;
+    use crate::jobs::{self, Job};
+    use crate::storage::moderation::DomainBlockRow;
     use crate::storage::WriteTx;
 
-    /// TODO(federation): queue a Delete of the actor (Mastodon sends `Delete` for a suspended
-    /// local account) and an Undo on unsuspension; for a remote account, reject its activities.
-    pub async fn account_suspended(_tx: &mut WriteTx, _account_id: i64, _suspended: bool) {}
+    /// A suspension here (or its lifting) is federated by a queued job: a local account's
+    /// actor is re-sent with `suspended` (Mastodon's Update on suspension); a remote account's
+    /// follows of local accounts are Rejected and removed. A suspension here also takes over
+    /// from one its own server had announced.
+    pub async fn account_suspended(
+        tx: &mut WriteTx,
+        account_id: i64,
+        suspended: bool,
+        now: i64,
+    ) -> AppResult<()> {
+        if suspended {
+            crate::storage::federation::clear_suspension_origin(&mut ***tx, account_id).await?;
+        }
+        jobs::enqueue(
+            tx,
+            &Job::SuspensionChanged {
+                account_id,
+                suspended,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
 
-    /// TODO(federation): queue a `Delete` (Tombstone) of the status to its audience.
-    pub async fn status_deleted(_tx: &mut WriteTx, _status_id: i64) {}
-
-    /// TODO(federation): forward the report as a `Flag` to the target's server when asked.
-    pub async fn report_forward(_tx: &mut WriteTx, _report_id: i64) {}
-
-    /// TODO(federation): a block stops delivery to and ingestion from the domain (severity
-    /// `suspend` also severs follows); `crate::services::moderation::domain_block_for` is the
-    /// lookup the inbox and the delivery worker are to call.
-    pub async fn domain_block_changed(_tx: &mut WriteTx, _domain: &str) {}
+    /// A block created, changed or lifted: the accounts of the domain are marked (or cleared)
+    /// and a suspension severs follows. Delivery and ingestion consult the block itself
+    /// (`domain_block_for`).
+    pub async fn domain_block_changed(
+        tx: &mut WriteTx,
+        old: Option<&DomainBlockRow>,
+        new: Option<&DomainBlockRow>,
+    ) -> AppResult<()> {
+        crate::services::federation::domain_block_applied(tx, old, new).await
+    }
 }
 
 /// A gate refusal as an HTTP error: 403 for the role, 422 otherwise, naming the failed check.
@@ -271,7 +294,7 @@ pub async fn report(state: &AppState, reporter: i64, r: NewReport) -> AppResult<
     let mut tx = state.db.begin_write().await?;
     store::insert_report(&mut **tx, &row).await?;
     if row.forward == 1 {
-        federation_hooks::report_forward(&mut tx, row.id).await;
+        crate::services::federation::report_forwarded(&mut tx, state, &row, now).await?;
     }
     tx.commit().await?;
     Ok(row)
@@ -513,7 +536,7 @@ async fn apply(
         }
         AccountAction::Suspend => {
             store::set_account_flag(&mut ***tx, account_id, AccountFlag::Suspended, at).await?;
-            federation_hooks::account_suspended(tx, account_id, on).await;
+            federation_hooks::account_suspended(tx, account_id, on, now).await?;
         }
         AccountAction::Disable => store::set_user_disabled(&mut ***tx, account_id, on).await?,
     }
@@ -664,8 +687,16 @@ pub async fn delete_status(
     let now = state.clock.now_micros();
     let deadline = appeal_deadline(state, now).await?;
     let mut tx = state.db.begin_write().await?;
+    // Delete(Note) to its audience, queued before the rows go (a local status only).
+    crate::services::federation::status_changed(
+        &mut tx,
+        state,
+        &status,
+        crate::services::federation::StatusEvent::Deleted,
+        now,
+    )
+    .await?;
     crate::services::statuses::remove(&mut tx, &status, now).await?;
-    federation_hooks::status_deleted(&mut tx, status.id).await;
     let mut entry = log_row(Sanction::DeleteStatus.as_str(), Some(actor), now);
     let strike = StrikeRow {
         id: ids::next_id_at(now / 1000),
@@ -836,6 +867,7 @@ pub async fn create_domain_block(
             }
         })?;
     log_domain(&mut tx, actor, &row, "domain_block", now).await?;
+    federation_hooks::domain_block_changed(&mut tx, None, Some(&row)).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -856,7 +888,6 @@ async fn log_domain(
         format!("severity {}: {}", row.severity, row.public_comment)
     };
     store::insert_action(&mut ***tx, &entry).await?;
-    federation_hooks::domain_block_changed(tx, &row.domain).await;
     Ok(())
 }
 
@@ -870,6 +901,7 @@ pub async fn update_domain_block(
     let mut row = store::domain_block(&state.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let before = row.clone();
     let severity = input
         .severity
         .as_deref()
@@ -898,6 +930,7 @@ pub async fn update_domain_block(
     let mut tx = state.db.begin_write().await?;
     store::update_domain_block(&mut **tx, &row).await?;
     log_domain(&mut tx, actor, &row, "domain_block_update", now).await?;
+    federation_hooks::domain_block_changed(&mut tx, Some(&before), Some(&row)).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -929,6 +962,7 @@ pub async fn delete_domain_block(
         ..row.clone()
     };
     log_domain(&mut tx, actor, &lifted, "domain_unblock", now).await?;
+    federation_hooks::domain_block_changed(&mut tx, Some(&row), None).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -951,8 +985,27 @@ pub async fn public_domain_blocks(state: &AppState) -> AppResult<Vec<DomainBlock
 }
 
 /// For federation: the block on a domain, if any (delivery and ingestion are to consult it).
+/// A block covers its subdomains too (as Mastodon's do); an IP address is matched as a whole.
 pub async fn domain_block_for(state: &AppState, domain: &str) -> AppResult<Option<DomainBlockRow>> {
-    Ok(store::domain_block_by_domain(&state.db.pool, &domain.to_ascii_lowercase()).await?)
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    if domain.is_empty() {
+        return Ok(None);
+    }
+    let host = match domain.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => domain.as_str(),
+    };
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[');
+    let mut candidate = domain.as_str();
+    loop {
+        if let Some(b) = store::domain_block_by_domain(&state.db.pool, candidate).await? {
+            return Ok(Some(b));
+        }
+        match candidate.split_once('.') {
+            Some((_, parent)) if !is_ip && parent.contains('.') => candidate = parent,
+            _ => return Ok(None),
+        }
+    }
 }
 
 pub async fn create_domain_allow(

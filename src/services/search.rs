@@ -1,6 +1,8 @@
-//! `GET /api/v2/search`: accounts (prefix of username or display name, or `user@ourdomain`),
-//! hashtags (prefix) and statuses (full text, only what the caller may see). `resolve=true`
-//! looks nothing up remotely until federation lands: results come from this server only.
+//! `GET /api/v2/search`: accounts (prefix of username or display name, `user@ourdomain`, or a
+//! known `user@remote`), hashtags (prefix) and statuses (full text, only what the caller may
+//! see). With `resolve=true` and a signed-in caller (as Mastodon), `user@host` is resolved
+//! through WebFinger and a URL is fetched as a status (or else an actor) through the federation
+//! resolver (SSRF guard, origin checks, domain blocks); a failure just finds nothing.
 
 use crate::api::mastodon::entities::{Account, SearchResults, Tag};
 use crate::error::{AppError, AppResult};
@@ -17,6 +19,7 @@ pub struct Query {
     pub offset: Option<u64>,
     pub following: bool,
     pub account_id: Option<String>,
+    pub resolve: bool,
 }
 
 pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResult<SearchResults> {
@@ -46,6 +49,26 @@ pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResul
     }
     let wants = |k: &str| kind.is_none_or(|x| x == k);
     let db = &state.db.pool;
+    if q.resolve && viewer.is_some() && is_url(text) {
+        if let Some(a) = resolve_url(state, text, wants("statuses"), wants("accounts")).await? {
+            match a {
+                Resolved::Status(id) => {
+                    if let Some(v) = viewer {
+                        if let Some(row) =
+                            crate::storage::statuses::visible_by_id(db, id, v).await?
+                        {
+                            out.statuses = render::statuses(state, Viewer(Some(v)), &[row]).await?;
+                            return Ok(out);
+                        }
+                    }
+                }
+                Resolved::Account(a) => {
+                    out.accounts.push(Account::from_row(state, &a, &[]));
+                    return Ok(out);
+                }
+            }
+        }
+    }
     if wants("accounts") {
         let handle = text.trim_start_matches('@');
         let (name, domain) = match handle.rsplit_once('@') {
@@ -53,6 +76,18 @@ pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResul
             None => (handle, None),
         };
         let ours = domain.is_none_or(|d| d.eq_ignore_ascii_case(&state.config.domain));
+        if let (Some(d), false, false) = (domain, ours, name.is_empty()) {
+            let found = if q.resolve && viewer.is_some() {
+                crate::services::federation::resolve_acct(state, name, d)
+                    .await
+                    .ok()
+            } else {
+                crate::storage::federation::remote_account_by_acct(db, name, d).await?
+            };
+            if let Some(a) = found.filter(|a| a.suspended_at.is_none()) {
+                out.accounts.push(Account::from_row(state, &a, &[]));
+            }
+        }
         if !name.is_empty() && ours {
             let rows = accounts::search(db, viewer.unwrap_or(-1), name, limit, offset).await?;
             let mut kept: Vec<Account> = Vec::with_capacity(rows.len());
@@ -93,4 +128,46 @@ pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResul
         out.statuses = render::statuses(state, Viewer(Some(v)), &rows).await?;
     }
     Ok(out)
+}
+
+fn is_url(text: &str) -> bool {
+    (text.starts_with("https://") || text.starts_with("http://"))
+        && !text.contains(char::is_whitespace)
+}
+
+enum Resolved {
+    Status(i64),
+    Account(Box<crate::storage::accounts::AccountRow>),
+}
+
+/// A URL as a known status, a fetched status (public or unlisted), or an actor.
+async fn resolve_url(
+    state: &AppState,
+    url: &str,
+    statuses: bool,
+    accounts: bool,
+) -> AppResult<Option<Resolved>> {
+    use crate::storage::federation as fed_store;
+    if statuses {
+        if let Some(id) = fed_store::status_id_by_uri(&state.db.pool, url).await? {
+            return Ok(Some(Resolved::Status(id)));
+        }
+        if let Some(id) = crate::services::inbox::remote_status(state, url).await? {
+            return Ok(Some(Resolved::Status(id)));
+        }
+    }
+    if !accounts {
+        return Ok(None);
+    }
+    if let Some(a) = fed_store::account_by_uri(&state.db.pool, url).await? {
+        return Ok((a.suspended_at.is_none()).then(|| Resolved::Account(Box::new(a))));
+    }
+    if crate::federation::is_local(state, url) {
+        return Ok(None);
+    }
+    Ok(crate::services::federation::actor_by_uri(state, url)
+        .await
+        .ok()
+        .filter(|a| a.suspended_at.is_none())
+        .map(|a| Resolved::Account(Box::new(a))))
 }

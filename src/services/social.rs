@@ -260,12 +260,21 @@ pub async fn block(state: &AppState, me: &CurrentUser, target: &AccountRow) -> A
     drop_follow(&mut tx, target.id, me.account.id).await?;
     social::remove(&mut **tx, Relation::FollowRequest, me.account.id, target.id).await?;
     social::remove(&mut **tx, Relation::FollowRequest, target.id, me.account.id).await?;
+    crate::services::federation::blocked(&mut tx, state, &me.account, target, true, now).await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 
 pub async fn unblock(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
-    social::remove(&state.db.pool, Relation::Block, me.account.id, target.id).await?;
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    if social::remove(&mut **tx, Relation::Block, me.account.id, target.id).await? {
+        crate::services::federation::blocked(&mut tx, state, &me.account, target, false, now)
+            .await?;
+    }
+    tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 

@@ -399,3 +399,209 @@ pub async fn pinned_ids<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(db)
     .await
 }
+
+// ---------------------------------------------------------------------------------------
+// Domain sanctions on accounts (a domain block marks every account of the domain, stamped
+// with the block's `created_at`, so lifting it clears exactly what it set, as Mastodon does).
+
+/// SQL condition: `accounts.domain` is `$1` or one of its subdomains.
+const IN_DOMAIN: &str = "(domain = $1 OR domain LIKE '%.' || $1)";
+
+/// Marks the accounts of a domain suspended (`suspend`) or silenced at `stamp`, leaving
+/// accounts already sanctioned as they are.
+pub async fn sanction_domain<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    domain: &str,
+    suspend: bool,
+    stamp: i64,
+) -> sqlx::Result<()> {
+    let col = if suspend {
+        "suspended_at"
+    } else {
+        "silenced_at"
+    };
+    sqlx::query(&format!(
+        "UPDATE accounts SET {col} = $2 WHERE {IN_DOMAIN} AND domain <> '' AND {col} IS NULL"
+    ))
+    .bind(domain)
+    .bind(stamp)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Lifts what `sanction_domain` set at `stamp` (both kinds).
+pub async fn unsanction_domain(
+    db: &mut sqlx::AnyConnection,
+    domain: &str,
+    stamp: i64,
+) -> sqlx::Result<()> {
+    for col in ["suspended_at", "silenced_at"] {
+        sqlx::query(&format!(
+            "UPDATE accounts SET {col} = NULL WHERE {IN_DOMAIN} AND domain <> '' AND {col} = $2"
+        ))
+        .bind(domain)
+        .bind(stamp)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every follow (follower, followed) with one side on the domain.
+pub async fn follows_with_domain<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    domain: &str,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as(&format!(
+        "SELECT f.account_id, f.target_account_id FROM follows f WHERE \
+         f.account_id IN (SELECT id FROM accounts WHERE {IN_DOMAIN} AND domain <> '') \
+         OR f.target_account_id IN (SELECT id FROM accounts WHERE {IN_DOMAIN} AND domain <> '')"
+    ))
+    .bind(domain)
+    .fetch_all(db)
+    .await
+}
+
+/// Sets or clears a remote-origin suspension (an account's own server says it is suspended).
+/// A suspension made here (origin NULL) is never touched.
+pub async fn set_remote_suspension<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    suspended: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    let sql = if suspended {
+        "UPDATE accounts SET suspended_at = $2, suspension_origin = 'remote' \
+         WHERE id = $1 AND suspended_at IS NULL"
+    } else {
+        "UPDATE accounts SET suspended_at = NULL, suspension_origin = NULL \
+         WHERE id = $1 AND suspension_origin = 'remote' AND $2 >= 0"
+    };
+    sqlx::query(sql)
+        .bind(account_id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A moderator's suspension here takes over from a remote-origin one.
+pub async fn clear_suspension_origin<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET suspension_origin = NULL WHERE id = $1")
+        .bind(account_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Remote accounts following a local account (follower id, the follow's activity id).
+pub async fn remote_follows_by<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    remote_account_id: i64,
+) -> sqlx::Result<Vec<(i64, Option<String>)>> {
+    sqlx::query_as(
+        "SELECT f.target_account_id, f.uri FROM follows f JOIN accounts t ON t.id = f.target_account_id \
+         WHERE f.account_id = $1 AND t.domain = ''",
+    )
+    .bind(remote_account_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Every inbox that knows a local account: its remote followers' and the accounts it follows
+/// (shared inboxes once).
+pub async fn reach_inboxes<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT COALESCE(r.shared_inbox, r.inbox) FROM remote_actors r WHERE r.account_id IN \
+         (SELECT account_id FROM follows WHERE target_account_id = $1 \
+          UNION SELECT target_account_id FROM follows WHERE account_id = $1)",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Delivery health: failures by host and day, unavailable hosts.
+
+/// Records a failed delivery to `domain` on `day`; returns the distinct failing days known.
+pub async fn record_failure(
+    conn: &mut sqlx::AnyConnection,
+    domain: &str,
+    day: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query(
+        "INSERT INTO delivery_failures (domain, day) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(domain)
+    .bind(day)
+    .execute(&mut *conn)
+    .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM delivery_failures WHERE domain = $1")
+        .bind(domain)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n)
+}
+
+pub async fn mark_unavailable<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    domain: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO unavailable_domains (domain, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(domain)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A success clears the host's failures and its unavailability.
+pub async fn clear_failures(conn: &mut sqlx::AnyConnection, domain: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM delivery_failures WHERE domain = $1")
+        .bind(domain)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM unavailable_domains WHERE domain = $1")
+        .bind(domain)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_unavailable<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    domain: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT since FROM unavailable_domains WHERE domain = $1")
+            .bind(domain)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some())
+}
+
+/// A report was forwarded to the reported account's server.
+pub async fn set_report_forwarded<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    report_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE reports SET forwarded_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(report_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -25,9 +25,8 @@ pub struct SearchParams {
     following: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     account_id: Option<String>,
-    /// Accepted; nothing is looked up remotely until federation lands.
+    /// Look `user@host` and URLs up remotely (signed-in callers only).
     #[serde(default, deserialize_with = "lenient::bool_opt")]
-    #[allow(dead_code)]
     resolve: Option<bool>,
 }
 
@@ -47,6 +46,7 @@ pub async fn v2(
         offset: p.offset,
         following: p.following.unwrap_or(false),
         account_id: p.account_id,
+        resolve: p.resolve.unwrap_or(false),
     };
     Ok(Json(search::search(&state, viewer, q).await?))
 }
