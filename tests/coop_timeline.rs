@@ -116,6 +116,23 @@ async fn timeline_scenario(app: &common::TestApp) {
     .await;
     assert_eq!(r[0]["following"], false, "{r}");
 
+    // Federation still names the co-op's Group actor `/coop` for acct:coop.
+    let host = app.state.config.domain.clone();
+    let (status, wf) = app
+        .get_json(
+            &format!("/.well-known/webfinger?resource=acct:coop@{host}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{wf}");
+    let hrefs: Vec<&str> = wf["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["href"].as_str())
+        .collect();
+    assert!(hrefs.contains(&app.url("/coop").as_str()), "{wf}");
+
     // Three proposals open together: two consent proposals and an election.
     let a = propose(
         app,

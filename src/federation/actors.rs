@@ -238,6 +238,10 @@ pub async fn actor(
     if !wants_ap(&headers) {
         return Ok((StatusCode::FOUND, [(LOCATION, a.url.clone())]).into_response());
     }
+    if a.username == "coop" && a.actor_type == "Group" {
+        // The co-op's account (author of proposal posts) is the `/coop` Group actor.
+        return coop_actor(State(state)).await;
+    }
     let key = keys::signing_key(&state, &a.id.to_string()).await?;
     let id = actor_uri(&state, &a.username);
     let fields: Vec<Value> = serde_json::from_str::<Vec<Value>>(&a.fields_json)
