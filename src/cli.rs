@@ -213,6 +213,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (or `herd admin create-account …` with the installed binary)."
         );
     }
+    // Proposals close by queued jobs; once at start-up, a sweep closes any whose job was lost
+    // (dropped after its retries) so no decision stays open past its time.
+    if let Err(e) = crate::services::proposals::close_due(&state).await {
+        tracing::error!(error = %e, "closing overdue proposals at start-up failed");
+    }
     let lapser =
         crate::services::dues::spawn_lapser(state.clone(), std::time::Duration::from_secs(3600));
     let db = state.db.clone();

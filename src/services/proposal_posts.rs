@@ -413,3 +413,39 @@ pub fn poll_guard<'a>(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ballots_map_to_poll_answers() {
+        let none: Vec<String> = Vec::new();
+        assert_eq!(
+            poll_choices(Method::Consent, &none, &json!({ "choice": "block" })),
+            Some(vec![3])
+        );
+        assert_eq!(
+            poll_choices(Method::Majority, &none, &json!({ "choice": "no" })),
+            Some(vec![1])
+        );
+        let opts = vec!["red".to_string(), "green".into(), "blue".into()];
+        assert_eq!(
+            poll_choices(
+                Method::Approval,
+                &opts,
+                &json!({ "choices": ["blue", "red"] })
+            ),
+            Some(vec![2, 0])
+        );
+        assert_eq!(
+            poll_choices(Method::Approval, &opts, &json!({ "choices": ["pink"] })),
+            None
+        );
+        assert_eq!(
+            poll_choices(Method::RankedChoice, &opts, &json!({ "ranking": ["red"] })),
+            None
+        );
+    }
+}
