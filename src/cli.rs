@@ -214,9 +214,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (or `herd admin create-account …` with the installed binary)."
         );
     }
-    // Proposals close (and reminders go out) on a timer until the job queue takes them over.
-    let closer =
-        crate::services::proposals::spawn_closer(state.clone(), std::time::Duration::from_secs(30));
+    // Proposals close by queued jobs; once at start-up, a sweep closes any whose job was lost
+    // (dropped after its retries) so no decision stays open past its time.
+    if let Err(e) = crate::services::proposals::close_due(&state).await {
+        tracing::error!(error = %e, "closing overdue proposals at start-up failed");
+    }
     let lapser =
         crate::services::dues::spawn_lapser(state.clone(), std::time::Duration::from_secs(3600));
     let db = state.db.clone();
@@ -224,7 +226,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     crate::serve(state, listener, crate::shutdown_signal()).await?;
     // Jobs left half-done are claimed again after their lease: nothing is lost.
     worker.abort();
-    closer.abort();
     lapser.abort();
     db.close().await;
     Ok(())

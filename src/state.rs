@@ -38,6 +38,8 @@ impl App {
         db.migrate().await?;
         let founding = crate::services::policies::load_founding(&config)?;
         crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
+        crate::services::proposal_posts::ensure_coop_account(&db, &config, clock.now_micros())
+            .await?;
         let mailer = Mailer::from_config(&config)?;
         let templates = crate::web::templates::load()?;
         let media = Arc::new(crate::storage::files::FsStore::new(

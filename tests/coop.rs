@@ -147,7 +147,9 @@ async fn social_coop_scenario(app: &common::TestApp) {
         json!(["agree", "abstain", "disagree", "block"])
     );
     assert_eq!(a["author"]["username"], "m1");
-    assert_eq!(a["status_id"], Value::Null);
+    // The co-op's actor posted it with a poll (see tests/coop_timeline.rs).
+    assert!(a["status_id"].is_string(), "{a}");
+    assert!(a["poll_id"].is_string(), "{a}");
     assert_eq!(a["result"], Value::Null);
     let a_id = a["id"].as_str().unwrap().to_string();
     // The default close is the bylaws' minimum: 6 days.

@@ -77,10 +77,14 @@ async fn named(state: &AppState, resource: &str) -> AppResult<Option<Named>> {
     } else {
         return Ok(None);
     };
+    // The co-op's account (which authors proposal posts) is the `/coop` Group actor.
+    if username.eq_ignore_ascii_case("coop") {
+        return Ok(Some(Named::Coop));
+    }
     if let Some(a) = accounts::local_account_by_username(&state.db.pool, &username).await? {
         return Ok(Some(Named::Account(Box::new(a))));
     }
-    Ok(username.eq_ignore_ascii_case("coop").then_some(Named::Coop))
+    Ok(None)
 }
 
 /// `GET /.well-known/webfinger?resource=acct:user@domain` (or an actor URL).
@@ -233,6 +237,10 @@ pub async fn actor(
         .ok_or_else(AppError::not_found)?;
     if !wants_ap(&headers) {
         return Ok((StatusCode::FOUND, [(LOCATION, a.url.clone())]).into_response());
+    }
+    if a.username == "coop" && a.actor_type == "Group" {
+        // The co-op's account (author of proposal posts) is the `/coop` Group actor.
+        return coop_actor(State(state)).await;
     }
     let key = keys::signing_key(&state, &a.id.to_string()).await?;
     Ok(ap_json(person_json(&state, &a, Some(&key.public_pem))))

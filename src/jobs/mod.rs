@@ -41,6 +41,10 @@ pub enum Job {
         activity: String,
         key_owner: String,
     },
+    /// Close a proposal at its `closes_at`: tally, result, enactment, the result post and mails.
+    CloseProposal { id: i64 },
+    /// Mail the members who have not voted, 24 hours before a proposal closes.
+    RemindProposal { id: i64 },
 }
 
 impl Job {
@@ -52,6 +56,8 @@ impl Job {
             Job::Distribute { .. } => "distribute",
             Job::Deliver { .. } => "deliver",
             Job::SuspensionChanged { .. } => "suspension_changed",
+            Job::CloseProposal { .. } => "close_proposal",
+            Job::RemindProposal { .. } => "remind_proposal",
         }
     }
 
@@ -141,6 +147,8 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
         } => crate::services::federation::deliver(state, inbox, activity, key_owner)
             .await
             .map(|_| ()),
+        Job::CloseProposal { id } => crate::services::proposals::close_job(state, *id).await,
+        Job::RemindProposal { id } => crate::services::proposals::remind_job(state, *id).await,
     }
 }
 

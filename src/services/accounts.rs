@@ -484,6 +484,7 @@ pub async fn create_by_operator(
     let id = registered.account_id;
     if member || role.is_some() {
         gov_store::upsert_membership(&mut **tx, id, "active", Some(now), now).await?;
+        crate::services::proposal_posts::follow_coop(&mut tx, id, now).await?;
         gov_store::insert_event(
             &mut **tx,
             &gov_store::NewEvent {

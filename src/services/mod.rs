@@ -19,6 +19,7 @@ pub mod oauth;
 pub mod policies;
 pub mod polls;
 pub mod profile;
+pub mod proposal_posts;
 pub mod proposals;
 pub mod render;
 pub mod scheduled;

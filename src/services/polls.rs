@@ -187,7 +187,7 @@ pub type VoteGuard = for<'a> fn(
 ) -> Pin<Box<dyn Future<Output = AppResult<()>> + Send + 'a>>;
 
 /// The guards every vote passes (in order). Governance adds its membership check here.
-pub const VOTE_GUARDS: &[VoteGuard] = &[];
+pub const VOTE_GUARDS: &[VoteGuard] = &[crate::services::proposal_posts::poll_guard];
 
 /// A poll whose status the viewer may see, or 404.
 async fn visible(

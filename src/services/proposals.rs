@@ -2,11 +2,12 @@
 //! until close, history kept), close when due (tally with the stored rule and enact in the same
 //! transaction), and the mails around them. `governance` decides; this module persists.
 //!
-//! Closing runs from a periodic task (`spawn_closer`, every 30 s) and from tests through
-//! [`close_due`]; it should become a job queued for `closes_at` once the job queue lands.
+//! Opening a proposal queues its closing (a `CloseProposal` job at `closes_at`) and its
+//! reminder (`RemindProposal`, 24 hours before) in the same transaction; the co-op's actor
+//! posts it in the social timeline and replies with the result (see `proposal_posts`).
+//! [`close_due`] and [`remind_due`] remain as a sweep for tests and manual safety nets.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use herd_governance::ballot::{self, Ballot, ValidBallot};
 use herd_governance::bylaws::{self, DecisionRule, Method, PolicyDocument, ProposalKind};
@@ -487,7 +488,16 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
         now,
     )
     .await?;
+    let (status_id, poll_id) =
+        crate::services::proposal_posts::on_open(&mut tx, state, &row, rule.method, &options, now)
+            .await?;
+    let row = ProposalRow {
+        status_id,
+        poll_id,
+        ..row
+    };
     tx.commit().await?;
+    state.jobs.wake();
     mail_members(
         state,
         &format!("New proposal: {}", row.title),
@@ -715,6 +725,19 @@ async fn cast(
     )
     .await?;
     let ballot_value: Value = serde_json::from_str(canonical).unwrap_or(Value::Null);
+    if via != "poll" {
+        // The poll shows the ballot that counts (a poll vote writes its own answer).
+        crate::services::proposal_posts::mirror_ballot(
+            &mut tx,
+            &current,
+            voter,
+            rule_of(&current).map_err(CastError::App)?.method,
+            options,
+            &ballot_value,
+            now,
+        )
+        .await?;
+    }
     // The log shows how someone voted only when the ballot is neither secret nor hidden until
     // close (the log is written once, so a hidden count must never be readable from it).
     let detail = if row.secret != 0 || row.hide_results != 0 {
@@ -753,22 +776,48 @@ pub async fn close_due(state: &AppState) -> anyhow::Result<usize> {
     let due = store::due_to_close(&state.db.pool, now).await?;
     let mut closed = 0;
     for id in due {
-        match close_one(state, id).await {
-            Ok(Some(row)) => {
-                closed += 1;
-                mail_members(
-                    state,
-                    &result_subject(&row),
-                    &result_mail(state, &row),
-                    None,
-                )
-                .await;
-            }
-            Ok(None) => {}
+        match close_and_mail(state, id).await {
+            Ok(true) => closed += 1,
+            Ok(false) => {}
             Err(e) => tracing::error!(proposal = id, error = %e, "closing a proposal failed"),
         }
     }
     Ok(closed)
+}
+
+/// Closes one proposal and mails its result; false when it was not open.
+async fn close_and_mail(state: &AppState, id: i64) -> AppResult<bool> {
+    let Some(row) = close_one(state, id).await? else {
+        return Ok(false);
+    };
+    mail_members(
+        state,
+        &result_subject(&row),
+        &result_mail(state, &row),
+        None,
+    )
+    .await;
+    Ok(true)
+}
+
+/// The `CloseProposal` job: closes the proposal if it is open and due (else nothing).
+pub async fn close_job(state: &AppState, id: i64) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    match store::proposal_by_id(&state.db.pool, id).await? {
+        Some(row) if row.state == "open" && row.closes_at <= now => {
+            close_and_mail(state, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("closing proposal {id}: {e}"))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The `RemindProposal` job: mails the members who have not voted, once.
+pub async fn remind_job(state: &AppState, id: i64) -> anyhow::Result<()> {
+    remind_one(state, id, state.clock.now_micros()).await?;
+    Ok(())
 }
 
 async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> {
@@ -853,6 +902,15 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
     if row.secret != 0 {
         store::unlink_ballots(&mut **tx, id).await?;
     }
+    crate::services::proposal_posts::on_close(
+        &mut tx,
+        state,
+        &row,
+        final_state.as_str(),
+        &result,
+        now,
+    )
+    .await?;
     let result_json = result.to_string();
     store::set_result(
         &mut **tx,
@@ -864,6 +922,7 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
     )
     .await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(Some(ProposalRow {
         state: final_state.as_str().to_string(),
         result_json: Some(result_json),
@@ -1059,49 +1118,38 @@ pub async fn remind_due(state: &AppState) -> anyhow::Result<usize> {
     let due = store::due_for_reminder(&state.db.pool, now, now + MICROS_PER_DAY).await?;
     let mut sent = 0;
     for id in due {
-        let mut tx = state.db.begin_write().await?;
-        let claimed = store::claim_reminder(&mut **tx, id, now).await?;
-        tx.commit().await?;
-        if !claimed {
-            continue;
+        if remind_one(state, id, now).await? {
+            sent += 1;
         }
-        let Some(row) = store::proposal_by_id(&state.db.pool, id).await? else {
-            continue;
-        };
-        let voted = store::voter_ids(&state.db.pool, id).await?;
-        let body = format!(
-            "The proposal \"{}\" closes at {} and you have not voted yet.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
-            row.title,
-            time::iso(row.closes_at),
-            proposal_url(state, row.id)
-        );
-        mail_members(
-            state,
-            &format!("24 hours left to vote: {}", row.title),
-            &body,
-            Some(&voted),
-        )
-        .await;
-        sent += 1;
     }
     Ok(sent)
 }
 
-/// Runs `close_due` and `remind_due` every `every` until the process ends.
-pub fn spawn_closer(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = close_due(&state).await {
-                tracing::error!(error = %e, "closing due proposals failed");
-            }
-            if let Err(e) = remind_due(&state).await {
-                tracing::error!(error = %e, "proposal reminders failed");
-            }
-        }
-    })
+async fn remind_one(state: &AppState, id: i64, now: i64) -> anyhow::Result<bool> {
+    let mut tx = state.db.begin_write().await?;
+    let claimed = store::claim_reminder(&mut **tx, id, now).await?;
+    tx.commit().await?;
+    if !claimed {
+        return Ok(false);
+    }
+    let Some(row) = store::proposal_by_id(&state.db.pool, id).await? else {
+        return Ok(false);
+    };
+    let voted = store::voter_ids(&state.db.pool, id).await?;
+    let body = format!(
+        "The proposal \"{}\" closes at {} and you have not voted yet.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+        row.title,
+        time::iso(row.closes_at),
+        proposal_url(state, row.id)
+    );
+    mail_members(
+        state,
+        &format!("24 hours left to vote: {}", row.title),
+        &body,
+        Some(&voted),
+    )
+    .await;
+    Ok(true)
 }
 
 fn proposal_url(state: &AppState, id: i64) -> String {

@@ -615,3 +615,126 @@ pub async fn policy_versions<'e, E: Executor<'e, Database = Any>>(
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+// --- The co-op's actor and proposals in the social timeline (migration 0010) ---
+
+/// The local account that speaks for the co-op (username `coop`), if made.
+pub async fn coop_account_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> sqlx::Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM accounts WHERE username_lower = 'coop' AND domain = '' AND actor_type = 'Group'",
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Makes the co-op's account: a local `Group` with no login (no users row).
+#[allow(clippy::too_many_arguments)] // one bound value per column
+pub async fn insert_coop_account<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    display_name: &str,
+    note: &str,
+    uri: &str,
+    url: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO accounts (id, username, username_lower, domain, display_name, note, actor_type, \
+         uri, url, created_at, updated_at) VALUES ($1, 'coop', 'coop', '', $2, $3, 'Group', $4, $5, $6, $6)",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(note)
+    .bind(uri)
+    .bind(url)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Links a proposal to the status (and poll) that announced it.
+pub async fn set_post<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    status_id: i64,
+    poll_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE proposals SET status_id = $2, poll_id = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status_id)
+        .bind(poll_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The proposal a poll votes on, if any.
+pub async fn proposal_by_poll<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+) -> sqlx::Result<Option<ProposalRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE poll_id = $1"
+    ))
+    .bind(poll_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Replaces one voter's answer in a proposal's poll with `choices` (option indices), so the
+/// poll shows the ballot a member cast through the co-op API.
+pub async fn replace_poll_answer(
+    conn: &mut sqlx::AnyConnection,
+    poll_id: i64,
+    account_id: i64,
+    first_id: i64,
+    choices: &[i64],
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM poll_votes WHERE poll_id = $1 AND account_id = $2")
+        .bind(poll_id)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (poll_id, account_id) DO NOTHING",
+    )
+    .bind(poll_id)
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    for (i, choice) in choices.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(first_id + i as i64)
+        .bind(poll_id)
+        .bind(account_id)
+        .bind(*choice)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the account has answered this poll.
+pub async fn answered_poll<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+    account_id: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM poll_voters WHERE poll_id = $1 AND account_id = $2")
+            .bind(poll_id)
+            .bind(account_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,451 @@
+//! Proposals in the social timeline: the co-op's actor (the local `Group` account `coop`)
+//! posts each proposal as a public status when it opens, with a Mastodon poll where the method
+//! fits, counts that poll's votes as ballots, and replies with the result when it closes.
+//!
+//! Choices made where the issue is silent:
+//! - The co-op's account is a local account row (username `coop`, `actor_type` Group, uri the
+//!   `/coop` actor) made at start-up, with no login. Every member follows it automatically
+//!   when they become active (bootstrap, admission by an admin or by a proposal, reinstatement
+//!   after lapsing), so proposals and results reach their home timelines; a member may
+//!   unfollow it like any account, and leaving the co-op does not unfollow it (the posts are
+//!   public anyway). Members who were active before the account existed follow it when it is
+//!   made.
+//! - A poll is attached for consent (agree / abstain / disagree / block), majority and
+//!   supermajority (yes / no / abstain) and approval (the options, several answers allowed),
+//!   expiring at `closes_at`, with totals hidden until then when the proposal hides results.
+//!   Secret proposals (elections and membership decisions by default) get no poll: a poll
+//!   records who answered what, which a secret ballot must not; the post says to vote through
+//!   the co-op API. Nor do ranked choice, score and dot votes, which a poll cannot express.
+//! - A poll vote is a ballot cast `via = "poll"` through [`proposals::vote`] (the same checks,
+//!   receipt, history and log). Mastodon polls take one answer per account; a member who
+//!   wants to change their vote does so through the co-op API, and the latest ballot counts
+//!   either way. A ballot cast through the co-op API is mirrored into the poll (their answer
+//!   is replaced), so the poll shows what counts and a later poll vote is refused with a
+//!   message that points to the co-op API. The tally always comes from the ballots, so a
+//!   member counts once, with their last ballot.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use herd_governance::ballot::Ballot;
+use herd_governance::bylaws::{Method, ProposalKind};
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::ids;
+use crate::jobs::{self, Job};
+use crate::services::federation::{self as fed, StatusEvent};
+use crate::services::polls::{self, PollSpec, VoteAttempt};
+use crate::services::render::{status_uri, status_url, tag_url};
+use crate::state::AppState;
+use crate::storage::accounts::{self, AccountCounter};
+use crate::storage::proposals::{self as store, ProposalRow};
+use crate::storage::social::{self, Relation};
+use crate::storage::statuses::{self as statuses, Counter, StatusRow};
+use crate::storage::Db;
+use crate::storage::{timelines, Change, WriteTx};
+use crate::time;
+
+/// Makes the co-op's account on first start (and has every active member follow it).
+pub async fn ensure_coop_account(db: &Db, config: &Config, now: i64) -> anyhow::Result<()> {
+    if store::coop_account_id(&db.pool).await?.is_some() {
+        return Ok(());
+    }
+    let base = config.base_url();
+    let id = ids::next_id_at(now / 1000);
+    let mut tx = db.begin_write().await?;
+    store::insert_coop_account(
+        &mut **tx,
+        id,
+        &config.instance.title,
+        "The co-operative that runs this server: its proposals and their results.",
+        &format!("{base}/coop"),
+        &format!("{base}/@coop"),
+        now,
+    )
+    .await?;
+    for m in store::active_members(&mut **tx).await? {
+        follow(&mut tx, m.account_id, id, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!("the co-op's account @coop was made");
+    Ok(())
+}
+
+async fn follow(tx: &mut WriteTx, account_id: i64, coop: i64, now: i64) -> sqlx::Result<()> {
+    if account_id == coop {
+        return Ok(());
+    }
+    let new = social::upsert_follow(
+        &mut ***tx,
+        Relation::Follow,
+        ids::next_id_at(now / 1000),
+        account_id,
+        coop,
+        true,
+        false,
+        now,
+    )
+    .await?;
+    if new {
+        accounts::bump(&mut ***tx, account_id, AccountCounter::Following, 1).await?;
+        accounts::bump(&mut ***tx, coop, AccountCounter::Followers, 1).await?;
+        timelines::backfill_feed(&mut ***tx, account_id, coop).await?;
+    }
+    Ok(())
+}
+
+/// A member who becomes active follows the co-op's account (inside the caller's transaction).
+pub async fn follow_coop(tx: &mut WriteTx, account_id: i64, now: i64) -> sqlx::Result<()> {
+    match store::coop_account_id(&mut ***tx).await? {
+        Some(coop) => follow(tx, account_id, coop, now).await,
+        None => Ok(()),
+    }
+}
+
+/// The poll's answers for a method, or None when a poll cannot carry the vote.
+fn poll_titles(row: &ProposalRow, method: Method, options: &[String]) -> Option<Vec<String>> {
+    if row.secret != 0 {
+        return None;
+    }
+    let titles = match method {
+        Method::Consent | Method::Majority | Method::Supermajority => {
+            crate::services::proposals::display_options(method, options)
+        }
+        Method::Approval => options.to_vec(),
+        _ => return None,
+    };
+    // What every poll must be: two answers at least, none blank, all distinct.
+    let mut seen = std::collections::HashSet::new();
+    let ok = titles.len() >= 2
+        && titles
+            .iter()
+            .all(|t| !t.trim().is_empty() && seen.insert(t.trim()));
+    ok.then_some(titles)
+}
+
+/// Writes a public status by the co-op inside `tx` (feeds, counters, fan-out, federation).
+async fn post_status(
+    tx: &mut WriteTx,
+    state: &AppState,
+    coop: i64,
+    text: String,
+    parent: Option<&StatusRow>,
+    now: i64,
+) -> AppResult<StatusRow> {
+    let id = ids::next_id_at(now / 1000);
+    let content = crate::text::render(&text, &[], |t| tag_url(state, t));
+    let row = StatusRow {
+        id,
+        account_id: coop,
+        uri: status_uri(state, "coop", id),
+        url: Some(status_url(state, "coop", id)),
+        text,
+        content,
+        spoiler_text: String::new(),
+        sensitive: 0,
+        visibility: "public".into(),
+        local_only: 0,
+        language: None,
+        in_reply_to_id: parent.map(|p| p.id),
+        in_reply_to_account_id: parent.map(|p| p.account_id),
+        reblog_of_id: None,
+        thread_root_id: parent.map(|p| p.thread_root_id).unwrap_or(id),
+        application_id: None,
+        local: 1,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: now,
+        edited_at: None,
+    };
+    statuses::insert(tx, &row).await?;
+    timelines::insert_feed(&mut ***tx, coop, id, coop).await?;
+    accounts::bump(&mut ***tx, coop, AccountCounter::Statuses, 1).await?;
+    accounts::set_last_status_at(&mut ***tx, coop, now).await?;
+    if let Some(p) = parent {
+        statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
+    }
+    tx.record(Change::StatusCreated(id));
+    jobs::enqueue(tx, &Job::FanOut { status_id: id }, now).await?;
+    fed::status_changed(tx, state, &row, StatusEvent::Created, now).await?;
+    Ok(row)
+}
+
+fn proposal_link(state: &AppState, id: i64) -> String {
+    format!("{}/api/v1/coop/proposals/{id}", state.base_url())
+}
+
+/// Posts a proposal that opens now (inside its opening transaction), with a poll where the
+/// method fits, links them to the proposal, and queues its closing and reminder. Returns the
+/// status and poll ids.
+pub async fn on_open(
+    tx: &mut WriteTx,
+    state: &AppState,
+    row: &ProposalRow,
+    method: Method,
+    options: &[String],
+    now: i64,
+) -> AppResult<(Option<i64>, Option<i64>)> {
+    jobs::enqueue_at(tx, &Job::CloseProposal { id: row.id }, row.closes_at, now).await?;
+    let remind_at = row.closes_at - time::MICROS_PER_DAY;
+    if remind_at > now {
+        jobs::enqueue_at(tx, &Job::RemindProposal { id: row.id }, remind_at, now).await?;
+    }
+    let Some(coop) = store::coop_account_id(&mut ***tx).await? else {
+        return Ok((None, None));
+    };
+    let titles = poll_titles(row, method, options);
+    let how = match &titles {
+        Some(_) if method == Method::Approval => {
+            "Members vote in the poll below (choose every option you approve of) or through the co-op API."
+        }
+        Some(_) => "Members vote in the poll below or through the co-op API.",
+        None if row.secret != 0 => "Secret ballot: members vote through the co-op API.",
+        None => "Members vote through the co-op API.",
+    };
+    let text = format!(
+        "New {} proposal: {}\n\n{how} Voting closes at {} ({}).\n\n{}",
+        row.kind.replace('_', " "),
+        row.title,
+        time::iso(row.closes_at),
+        method,
+        proposal_link(state, row.id)
+    );
+    let status = post_status(tx, state, coop, text, None, now).await?;
+    let poll_id = match titles {
+        Some(options) => Some(
+            polls::create_for_status(
+                tx,
+                status.id,
+                &PollSpec {
+                    options,
+                    expires_at: Some(row.closes_at),
+                    multiple: method == Method::Approval,
+                    hide_totals: row.hide_results != 0,
+                },
+                now,
+            )
+            .await?
+            .id,
+        ),
+        None => None,
+    };
+    store::set_post(&mut ***tx, row.id, status.id, poll_id).await?;
+    Ok((Some(status.id), poll_id))
+}
+
+/// Replies to the proposal's post with its result (inside the closing transaction).
+pub async fn on_close(
+    tx: &mut WriteTx,
+    state: &AppState,
+    row: &ProposalRow,
+    state_name: &str,
+    result: &Value,
+    now: i64,
+) -> AppResult<()> {
+    let Some(coop) = store::coop_account_id(&mut ***tx).await? else {
+        return Ok(());
+    };
+    let parent = match row.status_id {
+        Some(id) => statuses::by_id(&mut ***tx, id).await?,
+        None => None,
+    };
+    let mut counts: Vec<String> = Vec::new();
+    if let Some(tally) = result.get("tally").and_then(Value::as_object) {
+        for key in ["agree", "yes", "no", "disagree", "abstain", "block"] {
+            if let Some(n) = tally.get(key).and_then(Value::as_u64) {
+                counts.push(format!("{key} {n}"));
+            }
+        }
+        if let Some(options) = tally.get("options").and_then(Value::as_array) {
+            for o in options {
+                if let (Some(name), Some(n)) = (o["option"].as_str(), o["total"].as_u64()) {
+                    counts.push(format!("{name} {n}"));
+                }
+            }
+        }
+    }
+    let winners: Vec<String> = result
+        .get("winners")
+        .and_then(Value::as_array)
+        .map(|w| {
+            w.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut text = format!(
+        "Result: \"{}\" {} ({} of {} members voted; counted under {}).",
+        row.title, state_name, result["voted"], result["eligible"], row.rule_source
+    );
+    if !counts.is_empty() {
+        text.push_str(&format!("\nTally: {}.", counts.join(", ")));
+    }
+    if !winners.is_empty() && kind_is(row, ProposalKind::RoleElection) {
+        let mut names = Vec::new();
+        for w in &winners {
+            let acct = match w.parse::<i64>() {
+                Ok(id) => accounts::account_by_id(&mut ***tx, id)
+                    .await?
+                    .map(|a| format!("@{}", a.username)),
+                Err(_) => None,
+            };
+            names.push(acct.unwrap_or_else(|| w.clone()));
+        }
+        text.push_str(&format!("\nElected: {}.", names.join(", ")));
+    } else if !winners.is_empty() {
+        text.push_str(&format!("\nChosen: {}.", winners.join(", ")));
+    }
+    text.push_str(&format!("\n\n{}", proposal_link(state, row.id)));
+    post_status(tx, state, coop, text, parent.as_ref(), now).await?;
+    Ok(())
+}
+
+fn kind_is(row: &ProposalRow, kind: ProposalKind) -> bool {
+    row.kind == kind.as_str()
+}
+
+/// The poll answers a ballot amounts to, when the proposal has a poll that can show it.
+pub fn poll_choices(method: Method, options: &[String], ballot: &Value) -> Option<Vec<i64>> {
+    let titles = match method {
+        Method::Consent | Method::Majority | Method::Supermajority => {
+            crate::services::proposals::display_options(method, options)
+        }
+        Method::Approval => options.to_vec(),
+        _ => return None,
+    };
+    let index = |s: &str| titles.iter().position(|t| t == s).map(|i| i as i64);
+    if let Some(c) = ballot.get("choice").and_then(Value::as_str) {
+        return index(c).map(|i| vec![i]);
+    }
+    let chosen = ballot.get("choices").and_then(Value::as_array)?;
+    chosen
+        .iter()
+        .map(|c| c.as_str().and_then(index))
+        .collect::<Option<Vec<i64>>>()
+}
+
+/// Mirrors a ballot cast through the co-op API into the proposal's poll (in the ballot's
+/// transaction).
+pub async fn mirror_ballot(
+    conn: &mut AnyConnection,
+    row: &ProposalRow,
+    voter: i64,
+    method: Method,
+    options: &[String],
+    ballot: &Value,
+    now: i64,
+) -> sqlx::Result<()> {
+    let Some(poll_id) = row.poll_id else {
+        return Ok(());
+    };
+    if row.secret != 0 {
+        return Ok(());
+    }
+    let Some(choices) = poll_choices(method, options, ballot) else {
+        return Ok(());
+    };
+    store::replace_poll_answer(
+        conn,
+        poll_id,
+        voter,
+        ids::next_id_at(now / 1000),
+        &choices,
+        now,
+    )
+    .await
+}
+
+/// The [`polls::VoteGuard`] for proposals' polls: only active members vote, and their answer
+/// is cast as a ballot.
+pub fn poll_guard<'a>(
+    state: &'a AppState,
+    attempt: &'a VoteAttempt<'a>,
+) -> Pin<Box<dyn Future<Output = AppResult<()>> + Send + 'a>> {
+    Box::pin(async move {
+        let Some(row) = store::proposal_by_poll(&state.db.pool, attempt.poll.id).await? else {
+            return Ok(());
+        };
+        let voter = attempt.voter.account.id;
+        match store::membership(&state.db.pool, voter).await? {
+            Some(m) if m.state == "active" => {}
+            Some(m) => {
+                return Err(AppError::forbidden(format!(
+                    "Only active members of the co-op can vote on proposals; your membership is {}",
+                    m.state
+                )))
+            }
+            None => {
+                return Err(AppError::forbidden(
+                    "Only active members of the co-op can vote on proposals; you are not a member",
+                ))
+            }
+        }
+        if store::answered_poll(&state.db.pool, attempt.poll.id, voter).await? {
+            return Err(AppError::unprocessable(format!(
+                "You have already voted on this proposal; to change your vote, use POST /api/v1/coop/proposals/{}/votes",
+                row.id
+            )));
+        }
+        let titles = attempt.poll.titles();
+        let picked: Vec<String> = attempt
+            .choices
+            .iter()
+            .filter_map(|i| {
+                usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| titles.get(i))
+                    .cloned()
+            })
+            .collect();
+        let method = crate::services::proposals::rule_of(&row)?.method;
+        let ballot = match method {
+            Method::Approval => Ballot::Choices { choices: picked },
+            _ => Ballot::Choice {
+                choice: picked.into_iter().next().unwrap_or_default(),
+            },
+        };
+        crate::services::proposals::vote(state, voter, row.id, ballot, None, "poll").await?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ballots_map_to_poll_answers() {
+        let none: Vec<String> = Vec::new();
+        assert_eq!(
+            poll_choices(Method::Consent, &none, &json!({ "choice": "block" })),
+            Some(vec![3])
+        );
+        assert_eq!(
+            poll_choices(Method::Majority, &none, &json!({ "choice": "no" })),
+            Some(vec![1])
+        );
+        let opts = vec!["red".to_string(), "green".into(), "blue".into()];
+        assert_eq!(
+            poll_choices(
+                Method::Approval,
+                &opts,
+                &json!({ "choices": ["blue", "red"] })
+            ),
+            Some(vec![2, 0])
+        );
+        assert_eq!(
+            poll_choices(Method::Approval, &opts, &json!({ "choices": ["pink"] })),
+            None
+        );
+        assert_eq!(
+            poll_choices(Method::RankedChoice, &opts, &json!({ "ranking": ["red"] })),
+            None
+        );
+    }
+}
