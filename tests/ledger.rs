@@ -787,3 +787,68 @@ mod visibility {
         }
     }
 }
+
+async fn member_shares(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (m_id, m_tok) = (c.members[0].0, &c.members[0].1);
+    let before = count_transactions(app, t).await;
+    // Only a treasurer records a share.
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{m_id}/share"),
+            m_tok,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    // The share price comes from the bylaws (1000 EUR cents in the default co-op).
+    let (s, tx) = app
+        .post_json(&format!("/api/v1/coop/members/{m_id}/share"), t, json!({}))
+        .await;
+    assert_eq!(s, 200, "{tx}");
+    assert_eq!(tx["kind"], "share");
+    let b = balances(app, t).await;
+    assert_eq!(b.get("equity:member-shares"), Some(&-1000));
+    let (_, member) = get(app, &format!("/api/v1/coop/members/{m_id}"), Some(m_tok)).await;
+    assert!(member["share_paid_at"].is_string(), "{member}");
+    // Once only, and never for someone who is not a member or applicant.
+    let (s, err) = app
+        .post_json(&format!("/api/v1/coop/members/{m_id}/share"), t, json!({}))
+        .await;
+    assert_eq!(
+        (s, err["error"].as_str()),
+        (422, Some("This member's share is already paid"))
+    );
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{}/share", c.outsider.0),
+            t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{m_id}/share"),
+            t,
+            json!({"account": "income:dues"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        count_transactions(app, t).await,
+        before + 1,
+        "refusals post nothing"
+    );
+    let (_, events) = get(app, "/api/v1/coop/events", Some(m_tok)).await;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "membership.share_paid"),
+        "{events}"
+    );
+}
+on_both_backends!(shares, member_shares);

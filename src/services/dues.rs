@@ -193,6 +193,90 @@ pub async fn record(state: &AppState, actor: i64, d: ManualDues) -> AppResult<le
     Ok(entry)
 }
 
+pub struct SharePayment {
+    pub account_id: i64,
+    /// Where the money went: an asset account, default `assets:bank`.
+    pub account: Option<String>,
+    pub date: Option<i64>,
+    pub memo: Option<String>,
+}
+
+/// A treasurer records a member's share (co-ownership) at the bylaws' share price: it posts
+/// the money against `equity:member-shares` and marks the share paid, once, in one transaction.
+pub async fn record_share(
+    state: &AppState,
+    actor: i64,
+    p: SharePayment,
+) -> AppResult<ledger::Entry> {
+    ledger_svc::require_treasurer(state, actor).await?;
+    let now = state.clock.now_micros();
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let rules = bylaws
+        .membership
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("no membership rules"))?;
+    match prop_store::membership(&state.db.pool, p.account_id).await? {
+        Some(m) if m.share_paid_at.is_some() => {
+            return Err(AppError::unprocessable(
+                "This member's share is already paid",
+            ))
+        }
+        Some(m) if matches!(m.state.as_str(), "applicant" | "active" | "lapsed") => {}
+        _ => {
+            return Err(AppError::unprocessable(
+                "A share can only be recorded for an applicant or a member",
+            ))
+        }
+    }
+    let to = p.account.unwrap_or_else(|| "assets:bank".into());
+    if ledger::AccountType::of_code(&to) != Some(ledger::AccountType::Asset) {
+        return Err(AppError::validation(
+            "account",
+            "ERR_INVALID",
+            "must be an asset account such as assets:bank",
+        ));
+    }
+    let price = rules.share_price_minor;
+    let draft = Draft {
+        date: p.date.unwrap_or(now),
+        memo: p
+            .memo
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| "Membership share".into()),
+        counterparty: String::new(),
+        category: "shares".into(),
+        kind: "share".into(),
+        source: None,
+        reverses: None,
+        member: Some(p.account_id),
+        created_by: Some(actor),
+        postings: vec![
+            Posting::new(&to, price, &rules.currency),
+            Posting::new("equity:member-shares", -price, &rules.currency),
+        ],
+    };
+    let (chart, _) = ledger_svc::chart(state, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    // The conditional UPDATE makes a second, racing recording fail before anything is posted.
+    if !store::set_share_paid(&mut **tx, p.account_id, draft.date, now).await? {
+        return Err(AppError::unprocessable(
+            "This member's share is already paid",
+        ));
+    }
+    let entry = ledger_svc::post_in(&mut tx, state.db.backend(), &chart, draft, now).await?;
+    ledger_svc::log(
+        &mut tx,
+        "membership.share_paid",
+        Some(actor),
+        Some(p.account_id),
+        json!({ "transaction_id": entry.id.to_string(), "amount": price, "currency": rules.currency }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
 /// Why a webhook was refused (answered 400 and logged).
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {

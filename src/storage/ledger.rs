@@ -478,6 +478,24 @@ pub async fn set_dues_paid_until<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Records a member's share payment once: false when it was already recorded.
+pub async fn set_share_paid<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    at: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE memberships SET share_paid_at = $2, updated_at = $3 WHERE account_id = $1 AND share_paid_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(at)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Active members whose dues (or, never paid, whose membership) date from before `cutoff`.
 pub async fn overdue_members<'e, E: Executor<'e, Database = Any>>(
     db: E,

@@ -642,6 +642,43 @@ pub async fn record_dues(
     Ok(Json(Transaction::from(&entry)))
 }
 
+#[derive(Debug, Deserialize, Default)]
+pub struct ShareBody {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    account: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    date: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    memo: Option<String>,
+}
+
+/// `POST /api/v1/coop/members/:account_id/share`: a treasurer records the member's share.
+pub async fn record_share(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(account_id): Path<String>,
+    body: Payload<ShareBody>,
+) -> AppResult<Json<Transaction>> {
+    let me = auth.user(&state, "write").await?;
+    let b = body.data;
+    let entry = dues::record_share(
+        &state,
+        me.account.id,
+        dues::SharePayment {
+            account_id: parse_id(&account_id)?,
+            account: b.account,
+            date: b
+                .date
+                .as_deref()
+                .map(|d| ledger::parse_date("date", d))
+                .transpose()?,
+            memo: b.memo,
+        },
+    )
+    .await?;
+    Ok(Json(Transaction::from(&entry)))
+}
+
 /// The caller's own dues history (treasurer entries and Stripe payments).
 pub async fn my_dues(
     State(state): State<AppState>,

@@ -108,6 +108,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/coop/members/{account_id}/dues",
             post(ledger::record_dues),
         )
+        .route(
+            "/api/v1/coop/members/{account_id}/share",
+            post(ledger::record_share),
+        )
         .route("/api/v1/coop/membership/dues", get(ledger::my_dues))
         .route("/api/v1/coop/stripe/webhook", post(ledger::stripe_webhook))
 }
