@@ -10,7 +10,7 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::api::mastodon::{
-    accounts, apps, filters, instance, media, misc, notifications, oauth, polls,
+    accounts, apps, exports, filters, instance, media, misc, notifications, oauth, polls,
     relationships as rel, scheduled, statuses, tags, timelines,
 };
 use crate::error::AppError;
@@ -187,6 +187,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/featured_tags/{id}", delete(tags::unfeature))
         .route("/api/v1/featured_tags/suggestions", get(tags::suggestions))
         .route("/api/v1/accounts/{id}/featured_tags", get(tags::of_account))
+        // Your data, yours to take: CSV exports and imports in Mastodon's formats.
+        .route("/api/v1/herd/exports/{file}", get(exports::export))
+        .route("/api/v1/herd/imports", post(exports::import))
         .route(
             "/api/v1/emails/confirmations",
             post(accounts::resend_confirmation),

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod dues;
 pub mod expenses;
+pub mod exports;
 pub mod federation;
 pub mod feeds;
 pub mod filters;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod exports;
 pub mod federation;
 pub mod files;
 pub mod filters;

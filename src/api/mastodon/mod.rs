@@ -5,6 +5,7 @@ pub mod admin;
 pub mod apps;
 pub mod conversations;
 pub mod entities;
+pub mod exports;
 pub mod filters;
 pub mod instance;
 pub mod lists;
