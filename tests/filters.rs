@@ -350,3 +350,35 @@ async fn filters_on_streams(app: &TestApp) {
 }
 
 on_both_backends!(filters_on_streams, filters_on_streams);
+
+/// Apps send forms: `context[]` and `keywords_attributes[0][keyword]` both work.
+async fn form_bodies(app: &TestApp) {
+    let (_, bob) = app.user_with_token("bob").await;
+    for body in [
+        "title=A&context[]=home&context[]=public&filter_action=hide&keywords_attributes[0][keyword]=cat&keywords_attributes[0][whole_word]=false&keywords_attributes[1][keyword]=dog",
+        "title=B&context[]=thread&keywords_attributes[][keyword]=cat&keywords_attributes[][whole_word]=0",
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/v2/filters"))
+            .bearer_auth(&bob)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let f: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{body}: {f}");
+        assert_eq!(f["keywords"][0]["keyword"], "cat", "{f}");
+        assert_eq!(f["keywords"][0]["whole_word"], false);
+    }
+    let (_, all) = app.get_json("/api/v2/filters", Some(&bob)).await;
+    assert_eq!(all[0]["context"], json!(["home", "public"]));
+    assert_eq!(all[0]["filter_action"], "hide");
+    assert_eq!(all[0]["keywords"][1]["keyword"], "dog");
+    assert_eq!(all[0]["keywords"][1]["whole_word"], true);
+    assert_eq!(all[1]["filter_action"], "warn");
+}
+
+on_both_backends!(form_bodies, form_bodies);

@@ -497,15 +497,7 @@ pub fn matches(text: &str, keyword: &str, whole_word: bool) -> bool {
 
 /// The plain text of a status's HTML, lower-cased, with the spoiler text.
 fn haystack(s: &Status) -> String {
-    let spaced = s.content.replace("<br", " <br").replace("</p>", " </p>");
-    let text = ammonia::Builder::empty().clean(&spaced).to_string();
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
+    let text = crate::federation::protocol::to_text(&s.content);
     format!("{}\n{}", s.spoiler_text, text).to_lowercase()
 }
 
