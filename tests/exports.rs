@@ -213,3 +213,60 @@ async fn bad_input(app: &TestApp) {
 }
 
 on_both_backends!(bad_input, bad_input);
+
+/// The archive: actor.json and an outbox.json of one's public and unlisted posts only.
+async fn archive(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    for (text, visibility) in [
+        ("hello world", "public"),
+        ("quiet one", "unlisted"),
+        ("friends only", "private"),
+    ] {
+        let (status, _) = app
+            .post_json(
+                "/api/v1/statuses",
+                &alice,
+                json!({"status": text, "visibility": visibility}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let res = app
+        .client
+        .get(app.url("/api/v1/herd/exports/archive.zip"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip file");
+    let read = |zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| -> Value {
+        let file = zip.by_name(name).expect(name);
+        serde_json::from_reader(file).expect("JSON")
+    };
+    let actor = read(&mut zip, "actor.json");
+    assert_eq!(actor["preferredUsername"], "alice");
+    assert_eq!(actor["type"], "Person");
+    let outbox = read(&mut zip, "outbox.json");
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 2);
+    let texts: Vec<String> = outbox["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["type"], "Create");
+            a["object"]["content"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        texts[0].contains("quiet one") && texts[1].contains("hello world"),
+        "{texts:?}"
+    );
+    let (status, _) = app.get_json("/api/v1/herd/exports/archive.zip", None).await;
+    assert_eq!(status, 401);
+}
+
+on_both_backends!(archive, archive);

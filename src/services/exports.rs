@@ -393,3 +393,73 @@ async fn overwrite(
     }
     Ok(())
 }
+
+/// Mastodon's archive, in part: `actor.json` (the actor document) and `outbox.json` (an
+/// OrderedCollection of Create activities for every public and unlisted post) in a zip file.
+/// Media files are not included yet.
+pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
+    use std::io::Write;
+
+    let actor_id = crate::federation::actor_uri(state, &me.account.username);
+    // The actor document exactly as federation serves it.
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        axum::http::header::ACCEPT,
+        axum::http::HeaderValue::from_static("application/activity+json"),
+    );
+    let response = crate::federation::actors::actor(
+        axum::extract::State(state.clone()),
+        axum::extract::Path(me.account.username.clone()),
+        headers,
+    )
+    .await?;
+    let actor = axum::body::to_bytes(response.into_body(), 1024 * 1024)
+        .await
+        .map_err(|e| AppError::internal_msg(format!("actor document: {e}")))?;
+
+    let mut items = Vec::new();
+    let mut max_id = None;
+    let mut conn = state.db.pool.acquire().await?;
+    loop {
+        let rows =
+            crate::storage::federation::outbox_page(&mut *conn, me.account.id, max_id, 200).await?;
+        let Some(last) = rows.last() else { break };
+        max_id = Some(last.id);
+        for s in rows.iter().filter(|s| s.reblog_of_id.is_none()) {
+            if let Some(note) = federation::note_for(&mut conn, state, s).await? {
+                let mut create = crate::federation::protocol::wrap(
+                    "Create",
+                    &format!("{}/activity", s.uri),
+                    &actor_id,
+                    note,
+                );
+                if let Some(o) = create.as_object_mut() {
+                    o.remove("@context");
+                }
+                items.push(create);
+            }
+        }
+    }
+    let outbox = serde_json::json!({
+        "@context": crate::federation::protocol::context(),
+        "id": "outbox.json",
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    });
+
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let zip_err = |e: zip::result::ZipError| AppError::internal_msg(format!("zip: {e}"));
+        zip.start_file("actor.json", options).map_err(zip_err)?;
+        zip.write_all(&actor).map_err(AppError::internal)?;
+        zip.start_file("outbox.json", options).map_err(zip_err)?;
+        zip.write_all(outbox.to_string().as_bytes())
+            .map_err(AppError::internal)?;
+        zip.finish().map_err(zip_err)?;
+    }
+    Ok(out.into_inner())
+}

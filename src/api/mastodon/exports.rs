@@ -20,6 +20,18 @@ pub async fn export(
     auth: Auth,
     Path(file): Path<String>,
 ) -> AppResult<Response> {
+    if file == "archive.zip" {
+        let me = auth.user(&state, "read").await?;
+        let bytes = exports::archive(&state, &me).await?;
+        let mut res = bytes.into_response();
+        res.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+        res.headers_mut().insert(
+            CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"archive.zip\""),
+        );
+        return Ok(res);
+    }
     let kind = file
         .strip_suffix(".csv")
         .filter(|k| exports::KINDS.contains(k))
