@@ -33,6 +33,10 @@ pub const KINDS: &[&str] = &[
     "bookmarks",
 ];
 const MAX_ROWS: usize = 20_000;
+/// Remote accounts not yet known are looked up over the network (seconds each); one request
+/// looks up at most this many, and the rest are reported so a second import (merge is
+/// idempotent) continues where this one stopped.
+const MAX_NEW_REMOTE: usize = 100;
 
 fn address(state: &AppState, username: &str, domain: &str) -> String {
     let domain = if domain.is_empty() {
@@ -173,7 +177,7 @@ fn flag(v: Option<&String>, default: bool) -> bool {
 }
 
 /// An account by address (`user@domain`, `@user@domain`, or a bare local username).
-async fn resolve(state: &AppState, addr: &str) -> AppResult<AccountRow> {
+async fn resolve(state: &AppState, addr: &str, lookups: &mut usize) -> AppResult<AccountRow> {
     let addr = addr.trim().trim_start_matches('@');
     let (user, domain) = match addr.split_once('@') {
         Some((u, d)) => (u, d),
@@ -187,6 +191,21 @@ async fn resolve(state: &AppState, addr: &str) -> AppResult<AccountRow> {
             .await?
             .ok_or_else(|| AppError::unprocessable("No such account here"));
     }
+    if let Some(a) = crate::storage::federation::remote_account_by_acct(
+        &state.db.pool,
+        &user.to_lowercase(),
+        &domain.to_lowercase(),
+    )
+    .await?
+    {
+        return Ok(a);
+    }
+    if *lookups >= MAX_NEW_REMOTE {
+        return Err(AppError::unprocessable(
+            "Not looked up: too many new remote accounts in one import; import the file again to continue",
+        ));
+    }
+    *lookups += 1;
     federation::resolve_acct(state, user, domain).await
 }
 
@@ -230,6 +249,7 @@ pub async fn import(
     };
     // Resolve or look up every row first: (line, value, target) or a failure.
     let mut kept: Vec<Resolved> = Vec::new();
+    let mut lookups = 0;
     for (line, fields) in rows {
         let value = fields.join(",");
         let looked_up = if kind == "bookmarks" {
@@ -244,7 +264,9 @@ pub async fn import(
             } else {
                 fields[0].clone()
             };
-            resolve(state, &addr).await.map(|a| (Some(a), None))
+            resolve(state, &addr, &mut lookups)
+                .await
+                .map(|a| (Some(a), None))
         };
         match looked_up {
             Ok((account, status)) => kept.push((line, fields, account, status)),
