@@ -179,6 +179,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tags/{name}", get(tags::show))
         .route("/api/v1/tags/{name}/follow", post(tags::follow))
         .route("/api/v1/tags/{name}/unfollow", post(tags::unfollow))
+        .route("/api/v1/tags/{name}/feature", post(tags::feature_tag))
+        .route("/api/v1/tags/{name}/unfeature", post(tags::unfeature_tag))
         .route("/api/v1/followed_tags", get(tags::followed))
         .route(
             "/api/v1/featured_tags",

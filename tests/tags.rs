@@ -169,6 +169,21 @@ async fn featured_tags(app: &TestApp) {
     assert_eq!(del(alice.clone()).await, 200);
     let (_, mine) = app.get_json("/api/v1/featured_tags", Some(&alice)).await;
     assert_eq!(mine, json!([]));
+
+    // Mastodon 4.4's tag-side endpoints.
+    let (status, tag) = app
+        .post_json("/api/v1/tags/cats/feature", &alice, json!({}))
+        .await;
+    assert_eq!(status, 200, "{tag}");
+    assert_eq!(tag["featuring"], true);
+    let (_, mine) = app.get_json("/api/v1/featured_tags", Some(&alice)).await;
+    assert_eq!(mine[0]["name"], "cats");
+    let (_, tag) = app
+        .post_json("/api/v1/tags/cats/unfeature", &alice, json!({}))
+        .await;
+    assert_eq!(tag["featuring"], false);
+    let (_, mine) = app.get_json("/api/v1/featured_tags", Some(&alice)).await;
+    assert_eq!(mine, json!([]));
 }
 
 on_both_backends!(featured_tags, featured_tags);

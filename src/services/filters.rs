@@ -21,7 +21,8 @@ use crate::storage::{statuses, Change, WriteTx};
 use crate::time;
 
 pub const CONTEXTS: &[&str] = &["home", "notifications", "public", "thread", "account"];
-const ACTIONS: &[&str] = &["warn", "hide"];
+/// `blur` (Mastodon 4.4) is shown like `warn`: the client blurs the media.
+const ACTIONS: &[&str] = &["warn", "hide", "blur"];
 const MAX_TITLE: usize = 256;
 const MAX_KEYWORD: usize = 512;
 const MAX_FILTERS: usize = 100;
@@ -189,7 +190,7 @@ fn apply_input(state: &AppState, input: &FilterInput, row: &mut FilterRow) -> Ap
     if let Some(a) = input.action.as_deref().filter(|a| !a.is_empty()) {
         if !ACTIONS.contains(&a) {
             return Err(AppError::unprocessable(format!(
-                "Validation failed: Filter action {a:?} is not one of warn, hide"
+                "Validation failed: Filter action {a:?} is not one of warn, hide, blur"
             )));
         }
         row.action = a.to_string();

@@ -185,6 +185,37 @@ pub async fn unfeature(state: &AppState, viewer: i64, id: &str) -> AppResult<()>
     Ok(())
 }
 
+/// `POST /api/v1/tags/:name/feature` (4.4): features the tag (once) and answers the Tag.
+pub async fn feature_by_name(state: &AppState, viewer: i64, name: &str) -> AppResult<Value> {
+    let name = normalise(name)?;
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let tag = statuses::tag_id(&mut tx, &name, ids::next_id(), now).await?;
+    if store::featured_one(&mut **tx, viewer, tag).await?.is_none() {
+        if store::count_featured(&mut tx, viewer).await? >= MAX_FEATURED {
+            return Err(AppError::unprocessable(
+                "Validation failed: You have reached the maximum number of featured hashtags",
+            ));
+        }
+        store::feature(&mut tx, ids::next_id(), viewer, tag, now).await?;
+    }
+    tx.commit().await?;
+    show(state, Some(viewer), &name).await
+}
+
+/// `POST /api/v1/tags/:name/unfeature` (4.4).
+pub async fn unfeature_by_name(state: &AppState, viewer: i64, name: &str) -> AppResult<Value> {
+    let name = normalise(name)?;
+    if let Some((tag, _)) = statuses::tag_by_name(&state.db.pool, &name).await? {
+        if let Some(f) = store::featured_one(&state.db.pool, viewer, tag).await? {
+            let mut tx = state.db.begin_write().await?;
+            store::unfeature(&mut tx, viewer, f.id).await?;
+            tx.commit().await?;
+        }
+    }
+    show(state, Some(viewer), &name).await
+}
+
 /// Tags the viewer used most and has not featured yet (Tag entities).
 pub async fn suggestions(state: &AppState, viewer: i64) -> AppResult<Vec<Value>> {
     let mut out = Vec::new();

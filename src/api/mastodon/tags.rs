@@ -103,3 +103,25 @@ pub async fn suggestions(State(state): State<AppState>, auth: Auth) -> AppResult
     let me = auth.user(&state, "read:accounts").await?;
     Ok(Json(tags::suggestions(&state, me.account.id).await?))
 }
+
+pub async fn feature_tag(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write:accounts").await?;
+    Ok(Json(
+        tags::feature_by_name(&state, me.account.id, &name).await?,
+    ))
+}
+
+pub async fn unfeature_tag(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write:accounts").await?;
+    Ok(Json(
+        tags::unfeature_by_name(&state, me.account.id, &name).await?,
+    ))
+}
