@@ -10,8 +10,8 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::api::mastodon::{
-    accounts, apps, instance, media, misc, notifications, oauth, polls, relationships as rel,
-    scheduled, statuses, timelines,
+    accounts, apps, exports, filters, instance, media, misc, notifications, oauth, polls,
+    relationships as rel, scheduled, statuses, tags, timelines,
 };
 use crate::error::AppError;
 use crate::http::{rate_limit, session};
@@ -56,10 +56,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/accounts/{id}/unblock", post(rel::unblock))
         .route("/api/v1/accounts/{id}/mute", post(rel::mute))
         .route("/api/v1/accounts/{id}/unmute", post(rel::unmute))
-        .route(
-            "/api/v1/accounts/{id}/featured_tags",
-            get(misc::empty_public_list),
-        )
         .route("/api/v1/follow_requests", get(rel::follow_requests))
         .route(
             "/api/v1/follow_requests/{id}/authorize",
@@ -152,12 +148,50 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/trends/statuses", get(misc::empty_public_list))
         .route("/api/v1/trends/links", get(misc::empty_public_list))
         .route("/api/v2/suggestions", get(misc::empty_list_for_user))
-        .route("/api/v1/featured_tags", get(misc::empty_list_for_user))
-        .route("/api/v1/followed_tags", get(misc::empty_list_for_user))
-        // Placeholders until filters land: apps load these right
-        // after login and break on a 404.
-        .route("/api/v1/filters", get(misc::empty_list_for_user))
-        .route("/api/v2/filters", get(misc::empty_list_for_user))
+        // Filters (v2, and the v1 projection), tags, followed and featured tags.
+        .route("/api/v1/filters", get(filters::index_v1))
+        .route("/api/v1/filters/{id}", get(filters::show_v1))
+        .route("/api/v2/filters", get(filters::index).post(filters::create))
+        .route(
+            "/api/v2/filters/{id}",
+            get(filters::show)
+                .put(filters::update)
+                .delete(filters::destroy),
+        )
+        .route(
+            "/api/v2/filters/{id}/keywords",
+            get(filters::keywords).post(filters::add_keyword),
+        )
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            get(filters::keyword)
+                .put(filters::update_keyword)
+                .delete(filters::delete_keyword),
+        )
+        .route(
+            "/api/v2/filters/{id}/statuses",
+            get(filters::statuses).post(filters::add_status),
+        )
+        .route(
+            "/api/v2/filters/statuses/{id}",
+            get(filters::filter_status).delete(filters::delete_status),
+        )
+        .route("/api/v1/tags/{name}", get(tags::show))
+        .route("/api/v1/tags/{name}/follow", post(tags::follow))
+        .route("/api/v1/tags/{name}/unfollow", post(tags::unfollow))
+        .route("/api/v1/tags/{name}/feature", post(tags::feature_tag))
+        .route("/api/v1/tags/{name}/unfeature", post(tags::unfeature_tag))
+        .route("/api/v1/followed_tags", get(tags::followed))
+        .route(
+            "/api/v1/featured_tags",
+            get(tags::featured).post(tags::feature),
+        )
+        .route("/api/v1/featured_tags/{id}", delete(tags::unfeature))
+        .route("/api/v1/featured_tags/suggestions", get(tags::suggestions))
+        .route("/api/v1/accounts/{id}/featured_tags", get(tags::of_account))
+        // Your data, yours to take: CSV exports and imports in Mastodon's formats.
+        .route("/api/v1/herd/exports/{file}", get(exports::export))
+        .route("/api/v1/herd/imports", post(exports::import))
         .route(
             "/api/v1/emails/confirmations",
             post(accounts::resend_confirmation),

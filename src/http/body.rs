@@ -136,11 +136,14 @@ pub fn parse_form(bytes: &[u8]) -> Result<Value, AppError> {
         .enumerate()
         .map(|(i, (k, _))| (k.as_str(), i))
         .collect();
-    let kept = pairs
-        .iter()
-        .enumerate()
-        .filter(|(i, (k, _))| k.contains('[') || last.get(k.as_str()) == Some(i))
-        .map(|(_, p)| p);
+    let kept: Vec<(String, String)> = index_struct_arrays(
+        pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, (k, _))| k.contains('[') || last.get(k.as_str()) == Some(i))
+            .map(|(_, p)| p.clone())
+            .collect(),
+    );
     let normalised = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(kept)
         .finish();
@@ -148,6 +151,30 @@ pub fn parse_form(bytes: &[u8]) -> Result<Value, AppError> {
         .deserialize_bytes::<Map<String, Value>>(normalised.as_bytes())
         .map(Value::Object)
         .map_err(|e| AppError::bad_request(format!("Invalid form body: {e}")))
+}
+
+/// Rack's arrays of hashes, `a[][k]=1&a[][j]=2&a[][k]=3`, which serde_qs refuses: numbers
+/// the elements (`a[0][k]`, `a[0][j]`, `a[1][k]`), starting a new element whenever a key
+/// repeats within the current one, as Rack does.
+fn index_struct_arrays(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut state: std::collections::HashMap<String, (usize, Vec<String>)> =
+        std::collections::HashMap::new();
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            let Some(at) = k.find("[][") else {
+                return (k, v);
+            };
+            let (prefix, rest) = (&k[..at], &k[at + 2..]);
+            let entry = state.entry(prefix.to_string()).or_insert((0, Vec::new()));
+            if entry.1.iter().any(|seen| seen == rest) {
+                entry.0 += 1;
+                entry.1.clear();
+            }
+            entry.1.push(rest.to_string());
+            (format!("{prefix}[{}]{rest}", entry.0), v)
+        })
+        .collect()
 }
 
 /// Overlays `top` onto `base` key by key.
@@ -194,6 +221,16 @@ mod tests {
         assert_eq!(v["oauth_info"], "token_endpoint");
         assert_eq!(v["grant_type"], "password");
         assert_eq!(v["id"], serde_json::json!(["1", "2"]));
+    }
+
+    #[test]
+    fn arrays_of_hashes_as_rack_reads_them() {
+        let v = parse_form(b"k[][a]=1&k[][b]=x&k[][a]=2&k[][a]=3&k[][b]=y").unwrap();
+        assert_eq!(v["k"][0]["a"], "1");
+        assert_eq!(v["k"][0]["b"], "x");
+        assert_eq!(v["k"][1]["a"], "2");
+        assert_eq!(v["k"][2]["a"], "3");
+        assert_eq!(v["k"][2]["b"], "y");
     }
 
     #[test]

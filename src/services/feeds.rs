@@ -32,6 +32,10 @@ pub async fn fan_out(state: &crate::state::AppState, status_id: i64) -> anyhow::
     .bind(s.account_id)
     .execute(&mut **tx)
     .await?;
+    // Followed tags: a public original reaches local users following any of its tags.
+    if s.reblog_of_id.is_none() && s.visibility == "public" {
+        crate::storage::tags::feed_tag_followers(&mut tx, s.id, s.account_id).await?;
+    }
     // Their user streams hear of it once these rows are committed.
     let accounts: Vec<i64> = crate::storage::timelines::feed_holders(&mut **tx, s.id)
         .await?

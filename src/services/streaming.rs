@@ -115,6 +115,7 @@ pub enum Event {
     Delete(i64),
     Notification(i64),
     Conversation(i64),
+    FiltersChanged,
 }
 
 #[derive(Debug)]
@@ -280,6 +281,10 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
             streams: vec![Stream::Direct(account_id)],
             event: Event::Conversation(conversation_id),
         }),
+        Change::FiltersChanged(account_id) => hub.send(Message {
+            streams: vec![Stream::User(account_id)],
+            event: Event::FiltersChanged,
+        }),
     }
     Ok(())
 }
@@ -379,13 +384,39 @@ impl Subscriber {
         let Some((event, payload)) = rendered else {
             return Some(Vec::new());
         };
+        let filters = match payload {
+            Rendered::Filterable(_) | Rendered::Note(_) => {
+                match crate::services::filters::Active::load(&self.state, self.viewer).await {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "streaming: could not load filters");
+                        return Some(Vec::new());
+                    }
+                }
+            }
+            _ => Default::default(),
+        };
         Some(
             matched
                 .into_iter()
-                .map(|s| Outgoing {
-                    stream: s.names(),
-                    event,
-                    payload: payload.clone(),
+                .filter_map(|s| {
+                    let payload = match &payload {
+                        Rendered::Plain(p) => p.clone(),
+                        Rendered::Filterable(status) => {
+                            let status =
+                                filters.apply_one(s.filter_context(), (**status).clone())?;
+                            Some(to_json(&status).ok()?)
+                        }
+                        Rendered::Note(n) => {
+                            let n = filters.apply_notifications(vec![(**n).clone()]).pop()?;
+                            Some(to_json(&n).ok()?)
+                        }
+                    };
+                    Some(Outgoing {
+                        stream: s.names(),
+                        event,
+                        payload,
+                    })
                 })
                 .collect(),
         )
@@ -413,7 +444,7 @@ impl Subscriber {
     }
 
     /// The event name and payload for this viewer, or None when they may not see it.
-    async fn render(&self, event: &Event) -> AppResult<Option<(&'static str, Option<String>)>> {
+    async fn render(&self, event: &Event) -> AppResult<Option<(&'static str, Rendered)>> {
         let state = &self.state;
         let viewer = Viewer(Some(self.viewer));
         Ok(match event {
@@ -426,12 +457,13 @@ impl Subscriber {
                 match self.visible_status(*id).await? {
                     Some(s) => {
                         let rendered = render::status(state, viewer, &s).await?;
-                        Some((name, Some(to_json(&rendered)?)))
+                        Some((name, Rendered::Filterable(Box::new(rendered))))
                     }
                     None => None,
                 }
             }
-            Event::Delete(id) => Some(("delete", Some(id.to_string()))),
+            Event::Delete(id) => Some(("delete", Rendered::Plain(Some(id.to_string())))),
+            Event::FiltersChanged => Some(("filters_changed", Rendered::Plain(None))),
             Event::Notification(id) => {
                 // The same filter as the notifications list (mutes, blocks), for this one row.
                 let cursor = Cursor {
@@ -454,15 +486,33 @@ impl Subscriber {
                     .await?
                     .pop()
                 {
-                    Some(n) => Some(("notification", Some(to_json(&n)?))),
+                    Some(n) => Some(("notification", Rendered::Note(Box::new(n)))),
                     None => None,
                 }
             }
             Event::Conversation(id) => match conversations::one(state, self.viewer, *id).await? {
-                Some(c) => Some(("conversation", Some(to_json(&c)?))),
+                Some(c) => Some(("conversation", Rendered::Plain(Some(to_json(&c)?)))),
                 None => None,
             },
         })
+    }
+}
+
+/// An event's payload before the connection's filters are applied per stream.
+enum Rendered {
+    Plain(Option<String>),
+    Filterable(Box<crate::api::mastodon::entities::Status>),
+    Note(Box<crate::api::mastodon::entities::Notification>),
+}
+
+impl Stream {
+    /// The filter context of statuses arriving on this stream.
+    fn filter_context(&self) -> &'static str {
+        match self {
+            Stream::User(_) | Stream::List(_) | Stream::Direct(_) => "home",
+            Stream::UserNotification(_) => "notifications",
+            _ => "public",
+        }
     }
 }
 

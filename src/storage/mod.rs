@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod exports;
 pub mod federation;
 pub mod files;
+pub mod filters;
 pub mod governance;
 pub mod interactions;
 pub mod invites;
@@ -25,6 +27,7 @@ pub mod search;
 pub mod sessions;
 pub mod social;
 pub mod statuses;
+pub mod tags;
 pub mod timelines;
 
 use std::path::Path;
@@ -79,6 +82,8 @@ pub enum Change {
         account_id: i64,
         conversation_id: i64,
     },
+    /// An account's filters changed (its user streams get `filters_changed`).
+    FiltersChanged(i64),
 }
 
 pub type CommitHook = Box<dyn Fn(Vec<Change>) + Send + Sync>;

@@ -387,7 +387,7 @@ pub struct Relationship {
     pub note: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct Notification {
     pub id: String,
     #[serde(rename = "type")]

@@ -162,6 +162,9 @@ pub async fn timeline(
     let rows = lists::timeline(&state, &me, &id, &page.cursor()).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let statuses = render::statuses(&state, Viewer(Some(me.account.id)), &rows).await?;
+    let statuses =
+        crate::services::filters::apply(&state, Viewer(Some(me.account.id)), "home", statuses)
+            .await?;
     Ok(Paged(
         statuses,
         link_for(&state.base_url(), &uri, &page, &cursors),

@@ -53,6 +53,7 @@ pub async fn list(
     .await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let items = render::notifications(&state, me.account.id, &rows).await?;
+    let items = crate::services::filters::apply_notifications(&state, me.account.id, items).await?;
     Ok(Paged(
         items,
         link_for(&state.base_url(), &uri, &page, &cursors),

@@ -335,6 +335,12 @@ pub async fn statuses(
     .await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let statuses = render::statuses(&state, Viewer(viewer), &rows).await?;
+    // One's own profile is never filtered.
+    let statuses = if viewer == Some(target.id) {
+        statuses
+    } else {
+        crate::services::filters::apply(&state, Viewer(viewer), "account", statuses).await?
+    };
     Ok(Paged(
         statuses,
         link_for(&state.base_url(), &uri, &page, &cursors),

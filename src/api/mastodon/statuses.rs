@@ -247,9 +247,19 @@ pub async fn context(
 ) -> AppResult<Json<Context>> {
     let viewer = viewer_of(&auth, "read:statuses")?;
     let (ancestors, descendants) = statuses::context(&state, viewer, &id).await?;
+    let active = match viewer {
+        Some(v) => crate::services::filters::Active::load(&state, v).await?,
+        None => Default::default(),
+    };
     Ok(Json(Context {
-        ancestors: render::statuses(&state, Viewer(viewer), &ancestors).await?,
-        descendants: render::statuses(&state, Viewer(viewer), &descendants).await?,
+        ancestors: active.apply(
+            "thread",
+            render::statuses(&state, Viewer(viewer), &ancestors).await?,
+        ),
+        descendants: active.apply(
+            "thread",
+            render::statuses(&state, Viewer(viewer), &descendants).await?,
+        ),
     }))
 }
 

@@ -21,9 +21,12 @@ async fn page_of(
     uri: &axum::http::Uri,
     page: &crate::http::pagination::Page,
     rows: Vec<store::StatusRow>,
+    context: &str,
 ) -> AppResult<Paged<Status>> {
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let statuses = render::statuses(state, viewer, &rows).await?;
+    // The viewer's filters for this context (cursors still page over what was read).
+    let statuses = crate::services::filters::apply(state, viewer, context, statuses).await?;
     Ok(Paged(
         statuses,
         link_for(&state.base_url(), uri, page, &cursors),
@@ -45,7 +48,15 @@ pub async fn home(
         state.clock.now_micros(),
     )
     .await?;
-    page_of(&state, Viewer(Some(me.account.id)), &uri, &page, rows).await
+    page_of(
+        &state,
+        Viewer(Some(me.account.id)),
+        &uri,
+        &page,
+        rows,
+        "home",
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -91,7 +102,7 @@ pub async fn public(
         state.clock.now_micros(),
     )
     .await?;
-    page_of(&state, Viewer(viewer), &uri, &page, rows).await
+    page_of(&state, Viewer(viewer), &uri, &page, rows, "public").await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -154,7 +165,7 @@ pub async fn tag(
         state.clock.now_micros(),
     )
     .await?;
-    page_of(&state, Viewer(viewer), &uri, &page, rows).await
+    page_of(&state, Viewer(viewer), &uri, &page, rows, "public").await
 }
 
 async fn marked(
