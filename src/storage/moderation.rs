@@ -181,30 +181,12 @@ pub async fn reports<'e, E: Executor<'e, Database = Any>>(
         let p = sql.int(t);
         sql.push(&format!(" AND target_account_id = {p}"));
     }
-    page(&mut sql, "id", c);
+    super::timelines::bound(&mut sql, "id", c);
     let mut rows: Vec<ReportRow> = sql.query_as().fetch_all(db).await?;
     if c.min_id.is_some() {
         rows.reverse();
     }
     Ok(rows)
-}
-
-fn page(sql: &mut Sql, column: &str, c: &Cursor) {
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND {column} < {p}"));
-    }
-    if let Some(since) = c.since_id {
-        let p = sql.int(since);
-        sql.push(&format!(" AND {column} > {p}"));
-    }
-    if let Some(min) = c.min_id {
-        let p = sql.int(min);
-        sql.push(&format!(" AND {column} > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    let l = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY {column} {order} LIMIT {l}"));
 }
 
 pub async fn assign_report<'e, E: Executor<'e, Database = Any>>(
@@ -321,7 +303,7 @@ pub async fn actions<'e, E: Executor<'e, Database = Any>>(
         let p = sql.int(t);
         sql.push(&format!(" AND target_account_id = {p}"));
     }
-    page(&mut sql, "id", c);
+    super::timelines::bound(&mut sql, "id", c);
     let mut rows: Vec<ActionRow> = sql.query_as().fetch_all(db).await?;
     if c.min_id.is_some() {
         rows.reverse();
@@ -408,7 +390,7 @@ pub async fn strikes_of<'e, E: Executor<'e, Database = Any>>(
     ));
     let a = sql.int(account_id);
     sql.push(&a);
-    page(&mut sql, "id", c);
+    super::timelines::bound(&mut sql, "id", c);
     let mut rows: Vec<StrikeRow> = sql.query_as().fetch_all(db).await?;
     if c.min_id.is_some() {
         rows.reverse();
@@ -521,7 +503,7 @@ pub async fn appeals<'e, E: Executor<'e, Database = Any>>(
         let p = sql.text(s);
         sql.push(&format!(" AND state = {p}"));
     }
-    page(&mut sql, "id", c);
+    super::timelines::bound(&mut sql, "id", c);
     let mut rows: Vec<AppealRow> = sql.query_as().fetch_all(db).await?;
     if c.min_id.is_some() {
         rows.reverse();

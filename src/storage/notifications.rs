@@ -108,21 +108,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
           AND {}",
         super::statuses::not_sanctioned("n.from_account_id", &a)
     ));
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND n.id < {p}"));
-    }
-    if let Some(since) = c.since_id {
-        let p = sql.int(since);
-        sql.push(&format!(" AND n.id > {p}"));
-    }
-    if let Some(min) = c.min_id {
-        let p = sql.int(min);
-        sql.push(&format!(" AND n.id > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    let l = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY n.id {order} LIMIT {l}"));
+    super::timelines::bound(&mut sql, "n.id", c);
     let mut rows: Vec<NotificationRow> = sql.query_as().fetch_all(db).await?;
     if c.min_id.is_some() {
         rows.reverse();

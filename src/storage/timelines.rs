@@ -15,7 +15,9 @@ pub struct Cursor {
     pub limit: i64,
 }
 
-fn bound(sql: &mut Sql, column: &str, c: &Cursor) {
+/// Adds cursor bounds on `column`, then the order and limit: newest first, or oldest first
+/// after `min_id` (callers reverse those rows back to newest first).
+pub(crate) fn bound(sql: &mut Sql, column: &str, c: &Cursor) {
     if let Some(max) = c.max_id {
         let p = sql.int(max);
         sql.push(&format!(" AND {column} < {p}"));
