@@ -52,46 +52,44 @@ async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
     let Some(token) = bearer(parts) else {
         return Ok(None);
     };
-    let auth = Auth::lookup(state, &token).await?;
+    let (auth, suspended) = Auth::lookup(state, &token).await?;
     // A suspended account's tokens stop working (Mastodon's `require_not_suspended!`), except
     // to read its strikes and appeal them.
-    if !open_while_suspended(parts.uri.path()) {
-        auth.refuse_if_suspended(state).await?;
+    if suspended && !open_while_suspended(parts.uri.path()) {
+        return Err(suspended_error());
     }
     Ok(Some(auth))
 }
 
 impl Auth {
-    async fn lookup(state: &AppState, token: &str) -> AppResult<Auth> {
+    /// The token's grant and whether its account is suspended, in one round trip.
+    async fn lookup(state: &AppState, token: &str) -> AppResult<(Auth, bool)> {
         let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(token)).await?;
         let row = match row {
-            Some(r) if r.revoked_at.is_none() => r,
+            Some(r) if r.token.revoked_at.is_none() => r,
             _ => return Err(AppError::unauthorized("The access token is invalid")),
         };
-        let scopes = Scopes::parse(&row.scopes).map_err(AppError::internal_msg)?;
-        Ok(Auth {
-            token_id: row.id,
-            app_id: row.app_id,
-            account_id: row.account_id,
+        let scopes = Scopes::parse(&row.token.scopes).map_err(AppError::internal_msg)?;
+        let auth = Auth {
+            token_id: row.token.id,
+            app_id: row.token.app_id,
+            account_id: row.token.account_id,
             scopes,
-        })
-    }
-
-    async fn refuse_if_suspended(&self, state: &AppState) -> AppResult<()> {
-        if let Some(account_id) = self.account_id {
-            if crate::storage::moderation::is_suspended(&state.db.pool, account_id).await? {
-                return Err(AppError::forbidden("Your login is currently disabled"));
-            }
-        }
-        Ok(())
+        };
+        Ok((auth, row.account_suspended_at.is_some()))
     }
 
     /// Resolves a raw token (the streaming API also takes it from `Sec-WebSocket-Protocol`).
     pub async fn from_token(state: &AppState, token: &str) -> AppResult<Auth> {
-        let auth = Auth::lookup(state, token).await?;
-        auth.refuse_if_suspended(state).await?;
-        Ok(auth)
+        match Auth::lookup(state, token).await? {
+            (_, true) => Err(suspended_error()),
+            (auth, false) => Ok(auth),
+        }
     }
+}
+
+fn suspended_error() -> AppError {
+    AppError::forbidden("Your login is currently disabled")
 }
 
 /// What a suspended account may still reach: its strikes and their appeals.

@@ -9,10 +9,10 @@ use crate::api::mastodon::entities::{
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
-use crate::storage::interactions::{self, Mark};
+use crate::storage::interactions::{self, ViewerMarks};
 use crate::storage::notifications::NotificationRow;
+use crate::storage::oauth;
 use crate::storage::statuses::{self, StatusRow};
-use crate::storage::{oauth, query::Sql};
 use crate::time;
 
 /// Whose eyes a page is rendered for: viewer-dependent fields appear only for a signed-in one.
@@ -65,11 +65,7 @@ struct Loaded {
     mentions: HashMap<i64, Vec<i64>>,
     tags: HashMap<i64, Vec<String>>,
     apps: HashMap<i64, StatusApplication>,
-    favourited: HashSet<i64>,
-    bookmarked: HashSet<i64>,
-    pinned: HashSet<i64>,
-    reblogged: HashSet<i64>,
-    muted_threads: HashSet<i64>,
+    marks: ViewerMarks,
     /// Rendered attachments and polls by status id.
     media: HashMap<i64, Vec<serde_json::Value>>,
     polls: HashMap<i64, serde_json::Value>,
@@ -104,54 +100,27 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let mut apps = HashMap::new();
     let mut app_ids: Vec<i64> = statuses.values().filter_map(|s| s.application_id).collect();
     app_ids.sort_unstable();
     app_ids.dedup();
-    for id in app_ids {
-        if let Some(app) = oauth::app_by_id(db, id).await? {
-            apps.insert(
-                id,
-                StatusApplication {
-                    name: app.name,
-                    website: app.website,
-                },
-            );
+    let apps = oauth::apps_by_ids(db, &app_ids)
+        .await?
+        .into_iter()
+        .map(|app| {
+            let entity = StatusApplication {
+                name: app.name,
+                website: app.website,
+            };
+            (app.id, entity)
+        })
+        .collect();
+    let marks = match viewer.0 {
+        Some(v) => {
+            let roots: Vec<i64> = statuses.values().map(|s| s.thread_root_id).collect();
+            interactions::viewer_marks(db, v, &ids, &roots).await?
         }
-    }
-    let (mut favourited, mut bookmarked, mut pinned, mut reblogged, mut muted_threads) = (
-        HashSet::new(),
-        HashSet::new(),
-        HashSet::new(),
-        HashSet::new(),
-        HashSet::new(),
-    );
-    if let (Some(v), false) = (viewer.0, ids.is_empty()) {
-        favourited = interactions::marked(db, Mark::Favourite, v, &ids)
-            .await?
-            .into_iter()
-            .collect();
-        bookmarked = interactions::marked(db, Mark::Bookmark, v, &ids)
-            .await?
-            .into_iter()
-            .collect();
-        pinned = interactions::marked(db, Mark::Pin, v, &ids)
-            .await?
-            .into_iter()
-            .collect();
-        let mut sql = Sql::new("SELECT reblog_of_id FROM statuses WHERE account_id = ");
-        let a = sql.int(v);
-        sql.push(&a);
-        let list = sql.ints(&ids);
-        sql.push(&format!(" AND reblog_of_id IN ({list})"));
-        let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
-        reblogged = rows.into_iter().map(|r| r.0).collect();
-        let roots: Vec<i64> = statuses.values().map(|s| s.thread_root_id).collect();
-        muted_threads = interactions::muted_threads(db, v, &roots)
-            .await?
-            .into_iter()
-            .collect();
-    }
+        None => ViewerMarks::default(),
+    };
     let mut media: HashMap<i64, Vec<serde_json::Value>> = HashMap::new();
     for m in crate::storage::media::of_statuses(db, &ids).await? {
         if let Some(sid) = m.status_id {
@@ -176,11 +145,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
         mentions,
         tags,
         apps,
-        favourited,
-        bookmarked,
-        pinned,
-        reblogged,
-        muted_threads,
+        marks,
     })
 }
 
@@ -251,12 +216,12 @@ fn build(
         card: None,
         language: row.language.clone(),
         text: None,
-        favourited: mark(&l.favourited),
-        reblogged: mark(&l.reblogged),
-        muted: signed_in.then(|| l.muted_threads.contains(&row.thread_root_id)),
-        bookmarked: mark(&l.bookmarked),
+        favourited: mark(&l.marks.favourited),
+        reblogged: mark(&l.marks.reblogged),
+        muted: signed_in.then(|| l.marks.muted_threads.contains(&row.thread_root_id)),
+        bookmarked: mark(&l.marks.bookmarked),
         pinned: (signed_in && viewer.0 == Some(row.account_id) && row.reblog_of_id.is_none())
-            .then(|| l.pinned.contains(&row.id)),
+            .then(|| l.marks.pinned.contains(&row.id)),
         filtered: signed_in.then(Vec::new),
     })
 }

@@ -1,5 +1,7 @@
 //! Favourites, bookmarks and pins: one row per (account, status), paged by their own ids.
 
+use std::collections::HashSet;
+
 use sqlx::{Any, Executor};
 
 use super::query::Sql;
@@ -98,6 +100,61 @@ pub async fn marked<'e, E: Executor<'e, Database = Any>>(
     sql.push(&format!(" AND status_id IN ({list})"));
     let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// What one viewer has done to a page of statuses, read in one round trip.
+#[derive(Debug, Default)]
+pub struct ViewerMarks {
+    pub favourited: HashSet<i64>,
+    pub bookmarked: HashSet<i64>,
+    pub pinned: HashSet<i64>,
+    /// Statuses the viewer has boosted.
+    pub reblogged: HashSet<i64>,
+    /// Thread roots the viewer has muted.
+    pub muted_threads: HashSet<i64>,
+}
+
+pub async fn viewer_marks<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    status_ids: &[i64],
+    thread_roots: &[i64],
+) -> sqlx::Result<ViewerMarks> {
+    let mut marks = ViewerMarks::default();
+    if status_ids.is_empty() {
+        return Ok(marks);
+    }
+    let mut sql = Sql::new("");
+    let me = sql.int(viewer);
+    let ids = sql.ints(status_ids);
+    let roots = sql.ints(thread_roots);
+    let parts: Vec<String> = [Mark::Favourite, Mark::Bookmark, Mark::Pin]
+        .iter()
+        .enumerate()
+        .map(|(kind, mark)| {
+            format!(
+                "SELECT CAST({kind} AS BIGINT) AS kind, status_id AS id FROM {} WHERE account_id = {me} AND status_id IN ({ids})",
+                mark.table()
+            )
+        })
+        .chain([
+            format!("SELECT CAST(3 AS BIGINT) AS kind, reblog_of_id AS id FROM statuses WHERE account_id = {me} AND reblog_of_id IN ({ids})"),
+            format!("SELECT CAST(4 AS BIGINT) AS kind, thread_root_id AS id FROM conversation_mutes WHERE account_id = {me} AND thread_root_id IN ({roots})"),
+        ])
+        .collect();
+    sql.push(&parts.join(" UNION ALL "));
+    let rows: Vec<(i64, i64)> = sql.query_as().fetch_all(db).await?;
+    for (kind, id) in rows {
+        let set = match kind {
+            0 => &mut marks.favourited,
+            1 => &mut marks.bookmarked,
+            2 => &mut marks.pinned,
+            3 => &mut marks.reblogged,
+            _ => &mut marks.muted_threads,
+        };
+        set.insert(id);
+    }
+    Ok(marks)
 }
 
 /// The account's marked statuses, newest mark first, with the mark's id as the page cursor.

@@ -66,19 +66,6 @@ pub async fn set_user_approved<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// Whether an account is suspended now (checked on every authenticated request).
-pub async fn is_suspended<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    account_id: i64,
-) -> sqlx::Result<bool> {
-    let row: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT suspended_at FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(db)
-            .await?;
-    Ok(matches!(row, Some((Some(_),))))
-}
-
 /// Revokes every token of an account (a rejected sign-up).
 pub async fn revoke_tokens<'e, E: Executor<'e, Database = Any>>(
     db: E,

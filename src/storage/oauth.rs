@@ -61,6 +61,19 @@ pub async fn app_by_client_id<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The apps with these ids (in no particular order).
+pub async fn apps_by_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+) -> sqlx::Result<Vec<AppRow>> {
+    let mut sql = super::query::Sql::new(&format!(
+        "SELECT {APP_COLUMNS} FROM oauth_apps WHERE id IN ("
+    ));
+    let list = sql.ints(ids);
+    sql.push(&list).push(")");
+    sql.query_as().fetch_all(db).await
+}
+
 pub async fn app_by_id<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
@@ -175,12 +188,20 @@ pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// A token with its account's suspension, read together because every API request needs both.
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenWithAccount {
+    #[sqlx(flatten)]
+    pub token: TokenRow,
+    pub account_suspended_at: Option<i64>,
+}
+
 pub async fn token_by_hash<'e, E: Executor<'e, Database = Any>>(
     db: E,
     token_hash: &str,
-) -> sqlx::Result<Option<TokenRow>> {
+) -> sqlx::Result<Option<TokenWithAccount>> {
     sqlx::query_as(
-        "SELECT id, app_id, account_id, scopes, created_at, revoked_at FROM oauth_tokens WHERE token_hash = $1",
+        "SELECT t.id, t.app_id, t.account_id, t.scopes, t.created_at, t.revoked_at, a.suspended_at AS account_suspended_at FROM oauth_tokens t LEFT JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(db)
