@@ -72,6 +72,9 @@ pub struct Config {
     pub database_url: String,
     /// Directory of founding documents; empty means the copy embedded in the binary.
     pub bylaws_dir: String,
+    /// Reverse proxies (CIDR ranges) whose `X-Forwarded-For` names the real client, for rate
+    /// limits and logs. Connections from anywhere else are taken at their peer address.
+    pub trusted_proxies: Vec<String>,
     pub instance: InstanceConfig,
     pub registrations: RegistrationsConfig,
     pub auth: AuthConfig,
@@ -194,6 +197,8 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: String::new(),
             bylaws_dir: String::new(),
+            // A reverse proxy on the same machine is the usual deployment (deploy/).
+            trusted_proxies: vec!["127.0.0.0/8".into(), "::1/128".into()],
             instance: InstanceConfig::default(),
             registrations: RegistrationsConfig::default(),
             auth: AuthConfig::default(),
@@ -366,12 +371,10 @@ impl Config {
             };
         }
         if let Some(v) = env("HERD_FEDERATION_ALLOW_PRIVATE") {
-            self.federation.allow_private = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
+            self.federation.allow_private = comma_list(&v);
+        }
+        if let Some(v) = env("HERD_TRUSTED_PROXIES") {
+            self.trusted_proxies = comma_list(&v);
         }
         if let Some(v) = env("HERD_SMTP_URL") {
             self.mail.smtp_url = v;
@@ -440,6 +443,9 @@ impl Config {
         }
         for cidr in &self.federation.allow_private {
             parse_cidr(cidr).map_err(|m| invalid("federation.allow_private", m))?;
+        }
+        for cidr in &self.trusted_proxies {
+            parse_cidr(cidr).map_err(|m| invalid("trusted_proxies", m))?;
         }
         if self.auth.session_days == 0 {
             return Err(invalid("auth.session_days", "must be at least 1"));
@@ -516,21 +522,17 @@ fn validate_authority(domain: &str) -> Result<(), String> {
 }
 
 /// Parses `a.b.c.d/n` or `ipv6/n` into an address and prefix length.
-pub fn parse_cidr(cidr: &str) -> Result<(std::net::IpAddr, u8), String> {
-    let (addr, len) = cidr
-        .split_once('/')
-        .ok_or_else(|| format!("{cidr:?} is not in address/prefix form"))?;
-    let addr: std::net::IpAddr = addr
-        .parse()
-        .map_err(|_| format!("{cidr:?}: {addr:?} is not an IP address"))?;
-    let len: u8 = len
-        .parse()
-        .map_err(|_| format!("{cidr:?}: {len:?} is not a prefix length"))?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    if len > max {
-        return Err(format!("{cidr:?}: prefix length above {max}"));
-    }
-    Ok((addr, len))
+pub fn parse_cidr(cidr: &str) -> Result<ipnet::IpNet, String> {
+    cidr.parse::<ipnet::IpNet>()
+        .map_err(|_| format!("{cidr:?} is not an address/prefix range"))
+}
+
+fn comma_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[cfg(test)]

@@ -395,6 +395,60 @@ async fn approval_mode_needs_a_reason_and_holds_the_account() {
     app.stop().await;
 }
 
+/// Behind a reverse proxy on loopback every connection comes from 127.0.0.1: the limits must
+/// follow the client the proxy names, and ignore the header from anyone untrusted.
+#[tokio::test]
+async fn rate_limits_follow_the_client_a_trusted_proxy_names() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.rate_limits.sign_ups = 1;
+    })
+    .await
+    .unwrap();
+    let token = app_token(&app).await;
+    let sign_up = |name, forwarded| sign_up_forwarded(&app, &token, name, forwarded);
+    assert_eq!(sign_up("alpha", "203.0.113.1").await.0, 200);
+    let (status, body) = sign_up("bravo", "198.51.100.4, 203.0.113.1").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("Too many requests"))
+    );
+    assert_eq!(sign_up("charlie", "203.0.113.2").await.0, 200);
+    app.stop().await;
+
+    // With no trusted proxy the header is the client's own claim: loopback stays exempt.
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.rate_limits.sign_ups = 1;
+        c.trusted_proxies.clear();
+    })
+    .await
+    .unwrap();
+    let token = app_token(&app).await;
+    for name in ["delta", "echo"] {
+        let (status, body) = sign_up_forwarded(&app, &token, name, "203.0.113.1").await;
+        assert_eq!(status, 200, "{body}");
+    }
+    app.stop().await;
+}
+
+async fn sign_up_forwarded(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    forwarded: &str,
+) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .bearer_auth(token)
+        .header("X-Forwarded-For", forwarded)
+        .json(&json!({"username": name, "email": format!("{name}@example.org"), "password": "correct horse battery", "agreement": true}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json::<Value>().await.unwrap())
+}
+
 #[tokio::test]
 async fn sign_ups_and_api_calls_are_rate_limited() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {

@@ -22,7 +22,7 @@ pub const AP_ACCEPT: &str = "application/activity+json, application/ld+json; pro
 
 /// Parsed `federation.allow_private` ranges.
 #[derive(Debug, Clone, Default)]
-pub struct AllowList(Vec<(IpAddr, u8)>);
+pub struct AllowList(Vec<ipnet::IpNet>);
 
 impl AllowList {
     pub fn parse(cidrs: &[String]) -> AllowList {
@@ -35,7 +35,7 @@ impl AllowList {
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|(net, len)| in_cidr(ip, *net, *len))
+        self.0.iter().any(|net| net.contains(&ip))
     }
 
     /// Whether remote requests may reach `ip`.
@@ -56,64 +56,44 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-fn in_cidr(ip: IpAddr, net: IpAddr, len: u8) -> bool {
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let len = u32::from(len.min(32));
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            (u32::from(a) & mask) == (u32::from(n) & mask)
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let len = u32::from(len.min(128));
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
-            (u128::from(a) & mask) == (u128::from(n) & mask)
-        }
-        _ => false,
-    }
-}
-
 /// Globally routable unicast only.
 fn is_public(ip: IpAddr) -> bool {
-    const V4_DENY: &[(&str, u8)] = &[
-        ("0.0.0.0", 8),
-        ("10.0.0.0", 8),
-        ("100.64.0.0", 10),
-        ("127.0.0.0", 8),
-        ("169.254.0.0", 16),
-        ("172.16.0.0", 12),
-        ("192.0.0.0", 24),
-        ("192.0.2.0", 24),
-        ("192.88.99.0", 24),
-        ("192.168.0.0", 16),
-        ("198.18.0.0", 15),
-        ("198.51.100.0", 24),
-        ("203.0.113.0", 24),
-        ("224.0.0.0", 4),
-        ("240.0.0.0", 4),
+    const V4_DENY: &[&str] = &[
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
     ];
-    const V6_DENY: &[(&str, u8)] = &[
-        ("::", 128),
-        ("::1", 128),
-        ("::ffff:0:0", 96),
-        ("64:ff9b::", 96),
-        ("64:ff9b:1::", 48),
-        ("100::", 64),
-        ("2001::", 23),
-        ("2001:db8::", 32),
-        ("2002::", 16),
-        ("fc00::", 7),
-        ("fe80::", 10),
-        ("fec0::", 10),
-        ("ff00::", 8),
+    const V6_DENY: &[&str] = &[
+        "::/128",
+        "::1/128",
+        "::ffff:0:0/96",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "2002::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
     ];
     let list = if ip.is_ipv4() { V4_DENY } else { V6_DENY };
-    !list.iter().any(|(net, len)| {
-        net.parse::<IpAddr>()
-            .map(|n| in_cidr(ip, n, *len))
+    !list.iter().any(|net| {
+        net.parse::<ipnet::IpNet>()
+            .map(|n| n.contains(&ip))
             .unwrap_or(true)
     })
 }

@@ -110,7 +110,8 @@ pub async fn api_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    if !limited(&state, peer.ip()) {
+    let ip = super::client_ip(&state.config, peer.ip(), req.headers());
+    if !limited(&state, ip) {
         return next.run(req).await;
     }
     let key = match req
@@ -120,7 +121,7 @@ pub async fn api_limit(
         .and_then(|v| v.strip_prefix("Bearer "))
     {
         Some(token) => format!("api:token:{}", crate::secrets::token_hash(token.trim())),
-        None => format!("api:ip:{}", ip_key(peer.ip())),
+        None => format!("api:ip:{}", ip_key(ip)),
     };
     let cfg = &state.config.rate_limits;
     let decision = state.limiter.hit(
