@@ -131,13 +131,17 @@ enum AdminCommand {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let config = match config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+    let mut config = match config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("herd: configuration error: {e}");
             return ExitCode::from(2);
         }
     };
+    if matches!(cli.command, Some(Command::Bench(_))) {
+        // A log line per request would measure the terminal, not the server (RUST_LOG wins).
+        config.log.level = "warn".into();
+    }
     init_tracing(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
