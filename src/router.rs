@@ -67,6 +67,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/blocks", get(rel::blocks))
         .route("/api/v1/mutes", get(rel::mutes))
+        .route(
+            "/api/v1/domain_blocks",
+            get(rel::domain_blocks)
+                .post(rel::block_domain)
+                .delete(rel::unblock_domain),
+        )
         .route("/api/v1/statuses", post(statuses::create))
         .route(
             "/api/v1/statuses/{id}",

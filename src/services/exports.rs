@@ -106,8 +106,11 @@ pub async fn export(state: &AppState, me: &CurrentUser, kind: &str) -> AppResult
                     w.write_record([url]).map_err(csv_err)?;
                 }
             }
-            // Herd has no per-user domain blocks yet: the file is empty.
-            "domain_blocks" => {}
+            "domain_blocks" => {
+                for domain in crate::storage::account_domain_blocks::all(db, id).await? {
+                    w.write_record([domain]).map_err(csv_err)?;
+                }
+            }
             _ => return Err(AppError::not_found()),
         }
         w.flush().map_err(csv_err)?;
@@ -234,11 +237,6 @@ pub async fn import(
             "Validation failed: mode {mode:?} is not one of merge, overwrite"
         )));
     }
-    if kind == "domain_blocks" {
-        return Err(AppError::unprocessable(
-            "Herd has no per-user domain blocks yet",
-        ));
-    }
     let rows = records(data)?;
     let mut report = ImportReport {
         kind: kind.to_string(),
@@ -247,6 +245,10 @@ pub async fn import(
         imported: 0,
         failures: Vec::new(),
     };
+    if kind == "domain_blocks" {
+        import_domain_blocks(state, me, mode, rows, &mut report).await?;
+        return Ok(report);
+    }
     // Resolve or look up every row first: (line, value, target) or a failure.
     let mut kept: Vec<Resolved> = Vec::new();
     let mut lookups = 0;
@@ -353,6 +355,40 @@ async fn apply_row(
         }
         _ => Err(AppError::not_found()),
     }
+}
+
+/// One domain per row; overwrite first lifts the blocks the file does not list.
+async fn import_domain_blocks(
+    state: &AppState,
+    me: &CurrentUser,
+    mode: &str,
+    rows: Vec<(usize, Vec<String>)>,
+    report: &mut ImportReport,
+) -> AppResult<()> {
+    if mode == "overwrite" {
+        let listed: HashSet<String> = rows
+            .iter()
+            .filter_map(|(_, f)| social::normalize_domain(&f[0]).ok())
+            .collect();
+        for domain in crate::storage::account_domain_blocks::all(&state.db.pool, me.account.id)
+            .await?
+            .into_iter()
+            .filter(|d| !listed.contains(d))
+        {
+            social::unblock_domain(state, me, &domain).await?;
+        }
+    }
+    for (line, fields) in rows {
+        match social::block_domain(state, me, &fields[0]).await {
+            Ok(()) => report.imported += 1,
+            Err(e) => report.failures.push(RowFailure {
+                line,
+                value: fields.join(","),
+                error: reason(&e),
+            }),
+        }
+    }
+    Ok(())
 }
 
 /// Removes what the file does not list (overwrite mode).

@@ -113,7 +113,11 @@ async fn follow(
     }) else {
         return Ok(());
     };
-    if social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await? {
+    // Blocked, or from a domain the target blocked: rejected as Mastodon does.
+    if social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await?
+        || crate::storage::account_domain_blocks::exists(&mut ***tx, target.id, &actor.domain)
+            .await?
+    {
         return fed::follow_answered(tx, state, &target, actor, Some(follow_id), false, now)
             .await
             .map_err(Into::into);

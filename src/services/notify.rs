@@ -17,7 +17,8 @@ pub const TYPES: &[&str] = &[
     "update",
 ];
 
-/// Notifies `recipient` of what `from` did, unless it is their own doing or they block `from`.
+/// Notifies `recipient` of what `from` did, unless it is their own doing or they block `from`
+/// (or its domain).
 /// Only local accounts are notified; remote ones learn through federation. A new
 /// notification is streamed to its recipient once the transaction commits.
 pub async fn notify(
@@ -32,11 +33,15 @@ pub async fn notify(
     if recipient == from || social::exists(&mut *conn, Relation::Block, recipient, from).await? {
         return Ok(());
     }
-    let local: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM accounts WHERE id = $1 AND domain = ''")
-            .bind(recipient)
-            .fetch_optional(&mut *conn)
-            .await?;
+    // Only local recipients, and none from a domain the recipient blocked.
+    let local: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM accounts WHERE id = $1 AND domain = '' AND {}",
+        crate::storage::account_domain_blocks::not_blocked("$2", "$1")
+    ))
+    .bind(recipient)
+    .bind(from)
+    .fetch_optional(&mut *conn)
+    .await?;
     if local.is_none() {
         return Ok(());
     }

@@ -7,6 +7,7 @@ use crate::ids;
 use crate::services::federation as fed;
 use crate::services::notify::notify;
 use crate::state::AppState;
+use crate::storage::account_domain_blocks as domain_blocks;
 use crate::storage::accounts::{self, AccountCounter, AccountRow};
 use crate::storage::social::{self, Relation};
 use crate::storage::{notifications, timelines, WriteTx};
@@ -37,7 +38,7 @@ pub async fn relationship(state: &AppState, viewer: i64, target: i64) -> AppResu
         muting_expires_at: r.muting.and_then(|(_, e)| e).map(time::iso),
         requested: r.requested,
         requested_by: r.requested_by,
-        domain_blocking: false,
+        domain_blocking: r.domain_blocking,
         endorsed: false,
         note: String::new(),
     })
@@ -58,6 +59,7 @@ pub async fn follow(
     let db = &state.db.pool;
     if social::exists(db, Relation::Block, target.id, me.account.id).await?
         || social::exists(db, Relation::Block, me.account.id, target.id).await?
+        || domain_blocks::exists(db, me.account.id, &target.domain).await?
     {
         return Err(AppError::forbidden("This action is not allowed"));
     }
@@ -308,5 +310,94 @@ pub async fn mute(
 
 pub async fn unmute(state: &AppState, me: &CurrentUser, target: &AccountRow) -> AppResult<()> {
     social::remove(&state.db.pool, Relation::Mute, me.account.id, target.id).await?;
+    Ok(())
+}
+
+/// A domain as accounts store it: lower-case ASCII (IDNA) host, with the port if any.
+pub fn normalize_domain(raw: &str) -> AppResult<String> {
+    let raw = raw.trim().trim_end_matches('.');
+    if raw.is_empty() {
+        return Err(AppError::unprocessable(
+            "Validation failed: Domain can't be blank",
+        ));
+    }
+    let invalid = || AppError::unprocessable(format!("Validation failed: {raw:?} is not a domain"));
+    if raw.contains(['/', '@', '?', '#']) || raw.chars().any(char::is_whitespace) {
+        return Err(invalid());
+    }
+    let url = url::Url::parse(&format!("https://{raw}/")).map_err(|_| invalid())?;
+    let host = url.host_str().ok_or_else(invalid)?;
+    Ok(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
+/// `POST /api/v1/domain_blocks`, as Mastodon does it: the domain's accounts leave the member's
+/// timelines and notifications, follows both ways end (remote followers get a Reject), and
+/// pending requests from there are rejected. All in one transaction.
+pub async fn block_domain(state: &AppState, me: &CurrentUser, raw: &str) -> AppResult<()> {
+    let domain = normalize_domain(raw)?;
+    if domain.eq_ignore_ascii_case(&state.config.domain) {
+        return Err(AppError::unprocessable(
+            "Validation failed: You cannot block your own server",
+        ));
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let id = ids::next_id_at(now / 1000);
+    if !domain_blocks::insert(&mut **tx, id, me.account.id, &domain, now).await? {
+        return Ok(());
+    }
+    for target in
+        domain_blocks::related_on_domain(&mut **tx, me.account.id, &domain, false, false).await?
+    {
+        fed::unfollowed(&mut tx, state, &me.account, &target, now).await?;
+        drop_follow(&mut tx, me.account.id, target.id).await?;
+    }
+    for requests in [false, true] {
+        let relation = if requests {
+            Relation::FollowRequest
+        } else {
+            Relation::Follow
+        };
+        for follower in
+            domain_blocks::related_on_domain(&mut **tx, me.account.id, &domain, true, requests)
+                .await?
+        {
+            let uri = crate::storage::federation::follow_uri(
+                &mut **tx,
+                requests,
+                follower.id,
+                me.account.id,
+            )
+            .await?;
+            fed::follow_answered(
+                &mut tx,
+                state,
+                &me.account,
+                &follower,
+                uri.as_deref(),
+                false,
+                now,
+            )
+            .await?;
+            if requests {
+                social::remove(&mut **tx, relation, follower.id, me.account.id).await?;
+            } else {
+                drop_follow(&mut tx, follower.id, me.account.id).await?;
+            }
+        }
+    }
+    notifications::delete_from_domain(&mut **tx, me.account.id, &domain).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// `DELETE /api/v1/domain_blocks`.
+pub async fn unblock_domain(state: &AppState, me: &CurrentUser, raw: &str) -> AppResult<()> {
+    let domain = normalize_domain(raw)?;
+    domain_blocks::remove(&state.db.pool, me.account.id, &domain).await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL. Portable types only: BIGINT for integers, booleans (0/1)
 //! and timestamps (epoch microseconds), TEXT for strings and JSON, DOUBLE PRECISION for reals.
 
+pub mod account_domain_blocks;
 pub mod accounts;
 pub mod conversations;
 pub mod exports;

@@ -65,6 +65,23 @@ pub async fn retract<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Drops the account's notifications from accounts on `domain` (it has just blocked it).
+pub async fn delete_from_domain<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    domain: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM notifications WHERE account_id = $1 AND from_account_id IN \
+         (SELECT id FROM accounts WHERE domain = $2)",
+    )
+    .bind(account_id)
+    .bind(domain)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
@@ -105,8 +122,9 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = {a} AND mu.target_account_id = n.from_account_id \
            AND mu.notifications = 1 AND (mu.expires_at IS NULL OR mu.expires_at > {n})) \
           AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.account_id = {a} AND bl.target_account_id = n.from_account_id) \
-          AND {}",
-        super::statuses::not_sanctioned("n.from_account_id", &a)
+          AND {} AND {}",
+        super::statuses::not_sanctioned("n.from_account_id", &a),
+        super::account_domain_blocks::not_blocked("n.from_account_id", &a)
     ));
     super::timelines::bound(&mut sql, "n.id", c);
     let mut rows: Vec<NotificationRow> = sql.query_as().fetch_all(db).await?;

@@ -167,6 +167,8 @@ pub struct RelationshipRow {
     pub blocking: bool,
     pub blocked_by: bool,
     pub muting: Option<(bool, Option<i64>)>,
+    /// The viewer blocks the target's whole domain.
+    pub domain_blocking: bool,
 }
 
 pub async fn relationship<'e, E>(
@@ -194,6 +196,15 @@ where
         blocking: exists(db, Relation::Block, viewer, target).await?,
         blocked_by: exists(db, Relation::Block, target, viewer).await?,
         muting: muting.map(|(n, e)| (n != 0, e)),
+        domain_blocking: sqlx::query_as::<_, (i64,)>(
+            "SELECT adb.id FROM account_domain_blocks adb JOIN accounts a ON a.domain = adb.domain \
+             WHERE adb.account_id = $1 AND a.id = $2",
+        )
+        .bind(viewer)
+        .bind(target)
+        .fetch_optional(db)
+        .await?
+        .is_some(),
     })
 }
 

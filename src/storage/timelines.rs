@@ -47,7 +47,8 @@ async fn fetch<'e, E: Executor<'e, Database = Any>>(
     Ok(rows)
 }
 
-/// Hides what the viewer muted (while the mute lasts) or blocked, authors who blocked them, and
+/// Hides what the viewer muted (while the mute lasts) or blocked (the account or its domain),
+/// authors who blocked them, and
 /// (moderation) suspended authors and silenced ones the viewer does not follow.
 fn not_silenced(sql: &mut Sql, author: &str, viewer: i64, now: i64) {
     let v = sql.int(viewer);
@@ -57,8 +58,9 @@ fn not_silenced(sql: &mut Sql, author: &str, viewer: i64, now: i64) {
            AND (mu.expires_at IS NULL OR mu.expires_at > {n})) \
           AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE (bl.account_id = {v} AND bl.target_account_id = {author}) \
            OR (bl.account_id = {author} AND bl.target_account_id = {v})) \
-          AND {}",
-        super::statuses::not_sanctioned(author, &v)
+          AND {} AND {}",
+        super::statuses::not_sanctioned(author, &v),
+        super::account_domain_blocks::not_blocked(author, &v)
     ));
 }
 

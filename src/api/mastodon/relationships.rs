@@ -427,3 +427,58 @@ pub async fn familiar_followers(
     }
     Ok(Json(out))
 }
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DomainParams {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    domain: Option<String>,
+}
+
+impl DomainParams {
+    fn domain(&self) -> AppResult<&str> {
+        self.domain
+            .as_deref()
+            .ok_or_else(|| AppError::bad_request("param is missing or the value is empty: domain"))
+    }
+}
+
+/// `GET /api/v1/domain_blocks`: the member's blocked domains as strings, newest first.
+pub async fn domain_blocks(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> AppResult<Paged<String>> {
+    let me = auth.user(&state, "read:blocks").await?;
+    let page = p.page(100, 200);
+    let rows =
+        crate::storage::account_domain_blocks::page(&state.db.pool, me.account.id, &page.cursor())
+            .await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    Ok(Paged(
+        rows.into_iter().map(|r| r.1).collect(),
+        link_for(&state.base_url(), &uri, &page, &cursors),
+    ))
+}
+
+/// `POST /api/v1/domain_blocks`.
+pub async fn block_domain(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<DomainParams>,
+) -> AppResult<Json<serde_json::Value>> {
+    let me = auth.user(&state, "write:blocks").await?;
+    social::block_domain(&state, &me, body.data.domain()?).await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+/// `DELETE /api/v1/domain_blocks`.
+pub async fn unblock_domain(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<DomainParams>,
+) -> AppResult<Json<serde_json::Value>> {
+    let me = auth.user(&state, "write:blocks").await?;
+    social::unblock_domain(&state, &me, body.data.domain()?).await?;
+    Ok(Json(serde_json::json!({})))
+}
