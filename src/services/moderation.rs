@@ -362,6 +362,19 @@ pub async fn change_report(
     Ok(row)
 }
 
+// ---------------------------------------------------------------- admin account lists
+
+/// `GET /api/v1|v2/admin/accounts`: the ids of the accounts matching `f`, for moderators.
+pub async fn admin_accounts(
+    state: &AppState,
+    actor: i64,
+    f: &store::AccountListFilter,
+    page: &Page,
+) -> AppResult<Vec<i64>> {
+    require_moderator(state, actor).await?;
+    Ok(store::account_ids(&state.db.pool, f, &page.cursor()).await?)
+}
+
 // ---------------------------------------------------------------- account actions
 
 /// Mastodon's `POST /api/v1/admin/accounts/:id/action` types (plus `warn`, the same as `none`).
