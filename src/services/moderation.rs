@@ -518,6 +518,7 @@ pub async fn act_on_account(
     entry.strike_id = Some(strike.id);
     store::insert_action(&mut **tx, &entry).await?;
     store::insert_strike(&mut **tx, &strike).await?;
+    warn_account(&mut tx, &target, strike.id, now).await?;
     // Mastodon: the report acted on is resolved; any sanction beyond a warning resolves every
     // open report about the account.
     if let Some(r) = report_id {
@@ -528,6 +529,52 @@ pub async fn act_on_account(
     }
     tx.commit().await?;
     Ok(strike)
+}
+
+/// Tells a local account of its strike with a `moderation_warning` notification (Mastodon
+/// 4.3), streamed once the action commits. Remote accounts are not told: their server is.
+async fn warn_account(
+    tx: &mut WriteTx,
+    account: &AccountRow,
+    strike_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    if !account.domain.is_empty() {
+        return Ok(());
+    }
+    let id = ids::next_id_at(now / 1000);
+    crate::storage::notifications::insert_warning(&mut ***tx, id, account.id, strike_id, now)
+        .await?;
+    tx.record(crate::storage::Change::Notification(id));
+    Ok(())
+}
+
+/// Mastodon's AccountWarning for a strike (a `moderation_warning` notification's payload);
+/// `None` when the strike is gone.
+pub async fn account_warning(
+    state: &AppState,
+    strike_id: i64,
+    target: &crate::api::mastodon::entities::Account,
+) -> AppResult<Option<serde_json::Value>> {
+    let Some(s) = store::strike(&state.db.pool, strike_id).await? else {
+        return Ok(None);
+    };
+    let appeal = store::appeal_of_strike(&state.db.pool, s.id).await?;
+    let status_ids: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(&s.statuses_json)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v["id"].as_str().map(str::to_string))
+        .collect();
+    Ok(Some(json!({
+        "id": s.id.to_string(),
+        "action": s.action,
+        "text": s.text,
+        "status_ids": status_ids,
+        "target_account": target,
+        "appeal": appeal.map(|a| json!({ "text": a.text, "state": a.state })),
+        "created_at": crate::time::iso(s.created_at),
+        "policy_clause": s.citation,
+    })))
 }
 
 /// Sets (`on`) or lifts the effect of an account action.
@@ -739,6 +786,8 @@ pub async fn delete_status(
     entry.strike_id = Some(strike.id);
     store::insert_action(&mut **tx, &entry).await?;
     store::insert_strike(&mut **tx, &strike).await?;
+    let author = target_account(state, status.account_id).await?;
+    warn_account(&mut tx, &author, strike.id, now).await?;
     if let Some(r) = report_id {
         store::set_report_resolved(&mut **tx, r, Some(actor), now).await?;
     }

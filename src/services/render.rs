@@ -316,6 +316,12 @@ pub async fn notifications(
             },
             None => None,
         };
+        let moderation_warning = match n.strike_id {
+            Some(strike) => {
+                crate::services::moderation::account_warning(state, strike, account).await?
+            }
+            None => None,
+        };
         out.push(Notification {
             id: n.id.to_string(),
             kind: n.kind.clone(),
@@ -324,6 +330,7 @@ pub async fn notifications(
             account: account.clone(),
             status,
             report: None,
+            moderation_warning,
         });
     }
     Ok(out)
