@@ -1371,10 +1371,30 @@ pub async fn enact_appeal_decision(
 
 // ---------------------------------------------------------------- the log
 
-/// The moderation log: active or lapsed members, and moderators, may read it.
-pub async fn log(state: &AppState, viewer: i64, page: &Page) -> AppResult<Vec<ActionRow>> {
-    if !gate::is_moderator(&roles(state, viewer).await?) {
-        crate::services::membership::require_reader(state, viewer).await?;
+/// Who may read the moderation log now: the moderation policy in force's `log_visibility`.
+pub async fn log_visibility(state: &AppState) -> AppResult<bylaws::LogVisibility> {
+    let now = state.clock.now_micros();
+    Ok(
+        crate::services::policies::in_force(&state.db, MODERATION_POLICY_SLUG, now)
+            .await?
+            .and_then(|d| d.log_visibility)
+            .unwrap_or_default(),
+    )
+}
+
+/// The moderation log. Who may read it is the moderation policy's `log_visibility`: `members`
+/// (the default: active or lapsed members and moderators; anonymous callers get 401) or
+/// `public` (anyone, signed in or not).
+pub async fn log(state: &AppState, viewer: Option<i64>, page: &Page) -> AppResult<Vec<ActionRow>> {
+    if log_visibility(state).await? != bylaws::LogVisibility::Public {
+        let Some(viewer) = viewer else {
+            return Err(AppError::unauthorized(
+                "The moderation log is visible to members only: sign in",
+            ));
+        };
+        if !gate::is_moderator(&roles(state, viewer).await?) {
+            crate::services::membership::require_reader(state, viewer).await?;
+        }
     }
     Ok(store::actions(&state.db.pool, None, &page.cursor()).await?)
 }
