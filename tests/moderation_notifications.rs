@@ -212,6 +212,10 @@ async fn sanctioned_senders_are_quiet(app: &common::TestApp) {
         vec!["bob", "carol", "dan", "erin"]
     );
     assert_eq!(unread(app, "", &alice).await, 4);
+    let bob_note = list(app, "/api/v1/notifications?types[]=favourite", &alice).await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
 
     for (id, kind) in [
         (bob_id, "suspend"),
@@ -233,6 +237,13 @@ async fn sanctioned_senders_are_quiet(app: &common::TestApp) {
     );
     assert_eq!(unread(app, "", &alice).await, 2);
     assert_eq!(unread(app, "?types[]=mention", &alice).await, 1);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/notifications/{bob_note}"), Some(&alice))
+        .await;
+    assert_eq!(
+        status, 404,
+        "a suspended sender's notification is not shown alone either"
+    );
     assert!(list(
         app,
         &format!("/api/v1/notifications?account_id={bob_id}"),
@@ -253,5 +264,9 @@ async fn sanctioned_senders_are_quiet(app: &common::TestApp) {
         vec!["bob", "dan", "erin"]
     );
     assert_eq!(unread(app, "", &alice).await, 3);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/notifications/{bob_note}"), Some(&alice))
+        .await;
+    assert_eq!(status, 200);
 }
 on_both_backends!(sanctioned_senders, sanctioned_senders_are_quiet);

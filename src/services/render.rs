@@ -318,7 +318,10 @@ pub async fn notifications(
         };
         let moderation_warning = match n.strike_id {
             Some(strike) => {
-                crate::services::moderation::account_warning(state, strike, account).await?
+                match crate::services::moderation::account_warning(state, strike, account).await? {
+                    Some(w) => Some(w),
+                    None => continue,
+                }
             }
             None => None,
         };

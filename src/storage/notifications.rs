@@ -151,20 +151,6 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     Ok(rows)
 }
 
-pub async fn get<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    account_id: i64,
-    id: i64,
-) -> sqlx::Result<Option<NotificationRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM notifications n WHERE n.account_id = $1 AND n.id = $2"
-    ))
-    .bind(account_id)
-    .bind(id)
-    .fetch_optional(db)
-    .await
-}
-
 pub async fn dismiss<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,

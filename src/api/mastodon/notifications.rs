@@ -69,10 +69,29 @@ pub async fn get(
 ) -> AppResult<Json<Notification>> {
     let me = auth.user(&state, "read:notifications").await?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let row = store::get(&state.db.pool, me.account.id, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    render::notifications(&state, me.account.id, &[row])
+    // The list's selection for this one id: none from suspended senders (Mastodon's
+    // `without_suspended`), nor from silenced ones not followed, muted or blocked.
+    let rows = store::list(
+        &state.db.pool,
+        &store::Selection {
+            account_id: me.account.id,
+            types: &[],
+            exclude: &[],
+            from_account: None,
+            now: state.clock.now_micros(),
+        },
+        &crate::storage::timelines::Cursor {
+            max_id: Some(id.saturating_add(1)),
+            since_id: Some(id.saturating_sub(1)),
+            min_id: None,
+            limit: 1,
+        },
+    )
+    .await?;
+    if rows.is_empty() {
+        return Err(AppError::not_found());
+    }
+    render::notifications(&state, me.account.id, &rows)
         .await?
         .pop()
         .map(Json)
