@@ -357,6 +357,8 @@ fn moderation_routes() -> Router<AppState> {
         .route("/api/v1/admin/reports/{id}/unassign", post(admin::unassign))
         .route("/api/v1/admin/reports/{id}/resolve", post(admin::resolve))
         .route("/api/v1/admin/reports/{id}/reopen", post(admin::reopen))
+        .route("/api/v1/admin/accounts", get(admin::accounts_v1))
+        .route("/api/v2/admin/accounts", get(admin::accounts_v2))
         .route("/api/v1/admin/accounts/{id}", get(admin::account))
         .route("/api/v1/admin/accounts/{id}/action", post(admin::action))
         .route(

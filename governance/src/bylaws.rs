@@ -22,7 +22,7 @@
 //! Front matter keys (unknown keys are an error, so a typo in an amendment is caught):
 //! `slug`, `title`, `version`, `summary`, `sanctions`; in the `bylaws` document only `decisions`,
 //! `membership` and `finance` (all three required there); in the `moderation-policy` only
-//! `appeal_window_days`.
+//! `appeal_window_days` and `log_visibility` (`members`, the default, or `public`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -269,6 +269,16 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// Who may read the moderation log: members (and moderators), or anyone.
+    #[derive(Default)]
+    pub enum LogVisibility ("log visibility") {
+        #[default]
+        Members = "members",
+        Public = "public",
+    }
+}
+
 /// One parsed document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyDocument {
@@ -293,6 +303,8 @@ pub struct PolicyDocument {
     pub finance: Option<FinanceRules>,
     /// Only in the moderation policy.
     pub appeal_window_days: Option<f64>,
+    /// Only in the moderation policy: who may read the moderation log (absent: members).
+    pub log_visibility: Option<LogVisibility>,
 }
 
 impl PolicyDocument {
@@ -647,6 +659,13 @@ impl FoundingDocuments {
             .expect("checked when the set was built")
     }
 
+    /// Who may read the moderation log, per the moderation policy (default: members).
+    pub fn log_visibility(&self) -> LogVisibility {
+        self.get(MODERATION_POLICY_SLUG)
+            .and_then(|d| d.log_visibility)
+            .unwrap_or_default()
+    }
+
     /// The moderation policy's appeal window, if there is one.
     pub fn appeal_window_days(&self) -> Option<f64> {
         self.get(MODERATION_POLICY_SLUG)
@@ -690,6 +709,7 @@ const TOP_KEYS: &[&str] = &[
     "membership",
     "finance",
     "appeal_window_days",
+    "log_visibility",
 ];
 const RULE_KEYS: &[&str] = &[
     "method",
@@ -790,6 +810,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         only_in(key, BYLAWS_SLUG)?;
     }
     only_in("appeal_window_days", MODERATION_POLICY_SLUG)?;
+    only_in("log_visibility", MODERATION_POLICY_SLUG)?;
 
     let decisions = get(&map, "decisions")
         .map(|v| cx.decisions(v))
@@ -800,6 +821,9 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
     let finance = get(&map, "finance").map(|v| cx.finance(v)).transpose()?;
     let appeal_window_days = get(&map, "appeal_window_days")
         .map(|v| cx.non_negative(v, "appeal_window_days"))
+        .transpose()?;
+    let log_visibility = get(&map, "log_visibility")
+        .map(|v| cx.name(v, "log_visibility"))
         .transpose()?;
     if slug == BYLAWS_SLUG {
         for (key, present) in [
@@ -845,6 +869,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         membership,
         finance,
         appeal_window_days,
+        log_visibility,
     })
 }
 

@@ -362,6 +362,19 @@ pub async fn change_report(
     Ok(row)
 }
 
+// ---------------------------------------------------------------- admin account lists
+
+/// `GET /api/v1|v2/admin/accounts`: the ids of the accounts matching `f`, for moderators.
+pub async fn admin_accounts(
+    state: &AppState,
+    actor: i64,
+    f: &store::AccountListFilter,
+    page: &Page,
+) -> AppResult<Vec<i64>> {
+    require_moderator(state, actor).await?;
+    Ok(store::account_ids(&state.db.pool, f, &page.cursor()).await?)
+}
+
 // ---------------------------------------------------------------- account actions
 
 /// Mastodon's `POST /api/v1/admin/accounts/:id/action` types (plus `warn`, the same as `none`).
@@ -505,6 +518,7 @@ pub async fn act_on_account(
     entry.strike_id = Some(strike.id);
     store::insert_action(&mut **tx, &entry).await?;
     store::insert_strike(&mut **tx, &strike).await?;
+    warn_account(&mut tx, &target, strike.id, now).await?;
     // Mastodon: the report acted on is resolved; any sanction beyond a warning resolves every
     // open report about the account.
     if let Some(r) = report_id {
@@ -515,6 +529,52 @@ pub async fn act_on_account(
     }
     tx.commit().await?;
     Ok(strike)
+}
+
+/// Tells a local account of its strike with a `moderation_warning` notification (Mastodon
+/// 4.3), streamed once the action commits. Remote accounts are not told: their server is.
+async fn warn_account(
+    tx: &mut WriteTx,
+    account: &AccountRow,
+    strike_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    if !account.domain.is_empty() {
+        return Ok(());
+    }
+    let id = ids::next_id_at(now / 1000);
+    crate::storage::notifications::insert_warning(&mut ***tx, id, account.id, strike_id, now)
+        .await?;
+    tx.record(crate::storage::Change::Notification(id));
+    Ok(())
+}
+
+/// Mastodon's AccountWarning for a strike (a `moderation_warning` notification's payload);
+/// `None` when the strike is gone.
+pub async fn account_warning(
+    state: &AppState,
+    strike_id: i64,
+    target: &crate::api::mastodon::entities::Account,
+) -> AppResult<Option<serde_json::Value>> {
+    let Some(s) = store::strike(&state.db.pool, strike_id).await? else {
+        return Ok(None);
+    };
+    let appeal = store::appeal_of_strike(&state.db.pool, s.id).await?;
+    let status_ids: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(&s.statuses_json)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v["id"].as_str().map(str::to_string))
+        .collect();
+    Ok(Some(json!({
+        "id": s.id.to_string(),
+        "action": s.action,
+        "text": s.text,
+        "status_ids": status_ids,
+        "target_account": target,
+        "appeal": appeal.map(|a| json!({ "text": a.text, "state": a.state })),
+        "created_at": crate::time::iso(s.created_at),
+        "policy_clause": s.citation,
+    })))
 }
 
 /// Sets (`on`) or lifts the effect of an account action.
@@ -726,6 +786,8 @@ pub async fn delete_status(
     entry.strike_id = Some(strike.id);
     store::insert_action(&mut **tx, &entry).await?;
     store::insert_strike(&mut **tx, &strike).await?;
+    let author = target_account(state, status.account_id).await?;
+    warn_account(&mut tx, &author, strike.id, now).await?;
     if let Some(r) = report_id {
         store::set_report_resolved(&mut **tx, r, Some(actor), now).await?;
     }
@@ -1309,10 +1371,30 @@ pub async fn enact_appeal_decision(
 
 // ---------------------------------------------------------------- the log
 
-/// The moderation log: active or lapsed members, and moderators, may read it.
-pub async fn log(state: &AppState, viewer: i64, page: &Page) -> AppResult<Vec<ActionRow>> {
-    if !gate::is_moderator(&roles(state, viewer).await?) {
-        crate::services::membership::require_reader(state, viewer).await?;
+/// Who may read the moderation log now: the moderation policy in force's `log_visibility`.
+pub async fn log_visibility(state: &AppState) -> AppResult<bylaws::LogVisibility> {
+    let now = state.clock.now_micros();
+    Ok(
+        crate::services::policies::in_force(&state.db, MODERATION_POLICY_SLUG, now)
+            .await?
+            .and_then(|d| d.log_visibility)
+            .unwrap_or_default(),
+    )
+}
+
+/// The moderation log. Who may read it is the moderation policy's `log_visibility`: `members`
+/// (the default: active or lapsed members and moderators; anonymous callers get 401) or
+/// `public` (anyone, signed in or not).
+pub async fn log(state: &AppState, viewer: Option<i64>, page: &Page) -> AppResult<Vec<ActionRow>> {
+    if log_visibility(state).await? != bylaws::LogVisibility::Public {
+        let Some(viewer) = viewer else {
+            return Err(AppError::unauthorized(
+                "The moderation log is visible to members only: sign in",
+            ));
+        };
+        if !gate::is_moderator(&roles(state, viewer).await?) {
+            crate::services::membership::require_reader(state, viewer).await?;
+        }
     }
     Ok(store::actions(&state.db.pool, None, &page.cursor()).await?)
 }

@@ -15,6 +15,7 @@ pub const TYPES: &[&str] = &[
     "favourite",
     "poll",
     "update",
+    "moderation_warning",
 ];
 
 /// Notifies `recipient` of what `from` did, unless it is their own doing or they block `from`

@@ -281,6 +281,15 @@ pub async fn notifications(
             },
             None => None,
         };
+        let moderation_warning = match n.strike_id {
+            Some(strike) => {
+                match crate::services::moderation::account_warning(state, strike, account).await? {
+                    Some(w) => Some(w),
+                    None => continue,
+                }
+            }
+            None => None,
+        };
         out.push(Notification {
             id: n.id.to_string(),
             kind: n.kind.clone(),
@@ -289,6 +298,7 @@ pub async fn notifications(
             account: account.clone(),
             status,
             report: None,
+            moderation_warning,
         });
     }
     Ok(out)

@@ -474,12 +474,14 @@ impl Subscriber {
                 };
                 let rows = notes::list(
                     &state.db.pool,
-                    self.viewer,
-                    &[],
-                    &[],
-                    None,
+                    &notes::Selection {
+                        account_id: self.viewer,
+                        types: &[],
+                        exclude: &[],
+                        from_account: None,
+                        now: state.clock.now_micros(),
+                    },
                     &cursor,
-                    state.clock.now_micros(),
                 )
                 .await?;
                 match render::notifications(state, self.viewer, &rows)

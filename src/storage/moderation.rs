@@ -718,3 +718,108 @@ pub async fn is_pending<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(row.map(|r| r.0 == 0))
 }
+
+// ---------------------------------------------------------------- admin account lists
+
+/// Where an account lives (Mastodon's `origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Remote,
+}
+
+/// Mastodon's account `status` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Not suspended.
+    Active,
+    /// A local sign-up awaiting approval.
+    Pending,
+    /// A local login disabled.
+    Disabled,
+    Silenced,
+    Suspended,
+    Sensitized,
+}
+
+/// The filters of Mastodon's `GET /api/v1|v2/admin/accounts`.
+#[derive(Debug, Clone, Default)]
+pub struct AccountListFilter {
+    pub origin: Option<Origin>,
+    pub by_domain: Option<String>,
+    pub status: Option<AccountStatus>,
+    /// Holding any of these roles (`staff`: moderator or admin).
+    pub roles: Vec<String>,
+    /// Prefix of the username, case-insensitive.
+    pub username: Option<String>,
+    /// Substring of the display name, case-insensitive.
+    pub display_name: Option<String>,
+    /// Prefix of the login's e-mail address, case-insensitive.
+    pub email: Option<String>,
+}
+
+fn escape_like(s: &str) -> String {
+    s.to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The ids of the accounts matching `f`, newest first, paged by account id.
+pub async fn account_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    f: &AccountListFilter,
+    c: &Cursor,
+) -> sqlx::Result<Vec<i64>> {
+    let mut sql = Sql::new(
+        "SELECT a.id FROM accounts a LEFT JOIN users u ON u.account_id = a.id WHERE 1 = 1",
+    );
+    match f.origin {
+        Some(Origin::Local) => sql.push(" AND a.domain = ''"),
+        Some(Origin::Remote) => sql.push(" AND a.domain <> ''"),
+        None => &mut sql,
+    };
+    if let Some(d) = &f.by_domain {
+        let p = sql.text(&d.trim().to_lowercase());
+        sql.push(&format!(" AND LOWER(a.domain) = {p}"));
+    }
+    if let Some(s) = f.status {
+        sql.push(match s {
+            AccountStatus::Active => " AND a.suspended_at IS NULL",
+            AccountStatus::Pending => " AND u.approved = 0 AND a.suspended_at IS NULL",
+            AccountStatus::Disabled => " AND u.disabled = 1",
+            AccountStatus::Silenced => " AND a.silenced_at IS NOT NULL",
+            AccountStatus::Suspended => " AND a.suspended_at IS NOT NULL",
+            AccountStatus::Sensitized => " AND a.sensitized_at IS NOT NULL",
+        });
+    }
+    if !f.roles.is_empty() {
+        let list = f
+            .roles
+            .iter()
+            .map(|r| sql.text(r))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM role_grants rg WHERE rg.account_id = a.id AND rg.revoked_at IS NULL AND rg.role IN ({list}))"
+        ));
+    }
+    if let Some(v) = &f.username {
+        let p = sql.text(&format!("{}%", escape_like(v.trim())));
+        sql.push(&format!(" AND a.username_lower LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(v) = &f.display_name {
+        let p = sql.text(&format!("%{}%", escape_like(v.trim())));
+        sql.push(&format!(" AND LOWER(a.display_name) LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(v) = &f.email {
+        let p = sql.text(&format!("{}%", escape_like(v.trim())));
+        sql.push(&format!(" AND u.email_lower LIKE {p} ESCAPE '\\'"));
+    }
+    super::timelines::bound(&mut sql, "a.id", c);
+    let mut rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
+    if c.min_id.is_some() {
+        rows.reverse();
+    }
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

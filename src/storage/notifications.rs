@@ -14,9 +14,34 @@ pub struct NotificationRow {
     pub kind: String,
     pub status_id: Option<i64>,
     pub created_at: i64,
+    /// The strike a `moderation_warning` tells of.
+    pub strike_id: Option<i64>,
 }
 
-const COLUMNS: &str = "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at";
+const COLUMNS: &str =
+    "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.strike_id";
+
+/// A `moderation_warning` notification: the account is told of a strike. As in Mastodon, it
+/// comes "from" the account itself (a warning has no originating account to show).
+pub async fn insert_warning<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    account_id: i64,
+    strike_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at, strike_id) \
+         VALUES ($1, $2, $2, 'moderation_warning', NULL, $3, $4)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(now)
+    .bind(strike_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
 
 /// Records a notification once (a repeated favourite does not notify twice); true when it
 /// is new.
@@ -82,42 +107,43 @@ pub async fn delete_from_domain<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn list<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    account_id: i64,
-    types: &[String],
-    exclude: &[String],
-    from_account: Option<i64>,
-    c: &Cursor,
-    now: i64,
-) -> sqlx::Result<Vec<NotificationRow>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM notifications n WHERE n.account_id = "
-    ));
-    let a = sql.int(account_id);
-    sql.push(&a);
-    if !types.is_empty() {
-        let list = types
+/// What a notification list (or its unread count) shows `account_id`: the types asked for,
+/// none from muted (with notifications) or blocked accounts, none from suspended accounts, nor
+/// from silenced ones the viewer does not follow (as Mastodon does).
+pub struct Selection<'a> {
+    pub account_id: i64,
+    pub types: &'a [String],
+    pub exclude: &'a [String],
+    pub from_account: Option<i64>,
+    pub now: i64,
+}
+
+fn select(sql: &mut Sql, s: &Selection<'_>) {
+    let a = sql.int(s.account_id);
+    sql.push(&format!(" WHERE n.account_id = {a}"));
+    if !s.types.is_empty() {
+        let list = s
+            .types
             .iter()
             .map(|t| sql.text(t))
             .collect::<Vec<_>>()
             .join(", ");
         sql.push(&format!(" AND n.type IN ({list})"));
     }
-    if !exclude.is_empty() {
-        let list = exclude
+    if !s.exclude.is_empty() {
+        let list = s
+            .exclude
             .iter()
             .map(|t| sql.text(t))
             .collect::<Vec<_>>()
             .join(", ");
         sql.push(&format!(" AND n.type NOT IN ({list})"));
     }
-    if let Some(from) = from_account {
+    if let Some(from) = s.from_account {
         let f = sql.int(from);
         sql.push(&format!(" AND n.from_account_id = {f}"));
     }
-    // Muted accounts (with their notifications muted) and blocked ones stay quiet.
-    let n = sql.int(now);
+    let n = sql.int(s.now);
     sql.push(&format!(
         " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = {a} AND mu.target_account_id = n.from_account_id \
            AND mu.notifications = 1 AND (mu.expires_at IS NULL OR mu.expires_at > {n})) \
@@ -126,26 +152,21 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         super::statuses::not_sanctioned("n.from_account_id", &a),
         super::account_domain_blocks::not_blocked("n.from_account_id", &a)
     ));
+}
+
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    s: &Selection<'_>,
+    c: &Cursor,
+) -> sqlx::Result<Vec<NotificationRow>> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM notifications n"));
+    select(&mut sql, s);
     super::timelines::bound(&mut sql, "n.id", c);
     let mut rows: Vec<NotificationRow> = sql.query_as().fetch_all(db).await?;
     if c.min_id.is_some() {
         rows.reverse();
     }
     Ok(rows)
-}
-
-pub async fn get<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    account_id: i64,
-    id: i64,
-) -> sqlx::Result<Option<NotificationRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM notifications n WHERE n.account_id = $1 AND n.id = $2"
-    ))
-    .bind(account_id)
-    .bind(id)
-    .fetch_optional(db)
-    .await
 }
 
 pub async fn dismiss<'e, E: Executor<'e, Database = Any>>(
@@ -172,20 +193,19 @@ pub async fn clear<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// How many notifications the selection shows after `after` (the read marker), up to `cap`.
 pub async fn count_after<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    account_id: i64,
+    s: &Selection<'_>,
     after: i64,
     cap: i64,
 ) -> sqlx::Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM (SELECT id FROM notifications WHERE account_id = $1 AND id > $2 LIMIT $3) x",
-    )
-    .bind(account_id)
-    .bind(after)
-    .bind(cap)
-    .fetch_one(db)
-    .await?;
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT n.id FROM notifications n");
+    select(&mut sql, s);
+    let after = sql.int(after);
+    let cap = sql.int(cap);
+    sql.push(&format!(" AND n.id > {after} LIMIT {cap}) x"));
+    let (n,): (i64,) = sql.query_as().fetch_one(db).await?;
     Ok(n)
 }
 

@@ -333,6 +333,26 @@ fn bylaws_only_keys_are_refused_elsewhere() {
         parse_document(&policy).unwrap().appeal_window_days,
         Some(14.5)
     );
+    assert_eq!(
+        msg(&coc("log_visibility: public\n", "")),
+        "test.md: log_visibility is only allowed in the `moderation-policy` document"
+    );
+    let policy = doc(
+        "slug: moderation-policy\ntitle: M\nversion: 1\nlog_visibility: everyone\n",
+        "",
+    );
+    assert_eq!(
+        msg(&policy),
+        "test.md: log_visibility must be one of members, public (got \"everyone\")"
+    );
+    let policy = doc(
+        "slug: moderation-policy\ntitle: M\nversion: 1\nlog_visibility: public\n",
+        "",
+    );
+    assert_eq!(
+        parse_document(&policy).unwrap().log_visibility,
+        Some(LogVisibility::Public)
+    );
 }
 
 #[test]
@@ -916,6 +936,7 @@ fn the_default_documents_carry_social_coops_numbers() {
     assert_eq!(set.finance().expense_approval_threshold_minor, 20000);
     assert_eq!(set.finance().currency, "EUR");
     assert_eq!(set.appeal_window_days(), Some(20.0));
+    assert_eq!(set.log_visibility(), LogVisibility::Members);
 }
 
 #[test]

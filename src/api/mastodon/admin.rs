@@ -22,7 +22,10 @@ use crate::services::{policies, render};
 use crate::state::AppState;
 use crate::storage::accounts as account_store;
 use crate::storage::governance as gov_store;
-use crate::storage::moderation::{DomainAllowRow, DomainBlockRow, ReportFilter, ReportRow};
+use crate::storage::moderation::{
+    AccountListFilter, AccountStatus, DomainAllowRow, DomainBlockRow, Origin, ReportFilter,
+    ReportRow,
+};
 use crate::time;
 
 fn json_ids(text: &str) -> Vec<String> {
@@ -349,6 +352,208 @@ pub async fn account(
 ) -> AppResult<Json<Value>> {
     moderator(&state, &auth, "admin:read:accounts").await?;
     Ok(Json(admin_account(&state, parse_id(&id)?).await?))
+}
+
+/// `GET /api/v1/admin/accounts`: Mastodon's v1 filters, which default to local, active accounts.
+#[derive(Debug, Deserialize)]
+pub struct AccountsV1Query {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    local: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    remote: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    by_domain: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    active: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    pending: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    disabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    sensitized: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    silenced: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    suspended: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    ip: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    staff: Option<bool>,
+}
+
+fn non_blank(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+const STAFF_ROLES: [&str; 2] = ["moderator", "admin"];
+
+/// Renders a page of accounts as Admin::Account with its `Link` header.
+async fn account_page(
+    state: &AppState,
+    me: i64,
+    uri: &axum::http::Uri,
+    filter: &AccountListFilter,
+    page: &crate::http::pagination::Page,
+    ip: Option<&str>,
+) -> AppResult<Paged<Value>> {
+    // Herd records no sign-in addresses, so no account matches an `ip` filter.
+    let ids = if ip.is_some_and(|v| !v.trim().is_empty()) {
+        svc::require_moderator(state, me).await?;
+        Vec::new()
+    } else {
+        svc::admin_accounts(state, me, filter, page).await?
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in &ids {
+        out.push(admin_account(state, *id).await?);
+    }
+    Ok(Paged(out, link_for(&state.base_url(), uri, page, &ids)))
+}
+
+pub async fn accounts_v1(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<AccountsV1Query>,
+) -> AppResult<Paged<Value>> {
+    let me = moderator(&state, &auth, "admin:read:accounts").await?;
+    let page = q.page.page(100, 200);
+    // Mastodon's translation of v1 flags: local and active unless said otherwise; the last
+    // status flag given wins.
+    let mut status = AccountStatus::Active;
+    for (flag, s) in [
+        (q.active, AccountStatus::Active),
+        (q.pending, AccountStatus::Pending),
+        (q.disabled, AccountStatus::Disabled),
+        (q.sensitized, AccountStatus::Sensitized),
+        (q.silenced, AccountStatus::Silenced),
+        (q.suspended, AccountStatus::Suspended),
+    ] {
+        if flag == Some(true) {
+            status = s;
+        }
+    }
+    let filter = AccountListFilter {
+        origin: Some(if q.remote == Some(true) {
+            Origin::Remote
+        } else {
+            Origin::Local
+        }),
+        by_domain: non_blank(q.by_domain),
+        status: Some(status),
+        roles: if q.staff == Some(true) {
+            STAFF_ROLES.iter().map(|r| r.to_string()).collect()
+        } else {
+            Vec::new()
+        },
+        username: non_blank(q.username),
+        display_name: non_blank(q.display_name),
+        email: non_blank(q.email),
+    };
+    let _ = q.local; // local is the default
+    account_page(&state, me.account.id, &uri, &filter, &page, q.ip.as_deref()).await
+}
+
+/// `GET /api/v2/admin/accounts`.
+#[derive(Debug, Deserialize)]
+pub struct AccountsV2Query {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    origin: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    permissions: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
+    role_ids: Vec<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    invited_by: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    by_domain: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    ip: Option<String>,
+}
+
+pub async fn accounts_v2(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+) -> AppResult<Paged<Value>> {
+    let me = moderator(&state, &auth, "admin:read:accounts").await?;
+    // role_ids[] uses brackets: parse the query with the bracket-aware parser.
+    let q: AccountsV2Query = serde_json::from_value(crate::http::body::parse_form(
+        uri.query().unwrap_or("").as_bytes(),
+    )?)
+    .map_err(|e| AppError::bad_request(format!("Invalid query: {e}")))?;
+    let page = q.page.page(100, 200);
+    // Unknown values are refused as Mastodon does (InvalidParameterError: 400).
+    let origin = match non_blank(q.origin).as_deref().map(str::trim) {
+        None => None,
+        Some("local") => Some(Origin::Local),
+        Some("remote") => Some(Origin::Remote),
+        Some(other) => return Err(AppError::bad_request(format!("Unknown origin: {other}"))),
+    };
+    let status = match non_blank(q.status).as_deref().map(str::trim) {
+        None => None,
+        Some("active") => Some(AccountStatus::Active),
+        Some("pending") => Some(AccountStatus::Pending),
+        Some("disabled") => Some(AccountStatus::Disabled),
+        Some("silenced") => Some(AccountStatus::Silenced),
+        Some("suspended") => Some(AccountStatus::Suspended),
+        Some("sensitized") => Some(AccountStatus::Sensitized),
+        Some(other) => return Err(AppError::bad_request(format!("Unknown status: {other}"))),
+    };
+    let mut roles: Vec<String> = match non_blank(q.permissions).as_deref().map(str::trim) {
+        None => Vec::new(),
+        Some("staff") => STAFF_ROLES.iter().map(|r| r.to_string()).collect(),
+        Some(other) => {
+            return Err(AppError::bad_request(format!(
+                "Unknown permissions: {other}"
+            )))
+        }
+    };
+    for id in &q.role_ids {
+        // The ids Role entities carry (see `role_entity`).
+        let role = match id.trim() {
+            "3" => "admin",
+            "2" => "moderator",
+            "4" => "treasurer",
+            other => return Err(AppError::bad_request(format!("Unknown role id: {other}"))),
+        };
+        if !roles.iter().any(|r| r == role) {
+            roles.push(role.to_string());
+        }
+    }
+    if non_blank(q.invited_by).is_some() {
+        // Herd does not record who invited whom: nobody matches.
+        svc::require_moderator(&state, me.account.id).await?;
+        return Ok(Paged(Vec::new(), None));
+    }
+    let filter = AccountListFilter {
+        origin,
+        by_domain: non_blank(q.by_domain),
+        status,
+        roles,
+        username: non_blank(q.username),
+        display_name: non_blank(q.display_name),
+        email: non_blank(q.email),
+    };
+    account_page(&state, me.account.id, &uri, &filter, &page, q.ip.as_deref()).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -397,6 +397,9 @@ pub struct Notification {
     pub account: Account,
     pub status: Option<Status>,
     pub report: Option<Value>,
+    /// Mastodon 4.3's AccountWarning, on `moderation_warning` notifications only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation_warning: Option<Value>,
 }
 
 #[derive(Debug, Serialize)]

@@ -43,12 +43,14 @@ pub async fn list(
     };
     let rows = store::list(
         &state.db.pool,
-        me.account.id,
-        &p.types,
-        &p.exclude_types,
-        from,
+        &store::Selection {
+            account_id: me.account.id,
+            types: &p.types,
+            exclude: &p.exclude_types,
+            from_account: from,
+            now: state.clock.now_micros(),
+        },
         &page.cursor(),
-        state.clock.now_micros(),
     )
     .await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -67,10 +69,29 @@ pub async fn get(
 ) -> AppResult<Json<Notification>> {
     let me = auth.user(&state, "read:notifications").await?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let row = store::get(&state.db.pool, me.account.id, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    render::notifications(&state, me.account.id, &[row])
+    // The list's selection for this one id: none from suspended senders (Mastodon's
+    // `without_suspended`), nor from silenced ones not followed, muted or blocked.
+    let rows = store::list(
+        &state.db.pool,
+        &store::Selection {
+            account_id: me.account.id,
+            types: &[],
+            exclude: &[],
+            from_account: None,
+            now: state.clock.now_micros(),
+        },
+        &crate::storage::timelines::Cursor {
+            max_id: Some(id.saturating_add(1)),
+            since_id: Some(id.saturating_sub(1)),
+            min_id: None,
+            limit: 1,
+        },
+    )
+    .await?;
+    if rows.is_empty() {
+        return Err(AppError::not_found());
+    }
+    render::notifications(&state, me.account.id, &rows)
         .await?
         .pop()
         .map(Json)
@@ -96,10 +117,36 @@ pub async fn clear(State(state): State<AppState>, auth: Auth) -> AppResult<Json<
     Ok(Json(json!({})))
 }
 
-/// `GET /api/v1/notifications/unread_count`: notifications newer than the notifications marker.
-pub async fn unread_count(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
+/// `GET /api/v1/notifications/unread_count` (4.3): notifications newer than the notifications
+/// marker that the list would show (same `types[]`, `exclude_types[]`, `account_id`; none from
+/// suspended accounts, nor from silenced ones the viewer does not follow), up to `limit`
+/// (default 100, at most 1000).
+pub async fn unread_count(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "read:notifications").await?;
+    let p: ListParams = serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
+        .map_err(|e| AppError::bad_request(format!("Invalid query: {e}")))?;
+    let from = match p.account_id.as_deref() {
+        Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::not_found())?),
+        None => None,
+    };
+    let cap = p.page.limit.unwrap_or(100).clamp(1, 1000) as i64;
     let after = super::misc::notifications_read_up_to(&state, me.account.id).await?;
-    let count = store::count_after(&state.db.pool, me.account.id, after, 1000).await?;
+    let count = store::count_after(
+        &state.db.pool,
+        &store::Selection {
+            account_id: me.account.id,
+            types: &p.types,
+            exclude: &p.exclude_types,
+            from_account: from,
+            now: state.clock.now_micros(),
+        },
+        after,
+        cap,
+    )
+    .await?;
     Ok(Json(json!({ "count": count })))
 }
