@@ -119,6 +119,23 @@ async fn majority_by_poll(app: &common::TestApp) {
     assert_eq!(status, 422, "{err}");
     let (status, err) = poll_vote(app, &olive, &poll, &[0]).await;
     assert_eq!(status, 403, "{err}");
+    // So is a lapsed member, with the reason.
+    let lou = app.create_user_with("lou", PW, None, true).await;
+    let lou_tok = token_for(app, lou).await;
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    herd::storage::proposals::set_membership_state(
+        &mut **tx,
+        lou,
+        "lapsed",
+        false,
+        app.state.clock.now_micros(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (status, err) = poll_vote(app, &lou_tok, &poll, &[0]).await;
+    assert_eq!(status, 403, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("lapsed"), "{err}");
 
     // m1, m2, m3 answer yes in the poll, m4 no; ada votes no through the co-op API.
     for (i, choice) in [(1, 0), (2, 0), (3, 0), (4, 1)] {
@@ -180,6 +197,20 @@ async fn approval_by_poll(app: &common::TestApp) {
     assert_eq!(status, 422, "{err}");
     let (status, err) = poll_vote(app, &tok[1], &poll, &[0, 0]).await;
     assert_eq!(status, 422, "{err}");
+    // Through the co-op API too: a duplicate or unknown choice is refused, nothing counted.
+    for choices in [json!(["Tuesday", "Tuesday"]), json!(["Sunday"])] {
+        let (status, err) = app
+            .post_json(
+                &format!("/api/v1/coop/proposals/{id}/votes"),
+                &tok[1],
+                json!({ "choices": choices }),
+            )
+            .await;
+        assert_eq!(status, 422, "{choices} → {err}");
+    }
+    let p = get(app, &format!("/api/v1/coop/proposals/{id}"), &tok[1]).await;
+    assert_eq!(p["votes_count"], 0, "{p}");
+    assert_eq!(p["my_vote"], Value::Null, "{p}");
 
     for (i, choices) in [(1, vec![0, 2]), (2, vec![1]), (3, vec![0, 1]), (4, vec![0])] {
         let (status, v) = poll_vote(app, &tok[i], &poll, &choices).await;
