@@ -123,7 +123,11 @@ pub async fn get(
 ) -> AppResult<Json<Status>> {
     let viewer = viewer_of(&auth, "read:statuses")?;
     let row = statuses::visible(&state, &id, viewer).await?;
-    Ok(Json(render::status(&state, Viewer(viewer), &row).await?))
+    let status = render::status(&state, Viewer(viewer), &row).await?;
+    // Filters v2: a status opened by id is shown in its thread (Mastodon's `thread` context).
+    let mut annotated =
+        crate::services::filters::annotate(&state, Viewer(viewer), "thread", vec![status]).await?;
+    annotated.pop().map(Json).ok_or_else(AppError::not_found)
 }
 
 pub async fn delete(
