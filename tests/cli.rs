@@ -207,3 +207,75 @@ fn admin_invite_prints_a_sign_up_link() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// `herd serve` with a bylaws directory whose bylaws.md is malformed: it refuses to start, and
+/// the error names the file, the line and the key, for each kind of mistake.
+#[test]
+fn serve_refuses_malformed_bylaws_naming_file_line_and_key() {
+    let cases = [
+        (
+            "agree_share: 0.75",
+            "agree_share: 1.75",
+            "bylaws/bylaws.md:9: key decisions.bylaws_amendment.agree_share: must be a share between 0 and 1 (got 1.75)",
+        ),
+        (
+            "method: ranked_choice",
+            "method: lottery",
+            "bylaws/bylaws.md:10: key decisions.role_election.method: must be one of",
+        ),
+        (
+            "  currency: EUR\n  lapse",
+            "  lapse",
+            "bylaws/bylaws.md:13: key membership.currency: required but missing",
+        ),
+        (
+            "role_election: { method: ranked_choice, min_days: 6 }",
+            "role_election: { method: ranked_choice, min_days: 6",
+            "bylaws/bylaws.md:11: the front matter is not valid YAML",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let bylaws = dir.path().join("bylaws");
+        std::fs::create_dir(&bylaws).unwrap();
+        for (name, text) in herd_governance::bylaws::DEFAULT_DOCUMENTS {
+            let text = if *name == "bylaws.md" {
+                assert!(text.contains(from), "{from}");
+                text.replacen(from, to, 1)
+            } else {
+                text.to_string()
+            };
+            std::fs::write(bylaws.join(name), text).unwrap();
+        }
+        let mut server = herd(
+            dir.path(),
+            &format!("sqlite://{}/herd.db", dir.path().display()),
+        )
+        .current_dir(dir.path())
+        .env("HERD_BYLAWS_DIR", "bylaws")
+        .env("HERD_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = server.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                server.kill().unwrap();
+                panic!("herd serve started with malformed bylaws ({to})");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(!status.success(), "{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "expected {expected:?} in {stderr}"
+        );
+    }
+}

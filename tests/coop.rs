@@ -764,5 +764,8 @@ async fn broken_bylaws_refuse_to_start_naming_the_file_and_key() {
         Err(e) => format!("{e:#}"),
     };
     assert!(err.contains("bylaws.md"), "{err}");
-    assert!(err.contains("min_days"), "{err}");
+    assert!(
+        err.contains("bylaws.md:7: key decisions.general.min_days: must be a number"),
+        "{err}"
+    );
 }

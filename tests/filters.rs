@@ -382,3 +382,129 @@ async fn form_bodies(app: &TestApp) {
 }
 
 on_both_backends!(form_bodies, form_bodies);
+
+/// Filters v2 beyond the timelines: a status opened by id (`thread`), search results
+/// (`public`) and a conversation's last status (`thread`) carry `filtered`; none is dropped,
+/// so a `hide` filter is listed for the client to act on, as Mastodon does.
+async fn filters_on_single_statuses_search_and_conversations(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (status, warn) = app
+        .post_json(
+            "/api/v2/filters",
+            &bob,
+            json!({"title": "Politics", "context": ["public", "thread"], "filter_action": "warn",
+                   "keywords_attributes": [{"keyword": "ballot", "whole_word": true}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{warn}");
+    let (status, hide) = app
+        .post_json(
+            "/api/v2/filters",
+            &bob,
+            json!({"title": "Spoilers", "context": ["thread"], "filter_action": "hide",
+                   "keywords_attributes": [{"keyword": "dragon"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{hide}");
+    let (status, home_only) = app
+        .post_json(
+            "/api/v2/filters",
+            &bob,
+            json!({"title": "Cake", "context": ["home"], "filter_action": "warn",
+                   "keywords_attributes": [{"keyword": "cake"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{home_only}");
+
+    let ballot = post(app, &alice, json!({"status": "Cast your ballot today"})).await;
+    let dragon = post(app, &alice, json!({"status": "The dragon wakes"})).await;
+    let cake = post(app, &alice, json!({"status": "cake at four"})).await;
+    app.run_jobs().await;
+
+    // GET /api/v1/statuses/:id: the thread context's filters, warn and hide alike.
+    let (status, s) = app
+        .get_json(&format!("/api/v1/statuses/{ballot}"), Some(&bob))
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["filtered"][0]["filter"]["id"], warn["id"], "{s}");
+    assert_eq!(s["filtered"][0]["filter"]["filter_action"], "warn");
+    assert_eq!(s["filtered"][0]["keyword_matches"], json!(["ballot"]));
+    let (status, s) = app
+        .get_json(&format!("/api/v1/statuses/{dragon}"), Some(&bob))
+        .await;
+    assert_eq!(status, 200, "a hidden status is still served by id: {s}");
+    assert_eq!(s["filtered"][0]["filter"]["id"], hide["id"], "{s}");
+    assert_eq!(s["filtered"][0]["filter"]["filter_action"], "hide");
+    // A filter of another context does not apply; nor do bob's filters to others.
+    let (_, s) = app
+        .get_json(&format!("/api/v1/statuses/{cake}"), Some(&bob))
+        .await;
+    assert_eq!(s["filtered"], json!([]), "{s}");
+    let (_, s) = app
+        .get_json(&format!("/api/v1/statuses/{ballot}"), Some(&alice))
+        .await;
+    assert_eq!(s["filtered"], json!([]), "{s}");
+    let (_, s) = app
+        .get_json(&format!("/api/v1/statuses/{ballot}"), None)
+        .await;
+    assert!(s.get("filtered").is_none_or(Value::is_null), "{s}");
+
+    // Search: results are marked for the public context, not dropped.
+    let (status, found) = app
+        .get_json("/api/v2/search?q=ballot&type=statuses", Some(&bob))
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let hit = find(&found["statuses"], &ballot).unwrap_or_else(|| panic!("{found}"));
+    assert_eq!(hit["filtered"][0]["filter"]["id"], warn["id"], "{hit}");
+    let (_, found) = app
+        .get_json("/api/v2/search?q=dragon&type=statuses", Some(&bob))
+        .await;
+    let hit = find(&found["statuses"], &dragon).unwrap_or_else(|| panic!("{found}"));
+    assert_eq!(
+        hit["filtered"],
+        json!([]),
+        "hide is for threads only: {hit}"
+    );
+
+    // Conversations: the last status is marked for the thread context; the conversation stays.
+    let dm = post(
+        app,
+        &alice,
+        json!({"status": "@bob about that ballot", "visibility": "direct"}),
+    )
+    .await;
+    let dm2 = post(
+        app,
+        &alice,
+        json!({"status": "@bob here be a dragon", "visibility": "direct"}),
+    )
+    .await;
+    app.run_jobs().await;
+    let (status, convs) = app.get_json("/api/v1/conversations", Some(&bob)).await;
+    assert_eq!(status, 200, "{convs}");
+    let last = |id: &str| {
+        convs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["last_status"]["id"] == id)
+            .unwrap_or_else(|| panic!("conversation of {id}: {convs}"))["last_status"]
+            .clone()
+    };
+    assert_eq!(last(&dm)["filtered"][0]["filter"]["id"], warn["id"]);
+    assert_eq!(last(&dm2)["filtered"][0]["filter"]["id"], hide["id"]);
+    let (_, alice_convs) = app.get_json("/api/v1/conversations", Some(&alice)).await;
+    assert!(
+        alice_convs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["last_status"]["filtered"] == json!([])),
+        "{alice_convs}"
+    );
+}
+on_both_backends!(
+    filters_beyond_timelines,
+    filters_on_single_statuses_search_and_conversations
+);

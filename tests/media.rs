@@ -5,6 +5,7 @@
 mod common;
 
 use std::io::Cursor;
+use std::time::Duration;
 
 use image::{DynamicImage, ImageFormat, RgbImage};
 use serde_json::{json, Value};
@@ -615,3 +616,180 @@ mod bad_uploads {
         }
     }
 }
+
+/// Uploads nothing holds are deleted (row and files) once free for 24 hours, by the queue;
+/// `media_attributes[]` on an edit set description and focus; the edit history shows each
+/// version's attachments as they were, and keeps the media it shows.
+async fn cleanup_and_edit_media(app: &common::TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let png = || encode(&gradient(40, 30), ImageFormat::Png);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (s, m) = upload(app, &alice, png(), "image/png").await;
+        assert_eq!(s, 200, "{m}");
+        ids.push(m["id"].as_str().unwrap().to_string());
+    }
+    let (free, kept, dropped) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+    let (_, free_entity) = app
+        .get_json(&format!("/api/v1/media/{free}"), Some(&alice))
+        .await;
+    let free_url = free_entity["url"].as_str().unwrap().to_string();
+    let (s, st) = app
+        .post_json(
+            "/api/v1/statuses",
+            &alice,
+            json!({"status": "two pictures", "media_ids": [kept, dropped]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{st}");
+    let sid = st["id"].as_str().unwrap().to_string();
+
+    // A bad focus in media_attributes is refused and changes nothing.
+    let path = format!("/api/v1/statuses/{sid}");
+    let (s, e) = put_json(
+        app,
+        &path,
+        &alice,
+        json!({"status": "x", "media_attributes": [{"id": kept, "focus": "2,2"}]}),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, e) = put_json(
+        app,
+        &path,
+        &alice,
+        json!({"status": "x", "media_attributes": "alt"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    let (_, h) = app.get_json(&format!("{path}/history"), Some(&alice)).await;
+    assert_eq!(h.as_array().unwrap().len(), 1, "no version written: {h}");
+
+    // Drop one picture and describe and focus the other; an entry for media the status does
+    // not hold is ignored.
+    let (s, edited) = put_json(
+        app,
+        &path,
+        &alice,
+        json!({"status": "one picture", "media_ids": [kept],
+        "media_attributes": [
+            {"id": kept, "description": "A gradient", "focus": "0.5,-0.25"},
+            {"id": free, "description": "not this one"}
+        ]}),
+    )
+    .await;
+    assert_eq!(s, 200, "{edited}");
+    let media = edited["media_attachments"].as_array().unwrap();
+    assert_eq!(media.len(), 1, "{edited}");
+    assert_eq!(media[0]["id"], kept.as_str());
+    assert_eq!(media[0]["description"], "A gradient");
+    assert_eq!(media[0]["meta"]["focus"], json!({"x": 0.5, "y": -0.25}));
+    let (_, f) = app
+        .get_json(&format!("/api/v1/media/{free}"), Some(&alice))
+        .await;
+    assert_eq!(f["description"], Value::Null, "{f}");
+
+    // The history: the original with both pictures as they were, then the edit.
+    let (s, h) = app.get_json(&format!("{path}/history"), Some(&alice)).await;
+    assert_eq!(s, 200, "{h}");
+    let versions = h.as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{h}");
+    let ids_of = |v: &Value| -> Vec<String> {
+        v["media_attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids_of(&versions[0]), [kept.clone(), dropped.clone()]);
+    assert_eq!(
+        versions[0]["media_attachments"][0]["description"],
+        Value::Null
+    );
+    assert_eq!(ids_of(&versions[1]), vec![kept.clone()]);
+    assert_eq!(
+        versions[1]["media_attachments"][0]["description"],
+        "A gradient"
+    );
+    // Form bodies carry media_attributes as Rack's arrays of hashes.
+    let res = app
+        .client
+        .put(app.url(&path))
+        .bearer_auth(&alice)
+        .form(&[
+            ("status", "one picture, again"),
+            ("media_attributes[][id]", kept.as_str()),
+            ("media_attributes[][description]", "Still a gradient"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let edited: Value = res.json().await.unwrap();
+    assert_eq!(
+        edited["media_attachments"][0]["description"],
+        "Still a gradient"
+    );
+    assert_eq!(
+        edited["media_attachments"][0]["meta"]["focus"],
+        json!({"x": 0.5, "y": -0.25}),
+        "an absent focus keeps the focus"
+    );
+
+    // 23 hours on, nothing is swept; at 25 hours the upload nobody attached is gone with its
+    // files. The attached one stays, and so does the one the history shows.
+    app.state.clock.advance(Duration::from_secs(23 * 3600));
+    app.run_jobs().await;
+    assert_eq!(
+        app.get_json(&format!("/api/v1/media/{free}"), Some(&alice))
+            .await
+            .0,
+        200
+    );
+    app.state.clock.advance(Duration::from_secs(2 * 3600));
+    app.run_jobs().await;
+    assert_eq!(
+        app.get_json(&format!("/api/v1/media/{free}"), Some(&alice))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(fetch(app, &free_url).await.status(), 404);
+    let (_, seen) = app.get_json(&path, Some(&alice)).await;
+    assert_eq!(seen["media_attachments"][0]["id"], kept.as_str());
+    let (_, h) = app.get_json(&format!("{path}/history"), Some(&alice)).await;
+    let dropped_url = h[0]["media_attachments"][1]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(fetch(app, &dropped_url).await.status(), 200);
+    assert_eq!(media_rows(app).await, 2);
+
+    // Deleting the status frees its media and drops its history: 24 hours later both go.
+    let res = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.state.clock.advance(Duration::from_secs(12 * 3600));
+    app.run_jobs().await;
+    assert_eq!(
+        media_rows(app).await,
+        2,
+        "a redraft has a day to reuse them"
+    );
+    app.state.clock.advance(Duration::from_secs(12 * 3600 + 60));
+    app.run_jobs().await;
+    assert_eq!(media_rows(app).await, 0);
+    assert_eq!(fetch(app, &dropped_url).await.status(), 404);
+    assert_eq!(
+        files_under(&app.data_dir.join("media")),
+        0,
+        "no orphan file"
+    );
+}
+on_both_backends!(cleanup_and_edit, cleanup_and_edit_media);

@@ -32,6 +32,8 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 use serde_yaml_ng::{Mapping, Value};
 
+mod locate;
+
 /// Slug of the document that holds the decision, membership and finance rules.
 pub const BYLAWS_SLUG: &str = "bylaws";
 /// Slug of the code of conduct; its top-level clauses are the instance's rules.
@@ -59,51 +61,91 @@ pub const DEFAULT_DOCUMENTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Everything that can be wrong with a document or a set of documents. Each message names the
-/// document (its file name, or its slug when no file name was given) and the failing key or clause.
+/// Everything that can be wrong with a document or a set of documents. Each message about a
+/// document names it (its file name, or its slug when no file name was given), the 1-based line
+/// in that file, and the failing key or clause: `bylaws.md:7: key decisions.general.agree_share:
+/// must be between 0 and 1 (got 1.5)`. A key that is missing is reported at the line of the key
+/// that should hold it (line 1, the opening `---`, for a top-level key).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BylawsError {
-    #[error("{doc}: no front matter (the first line must be `---`)")]
+    #[error("{doc}:1: no front matter (the first line must be `---`)")]
     MissingFrontMatter { doc: String },
-    #[error("{doc}: the front matter is not closed by a `---` line")]
+    #[error("{doc}:1: the front matter opened here is not closed by a `---` line")]
     UnclosedFrontMatter { doc: String },
-    #[error("{doc}: the front matter is not valid YAML: {message}")]
-    Yaml { doc: String, message: String },
-    #[error("{doc}: unknown key `{key}` in the front matter")]
-    UnknownKey { doc: String, key: String },
-    #[error("{doc}: missing required key `{key}`")]
-    MissingKey { doc: String, key: String },
-    /// A key is present but its value is wrong; `message` completes the sentence.
-    #[error("{doc}: {key} {message}")]
+    #[error("{doc}:{line}: the front matter is not valid YAML: {message}")]
+    Yaml {
+        doc: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{doc}:{line}: the front matter must be a mapping of keys to values (got {got})")]
+    NotAMapping {
+        doc: String,
+        line: usize,
+        got: String,
+    },
+    #[error("{doc}:{line}: key {key}: unknown key (expected one of: {expected})")]
+    UnknownKey {
+        doc: String,
+        line: usize,
+        key: String,
+        expected: String,
+    },
+    #[error("{doc}:{line}: key {key}: required but missing")]
+    MissingKey {
+        doc: String,
+        line: usize,
+        key: String,
+    },
+    /// A key is present but its value is wrong; `message` says what was expected and what was found.
+    #[error("{doc}:{line}: key {key}: {message}")]
     InvalidValue {
         doc: String,
+        line: usize,
         key: String,
         message: String,
     },
-    #[error("{doc}: sanctions for clause {clause}: unknown sanction `{name}` (expected one of: {expected})")]
+    #[error("{doc}:{line}: key sanctions.\"{clause}\": unknown sanction `{name}` (expected one of: {expected})")]
     UnknownSanction {
         doc: String,
+        line: usize,
         clause: String,
         name: String,
         expected: String,
     },
-    #[error("{doc}: sanctions name clause {clause}, which is not in the document")]
-    SanctionsForMissingClause { doc: String, clause: String },
-    #[error("{doc}: clause {clause} appears more than once")]
-    DuplicateClause { doc: String, clause: String },
-    #[error("{doc}: clause {clause} {message}")]
+    #[error("{doc}:{line}: key sanctions.\"{clause}\": clause {clause} is not in the document")]
+    SanctionsForMissingClause {
+        doc: String,
+        line: usize,
+        clause: String,
+    },
+    #[error("{doc}:{line}: clause {clause} appears more than once")]
+    DuplicateClause {
+        doc: String,
+        line: usize,
+        clause: String,
+    },
+    #[error("{doc}:{line}: clause {clause} {message}")]
     InvalidClause {
         doc: String,
+        line: usize,
         clause: String,
         message: String,
     },
-    #[error("{doc}: decisions has no rule for proposal kind `{kind}`")]
-    MissingDecisionRule { doc: String, kind: ProposalKind },
-    #[error("founding documents: slug `{slug}` is used by both {first} and {second}")]
+    #[error("{doc}:{line}: key decisions: no rule for proposal kind `{kind}`")]
+    MissingDecisionRule {
+        doc: String,
+        line: usize,
+        kind: ProposalKind,
+    },
+    #[error("{doc}:{line}: the code of conduct has no numbered clauses (its top-level clauses are the rules)")]
+    NoRules { doc: String, line: usize },
+    #[error("{second}:{line}: key slug: `{slug}` is already used by {first}")]
     DuplicateSlug {
         slug: String,
         first: String,
         second: String,
+        line: usize,
     },
     #[error("founding documents: no `{slug}` document")]
     MissingDocument { slug: String },
@@ -544,6 +586,7 @@ impl FoundingDocuments {
             let doc = parse_named_document(name, text.as_ref())?;
             if let Some(first) = files.insert(doc.slug.clone(), name.to_string()) {
                 return Err(BylawsError::DuplicateSlug {
+                    line: source_key_line(&doc.source, "slug"),
                     slug: doc.slug,
                     first,
                     second: name.to_string(),
@@ -551,7 +594,7 @@ impl FoundingDocuments {
             }
             documents.insert(doc.slug.clone(), doc);
         }
-        Self::check(documents)
+        Self::check(documents, &files)
     }
 
     /// The default co-op's documents ([`DEFAULT_DOCUMENTS`]).
@@ -559,7 +602,12 @@ impl FoundingDocuments {
         Self::load(DEFAULT_DOCUMENTS.iter().copied())
     }
 
-    fn check(documents: BTreeMap<String, PolicyDocument>) -> Result<Self, BylawsError> {
+    /// `files` names each document's file by slug, for errors (the slug names it otherwise).
+    fn check(
+        documents: BTreeMap<String, PolicyDocument>,
+        files: &BTreeMap<String, String>,
+    ) -> Result<Self, BylawsError> {
+        let name = |slug: &str| files.get(slug).map_or(slug, String::as_str).to_string();
         let bylaws = documents
             .get(BYLAWS_SLUG)
             .ok_or_else(|| BylawsError::MissingDocument {
@@ -574,13 +622,14 @@ impl FoundingDocuments {
         ] {
             if !present {
                 return Err(BylawsError::MissingKey {
-                    doc: BYLAWS_SLUG.into(),
+                    doc: name(BYLAWS_SLUG),
+                    line: 1,
                     key: key.into(),
                 });
             }
         }
         if let Some(decisions) = &bylaws.decisions {
-            check_decisions_complete(BYLAWS_SLUG, decisions)?;
+            check_decisions_complete(&name(BYLAWS_SLUG), &bylaws.source, decisions)?;
         }
         let coc =
             documents
@@ -589,10 +638,9 @@ impl FoundingDocuments {
                     slug: CODE_OF_CONDUCT_SLUG.into(),
                 })?;
         if coc.top_level_clauses().next().is_none() {
-            return Err(BylawsError::InvalidValue {
-                doc: CODE_OF_CONDUCT_SLUG.into(),
-                key: "body".into(),
-                message: "has no numbered clauses (its top-level clauses are the rules)".into(),
+            return Err(BylawsError::NoRules {
+                doc: name(CODE_OF_CONDUCT_SLUG),
+                line: body_first_line(&coc.source),
             });
         }
         Ok(FoundingDocuments { documents })
@@ -612,7 +660,7 @@ impl FoundingDocuments {
         }
         let mut documents = self.documents.clone();
         documents.insert(doc.slug.clone(), doc);
-        Self::check(documents)
+        Self::check(documents, &BTreeMap::new())
     }
 
     pub fn get(&self, slug: &str) -> Option<&PolicyDocument> {
@@ -748,21 +796,22 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
             BylawsError::MissingFrontMatter { doc: early.clone() }
         }
     })?;
-    let value: Value = serde_yaml_ng::from_str(yaml).map_err(|e| BylawsError::Yaml {
+    // Parsed with the opening `---` line kept as an empty line, so that the YAML library's
+    // positions (in its messages too) are lines of the file.
+    let aligned = locate::file_aligned(yaml);
+    let value: Value = serde_yaml_ng::from_str(&aligned).map_err(|e| BylawsError::Yaml {
         doc: early.clone(),
+        line: e.location().map_or(1, |l| l.line()),
         message: e.to_string(),
     })?;
     let map = match value {
         Value::Mapping(m) => m,
         Value::Null => Mapping::new(),
         other => {
-            return Err(BylawsError::InvalidValue {
+            return Err(BylawsError::NotAMapping {
                 doc: early,
-                key: "front matter".into(),
-                message: format!(
-                    "must be a mapping of keys to values (got {})",
-                    describe(&other)
-                ),
+                line: 2,
+                got: describe(&other),
             })
         }
     };
@@ -771,7 +820,11 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         (None, Some(Value::String(slug))) => slug.clone(),
         (None, _) => early,
     };
-    let cx = Cx { doc: &doc };
+    let cx = Cx {
+        doc: &doc,
+        yaml: &aligned,
+        body_line: body_first_line(source),
+    };
     cx.check_keys(&map, "", TOP_KEYS)?;
 
     let slug = cx.string(&map, "", "slug")?;
@@ -832,14 +885,11 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
             ("finance", finance.is_some()),
         ] {
             if !present {
-                return Err(BylawsError::MissingKey {
-                    doc: doc.clone(),
-                    key: key.into(),
-                });
+                return Err(cx.missing("", key));
             }
         }
         if let Some(d) = &decisions {
-            check_decisions_complete(&doc, d)?;
+            check_decisions_complete(&doc, source, d)?;
         }
     }
 
@@ -851,6 +901,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
                 .find(|c| c.id == clause_id)
                 .ok_or_else(|| BylawsError::SanctionsForMissingClause {
                     doc: doc.clone(),
+                    line: cx.line(&format!("sanctions.\"{clause_id}\"")),
                     clause: clause_id.clone(),
                 })?;
             clause.sanctions = list;
@@ -873,11 +924,16 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
     })
 }
 
-fn check_decisions_complete(doc: &str, decisions: &DecisionRules) -> Result<(), BylawsError> {
+fn check_decisions_complete(
+    doc: &str,
+    source: &str,
+    decisions: &DecisionRules,
+) -> Result<(), BylawsError> {
     for kind in ProposalKind::ALL {
         if decisions.get(*kind).is_none() {
             return Err(BylawsError::MissingDecisionRule {
                 doc: doc.to_string(),
+                line: source_key_line(source, "decisions"),
                 kind: *kind,
             });
         }
@@ -902,6 +958,24 @@ fn split_front_matter(source: &str) -> Result<(&str, &str), bool> {
             Err(true)
         }
         _ => Err(false),
+    }
+}
+
+/// The line of `key` in the front matter of `source` (see [`locate::key_line`]); 1 when the
+/// document has no front matter.
+fn source_key_line(source: &str, key: &str) -> usize {
+    match split_front_matter(source) {
+        Ok((yaml, _)) => locate::key_line(&locate::file_aligned(yaml), key),
+        Err(_) => 1,
+    }
+}
+
+/// The 1-based line of the first line after the front matter.
+fn body_first_line(source: &str) -> usize {
+    let s = source.strip_prefix('\u{feff}').unwrap_or(source);
+    match split_front_matter(source) {
+        Ok((_, body)) => s[..s.len() - body.len()].matches('\n').count() + 1,
+        Err(_) => 1,
     }
 }
 
@@ -967,19 +1041,22 @@ fn extract_clauses(cx: &Cx<'_>, body: &str) -> Result<Vec<Clause>, BylawsError> 
                 let Some((id, title)) = split_clause_number(text.trim()) else {
                     continue;
                 };
+                let line = cx.body_line + body[..range.start].matches('\n').count();
                 if !seen.insert(id.to_string()) {
                     return Err(BylawsError::DuplicateClause {
                         doc: cx.doc.to_string(),
+                        line,
                         clause: id.to_string(),
                     });
                 }
                 if title.is_empty() {
-                    return Err(cx.clause_error(id, "has no title after its number"));
+                    return Err(cx.clause_error(id, line, "has no title after its number"));
                 }
                 if let Some((parent, _)) = id.rsplit_once('.') {
                     if !seen.contains(parent) {
                         return Err(cx.clause_error(
                             id,
+                            line,
                             format!("comes before (or without) its parent clause {parent}"),
                         ));
                     }
@@ -1035,23 +1112,42 @@ fn describe(v: &Value) -> String {
     }
 }
 
-/// Reads typed values out of the front matter, naming the document and key in every error.
+/// Reads typed values out of the front matter, naming the document, line and key in every error.
 struct Cx<'a> {
     doc: &'a str,
+    /// The front matter as [`locate::file_aligned`] returns it.
+    yaml: &'a str,
+    /// The line of the file where the Markdown body starts.
+    body_line: usize,
 }
 
 impl Cx<'_> {
+    fn line(&self, key: &str) -> usize {
+        locate::key_line(self.yaml, key)
+    }
+
     fn invalid(&self, key: &str, message: impl Into<String>) -> BylawsError {
         BylawsError::InvalidValue {
             doc: self.doc.to_string(),
+            line: self.line(key),
             key: key.to_string(),
             message: message.into(),
         }
     }
 
-    fn clause_error(&self, clause: &str, message: impl Into<String>) -> BylawsError {
+    /// `key` (under `prefix`) is missing: reported at the line of `prefix`.
+    fn missing(&self, prefix: &str, key: &str) -> BylawsError {
+        BylawsError::MissingKey {
+            doc: self.doc.to_string(),
+            line: self.line(prefix),
+            key: join(prefix, key),
+        }
+    }
+
+    fn clause_error(&self, clause: &str, line: usize, message: impl Into<String>) -> BylawsError {
         BylawsError::InvalidClause {
             doc: self.doc.to_string(),
+            line,
             clause: clause.to_string(),
             message: message.into(),
         }
@@ -1071,9 +1167,12 @@ impl Cx<'_> {
                 ));
             };
             if !allowed.contains(&key.as_str()) {
+                let key = join(prefix, key);
                 return Err(BylawsError::UnknownKey {
                     doc: self.doc.to_string(),
-                    key: join(prefix, key),
+                    line: self.line(&key),
+                    key,
+                    expected: allowed.join(", "),
                 });
             }
         }
@@ -1086,10 +1185,7 @@ impl Cx<'_> {
         prefix: &str,
         key: &str,
     ) -> Result<&'m Value, BylawsError> {
-        get(map, key).ok_or_else(|| BylawsError::MissingKey {
-            doc: self.doc.to_string(),
-            key: join(prefix, key),
-        })
+        get(map, key).ok_or_else(|| self.missing(prefix, key))
     }
 
     fn mapping<'v>(&self, v: &'v Value, key: &str) -> Result<&'v Mapping, BylawsError> {
@@ -1137,7 +1233,7 @@ impl Cx<'_> {
     fn share(&self, v: &Value, key: &str) -> Result<f64, BylawsError> {
         let x = self.f64(v, key)?;
         if !(0.0..=1.0).contains(&x) {
-            return Err(self.invalid(key, format!("must be between 0 and 1 (got {x})")));
+            return Err(self.invalid(key, format!("must be a share between 0 and 1 (got {x})")));
         }
         Ok(x)
     }
@@ -1466,6 +1562,7 @@ impl Cx<'_> {
                     name.parse::<Sanction>()
                         .map_err(|_| BylawsError::UnknownSanction {
                             doc: self.doc.to_string(),
+                            line: self.line(&path),
                             clause: clause.clone(),
                             name: name.to_string(),
                             expected: Sanction::expected(),

@@ -45,6 +45,8 @@ pub enum Job {
     CloseProposal { id: i64 },
     /// Mail the members who have not voted, 24 hours before a proposal closes.
     RemindProposal { id: i64 },
+    /// Delete uploads that have been free (attached to nothing) for 24 hours.
+    SweepMedia,
 }
 
 impl Job {
@@ -58,6 +60,7 @@ impl Job {
             Job::SuspensionChanged { .. } => "suspension_changed",
             Job::CloseProposal { .. } => "close_proposal",
             Job::RemindProposal { .. } => "remind_proposal",
+            Job::SweepMedia => "sweep_media",
         }
     }
 
@@ -149,6 +152,7 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
             .map(|_| ()),
         Job::CloseProposal { id } => crate::services::proposals::close_job(state, *id).await,
         Job::RemindProposal { id } => crate::services::proposals::remind_job(state, *id).await,
+        Job::SweepMedia => crate::services::media::sweep(state).await,
     }
 }
 

@@ -51,13 +51,19 @@ pub async fn render(
     rows: &[ConversationRow],
 ) -> AppResult<Vec<Conversation>> {
     let mut out = Vec::with_capacity(rows.len());
+    // Filters v2: a conversation's last status is marked for the `thread` context (Mastodon's
+    // "Conversations"), not dropped: the conversation stays in the list.
+    let filters = crate::services::filters::Active::load(state, viewer).await?;
     for row in rows {
         let Some(last) =
             statuses::visible_by_id(&state.db.pool, row.last_status_id, viewer).await?
         else {
             continue;
         };
-        let last_status = render::status(state, Viewer(Some(viewer)), &last).await?;
+        let last_status = filters.annotate(
+            "thread",
+            render::status(state, Viewer(Some(viewer)), &last).await?,
+        );
         out.push(Conversation {
             id: row.id.to_string(),
             unread: row.unread != 0,

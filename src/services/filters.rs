@@ -524,8 +524,20 @@ impl Active {
     }
 
     fn judge(&self, context: &str, s: &Status) -> Outcome {
+        let (results, hide) = self.results(context, s);
+        if hide {
+            Outcome::Hide
+        } else {
+            Outcome::Keep(results)
+        }
+    }
+
+    /// Every filter of `context` that matches the status (as Mastodon's `filtered` entries),
+    /// and whether one of them hides it.
+    fn results(&self, context: &str, s: &Status) -> (Vec<Value>, bool) {
         let target = s.reblog.as_deref().unwrap_or(s);
         let mut results = Vec::new();
+        let mut hide = false;
         let mut text: Option<String> = None;
         for f in &self.filters {
             if !f.contexts().contains(&context) {
@@ -550,16 +562,31 @@ impl Active {
             if keyword_matches.is_empty() && status_matches.is_empty() {
                 continue;
             }
-            if f.row.action == "hide" {
-                return Outcome::Hide;
-            }
+            hide |= f.row.action == "hide";
             results.push(json!({
                 "filter": f.entity(),
                 "keyword_matches": (!keyword_matches.is_empty()).then_some(keyword_matches),
                 "status_matches": (!status_matches.is_empty()).then_some(status_matches),
             }));
         }
-        Outcome::Keep(results)
+        (results, hide)
+    }
+
+    /// The status with `filtered` set for `context`, never left out: for a status the viewer
+    /// asked for by id, found by a search, or the last of a conversation, where Mastodon
+    /// returns the status and lets the client warn or hide (a `hide` filter is listed too).
+    pub fn annotate(&self, context: &str, mut s: Status) -> Status {
+        if self.filters.is_empty() {
+            return s;
+        }
+        let (results, _) = self.results(context, &s);
+        if !results.is_empty() {
+            if let Some(inner) = s.reblog.as_deref_mut() {
+                inner.filtered = Some(results.clone());
+            }
+            s.filtered = Some(results);
+        }
+        s
     }
 
     /// The status as this viewer sees it in `context`: None when a filter hides it.
@@ -618,6 +645,25 @@ pub async fn apply(
 ) -> AppResult<Vec<Status>> {
     match viewer.0 {
         Some(v) => Ok(Active::load(state, v).await?.apply(context, statuses)),
+        None => Ok(statuses),
+    }
+}
+
+/// Sets `filtered` on statuses for `context` without leaving any out (see [`Active::annotate`]).
+pub async fn annotate(
+    state: &AppState,
+    viewer: Viewer,
+    context: &str,
+    statuses: Vec<Status>,
+) -> AppResult<Vec<Status>> {
+    match viewer.0 {
+        Some(v) => {
+            let active = Active::load(state, v).await?;
+            Ok(statuses
+                .into_iter()
+                .map(|s| active.annotate(context, s))
+                .collect())
+        }
         None => Ok(statuses),
     }
 }

@@ -2,6 +2,11 @@
 //! describe and focus it; check the ids a status wants to attach; render the entity; serve the
 //! files. Media belong to their uploader. Files are written before the row and removed again
 //! if the row cannot be written, so a failed upload leaves nothing behind.
+//!
+//! Cleanup, as Mastodon's: an upload that stays free (never attached, or let go by a deleted or
+//! edited status or a cancelled scheduled status) for [`FREE_TTL`] is deleted with its files by
+//! the queued [`sweep`], which is enqueued for that moment whenever media become free. Media a
+//! version in an edit history shows are kept while the status exists.
 
 use std::sync::OnceLock;
 
@@ -21,6 +26,12 @@ use crate::storage::media::{self as store, MediaRow};
 
 /// Mastodon's limit on a description.
 pub const DESCRIPTION_LIMIT: usize = 1500;
+
+/// How long an upload may stay free before the sweep deletes it (Mastodon: one day).
+pub const FREE_TTL: i64 = crate::time::MICROS_PER_DAY;
+
+/// Uploads deleted per transaction by the sweep.
+const SWEEP_BATCH: i64 = 200;
 
 /// Largest request body accepted by the upload endpoints: the file limit plus room for the
 /// other form fields and multipart framing. A bigger body is refused with 413 while streaming.
@@ -157,12 +168,128 @@ pub async fn upload(
         let _ = files.delete(&file_key).await;
         return Err(AppError::internal(e));
     }
-    if let Err(e) = store::insert(&state.db.pool, &row).await {
+    let written = async {
+        let mut tx = state.db.begin_write().await?;
+        store::insert(&mut **tx, &row).await?;
+        schedule_sweep(&mut tx, now).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = written {
         let _ = files.delete(&file_key).await;
         let _ = files.delete(&thumb_key).await;
         return Err(e.into());
     }
     Ok(row)
+}
+
+/// Queues a sweep for when media freed at `now` have been free for [`FREE_TTL`] (in `tx`).
+pub async fn schedule_sweep(tx: &mut crate::storage::WriteTx, now: i64) -> sqlx::Result<()> {
+    crate::jobs::enqueue_at(
+        tx,
+        &crate::jobs::Job::SweepMedia,
+        now + FREE_TTL + crate::time::MICROS_PER_SECOND,
+        now,
+    )
+    .await
+}
+
+/// The queued cleanup: deletes uploads free for [`FREE_TTL`] or longer, rows first (in one
+/// transaction per batch, each re-checked so media attached meanwhile stay), then their files.
+pub async fn sweep(state: &AppState) -> anyhow::Result<()> {
+    let cutoff = state.clock.now_micros() - FREE_TTL;
+    loop {
+        let candidates = store::sweepable(&state.db.pool, cutoff, SWEEP_BATCH).await?;
+        let mut deleted = Vec::new();
+        let mut tx = state.db.begin_write().await?;
+        for m in &candidates {
+            if store::delete_if_free(&mut **tx, m.id, cutoff).await? {
+                deleted.push(m);
+            }
+        }
+        tx.commit().await?;
+        for m in &deleted {
+            for key in [&m.file_key, &m.thumb_key] {
+                if let Err(e) = state.media.delete(key).await {
+                    tracing::warn!(media = m.id, key = %key, error = %e, "could not delete a swept media file");
+                }
+            }
+        }
+        if !deleted.is_empty() {
+            tracing::info!(count = deleted.len(), "deleted unattached media");
+        }
+        if (candidates.len() as i64) < SWEEP_BATCH || deleted.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// One entry of `media_attributes[]` on a status edit: new description and focus for an
+/// attachment the status will hold.
+#[derive(Debug, Clone, Default)]
+pub struct MediaAttributes {
+    pub id: String,
+    pub description: Option<String>,
+    pub focus: Option<String>,
+}
+
+/// One checked `media_attributes` entry: `None` keeps a value; a description of `Some(None)`
+/// clears it.
+#[derive(Debug, Clone)]
+pub struct CheckedAttributes {
+    pub id: i64,
+    pub description: Option<Option<String>>,
+    pub focus: Option<(f64, f64)>,
+}
+
+/// Checked `media_attributes` for the media in `holding`; entries for other media are
+/// ignored, as Mastodon does.
+pub fn check_attributes(
+    attributes: &[MediaAttributes],
+    holding: &[i64],
+) -> AppResult<Vec<CheckedAttributes>> {
+    let mut out = Vec::new();
+    for a in attributes {
+        let Ok(id) = a.id.trim().parse::<i64>() else {
+            continue;
+        };
+        if !holding.contains(&id) {
+            continue;
+        }
+        let description = match &a.description {
+            Some(d) => Some(check_description(Some(d))?),
+            None => None,
+        };
+        let focus = match a.focus.as_deref().filter(|f| !f.trim().is_empty()) {
+            Some(f) => Some(parse_focus(f)?),
+            None => None,
+        };
+        out.push(CheckedAttributes {
+            id,
+            description,
+            focus,
+        });
+    }
+    Ok(out)
+}
+
+/// Applies checked `media_attributes` inside the edit's transaction.
+pub async fn apply_attributes(
+    conn: &mut sqlx::AnyConnection,
+    checked: &[CheckedAttributes],
+) -> AppResult<()> {
+    for a in checked {
+        let Some(m) = store::by_id(&mut *conn, a.id).await? else {
+            continue;
+        };
+        let description = match &a.description {
+            Some(d) => d.clone(),
+            None => m.description.clone(),
+        };
+        let (x, y) = a.focus.unwrap_or((m.focus_x, m.focus_y));
+        store::update_details(&mut *conn, m.id, description.as_deref(), x, y).await?;
+    }
+    Ok(())
 }
 
 /// The caller's own media that no status holds yet (as Mastodon's `GET/PUT /media/:id`).

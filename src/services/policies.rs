@@ -34,7 +34,14 @@ pub fn load_founding(config: &Config) -> anyhow::Result<FoundingDocuments> {
                 if name.eq_ignore_ascii_case("README.md") {
                     continue;
                 }
-                docs.push((name, std::fs::read_to_string(&path)?));
+                // Errors name the file as the operator wrote its directory: `bylaws/bylaws.md:9: …`.
+                let shown = std::path::Path::new(&config.bylaws_dir)
+                    .join(&name)
+                    .display()
+                    .to_string();
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+                docs.push((shown, text));
             }
         }
         docs

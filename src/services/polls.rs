@@ -12,8 +12,10 @@
 //! Refusing a vote from elsewhere: add a [`VoteGuard`] to [`VOTE_GUARDS`]. Each guard sees the
 //! poll, its status and the voter, and may return an error (its message reaches the client
 //! as given, e.g. `AppError::unprocessable("Only active members may vote on proposals")`).
-//! Guards run after Herd's own checks and before anything is written; a guard should return
-//! `Ok(())` quickly for polls it does not own (check `status.account_id`).
+//! Guards run after Herd's own checks, inside the vote's transaction and before the vote is
+//! written: whatever a guard writes in that transaction (governance casts the ballot there)
+//! commits with the poll answer or not at all. A guard should return `Ok(())` quickly for polls
+//! it does not own.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -33,7 +35,7 @@ use crate::services::notify::notify;
 use crate::state::AppState;
 use crate::storage::polls::{self as store, PollRow};
 use crate::storage::statuses::{self as statuses, StatusRow};
-use crate::storage::{is_unique_violation, notifications};
+use crate::storage::{is_unique_violation, notifications, WriteTx};
 use crate::time::{self, MICROS_PER_SECOND};
 
 /// Shortest and longest poll durations, in seconds (Mastodon's: 5 minutes, one month).
@@ -180,9 +182,11 @@ pub struct VoteAttempt<'a> {
     pub choices: &'a [i64],
 }
 
-/// A check another part of Herd adds to refuse some votes with a clear error.
+/// A check another part of Herd adds to refuse some votes with a clear error (or to write
+/// with the vote, in its transaction).
 pub type VoteGuard = for<'a> fn(
     &'a AppState,
+    &'a mut WriteTx,
     &'a VoteAttempt<'a>,
 ) -> Pin<Box<dyn Future<Output = AppResult<()>> + Send + 'a>>;
 
@@ -265,12 +269,12 @@ pub async fn vote(
         voter: me,
         choices: &picked,
     };
-    for guard in VOTE_GUARDS {
-        guard(state, &attempt).await?;
-    }
     let already =
         || AppError::unprocessable("Validation failed: You have already voted on this poll");
     let mut tx = state.db.begin_write().await?;
+    for guard in VOTE_GUARDS {
+        guard(state, &mut tx, &attempt).await?;
+    }
     store::insert_voter(&mut **tx, poll.id, me.account.id, now)
         .await
         .map_err(|e| {

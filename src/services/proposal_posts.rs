@@ -361,17 +361,19 @@ pub async fn mirror_ballot(
 }
 
 /// The [`polls::VoteGuard`] for proposals' polls: only active members vote, and their answer
-/// is cast as a ballot.
+/// is cast as a ballot in the poll vote's transaction, so the ballot counts exactly when the
+/// poll answer is written.
 pub fn poll_guard<'a>(
     state: &'a AppState,
+    tx: &'a mut WriteTx,
     attempt: &'a VoteAttempt<'a>,
 ) -> Pin<Box<dyn Future<Output = AppResult<()>> + Send + 'a>> {
     Box::pin(async move {
-        let Some(row) = store::proposal_by_poll(&state.db.pool, attempt.poll.id).await? else {
+        let Some(row) = store::proposal_by_poll(&mut ***tx, attempt.poll.id).await? else {
             return Ok(());
         };
         let voter = attempt.voter.account.id;
-        match store::membership(&state.db.pool, voter).await? {
+        match store::membership(&mut ***tx, voter).await? {
             Some(m) if m.state == "active" => {}
             Some(m) => {
                 return Err(AppError::forbidden(format!(
@@ -384,12 +386,6 @@ pub fn poll_guard<'a>(
                     "Only active members of the co-op can vote on proposals; you are not a member",
                 ))
             }
-        }
-        if store::answered_poll(&state.db.pool, attempt.poll.id, voter).await? {
-            return Err(AppError::unprocessable(format!(
-                "You have already voted on this proposal; to change your vote, use POST /api/v1/coop/proposals/{}/votes",
-                row.id
-            )));
         }
         let titles = attempt.poll.titles();
         let picked: Vec<String> = attempt
@@ -409,7 +405,7 @@ pub fn poll_guard<'a>(
                 choice: picked.into_iter().next().unwrap_or_default(),
             },
         };
-        crate::services::proposals::vote(state, voter, row.id, ballot, None, "poll").await?;
+        crate::services::proposals::vote_from_poll(tx, state, voter, &row, ballot).await?;
         Ok(())
     })
 }

@@ -627,6 +627,60 @@ pub async fn vote(
 ) -> AppResult<VoteReceipt> {
     let row = get(state, proposal_id).await?;
     require_active(state, voter, "vote").await?;
+    let reason = check_reason(reason)?;
+    let (valid, canonical, options) = validate_ballot(&row, &ballot)?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let result = async {
+            let mut tx = state.db.begin_write().await?;
+            let receipt = cast(
+                &mut tx,
+                state,
+                &row,
+                voter,
+                &valid,
+                &canonical,
+                &options,
+                reason.clone(),
+                via,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(receipt)
+        }
+        .await;
+        match result {
+            Err(CastError::Db(e)) if is_unique_violation(&e) && attempts < 3 => continue,
+            Err(CastError::Db(e)) => return Err(e.into()),
+            Err(CastError::App(e)) => return Err(e),
+            Ok(r) => return Ok(r),
+        }
+    }
+}
+
+/// Casts the ballot a member's answer in a proposal's poll amounts to, in the poll vote's own
+/// transaction (so the ballot and the poll answer are written together or not at all). The
+/// caller has checked that the voter is an active member, inside `tx`.
+pub async fn vote_from_poll(
+    tx: &mut WriteTx,
+    state: &AppState,
+    voter: i64,
+    row: &ProposalRow,
+    ballot: Ballot,
+) -> AppResult<VoteReceipt> {
+    let (valid, canonical, options) = validate_ballot(row, &ballot)?;
+    cast(
+        tx, state, row, voter, &valid, &canonical, &options, None, "poll",
+    )
+    .await
+    .map_err(|e| match e {
+        CastError::Db(e) => e.into(),
+        CastError::App(e) => e,
+    })
+}
+
+fn check_reason(reason: Option<String>) -> AppResult<Option<String>> {
     let reason = reason
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());
@@ -640,32 +694,20 @@ pub async fn vote(
             &format!("is too long (maximum is {REASON_MAX} characters)"),
         ));
     }
-    let rule = rule_of(&row)?;
-    let options = options_of(&row)?;
-    let valid = ballot::validate(&rule, &options, &ballot)
+    Ok(reason)
+}
+
+/// The ballot checked against the proposal's rule: (valid ballot, canonical JSON, options).
+fn validate_ballot(
+    row: &ProposalRow,
+    ballot: &Ballot,
+) -> AppResult<(ValidBallot, String, Vec<String>)> {
+    let rule = rule_of(row)?;
+    let options = options_of(row)?;
+    let valid = ballot::validate(&rule, &options, ballot)
         .map_err(|e| AppError::unprocessable(format!("Invalid ballot: {e}")))?;
     let canonical = valid.canonical_json(&options);
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match cast(
-            state,
-            &row,
-            voter,
-            &valid,
-            &canonical,
-            &options,
-            reason.clone(),
-            via,
-        )
-        .await
-        {
-            Err(CastError::Db(e)) if is_unique_violation(&e) && attempts < 3 => continue,
-            Err(CastError::Db(e)) => return Err(e.into()),
-            Err(CastError::App(e)) => return Err(e),
-            Ok(r) => return Ok(r),
-        }
-    }
+    Ok((valid, canonical, options))
 }
 
 enum CastError {
@@ -679,8 +721,12 @@ impl From<sqlx::Error> for CastError {
     }
 }
 
+/// Writes one ballot in `tx`: the voter row first (on PostgreSQL its lock serialises one
+/// member's concurrent ballots, so the last one written is the one that counts), then the
+/// ballot, the poll answer it amounts to (for ballots from the co-op API) and the log entry.
 #[allow(clippy::too_many_arguments)]
 async fn cast(
+    tx: &mut WriteTx,
     state: &AppState,
     row: &ProposalRow,
     voter: i64,
@@ -690,11 +736,9 @@ async fn cast(
     reason: Option<String>,
     via: &str,
 ) -> Result<VoteReceipt, CastError> {
-    let mut tx = state.db.begin_write().await?;
-    // The voter row first: on PostgreSQL it serialises one member's concurrent ballots.
     let now = state.clock.now_micros();
-    store::touch_voter(&mut **tx, row.id, voter, now).await?;
-    let current = store::proposal_by_id(&mut **tx, row.id)
+    store::touch_voter(&mut ***tx, row.id, voter, now).await?;
+    let current = store::proposal_by_id(&mut ***tx, row.id)
         .await?
         .ok_or(CastError::App(AppError::not_found()))?;
     let accepts = lifecycle::State::ALL
@@ -706,11 +750,24 @@ async fn cast(
             "Voting on this proposal has closed",
         )));
     }
-    let replaced = store::supersede_ballot(&mut **tx, row.id, voter, now).await? > 0;
+    // A poll answer is final in Mastodon's API: a member changes their vote through the co-op
+    // API. Checked after the voter row's lock, so that of two simultaneous poll votes the
+    // second sees the first.
+    if via == "poll" {
+        if let Some(poll_id) = current.poll_id {
+            if store::answered_poll(&mut ***tx, poll_id, voter).await? {
+                return Err(CastError::App(AppError::unprocessable(format!(
+                    "You have already voted on this proposal; to change your vote, use POST /api/v1/coop/proposals/{}/votes",
+                    row.id
+                ))));
+            }
+        }
+    }
+    let replaced = store::supersede_ballot(&mut ***tx, row.id, voter, now).await? > 0;
     let nonce = secrets::random_token();
     let receipt = receipt::receipt(row.id, valid, options, &nonce);
     store::insert_ballot(
-        &mut **tx,
+        &mut ***tx,
         &BallotRow {
             id: ids::next_id_at(now / 1000),
             proposal_id: row.id,
@@ -728,7 +785,7 @@ async fn cast(
     if via != "poll" {
         // The poll shows the ballot that counts (a poll vote writes its own answer).
         crate::services::proposal_posts::mirror_ballot(
-            &mut tx,
+            tx,
             &current,
             voter,
             rule_of(&current).map_err(CastError::App)?.method,
@@ -746,7 +803,7 @@ async fn cast(
         json!({ "changed": replaced, "ballot": ballot_value, "reason": reason })
     };
     log(
-        &mut tx,
+        tx,
         "ballot.cast",
         Some(voter),
         None,
@@ -756,7 +813,6 @@ async fn cast(
     )
     .await
     .map_err(CastError::App)?;
-    tx.commit().await?;
     Ok(VoteReceipt {
         proposal_id: row.id,
         ballot: ballot_value,

@@ -176,20 +176,24 @@ pub async fn reschedule(
 pub async fn cancel(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<()> {
     let row = own(state, me, id).await?;
     let mut tx = state.db.begin_write().await?;
-    drop_row(&mut tx, row.id).await?;
+    drop_row(&mut tx, row.id, state.clock.now_micros()).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn drop_row(tx: &mut WriteTx, id: i64) -> sqlx::Result<bool> {
-    media_store::release_scheduled(&mut ***tx, id).await?;
+async fn drop_row(tx: &mut WriteTx, id: i64, now: i64) -> sqlx::Result<bool> {
+    // Publishing attaches the released media again in the same transaction; a cancelled
+    // scheduled status leaves them free, for the media sweep.
+    if media_store::release_scheduled(&mut ***tx, id, now).await? > 0 {
+        crate::services::media::schedule_sweep(tx, now).await?;
+    }
     store::delete(&mut ***tx, id).await
 }
 
 /// Removes a scheduled status inside the publishing transaction; false if it is gone already
 /// (cancelled or published by a concurrent run), in which case the caller must not publish.
-pub async fn consume(tx: &mut WriteTx, id: i64) -> sqlx::Result<bool> {
-    drop_row(tx, id).await
+pub async fn consume(tx: &mut WriteTx, id: i64, now: i64) -> sqlx::Result<bool> {
+    drop_row(tx, id, now).await
 }
 
 /// The queued publication.
@@ -207,7 +211,7 @@ pub async fn publish(state: &AppState, id: i64) -> anyhow::Result<()> {
         (Some(account), Some(user)) if user.disabled == 0 => CurrentUser { account, user },
         _ => {
             let mut tx = state.db.begin_write().await?;
-            drop_row(&mut tx, id).await?;
+            drop_row(&mut tx, id, state.clock.now_micros()).await?;
             tx.commit().await?;
             return Ok(());
         }
@@ -232,7 +236,7 @@ pub async fn publish(state: &AppState, id: i64) -> anyhow::Result<()> {
             // What was valid then is not now (the replied-to post was deleted …): drop it.
             tracing::warn!(scheduled_status = id, error = %e, "scheduled status could not be published; dropped");
             let mut tx = state.db.begin_write().await?;
-            drop_row(&mut tx, id).await?;
+            drop_row(&mut tx, id, state.clock.now_micros()).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -57,7 +57,14 @@ pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResul
                         if let Some(row) =
                             crate::storage::statuses::visible_by_id(db, id, v).await?
                         {
-                            out.statuses = render::statuses(state, Viewer(Some(v)), &[row]).await?;
+                            let found = render::statuses(state, Viewer(Some(v)), &[row]).await?;
+                            out.statuses = crate::services::filters::annotate(
+                                state,
+                                Viewer(Some(v)),
+                                "public",
+                                found,
+                            )
+                            .await?;
                             return Ok(out);
                         }
                     }
@@ -125,7 +132,10 @@ pub async fn search(state: &AppState, viewer: Option<i64>, q: Query) -> AppResul
             None => None,
         };
         let rows = search::statuses(db, state.db.backend(), v, text, author, limit, offset).await?;
-        out.statuses = render::statuses(state, Viewer(Some(v)), &rows).await?;
+        let found = render::statuses(state, Viewer(Some(v)), &rows).await?;
+        // Filters v2 mark (never drop) what a search finds, as for the public timelines.
+        out.statuses =
+            crate::services::filters::annotate(state, Viewer(Some(v)), "public", found).await?;
     }
     Ok(out)
 }

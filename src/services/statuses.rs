@@ -349,7 +349,7 @@ pub async fn create(
         polls::create_for_status(&mut tx, id, &spec, now).await?;
     }
     if let Some(sid) = new.scheduled_status_id {
-        if !scheduled::consume(&mut tx, sid).await? {
+        if !scheduled::consume(&mut tx, sid, now).await? {
             return Err(AppError::not_found()); // cancelled meanwhile
         }
     }
@@ -427,7 +427,9 @@ pub(crate) async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResu
     crate::services::streaming::record_delete(tx, s).await?;
     poll_store::delete_for_status(tx, s.id).await?;
     // Its media go back to the uploader, free to attach again (delete and redraft).
-    media_store::detach_status(&mut ***tx, s.id).await?;
+    if media_store::detach_status(&mut ***tx, s.id, now).await? > 0 {
+        crate::services::media::schedule_sweep(tx, now).await?;
+    }
     store::delete(tx, s, now).await?;
     if s.visibility == "direct" {
         crate::storage::conversations::forget_status(tx, s.id).await?;
@@ -454,6 +456,8 @@ pub struct Edit {
     pub media_ids: Option<Vec<String>>,
     /// `None` keeps the poll; a different poll replaces it (and its votes).
     pub poll: Option<NewPoll>,
+    /// New descriptions and focal points for attachments the status keeps or gains.
+    pub media_attributes: Vec<media::MediaAttributes>,
 }
 
 /// `PUT /api/v1/statuses/:id`: keeps the previous version in the history.
@@ -467,12 +471,16 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         Some(ids) => Some(media::check_ids(state, me.account.id, ids, Some(s.id), None).await?),
         None => None,
     };
-    let has_media = match &media {
-        Some(m) => !m.is_empty(),
-        None => !media_store::of_statuses(&state.db.pool, &[s.id])
+    let holding: Vec<i64> = match &media {
+        Some(m) => m.clone(),
+        None => media_store::of_statuses(&state.db.pool, &[s.id])
             .await?
-            .is_empty(),
+            .iter()
+            .map(|m| m.id)
+            .collect(),
     };
+    let has_media = !holding.is_empty();
+    let attributes = media::check_attributes(&e.media_attributes, &holding)?;
     let current_poll = poll_store::of_statuses(&state.db.pool, &[s.id])
         .await?
         .pop();
@@ -502,7 +510,9 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
     let mut tx = state.db.begin_write().await?;
     // The history starts with the original version, as Mastodon's does.
     if store::edits(&mut **tx, s.id).await?.is_empty() {
-        store::insert_edit(&mut **tx, ids::next_id_at(now / 1000), &s, s.created_at).await?;
+        let original = ids::next_id_at(now / 1000);
+        store::insert_edit(&mut **tx, original, &s, s.created_at).await?;
+        store::snapshot_edit_media(&mut **tx, original, s.id).await?;
     }
     store::update_text(
         &mut **tx,
@@ -518,9 +528,10 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
     let updated = store::by_id(&mut **tx, s.id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    store::insert_edit(&mut **tx, ids::next_id_at(now / 1000), &updated, now).await?;
     if let Some(media) = &media {
-        media_store::detach_others(&mut **tx, s.id, media).await?;
+        if media_store::detach_others(&mut **tx, s.id, media, now).await? > 0 {
+            media::schedule_sweep(&mut tx, now).await?;
+        }
         for (position, mid) in media.iter().enumerate() {
             if !media_store::attach(&mut **tx, *mid, me.account.id, s.id, position as i64, None)
                 .await?
@@ -529,6 +540,11 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
             }
         }
     }
+    media::apply_attributes(&mut tx, &attributes).await?;
+    // The new version, with the attachments it has (the history shows media changes too).
+    let version = ids::next_id_at(now / 1000);
+    store::insert_edit(&mut **tx, version, &updated, now).await?;
+    store::snapshot_edit_media(&mut **tx, version, s.id).await?;
     if let Some(p) = &e.poll {
         let same = current_poll.as_ref().is_some_and(|c| {
             c.titles() == p.options

@@ -37,8 +37,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(db: E, m: &MediaRow) ->
     sqlx::query(
         "INSERT INTO media_attachments (id, account_id, status_id, scheduled_status_id, position, kind, file_key, \
          content_type, file_size, width, height, thumb_key, thumb_width, thumb_height, description, focus_x, focus_y, \
-         blurhash, remote_url, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+         blurhash, remote_url, created_at, free_since) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(m.id)
     .bind(m.account_id)
@@ -60,6 +60,11 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(db: E, m: &MediaRow) ->
     .bind(&m.blurhash)
     .bind(&m.remote_url)
     .bind(m.created_at)
+    // A local upload nothing holds yet is free from the start (see `sweepable`).
+    .bind(
+        (m.status_id.is_none() && m.scheduled_status_id.is_none() && m.remote_url.is_none())
+            .then_some(m.created_at),
+    )
     .execute(db)
     .await?;
     Ok(())
@@ -148,8 +153,8 @@ pub async fn attach<'e, E: Executor<'e, Database = Any>>(
     scheduled: Option<i64>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE media_attachments SET status_id = $1, position = $2, scheduled_status_id = NULL \
-         WHERE id = $3 AND account_id = $4 AND (status_id IS NULL OR status_id = $1) \
+        "UPDATE media_attachments SET status_id = $1, position = $2, scheduled_status_id = NULL, \
+         free_since = NULL WHERE id = $3 AND account_id = $4 AND (status_id IS NULL OR status_id = $1) \
          AND (scheduled_status_id IS NULL OR scheduled_status_id = $5)",
     )
     .bind(status_id)
@@ -171,7 +176,7 @@ pub async fn reserve<'e, E: Executor<'e, Database = Any>>(
     position: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE media_attachments SET scheduled_status_id = $1, position = $2 \
+        "UPDATE media_attachments SET scheduled_status_id = $1, position = $2, free_since = NULL \
          WHERE id = $3 AND account_id = $4 AND status_id IS NULL AND scheduled_status_id IS NULL",
     )
     .bind(scheduled_status_id)
@@ -183,48 +188,99 @@ pub async fn reserve<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Frees the media a status held (they stay with their uploader, for a redraft).
+/// Frees the media a status held (they stay with their uploader, for a redraft); returns how
+/// many it freed.
 pub async fn detach_status<'e, E: Executor<'e, Database = Any>>(
     db: E,
     status_id: i64,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE media_attachments SET status_id = NULL WHERE status_id = $1")
-        .bind(status_id)
-        .execute(db)
-        .await?;
-    Ok(())
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE media_attachments SET status_id = NULL, free_since = $2 WHERE status_id = $1",
+    )
+    .bind(status_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
-/// Frees the media a status held except `keep` (after an edit).
+/// Frees the media a status held except `keep` (after an edit); returns how many it freed.
 pub async fn detach_others<'e, E: Executor<'e, Database = Any>>(
     db: E,
     status_id: i64,
     keep: &[i64],
-) -> sqlx::Result<()> {
-    let mut sql = Sql::new("UPDATE media_attachments SET status_id = NULL WHERE status_id = ");
+    now: i64,
+) -> sqlx::Result<u64> {
+    // `NOT IN (NULL)` is never true: with nothing to keep, free them all.
+    if keep.is_empty() {
+        return detach_status(db, status_id, now).await;
+    }
+    let mut sql = Sql::new("UPDATE media_attachments SET status_id = NULL, free_since = ");
+    let n = sql.int(now);
+    sql.push(&n);
+    sql.push(" WHERE status_id = ");
     let s = sql.int(status_id);
     sql.push(&s);
     let list = sql.ints(keep);
     sql.push(&format!(" AND id NOT IN ({list})"));
-    // `NOT IN (NULL)` is never true: with nothing to keep, free them all.
-    if keep.is_empty() {
-        return detach_status(db, status_id).await;
-    }
-    sqlx::query_with(sql.sql(), sql.arguments())
+    let done = sqlx::query_with(sql.sql(), sql.arguments())
         .execute(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
+/// Frees the media a scheduled status reserved; returns how many it freed.
 pub async fn release_scheduled<'e, E: Executor<'e, Database = Any>>(
     db: E,
     scheduled_status_id: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE media_attachments SET scheduled_status_id = NULL WHERE scheduled_status_id = $1",
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE media_attachments SET scheduled_status_id = NULL, free_since = $2 \
+         WHERE scheduled_status_id = $1",
     )
     .bind(scheduled_status_id)
+    .bind(now)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected())
+}
+
+/// Local uploads free since `cutoff` or earlier that no version in an edit history shows:
+/// what the media sweep deletes, oldest first, at most `limit`.
+pub async fn sweepable<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    cutoff: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<MediaRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM media_attachments m WHERE m.free_since IS NOT NULL \
+         AND m.free_since <= $1 AND m.status_id IS NULL AND m.scheduled_status_id IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM status_edit_media e WHERE e.media_id = m.id) \
+         ORDER BY m.free_since, m.id LIMIT $2"
+    ))
+    .bind(cutoff)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes an upload if it is still free since `cutoff` or earlier (nothing took it since it
+/// was listed); returns whether it did.
+pub async fn delete_if_free<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    cutoff: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM media_attachments WHERE id = $1 AND free_since IS NOT NULL \
+         AND free_since <= $2 AND status_id IS NULL AND scheduled_status_id IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM status_edit_media e WHERE e.media_id = $1)",
+    )
+    .bind(id)
+    .bind(cutoff)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

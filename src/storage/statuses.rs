@@ -370,8 +370,54 @@ pub async fn insert_edit<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Records the attachments the status holds now (with their description and focus) as those
+/// of edit `edit_id`.
+pub async fn snapshot_edit_media<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    edit_id: i64,
+    status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO status_edit_media (edit_id, status_id, media_id, position, description, focus_x, focus_y) \
+         SELECT $1, status_id, id, position, description, focus_x, focus_y FROM media_attachments \
+         WHERE status_id = $2",
+    )
+    .bind(edit_id)
+    .bind(status_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One attachment of one version in a status's history: the media row with the description
+/// and focus it had in that version.
+#[derive(Debug, Clone, FromRow)]
+pub struct EditMediaRow {
+    pub edit_id: i64,
+    pub position: i64,
+    pub media_id: i64,
+    pub description: Option<String>,
+    pub focus_x: f64,
+    pub focus_y: f64,
+}
+
+/// The attachments of every version of a status, by edit then position.
+pub async fn edit_media<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<Vec<EditMediaRow>> {
+    sqlx::query_as(
+        "SELECT edit_id, position, media_id, description, focus_x, focus_y FROM status_edit_media \
+         WHERE status_id = $1 ORDER BY edit_id, position",
+    )
+    .bind(status_id)
+    .fetch_all(db)
+    .await
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct EditRow {
+    pub id: i64,
     pub text: String,
     pub content: String,
     pub spoiler_text: String,
@@ -383,7 +429,7 @@ pub async fn edits<'e, E: Executor<'e, Database = Any>>(
     db: E,
     status_id: i64,
 ) -> sqlx::Result<Vec<EditRow>> {
-    sqlx::query_as("SELECT text, content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = $1 ORDER BY id")
+    sqlx::query_as("SELECT id, text, content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = $1 ORDER BY id")
         .bind(status_id)
         .fetch_all(db)
         .await
@@ -395,6 +441,7 @@ pub async fn delete(conn: &mut AnyConnection, s: &StatusRow, now: i64) -> sqlx::
         "mentions",
         "status_tags",
         "status_edits",
+        "status_edit_media",
         "favourites",
         "bookmarks",
         "status_pins",

@@ -200,10 +200,19 @@ fn front_matter_must_be_present_and_closed() {
             doc: "test.md".into()
         }
     );
-    assert!(msg("---\nslug: [x\n---\n").starts_with("test.md: the front matter is not valid YAML"));
+    assert_eq!(msg("---\nslug: [x\n---\n"), "test.md:3: the front matter is not valid YAML: did not find expected ',' or ']' at line 3 column 1, while parsing a flow sequence at line 2 column 7");
+    // A syntax error further down is reported at its own line of the file.
+    assert_eq!(
+        msg("---\nslug: x\ntitle: X\nversion: 1\nsummary: \"unclosed\n---\n# Body\n"),
+        "test.md:6: the front matter is not valid YAML: found unexpected end of stream at line 6 column 1, while scanning a quoted scalar at line 5 column 10"
+    );
+    assert_eq!(
+        msg("---\nslug: x\ntitle: X\n  version: 1\n---\n"),
+        "test.md:4: the front matter is not valid YAML: mapping values are not allowed in this context at line 4 column 10"
+    );
     assert_eq!(
         msg("---\n- a list\n---\n"),
-        "test.md: front matter must be a mapping of keys to values (got a list)"
+        "test.md:2: the front matter must be a mapping of keys to values (got a list)"
     );
 }
 
@@ -212,12 +221,12 @@ fn errors_name_the_slug_when_no_file_name_is_given() {
     let e = parse_document("---\nslug: my-policy\ntitle: X\nversion: 0\n---\n").unwrap_err();
     assert_eq!(
         e.to_string(),
-        "my-policy: version must be at least 1 (got 0)"
+        "my-policy:4: key version: must be at least 1 (got 0)"
     );
     let e = parse_document("no front matter").unwrap_err();
     assert_eq!(
         e.to_string(),
-        "document: no front matter (the first line must be `---`)"
+        "document:1: no front matter (the first line must be `---`)"
     );
 }
 
@@ -227,7 +236,9 @@ fn unknown_keys_are_named() {
         err(&doc("slug: x\ntitle: X\nversion: 1\nsanction: {}\n", "")),
         BylawsError::UnknownKey {
             doc: "test.md".into(),
-            key: "sanction".into()
+            line: 5,
+            key: "sanction".into(),
+            expected: TOP_KEYS.join(", "),
         }
     );
     assert_eq!(
@@ -235,25 +246,25 @@ fn unknown_keys_are_named() {
             "general",
             "{ method: consent, agre_share: 0.5 }"
         )),
-        "test.md: unknown key `decisions.general.agre_share` in the front matter"
+        "test.md:6: key decisions.general.agre_share: unknown key (expected one of: method, min_days, urgent_min_days, agree_share, block_override_share, quorum_share, tie, dots, max_score, seats)"
     );
     assert_eq!(
         msg(&bylaws_doc(
             &RULES.replace("lapse_after_days_unpaid", "lapse_days")
         )),
-        "test.md: unknown key `membership.lapse_days` in the front matter"
+        "test.md:16: key membership.lapse_days: unknown key (expected one of: admission, share_price_minor, currency, lapse_after_days_unpaid, dues)"
     );
     assert_eq!(
         msg(&bylaws_doc(
             &RULES.replace("min_minor: 1200", "minimum: 1200")
         )),
-        "test.md: unknown key `membership.dues.minimum` in the front matter"
+        "test.md:17: key membership.dues.minimum: unknown key (expected one of: period, min_minor, suggested_minor, max_minor)"
     );
     assert_eq!(
         msg(&bylaws_doc(
             &RULES.replace("ledger_visibility", "visibility")
         )),
-        "test.md: unknown key `finance.visibility` in the front matter"
+        "test.md:18: key finance.visibility: unknown key (expected one of: expense_approval_threshold_minor, currency, ledger_visibility, accounts, monthly_budgets)"
     );
 }
 
@@ -263,43 +274,44 @@ fn required_keys_and_basic_values() {
         err(&doc("title: X\nversion: 1\n", "")),
         BylawsError::MissingKey {
             doc: "test.md".into(),
+            line: 1,
             key: "slug".into()
         }
     );
     assert_eq!(
         msg(&doc("slug: x\nversion: 1\n", "")),
-        "test.md: missing required key `title`"
+        "test.md:1: key title: required but missing"
     );
     assert_eq!(
         msg(&doc("slug: x\ntitle: X\n", "")),
-        "test.md: missing required key `version`"
+        "test.md:1: key version: required but missing"
     );
     assert_eq!(
         msg(&doc("slug: Code_Of_Conduct\ntitle: X\nversion: 1\n", "")),
-        "test.md: slug must be lowercase letters, digits and hyphens (got \"Code_Of_Conduct\")"
+        "test.md:2: key slug: must be lowercase letters, digits and hyphens (got \"Code_Of_Conduct\")"
     );
     assert_eq!(
         msg(&doc("slug: x\ntitle: \"\"\nversion: 1\n", "")),
-        "test.md: title must not be empty"
+        "test.md:3: key title: must not be empty"
     );
     assert_eq!(
         msg(&doc("slug: x\ntitle: X\nversion: two\n", "")),
-        "test.md: version must be a whole number, 0 or more (got \"two\")"
+        "test.md:4: key version: must be a whole number, 0 or more (got \"two\")"
     );
     assert_eq!(
         msg(&doc("slug: x\ntitle: X\nversion: 1.5\n", "")),
-        "test.md: version must be a whole number, 0 or more (got 1.5)"
+        "test.md:4: key version: must be a whole number, 0 or more (got 1.5)"
     );
     assert_eq!(
         msg(&doc(
             "slug: x\ntitle: X\nversion: 1\nsummary: \"a\\nb\"\n",
             ""
         )),
-        "test.md: summary must be one line"
+        "test.md:5: key summary: must be one line"
     );
     assert_eq!(
         msg(&doc("slug: x\ntitle: [X]\nversion: 1\n", "")),
-        "test.md: title must be text (got a list)"
+        "test.md:3: key title: must be text (got a list)"
     );
 }
 
@@ -307,15 +319,15 @@ fn required_keys_and_basic_values() {
 fn bylaws_only_keys_are_refused_elsewhere() {
     assert_eq!(
         msg(&coc(RULES, "")),
-        "test.md: decisions is only allowed in the `bylaws` document"
+        "test.md:5: key decisions: is only allowed in the `bylaws` document"
     );
     assert_eq!(
         msg(&coc("finance: {}\n", "")),
-        "test.md: finance is only allowed in the `bylaws` document"
+        "test.md:5: key finance: is only allowed in the `bylaws` document"
     );
     assert_eq!(
         msg(&coc("appeal_window_days: 20\n", "")),
-        "test.md: appeal_window_days is only allowed in the `moderation-policy` document"
+        "test.md:5: key appeal_window_days: is only allowed in the `moderation-policy` document"
     );
     let policy = doc(
         "slug: moderation-policy\ntitle: M\nversion: 1\nappeal_window_days: -1\n",
@@ -323,7 +335,7 @@ fn bylaws_only_keys_are_refused_elsewhere() {
     );
     assert_eq!(
         msg(&policy),
-        "test.md: appeal_window_days must not be negative (got -1)"
+        "test.md:5: key appeal_window_days: must not be negative (got -1)"
     );
     let policy = doc(
         "slug: moderation-policy\ntitle: M\nversion: 1\nappeal_window_days: 14.5\n",
@@ -366,6 +378,7 @@ fn the_bylaws_need_every_rule() {
         err(&bylaws_doc(&missing_expense)),
         BylawsError::MissingDecisionRule {
             doc: "test.md".into(),
+            line: 5,
             kind: ProposalKind::Expense
         }
     );
@@ -376,17 +389,46 @@ fn the_bylaws_need_every_rule() {
         .collect();
     assert_eq!(
         msg(&bylaws_doc(&no_finance)),
-        "test.md: missing required key `finance`"
+        "test.md:1: key finance: required but missing"
     );
     let only_decisions = RULES.split("membership:\n").next().unwrap();
     assert_eq!(
         msg(&bylaws_doc(only_decisions)),
-        "test.md: missing required key `membership`"
+        "test.md:1: key membership: required but missing"
     );
     assert_eq!(
         msg(&bylaws_doc("")),
-        "test.md: missing required key `decisions`"
+        "test.md:1: key decisions: required but missing"
     );
+}
+
+/// The line of a decision rule in [`bylaws_doc`]: the rules start on line 6.
+fn rule_line(kind: &str) -> usize {
+    let kinds = [
+        "general",
+        "policy_amendment",
+        "bylaws_amendment",
+        "role_election",
+        "expense",
+        "membership",
+    ];
+    6 + kinds
+        .iter()
+        .position(|k| *k == kind)
+        .expect("a kind in RULES")
+}
+
+/// The line in [`bylaws_doc`] where `from` starts in [`RULES`] (RULES starts on line 5), or for a
+/// missing key, the line of the mapping that should hold it.
+fn line_of(from: &str, expected: &str) -> usize {
+    let at = RULES.find(from).expect("in RULES");
+    let line = 5 + RULES[..at].matches('\n').count();
+    // A removed line starts with its newline-free text; its parent is the line above.
+    if expected.ends_with("required but missing") {
+        line - 1
+    } else {
+        line
+    }
 }
 
 #[test]
@@ -395,135 +437,135 @@ fn decision_rules_are_validated() {
         (
             "general",
             "{ method: consent, agree_share: 1.5 }",
-            "decisions.general.agree_share must be between 0 and 1 (got 1.5)",
+            "key decisions.general.agree_share: must be a share between 0 and 1 (got 1.5)",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, block_override_share: -0.1 }",
-            "decisions.general.block_override_share must be between 0 and 1 (got -0.1)",
+            "key decisions.general.block_override_share: must be a share between 0 and 1 (got -0.1)",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, quorum_share: 2 }",
-            "decisions.general.quorum_share must be between 0 and 1 (got 2)",
+            "key decisions.general.quorum_share: must be a share between 0 and 1 (got 2)",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, min_days: -1 }",
-            "decisions.general.min_days must not be negative (got -1)",
+            "key decisions.general.min_days: must not be negative (got -1)",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, min_days: six }",
-            "decisions.general.min_days must be a number (got \"six\")",
+            "key decisions.general.min_days: must be a number (got \"six\")",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, min_days: .nan }",
-            "decisions.general.min_days must be a number (got .nan)",
+            "key decisions.general.min_days: must be a number (got .nan)",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, min_days: 2, urgent_min_days: 3 }",
-            "decisions.general.urgent_min_days must not be more than min_days (2) (got 3)",
+            "key decisions.general.urgent_min_days: must not be more than min_days (2) (got 3)",
         ),
         (
             "general",
             "{ method: consent }",
-            "decisions.general.agree_share is required by method consent",
+            "key decisions.general.agree_share: is required by method consent",
         ),
         (
             "general",
             "{ agree_share: 0.5 }",
-            "missing required key `decisions.general.method`",
+            "key decisions.general.method: required but missing",
         ),
         (
             "general",
             "{ method: sortition }",
-            "decisions.general.method must be one of consent, majority, supermajority, approval, score, dot, ranked_choice (got \"sortition\")",
+            "key decisions.general.method: must be one of consent, majority, supermajority, approval, score, dot, ranked_choice (got \"sortition\")",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.5, tie: coin }",
-            "decisions.general.tie must be one of status_quo, passes (got \"coin\")",
+            "key decisions.general.tie: must be one of status_quo, passes (got \"coin\")",
         ),
         (
             "general",
             "{ method: consent, agree_share: 0.8, block_override_share: 0.7 }",
-            "decisions.general.block_override_share must not be less than agree_share (0.8) (got 0.7)",
+            "key decisions.general.block_override_share: must not be less than agree_share (0.8) (got 0.7)",
         ),
         (
             "expense",
             "{ method: majority, block_override_share: 0.9 }",
-            "decisions.expense.block_override_share does not apply to method majority",
+            "key decisions.expense.block_override_share: does not apply to method majority",
         ),
         (
             "expense",
             "{ method: majority, seats: 2 }",
-            "decisions.expense.seats does not apply to method majority",
+            "key decisions.expense.seats: does not apply to method majority",
         ),
         (
             "expense",
             "{ method: majority, dots: 2 }",
-            "decisions.expense.dots does not apply to method majority",
+            "key decisions.expense.dots: does not apply to method majority",
         ),
         (
             "expense",
             "{ method: majority, max_score: 5 }",
-            "decisions.expense.max_score does not apply to method majority",
+            "key decisions.expense.max_score: does not apply to method majority",
         ),
         (
             "bylaws_amendment",
             "{ method: supermajority }",
-            "decisions.bylaws_amendment.agree_share is required by method supermajority",
+            "key decisions.bylaws_amendment.agree_share: is required by method supermajority",
         ),
         (
             "bylaws_amendment",
             "{ method: supermajority, agree_share: 0.5 }",
-            "decisions.bylaws_amendment.agree_share must be more than 0.5 for a supermajority (got 0.5)",
+            "key decisions.bylaws_amendment.agree_share: must be more than 0.5 for a supermajority (got 0.5)",
         ),
         (
             "membership",
             "{ method: dot }",
-            "decisions.membership.dots is required by method dot",
+            "key decisions.membership.dots: is required by method dot",
         ),
         (
             "membership",
             "{ method: dot, dots: 0 }",
-            "decisions.membership.dots must be at least 1 (got 0)",
+            "key decisions.membership.dots: must be at least 1 (got 0)",
         ),
         (
             "membership",
             "{ method: score }",
-            "decisions.membership.max_score is required by method score",
+            "key decisions.membership.max_score: is required by method score",
         ),
         (
             "role_election",
             "{ method: ranked_choice, agree_share: 0.5 }",
-            "decisions.role_election.agree_share does not apply to method ranked_choice",
+            "key decisions.role_election.agree_share: does not apply to method ranked_choice",
         ),
         (
             "role_election",
             "{ method: ranked_choice, seats: -2 }",
-            "decisions.role_election.seats must be a whole number, 0 or more (got -2)",
+            "key decisions.role_election.seats: must be a whole number, 0 or more (got -2)",
         ),
         (
             "role_election",
             "ranked_choice",
-            "decisions.role_election must be a mapping (got \"ranked_choice\")",
+            "key decisions.role_election: must be a mapping (got \"ranked_choice\")",
         ),
     ];
     for (kind, rule, expected) in cases {
         assert_eq!(
             msg(&with_rule(kind, rule)),
-            format!("test.md: {expected}"),
+            format!("test.md:{}: {expected}", rule_line(kind)),
             "rule {kind}: {rule}"
         );
     }
     let unknown_kind = bylaws_doc(&RULES.replace("  expense:", "  expenses:"));
     assert_eq!(
         msg(&unknown_kind),
-        "test.md: decisions.expenses is not a proposal kind (expected one of: general, policy_amendment, bylaws_amendment, role_election, expense, membership)"
+        "test.md:10: key decisions.expenses: is not a proposal kind (expected one of: general, policy_amendment, bylaws_amendment, role_election, expense, membership)"
     );
 }
 
@@ -533,62 +575,62 @@ fn membership_and_finance_are_validated() {
         (
             "currency: EUR\n  lapse",
             "currency: euro\n  lapse",
-            "membership.currency must be an ISO 4217 code like EUR (got \"euro\")",
+            "key membership.currency: must be an ISO 4217 code like EUR (got \"euro\")",
         ),
         (
             "share_price_minor: 1000",
             "share_price_minor: -5",
-            "membership.share_price_minor must be a whole number of minor units, 0 or more (got -5)",
+            "key membership.share_price_minor: must be a whole number of minor units, 0 or more (got -5)",
         ),
         (
             "share_price_minor: 1000",
             "share_price_minor: 10.5",
-            "membership.share_price_minor must be a whole number of minor units, 0 or more (got 10.5)",
+            "key membership.share_price_minor: must be a whole number of minor units, 0 or more (got 10.5)",
         ),
         (
             "admission: proposal",
             "admission: lottery",
-            "membership.admission must be one of admin, proposal (got \"lottery\")",
+            "key membership.admission: must be one of admin, proposal (got \"lottery\")",
         ),
         (
             "  admission: proposal\n",
             "",
-            "missing required key `membership.admission`",
+            "key membership.admission: required but missing",
         ),
         (
             "lapse_after_days_unpaid: 90",
             "lapse_after_days_unpaid: 0",
-            "membership.lapse_after_days_unpaid must be at least 1 (got 0)",
+            "key membership.lapse_after_days_unpaid: must be at least 1 (got 0)",
         ),
         (
             "period: year",
             "period: week",
-            "membership.dues.period must be one of month, year (got \"week\")",
+            "key membership.dues.period: must be one of month, year (got \"week\")",
         ),
         (
             "suggested_minor: 6000",
             "suggested_minor: 100",
-            "membership.dues.suggested_minor must not be less than min_minor (1200) (got 100)",
+            "key membership.dues.suggested_minor: must not be less than min_minor (1200) (got 100)",
         ),
         (
             "max_minor: 24000",
             "max_minor: 5000",
-            "membership.dues.max_minor must not be less than min_minor and suggested_minor (6000) (got 5000)",
+            "key membership.dues.max_minor: must not be less than min_minor and suggested_minor (6000) (got 5000)",
         ),
         (
             "expense_approval_threshold_minor: 20000",
             "expense_approval_threshold_minor: -1",
-            "finance.expense_approval_threshold_minor must be a whole number of minor units, 0 or more (got -1)",
+            "key finance.expense_approval_threshold_minor: must be a whole number of minor units, 0 or more (got -1)",
         ),
         (
             "ledger_visibility: public",
             "ledger_visibility: secret",
-            "finance.ledger_visibility must be one of members, public (got \"secret\")",
+            "key finance.ledger_visibility: must be one of members, public (got \"secret\")",
         ),
         (
             "finance: { expense_approval_threshold_minor: 20000, currency: EUR, ledger_visibility: public }",
             "finance: 3",
-            "finance must be a mapping (got 3)",
+            "key finance: must be a mapping (got 3)",
         ),
     ];
     for (from, to, expected) in cases {
@@ -596,7 +638,7 @@ fn membership_and_finance_are_validated() {
         assert_ne!(rules, RULES, "{from} not found");
         assert_eq!(
             msg(&bylaws_doc(&rules)),
-            format!("test.md: {expected}"),
+            format!("test.md:{}: {expected}", line_of(from, expected)),
             "{from} → {to}"
         );
     }
@@ -609,32 +651,37 @@ fn sanctions_are_validated() {
         err(&coc("sanctions: {\"1.1\": [warn, banish]}\n", body)),
         BylawsError::UnknownSanction {
             doc: "test.md".into(),
+            line: 5,
             clause: "1.1".into(),
             name: "banish".into(),
             expected: "warn, sensitive, delete_status, silence, suspend, domain_block, domain_silence, reject_media, disable".into(),
         }
     );
     assert!(msg(&coc("sanctions: {\"1.1\": [banish]}\n", body))
-        .starts_with("test.md: sanctions for clause 1.1: unknown sanction `banish`"));
+        .starts_with("test.md:5: key sanctions.\"1.1\": unknown sanction `banish`"));
+    assert_eq!(
+        msg(&coc("sanctions:\n  \"1\": [warn]\n  \"1.1\": [warn, banish]\n", body)),
+        "test.md:7: key sanctions.\"1.1\": unknown sanction `banish` (expected one of: warn, sensitive, delete_status, silence, suspend, domain_block, domain_silence, reject_media, disable)"
+    );
     assert_eq!(
         msg(&coc("sanctions: {\"4.2\": [warn]}\n", body)),
-        "test.md: sanctions name clause 4.2, which is not in the document"
+        "test.md:5: key sanctions.\"4.2\": clause 4.2 is not in the document"
     );
     assert_eq!(
         msg(&coc("sanctions: {1.1: [warn]}\n", body)),
-        "test.md: sanctions has key 1.1: quote clause numbers (\"4.1\"), or YAML reads them as decimals"
+        "test.md:5: key sanctions: has key 1.1: quote clause numbers (\"4.1\"), or YAML reads them as decimals"
     );
     assert_eq!(
         msg(&coc("sanctions: {\"1.1\": warn}\n", body)),
-        "test.md: sanctions.\"1.1\" must be a list of sanctions (got \"warn\")"
+        "test.md:5: key sanctions.\"1.1\": must be a list of sanctions (got \"warn\")"
     );
     assert_eq!(
         msg(&coc("sanctions: {\"rule 1\": [warn]}\n", body)),
-        "test.md: sanctions.\"rule 1\" is not a clause number like 4.1"
+        "test.md:5: key sanctions.\"rule 1\": is not a clause number like 4.1"
     );
     assert_eq!(
         msg(&coc("sanctions: [warn]\n", body)),
-        "test.md: sanctions must be a mapping (got a list)"
+        "test.md:5: key sanctions: must be a mapping (got a list)"
     );
 }
 
@@ -727,20 +774,21 @@ fn clause_errors() {
         err(&coc("", "## 1. A\n\n## 1. B\n")),
         BylawsError::DuplicateClause {
             doc: "test.md".into(),
+            line: 8,
             clause: "1".into()
         }
     );
     assert_eq!(
         msg(&coc("", "## 1. A\n### 1.1 B\n## 2. C\n### 1.1 D\n")),
-        "test.md: clause 1.1 appears more than once"
+        "test.md:9: clause 1.1 appears more than once"
     );
     assert_eq!(
         msg(&coc("", "## 1.\n")),
-        "test.md: clause 1 has no title after its number"
+        "test.md:6: clause 1 has no title after its number"
     );
     assert_eq!(
         msg(&coc("", "## 1. A\n### 2.1 B\n## 2. C\n")),
-        "test.md: clause 2.1 comes before (or without) its parent clause 2"
+        "test.md:7: clause 2.1 comes before (or without) its parent clause 2"
     );
 }
 
@@ -1008,14 +1056,14 @@ fn loading_requires_the_core_documents() {
         FoundingDocuments::load([bylaws, coc_file, ("copy.md", coc_file.1)])
             .unwrap_err()
             .to_string(),
-        "founding documents: slug `code-of-conduct` is used by both code-of-conduct.md and copy.md"
+        "copy.md:2: key slug: `code-of-conduct` is already used by code-of-conduct.md"
     );
     let empty_coc = coc("", "# Rules\n\nBe nice.\n");
     assert_eq!(
         FoundingDocuments::load([bylaws, ("coc.md", empty_coc.as_str())])
             .unwrap_err()
             .to_string(),
-        "code-of-conduct: body has no numbered clauses (its top-level clauses are the rules)"
+        "coc.md:6: the code of conduct has no numbered clauses (its top-level clauses are the rules)"
     );
     // Errors from a file name the file.
     let broken = DEFAULT_DOCUMENTS[0]
@@ -1025,7 +1073,7 @@ fn loading_requires_the_core_documents() {
         FoundingDocuments::load([("bylaws.md", broken.as_str()), coc_file])
             .unwrap_err()
             .to_string(),
-        "bylaws.md: decisions.bylaws_amendment.agree_share must be between 0 and 1 (got 7.5)"
+        "bylaws.md:9: key decisions.bylaws_amendment.agree_share: must be a share between 0 and 1 (got 7.5)"
     );
     // Owned pairs work too.
     let owned: Vec<(String, String)> = DEFAULT_DOCUMENTS
@@ -1056,4 +1104,76 @@ fn an_amendment_replaces_a_document() {
         set.with_document(same).unwrap_err().to_string(),
         "code-of-conduct: version 1 does not follow the version in force (1)"
     );
+}
+
+/// The default bylaws with one edit, loaded with the other founding documents as at start-up.
+fn load_default_with(from: &str, to: &str) -> String {
+    let docs: Vec<(String, String)> = DEFAULT_DOCUMENTS
+        .iter()
+        .map(|(name, text)| {
+            let text = if *name == "bylaws.md" {
+                assert!(text.contains(from), "{from} not in bylaws.md");
+                text.replacen(from, to, 1)
+            } else {
+                text.to_string()
+            };
+            (format!("bylaws/{name}"), text)
+        })
+        .collect();
+    FoundingDocuments::load(docs)
+        .expect_err("the edited bylaws should be refused")
+        .to_string()
+}
+
+#[test]
+fn malformed_default_bylaws_are_refused_naming_file_line_and_key() {
+    // Line 9 of bylaws/bylaws.md holds the bylaws_amendment rule.
+    assert_eq!(
+        load_default_with("agree_share: 0.75", "agree_share: 1.75"),
+        "bylaws/bylaws.md:9: key decisions.bylaws_amendment.agree_share: must be a share between 0 and 1 (got 1.75)"
+    );
+    assert_eq!(
+        load_default_with("method: ranked_choice", "method: lottery"),
+        "bylaws/bylaws.md:10: key decisions.role_election.method: must be one of consent, majority, supermajority, approval, score, dot, ranked_choice (got \"lottery\")"
+    );
+    // A missing key is reported at the mapping that should hold it (membership, line 13).
+    assert_eq!(
+        load_default_with("  currency: EUR\n  lapse", "  lapse"),
+        "bylaws/bylaws.md:13: key membership.currency: required but missing"
+    );
+    assert_eq!(
+        load_default_with(
+            "  expense: { method: majority, min_days: 3, agree_share: 0.5 }\n",
+            ""
+        ),
+        "bylaws/bylaws.md:6: key decisions: no rule for proposal kind `expense`"
+    );
+    assert_eq!(
+        load_default_with("ledger_visibility: members", "ledger_visiblity: members"),
+        "bylaws/bylaws.md:22: key finance.ledger_visiblity: unknown key (expected one of: expense_approval_threshold_minor, currency, ledger_visibility, accounts, monthly_budgets)"
+    );
+    // Bad YAML syntax: a flow mapping left open on line 11.
+    let e = load_default_with(
+        "role_election: { method: ranked_choice, min_days: 6 }",
+        "role_election: { method: ranked_choice, min_days: 6",
+    );
+    assert!(
+        e.starts_with("bylaws/bylaws.md:11: the front matter is not valid YAML"),
+        "{e}"
+    );
+    // A clause error in the Markdown body names the heading's line.
+    let e = load_default_with("### 1.2 Principles", "### 1.1 Principles");
+    assert!(e.starts_with("bylaws/bylaws.md:"), "{e}");
+    let line: usize = e["bylaws/bylaws.md:".len()..]
+        .split(':')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a line number");
+    let bylaws = DEFAULT_DOCUMENTS[0].1;
+    assert_eq!(
+        bylaws.lines().nth(line - 1),
+        Some("### 1.2 Principles"),
+        "{e}"
+    );
+    assert!(e.ends_with("clause 1.1 appears more than once"), "{e}");
 }

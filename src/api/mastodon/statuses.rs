@@ -123,7 +123,11 @@ pub async fn get(
 ) -> AppResult<Json<Status>> {
     let viewer = viewer_of(&auth, "read:statuses")?;
     let row = statuses::visible(&state, &id, viewer).await?;
-    Ok(Json(render::status(&state, Viewer(viewer), &row).await?))
+    let status = render::status(&state, Viewer(viewer), &row).await?;
+    // Filters v2: a status opened by id is shown in its thread (Mastodon's `thread` context).
+    let mut annotated =
+        crate::services::filters::annotate(&state, Viewer(viewer), "thread", vec![status]).await?;
+    annotated.pop().map(Json).ok_or_else(AppError::not_found)
 }
 
 pub async fn delete(
@@ -149,6 +153,49 @@ pub struct EditStatus {
     media_ids: Option<Value>,
     #[serde(default)]
     poll: Option<Value>,
+    #[serde(default)]
+    media_attributes: Option<Value>,
+}
+
+/// `media_attributes[]` as JSON (an array of objects) or a form (`media_attributes[][id]=…`,
+/// or indexed `media_attributes[0][id]=…`): `id`, `description`, `focus` ("x,y").
+fn media_attributes(v: Option<Value>) -> AppResult<Vec<crate::services::media::MediaAttributes>> {
+    let bad = || {
+        AppError::unprocessable(
+            "Validation failed: media_attributes must be a list of {id, description, focus}",
+        )
+    };
+    let items: Vec<Value> = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(a)) => a,
+        Some(Value::Object(o)) => o.into_iter().map(|(_, v)| v).collect(),
+        Some(_) => return Err(bad()),
+    };
+    let text = |v: &Value| -> AppResult<Option<String>> {
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            Value::Number(n) => Ok(Some(n.to_string())),
+            _ => Err(bad()),
+        }
+    };
+    items
+        .iter()
+        .map(|item| {
+            let o = item.as_object().ok_or_else(bad)?;
+            let id = o
+                .get("id")
+                .map(text)
+                .transpose()?
+                .flatten()
+                .ok_or_else(bad)?;
+            Ok(crate::services::media::MediaAttributes {
+                id,
+                description: o.get("description").map(text).transpose()?.flatten(),
+                focus: o.get("focus").map(text).transpose()?.flatten(),
+            })
+        })
+        .collect()
 }
 
 pub async fn edit(
@@ -179,6 +226,7 @@ pub async fn edit(
                 None => None,
             },
             poll: poll_of(&p.poll)?,
+            media_attributes: media_attributes(p.media_attributes)?,
         },
     )
     .await?;
@@ -197,8 +245,37 @@ pub async fn history(
         .pop()
         .ok_or_else(AppError::not_found)?;
     let mut edits = store::edits(&state.db.pool, row.id).await?;
+    // Each version's attachments, as they were then (description and focus included).
+    let snapshots = store::edit_media(&state.db.pool, row.id).await?;
+    let ids: Vec<i64> = snapshots.iter().map(|m| m.media_id).collect();
+    let rows = crate::storage::media::by_ids(&state.db.pool, &ids).await?;
+    let mut by_edit: std::collections::HashMap<i64, Vec<Value>> = Default::default();
+    for snap in &snapshots {
+        let Some(m) = rows.iter().find(|m| m.id == snap.media_id) else {
+            continue;
+        };
+        let mut entity = crate::services::media::entity(&state, m);
+        entity.description = snap.description.clone();
+        entity.meta.focus = crate::api::mastodon::media_entities::Focus {
+            x: snap.focus_x,
+            y: snap.focus_y,
+        };
+        by_edit
+            .entry(snap.edit_id)
+            .or_default()
+            .push(serde_json::to_value(entity).map_err(AppError::internal)?);
+    }
     if edits.is_empty() {
+        // Never edited: the one version is the status as it is.
+        let current = crate::storage::media::of_statuses(&state.db.pool, &[row.id]).await?;
+        let media = current
+            .iter()
+            .map(|m| serde_json::to_value(crate::services::media::entity(&state, m)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(AppError::internal)?;
+        by_edit.insert(0, media);
         edits.push(store::EditRow {
+            id: 0,
             text: row.text.clone(),
             content: row.content.clone(),
             spoiler_text: row.spoiler_text.clone(),
@@ -210,13 +287,13 @@ pub async fn history(
         edits
             .into_iter()
             .map(|e| StatusEdit {
+                media_attachments: by_edit.remove(&e.id).unwrap_or_default(),
                 content: e.content,
                 spoiler_text: e.spoiler_text,
                 sensitive: e.sensitive != 0,
                 created_at: crate::time::iso(e.created_at),
                 account: account.clone(),
                 poll: None,
-                media_attachments: Vec::new(),
                 emojis: Vec::new(),
             })
             .collect(),
