@@ -347,7 +347,7 @@ fn bylaws_only_keys_are_refused_elsewhere() {
     );
     assert_eq!(
         msg(&coc("log_visibility: public\n", "")),
-        "test.md: log_visibility is only allowed in the `moderation-policy` document"
+        "test.md:5: key log_visibility: is only allowed in the `moderation-policy` document"
     );
     let policy = doc(
         "slug: moderation-policy\ntitle: M\nversion: 1\nlog_visibility: everyone\n",
@@ -355,7 +355,7 @@ fn bylaws_only_keys_are_refused_elsewhere() {
     );
     assert_eq!(
         msg(&policy),
-        "test.md: log_visibility must be one of members, public (got \"everyone\")"
+        "test.md:5: key log_visibility: must be one of members, public (got \"everyone\")"
     );
     let policy = doc(
         "slug: moderation-policy\ntitle: M\nversion: 1\nlog_visibility: public\n",
