@@ -2,7 +2,6 @@
 
 use crate::ids;
 use crate::storage::notifications as store;
-use crate::storage::social::{self, Relation};
 use crate::storage::{Change, WriteTx};
 
 /// Mastodon's notification types Herd produces.
@@ -31,19 +30,7 @@ pub async fn notify(
     now: i64,
 ) -> sqlx::Result<()> {
     let conn = &mut ***tx;
-    if recipient == from || social::exists(&mut *conn, Relation::Block, recipient, from).await? {
-        return Ok(());
-    }
-    // Only local recipients, and none from a domain the recipient blocked.
-    let local: Option<(i64,)> = sqlx::query_as(&format!(
-        "SELECT id FROM accounts WHERE id = $1 AND domain = '' AND {}",
-        crate::storage::account_domain_blocks::not_blocked("$2", "$1")
-    ))
-    .bind(recipient)
-    .bind(from)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if local.is_none() {
+    if recipient == from || !store::may_notify(&mut *conn, recipient, from).await? {
         return Ok(());
     }
     let id = ids::next_id_at(now / 1000);

@@ -90,6 +90,26 @@ pub async fn retract<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Whether `from` may notify `recipient`: only local accounts are notified, and not by an
+/// account they block nor by one on a domain they block.
+pub async fn may_notify<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    recipient: i64,
+    from: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT r.id FROM accounts r WHERE r.id = $1 AND r.domain = '' \
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = $1 AND b.target_account_id = $2) \
+         AND {}",
+        super::account_domain_blocks::not_blocked("$2", "$1")
+    ))
+    .bind(recipient)
+    .bind(from)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Drops the account's notifications from accounts on `domain` (it has just blocked it).
 pub async fn delete_from_domain<'e, E: Executor<'e, Database = Any>>(
     db: E,

@@ -263,6 +263,20 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     Ok(out)
 }
 
+/// Followers who asked to be notified of the account's posts (`notify`).
+pub async fn notified_followers<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT account_id FROM follows WHERE target_account_id = $1 AND notify = 1",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// Local followers of an account (the audience of its posts on this server).
 pub async fn local_follower_ids<'e, E: Executor<'e, Database = Any>>(
     db: E,

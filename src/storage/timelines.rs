@@ -337,6 +337,34 @@ pub async fn silenced<'e, E: Executor<'e, Database = Any>>(
     Ok(row.is_some())
 }
 
+/// Writes a status into the home feeds of the author's local followers who should see it:
+/// reblogs only reach followers who show them, direct posts only mentioned followers, and
+/// members of a follower's exclusive list stay out of that follower's home (Mastodon's
+/// `exclusive` lists: their posts show in the list only).
+pub async fn feed_followers<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    s: &StatusRow,
+) -> sqlx::Result<()> {
+    let audience = match (s.reblog_of_id.is_some(), s.visibility.as_str()) {
+        (true, _) => "AND f.show_reblogs = 1",
+        (false, "direct") => "AND EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = $1 AND m.account_id = f.account_id)",
+        _ => "",
+    };
+    let exclusive =
+        "AND NOT EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id \
+                     WHERE l.account_id = f.account_id AND l.exclusive = 1 AND la.account_id = $2)";
+    sqlx::query(&format!(
+        "INSERT INTO home_feed (account_id, status_id, author_id) \
+         SELECT f.account_id, $1, $2 FROM follows f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.target_account_id = $2 AND a.domain = '' {audience} {exclusive} ON CONFLICT DO NOTHING"
+    ))
+    .bind(s.id)
+    .bind(s.account_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// The accounts whose home feeds hold a status.
 pub async fn feed_holders<'e, E: Executor<'e, Database = Any>>(
     db: E,
