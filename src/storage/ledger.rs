@@ -440,6 +440,18 @@ pub async fn receipts_of<'e, E: Executor<'e, Database = Any>>(
 
 // ---- Stripe and dues ----
 
+/// Whether a Stripe event was processed already.
+pub async fn stripe_event_seen<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM stripe_events WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Records a processed Stripe event; false when it was processed before.
 pub async fn claim_stripe_event<'e, E: Executor<'e, Database = Any>>(
     db: E,
