@@ -562,6 +562,37 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<(i64, String), BrokenLink>
     Ok(Ok((v.count(), v.head().to_string())))
 }
 
+/// Whether the per-day sums (`ledger_daily_sums`, which reports read) still match the
+/// postings: `None` when they do, else the first difference.
+pub async fn verify_daily_sums(db: &Db) -> anyhow::Result<Option<String>> {
+    let (stored, derived) = store::daily_sums_stored_and_derived(&db.pool).await?;
+    let nonzero = |v: Vec<(i64, String, String, i64)>| -> BTreeMap<(i64, String, String), i64> {
+        v.into_iter()
+            .filter(|r| r.3 != 0)
+            .map(|(d, a, c, s)| ((d, a, c), s))
+            .collect()
+    };
+    let (stored, derived) = (nonzero(stored), nonzero(derived));
+    if stored == derived {
+        return Ok(None);
+    }
+    let keys: std::collections::BTreeSet<_> = stored.keys().chain(derived.keys()).collect();
+    for k in keys {
+        let (s, d) = (stored.get(k), derived.get(k));
+        if s != d {
+            return Ok(Some(format!(
+                "the daily sum of {} in {} on {} is {} but the postings sum to {}",
+                k.1,
+                k.2,
+                crate::time::iso(k.0),
+                s.copied().unwrap_or(0),
+                d.copied().unwrap_or(0)
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// The chain head (seq, hash) anyone can publish to detect a cut-off tail later.
 pub async fn head(state: &AppState) -> AppResult<(i64, String)> {
     Ok(store::chain_head(&state.db.pool)

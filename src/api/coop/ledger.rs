@@ -337,9 +337,11 @@ pub async fn csv(
 /// The chain's head and whether it verifies, for anyone who may read the ledger.
 pub async fn verify(State(state): State<AppState>, auth: MaybeAuth) -> AppResult<Json<Value>> {
     ledger::require_reader(&state, viewer(&auth)?).await?;
+    let daily = ledger::verify_daily_sums(&state.db).await?;
     match ledger::verify(&state.db).await? {
         Ok((count, head)) => Ok(Json(
-            json!({ "valid": true, "transactions": count, "head": head }),
+            json!({ "valid": true, "transactions": count, "head": head,
+                    "daily_sums_match": daily.is_none(), "daily_sums_error": daily }),
         )),
         Err(b) => Ok(Json(
             json!({ "valid": false, "transactions": null, "broken": b }),
