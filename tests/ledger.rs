@@ -272,6 +272,24 @@ async fn tampering_is_caught(app: &common::TestApp) {
         .await
         .unwrap()
         .is_ok());
+    let (_, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(v["daily_sums_match"], true, "{v}");
+    // The per-day sums reports read are checked against the postings too.
+    sqlx::query("UPDATE ledger_daily_sums SET amount = amount + 1 WHERE account = 'assets:bank'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (_, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(v["daily_sums_match"], false, "{v}");
+    let out = verify_cli(app);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("daily sum of assets:bank"), "{err}");
+    sqlx::query("UPDATE ledger_daily_sums SET amount = amount - 1 WHERE account = 'assets:bank'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(verify_cli(app).status.success());
     // Someone with database access quietly changes the second payment (both legs, so it still
     // balances).
     sqlx::query("UPDATE ledger_postings SET amount = amount / 2 WHERE transaction_id = $1")
