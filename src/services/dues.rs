@@ -390,7 +390,11 @@ fn from_charge(obj: &Value) -> Result<Option<Incoming>, String> {
     if obj["invoice"].is_string() || obj["invoice"].is_object() {
         return Ok(None);
     }
-    let id = obj["id"].as_str().unwrap_or("").to_string();
+    let id = obj["id"]
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .ok_or("charge.succeeded without a charge id")?
+        .to_string();
     let amount = obj["amount"]
         .as_i64()
         .filter(|a| *a > 0)
@@ -401,7 +405,7 @@ fn from_charge(obj: &Value) -> Result<Option<Incoming>, String> {
         _ => Fee::Known(0),
     };
     Ok(Some(Incoming {
-        object: format!("charge:{}", if id.is_empty() { "?" } else { &id }),
+        object: format!("charge:{id}"),
         amount,
         currency: obj["currency"].as_str().unwrap_or("").to_ascii_uppercase(),
         member: herd_member(&obj["metadata"]),
@@ -419,7 +423,7 @@ fn from_charge(obj: &Value) -> Result<Option<Incoming>, String> {
 fn from_invoice(obj: &Value) -> Result<Option<Incoming>, String> {
     let id = obj["id"]
         .as_str()
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty() && s.len() <= 255)
         .ok_or("invoice without an id")?;
     let amount = obj["amount_paid"].as_i64().unwrap_or(0);
     if amount <= 0 {
