@@ -64,6 +64,20 @@ enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// The ledger's period report (income statement + balance sheet) over N postings, and
+    /// hash-chain verification throughput.
+    LedgerReport {
+        /// Postings to seed (two per transaction).
+        #[arg(long, default_value_t = 1_000_000)]
+        postings: u64,
+        /// Timed report runs (after one warm-up).
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// A PostgreSQL server to run on (a fresh database is made and dropped); default: a
+        /// SQLite file in a temp dir.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,6 +188,18 @@ pub fn run() -> ExitCode {
                 })
                 .await
             }
+            Command::Bench(BenchCommand::LedgerReport {
+                postings,
+                runs,
+                database_url,
+            }) => {
+                crate::bench::ledger_report(crate::bench::LedgerReportBench {
+                    database_url,
+                    postings,
+                    runs,
+                })
+                .await
+            }
             Command::Ledger(LedgerCommand::Verify { head }) => ledger_verify(config, head).await,
         }
     });
@@ -240,7 +266,11 @@ async fn ledger_verify(config: Config, expected_head: Option<String>) -> anyhow:
     db.migrate().await?;
     let started = std::time::Instant::now();
     let result = crate::services::ledger::verify(&db).await?;
+    let sums = crate::services::ledger::verify_daily_sums(&db).await?;
     db.close().await;
+    if let (Ok(_), Some(why)) = (&result, &sums) {
+        anyhow::bail!("the hash chain verifies, but {why}: the per-day sums reports read were changed; the postings are authoritative");
+    }
     match result {
         Ok((count, head)) => {
             if let Some(expected) = expected_head.filter(|e| !e.eq_ignore_ascii_case(&head)) {

@@ -166,12 +166,23 @@ pub struct RateLimitConfig {
     pub login_window_seconds: u64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StripeConfig {
     pub secret_key: String,
     pub webhook_secret: String,
+    /// Stripe's API (a fake on loopback in tests).
     pub api_base: String,
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        Self {
+            secret_key: String::new(),
+            webhook_secret: String::new(),
+            api_base: "https://api.stripe.com".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -272,6 +272,24 @@ async fn tampering_is_caught(app: &common::TestApp) {
         .await
         .unwrap()
         .is_ok());
+    let (_, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(v["daily_sums_match"], true, "{v}");
+    // The per-day sums reports read are checked against the postings too.
+    sqlx::query("UPDATE ledger_daily_sums SET amount = amount + 1 WHERE account = 'assets:bank'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (_, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(v["daily_sums_match"], false, "{v}");
+    let out = verify_cli(app);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("daily sum of assets:bank"), "{err}");
+    sqlx::query("UPDATE ledger_daily_sums SET amount = amount - 1 WHERE account = 'assets:bank'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(verify_cli(app).status.success());
     // Someone with database access quietly changes the second payment (both legs, so it still
     // balances).
     sqlx::query("UPDATE ledger_postings SET amount = amount / 2 WHERE transaction_id = $1")
@@ -852,3 +870,120 @@ async fn member_shares(app: &common::TestApp) {
     );
 }
 on_both_backends!(shares, member_shares);
+
+/// The co-op's public page (`/about`, the co-op actor's `url`) shows balances and the last
+/// complete month's report when the bylaws make the ledger public, and nothing otherwise.
+async fn public_page_shows_finances(app: &common::TestApp, public: bool) {
+    use chrono::{Datelike, Duration as Days};
+    let c = coop(app, 1).await;
+    let t = &c.treasurer.1;
+    let today = chrono::DateTime::from_timestamp_micros(app.state.clock.now_micros())
+        .unwrap()
+        .date_naive();
+    let first = today.with_day(1).unwrap();
+    let last_month = first - Days::days(20);
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    for (memo, amount, account, other, date) in [
+        (
+            "Opening balance",
+            100_000,
+            "assets:bank",
+            "equity:opening-balances",
+            Some(day(last_month)),
+        ),
+        (
+            "Hosting, last month",
+            4250,
+            "expenses:hosting",
+            "assets:bank",
+            Some(day(last_month + Days::days(1))),
+        ),
+        (
+            "Hosting, this month",
+            4250,
+            "expenses:hosting",
+            "assets:bank",
+            None,
+        ),
+    ] {
+        let mut body = json!({ "memo": memo, "postings": [
+            { "account": account, "amount": amount, "currency": "EUR" },
+            { "account": other, "amount": -amount, "currency": "EUR" } ] });
+        if let Some(d) = date {
+            body["date"] = json!(d);
+        }
+        let (s, v) = app
+            .post_json("/api/v1/coop/ledger/transactions", t, body)
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let res = app.client.get(app.url("/about")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    if !public {
+        assert!(
+            !html.contains("id=\"finances\""),
+            "members-only books stay off the public page"
+        );
+        assert!(!html.contains("915.00"));
+        return;
+    }
+    let finances = html
+        .split("id=\"finances\"")
+        .nth(1)
+        .expect("a Finances section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    // Balances now: the bank after both bills, the opening balance in equity.
+    assert!(
+        finances.contains("Bank account</th><td class=\"amount\">915.00 EUR"),
+        "{finances}"
+    );
+    assert!(
+        finances.contains("Opening balances</th><td class=\"amount\">1000.00 EUR"),
+        "{finances}"
+    );
+    // Last month's report: one hosting bill, not this month's.
+    assert!(
+        finances.contains(&last_month.format("%B %Y").to_string()),
+        "{finances}"
+    );
+    assert!(
+        finances.contains("Hosting and infrastructure</th><td class=\"amount\">42.50 EUR"),
+        "{finances}"
+    );
+    assert!(
+        finances.contains("Net</th><td class=\"amount\">-42.50 EUR"),
+        "{finances}"
+    );
+    assert!(
+        finances.contains(&format!("from={}", day(last_month.with_day(1).unwrap()))),
+        "{finances}"
+    );
+}
+
+mod public_page {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = public_ledger(common::Backend::Sqlite).await.expect("app");
+        public_page_shows_finances(&app, true).await;
+        app.stop().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = public_ledger(common::Backend::Postgres).await {
+            public_page_shows_finances(&app, true).await;
+            app.stop().await;
+        }
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn members_only() {
+        let app = common::TestApp::spawn(common::Backend::Sqlite)
+            .await
+            .expect("app");
+        public_page_shows_finances(&app, false).await;
+        app.stop().await;
+    }
+}

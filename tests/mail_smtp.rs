@@ -128,3 +128,87 @@ async fn proposal_mails_go_through_smtp() {
     );
     app.stop().await;
 }
+
+/// Expense decisions (approved, paid, rejected) reach the submitter through a real SMTP server.
+#[tokio::test]
+async fn expense_decision_mails_go_through_smtp() {
+    let (Ok(smtp_url), Ok(maildir)) = (
+        std::env::var("HERD_TEST_SMTP_URL"),
+        std::env::var("HERD_TEST_SMTP_MAILDIR"),
+    ) else {
+        if std::env::var("HERD_TEST_REQUIRE_SMTP").as_deref() == Ok("1") {
+            panic!("HERD_TEST_REQUIRE_SMTP=1 but HERD_TEST_SMTP_URL / HERD_TEST_SMTP_MAILDIR are not set");
+        }
+        eprintln!("skipping: HERD_TEST_SMTP_URL and HERD_TEST_SMTP_MAILDIR are not set (.ci/run starts an SMTP sink)");
+        return;
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.mail.smtp_url = smtp_url.clone())
+        .await
+        .unwrap();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let (treasurer, member) = (format!("t{}", &tag[..8]), format!("e{}", &tag[..8]));
+    app.create_user_with(&treasurer, "correct horse battery", Some("treasurer"), true)
+        .await;
+    app.create_user_with(&member, "correct horse battery", None, true)
+        .await;
+    let t = app
+        .login(&treasurer, "correct horse battery", "read write")
+        .await;
+    let m = app
+        .login(&member, "correct horse battery", "read write")
+        .await;
+    let mut ids = Vec::new();
+    for description in ["Domain renewal", "Conference ticket"] {
+        let (s, e) = app
+            .post_json(
+                "/api/v1/coop/expenses",
+                &m,
+                serde_json::json!({"amount": 1500, "currency": "EUR", "description": description, "category": "general"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{e}");
+        ids.push(e["id"].as_str().unwrap().to_string());
+    }
+    for (path, body) in [
+        (
+            format!("/api/v1/coop/expenses/{}/approve", ids[0]),
+            serde_json::json!({}),
+        ),
+        (
+            format!("/api/v1/coop/expenses/{}/pay", ids[0]),
+            serde_json::json!({}),
+        ),
+        (
+            format!("/api/v1/coop/expenses/{}/reject", ids[1]),
+            serde_json::json!({"reason": "Outside the budget"}),
+        ),
+    ] {
+        let (s, v) = app.post_json(&path, &t, body).await;
+        assert_eq!(s, 200, "{path}: {v}");
+    }
+    assert!(
+        app.mails().is_empty(),
+        "with SMTP nothing goes to data/mail"
+    );
+    let new = std::path::Path::new(&maildir).join("new");
+    let to_member: Vec<String> = std::fs::read_dir(&new)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .filter(|mail| mail.contains(&format!("{member}@example.org")))
+        .collect();
+    for subject in ["Expense approved", "Expense paid", "Expense rejected"] {
+        assert_eq!(
+            to_member
+                .iter()
+                .filter(|mail| mail.contains(subject))
+                .count(),
+            1,
+            "{subject} reached the submitter through SMTP"
+        );
+    }
+    assert!(to_member
+        .iter()
+        .any(|mail| mail.contains("Outside the budget")));
+    app.stop().await;
+}

@@ -290,6 +290,9 @@ pub enum WebhookError {
     Stale,
     #[error("the event does not parse: {0}")]
     BadEvent(String),
+    /// Stripe's API or the database failed: answered 503 so Stripe delivers the event again.
+    #[error("the event could not be completed now: {0}")]
+    Upstream(String),
 }
 
 /// Checks `Stripe-Signature: t=…,v1=…[,v1=…]` over `{t}.{payload}` with HMAC-SHA256 and the
@@ -343,9 +346,168 @@ pub struct WebhookOutcome {
     pub transaction_id: Option<String>,
 }
 
-/// A Stripe webhook: verified, then (once per event id) `charge.succeeded` for a member's
-/// dues posts the gross to `assets:stripe` against `income:dues` and Stripe's fee to
-/// `expenses:fees:stripe`, and extends the membership. Other event types are acknowledged.
+/// Where Stripe's fee for a payment comes from.
+enum Fee {
+    Known(i64),
+    /// A charge whose balance transaction is only an id.
+    Charge(Value),
+    /// A paid invoice: its charge or payment intent.
+    Invoice(Value),
+}
+
+/// A payment an event reports.
+struct Incoming {
+    /// The Stripe object paid (`charge:ch_…`, `invoice:in_…`): one ledger entry per object,
+    /// however many events report it (`invoice.paid` and `invoice.payment_succeeded`).
+    object: String,
+    amount: i64,
+    currency: String,
+    member: Option<i64>,
+    periods: u32,
+    fee: Fee,
+    subscription: Option<String>,
+    recurring: bool,
+}
+
+fn herd_member(metadata: &Value) -> Option<i64> {
+    match &metadata["herd_account_id"] {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+}
+
+fn herd_periods(metadata: &Value) -> Option<u32> {
+    metadata["herd_periods"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .filter(|p| (1..=120).contains(p))
+}
+
+/// The payment a `charge.succeeded` reports; `None` for a charge paying an invoice (the
+/// invoice's own event posts it, so a subscription payment is not counted twice).
+fn from_charge(obj: &Value) -> Result<Option<Incoming>, String> {
+    if obj["invoice"].is_string() || obj["invoice"].is_object() {
+        return Ok(None);
+    }
+    let id = obj["id"]
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .ok_or("charge.succeeded without a charge id")?
+        .to_string();
+    let amount = obj["amount"]
+        .as_i64()
+        .filter(|a| *a > 0)
+        .ok_or("charge.succeeded without a positive amount")?;
+    let fee = match &obj["balance_transaction"] {
+        Value::Object(b) => Fee::Known(b.get("fee").and_then(Value::as_i64).unwrap_or(0)),
+        Value::String(_) => Fee::Charge(obj.clone()),
+        _ => Fee::Known(0),
+    };
+    Ok(Some(Incoming {
+        object: format!("charge:{id}"),
+        amount,
+        currency: obj["currency"].as_str().unwrap_or("").to_ascii_uppercase(),
+        member: herd_member(&obj["metadata"]),
+        periods: herd_periods(&obj["metadata"]).unwrap_or(1),
+        fee,
+        subscription: None,
+        recurring: false,
+    }))
+}
+
+/// The payment an `invoice.paid` (or `invoice.payment_succeeded`) reports: one period of a
+/// subscription's dues. The member comes from the subscription's metadata, which newer API
+/// versions copy into the invoice (`subscription_details`, `parent.subscription_details`,
+/// the lines), or else from the subscription itself.
+fn from_invoice(obj: &Value) -> Result<Option<Incoming>, String> {
+    let id = obj["id"]
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .ok_or("invoice without an id")?;
+    let amount = obj["amount_paid"].as_i64().unwrap_or(0);
+    if amount <= 0 {
+        return Ok(None);
+    }
+    let candidates = [
+        &obj["subscription_details"]["metadata"],
+        &obj["parent"]["subscription_details"]["metadata"],
+        &obj["metadata"],
+    ];
+    let mut member = candidates.iter().find_map(|m| herd_member(m));
+    let mut periods = candidates.iter().find_map(|m| herd_periods(m));
+    if member.is_none() {
+        if let Some(lines) = obj["lines"]["data"].as_array() {
+            member = lines.iter().find_map(|l| herd_member(&l["metadata"]));
+            periods = periods.or_else(|| lines.iter().find_map(|l| herd_periods(&l["metadata"])));
+        }
+    }
+    let fee = match &obj["charge"]["balance_transaction"] {
+        Value::Object(b) => Fee::Known(b.get("fee").and_then(Value::as_i64).unwrap_or(0)),
+        _ => Fee::Invoice(obj.clone()),
+    };
+    let subscription = match &obj["subscription"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_string),
+        _ => obj["parent"]["subscription_details"]["subscription"]
+            .as_str()
+            .map(str::to_string),
+    };
+    Ok(Some(Incoming {
+        object: format!("invoice:{id}"),
+        amount,
+        currency: obj["currency"].as_str().unwrap_or("").to_ascii_uppercase(),
+        member,
+        periods: periods.unwrap_or(1),
+        fee,
+        subscription,
+        recurring: true,
+    }))
+}
+
+/// Fills in what the event did not carry (Stripe's fee, the subscription's member) from
+/// Stripe's API, before any database transaction opens. Without a secret key the fee of an
+/// unexpanded payment stays unknown (logged) and is not posted.
+async fn complete(
+    state: &AppState,
+    event_id: &str,
+    inc: &mut Incoming,
+) -> Result<i64, WebhookError> {
+    let client = crate::services::stripe::Stripe::from_state(state).ok();
+    let upstream = |e: crate::services::stripe::StripeError| WebhookError::Upstream(e.to_string());
+    if inc.member.is_none() {
+        if let (Some(c), Some(sub)) = (&client, &inc.subscription) {
+            let s = c
+                .retrieve("subscriptions", sub, &[])
+                .await
+                .map_err(upstream)?;
+            inc.member = herd_member(&s["metadata"]);
+            if let Some(p) = herd_periods(&s["metadata"]) {
+                inc.periods = p;
+            }
+        }
+    }
+    let fee = match (&inc.fee, &client) {
+        (Fee::Known(f), _) => *f,
+        (Fee::Charge(charge), Some(c)) => c.fee_of_charge(charge).await.map_err(upstream)?,
+        (Fee::Invoice(invoice), Some(c)) => c
+            .fee_of_invoice(invoice)
+            .await
+            .map_err(upstream)?
+            .unwrap_or(0),
+        (_, None) => {
+            tracing::warn!(event = %event_id, "Stripe payment without an expanded balance transaction and no secret key to read it: Stripe's fee is not known and was not posted");
+            0
+        }
+    };
+    Ok(fee)
+}
+
+/// A Stripe webhook: verified, then (once per event id, and once per paid object)
+/// `charge.succeeded` (one-off dues) or `invoice.paid` / `invoice.payment_succeeded`
+/// (a subscription's dues) for a member posts the gross to `assets:stripe` against
+/// `income:dues` and Stripe's fee to `expenses:fees:stripe`, and extends the membership.
+/// Other event types are acknowledged.
 pub async fn webhook(
     state: &AppState,
     payload: &[u8],
@@ -365,8 +527,36 @@ pub async fn webhook(
         .ok_or_else(|| WebhookError::BadEvent("no event id".into()))?
         .to_string();
     let kind = event["type"].as_str().unwrap_or("").to_string();
-    let result = process(state, &id, &kind, &event, now).await;
-    match result {
+    let db_err = |e: sqlx::Error| WebhookError::Upstream(format!("database: {e}"));
+    if store::stripe_event_seen(&state.db.pool, &id)
+        .await
+        .map_err(db_err)?
+    {
+        return Ok(WebhookOutcome {
+            received: true,
+            duplicate: true,
+            transaction_id: None,
+        });
+    }
+    let obj = &event["data"]["object"];
+    let incoming = match kind.as_str() {
+        "charge.succeeded" => from_charge(obj),
+        "invoice.paid" | "invoice.payment_succeeded" => from_invoice(obj),
+        _ => Ok(None),
+    }
+    .map_err(WebhookError::BadEvent)?;
+    let payment = match incoming {
+        Some(mut inc) => {
+            let fee = complete(state, &id, &mut inc).await?;
+            Some((inc, fee))
+        }
+        None => None,
+    };
+    let date = event["created"]
+        .as_i64()
+        .map(|s| s.saturating_mul(1_000_000))
+        .unwrap_or(now);
+    match process(state, &id, &kind, payment, date, now).await {
         Ok(o) => Ok(o),
         Err(e) => {
             tracing::error!(event = %id, error = %e, "Stripe webhook could not be applied");
@@ -379,7 +569,8 @@ async fn process(
     state: &AppState,
     id: &str,
     kind: &str,
-    event: &Value,
+    payment: Option<(Incoming, i64)>,
+    date: i64,
     now: i64,
 ) -> AppResult<WebhookOutcome> {
     let mut tx = state.db.begin_write().await?;
@@ -391,80 +582,228 @@ async fn process(
         });
     }
     let mut transaction_id = None;
-    if kind == "charge.succeeded" {
-        let obj = &event["data"]["object"];
-        let amount = obj["amount"]
-            .as_i64()
-            .filter(|a| *a > 0)
-            .ok_or_else(|| AppError::bad_request("charge.succeeded without a positive amount"))?;
-        let currency = obj["currency"].as_str().unwrap_or("").to_ascii_uppercase();
-        let fee = obj["balance_transaction"]["fee"].as_i64().unwrap_or(0);
-        if obj["balance_transaction"].is_string() {
-            tracing::warn!(event = %id, "charge.succeeded without an expanded balance_transaction: Stripe's fee is not known and was not posted");
-        }
-        let member: Option<i64> = obj["metadata"]["herd_account_id"]
-            .as_str()
-            .and_then(|s| s.parse().ok());
-        let member = match member {
-            Some(m) if prop_store::membership(&mut **tx, m).await?.is_some() => Some(m),
-            _ => None,
-        };
-        let periods: u32 = obj["metadata"]["herd_periods"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .filter(|p| (1..=120).contains(p))
-            .unwrap_or(1);
-        let mut postings = vec![
-            Posting::new("assets:stripe", amount, &currency),
-            Posting::new(
-                if member.is_some() {
-                    "income:dues"
-                } else {
-                    "income:donations"
-                },
-                -amount,
-                &currency,
-            ),
-        ];
-        if fee > 0 {
-            postings.push(Posting::new("expenses:fees:stripe", fee, &currency));
-            postings.push(Posting::new("assets:stripe", -fee, &currency));
-        }
-        let date = event["created"]
-            .as_i64()
-            .map(|s| s.saturating_mul(1_000_000))
-            .unwrap_or(now);
-        let draft = Draft {
-            date,
-            memo: if member.is_some() {
-                "Membership dues (Stripe)".into()
-            } else {
-                "Payment received through Stripe (no member attached)".into()
-            },
-            counterparty: "Stripe".into(),
-            category: "dues".into(),
-            kind: "stripe".into(),
-            source: Some(format!("stripe:{id}")),
-            reverses: None,
-            member,
-            created_by: None,
-            postings,
-        };
-        let entry = match member {
-            Some(m) => apply_payment(state, &mut tx, m, draft, periods, None, now).await?,
-            None => {
-                let (chart, _) = ledger_svc::chart(state, now).await?;
-                ledger_svc::post_in(&mut tx, state.db.backend(), &chart, draft, now).await?
+    let mut duplicate = false;
+    if let Some((inc, fee)) = payment {
+        let source = format!("stripe:{}", inc.object);
+        if store::transaction_by_source(&mut **tx, &source)
+            .await?
+            .is_some()
+        {
+            // Another event already reported this payment.
+            duplicate = true;
+        } else {
+            let member = match inc.member {
+                Some(m) if prop_store::membership(&mut **tx, m).await?.is_some() => Some(m),
+                _ => None,
+            };
+            let currency = inc.currency;
+            let mut postings = vec![
+                Posting::new("assets:stripe", inc.amount, &currency),
+                Posting::new(
+                    if member.is_some() {
+                        "income:dues"
+                    } else {
+                        "income:donations"
+                    },
+                    -inc.amount,
+                    &currency,
+                ),
+            ];
+            if fee > 0 {
+                postings.push(Posting::new("expenses:fees:stripe", fee, &currency));
+                postings.push(Posting::new("assets:stripe", -fee, &currency));
             }
-        };
-        transaction_id = Some(entry.id.to_string());
+            let draft = Draft {
+                date,
+                memo: match (member.is_some(), inc.recurring) {
+                    (true, true) => "Membership dues (Stripe subscription)".into(),
+                    (true, false) => "Membership dues (Stripe)".into(),
+                    (false, _) => "Payment received through Stripe (no member attached)".into(),
+                },
+                counterparty: "Stripe".into(),
+                category: "dues".into(),
+                kind: "stripe".into(),
+                source: Some(source),
+                reverses: None,
+                member,
+                created_by: None,
+                postings,
+            };
+            let entry = match member {
+                Some(m) => apply_payment(state, &mut tx, m, draft, inc.periods, None, now).await?,
+                None => {
+                    let (chart, _) = ledger_svc::chart(state, now).await?;
+                    ledger_svc::post_in(&mut tx, state.db.backend(), &chart, draft, now).await?
+                }
+            };
+            transaction_id = Some(entry.id.to_string());
+        }
     }
     tx.commit().await?;
     Ok(WebhookOutcome {
         received: true,
-        duplicate: false,
+        duplicate,
         transaction_id,
     })
+}
+
+/// What a member asks Stripe Checkout for.
+pub struct CheckoutRequest {
+    /// `payment` (one-off, `periods` at once) or `subscription` (every period until cancelled).
+    pub mode: String,
+    /// Per period, in minor units; default the bylaws' suggested amount.
+    pub amount: Option<i64>,
+    pub periods: u32,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct CheckoutSession {
+    pub id: String,
+    pub url: String,
+    pub mode: String,
+    pub amount: i64,
+    pub currency: String,
+    pub periods: u32,
+}
+
+/// Opens a Stripe Checkout Session for the caller's dues on the bylaws' sliding scale. The
+/// webhook posts the payment when Stripe reports it; nothing is written here.
+pub async fn checkout(
+    state: &AppState,
+    account_id: i64,
+    r: CheckoutRequest,
+) -> AppResult<CheckoutSession> {
+    let stripe = crate::services::stripe::Stripe::from_state(state)?;
+    let now = state.clock.now_micros();
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let rules = bylaws
+        .membership
+        .as_ref()
+        .ok_or_else(|| AppError::unprocessable("The bylaws set no membership dues"))?;
+    let scale = rules
+        .dues
+        .as_ref()
+        .ok_or_else(|| AppError::unprocessable("The bylaws set no membership dues"))?;
+    match prop_store::membership(&state.db.pool, account_id).await? {
+        Some(m) if matches!(m.state.as_str(), "applicant" | "active" | "lapsed") => {}
+        _ => {
+            return Err(AppError::unprocessable(
+                "Only members and applicants pay dues: apply first (POST /api/v1/coop/membership)",
+            ))
+        }
+    }
+    let mode = r.mode.trim().to_ascii_lowercase();
+    if mode != "payment" && mode != "subscription" {
+        return Err(AppError::validation(
+            "mode",
+            "ERR_INVALID",
+            "must be payment (one-off) or subscription",
+        ));
+    }
+    let amount = r
+        .amount
+        .or(scale.suggested_minor)
+        .unwrap_or(scale.min_minor);
+    let max = scale.max_minor.unwrap_or(ledger::MAX_AMOUNT);
+    let currency = rules.currency.clone();
+    if amount < scale.min_minor.max(1) || amount > max {
+        return Err(AppError::validation(
+            "amount",
+            "ERR_INVALID",
+            &format!(
+                "must be between {} and {} {currency} per {} (the bylaws' sliding scale)",
+                ledger::format_amount(scale.min_minor.max(1), &currency),
+                ledger::format_amount(max, &currency),
+                period_name(scale.period)
+            ),
+        ));
+    }
+    let periods = r.periods;
+    if mode == "subscription" && periods != 1 {
+        return Err(AppError::validation(
+            "periods",
+            "ERR_INVALID",
+            "must be 1 for a subscription (it renews every period)",
+        ));
+    }
+    if !(1..=24).contains(&periods) {
+        return Err(AppError::validation(
+            "periods",
+            "ERR_INVALID",
+            "must be 1 to 24",
+        ));
+    }
+    let base = state.base_url();
+    let member = account_id.to_string();
+    let mut f: Vec<(String, String)> = vec![
+        ("mode".into(), mode.clone()),
+        ("success_url".into(), format!("{base}/about?dues=thanks")),
+        ("cancel_url".into(), format!("{base}/about?dues=cancelled")),
+        ("client_reference_id".into(), member.clone()),
+        ("metadata[herd_account_id]".into(), member.clone()),
+        ("line_items[0][quantity]".into(), periods.to_string()),
+        (
+            "line_items[0][price_data][currency]".into(),
+            currency.to_ascii_lowercase(),
+        ),
+        (
+            "line_items[0][price_data][unit_amount]".into(),
+            amount.to_string(),
+        ),
+        (
+            "line_items[0][price_data][product_data][name]".into(),
+            format!("Membership dues, {}", state.config.instance.title),
+        ),
+    ];
+    if let Some((_, email)) = crate::storage::proposals::emails_of(&state.db.pool, &[account_id])
+        .await?
+        .into_iter()
+        .next()
+    {
+        f.push(("customer_email".into(), email));
+    }
+    if mode == "subscription" {
+        f.push((
+            "line_items[0][price_data][recurring][interval]".into(),
+            period_name(scale.period).into(),
+        ));
+        f.push((
+            "subscription_data[metadata][herd_account_id]".into(),
+            member,
+        ));
+    } else {
+        f.push((
+            "payment_intent_data[metadata][herd_account_id]".into(),
+            member,
+        ));
+        f.push((
+            "payment_intent_data[metadata][herd_periods]".into(),
+            periods.to_string(),
+        ));
+    }
+    let session = stripe.post_form("/v1/checkout/sessions", &f, None).await?;
+    let (Some(id), Some(url)) = (session["id"].as_str(), session["url"].as_str()) else {
+        return Err(crate::services::stripe::StripeError::Refused {
+            status: 200,
+            message: "the Checkout Session has no id or url".into(),
+        }
+        .into());
+    };
+    Ok(CheckoutSession {
+        id: id.to_string(),
+        url: url.to_string(),
+        mode,
+        amount,
+        currency,
+        periods,
+    })
+}
+
+fn period_name(p: DuesPeriod) -> &'static str {
+    match p {
+        DuesPeriod::Month => "month",
+        DuesPeriod::Year => "year",
+    }
 }
 
 /// Lapses active members whose dues (or, never paid, whose membership) are older than the

@@ -576,6 +576,27 @@ pub async fn pay(
     Ok(e)
 }
 
+/// After an `expense` proposal closed (committed): an enacted one approved its expense, so
+/// the submitter is told as when a treasurer approves.
+pub async fn proposal_closed(state: &AppState, row: &crate::storage::proposals::ProposalRow) {
+    if row.state != "enacted" {
+        return;
+    }
+    let expense_id = serde_json::from_str::<serde_json::Value>(&row.payload_json)
+        .ok()
+        .and_then(|p| p["expense_id"].as_str().and_then(|s| s.parse::<i64>().ok()));
+    let Some(expense_id) = expense_id else { return };
+    match store::expense_by_id(&state.db.pool, expense_id).await {
+        Ok(Some(e)) if e.proposal_id == Some(row.id) => {
+            notify(state, &e, "approved", "").await;
+        }
+        Ok(_) => {}
+        Err(err) => {
+            tracing::error!(error = %err, "loading the expense of a closed proposal failed")
+        }
+    }
+}
+
 /// Mails the submitter about a transition (after commit; a failure is logged).
 async fn notify(state: &AppState, e: &ExpenseRow, what: &str, reason: &str) {
     let emails =

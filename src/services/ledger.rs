@@ -371,6 +371,108 @@ pub async fn report(state: &AppState, from: i64, to: i64) -> AppResult<Report> {
     })
 }
 
+/// One formatted line of the public summary.
+#[derive(Debug, Serialize)]
+pub struct SummaryLine {
+    pub code: String,
+    pub name: String,
+    pub amount: String,
+}
+
+/// What the co-op's public page shows when the bylaws make the ledger public: balances now
+/// and the report of the last complete calendar month.
+#[derive(Debug, Serialize)]
+pub struct PublicSummary {
+    pub as_of: String,
+    pub balances: Vec<SummaryLine>,
+    pub period: String,
+    pub from: String,
+    pub to: String,
+    pub income: Vec<SummaryLine>,
+    pub expenses: Vec<SummaryLine>,
+    pub total_income: String,
+    pub total_expenses: String,
+    pub net: String,
+}
+
+fn money(amounts: &BTreeMap<String, i64>) -> String {
+    if amounts.values().all(|v| *v == 0) {
+        return "0".into();
+    }
+    amounts
+        .iter()
+        .filter(|(_, v)| **v != 0)
+        .map(|(c, v)| format!("{} {c}", ledger::format_amount(*v, c)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `None` unless the bylaws in force make the ledger public.
+pub async fn public_summary(state: &AppState) -> AppResult<Option<PublicSummary>> {
+    use chrono::Datelike;
+    let now = state.clock.now_micros();
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let public = bylaws
+        .finance
+        .as_ref()
+        .is_some_and(|f| f.ledger_visibility == LedgerVisibility::Public);
+    if !public {
+        return Ok(None);
+    }
+    let balances = accounts(state)
+        .await?
+        .into_iter()
+        .filter(|(a, b)| {
+            matches!(
+                a.kind,
+                ledger::AccountType::Asset
+                    | ledger::AccountType::Liability
+                    | ledger::AccountType::Equity
+            ) && b.values().any(|v| *v != 0)
+        })
+        .map(|(a, b)| SummaryLine {
+            amount: money(&b.into_iter().map(|(c, v)| (c, a.kind.natural(v))).collect()),
+            code: a.code,
+            name: a.name,
+        })
+        .collect();
+    let today = DateTime::from_timestamp_micros(now)
+        .unwrap_or_default()
+        .date_naive();
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let last_month = this_month
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(this_month);
+    let micros = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_micros())
+            .unwrap_or(now)
+    };
+    let (from, to) = (micros(last_month), micros(this_month));
+    let r = report(state, from, to).await?;
+    let lines = |ls: &[ledger::Line]| -> Vec<SummaryLine> {
+        ls.iter()
+            .map(|l| SummaryLine {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                amount: money(&l.amounts),
+            })
+            .collect()
+    };
+    Ok(Some(PublicSummary {
+        as_of: crate::time::iso(now),
+        balances,
+        period: last_month.format("%B %Y").to_string(),
+        from: last_month.format("%Y-%m-%d").to_string(),
+        to: this_month.format("%Y-%m-%d").to_string(),
+        income: lines(&r.income_statement.income),
+        expenses: lines(&r.income_statement.expenses),
+        total_income: money(&r.income_statement.total_income),
+        total_expenses: money(&r.income_statement.total_expenses),
+        net: money(&r.income_statement.net),
+    }))
+}
+
 /// `YYYY-MM-DD` (midnight UTC) or RFC 3339, to epoch microseconds.
 pub fn parse_date(field: &str, s: &str) -> AppResult<i64> {
     let s = s.trim();
@@ -458,6 +560,37 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<(i64, String), BrokenLink>
         }
     }
     Ok(Ok((v.count(), v.head().to_string())))
+}
+
+/// Whether the per-day sums (`ledger_daily_sums`, which reports read) still match the
+/// postings: `None` when they do, else the first difference.
+pub async fn verify_daily_sums(db: &Db) -> anyhow::Result<Option<String>> {
+    let (stored, derived) = store::daily_sums_stored_and_derived(&db.pool).await?;
+    let nonzero = |v: Vec<(i64, String, String, i64)>| -> BTreeMap<(i64, String, String), i64> {
+        v.into_iter()
+            .filter(|r| r.3 != 0)
+            .map(|(d, a, c, s)| ((d, a, c), s))
+            .collect()
+    };
+    let (stored, derived) = (nonzero(stored), nonzero(derived));
+    if stored == derived {
+        return Ok(None);
+    }
+    let keys: std::collections::BTreeSet<_> = stored.keys().chain(derived.keys()).collect();
+    for k in keys {
+        let (s, d) = (stored.get(k), derived.get(k));
+        if s != d {
+            return Ok(Some(format!(
+                "the daily sum of {} in {} on {} is {} but the postings sum to {}",
+                k.1,
+                k.2,
+                crate::time::iso(k.0),
+                s.copied().unwrap_or(0),
+                d.copied().unwrap_or(0)
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The chain head (seq, hash) anyone can publish to detect a cut-off tail later.

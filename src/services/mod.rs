@@ -29,4 +29,5 @@ pub mod search;
 pub mod social;
 pub mod statuses;
 pub mod streaming;
+pub mod stripe;
 pub mod tags;

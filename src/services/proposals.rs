@@ -846,6 +846,9 @@ async fn close_and_mail(state: &AppState, id: i64) -> AppResult<bool> {
     let Some(row) = close_one(state, id).await? else {
         return Ok(false);
     };
+    if row.kind == "expense" {
+        crate::services::expenses::proposal_closed(state, &row).await;
+    }
     mail_members(
         state,
         &result_subject(&row),

@@ -96,6 +96,7 @@ pub async fn insert_transaction(
         .execute(&mut *conn)
         .await?;
     }
+    add_daily_sums(conn, t.occurred_at, postings).await?;
     Ok(())
 }
 
@@ -235,20 +236,102 @@ pub async fn chain_page<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Signed sums per account and currency of the postings dated in `[from, to)`.
+const DAY: i64 = 86_400_000_000;
+
+/// `t` floored to 00:00 UTC (also before 1970), as `ledger_daily_sums.day`.
+pub fn day_of(t: i64) -> i64 {
+    t.div_euclid(DAY) * DAY
+}
+
+/// Adds a transaction's postings to the per-day sums, inside the transaction that posts it.
+pub async fn add_daily_sums(
+    conn: &mut AnyConnection,
+    occurred_at: i64,
+    postings: &[PostingRow],
+) -> sqlx::Result<()> {
+    for p in postings {
+        sqlx::query(
+            "INSERT INTO ledger_daily_sums (day, account, currency, amount) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (day, account, currency) DO UPDATE SET amount = ledger_daily_sums.amount + excluded.amount",
+        )
+        .bind(day_of(occurred_at))
+        .bind(&p.account)
+        .bind(&p.currency)
+        .bind(p.amount)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Signed sums per account and currency of the postings dated in `[from, to)`: whole days
+/// from `ledger_daily_sums`, the partial days at either edge from `ledger_postings`.
 pub async fn sums<'e, E: Executor<'e, Database = Any>>(
     db: E,
     from: i64,
     to: i64,
 ) -> sqlx::Result<Vec<(String, String, i64)>> {
+    // Far beyond any real date, and clear of overflow when rounding to days.
+    let (from, to) = (from.max(i64::MIN / 4), to.min(i64::MAX / 4));
+    let first_day = {
+        let d = day_of(from);
+        if d < from {
+            d + DAY
+        } else {
+            d
+        }
+    };
+    let end_day = day_of(to);
+    // (days [a, b), postings [c, d), postings [e, f))
+    let r = if first_day < end_day {
+        (first_day, end_day, from, first_day, end_day, to)
+    } else {
+        (0, 0, from, to, 0, 0)
+    };
     sqlx::query_as(
-        "SELECT account, currency, CAST(SUM(amount) AS BIGINT) FROM ledger_postings \
-         WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY account, currency ORDER BY account, currency",
+        "SELECT account, currency, CAST(SUM(amount) AS BIGINT) FROM ( \
+           SELECT account, currency, amount FROM ledger_daily_sums WHERE day >= $1 AND day < $2 \
+           UNION ALL \
+           SELECT account, currency, amount FROM ledger_postings WHERE occurred_at >= $3 AND occurred_at < $4 \
+           UNION ALL \
+           SELECT account, currency, amount FROM ledger_postings WHERE occurred_at >= $5 AND occurred_at < $6 \
+         ) s GROUP BY account, currency ORDER BY account, currency",
     )
-    .bind(from)
-    .bind(to)
+    .bind(r.0)
+    .bind(r.1)
+    .bind(r.2)
+    .bind(r.3)
+    .bind(r.4)
+    .bind(r.5)
     .fetch_all(db)
     .await
+}
+
+/// `(day, account, currency, sum)` as stored in `ledger_daily_sums`, and as derived from the
+/// postings (verification compares them).
+pub async fn daily_sums_stored_and_derived<'e, E>(
+    db: E,
+) -> sqlx::Result<(
+    Vec<(i64, String, String, i64)>,
+    Vec<(i64, String, String, i64)>,
+)>
+where
+    E: Executor<'e, Database = Any> + Copy,
+{
+    let stored = sqlx::query_as(
+        "SELECT day, account, currency, amount FROM ledger_daily_sums ORDER BY day, account, currency",
+    )
+    .fetch_all(db)
+    .await?;
+    let derived = sqlx::query_as(
+        "SELECT occurred_at - ((occurred_at % 86400000000) + 86400000000) % 86400000000 AS day, \
+         account, currency, CAST(SUM(amount) AS BIGINT) FROM ledger_postings \
+         GROUP BY occurred_at - ((occurred_at % 86400000000) + 86400000000) % 86400000000, account, currency \
+         ORDER BY day, account, currency",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok((stored, derived))
 }
 
 // ---- expenses ----
@@ -439,6 +522,18 @@ pub async fn receipts_of<'e, E: Executor<'e, Database = Any>>(
 }
 
 // ---- Stripe and dues ----
+
+/// Whether a Stripe event was processed already.
+pub async fn stripe_event_seen<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: &str,
+) -> sqlx::Result<bool> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM stripe_events WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
 
 /// Records a processed Stripe event; false when it was processed before.
 pub async fn claim_stripe_event<'e, E: Executor<'e, Database = Any>>(

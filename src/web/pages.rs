@@ -20,6 +20,10 @@ pub async fn index(State(state): State<AppState>, session: WebSession) -> Respon
         };
         let mut ctx = page_context(&state, &session.csrf, signed_in.as_deref());
         ctx.insert("rules", &rules_in_force(&state).await?);
+        ctx.insert(
+            "finances",
+            &crate::services::ledger::public_summary(&state).await?,
+        );
         render(&state, "index.html", &ctx)
     }
     .await;

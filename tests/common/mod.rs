@@ -293,8 +293,31 @@ pub fn link_in(mail: &str, prefix: &str) -> Option<String> {
 }
 
 /// Defines `mod $name { sqlite, postgres }` running one async test body on each backend.
+/// With a third argument, `$tweak: fn(&mut Config)` changes each app's configuration.
 #[macro_export]
 macro_rules! on_both_backends {
+    ($name:ident, $body:path, $tweak:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = common::TestApp::spawn_with(common::Backend::Sqlite, $tweak)
+                    .await
+                    .expect("sqlite app");
+                $body(&app).await;
+                app.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) =
+                    common::TestApp::spawn_with(common::Backend::Postgres, $tweak).await
+                {
+                    $body(&app).await;
+                    app.stop().await;
+                }
+            }
+        }
+    };
     ($name:ident, $body:path) => {
         mod $name {
             use super::*;

@@ -337,9 +337,11 @@ pub async fn csv(
 /// The chain's head and whether it verifies, for anyone who may read the ledger.
 pub async fn verify(State(state): State<AppState>, auth: MaybeAuth) -> AppResult<Json<Value>> {
     ledger::require_reader(&state, viewer(&auth)?).await?;
+    let daily = ledger::verify_daily_sums(&state.db).await?;
     match ledger::verify(&state.db).await? {
         Ok((count, head)) => Ok(Json(
-            json!({ "valid": true, "transactions": count, "head": head }),
+            json!({ "valid": true, "transactions": count, "head": head,
+                    "daily_sums_match": daily.is_none(), "daily_sums_error": daily }),
         )),
         Err(b) => Ok(Json(
             json!({ "valid": false, "transactions": null, "broken": b }),
@@ -708,6 +710,43 @@ pub async fn my_dues(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct CheckoutBody {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    mode: Option<String>,
+    #[serde(default)]
+    amount: Option<Value>,
+    #[serde(default, deserialize_with = "lenient::u64_opt")]
+    periods: Option<u64>,
+}
+
+/// `POST /api/v1/coop/dues/checkout` `{mode: payment|subscription, amount?, periods?}`: a
+/// Stripe Checkout Session for the caller's dues; answers `{id, url, …}` (send the member to
+/// `url`), or 503 when the instance has no Stripe key.
+pub async fn dues_checkout(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<CheckoutBody>,
+) -> AppResult<Json<dues::CheckoutSession>> {
+    let me = auth.user(&state, "write").await?;
+    let b = body.data;
+    let amount = match b.amount.as_ref() {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(minor_units("amount", v)?),
+    };
+    let session = dues::checkout(
+        &state,
+        me.account.id,
+        dues::CheckoutRequest {
+            mode: b.mode.unwrap_or_else(|| "payment".into()),
+            amount,
+            periods: u32::try_from(b.periods.unwrap_or(1)).unwrap_or(0),
+        },
+    )
+    .await?;
+    Ok(Json(session))
+}
+
 /// Stripe's webhook: 200 once applied (or already applied), 400 for a refused delivery.
 pub async fn stripe_webhook(
     State(state): State<AppState>,
@@ -720,6 +759,14 @@ pub async fn stripe_webhook(
         .unwrap_or("");
     match dues::webhook(&state, &body, sig).await {
         Ok(outcome) => Json(outcome).into_response(),
+        Err(e @ dues::WebhookError::Upstream(_)) => {
+            tracing::warn!(error = %e, "Stripe webhook not applied yet; Stripe will retry");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "error": e.to_string() })),
+            )
+                .into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "Stripe webhook refused");
             (

@@ -114,6 +114,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/coop/membership/dues", get(ledger::my_dues))
         .route("/api/v1/coop/stripe/webhook", post(ledger::stripe_webhook))
+        .route("/api/v1/coop/dues/checkout", post(ledger::dues_checkout))
 }
 
 /// The `Link` header for a page of items with these cursor ids.
