@@ -77,7 +77,6 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     n
 }
 
-#[allow(dead_code)]
 /// A POST to `to`'s shared inbox signed by a local account of `from` (its id as key owner).
 async fn signed_post(
     from: &TestApp,
@@ -297,3 +296,247 @@ async fn secure_mode(backend: Backend) {
 }
 
 pair_test!(authorized_fetch_requires_signed_gets, secure_mode);
+
+// ---------------------------------------------------------------------------------------
+// 2. Polls as Question, votes as Notes with `name`, Update(Question) with new counts.
+
+async fn poll_of(app: &TestApp, token: &str, needle: &str) -> Value {
+    find_in_home(app, token, needle).await.expect("status")["poll"].clone()
+}
+
+fn counts(poll: &Value) -> Vec<i64> {
+    poll["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| o["votes_count"].as_i64().expect("count"))
+        .collect()
+}
+
+async fn polls(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (alice_id, alice) = a.user_with_token("alice").await;
+    let (carol_id, carol) = a.user_with_token("carol").await;
+    let (_, bob) = b.user_with_token("bob").await;
+    let (da, db) = (domain(&a), domain(&b));
+    follow(&a, &alice, &format!("bob@{db}")).await;
+    follow(&a, &carol, &format!("bob@{db}")).await;
+    settle(&a, &b).await;
+    let single = post(
+        &b,
+        &bob,
+        json!({"status": "tea or coffee?", "poll": {"options": ["tea", "coffee"], "expires_in": 600}}),
+    )
+    .await;
+    let multi = post(
+        &b,
+        &bob,
+        json!({"status": "which fruits?", "poll": {"options": ["apple", "pear", "plum"], "expires_in": 600, "multiple": true}}),
+    )
+    .await;
+    settle(&a, &b).await;
+
+    // The outgoing shape: a Question with oneOf/anyOf, endTime, votersCount, counts.
+    let sid = single["id"].as_str().expect("id");
+    let doc: Value = b
+        .client
+        .get(b.url(&format!("/users/bob/statuses/{sid}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(doc["type"], "Question", "{doc}");
+    assert_eq!(doc["oneOf"][1]["name"], "coffee", "{doc}");
+    assert_eq!(doc["oneOf"][1]["replies"]["totalItems"], 0, "{doc}");
+    assert!(doc["endTime"].is_string(), "{doc}");
+    assert_eq!(doc["votersCount"], 0, "{doc}");
+    assert!(doc.get("closed").is_none(), "{doc}");
+
+    // The incoming side: a local poll on A.
+    let poll = poll_of(&a, &alice, "tea or coffee").await;
+    assert_eq!(poll["options"][0]["title"], "tea", "{poll}");
+    assert_eq!(poll["multiple"], false);
+    assert_eq!(poll["expired"], false);
+    assert!(poll["expires_at"].is_string(), "{poll}");
+    let poll_a = poll["id"].as_str().expect("id").to_string();
+    let multi_a = poll_of(&a, &alice, "which fruits").await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(poll_of(&a, &alice, "which fruits").await["multiple"], true);
+
+    // Local votes on the remote poll: shown at once, sent to B, counted there once each.
+    let (status, voted) = a
+        .post_json(
+            &format!("/api/v1/polls/{poll_a}/votes"),
+            &alice,
+            json!({"choices": ["1"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{voted}");
+    assert_eq!(voted["own_votes"], json!([1]));
+    assert_eq!(counts(&voted), vec![0, 1]);
+    let (status, _) = a
+        .post_json(
+            &format!("/api/v1/polls/{poll_a}/votes"),
+            &alice,
+            json!({"choices": ["0"]}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    a.post_json(
+        &format!("/api/v1/polls/{poll_a}/votes"),
+        &carol,
+        json!({"choices": ["0"]}),
+    )
+    .await;
+    let (status, _) = a
+        .post_json(
+            &format!("/api/v1/polls/{multi_a}/votes"),
+            &alice,
+            json!({"choices": ["0", "2"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    settle(&a, &b).await;
+    let poll_b = single["poll"]["id"].as_str().expect("id");
+    let multi_b = multi["poll"]["id"].as_str().expect("id");
+    let (_, on_b) = b
+        .get_json(&format!("/api/v1/polls/{poll_b}"), Some(&bob))
+        .await;
+    assert_eq!(counts(&on_b), vec![1, 1], "{on_b}");
+    assert_eq!(on_b["voters_count"], 2, "{on_b}");
+    let (_, multi_on_b) = b
+        .get_json(&format!("/api/v1/polls/{multi_b}"), Some(&bob))
+        .await;
+    assert_eq!(counts(&multi_on_b), vec![1, 0, 1], "{multi_on_b}");
+    assert_eq!(multi_on_b["voters_count"], 1, "{multi_on_b}");
+    // B's Update(Question) brought its counts back to A.
+    let (_, on_a) = a
+        .get_json(&format!("/api/v1/polls/{poll_a}"), Some(&carol))
+        .await;
+    assert_eq!(counts(&on_a), vec![1, 1], "{on_a}");
+    assert_eq!(on_a["voters_count"], 2, "{on_a}");
+    assert_eq!(on_a["own_votes"], json!([0]), "{on_a}");
+    let (_, multi_on_a) = a
+        .get_json(&format!("/api/v1/polls/{multi_a}"), Some(&carol))
+        .await;
+    assert_eq!(counts(&multi_on_a), vec![1, 0, 1], "{multi_on_a}");
+
+    // Bad votes: a second vote on a single-choice poll, an unknown option, a repeat of an
+    // option already chosen → accepted (202), nothing counted, nothing stored as a status.
+    let statuses_before = count(&b, "SELECT COUNT(*) FROM statuses").await;
+    let alice_uri = format!("http://{da}/users/alice");
+    let bob_uri = format!("http://{db}/users/bob");
+    let vote = |n: &str, name: &str, on: &Value| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{alice_uri}#forged/{n}/activity"),
+            "type": "Create",
+            "actor": alice_uri,
+            "to": [bob_uri],
+            "object": {
+                "id": format!("{alice_uri}#forged/{n}"),
+                "type": "Note",
+                "name": name,
+                "attributedTo": alice_uri,
+                "inReplyTo": on["uri"],
+                "to": [bob_uri],
+            }
+        })
+    };
+    for (n, name, on) in [
+        ("1", "tea", &single),
+        ("2", "cocoa", &single),
+        ("3", "apple", &multi),
+    ] {
+        assert_eq!(
+            signed_post(&a, alice_id, "alice", &b, &vote(n, name, on)).await,
+            202
+        );
+    }
+    let (_, on_b) = b
+        .get_json(&format!("/api/v1/polls/{poll_b}"), Some(&bob))
+        .await;
+    assert_eq!(counts(&on_b), vec![1, 1], "{on_b}");
+    let (_, multi_on_b) = b
+        .get_json(&format!("/api/v1/polls/{multi_b}"), Some(&bob))
+        .await;
+    assert_eq!(counts(&multi_on_b), vec![1, 0, 1], "{multi_on_b}");
+    // A second option of the multiple-choice poll does count.
+    assert_eq!(
+        signed_post(&a, alice_id, "alice", &b, &vote("4", "pear", &multi)).await,
+        202
+    );
+    let (_, multi_on_b) = b
+        .get_json(&format!("/api/v1/polls/{multi_b}"), Some(&bob))
+        .await;
+    assert_eq!(counts(&multi_on_b), vec![1, 1, 1], "{multi_on_b}");
+    assert_eq!(multi_on_b["voters_count"], 1, "{multi_on_b}");
+    assert_eq!(
+        count(&b, "SELECT COUNT(*) FROM statuses").await,
+        statuses_before
+    );
+    // B's Update(Question) carries that count to A (A's own bookkeeping could not know it).
+    settle(&a, &b).await;
+    let (_, multi_on_a) = a
+        .get_json(&format!("/api/v1/polls/{multi_a}"), Some(&carol))
+        .await;
+    assert_eq!(counts(&multi_on_a), vec![1, 1, 1], "{multi_on_a}");
+
+    // Closing: B's job ends the poll and sends Update(Question); A shows it ended.
+    for app in [&a, &b] {
+        app.state.clock.advance(std::time::Duration::from_secs(700));
+    }
+    settle(&a, &b).await;
+    let (_, on_a) = a
+        .get_json(&format!("/api/v1/polls/{poll_a}"), Some(&alice))
+        .await;
+    assert_eq!(on_a["expired"], true, "{on_a}");
+    let doc: Value = b
+        .client
+        .get(b.url(&format!("/users/bob/statuses/{sid}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert!(doc["closed"].is_string(), "{doc}");
+    let closed: i64 = count(&a, &format!("SELECT closed FROM polls WHERE id = {poll_a}")).await;
+    assert_eq!(closed, 1, "A's copy is closed");
+    // A vote after the end is dropped.
+    let late = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("http://{da}/users/carol#late/activity"),
+        "type": "Create",
+        "actor": format!("http://{da}/users/carol"),
+        "to": [bob_uri],
+        "object": {
+            "id": format!("http://{da}/users/carol#late"),
+            "type": "Note",
+            "name": "apple",
+            "attributedTo": format!("http://{da}/users/carol"),
+            "inReplyTo": multi["uri"],
+            "to": [bob_uri],
+        }
+    });
+    assert_eq!(signed_post(&a, carol_id, "carol", &b, &late).await, 202);
+    let (_, multi_on_b) = b
+        .get_json(&format!("/api/v1/polls/{multi_b}"), Some(&bob))
+        .await;
+    assert_eq!(counts(&multi_on_b), vec![1, 1, 1], "{multi_on_b}");
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(polls_and_votes_travel_as_questions, polls);

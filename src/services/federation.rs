@@ -359,6 +359,13 @@ pub async fn note_for(
         None => None,
     };
     let mut note = protocol::note(state, &author, s, &mentioned, parent_uri.as_deref());
+    if let Some(poll) = crate::storage::polls::of_statuses(&mut *conn, &[s.id])
+        .await?
+        .into_iter()
+        .next()
+    {
+        question_fields(conn, state, &poll, &mut note).await?;
+    }
     // The parent's author is addressed too, so a reply reaches them.
     if let Some(pa) = s.in_reply_to_account_id.filter(|a| *a != author.id) {
         if let Some(p) = accounts::account_by_id(&mut *conn, pa).await? {
@@ -370,6 +377,141 @@ pub async fn note_for(
         }
     }
     Ok(Some(note))
+}
+
+/// Makes a Note with a local poll a `Question`: options in `oneOf` (or `anyOf` when several
+/// answers are allowed) with their counts as `replies.totalItems` (zero while the totals are
+/// hidden and the poll runs), `endTime`, `closed` once it ended, and `votersCount`.
+async fn question_fields(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    poll: &crate::storage::polls::PollRow,
+    note: &mut Value,
+) -> sqlx::Result<()> {
+    use crate::storage::polls as polls_store;
+    let now = state.clock.now_micros();
+    let tallies = polls_store::tallies(&mut *conn, &[poll.id]).await?;
+    let voters = polls_store::voter_counts(&mut *conn, &[poll.id])
+        .await?
+        .first()
+        .map_or(0, |v| v.1);
+    let expired = poll.expired(now);
+    let show = expired || poll.hide_totals == 0;
+    let options: Vec<Value> = poll
+        .titles()
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let n = tallies
+                .iter()
+                .find(|(_, c, _)| *c == i as i64)
+                .map_or(0, |t| t.2);
+            json!({"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": if show { n } else { 0 }}})
+        })
+        .collect();
+    note["type"] = json!("Question");
+    note[if poll.multiple != 0 { "anyOf" } else { "oneOf" }] = Value::Array(options);
+    if let Some(at) = poll.expires_at {
+        note["endTime"] = json!(crate::time::iso(at));
+    }
+    if expired {
+        note["closed"] = json!(crate::time::iso(poll.expires_at.unwrap_or(now).min(now)));
+    }
+    note["votersCount"] = json!(voters);
+    Ok(())
+}
+
+/// A local poll's counts changed (a remote vote) or it closed: `Update(Question)` to the
+/// author's followers (unless direct), the people it addresses and the poll's remote voters.
+pub async fn poll_changed(
+    tx: &mut WriteTx,
+    state: &AppState,
+    s: &StatusRow,
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local == 0 || s.local_only != 0 {
+        return Ok(());
+    }
+    let Some(author) = accounts::account_by_id(&mut ***tx, s.account_id).await? else {
+        return Ok(());
+    };
+    let Some(note) = note_for(tx, state, s).await? else {
+        return Ok(());
+    };
+    let Some(poll_id) = crate::storage::polls::of_statuses(&mut ***tx, &[s.id])
+        .await?
+        .first()
+        .map(|p| p.id)
+    else {
+        return Ok(());
+    };
+    let mut inboxes = personal_inboxes(tx, s).await?;
+    inboxes.extend(store::poll_voter_inboxes(&mut ***tx, poll_id).await?);
+    let actor = actor_uri(state, &author.username);
+    let update = protocol::wrap("Update", &protocol::new_activity_id(state), &actor, note);
+    enqueue_distribute(
+        tx,
+        &update,
+        author.id,
+        s.visibility != "direct",
+        inboxes,
+        now,
+    )
+    .await
+}
+
+/// A local account voted in a remote poll: each choice goes to the poll's author as a
+/// `Create(Note)` whose `name` is the option's title, addressed to the author alone
+/// (Mastodon's shape), and the counts shown here include the vote until the author's
+/// `Update(Question)` brings theirs.
+pub async fn poll_voted(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    s: &StatusRow,
+    poll: &crate::storage::polls::PollRow,
+    choices: &[i64],
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local != 0 {
+        return Ok(());
+    }
+    let Some(author) = accounts::account_by_id(&mut ***tx, s.account_id).await? else {
+        return Ok(());
+    };
+    let titles = poll.titles();
+    if let Some((_, counts, voters)) = store::remote_poll_counts(&mut ***tx, &[poll.id])
+        .await?
+        .into_iter()
+        .next()
+    {
+        let mut counts: Vec<i64> = serde_json::from_str(&counts).unwrap_or_default();
+        counts.resize(titles.len(), 0);
+        for c in choices {
+            if let Some(n) = usize::try_from(*c).ok().and_then(|c| counts.get_mut(c)) {
+                *n += 1;
+            }
+        }
+        store::set_remote_poll(&mut ***tx, poll.id, &counts, voters.map(|v| v + 1), now).await?;
+    }
+    let actor = actor_uri(state, &me.username);
+    for c in choices {
+        let Some(title) = usize::try_from(*c).ok().and_then(|c| titles.get(c)) else {
+            continue;
+        };
+        let id = format!("{actor}#votes/{}/{c}", poll.id);
+        let note = json!({
+            "id": id,
+            "type": "Note",
+            "name": title,
+            "attributedTo": actor,
+            "inReplyTo": s.uri,
+            "to": [author.uri],
+        });
+        let create = protocol::wrap("Create", &format!("{id}/activity"), &actor, note);
+        to_one(tx, me, &author, &create, now).await?;
+    }
+    Ok(())
 }
 
 /// The remote inboxes a status goes to besides followers: mentioned accounts and the author

@@ -491,6 +491,25 @@ async fn insert_note(
             }
         }
     }
+    if let Some(q) = parse_question(obj, now) {
+        let poll = crate::storage::polls::PollRow {
+            id: ids::next_id_at(now / 1000),
+            status_id: id,
+            account_id: author.id,
+            options: serde_json::to_string(&q.titles).map_err(AppError::internal)?,
+            multiple: i64::from(q.multiple),
+            hide_totals: 0,
+            expires_at: q.expires_at,
+            closed: i64::from(q.closed),
+            created_at: now,
+        };
+        crate::storage::polls::insert(&mut ***tx, &poll).await?;
+        store::set_remote_poll(&mut ***tx, poll.id, &q.counts, q.voters, now).await?;
+        if let Some(at) = q.expires_at.filter(|_| !q.closed) {
+            // Local voters hear of the end, as with local polls.
+            jobs::enqueue_at(tx, &Job::ClosePoll { poll_id: poll.id }, at, now).await?;
+        }
+    }
     if visibility != "direct" {
         accounts::bump(&mut ***tx, author.id, AccountCounter::Statuses, 1).await?;
     }
@@ -502,6 +521,142 @@ async fn insert_note(
         notify(tx, *a, author.id, "mention", Some(id), now).await?;
     }
     Ok(Some(id))
+}
+
+/// A remote `Question` read into a poll: at most 20 options (plain-text titles of at most
+/// 200 characters, at least two, distinct), counts from `replies.totalItems`.
+struct RemoteQuestion {
+    titles: Vec<String>,
+    counts: Vec<i64>,
+    multiple: bool,
+    expires_at: Option<i64>,
+    closed: bool,
+    voters: Option<i64>,
+}
+
+fn parse_question(obj: &Value, now: i64) -> Option<RemoteQuestion> {
+    if type_of(obj) != "Question" {
+        return None;
+    }
+    let (multiple, list) = match (obj.get("anyOf"), obj.get("oneOf")) {
+        (Some(Value::Array(a)), _) => (true, a),
+        (_, Some(Value::Array(a))) => (false, a),
+        _ => return None,
+    };
+    let mut titles = Vec::new();
+    let mut counts = Vec::new();
+    for o in list.iter().take(20) {
+        let title = protocol::plain(o.get("name").and_then(Value::as_str)?.trim(), 200);
+        if title.is_empty() || titles.contains(&title) {
+            return None;
+        }
+        titles.push(title);
+        counts.push(
+            o.get("replies")
+                .and_then(|r| r.get("totalItems"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .max(0),
+        );
+    }
+    if titles.len() < 2 {
+        return None;
+    }
+    let time = |k: &str| {
+        obj.get(k)
+            .and_then(Value::as_str)
+            .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+            .map(|t| t.timestamp_micros())
+    };
+    let closed_at = time("closed");
+    let closed = closed_at.is_some() || obj.get("closed").and_then(Value::as_bool) == Some(true);
+    Some(RemoteQuestion {
+        titles,
+        counts,
+        multiple,
+        expires_at: time("endTime").or(closed_at.map(|c| c.min(now))),
+        closed,
+        voters: obj
+            .get("votersCount")
+            .and_then(Value::as_i64)
+            .map(|v| v.max(0)),
+    })
+}
+
+/// A vote in a local poll (research A9): a Note with `name` (an option's title), no content,
+/// answering the poll. One vote per remote actor; several options only when the poll allows
+/// them (one Note each). Votes on ended polls, on one's own poll, for unknown options, or on
+/// a co-op proposal's poll (ballots are for members, through the co-op) are dropped. Returns
+/// whether the Note was a vote (then it is not stored as a status).
+async fn poll_vote(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    object: &Value,
+    now: i64,
+) -> AppResult<bool> {
+    let Some(name) = object.get("name").and_then(Value::as_str) else {
+        return Ok(false);
+    };
+    if object
+        .get("content")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        return Ok(false);
+    }
+    let Some(parent) = status_by_ref(tx, object.get("inReplyTo")).await? else {
+        return Ok(false);
+    };
+    if parent.local == 0 {
+        return Ok(false);
+    }
+    let Some(poll) = crate::storage::polls::of_statuses(&mut ***tx, &[parent.id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(false);
+    };
+    if poll.expired(now)
+        || poll.account_id == actor.id
+        || crate::storage::proposals::proposal_by_poll(&mut ***tx, poll.id)
+            .await?
+            .is_some()
+    {
+        return Ok(true);
+    }
+    // Only someone who may see the poll votes in it.
+    if statuses::visible_by_id(&mut ***tx, parent.id, actor.id)
+        .await?
+        .is_none()
+    {
+        return Ok(true);
+    }
+    let Some(choice) = poll.titles().iter().position(|t| t == name.trim()) else {
+        return Ok(true);
+    };
+    let choice = choice as i64;
+    let voted = store::has_voted(&mut ***tx, poll.id, actor.id).await?;
+    if (voted && poll.multiple == 0)
+        || store::has_vote(&mut ***tx, poll.id, actor.id, choice).await?
+    {
+        return Ok(true);
+    }
+    if !voted {
+        crate::storage::polls::insert_voter(&mut ***tx, poll.id, actor.id, now).await?;
+    }
+    crate::storage::polls::insert_vote(
+        &mut ***tx,
+        ids::next_id_at(now / 1000),
+        poll.id,
+        actor.id,
+        choice,
+        now,
+    )
+    .await?;
+    fed::poll_changed(tx, state, &parent, now).await?;
+    Ok(true)
 }
 
 async fn create(
@@ -518,7 +673,36 @@ async fn create(
         return Ok(None);
     }
     let uri = owned_note(actor, object)?;
+    if poll_vote(tx, state, actor, object, now).await? {
+        return Ok(None);
+    }
     insert_note(tx, state, actor, object, uri, now).await
+}
+
+/// `Update(Question)`: the origin's new counts (and whether it closed) for a remote poll.
+async fn refresh_poll(tx: &mut WriteTx, s: &StatusRow, object: &Value, now: i64) -> AppResult<()> {
+    let Some(q) = parse_question(object, now) else {
+        return Ok(());
+    };
+    let Some(poll) = crate::storage::polls::of_statuses(&mut ***tx, &[s.id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    if poll.titles() != q.titles {
+        return Ok(()); // the options changed: only an edit (with `updated`) may do that
+    }
+    store::set_remote_poll(&mut ***tx, poll.id, &q.counts, q.voters, now).await?;
+    store::set_poll_closed(
+        &mut ***tx,
+        poll.id,
+        q.closed || poll.closed != 0,
+        q.expires_at,
+    )
+    .await?;
+    Ok(())
 }
 
 async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
@@ -531,6 +715,9 @@ async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
     };
     if s.account_id != actor.id {
         return Ok(());
+    }
+    if s.local == 0 && type_of(object) == "Question" {
+        refresh_poll(tx, &s, object, now).await?;
     }
     let updated = object
         .get("updated")
