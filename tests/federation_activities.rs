@@ -540,3 +540,101 @@ async fn polls(backend: Backend) {
 }
 
 pair_test!(polls_and_votes_travel_as_questions, polls);
+
+// ---------------------------------------------------------------------------------------
+// 3. Profile edits go out as Update(Person); incoming ones take the origin's copy.
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("PATCH");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn profile_updates(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, alice) = a.user_with_token("alice").await;
+    let (bob_id, bob) = b.user_with_token("bob").await;
+    b.create_user("mallory", "correct horse battery").await;
+    let db = domain(&b);
+    let bob_on_a = follow(&a, &alice, &format!("bob@{db}")).await;
+    let (_, mallory_on_a) = a
+        .get_json(
+            &format!("/api/v1/accounts/lookup?acct=mallory@{db}"),
+            Some(&alice),
+        )
+        .await;
+    settle(&a, &b).await;
+
+    let (status, me) = patch(
+        &b,
+        &bob,
+        "/api/v1/accounts/update_credentials",
+        json!({"display_name": "Bobby", "note": "a new bio", "fields_attributes": [{"name": "site", "value": "bob.example"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    settle(&a, &b).await;
+    let (_, seen) = a
+        .get_json(&format!("/api/v1/accounts/{bob_on_a}"), Some(&alice))
+        .await;
+    assert_eq!(seen["display_name"], "Bobby", "{seen}");
+    assert!(
+        seen["note"].as_str().expect("note").contains("a new bio"),
+        "{seen}"
+    );
+
+    // An Update whose embedded actor differs from the origin's: the origin's copy is kept.
+    // An Update of another actor (mallory) signed by bob: ignored.
+    let bob_uri = format!("http://{db}/users/bob");
+    let mallory_uri = format!("http://{db}/users/mallory");
+    for (n, object) in [
+        (
+            "1",
+            json!({"id": bob_uri, "type": "Person", "name": "Evil", "preferredUsername": "bob"}),
+        ),
+        (
+            "2",
+            json!({"id": mallory_uri, "type": "Person", "name": "Evil", "preferredUsername": "mallory"}),
+        ),
+    ] {
+        let update = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{bob_uri}#forged-update/{n}"),
+            "type": "Update",
+            "actor": bob_uri,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": object,
+        });
+        assert_eq!(signed_post(&b, bob_id, "bob", &a, &update).await, 202);
+    }
+    let (_, seen) = a
+        .get_json(&format!("/api/v1/accounts/{bob_on_a}"), Some(&alice))
+        .await;
+    assert_eq!(seen["display_name"], "Bobby", "{seen}");
+    let (_, mallory) = a
+        .get_json(
+            &format!(
+                "/api/v1/accounts/{}",
+                mallory_on_a["id"].as_str().expect("id")
+            ),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(mallory["display_name"], "", "{mallory}");
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(profile_edits_send_update_person, profile_updates);

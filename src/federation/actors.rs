@@ -280,7 +280,11 @@ pub async fn actor_document(state: &AppState, a: &AccountRow) -> AppResult<Respo
         return coop_document(state).await;
     }
     let key = keys::signing_key(state, &a.id.to_string()).await?;
-    Ok(ap_json(person_json(state, a, Some(&key.public_pem))))
+    let mut conn = state.db.pool.acquire().await?;
+    let doc =
+        crate::services::federation::person_document(&mut conn, state, a, Some(&key.public_pem))
+            .await?;
+    Ok(ap_json(doc))
 }
 
 /// A local account's actor document. A suspended account shows `suspended: true` and none of

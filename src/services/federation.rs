@@ -126,6 +126,16 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
             .and_then(|i| i.get("url"))
             .and_then(id_of)
             .map(String::from),
+        also_known_as: ids_of(doc.get("alsoKnownAs"))
+            .into_iter()
+            .filter(|u| {
+                u.len() <= 2000
+                    && Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            })
+            .take(20)
+            .map(String::from)
+            .collect(),
+        featured: same(doc.get("featured")),
     })
 }
 
@@ -148,6 +158,8 @@ struct ParsedActor {
     public_key_pem: String,
     suspended: bool,
     avatar_url: Option<String>,
+    also_known_as: Vec<String>,
+    featured: Option<String>,
 }
 
 /// Fetch-to-verify: the document at `uri` as its origin serves it. When the answer's `id`
@@ -226,6 +238,8 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
         )
         .await?;
         store::set_remote_suspension(&mut **tx, id, a.suspended, now).await?;
+        store::set_aliases(&mut **tx, id, &a.also_known_as).await?;
+        store::set_featured_collection(&mut **tx, id, a.featured.as_deref()).await?;
         if let Some(b) = block.as_ref().filter(|b| b.severity == "silence") {
             // A newcomer from a silenced domain is silenced like the rest of it.
             store::sanction_domain(&mut **tx, &b.domain, false, b.created_at).await?;
@@ -1024,7 +1038,7 @@ async fn update_actor(
     let pem = store::key(&mut ***tx, &account.id.to_string())
         .await?
         .map(|k| k.public_key_pem);
-    let doc = crate::federation::actors::person_json(state, account, pem.as_deref());
+    let doc = person_document(tx, state, account, pem.as_deref()).await?;
     let actor = actor_uri(state, &account.username);
     let mut update = protocol::activity(
         "Update",
@@ -1047,6 +1061,63 @@ async fn update_actor(
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// A local account's actor document with what lives outside its accounts row: `alsoKnownAs`
+/// (its aliases) and `movedTo` (the account it moved to).
+pub async fn person_document(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    account: &AccountRow,
+    public_pem: Option<&str>,
+) -> sqlx::Result<Value> {
+    let mut doc = crate::federation::actors::person_json(state, account, public_pem);
+    if let Some(m) = store::migration(&mut *conn, account.id).await? {
+        doc["alsoKnownAs"] = json!(m.aliases());
+        if let Some(to) = m.moved_to_account_id {
+            if let Some(target) = accounts::account_by_id(&mut *conn, to).await? {
+                doc["movedTo"] = json!(target.uri);
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// A member edited their profile: the new actor document as `Update(Person)` to every server
+/// that follows or is followed by them.
+pub async fn profile_updated(
+    tx: &mut WriteTx,
+    state: &AppState,
+    account_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    let Some(account) = accounts::account_by_id(&mut ***tx, account_id).await? else {
+        return Ok(());
+    };
+    if !account.domain.is_empty() || account.suspended_at.is_some() {
+        return Ok(());
+    }
+    update_actor(tx, state, &account, now).await
+}
+
+/// Fills what an Account entity's row does not carry: `moved` (the account it moved to,
+/// rendered one level deep) and `hide_collections`.
+pub async fn decorate_account(
+    state: &AppState,
+    entity: &mut crate::api::mastodon::entities::Account,
+    account_id: i64,
+) -> AppResult<()> {
+    let Some(m) = store::migration(&state.db.pool, account_id).await? else {
+        return Ok(());
+    };
+    entity.hide_collections = Some(m.hide_collections != 0);
+    if let Some(to) = m.moved_to_account_id {
+        if let Some(target) = accounts::account_by_id(&state.db.pool, to).await? {
+            let moved = crate::api::mastodon::entities::Account::from_row(state, &target, &[]);
+            entity.moved = Some(serde_json::to_value(moved).map_err(AppError::internal)?);
+        }
+    }
     Ok(())
 }
 
