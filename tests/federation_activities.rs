@@ -638,3 +638,230 @@ async fn profile_updates(backend: Backend) {
 }
 
 pair_test!(profile_edits_send_update_person, profile_updates);
+
+// ---------------------------------------------------------------------------------------
+// 4. Account migration: aliases, Move out and in, followers moved.
+
+/// An ActivityPub document served by `app` (unsigned GET).
+async fn ap_doc(app: &TestApp, path: &str) -> Value {
+    app.client
+        .get(app.url(path))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn relationship(app: &TestApp, token: &str, id: &str) -> Value {
+    let (_, rels) = app
+        .get_json(
+            &format!("/api/v1/accounts/relationships?id[]={id}"),
+            Some(token),
+        )
+        .await;
+    rels[0].clone()
+}
+
+async fn lookup(app: &TestApp, token: &str, acct: &str) -> Value {
+    let (status, v) = app
+        .get_json(&format!("/api/v1/accounts/lookup?acct={acct}"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{acct}: {v}");
+    v
+}
+
+async fn moves(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (da, db) = (domain(&a), domain(&b));
+    let (_, olda) = a.user_with_token("olda").await;
+    let (_, dave) = a.user_with_token("dave").await;
+    let (_, erin) = a.user_with_token("erin").await;
+    let (_, newb) = b.user_with_token("newb").await;
+    let (_, carol) = b.user_with_token("carol").await;
+    let (_, oldb) = b.user_with_token("oldb").await;
+    let (mallory_id, _) = b.user_with_token("mallory").await;
+    // dave@A and carol@B follow olda@A; erin@A follows oldb@B and mallory@B.
+    let (_, olda_local) = a
+        .get_json("/api/v1/accounts/lookup?acct=olda", Some(&dave))
+        .await;
+    a.post_json(
+        &format!(
+            "/api/v1/accounts/{}/follow",
+            olda_local["id"].as_str().expect("id")
+        ),
+        &dave,
+        json!({}),
+    )
+    .await;
+    let olda_on_b = follow(&b, &carol, &format!("olda@{da}")).await;
+    let oldb_on_a = follow(&a, &erin, &format!("oldb@{db}")).await;
+    follow(&a, &erin, &format!("mallory@{db}")).await;
+    settle(&a, &b).await;
+
+    // newb@B says it is also olda@A and oldb (both ways of naming an account).
+    let (status, v) = b
+        .post_json(
+            "/api/v1/herd/aliases",
+            &newb,
+            json!({"acct": format!("olda@{da}")}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = b
+        .post_json("/api/v1/herd/aliases", &newb, json!({"acct": "oldb"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["also_known_as"],
+        json!([
+            format!("http://{da}/users/olda"),
+            format!("http://{db}/users/oldb")
+        ])
+    );
+    let newb_doc = ap_doc(&b, "/users/newb").await;
+    assert_eq!(newb_doc["alsoKnownAs"], v["also_known_as"], "{newb_doc}");
+    let (status, _) = b
+        .post_json(
+            "/api/v1/herd/aliases",
+            &newb,
+            json!({"acct": "nobody@nowhere.invalid"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Refused moves write nothing: wrong password, a target without the alias, an unknown one.
+    for (body, code) in [
+        (
+            json!({"target_acct": format!("newb@{db}"), "current_password": "wrong"}),
+            422,
+        ),
+        (
+            json!({"target_acct": format!("mallory@{db}"), "current_password": "correct horse battery"}),
+            422,
+        ),
+        (
+            json!({"target_acct": "ghost@nowhere.invalid", "current_password": "correct horse battery"}),
+            404,
+        ),
+        (
+            json!({"target_acct": "olda", "current_password": "correct horse battery"}),
+            422,
+        ),
+    ] {
+        let (status, v) = a
+            .post_json("/api/v1/herd/migration", &olda, body.clone())
+            .await;
+        assert_eq!(status, code, "{body}: {v}");
+        assert!(v["error"].is_string(), "{v}");
+    }
+    assert!(lookup(&a, &dave, "olda").await["moved"].is_null());
+
+    // olda@A moves to newb@B.
+    let (status, moved) = a
+        .post_json(
+            "/api/v1/herd/migration",
+            &olda,
+            json!({"target_acct": format!("newb@{db}"), "current_password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["moved"]["acct"], format!("newb@{db}"), "{moved}");
+    settle(&a, &b).await;
+    let olda_doc = ap_doc(&a, "/users/olda").await;
+    assert_eq!(olda_doc["movedTo"], format!("http://{db}/users/newb"));
+    // dave (local follower) follows newb@B now, not olda.
+    let newb_on_a = lookup(&a, &dave, &format!("newb@{db}")).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(relationship(&a, &dave, &newb_on_a).await["following"], true);
+    assert_eq!(
+        relationship(&a, &dave, olda_local["id"].as_str().expect("id")).await["following"],
+        false
+    );
+    // B took the Move: carol follows newb and not olda; B shows olda as moved.
+    let newb_local = lookup(&b, &carol, "newb").await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        relationship(&b, &carol, &newb_local).await["following"],
+        true
+    );
+    assert_eq!(
+        relationship(&b, &carol, &olda_on_b).await["following"],
+        false
+    );
+    let (_, olda_seen) = b
+        .get_json(&format!("/api/v1/accounts/{olda_on_b}"), Some(&carol))
+        .await;
+    assert_eq!(olda_seen["moved"]["acct"], "newb", "{olda_seen}");
+    assert_eq!(lookup(&a, &dave, "olda").await["followers_count"], 0);
+
+    // The other direction: oldb@B moves to newb@B; erin@A follows newb instead.
+    let (status, v) = b
+        .post_json(
+            "/api/v1/herd/migration",
+            &oldb,
+            json!({"target_acct": "newb", "current_password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    settle(&a, &b).await;
+    assert_eq!(relationship(&a, &erin, &newb_on_a).await["following"], true);
+    assert_eq!(
+        relationship(&a, &erin, &oldb_on_a).await["following"],
+        false
+    );
+    let (_, oldb_seen) = a
+        .get_json(&format!("/api/v1/accounts/{oldb_on_a}"), Some(&erin))
+        .await;
+    assert_eq!(
+        oldb_seen["moved"]["acct"],
+        format!("newb@{db}"),
+        "{oldb_seen}"
+    );
+
+    // Forged moves: mallory claims to be newb's old account (newb does not list her) → 422;
+    // mallory moving oldb → 401. erin still follows mallory; nothing else changed.
+    let follows_before = count(&a, "SELECT COUNT(*) FROM follows").await;
+    let requests_before = count(&a, "SELECT COUNT(*) FROM follow_requests").await;
+    let mallory_uri = format!("http://{db}/users/mallory");
+    let newb_uri = format!("http://{db}/users/newb");
+    for (n, object, code) in [
+        ("1", mallory_uri.clone(), 422),
+        ("2", format!("http://{db}/users/oldb"), 401),
+    ] {
+        let mv = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{mallory_uri}#moves/{n}"),
+            "type": "Move",
+            "actor": mallory_uri,
+            "object": object,
+            "target": newb_uri,
+        });
+        assert_eq!(signed_post(&b, mallory_id, "mallory", &a, &mv).await, code);
+    }
+    assert_eq!(
+        count(&a, "SELECT COUNT(*) FROM follows").await,
+        follows_before
+    );
+    assert_eq!(
+        count(&a, "SELECT COUNT(*) FROM follow_requests").await,
+        requests_before
+    );
+    let mallory_on_a = lookup(&a, &erin, &format!("mallory@{db}")).await;
+    assert!(mallory_on_a["moved"].is_null(), "{mallory_on_a}");
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(move_migrates_followers_both_ways, moves);

@@ -1250,3 +1250,150 @@ pub async fn blocked(
     to_one(tx, me, target, &activity, now).await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------
+// Account migration: aliases (`alsoKnownAs`) and moving a local account (Move).
+
+/// Aliases and moves are capped like Mastodon's settings pages.
+const MAX_ALIASES: usize = 10;
+
+/// The account an `acct` names (`user` or `user@this-domain` locally, `user@host` remotely,
+/// resolved by WebFinger), 404 when nothing answers.
+async fn account_for_acct(state: &AppState, acct: &str) -> AppResult<AccountRow> {
+    let acct = acct.trim().trim_start_matches('@');
+    match acct.rsplit_once('@') {
+        Some((user, host)) if !host.eq_ignore_ascii_case(&state.config.domain) => {
+            resolve_acct(state, user, host).await
+        }
+        _ if !acct.is_empty() => {
+            let user = acct.split('@').next().unwrap_or(acct);
+            accounts::local_account_by_username(&state.db.pool, user)
+                .await?
+                .ok_or_else(AppError::not_found)
+        }
+        _ => Err(AppError::unprocessable(
+            "Validation failed: acct can't be blank",
+        )),
+    }
+}
+
+/// `GET /api/v1/herd/aliases`: the actor URIs the account says it is also known as.
+pub async fn aliases(
+    state: &AppState,
+    me: &crate::http::auth::CurrentUser,
+) -> AppResult<Vec<String>> {
+    Ok(store::migration(&state.db.pool, me.account.id)
+        .await?
+        .map(|m| m.aliases())
+        .unwrap_or_default())
+}
+
+/// Adds (`add`) or removes an alias: the actor of `acct` (resolved), so that it may Move its
+/// followers here. The new actor document goes to the servers that know the account.
+pub async fn set_alias(
+    state: &AppState,
+    me: &crate::http::auth::CurrentUser,
+    acct: &str,
+    add: bool,
+) -> AppResult<Vec<String>> {
+    let mut list = aliases(state, me).await?;
+    if add {
+        let other = account_for_acct(state, acct).await?;
+        if other.id == me.account.id {
+            return Err(AppError::unprocessable(
+                "Validation failed: An account cannot be its own alias",
+            ));
+        }
+        if list.contains(&other.uri) {
+            return Ok(list);
+        }
+        if list.len() >= MAX_ALIASES {
+            return Err(AppError::unprocessable(format!(
+                "Validation failed: At most {MAX_ALIASES} aliases"
+            )));
+        }
+        list.push(other.uri);
+    } else {
+        let before = list.len();
+        let known = account_for_acct(state, acct).await.ok().map(|a| a.uri);
+        list.retain(|u| Some(u) != known.as_ref() && u != acct);
+        if list.len() == before {
+            return Err(AppError::not_found());
+        }
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    store::set_aliases(&mut **tx, me.account.id, &list).await?;
+    profile_updated(&mut tx, state, me.account.id, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(list)
+}
+
+/// `POST /api/v1/herd/migration`: moves the account to `target_acct`, which must already list
+/// this account in `alsoKnownAs` (checked on a fresh copy of its actor) — Mastodon's
+/// "Move to a different account", with the current password. The account shows `moved`;
+/// its followers' servers get `Move` (and the actor with `movedTo`), and its local followers
+/// follow the target instead.
+pub async fn move_account(
+    state: &AppState,
+    me: &crate::http::auth::CurrentUser,
+    target_acct: &str,
+    password: &str,
+) -> AppResult<AccountRow> {
+    if !crate::secrets::verify_password(password, &me.user.password_hash) {
+        return Err(AppError::validation(
+            "current_password",
+            "ERR_INVALID",
+            "is invalid",
+        ));
+    }
+    let mut target = account_for_acct(state, target_acct).await?;
+    if target.id == me.account.id {
+        return Err(AppError::unprocessable(
+            "Validation failed: An account cannot move to itself",
+        ));
+    }
+    if !target.domain.is_empty() {
+        // Its aliases as its server says them now.
+        target = refresh_actor(state, &target.uri)
+            .await
+            .map_err(remote_error)?;
+    }
+    let me_uri = actor_uri(state, &me.account.username);
+    let target_aliases = store::migration(&state.db.pool, target.id)
+        .await?
+        .map(|m| m.aliases())
+        .unwrap_or_default();
+    if !target_aliases.contains(&me_uri) {
+        return Err(AppError::unprocessable(
+            "Validation failed: The target account must list this account as an alias (alsoKnownAs) first",
+        ));
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    store::set_moved(&mut **tx, me.account.id, Some(target.id), now).await?;
+    profile_updated(&mut tx, state, me.account.id, now).await?;
+    let move_activity = json!({
+        "@context": protocol::context(),
+        "id": format!("{me_uri}#moves/{now}"),
+        "type": "Move",
+        "actor": me_uri,
+        "object": me_uri,
+        "target": target.uri,
+        "to": [format!("{me_uri}/followers")],
+    });
+    enqueue_distribute(
+        &mut tx,
+        &move_activity,
+        me.account.id,
+        true,
+        Vec::new(),
+        now,
+    )
+    .await?;
+    crate::services::inbox::move_followers(&mut tx, state, &me.account, &target, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(target)
+}

@@ -52,6 +52,12 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
     } else {
         None
     };
+    // A Move is checked against its target's current document before anything is written.
+    let moved_to = if type_of(activity) == "Move" {
+        Some(move_target(state, actor, activity).await?)
+    } else {
+        None
+    };
     if type_of(activity) == "Update" && id_of(object) == Some(actor.uri.as_str()) {
         // Update of the actor itself: take the origin's copy, not the embedded one.
         let _ = fed::refresh_actor(state, &actor.uri).await;
@@ -73,6 +79,12 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
         "Like" => like(&mut tx, actor, object, now).await?,
         "Block" => block(&mut tx, state, actor, object, now).await?,
         "Flag" => flag(&mut tx, state, actor, activity, now).await?,
+        "Move" => {
+            if let Some(target) = &moved_to {
+                store::set_moved(&mut **tx, actor.id, Some(target.id), now).await?;
+                move_followers(&mut tx, state, actor, target, now).await?;
+            }
+        }
         "Announce" => {
             if let Some(original) = announced {
                 fan_out = announce(&mut tx, actor, id, activity, &original, now).await?;
@@ -113,7 +125,10 @@ async fn follow(
     }) else {
         return Ok(());
     };
-    if social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await? {
+    let moved = store::migration(&mut ***tx, target.id)
+        .await?
+        .is_some_and(|m| m.moved_to_account_id.is_some());
+    if moved || social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await? {
         return fed::follow_answered(tx, state, &target, actor, Some(follow_id), false, now)
             .await
             .map_err(Into::into);
@@ -1034,5 +1049,118 @@ async fn flag(
         updated_at: now,
     };
     crate::storage::moderation::insert_report(&mut ***tx, &row).await?;
+    Ok(())
+}
+
+/// The account a `Move` by `actor` goes to (research A9): the activity moves its own actor
+/// (`object` = signer), and the target, fetched afresh from its origin (or local), lists the
+/// actor in `alsoKnownAs`. Anything else is refused before a row is written.
+async fn move_target(
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+) -> AppResult<AccountRow> {
+    if activity.get("object").and_then(id_of) != Some(actor.uri.as_str()) {
+        return Err(AppError::unauthorized("A Move may only move its own actor"));
+    }
+    let target_uri = activity
+        .get("target")
+        .and_then(id_of)
+        .ok_or_else(|| AppError::bad_request("Move without a target"))?;
+    if target_uri == actor.uri {
+        return Err(AppError::bad_request("Move to the same actor"));
+    }
+    let target = if is_local(state, target_uri) {
+        let username = local_username(state, target_uri)
+            .ok_or_else(|| AppError::unprocessable("The Move target is not an account here"))?;
+        accounts::local_account_by_username(&state.db.pool, username)
+            .await?
+            .ok_or_else(|| AppError::unprocessable("The Move target is not an account here"))?
+    } else {
+        fed::refresh_actor(state, target_uri)
+            .await
+            .map_err(|e| AppError::unprocessable(format!("Could not fetch the Move target: {e}")))?
+    };
+    let aliases = store::migration(&state.db.pool, target.id)
+        .await?
+        .map(|m| m.aliases())
+        .unwrap_or_default();
+    if !aliases.contains(&actor.uri) {
+        return Err(AppError::unprocessable(
+            "The Move target does not list the moved account in alsoKnownAs",
+        ));
+    }
+    Ok(target)
+}
+
+/// Local followers of `origin` follow `target` instead (as Mastodon's MoveWorker does): a
+/// follow at once when the target is local and unlocked, otherwise a request (and a Follow
+/// to its server); then they leave `origin` (an Undo(Follow) when it is remote). Followers
+/// blocked by or blocking the target stay where they are.
+pub(crate) async fn move_followers(
+    tx: &mut WriteTx,
+    state: &AppState,
+    origin: &AccountRow,
+    target: &AccountRow,
+    now: i64,
+) -> AppResult<()> {
+    for fid in store::local_followers(&mut ***tx, origin.id).await? {
+        if fid == target.id
+            || social::exists(&mut ***tx, Relation::Block, target.id, fid).await?
+            || social::exists(&mut ***tx, Relation::Block, fid, target.id).await?
+        {
+            continue;
+        }
+        let Some(follower) = accounts::account_by_id(&mut ***tx, fid).await? else {
+            continue;
+        };
+        let old = social::follow_row(&mut ***tx, Relation::Follow, fid, origin.id).await?;
+        let (reblogs, notify_on) = old
+            .as_ref()
+            .map_or((true, false), |f| (f.show_reblogs != 0, f.notify != 0));
+        if !social::exists(&mut ***tx, Relation::Follow, fid, target.id).await? {
+            let remote = !target.domain.is_empty();
+            let row_id = ids::next_id_at(now / 1000);
+            if target.locked == 0 && !remote {
+                if social::upsert_follow(
+                    &mut ***tx,
+                    Relation::Follow,
+                    row_id,
+                    fid,
+                    target.id,
+                    reblogs,
+                    notify_on,
+                    now,
+                )
+                .await?
+                {
+                    accounts::bump(&mut ***tx, fid, AccountCounter::Following, 1).await?;
+                    accounts::bump(&mut ***tx, target.id, AccountCounter::Followers, 1).await?;
+                    timelines::backfill_feed(&mut ***tx, fid, target.id).await?;
+                    notify(tx, target.id, fid, "follow", None, now).await?;
+                }
+            } else {
+                let new = social::upsert_follow(
+                    &mut ***tx,
+                    Relation::FollowRequest,
+                    row_id,
+                    fid,
+                    target.id,
+                    reblogs,
+                    notify_on,
+                    now,
+                )
+                .await?;
+                if new && !remote {
+                    notify(tx, target.id, fid, "follow_request", None, now).await?;
+                }
+                if remote {
+                    fed::follow_requested(tx, state, &follower, target, now).await?;
+                }
+            }
+        }
+        fed::unfollowed(tx, state, &follower, origin, now).await?;
+        drop_follow(tx, fid, origin.id).await?;
+    }
     Ok(())
 }
