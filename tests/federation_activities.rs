@@ -865,3 +865,123 @@ async fn moves(backend: Backend) {
 }
 
 pair_test!(move_migrates_followers_both_ways, moves);
+
+// ---------------------------------------------------------------------------------------
+// 5. Pins: Add/Remove to the featured collection.
+
+async fn pinned_texts(app: &TestApp, token: &str, account: &str) -> Vec<String> {
+    let (status, v) = app
+        .get_json(
+            &format!("/api/v1/accounts/{account}/statuses?pinned=true"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s["content"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+async fn pins(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, alice) = a.user_with_token("alice").await;
+    let (bob_id, bob) = b.user_with_token("bob").await;
+    let (_, mallory) = b.user_with_token("mallory").await;
+    let db = domain(&b);
+    // Posted before anyone on A follows bob: A learns of it only through the pin.
+    let older = post(&b, &bob, json!({"status": "an older post"})).await;
+    let bob_on_a = follow(&a, &alice, &format!("bob@{db}")).await;
+    settle(&a, &b).await;
+    let fresh = post(&b, &bob, json!({"status": "pin me"})).await;
+    settle(&a, &b).await;
+    for s in [&fresh, &older] {
+        let (status, v) = b
+            .post_json(
+                &format!("/api/v1/statuses/{}/pin", s["id"].as_str().expect("id")),
+                &bob,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    settle(&a, &b).await;
+    let pinned = pinned_texts(&a, &alice, &bob_on_a).await;
+    assert_eq!(pinned.len(), 2, "{pinned:?}");
+    assert!(pinned.iter().any(|c| c.contains("pin me")), "{pinned:?}");
+    assert!(
+        pinned.iter().any(|c| c.contains("an older post")),
+        "{pinned:?}"
+    );
+    // The featured collection on B shows both.
+    let featured = ap_doc(&b, "/users/bob/collections/featured").await;
+    assert_eq!(featured["totalItems"], 2, "{featured}");
+    // Unpin travels too.
+    b.post_json(
+        &format!(
+            "/api/v1/statuses/{}/unpin",
+            fresh["id"].as_str().expect("id")
+        ),
+        &bob,
+        json!({}),
+    )
+    .await;
+    settle(&a, &b).await;
+    let pinned = pinned_texts(&a, &alice, &bob_on_a).await;
+    assert_eq!(pinned.len(), 1, "{pinned:?}");
+    assert!(pinned[0].contains("an older post"), "{pinned:?}");
+
+    // Bad Adds: someone else's status (refused, 401), another collection (ignored).
+    let theirs = post(&b, &mallory, json!({"status": "mallory's own"})).await;
+    let mine = post(&a, &alice, json!({"status": "alice's own"})).await;
+    let pins_before = count(&a, "SELECT COUNT(*) FROM status_pins").await;
+    let bob_uri = format!("http://{db}/users/bob");
+    for (n, object, target, code) in [
+        (
+            "1",
+            theirs["uri"].clone(),
+            format!("{bob_uri}/collections/featured"),
+            401,
+        ),
+        (
+            "2",
+            mine["uri"].clone(),
+            format!("{bob_uri}/collections/featured"),
+            401,
+        ),
+        (
+            "3",
+            fresh["uri"].clone(),
+            format!("{bob_uri}/collections/other"),
+            202,
+        ),
+    ] {
+        let add = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{bob_uri}#forged-add/{n}"),
+            "type": "Add",
+            "actor": bob_uri,
+            "object": object,
+            "target": target,
+        });
+        assert_eq!(
+            signed_post(&b, bob_id, "bob", &a, &add).await,
+            code,
+            "{add}"
+        );
+    }
+    assert_eq!(
+        count(&a, "SELECT COUNT(*) FROM status_pins").await,
+        pins_before
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(pins_travel_as_add_and_remove, pins);

@@ -768,6 +768,37 @@ pub async fn follow_answered(
     to_one(tx, me, follower, &answer, now).await
 }
 
+/// A local account pinned (`on`) or unpinned one of its statuses: `Add` / `Remove` with the
+/// featured collection as target, to its followers (public and unlisted statuses only: the
+/// featured collection shows no others).
+pub async fn pinned(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    s: &StatusRow,
+    on: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local == 0
+        || s.local_only != 0
+        || !(s.visibility == "public" || s.visibility == "unlisted")
+    {
+        return Ok(());
+    }
+    let actor = actor_uri(state, &me.username);
+    let activity = json!({
+        "@context": protocol::context(),
+        "id": protocol::new_activity_id(state),
+        "type": if on { "Add" } else { "Remove" },
+        "actor": actor,
+        "object": s.uri,
+        "target": format!("{actor}/collections/featured"),
+        "to": [crate::federation::PUBLIC],
+        "cc": [format!("{actor}/followers")],
+    });
+    enqueue_distribute(tx, &activity, me.id, true, Vec::new(), now).await
+}
+
 /// A local account liked (or un-liked) a remote status: Like / Undo(Like) to its author.
 pub async fn liked(
     tx: &mut WriteTx,

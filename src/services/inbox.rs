@@ -52,6 +52,12 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
     } else {
         None
     };
+    // Add/Remove of a pin: the status is fetched from its origin when unknown (Add only).
+    let pin = if matches!(type_of(activity), "Add" | "Remove") {
+        pin_target(state, actor, activity).await?
+    } else {
+        None
+    };
     // A Move is checked against its target's current document before anything is written.
     let moved_to = if type_of(activity) == "Move" {
         Some(move_target(state, actor, activity).await?)
@@ -79,6 +85,23 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
         "Like" => like(&mut tx, actor, object, now).await?,
         "Block" => block(&mut tx, state, actor, object, now).await?,
         "Flag" => flag(&mut tx, state, actor, activity, now).await?,
+        "Add" | "Remove" => {
+            if let Some(status_id) = pin {
+                if type_of(activity) == "Add" {
+                    interactions::add(
+                        &mut **tx,
+                        Mark::Pin,
+                        ids::next_id_at(now / 1000),
+                        actor.id,
+                        status_id,
+                        now,
+                    )
+                    .await?;
+                } else {
+                    interactions::remove(&mut **tx, Mark::Pin, actor.id, status_id).await?;
+                }
+            }
+        }
         "Move" => {
             if let Some(target) = &moved_to {
                 store::set_moved(&mut **tx, actor.id, Some(target.id), now).await?;
@@ -1163,4 +1186,42 @@ pub(crate) async fn move_followers(
         drop_follow(tx, fid, origin.id).await?;
     }
     Ok(())
+}
+
+/// The status an `Add`/`Remove` pins or unpins (research A9): the target must be the actor's
+/// featured collection and the object one of the actor's own statuses (on its origin).
+/// Another target (a collection we do not track) is ignored; an object of someone else is
+/// refused. An unknown status is fetched from its origin for an Add.
+async fn pin_target(
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+) -> AppResult<Option<i64>> {
+    let target = activity.get("target").and_then(id_of);
+    let featured = store::featured_collection(&state.db.pool, actor.id).await?;
+    if target.is_none() || target != featured.as_deref() {
+        return Ok(None);
+    }
+    let uri = activity
+        .get("object")
+        .and_then(id_of)
+        .ok_or_else(|| AppError::bad_request("Add without an object"))?;
+    if !origin_ok(uri, &actor.uri) {
+        return Err(AppError::unauthorized(
+            "Object id is not on the actor's origin",
+        ));
+    }
+    let id = match store::status_id_by_uri(&state.db.pool, uri).await? {
+        Some(id) => Some(id),
+        None if type_of(activity) == "Add" => announced_status(state, uri).await?,
+        None => None,
+    };
+    let Some(id) = id else { return Ok(None) };
+    let s = statuses::by_id(&state.db.pool, id).await?;
+    if s.as_ref().is_none_or(|s| s.account_id != actor.id) {
+        return Err(AppError::unauthorized(
+            "Object is attributed to someone else",
+        ));
+    }
+    Ok(Some(id))
 }
