@@ -985,3 +985,136 @@ async fn pins(backend: Backend) {
 }
 
 pair_test!(pins_travel_as_add_and_remove, pins);
+
+// ---------------------------------------------------------------------------------------
+// 6. Followers / following collections with pages; hide_collections.
+
+async fn collections(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (alice_id, alice) = a.user_with_token("alice").await;
+    let (_, carol) = a.user_with_token("carol").await;
+    let (_, bob) = b.user_with_token("bob").await;
+    let (da, db) = (domain(&a), domain(&b));
+    // bob@B follows alice through federation; 20 local accounts follow her too.
+    follow(&b, &bob, &format!("alice@{da}")).await;
+    settle(&a, &b).await;
+    for i in 0..20 {
+        let id = a
+            .create_user(&format!("fan{i}"), "correct horse battery")
+            .await;
+        sqlx::query(
+            "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, notify, created_at) \
+             VALUES ($1, $2, $3, 1, 0, 0)",
+        )
+        .bind(herd::ids::next_id_at(1_700_000_000_000 + i))
+        .bind(id)
+        .bind(alice_id)
+        .execute(&a.state.db.pool)
+        .await
+        .expect("follow");
+    }
+    sqlx::query("UPDATE accounts SET followers_count = 21 WHERE id = $1")
+        .bind(alice_id)
+        .execute(&a.state.db.pool)
+        .await
+        .expect("count");
+
+    let coll = ap_doc(&a, "/users/alice/followers").await;
+    assert_eq!(coll["type"], "OrderedCollection", "{coll}");
+    assert_eq!(coll["totalItems"], 21, "{coll}");
+    let first = coll["first"].as_str().expect("first").to_string();
+    // Pages, fetched the way a peer does (signed GETs through the fetcher).
+    let page1 = herd::federation::fetch::get_object(&b.state, &first)
+        .await
+        .expect("page 1");
+    assert_eq!(page1["type"], "OrderedCollectionPage", "{page1}");
+    assert_eq!(page1["partOf"], coll["id"]);
+    let mut items: Vec<String> = page1["orderedItems"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|v| v.as_str().expect("uri").to_string())
+        .collect();
+    assert_eq!(items.len(), 20);
+    let next = page1["next"].as_str().expect("next").to_string();
+    let page2 = herd::federation::fetch::get_object(&b.state, &next)
+        .await
+        .expect("page 2");
+    assert!(page2.get("next").is_none(), "{page2}");
+    items.extend(
+        page2["orderedItems"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|v| v.as_str().expect("uri").to_string()),
+    );
+    items.sort();
+    items.dedup();
+    assert_eq!(items.len(), 21, "{items:?}");
+    assert!(
+        items.contains(&format!("http://{db}/users/bob")),
+        "{items:?}"
+    );
+    assert!(
+        items.contains(&format!("http://{da}/users/fan7")),
+        "{items:?}"
+    );
+    // bob's following collection on B lists alice.
+    let following = herd::federation::fetch::get_object(
+        &a.state,
+        &format!("http://{db}/users/bob/following?page=true"),
+    )
+    .await
+    .expect("following page");
+    assert_eq!(
+        following["orderedItems"],
+        json!([format!("http://{da}/users/alice")])
+    );
+
+    // hide_collections: the count stays, the lists go (403 for pages, [] for others' API).
+    let (status, me) = patch(
+        &a,
+        &alice,
+        "/api/v1/accounts/update_credentials",
+        json!({"hide_collections": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["hide_collections"], true, "{me}");
+    assert_eq!(me["source"]["hide_collections"], true, "{me}");
+    let coll = ap_doc(&a, "/users/alice/followers").await;
+    assert_eq!(coll["totalItems"], 21, "{coll}");
+    assert!(coll.get("first").is_none(), "{coll}");
+    let res = a
+        .client
+        .get(a.url("/users/alice/followers?page=true"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), 403);
+    assert!(res.json::<Value>().await.expect("json")["error"].is_string());
+    let (_, list) = a
+        .get_json(
+            &format!("/api/v1/accounts/{alice_id}/followers"),
+            Some(&carol),
+        )
+        .await;
+    assert_eq!(list, json!([]));
+    let (_, list) = a
+        .get_json(
+            &format!("/api/v1/accounts/{alice_id}/followers"),
+            Some(&alice),
+        )
+        .await;
+    assert!(!list.as_array().expect("array").is_empty());
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(follower_collections_page_and_hide, collections);

@@ -493,37 +493,78 @@ pub async fn outbox(
     Ok(ap_json(page))
 }
 
-/// `GET /users/:username/followers` and `/following`: counts only (the lists stay private).
+/// `GET /users/:username/followers` and `/following`: an `OrderedCollection` with
+/// `totalItems` and `first`; pages (`?page=true[&max_id=…]`) are `OrderedCollectionPage`s of
+/// actor ids, newest first, with `next`. An account with hide_collections shows only the
+/// count, and its pages answer 403 (as Mastodon's).
 pub async fn followers(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    Ok(ap_json(json!({
-        "@context": context(),
-        "id": format!("{}/followers", actor_uri(&state, &a.username)),
-        "type": "OrderedCollection",
-        "totalItems": a.followers_count,
-    })))
+    follow_collection(&state, &a, true, &q).await
 }
 
 pub async fn following(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    Ok(ap_json(json!({
+    follow_collection(&state, &a, false, &q).await
+}
+
+async fn follow_collection(
+    state: &AppState,
+    a: &AccountRow,
+    followers: bool,
+    q: &PageQuery,
+) -> AppResult<Response> {
+    let name = if followers { "followers" } else { "following" };
+    let id = format!("{}/{name}", actor_uri(state, &a.username));
+    let total = if followers {
+        a.followers_count
+    } else {
+        a.following_count
+    };
+    let hidden = crate::services::federation::collections_hidden(state, a.id).await?;
+    if q.page.is_none() && q.max_id.is_none() {
+        let mut doc = json!({
+            "@context": context(),
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+        });
+        if !hidden {
+            doc["first"] = json!(format!("{id}?page=true"));
+        }
+        return Ok(ap_json(doc));
+    }
+    if hidden {
+        return Err(AppError::forbidden("This account hides its network"));
+    }
+    let rows = store::follow_page(&state.db.pool, a.id, followers, q.max_id, PAGE).await?;
+    let mut page = json!({
         "@context": context(),
-        "id": format!("{}/following", actor_uri(&state, &a.username)),
-        "type": "OrderedCollection",
-        "totalItems": a.following_count,
-    })))
+        "id": format!("{id}?page=true{}", q.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": rows.iter().map(|(_, u)| u.clone()).collect::<Vec<_>>(),
+    });
+    if rows.len() as i64 == PAGE {
+        if let Some((last, _)) = rows.last() {
+            page["next"] = json!(format!("{id}?page=true&max_id={last}"));
+        }
+    }
+    Ok(ap_json(page))
 }
 
 /// `GET /users/:username/collections/featured`: pinned statuses inline.

@@ -1132,6 +1132,13 @@ pub async fn profile_updated(
     update_actor(tx, state, &account, now).await
 }
 
+/// Whether an account hides its followers and following lists (Mastodon's hide_collections).
+pub async fn collections_hidden(state: &AppState, account_id: i64) -> AppResult<bool> {
+    Ok(store::migration(&state.db.pool, account_id)
+        .await?
+        .is_some_and(|m| m.hide_collections != 0))
+}
+
 /// Fills what an Account entity's row does not carry: `moved` (the account it moved to,
 /// rendered one level deep) and `hide_collections`.
 pub async fn decorate_account(
