@@ -1118,3 +1118,115 @@ async fn collections(backend: Backend) {
 }
 
 pair_test!(follower_collections_page_and_hide, collections);
+
+// ---------------------------------------------------------------------------------------
+// 7. Unknown thread parents are fetched, up to federation.thread_fetch_depth.
+
+async fn context_texts(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let (status, v) = app
+        .get_json(&format!("/api/v1/statuses/{id}/context"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["ancestors"]
+        .as_array()
+        .expect("ancestors")
+        .iter()
+        .map(|s| s["content"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+async fn threads(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(c) = TestApp::spawn_with(backend, |cfg| cfg.federation.thread_fetch_depth = 1).await
+    else {
+        return;
+    };
+    let (_, alice) = a.user_with_token("alice").await;
+    let (bob_id, bob) = b.user_with_token("bob").await;
+    let (_, carol) = b.user_with_token("carol").await;
+    let (_, cat) = c.user_with_token("cat").await;
+    let db = domain(&b);
+    // A thread on B that neither A nor C has seen.
+    let root = post(&b, &bob, json!({"status": "root post"})).await;
+    let middle = post(
+        &b,
+        &carol,
+        json!({"status": "middle post", "in_reply_to_id": root["id"]}),
+    )
+    .await;
+    follow(&a, &alice, &format!("bob@{db}")).await;
+    follow(&c, &cat, &format!("bob@{db}")).await;
+    let settle3 = || async {
+        for _ in 0..12 {
+            if a.run_jobs().await + b.run_jobs().await + c.run_jobs().await == 0 {
+                return;
+            }
+        }
+        panic!("the queues did not settle");
+    };
+    settle3().await;
+    post(
+        &b,
+        &bob,
+        json!({"status": "leaf post", "in_reply_to_id": middle["id"]}),
+    )
+    .await;
+    settle3().await;
+    let leaf_a = find_in_home(&a, &alice, "leaf post")
+        .await
+        .expect("leaf on A");
+    let ancestors = context_texts(&a, &alice, leaf_a["id"].as_str().expect("id")).await;
+    assert_eq!(ancestors.len(), 2, "{ancestors:?}");
+    assert!(ancestors[0].contains("root post"), "{ancestors:?}");
+    assert!(ancestors[1].contains("middle post"), "{ancestors:?}");
+    let leaf_c = find_in_home(&c, &cat, "leaf post")
+        .await
+        .expect("leaf on C");
+    let ancestors = context_texts(&c, &cat, leaf_c["id"].as_str().expect("id")).await;
+    assert_eq!(ancestors.len(), 1, "depth 1: {ancestors:?}");
+    assert!(ancestors[0].contains("middle post"), "{ancestors:?}");
+
+    // Parents on private or link-local addresses are never fetched: the reply is kept alone.
+    let before = count(&a, "SELECT COUNT(*) FROM statuses").await;
+    let bob_uri = format!("http://{db}/users/bob");
+    for (n, parent) in [
+        ("1", "http://10.1.2.3/users/x/statuses/1"),
+        ("2", "http://169.254.169.254/latest/meta-data"),
+        ("3", "http://[::1]/statuses/1"),
+    ] {
+        let create = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{bob_uri}/statuses/ssrf{n}/activity"),
+            "type": "Create",
+            "actor": bob_uri,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {
+                "id": format!("{bob_uri}/statuses/ssrf{n}"),
+                "type": "Note",
+                "attributedTo": bob_uri,
+                "content": format!("<p>guarded {n}</p>"),
+                "inReplyTo": parent,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            }
+        });
+        assert_eq!(signed_post(&b, bob_id, "bob", &a, &create).await, 202);
+    }
+    settle3().await;
+    assert_eq!(count(&a, "SELECT COUNT(*) FROM statuses").await, before + 3);
+    let orphans = count(
+        &a,
+        "SELECT COUNT(*) FROM statuses WHERE content LIKE '%guarded%' AND in_reply_to_id IS NULL",
+    )
+    .await;
+    assert_eq!(orphans, 3);
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+}
+
+pair_test!(reply_parents_fetched_up_to_depth, threads);

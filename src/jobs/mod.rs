@@ -45,6 +45,8 @@ pub enum Job {
     CloseProposal { id: i64 },
     /// Mail the members who have not voted, 24 hours before a proposal closes.
     RemindProposal { id: i64 },
+    /// Fetch the unknown ancestors of an incoming reply (federation), then link it to its parent.
+    FetchThread { status_id: i64, parent_uri: String },
 }
 
 impl Job {
@@ -58,6 +60,7 @@ impl Job {
             Job::SuspensionChanged { .. } => "suspension_changed",
             Job::CloseProposal { .. } => "close_proposal",
             Job::RemindProposal { .. } => "remind_proposal",
+            Job::FetchThread { .. } => "fetch_thread",
         }
     }
 
@@ -117,6 +120,10 @@ fn backoff(attempts: i64) -> i64 {
 async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
+        Job::FetchThread {
+            status_id,
+            parent_uri,
+        } => crate::services::inbox::resolve_thread(state, *status_id, parent_uri).await,
         Job::ClosePoll { poll_id } => crate::services::polls::close(state, *poll_id).await,
         Job::PublishScheduled {
             scheduled_status_id,

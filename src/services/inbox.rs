@@ -714,7 +714,103 @@ async fn create(
     if poll_vote(tx, state, actor, object, now).await? {
         return Ok(None);
     }
-    insert_note(tx, state, actor, object, uri, now).await
+    let id = insert_note(tx, state, actor, object, uri, now).await?;
+    // A reply to a status unknown here: its thread is fetched later, by the job queue.
+    if let (Some(id), Some(parent)) = (id, object.get("inReplyTo").and_then(id_of)) {
+        if state.config.federation.thread_fetch_depth > 0
+            && !is_local(state, parent)
+            && store::status_id_by_uri(&mut ***tx, parent).await?.is_none()
+            && !store::tombstoned(&mut ***tx, parent).await?
+        {
+            jobs::enqueue(
+                tx,
+                &Job::FetchThread {
+                    status_id: id,
+                    parent_uri: parent.to_string(),
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(id)
+}
+
+/// The queued thread fetch: the unknown ancestors of a reply, up to
+/// `federation.thread_fetch_depth`, each fetched from its own origin through the SSRF-guarded
+/// fetcher (public and unlisted only, owner checked as for announced statuses), stored from
+/// the oldest down, then the reply is linked to its parent. Nothing fetchable ends the walk
+/// quietly: the reply stays as it is.
+pub async fn resolve_thread(
+    state: &AppState,
+    status_id: i64,
+    parent_uri: &str,
+) -> anyhow::Result<()> {
+    let depth = state.config.federation.thread_fetch_depth as usize;
+    let mut chain: Vec<(AccountRow, Value, String)> = Vec::new();
+    let mut next = Some(parent_uri.to_string());
+    while let Some(uri) = next.take() {
+        if chain.len() >= depth
+            || is_local(state, &uri)
+            || chain.iter().any(|(_, _, u)| *u == uri)
+            || store::status_id_by_uri(&state.db.pool, &uri)
+                .await?
+                .is_some()
+            || store::tombstoned(&state.db.pool, &uri).await?
+        {
+            break;
+        }
+        let Some((author, doc)) = fetch_public_note(state, &uri).await else {
+            break;
+        };
+        next = doc.get("inReplyTo").and_then(id_of).map(String::from);
+        chain.push((author, doc, uri));
+    }
+    let now = state.clock.now_micros();
+    for (author, doc, uri) in chain.iter().rev() {
+        let mut tx = state.db.begin_write().await?;
+        insert_note(&mut tx, state, author, doc, uri, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        tx.commit().await?;
+    }
+    let mut tx = state.db.begin_write().await?;
+    if let Some(pid) = store::status_id_by_uri(&mut **tx, parent_uri).await? {
+        if let Some(p) = statuses::by_id(&mut **tx, pid).await? {
+            if store::link_parent(&mut tx, status_id, p.id, p.account_id, p.thread_root_id).await? {
+                statuses::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A public or unlisted Note at `uri`, fetched from its origin, with its (fetched) author.
+async fn fetch_public_note(state: &AppState, uri: &str) -> Option<(AccountRow, Value)> {
+    let doc = fed::fetch_verified(state, uri).await.ok()?;
+    let author_uri = ids_of(doc.get("attributedTo")).first()?.to_string();
+    if !origin_ok(&author_uri, uri) {
+        return None;
+    }
+    let author = fed::actor_by_uri(state, &author_uri).await.ok()?;
+    owned_note(&author, &doc).ok()?;
+    if !["public", "unlisted"].contains(&visibility_by_addressing(&doc)) {
+        return None;
+    }
+    Some((author, doc))
+}
+
+/// Public in `to` or `cc` (the followers-collection test needs the author's row; anything
+/// else is not fetched into threads).
+fn visibility_by_addressing(obj: &Value) -> &'static str {
+    if ids_of(obj.get("to")).iter().any(|u| protocol::is_public(u)) {
+        "public"
+    } else if ids_of(obj.get("cc")).iter().any(|u| protocol::is_public(u)) {
+        "unlisted"
+    } else {
+        "private"
+    }
 }
 
 /// `Update(Question)`: the origin's new counts (and whether it closed) for a remote poll.

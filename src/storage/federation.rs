@@ -843,3 +843,38 @@ pub async fn featured_collection<'e, E: Executor<'e, Database = Any>>(
             .await?;
     Ok(row.and_then(|r| r.0))
 }
+
+/// Links a status stored without its parent (unknown then) to it: the reply's parent, the
+/// parent's author and the thread root, for it and for the replies already under it.
+pub async fn link_parent(
+    conn: &mut sqlx::AnyConnection,
+    status_id: i64,
+    parent_id: i64,
+    parent_account_id: i64,
+    root_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE statuses SET in_reply_to_id = $2, in_reply_to_account_id = $3, thread_root_id = $4 \
+         WHERE id = $1 AND in_reply_to_id IS NULL",
+    )
+    .bind(status_id)
+    .bind(parent_id)
+    .bind(parent_account_id)
+    .bind(root_id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE statuses SET thread_root_id = $2 WHERE thread_root_id = $1 AND id <> $1")
+        .bind(status_id)
+        .bind(root_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE statuses SET thread_root_id = $2 WHERE id = $1")
+        .bind(status_id)
+        .bind(root_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
