@@ -419,7 +419,7 @@ async fn polls(backend: Backend) {
         .await;
     assert_eq!(counts(&multi_on_b), vec![1, 0, 1], "{multi_on_b}");
     assert_eq!(multi_on_b["voters_count"], 1, "{multi_on_b}");
-    // B's Update(Question) brought its counts back to A.
+    // A shows the votes cast here at once (its own count until B's update comes).
     let (_, on_a) = a
         .get_json(&format!("/api/v1/polls/{poll_a}"), Some(&carol))
         .await;
@@ -485,7 +485,14 @@ async fn polls(backend: Backend) {
         count(&b, "SELECT COUNT(*) FROM statuses").await,
         statuses_before
     );
-    // B's Update(Question) carries that count to A (A's own bookkeeping could not know it).
+    // B's Update(Question), a minute later, carries that count to A (A's own bookkeeping
+    // could not know it): one update for the votes of that minute.
+    settle(&a, &b).await;
+    let updates = count(&b, "SELECT COUNT(*) FROM jobs WHERE kind = 'poll_update'").await;
+    assert_eq!(updates, 2, "one pending update per poll");
+    for app in [&a, &b] {
+        app.state.clock.advance(std::time::Duration::from_secs(61));
+    }
     settle(&a, &b).await;
     let (_, multi_on_a) = a
         .get_json(&format!("/api/v1/polls/{multi_a}"), Some(&carol))

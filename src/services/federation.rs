@@ -474,6 +474,42 @@ pub async fn poll_changed(
     .await
 }
 
+/// How long remote votes on a local poll gather before one `Update(Question)` carries them
+/// (Mastodon waits 3 minutes).
+pub const POLL_UPDATE_DELAY: i64 = 60 * crate::time::MICROS_PER_SECOND;
+
+/// A remote vote changed a local poll's counts: one `Update(Question)` a minute later, unless
+/// one is already queued and not yet due (it will carry this vote too: it runs at least
+/// `POLL_UPDATE_DELAY` after it was queued, so it cannot have read the counts yet).
+pub async fn poll_update_soon(tx: &mut WriteTx, s: &StatusRow, now: i64) -> sqlx::Result<()> {
+    let job = Job::PollUpdate { status_id: s.id };
+    let payload = serde_json::to_string(&job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let margin = 5 * crate::time::MICROS_PER_SECOND;
+    if store::job_queued_since(
+        &mut ***tx,
+        "poll_update",
+        &payload,
+        now - POLL_UPDATE_DELAY + margin,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    jobs::enqueue_at(tx, &job, now + POLL_UPDATE_DELAY, now).await
+}
+
+/// The queued `Update(Question)` of a local poll with its counts as they are now.
+pub async fn send_poll_update(state: &AppState, status_id: i64) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    if let Some(s) = statuses::by_id(&mut **tx, status_id).await? {
+        poll_changed(&mut tx, state, &s, now).await?;
+    }
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
 /// A local account voted in a remote poll: each choice goes to the poll's author as a
 /// `Create(Note)` whose `name` is the option's title, addressed to the author alone
 /// (Mastodon's shape), and the counts shown here include the vote until the author's

@@ -628,7 +628,6 @@ fn parse_question(obj: &Value, now: i64) -> Option<RemoteQuestion> {
 /// whether the Note was a vote (then it is not stored as a status).
 async fn poll_vote(
     tx: &mut WriteTx,
-    state: &AppState,
     actor: &AccountRow,
     object: &Value,
     now: i64,
@@ -693,7 +692,7 @@ async fn poll_vote(
         now,
     )
     .await?;
-    fed::poll_changed(tx, state, &parent, now).await?;
+    fed::poll_update_soon(tx, &parent, now).await?;
     Ok(true)
 }
 
@@ -711,7 +710,7 @@ async fn create(
         return Ok(None);
     }
     let uri = owned_note(actor, object)?;
-    if poll_vote(tx, state, actor, object, now).await? {
+    if poll_vote(tx, actor, object, now).await? {
         return Ok(None);
     }
     let id = insert_note(tx, state, actor, object, uri, now).await?;

@@ -878,3 +878,21 @@ pub async fn link_parent(
         .await?;
     Ok(true)
 }
+
+/// Whether a job of `kind` with exactly `payload` was queued after `since` (a debounce).
+pub async fn job_queued_since<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    kind: &str,
+    payload: &str,
+    since: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM jobs WHERE kind = $1 AND payload = $2 AND created_at > $3 LIMIT 1",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(since)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
