@@ -126,13 +126,25 @@ pub struct MailConfig {
     pub from: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FederationConfig {
     /// CIDR ranges remote fetches may reach despite the SSRF guard (tests: 127.0.0.0/8).
     pub allow_private: Vec<String>,
     /// Authorized fetch: require signed GETs for ActivityPub documents.
     pub secure_mode: bool,
+    /// How many unknown ancestors of an incoming reply are fetched from their origins.
+    pub thread_fetch_depth: u32,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        FederationConfig {
+            allow_private: Vec::new(),
+            secure_mode: false,
+            thread_fetch_depth: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -387,6 +399,9 @@ impl Config {
         if let Some(v) = env("HERD_TRUSTED_PROXIES") {
             self.trusted_proxies = comma_list(&v);
         }
+        if let Some(v) = env("HERD_FEDERATION_SECURE_MODE") {
+            self.federation.secure_mode = parse_bool("HERD_FEDERATION_SECURE_MODE", &v)?;
+        }
         if let Some(v) = env("HERD_SMTP_URL") {
             self.mail.smtp_url = v;
         }
@@ -451,6 +466,12 @@ impl Config {
         if !self.mail.from.is_empty() && self.mail.from.parse::<lettre::message::Mailbox>().is_err()
         {
             return Err(invalid("mail.from", "is not an email address"));
+        }
+        if self.federation.thread_fetch_depth > 20 {
+            return Err(invalid(
+                "federation.thread_fetch_depth",
+                "must be at most 20",
+            ));
         }
         for cidr in &self.federation.allow_private {
             parse_cidr(cidr).map_err(|m| invalid("federation.allow_private", m))?;

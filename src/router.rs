@@ -10,8 +10,8 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::api::mastodon::{
-    accounts, apps, exports, filters, instance, media, misc, notifications, oauth, polls,
-    relationships as rel, scheduled, statuses, tags, timelines,
+    accounts, apps, exports, filters, instance, media, migration, misc, notifications, oauth,
+    polls, relationships as rel, scheduled, statuses, tags, timelines,
 };
 use crate::error::AppError;
 use crate::http::{rate_limit, session};
@@ -198,6 +198,14 @@ pub fn router(state: AppState) -> Router {
         // Your data, yours to take: CSV exports and imports in Mastodon's formats.
         .route("/api/v1/herd/exports/{file}", get(exports::export))
         .route("/api/v1/herd/imports", post(exports::import))
+        // Account migration (federation): aliases (alsoKnownAs) and Move.
+        .route(
+            "/api/v1/herd/aliases",
+            get(migration::list)
+                .post(migration::add)
+                .delete(migration::remove),
+        )
+        .route("/api/v1/herd/migration", post(migration::migrate))
         .route(
             "/api/v1/emails/confirmations",
             post(accounts::resend_confirmation),

@@ -1,11 +1,14 @@
 //! Discovery and documents: WebFinger, host-meta, NodeInfo 2.0/2.1, actor documents (local
 //! accounts, the instance actor, the co-op's Group), outbox/followers/following/featured
-//! collections and Notes. Served without requiring a signature (secure mode is not enforced
-//! yet); the instance actor and keys must stay unsigned-readable in any case.
+//! collections and Notes. With `federation.secure_mode` (authorized fetch) every ActivityPub
+//! document except the instance actor (and its empty outbox) needs a GET signed by a remote
+//! actor's key (401 otherwise; 403 for a suspended domain): the instance actor stays readable
+//! unsigned so that a peer can fetch the key that signs our own GETs, and theirs can be
+//! verified (no deadlock). Discovery (WebFinger, NodeInfo, host-meta) is always open.
 
 use axum::extract::{Path, Query, State};
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -42,6 +45,32 @@ fn wants_ap(headers: &HeaderMap) -> bool {
 #[derive(Debug, Deserialize)]
 pub struct WebfingerQuery {
     resource: Option<String>,
+}
+
+/// Authorized fetch: in secure mode, the verified signer of this GET (401 without a valid
+/// signature, 403 when the signer's domain is suspended here); outside it, `None`.
+pub async fn signed_fetch(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> AppResult<Option<AccountRow>> {
+    if !state.config.federation.secure_mode {
+        return Ok(None);
+    }
+    let key_id = headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| crate::federation::signatures::parse(h).ok())
+        .map(|p| p.key_id);
+    if let Some(k) = key_id {
+        if crate::services::federation::domain_suspended(state, &k).await? {
+            return Err(AppError::forbidden("Your domain is blocked by this server"));
+        }
+    }
+    let signer =
+        crate::federation::inbox::verify(state, "GET", uri.path(), uri.query(), headers, &[])
+            .await?;
+    Ok(Some(signer))
 }
 
 /// Which local actor a WebFinger resource names.
@@ -230,6 +259,7 @@ fn key_block(id: &str, pem: &str) -> Value {
 pub async fn actor(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = accounts::local_account_by_username(&state.db.pool, &username)
@@ -238,12 +268,23 @@ pub async fn actor(
     if !wants_ap(&headers) {
         return Ok((StatusCode::FOUND, [(LOCATION, a.url.clone())]).into_response());
     }
+    signed_fetch(&state, &uri, &headers).await?;
+    actor_document(&state, &a).await
+}
+
+/// A local account's actor document as served (no signature check: for our own use, such
+/// as the archive export).
+pub async fn actor_document(state: &AppState, a: &AccountRow) -> AppResult<Response> {
     if a.username == "coop" && a.actor_type == "Group" {
         // The co-op's account (author of proposal posts) is the `/coop` Group actor.
-        return coop_actor(State(state)).await;
+        return coop_document(state).await;
     }
-    let key = keys::signing_key(&state, &a.id.to_string()).await?;
-    Ok(ap_json(person_json(&state, &a, Some(&key.public_pem))))
+    let key = keys::signing_key(state, &a.id.to_string()).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    let doc =
+        crate::services::federation::person_document(&mut conn, state, a, Some(&key.public_pem))
+            .await?;
+    Ok(ap_json(doc))
 }
 
 /// A local account's actor document. A suspended account shows `suspended: true` and none of
@@ -323,7 +364,17 @@ pub async fn instance_actor(State(state): State<AppState>) -> AppResult<Response
 }
 
 /// `GET /coop`: the co-op's own actor, a Group.
-pub async fn coop_actor(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn coop_actor(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    signed_fetch(&state, &uri, &headers).await?;
+    coop_document(&state).await
+}
+
+async fn coop_document(state: &AppState) -> AppResult<Response> {
+    let state = state.clone();
     let key = keys::signing_key(&state, "coop").await?;
     let id = coop_actor_uri(&state);
     Ok(ap_json(json!({
@@ -359,7 +410,10 @@ pub async fn instance_outbox(State(state): State<AppState>) -> Response {
 pub async fn coop_collection(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
+    signed_fetch(&state, &uri, &headers).await?;
     if !["outbox", "followers", "following"].contains(&name.as_str()) {
         return Err(AppError::not_found());
     }
@@ -386,8 +440,11 @@ pub async fn outbox(
     State(state): State<AppState>,
     Path(username): Path<String>,
     Query(q): Query<PageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
+    signed_fetch(&state, &uri, &headers).await?;
     let id = format!("{}/outbox", actor_uri(&state, &a.username));
     if q.page.is_none() && q.max_id.is_none() {
         let total = store::count_outbox(&state.db.pool, a.id).await?;
@@ -436,39 +493,89 @@ pub async fn outbox(
     Ok(ap_json(page))
 }
 
-/// `GET /users/:username/followers` and `/following`: counts only (the lists stay private).
+/// `GET /users/:username/followers` and `/following`: an `OrderedCollection` with
+/// `totalItems` and `first`; pages (`?page=true[&max_id=…]`) are `OrderedCollectionPage`s of
+/// actor ids, newest first, with `next`. An account with hide_collections shows only the
+/// count, and its pages answer 403 (as Mastodon's).
 pub async fn followers(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
-    Ok(ap_json(json!({
-        "@context": context(),
-        "id": format!("{}/followers", actor_uri(&state, &a.username)),
-        "type": "OrderedCollection",
-        "totalItems": a.followers_count,
-    })))
+    signed_fetch(&state, &uri, &headers).await?;
+    follow_collection(&state, &a, true, &q).await
 }
 
 pub async fn following(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
-    Ok(ap_json(json!({
+    signed_fetch(&state, &uri, &headers).await?;
+    follow_collection(&state, &a, false, &q).await
+}
+
+async fn follow_collection(
+    state: &AppState,
+    a: &AccountRow,
+    followers: bool,
+    q: &PageQuery,
+) -> AppResult<Response> {
+    let name = if followers { "followers" } else { "following" };
+    let id = format!("{}/{name}", actor_uri(state, &a.username));
+    let total = if followers {
+        a.followers_count
+    } else {
+        a.following_count
+    };
+    let hidden = crate::services::federation::collections_hidden(state, a.id).await?;
+    if q.page.is_none() && q.max_id.is_none() {
+        let mut doc = json!({
+            "@context": context(),
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+        });
+        if !hidden {
+            doc["first"] = json!(format!("{id}?page=true"));
+        }
+        return Ok(ap_json(doc));
+    }
+    if hidden {
+        return Err(AppError::forbidden("This account hides its network"));
+    }
+    let rows = store::follow_page(&state.db.pool, a.id, followers, q.max_id, PAGE).await?;
+    let mut page = json!({
         "@context": context(),
-        "id": format!("{}/following", actor_uri(&state, &a.username)),
-        "type": "OrderedCollection",
-        "totalItems": a.following_count,
-    })))
+        "id": format!("{id}?page=true{}", q.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": rows.iter().map(|(_, u)| u.clone()).collect::<Vec<_>>(),
+    });
+    if rows.len() as i64 == PAGE {
+        if let Some((last, _)) = rows.last() {
+            page["next"] = json!(format!("{id}?page=true&max_id={last}"));
+        }
+    }
+    Ok(ap_json(page))
 }
 
 /// `GET /users/:username/collections/featured`: pinned statuses inline.
 pub async fn featured(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
+    signed_fetch(&state, &uri, &headers).await?;
     let pinned: Vec<(i64,)> = store::pinned_ids(&state.db.pool, a.id).await?;
     let mut conn = state.db.pool.acquire().await?;
     let mut items = Vec::new();
@@ -493,8 +600,11 @@ pub async fn featured(
 pub async fn featured_tags(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
+    signed_fetch(&state, &uri, &headers).await?;
     Ok(empty_collection(format!(
         "{}/collections/tags",
         actor_uri(&state, &a.username)
@@ -505,6 +615,7 @@ pub async fn featured_tags(
 pub async fn status(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let a = local(&state, &username).await?;
@@ -521,6 +632,7 @@ pub async fn status(
         )
             .into_response());
     }
+    signed_fetch(&state, &uri, &headers).await?;
     let mut conn = state.db.pool.acquire().await?;
     let mut note = note_for(&mut conn, &state, &s)
         .await?

@@ -47,6 +47,10 @@ pub enum Job {
     RemindProposal { id: i64 },
     /// Delete uploads that have been free (attached to nothing) for 24 hours.
     SweepMedia,
+    /// Fetch the unknown ancestors of an incoming reply (federation), then link it to its parent.
+    FetchThread { status_id: i64, parent_uri: String },
+    /// Send a local poll's new counts (`Update(Question)`), once for the votes of a minute.
+    PollUpdate { status_id: i64 },
 }
 
 impl Job {
@@ -61,6 +65,8 @@ impl Job {
             Job::CloseProposal { .. } => "close_proposal",
             Job::RemindProposal { .. } => "remind_proposal",
             Job::SweepMedia => "sweep_media",
+            Job::FetchThread { .. } => "fetch_thread",
+            Job::PollUpdate { .. } => "poll_update",
         }
     }
 
@@ -120,6 +126,13 @@ fn backoff(attempts: i64) -> i64 {
 async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
+        Job::PollUpdate { status_id } => {
+            crate::services::federation::send_poll_update(state, *status_id).await
+        }
+        Job::FetchThread {
+            status_id,
+            parent_uri,
+        } => crate::services::inbox::resolve_thread(state, *status_id, parent_uri).await,
         Job::ClosePoll { poll_id } => crate::services::polls::close(state, *poll_id).await,
         Job::PublishScheduled {
             scheduled_status_id,

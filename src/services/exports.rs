@@ -460,17 +460,7 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
 
     let actor_id = crate::federation::actor_uri(state, &me.account.username);
     // The actor document exactly as federation serves it.
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(
-        axum::http::header::ACCEPT,
-        axum::http::HeaderValue::from_static("application/activity+json"),
-    );
-    let response = crate::federation::actors::actor(
-        axum::extract::State(state.clone()),
-        axum::extract::Path(me.account.username.clone()),
-        headers,
-    )
-    .await?;
+    let response = crate::federation::actors::actor_document(state, &me.account).await?;
     let actor = axum::body::to_bytes(response.into_body(), 1024 * 1024)
         .await
         .map_err(|e| AppError::internal_msg(format!("actor document: {e}")))?;

@@ -126,6 +126,16 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
             .and_then(|i| i.get("url"))
             .and_then(id_of)
             .map(String::from),
+        also_known_as: ids_of(doc.get("alsoKnownAs"))
+            .into_iter()
+            .filter(|u| {
+                u.len() <= 2000
+                    && Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            })
+            .take(20)
+            .map(String::from)
+            .collect(),
+        featured: same(doc.get("featured")),
     })
 }
 
@@ -148,6 +158,8 @@ struct ParsedActor {
     public_key_pem: String,
     suspended: bool,
     avatar_url: Option<String>,
+    also_known_as: Vec<String>,
+    featured: Option<String>,
 }
 
 /// Fetch-to-verify: the document at `uri` as its origin serves it. When the answer's `id`
@@ -226,6 +238,8 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
         )
         .await?;
         store::set_remote_suspension(&mut **tx, id, a.suspended, now).await?;
+        store::set_aliases(&mut **tx, id, &a.also_known_as).await?;
+        store::set_featured_collection(&mut **tx, id, a.featured.as_deref()).await?;
         if let Some(b) = block.as_ref().filter(|b| b.severity == "silence") {
             // A newcomer from a silenced domain is silenced like the rest of it.
             store::sanction_domain(&mut **tx, &b.domain, false, b.created_at).await?;
@@ -359,6 +373,13 @@ pub async fn note_for(
         None => None,
     };
     let mut note = protocol::note(state, &author, s, &mentioned, parent_uri.as_deref());
+    if let Some(poll) = crate::storage::polls::of_statuses(&mut *conn, &[s.id])
+        .await?
+        .into_iter()
+        .next()
+    {
+        question_fields(conn, state, &poll, &mut note).await?;
+    }
     // The parent's author is addressed too, so a reply reaches them.
     if let Some(pa) = s.in_reply_to_account_id.filter(|a| *a != author.id) {
         if let Some(p) = accounts::account_by_id(&mut *conn, pa).await? {
@@ -370,6 +391,177 @@ pub async fn note_for(
         }
     }
     Ok(Some(note))
+}
+
+/// Makes a Note with a local poll a `Question`: options in `oneOf` (or `anyOf` when several
+/// answers are allowed) with their counts as `replies.totalItems` (zero while the totals are
+/// hidden and the poll runs), `endTime`, `closed` once it ended, and `votersCount`.
+async fn question_fields(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    poll: &crate::storage::polls::PollRow,
+    note: &mut Value,
+) -> sqlx::Result<()> {
+    use crate::storage::polls as polls_store;
+    let now = state.clock.now_micros();
+    let tallies = polls_store::tallies(&mut *conn, &[poll.id]).await?;
+    let voters = polls_store::voter_counts(&mut *conn, &[poll.id])
+        .await?
+        .first()
+        .map_or(0, |v| v.1);
+    let expired = poll.expired(now);
+    let show = expired || poll.hide_totals == 0;
+    let options: Vec<Value> = poll
+        .titles()
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let n = tallies
+                .iter()
+                .find(|(_, c, _)| *c == i as i64)
+                .map_or(0, |t| t.2);
+            json!({"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": if show { n } else { 0 }}})
+        })
+        .collect();
+    note["type"] = json!("Question");
+    note[if poll.multiple != 0 { "anyOf" } else { "oneOf" }] = Value::Array(options);
+    if let Some(at) = poll.expires_at {
+        note["endTime"] = json!(crate::time::iso(at));
+    }
+    if expired {
+        note["closed"] = json!(crate::time::iso(poll.expires_at.unwrap_or(now).min(now)));
+    }
+    note["votersCount"] = json!(voters);
+    Ok(())
+}
+
+/// A local poll's counts changed (a remote vote) or it closed: `Update(Question)` to the
+/// author's followers (unless direct), the people it addresses and the poll's remote voters.
+pub async fn poll_changed(
+    tx: &mut WriteTx,
+    state: &AppState,
+    s: &StatusRow,
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local == 0 || s.local_only != 0 {
+        return Ok(());
+    }
+    let Some(author) = accounts::account_by_id(&mut ***tx, s.account_id).await? else {
+        return Ok(());
+    };
+    let Some(note) = note_for(tx, state, s).await? else {
+        return Ok(());
+    };
+    let Some(poll_id) = crate::storage::polls::of_statuses(&mut ***tx, &[s.id])
+        .await?
+        .first()
+        .map(|p| p.id)
+    else {
+        return Ok(());
+    };
+    let mut inboxes = personal_inboxes(tx, s).await?;
+    inboxes.extend(store::poll_voter_inboxes(&mut ***tx, poll_id).await?);
+    let actor = actor_uri(state, &author.username);
+    let update = protocol::wrap("Update", &protocol::new_activity_id(state), &actor, note);
+    enqueue_distribute(
+        tx,
+        &update,
+        author.id,
+        s.visibility != "direct",
+        inboxes,
+        now,
+    )
+    .await
+}
+
+/// How long remote votes on a local poll gather before one `Update(Question)` carries them
+/// (Mastodon waits 3 minutes).
+pub const POLL_UPDATE_DELAY: i64 = 60 * crate::time::MICROS_PER_SECOND;
+
+/// A remote vote changed a local poll's counts: one `Update(Question)` a minute later, unless
+/// one is already queued and not yet due (it will carry this vote too: it runs at least
+/// `POLL_UPDATE_DELAY` after it was queued, so it cannot have read the counts yet).
+pub async fn poll_update_soon(tx: &mut WriteTx, s: &StatusRow, now: i64) -> sqlx::Result<()> {
+    let job = Job::PollUpdate { status_id: s.id };
+    let payload = serde_json::to_string(&job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let margin = 5 * crate::time::MICROS_PER_SECOND;
+    if store::job_queued_since(
+        &mut ***tx,
+        "poll_update",
+        &payload,
+        now - POLL_UPDATE_DELAY + margin,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    jobs::enqueue_at(tx, &job, now + POLL_UPDATE_DELAY, now).await
+}
+
+/// The queued `Update(Question)` of a local poll with its counts as they are now.
+pub async fn send_poll_update(state: &AppState, status_id: i64) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    if let Some(s) = statuses::by_id(&mut **tx, status_id).await? {
+        poll_changed(&mut tx, state, &s, now).await?;
+    }
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// A local account voted in a remote poll: each choice goes to the poll's author as a
+/// `Create(Note)` whose `name` is the option's title, addressed to the author alone
+/// (Mastodon's shape), and the counts shown here include the vote until the author's
+/// `Update(Question)` brings theirs.
+pub async fn poll_voted(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    s: &StatusRow,
+    poll: &crate::storage::polls::PollRow,
+    choices: &[i64],
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local != 0 {
+        return Ok(());
+    }
+    let Some(author) = accounts::account_by_id(&mut ***tx, s.account_id).await? else {
+        return Ok(());
+    };
+    let titles = poll.titles();
+    if let Some((_, counts, voters)) = store::remote_poll_counts(&mut ***tx, &[poll.id])
+        .await?
+        .into_iter()
+        .next()
+    {
+        let mut counts: Vec<i64> = serde_json::from_str(&counts).unwrap_or_default();
+        counts.resize(titles.len(), 0);
+        for c in choices {
+            if let Some(n) = usize::try_from(*c).ok().and_then(|c| counts.get_mut(c)) {
+                *n += 1;
+            }
+        }
+        store::set_remote_poll(&mut ***tx, poll.id, &counts, voters.map(|v| v + 1), now).await?;
+    }
+    let actor = actor_uri(state, &me.username);
+    for c in choices {
+        let Some(title) = usize::try_from(*c).ok().and_then(|c| titles.get(c)) else {
+            continue;
+        };
+        let id = format!("{actor}#votes/{}/{c}", poll.id);
+        let note = json!({
+            "id": id,
+            "type": "Note",
+            "name": title,
+            "attributedTo": actor,
+            "inReplyTo": s.uri,
+            "to": [author.uri],
+        });
+        let create = protocol::wrap("Create", &format!("{id}/activity"), &actor, note);
+        to_one(tx, me, &author, &create, now).await?;
+    }
+    Ok(())
 }
 
 /// The remote inboxes a status goes to besides followers: mentioned accounts and the author
@@ -610,6 +802,37 @@ pub async fn follow_answered(
         &[&follower.uri],
     );
     to_one(tx, me, follower, &answer, now).await
+}
+
+/// A local account pinned (`on`) or unpinned one of its statuses: `Add` / `Remove` with the
+/// featured collection as target, to its followers (public and unlisted statuses only: the
+/// featured collection shows no others).
+pub async fn pinned(
+    tx: &mut WriteTx,
+    state: &AppState,
+    me: &AccountRow,
+    s: &StatusRow,
+    on: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    if s.local == 0
+        || s.local_only != 0
+        || !(s.visibility == "public" || s.visibility == "unlisted")
+    {
+        return Ok(());
+    }
+    let actor = actor_uri(state, &me.username);
+    let activity = json!({
+        "@context": protocol::context(),
+        "id": protocol::new_activity_id(state),
+        "type": if on { "Add" } else { "Remove" },
+        "actor": actor,
+        "object": s.uri,
+        "target": format!("{actor}/collections/featured"),
+        "to": [crate::federation::PUBLIC],
+        "cc": [format!("{actor}/followers")],
+    });
+    enqueue_distribute(tx, &activity, me.id, true, Vec::new(), now).await
 }
 
 /// A local account liked (or un-liked) a remote status: Like / Undo(Like) to its author.
@@ -882,7 +1105,7 @@ async fn update_actor(
     let pem = store::key(&mut ***tx, &account.id.to_string())
         .await?
         .map(|k| k.public_key_pem);
-    let doc = crate::federation::actors::person_json(state, account, pem.as_deref());
+    let doc = person_document(tx, state, account, pem.as_deref()).await?;
     let actor = actor_uri(state, &account.username);
     let mut update = protocol::activity(
         "Update",
@@ -905,6 +1128,70 @@ async fn update_actor(
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// A local account's actor document with what lives outside its accounts row: `alsoKnownAs`
+/// (its aliases) and `movedTo` (the account it moved to).
+pub async fn person_document(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    account: &AccountRow,
+    public_pem: Option<&str>,
+) -> sqlx::Result<Value> {
+    let mut doc = crate::federation::actors::person_json(state, account, public_pem);
+    if let Some(m) = store::migration(&mut *conn, account.id).await? {
+        doc["alsoKnownAs"] = json!(m.aliases());
+        if let Some(to) = m.moved_to_account_id {
+            if let Some(target) = accounts::account_by_id(&mut *conn, to).await? {
+                doc["movedTo"] = json!(target.uri);
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// A member edited their profile: the new actor document as `Update(Person)` to every server
+/// that follows or is followed by them.
+pub async fn profile_updated(
+    tx: &mut WriteTx,
+    state: &AppState,
+    account_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    let Some(account) = accounts::account_by_id(&mut ***tx, account_id).await? else {
+        return Ok(());
+    };
+    if !account.domain.is_empty() || account.suspended_at.is_some() {
+        return Ok(());
+    }
+    update_actor(tx, state, &account, now).await
+}
+
+/// Whether an account hides its followers and following lists (Mastodon's hide_collections).
+pub async fn collections_hidden(state: &AppState, account_id: i64) -> AppResult<bool> {
+    Ok(store::migration(&state.db.pool, account_id)
+        .await?
+        .is_some_and(|m| m.hide_collections != 0))
+}
+
+/// Fills what an Account entity's row does not carry: `moved` (the account it moved to,
+/// rendered one level deep) and `hide_collections`.
+pub async fn decorate_account(
+    state: &AppState,
+    entity: &mut crate::api::mastodon::entities::Account,
+    account_id: i64,
+) -> AppResult<()> {
+    let Some(m) = store::migration(&state.db.pool, account_id).await? else {
+        return Ok(());
+    };
+    entity.hide_collections = Some(m.hide_collections != 0);
+    if let Some(to) = m.moved_to_account_id {
+        if let Some(target) = accounts::account_by_id(&state.db.pool, to).await? {
+            let moved = crate::api::mastodon::entities::Account::from_row(state, &target, &[]);
+            entity.moved = Some(serde_json::to_value(moved).map_err(AppError::internal)?);
+        }
+    }
     Ok(())
 }
 
@@ -1036,4 +1323,151 @@ pub async fn blocked(
     };
     to_one(tx, me, target, &activity, now).await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Account migration: aliases (`alsoKnownAs`) and moving a local account (Move).
+
+/// Aliases and moves are capped like Mastodon's settings pages.
+const MAX_ALIASES: usize = 10;
+
+/// The account an `acct` names (`user` or `user@this-domain` locally, `user@host` remotely,
+/// resolved by WebFinger), 404 when nothing answers.
+async fn account_for_acct(state: &AppState, acct: &str) -> AppResult<AccountRow> {
+    let acct = acct.trim().trim_start_matches('@');
+    match acct.rsplit_once('@') {
+        Some((user, host)) if !host.eq_ignore_ascii_case(&state.config.domain) => {
+            resolve_acct(state, user, host).await
+        }
+        _ if !acct.is_empty() => {
+            let user = acct.split('@').next().unwrap_or(acct);
+            accounts::local_account_by_username(&state.db.pool, user)
+                .await?
+                .ok_or_else(AppError::not_found)
+        }
+        _ => Err(AppError::unprocessable(
+            "Validation failed: acct can't be blank",
+        )),
+    }
+}
+
+/// `GET /api/v1/herd/aliases`: the actor URIs the account says it is also known as.
+pub async fn aliases(
+    state: &AppState,
+    me: &crate::http::auth::CurrentUser,
+) -> AppResult<Vec<String>> {
+    Ok(store::migration(&state.db.pool, me.account.id)
+        .await?
+        .map(|m| m.aliases())
+        .unwrap_or_default())
+}
+
+/// Adds (`add`) or removes an alias: the actor of `acct` (resolved), so that it may Move its
+/// followers here. The new actor document goes to the servers that know the account.
+pub async fn set_alias(
+    state: &AppState,
+    me: &crate::http::auth::CurrentUser,
+    acct: &str,
+    add: bool,
+) -> AppResult<Vec<String>> {
+    let mut list = aliases(state, me).await?;
+    if add {
+        let other = account_for_acct(state, acct).await?;
+        if other.id == me.account.id {
+            return Err(AppError::unprocessable(
+                "Validation failed: An account cannot be its own alias",
+            ));
+        }
+        if list.contains(&other.uri) {
+            return Ok(list);
+        }
+        if list.len() >= MAX_ALIASES {
+            return Err(AppError::unprocessable(format!(
+                "Validation failed: At most {MAX_ALIASES} aliases"
+            )));
+        }
+        list.push(other.uri);
+    } else {
+        let before = list.len();
+        let known = account_for_acct(state, acct).await.ok().map(|a| a.uri);
+        list.retain(|u| Some(u) != known.as_ref() && u != acct);
+        if list.len() == before {
+            return Err(AppError::not_found());
+        }
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    store::set_aliases(&mut **tx, me.account.id, &list).await?;
+    profile_updated(&mut tx, state, me.account.id, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(list)
+}
+
+/// `POST /api/v1/herd/migration`: moves the account to `target_acct`, which must already list
+/// this account in `alsoKnownAs` (checked on a fresh copy of its actor) — Mastodon's
+/// "Move to a different account", with the current password. The account shows `moved`;
+/// its followers' servers get `Move` (and the actor with `movedTo`), and its local followers
+/// follow the target instead.
+pub async fn move_account(
+    state: &AppState,
+    me: &crate::http::auth::CurrentUser,
+    target_acct: &str,
+    password: &str,
+) -> AppResult<AccountRow> {
+    if !crate::secrets::verify_password(password, &me.user.password_hash) {
+        return Err(AppError::validation(
+            "current_password",
+            "ERR_INVALID",
+            "is invalid",
+        ));
+    }
+    let mut target = account_for_acct(state, target_acct).await?;
+    if target.id == me.account.id {
+        return Err(AppError::unprocessable(
+            "Validation failed: An account cannot move to itself",
+        ));
+    }
+    if !target.domain.is_empty() {
+        // Its aliases as its server says them now.
+        target = refresh_actor(state, &target.uri)
+            .await
+            .map_err(remote_error)?;
+    }
+    let me_uri = actor_uri(state, &me.account.username);
+    let target_aliases = store::migration(&state.db.pool, target.id)
+        .await?
+        .map(|m| m.aliases())
+        .unwrap_or_default();
+    if !target_aliases.contains(&me_uri) {
+        return Err(AppError::unprocessable(
+            "Validation failed: The target account must list this account as an alias (alsoKnownAs) first",
+        ));
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    store::set_moved(&mut **tx, me.account.id, Some(target.id), now).await?;
+    profile_updated(&mut tx, state, me.account.id, now).await?;
+    let move_activity = json!({
+        "@context": protocol::context(),
+        "id": format!("{me_uri}#moves/{now}"),
+        "type": "Move",
+        "actor": me_uri,
+        "object": me_uri,
+        "target": target.uri,
+        "to": [format!("{me_uri}/followers")],
+    });
+    enqueue_distribute(
+        &mut tx,
+        &move_activity,
+        me.account.id,
+        true,
+        Vec::new(),
+        now,
+    )
+    .await?;
+    crate::services::inbox::move_followers(&mut tx, state, &me.account, &target, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(target)
 }

@@ -52,6 +52,18 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
     } else {
         None
     };
+    // Add/Remove of a pin: the status is fetched from its origin when unknown (Add only).
+    let pin = if matches!(type_of(activity), "Add" | "Remove") {
+        pin_target(state, actor, activity).await?
+    } else {
+        None
+    };
+    // A Move is checked against its target's current document before anything is written.
+    let moved_to = if type_of(activity) == "Move" {
+        Some(move_target(state, actor, activity).await?)
+    } else {
+        None
+    };
     if type_of(activity) == "Update" && id_of(object) == Some(actor.uri.as_str()) {
         // Update of the actor itself: take the origin's copy, not the embedded one.
         let _ = fed::refresh_actor(state, &actor.uri).await;
@@ -73,6 +85,29 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
         "Like" => like(&mut tx, actor, object, now).await?,
         "Block" => block(&mut tx, state, actor, object, now).await?,
         "Flag" => flag(&mut tx, state, actor, activity, now).await?,
+        "Add" | "Remove" => {
+            if let Some(status_id) = pin {
+                if type_of(activity) == "Add" {
+                    interactions::add(
+                        &mut **tx,
+                        Mark::Pin,
+                        ids::next_id_at(now / 1000),
+                        actor.id,
+                        status_id,
+                        now,
+                    )
+                    .await?;
+                } else {
+                    interactions::remove(&mut **tx, Mark::Pin, actor.id, status_id).await?;
+                }
+            }
+        }
+        "Move" => {
+            if let Some(target) = &moved_to {
+                store::set_moved(&mut **tx, actor.id, Some(target.id), now).await?;
+                move_followers(&mut tx, state, actor, target, now).await?;
+            }
+        }
         "Announce" => {
             if let Some(original) = announced {
                 fan_out = announce(&mut tx, actor, id, activity, &original, now).await?;
@@ -113,8 +148,12 @@ async fn follow(
     }) else {
         return Ok(());
     };
-    // Blocked, or from a domain the target blocked: rejected as Mastodon does.
-    if social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await?
+    // Moved away, blocked, or from a domain the target blocked: rejected as Mastodon does.
+    let moved = store::migration(&mut ***tx, target.id)
+        .await?
+        .is_some_and(|m| m.moved_to_account_id.is_some());
+    if moved
+        || social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await?
         || crate::storage::account_domain_blocks::exists(&mut ***tx, target.id, &actor.domain)
             .await?
     {
@@ -495,6 +534,25 @@ async fn insert_note(
             }
         }
     }
+    if let Some(q) = parse_question(obj, now) {
+        let poll = crate::storage::polls::PollRow {
+            id: ids::next_id_at(now / 1000),
+            status_id: id,
+            account_id: author.id,
+            options: serde_json::to_string(&q.titles).map_err(AppError::internal)?,
+            multiple: i64::from(q.multiple),
+            hide_totals: 0,
+            expires_at: q.expires_at,
+            closed: i64::from(q.closed),
+            created_at: now,
+        };
+        crate::storage::polls::insert(&mut ***tx, &poll).await?;
+        store::set_remote_poll(&mut ***tx, poll.id, &q.counts, q.voters, now).await?;
+        if let Some(at) = q.expires_at.filter(|_| !q.closed) {
+            // Local voters hear of the end, as with local polls.
+            jobs::enqueue_at(tx, &Job::ClosePoll { poll_id: poll.id }, at, now).await?;
+        }
+    }
     if visibility != "direct" {
         accounts::bump(&mut ***tx, author.id, AccountCounter::Statuses, 1).await?;
     }
@@ -506,6 +564,141 @@ async fn insert_note(
         notify(tx, *a, author.id, "mention", Some(id), now).await?;
     }
     Ok(Some(id))
+}
+
+/// A remote `Question` read into a poll: at most 20 options (plain-text titles of at most
+/// 200 characters, at least two, distinct), counts from `replies.totalItems`.
+struct RemoteQuestion {
+    titles: Vec<String>,
+    counts: Vec<i64>,
+    multiple: bool,
+    expires_at: Option<i64>,
+    closed: bool,
+    voters: Option<i64>,
+}
+
+fn parse_question(obj: &Value, now: i64) -> Option<RemoteQuestion> {
+    if type_of(obj) != "Question" {
+        return None;
+    }
+    let (multiple, list) = match (obj.get("anyOf"), obj.get("oneOf")) {
+        (Some(Value::Array(a)), _) => (true, a),
+        (_, Some(Value::Array(a))) => (false, a),
+        _ => return None,
+    };
+    let mut titles = Vec::new();
+    let mut counts = Vec::new();
+    for o in list.iter().take(20) {
+        let title = protocol::plain(o.get("name").and_then(Value::as_str)?.trim(), 200);
+        if title.is_empty() || titles.contains(&title) {
+            return None;
+        }
+        titles.push(title);
+        counts.push(
+            o.get("replies")
+                .and_then(|r| r.get("totalItems"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .max(0),
+        );
+    }
+    if titles.len() < 2 {
+        return None;
+    }
+    let time = |k: &str| {
+        obj.get(k)
+            .and_then(Value::as_str)
+            .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+            .map(|t| t.timestamp_micros())
+    };
+    let closed_at = time("closed");
+    let closed = closed_at.is_some() || obj.get("closed").and_then(Value::as_bool) == Some(true);
+    Some(RemoteQuestion {
+        titles,
+        counts,
+        multiple,
+        expires_at: time("endTime").or(closed_at.map(|c| c.min(now))),
+        closed,
+        voters: obj
+            .get("votersCount")
+            .and_then(Value::as_i64)
+            .map(|v| v.max(0)),
+    })
+}
+
+/// A vote in a local poll (research A9): a Note with `name` (an option's title), no content,
+/// answering the poll. One vote per remote actor; several options only when the poll allows
+/// them (one Note each). Votes on ended polls, on one's own poll, for unknown options, or on
+/// a co-op proposal's poll (ballots are for members, through the co-op) are dropped. Returns
+/// whether the Note was a vote (then it is not stored as a status).
+async fn poll_vote(
+    tx: &mut WriteTx,
+    actor: &AccountRow,
+    object: &Value,
+    now: i64,
+) -> AppResult<bool> {
+    let Some(name) = object.get("name").and_then(Value::as_str) else {
+        return Ok(false);
+    };
+    if object
+        .get("content")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        return Ok(false);
+    }
+    let Some(parent) = status_by_ref(tx, object.get("inReplyTo")).await? else {
+        return Ok(false);
+    };
+    if parent.local == 0 {
+        return Ok(false);
+    }
+    let Some(poll) = crate::storage::polls::of_statuses(&mut ***tx, &[parent.id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(false);
+    };
+    if poll.expired(now)
+        || poll.account_id == actor.id
+        || crate::storage::proposals::proposal_by_poll(&mut ***tx, poll.id)
+            .await?
+            .is_some()
+    {
+        return Ok(true);
+    }
+    // Only someone who may see the poll votes in it.
+    if statuses::visible_by_id(&mut ***tx, parent.id, actor.id)
+        .await?
+        .is_none()
+    {
+        return Ok(true);
+    }
+    let Some(choice) = poll.titles().iter().position(|t| t == name.trim()) else {
+        return Ok(true);
+    };
+    let choice = choice as i64;
+    let voted = store::has_voted(&mut ***tx, poll.id, actor.id).await?;
+    if (voted && poll.multiple == 0)
+        || store::has_vote(&mut ***tx, poll.id, actor.id, choice).await?
+    {
+        return Ok(true);
+    }
+    if !voted {
+        crate::storage::polls::insert_voter(&mut ***tx, poll.id, actor.id, now).await?;
+    }
+    crate::storage::polls::insert_vote(
+        &mut ***tx,
+        ids::next_id_at(now / 1000),
+        poll.id,
+        actor.id,
+        choice,
+        now,
+    )
+    .await?;
+    fed::poll_update_soon(tx, &parent, now).await?;
+    Ok(true)
 }
 
 async fn create(
@@ -522,7 +715,132 @@ async fn create(
         return Ok(None);
     }
     let uri = owned_note(actor, object)?;
-    insert_note(tx, state, actor, object, uri, now).await
+    if poll_vote(tx, actor, object, now).await? {
+        return Ok(None);
+    }
+    let id = insert_note(tx, state, actor, object, uri, now).await?;
+    // A reply to a status unknown here: its thread is fetched later, by the job queue.
+    if let (Some(id), Some(parent)) = (id, object.get("inReplyTo").and_then(id_of)) {
+        if state.config.federation.thread_fetch_depth > 0
+            && !is_local(state, parent)
+            && store::status_id_by_uri(&mut ***tx, parent).await?.is_none()
+            && !store::tombstoned(&mut ***tx, parent).await?
+        {
+            jobs::enqueue(
+                tx,
+                &Job::FetchThread {
+                    status_id: id,
+                    parent_uri: parent.to_string(),
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(id)
+}
+
+/// The queued thread fetch: the unknown ancestors of a reply, up to
+/// `federation.thread_fetch_depth`, each fetched from its own origin through the SSRF-guarded
+/// fetcher (public and unlisted only, owner checked as for announced statuses), stored from
+/// the oldest down, then the reply is linked to its parent. Nothing fetchable ends the walk
+/// quietly: the reply stays as it is.
+pub async fn resolve_thread(
+    state: &AppState,
+    status_id: i64,
+    parent_uri: &str,
+) -> anyhow::Result<()> {
+    let depth = state.config.federation.thread_fetch_depth as usize;
+    let mut chain: Vec<(AccountRow, Value, String)> = Vec::new();
+    let mut next = Some(parent_uri.to_string());
+    while let Some(uri) = next.take() {
+        if chain.len() >= depth
+            || is_local(state, &uri)
+            || chain.iter().any(|(_, _, u)| *u == uri)
+            || store::status_id_by_uri(&state.db.pool, &uri)
+                .await?
+                .is_some()
+            || store::tombstoned(&state.db.pool, &uri).await?
+        {
+            break;
+        }
+        let Some((author, doc)) = fetch_public_note(state, &uri).await else {
+            break;
+        };
+        next = doc.get("inReplyTo").and_then(id_of).map(String::from);
+        chain.push((author, doc, uri));
+    }
+    let now = state.clock.now_micros();
+    for (author, doc, uri) in chain.iter().rev() {
+        let mut tx = state.db.begin_write().await?;
+        insert_note(&mut tx, state, author, doc, uri, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        tx.commit().await?;
+    }
+    let mut tx = state.db.begin_write().await?;
+    if let Some(pid) = store::status_id_by_uri(&mut **tx, parent_uri).await? {
+        if let Some(p) = statuses::by_id(&mut **tx, pid).await? {
+            if store::link_parent(&mut tx, status_id, p.id, p.account_id, p.thread_root_id).await? {
+                statuses::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A public or unlisted Note at `uri`, fetched from its origin, with its (fetched) author.
+async fn fetch_public_note(state: &AppState, uri: &str) -> Option<(AccountRow, Value)> {
+    let doc = fed::fetch_verified(state, uri).await.ok()?;
+    let author_uri = ids_of(doc.get("attributedTo")).first()?.to_string();
+    if !origin_ok(&author_uri, uri) {
+        return None;
+    }
+    let author = fed::actor_by_uri(state, &author_uri).await.ok()?;
+    owned_note(&author, &doc).ok()?;
+    if !["public", "unlisted"].contains(&visibility_by_addressing(&doc)) {
+        return None;
+    }
+    Some((author, doc))
+}
+
+/// Public in `to` or `cc` (the followers-collection test needs the author's row; anything
+/// else is not fetched into threads).
+fn visibility_by_addressing(obj: &Value) -> &'static str {
+    if ids_of(obj.get("to")).iter().any(|u| protocol::is_public(u)) {
+        "public"
+    } else if ids_of(obj.get("cc")).iter().any(|u| protocol::is_public(u)) {
+        "unlisted"
+    } else {
+        "private"
+    }
+}
+
+/// `Update(Question)`: the origin's new counts (and whether it closed) for a remote poll.
+async fn refresh_poll(tx: &mut WriteTx, s: &StatusRow, object: &Value, now: i64) -> AppResult<()> {
+    let Some(q) = parse_question(object, now) else {
+        return Ok(());
+    };
+    let Some(poll) = crate::storage::polls::of_statuses(&mut ***tx, &[s.id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    if poll.titles() != q.titles {
+        return Ok(()); // the options changed: only an edit (with `updated`) may do that
+    }
+    store::set_remote_poll(&mut ***tx, poll.id, &q.counts, q.voters, now).await?;
+    store::set_poll_closed(
+        &mut ***tx,
+        poll.id,
+        q.closed || poll.closed != 0,
+        q.expires_at,
+    )
+    .await?;
+    Ok(())
 }
 
 async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
@@ -535,6 +853,9 @@ async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
     };
     if s.account_id != actor.id {
         return Ok(());
+    }
+    if s.local == 0 && type_of(object) == "Question" {
+        refresh_poll(tx, &s, object, now).await?;
     }
     let updated = object
         .get("updated")
@@ -852,4 +1173,155 @@ async fn flag(
     };
     crate::storage::moderation::insert_report(&mut ***tx, &row).await?;
     Ok(())
+}
+
+/// The account a `Move` by `actor` goes to (research A9): the activity moves its own actor
+/// (`object` = signer), and the target, fetched afresh from its origin (or local), lists the
+/// actor in `alsoKnownAs`. Anything else is refused before a row is written.
+async fn move_target(
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+) -> AppResult<AccountRow> {
+    if activity.get("object").and_then(id_of) != Some(actor.uri.as_str()) {
+        return Err(AppError::unauthorized("A Move may only move its own actor"));
+    }
+    let target_uri = activity
+        .get("target")
+        .and_then(id_of)
+        .ok_or_else(|| AppError::bad_request("Move without a target"))?;
+    if target_uri == actor.uri {
+        return Err(AppError::bad_request("Move to the same actor"));
+    }
+    let target = if is_local(state, target_uri) {
+        let username = local_username(state, target_uri)
+            .ok_or_else(|| AppError::unprocessable("The Move target is not an account here"))?;
+        accounts::local_account_by_username(&state.db.pool, username)
+            .await?
+            .ok_or_else(|| AppError::unprocessable("The Move target is not an account here"))?
+    } else {
+        fed::refresh_actor(state, target_uri)
+            .await
+            .map_err(|e| AppError::unprocessable(format!("Could not fetch the Move target: {e}")))?
+    };
+    let aliases = store::migration(&state.db.pool, target.id)
+        .await?
+        .map(|m| m.aliases())
+        .unwrap_or_default();
+    if !aliases.contains(&actor.uri) {
+        return Err(AppError::unprocessable(
+            "The Move target does not list the moved account in alsoKnownAs",
+        ));
+    }
+    Ok(target)
+}
+
+/// Local followers of `origin` follow `target` instead (as Mastodon's MoveWorker does): a
+/// follow at once when the target is local and unlocked, otherwise a request (and a Follow
+/// to its server); then they leave `origin` (an Undo(Follow) when it is remote). Followers
+/// blocked by or blocking the target stay where they are.
+pub(crate) async fn move_followers(
+    tx: &mut WriteTx,
+    state: &AppState,
+    origin: &AccountRow,
+    target: &AccountRow,
+    now: i64,
+) -> AppResult<()> {
+    for fid in store::local_followers(&mut ***tx, origin.id).await? {
+        if fid == target.id
+            || social::exists(&mut ***tx, Relation::Block, target.id, fid).await?
+            || social::exists(&mut ***tx, Relation::Block, fid, target.id).await?
+        {
+            continue;
+        }
+        let Some(follower) = accounts::account_by_id(&mut ***tx, fid).await? else {
+            continue;
+        };
+        let old = social::follow_row(&mut ***tx, Relation::Follow, fid, origin.id).await?;
+        let (reblogs, notify_on) = old
+            .as_ref()
+            .map_or((true, false), |f| (f.show_reblogs != 0, f.notify != 0));
+        if !social::exists(&mut ***tx, Relation::Follow, fid, target.id).await? {
+            let remote = !target.domain.is_empty();
+            let row_id = ids::next_id_at(now / 1000);
+            if target.locked == 0 && !remote {
+                if social::upsert_follow(
+                    &mut ***tx,
+                    Relation::Follow,
+                    row_id,
+                    fid,
+                    target.id,
+                    reblogs,
+                    notify_on,
+                    now,
+                )
+                .await?
+                {
+                    accounts::bump(&mut ***tx, fid, AccountCounter::Following, 1).await?;
+                    accounts::bump(&mut ***tx, target.id, AccountCounter::Followers, 1).await?;
+                    timelines::backfill_feed(&mut ***tx, fid, target.id).await?;
+                    notify(tx, target.id, fid, "follow", None, now).await?;
+                }
+            } else {
+                let new = social::upsert_follow(
+                    &mut ***tx,
+                    Relation::FollowRequest,
+                    row_id,
+                    fid,
+                    target.id,
+                    reblogs,
+                    notify_on,
+                    now,
+                )
+                .await?;
+                if new && !remote {
+                    notify(tx, target.id, fid, "follow_request", None, now).await?;
+                }
+                if remote {
+                    fed::follow_requested(tx, state, &follower, target, now).await?;
+                }
+            }
+        }
+        fed::unfollowed(tx, state, &follower, origin, now).await?;
+        drop_follow(tx, fid, origin.id).await?;
+    }
+    Ok(())
+}
+
+/// The status an `Add`/`Remove` pins or unpins (research A9): the target must be the actor's
+/// featured collection and the object one of the actor's own statuses (on its origin).
+/// Another target (a collection we do not track) is ignored; an object of someone else is
+/// refused. An unknown status is fetched from its origin for an Add.
+async fn pin_target(
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+) -> AppResult<Option<i64>> {
+    let target = activity.get("target").and_then(id_of);
+    let featured = store::featured_collection(&state.db.pool, actor.id).await?;
+    if target.is_none() || target != featured.as_deref() {
+        return Ok(None);
+    }
+    let uri = activity
+        .get("object")
+        .and_then(id_of)
+        .ok_or_else(|| AppError::bad_request("Add without an object"))?;
+    if !origin_ok(uri, &actor.uri) {
+        return Err(AppError::unauthorized(
+            "Object id is not on the actor's origin",
+        ));
+    }
+    let id = match store::status_id_by_uri(&state.db.pool, uri).await? {
+        Some(id) => Some(id),
+        None if type_of(activity) == "Add" => announced_status(state, uri).await?,
+        None => None,
+    };
+    let Some(id) = id else { return Ok(None) };
+    let s = statuses::by_id(&state.db.pool, id).await?;
+    if s.as_ref().is_none_or(|s| s.account_id != actor.id) {
+        return Err(AppError::unauthorized(
+            "Object is attributed to someone else",
+        ));
+    }
+    Ok(Some(id))
 }

@@ -295,7 +295,19 @@ pub async fn vote(
         )
         .await?;
     }
+    // A remote poll: the vote goes to its author's server.
+    crate::services::federation::poll_voted(
+        &mut tx,
+        state,
+        &me.account,
+        &status,
+        &poll,
+        &picked,
+        now,
+    )
+    .await?;
     tx.commit().await?;
+    state.jobs.wake();
     one(state, Some(me.account.id), poll).await
 }
 
@@ -334,7 +346,12 @@ pub async fn close(state: &AppState, poll_id: i64) -> anyhow::Result<()> {
         now,
     )
     .await?;
+    // A local poll's followers and voters elsewhere learn that it closed.
+    if let Some(status) = statuses::by_id(&mut **tx, poll.status_id).await? {
+        crate::services::federation::poll_changed(&mut tx, state, &status, now).await?;
+    }
     tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 
@@ -354,6 +371,18 @@ pub async fn entities(
         tallies.insert((poll, choice), n);
     }
     let voters: HashMap<i64, i64> = store::voter_counts(db, &ids).await?.into_iter().collect();
+    // Remote polls show the counts their origin reported.
+    let remote: HashMap<i64, (Vec<i64>, Option<i64>)> =
+        crate::storage::federation::remote_poll_counts(db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, counts, voters)| {
+                (
+                    id,
+                    (serde_json::from_str(&counts).unwrap_or_default(), voters),
+                )
+            })
+            .collect();
     let mut mine: HashMap<i64, Vec<i64>> = HashMap::new();
     if let Some(v) = viewer {
         for (poll, choice) in store::votes_of(db, v, &ids).await? {
@@ -367,15 +396,28 @@ pub async fn entities(
             let expired = p.expired(now);
             let show = expired || p.hide_totals == 0;
             let titles = p.titles();
-            let votes_count = (0..titles.len() as i64)
-                .map(|i| tallies.get(&(p.id, i)).copied().unwrap_or(0))
-                .sum();
+            let remote_counts = remote.get(&p.id);
+            let count = |i: i64| match remote_counts {
+                Some((counts, _)) => usize::try_from(i)
+                    .ok()
+                    .and_then(|i| counts.get(i))
+                    .copied()
+                    .unwrap_or(0),
+                None => tallies.get(&(p.id, i)).copied().unwrap_or(0),
+            };
+            let votes_count: i64 = (0..titles.len() as i64).map(count).sum();
+            let voters_count = match remote_counts {
+                Some((_, Some(v))) => *v,
+                Some((_, None)) if p.multiple == 0 => votes_count,
+                Some((_, None)) => voters.get(&p.id).copied().unwrap_or(0),
+                None => voters.get(&p.id).copied().unwrap_or(0),
+            };
             let options = titles
                 .into_iter()
                 .enumerate()
                 .map(|(i, title)| PollOption {
                     title,
-                    votes_count: show.then(|| tallies.get(&(p.id, i as i64)).copied().unwrap_or(0)),
+                    votes_count: show.then(|| count(i as i64)),
                 })
                 .collect();
             let own = mine.remove(&p.id);
@@ -385,7 +427,7 @@ pub async fn entities(
                 expired,
                 multiple: p.multiple != 0,
                 votes_count,
-                voters_count: Some(voters.get(&p.id).copied().unwrap_or(0)),
+                voters_count: Some(voters_count),
                 options,
                 emojis: Vec::new(),
                 voted: viewer.map(|v| v == p.account_id || own.is_some()),

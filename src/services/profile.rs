@@ -19,6 +19,8 @@ pub struct ProfileChange {
     pub privacy: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
+    /// Mastodon's `hide_collections`: followers and following lists hidden from others.
+    pub hide_collections: Option<bool>,
 }
 
 /// Applies the fields given (others keep their values), all checked before anything is written.
@@ -117,6 +119,12 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         &language,
     )
     .await?;
+    if let Some(hide) = c.hide_collections {
+        crate::storage::federation::set_hide_collections(&mut **tx, a.id, hide).await?;
+    }
+    // Servers that know the account get its new actor document.
+    crate::services::federation::profile_updated(&mut tx, state, a.id, now).await?;
     tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }

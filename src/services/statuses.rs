@@ -759,6 +759,9 @@ pub async fn mark(
     } else {
         interactions::remove(&mut **tx, mark, me.account.id, s.id).await?
     };
+    if changed && mark == Mark::Pin {
+        fed::pinned(&mut tx, state, &me.account, &s, on, now).await?;
+    }
     if changed && mark == Mark::Favourite {
         store::bump(
             &mut **tx,

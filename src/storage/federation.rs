@@ -605,3 +605,294 @@ pub async fn set_report_forwarded<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------
+// Remote polls, aliases and moves, hidden collections, featured collections.
+
+/// (poll id, counts JSON, voters) of the remote polls among these.
+pub async fn remote_poll_counts<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String, Option<i64>)>> {
+    let mut sql = super::query::Sql::new(
+        "SELECT poll_id, counts, voters_count FROM remote_polls WHERE poll_id IN (",
+    );
+    let list = sql.ints(poll_ids);
+    sql.push(&list);
+    sql.push(")");
+    sql.query_as().fetch_all(db).await
+}
+
+/// Sets a remote poll's counts (insert or replace).
+pub async fn set_remote_poll<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+    counts: &[i64],
+    voters: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let counts = serde_json::to_string(counts).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT INTO remote_polls (poll_id, counts, voters_count, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (poll_id) DO UPDATE SET counts = $2, voters_count = $3, updated_at = $4",
+    )
+    .bind(poll_id)
+    .bind(counts)
+    .bind(voters)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a poll closed (and, when given, when it ended), whether or not it was.
+pub async fn set_poll_closed<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+    closed: bool,
+    expires_at: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE polls SET closed = $2, expires_at = COALESCE($3, expires_at) WHERE id = $1",
+    )
+    .bind(poll_id)
+    .bind(i64::from(closed))
+    .bind(expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether an account has voted in a poll.
+pub async fn has_voted<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+    account_id: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM poll_voters WHERE poll_id = $1 AND account_id = $2")
+            .bind(poll_id)
+            .bind(account_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some())
+}
+
+/// Whether an account chose this option of a poll.
+pub async fn has_vote<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+    account_id: i64,
+    choice: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM poll_votes WHERE poll_id = $1 AND account_id = $2 AND choice = $3",
+    )
+    .bind(poll_id)
+    .bind(account_id)
+    .bind(choice)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// The inboxes of a poll's remote voters (shared inboxes once).
+pub async fn poll_voter_inboxes<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    poll_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT COALESCE(r.shared_inbox, r.inbox) FROM poll_voters v \
+         JOIN remote_actors r ON r.account_id = v.account_id WHERE v.poll_id = $1",
+    )
+    .bind(poll_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// An account's aliases (`alsoKnownAs`), moved-to account and hide_collections flag.
+#[derive(Debug, Clone, FromRow)]
+pub struct Migration {
+    pub also_known_as: String,
+    pub moved_to_account_id: Option<i64>,
+    pub moved_at: Option<i64>,
+    pub hide_collections: i64,
+}
+
+impl Migration {
+    pub fn aliases(&self) -> Vec<String> {
+        serde_json::from_str(&self.also_known_as).unwrap_or_default()
+    }
+}
+
+pub async fn migration<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Option<Migration>> {
+    sqlx::query_as(
+        "SELECT also_known_as, moved_to_account_id, moved_at, hide_collections FROM accounts WHERE id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn set_aliases<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    aliases: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET also_known_as = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(serde_json::to_string(aliases).unwrap_or_else(|_| "[]".into()))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_moved<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    moved_to: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET moved_to_account_id = $2, moved_at = $3 WHERE id = $1")
+        .bind(account_id)
+        .bind(moved_to)
+        .bind(moved_to.map(|_| now))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_hide_collections<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    hide: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET hide_collections = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(i64::from(hide))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The local accounts following `account_id` (for a Move of it).
+pub async fn local_followers<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.target_account_id = $1 AND a.domain = '' ORDER BY f.account_id",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// A page of an account's followers (`followers = true`) or followings as actor URIs, newest
+/// follow first, with the follow row id as cursor: (row id, uri).
+pub async fn follow_page<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    followers: bool,
+    max_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let (mine, other) = if followers {
+        ("target_account_id", "account_id")
+    } else {
+        ("account_id", "target_account_id")
+    };
+    sqlx::query_as(&format!(
+        "SELECT f.id, a.uri FROM follows f JOIN accounts a ON a.id = f.{other} \
+         WHERE f.{mine} = $1 AND f.id < $2 AND a.suspended_at IS NULL ORDER BY f.id DESC LIMIT $3"
+    ))
+    .bind(account_id)
+    .bind(max_id.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn set_featured_collection<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    featured: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE remote_actors SET featured = $2 WHERE account_id = $1")
+        .bind(account_id)
+        .bind(featured)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn featured_collection<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Option<String>> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT featured FROM remote_actors WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// Links a status stored without its parent (unknown then) to it: the reply's parent, the
+/// parent's author and the thread root, for it and for the replies already under it.
+pub async fn link_parent(
+    conn: &mut sqlx::AnyConnection,
+    status_id: i64,
+    parent_id: i64,
+    parent_account_id: i64,
+    root_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE statuses SET in_reply_to_id = $2, in_reply_to_account_id = $3, thread_root_id = $4 \
+         WHERE id = $1 AND in_reply_to_id IS NULL",
+    )
+    .bind(status_id)
+    .bind(parent_id)
+    .bind(parent_account_id)
+    .bind(root_id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE statuses SET thread_root_id = $2 WHERE thread_root_id = $1 AND id <> $1")
+        .bind(status_id)
+        .bind(root_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE statuses SET thread_root_id = $2 WHERE id = $1")
+        .bind(status_id)
+        .bind(root_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// Whether a job of `kind` with exactly `payload` was queued after `since` (a debounce).
+pub async fn job_queued_since<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    kind: &str,
+    payload: &str,
+    since: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM jobs WHERE kind = $1 AND payload = $2 AND created_at > $3 LIMIT 1",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(since)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}

@@ -172,7 +172,7 @@ pub async fn close<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx:
 
 /// Removes a status's poll with its votes.
 pub async fn delete_for_status(conn: &mut sqlx::AnyConnection, status_id: i64) -> sqlx::Result<()> {
-    for table in ["poll_votes", "poll_voters"] {
+    for table in ["poll_votes", "poll_voters", "remote_polls"] {
         sqlx::query(&format!(
             "DELETE FROM {table} WHERE poll_id IN (SELECT id FROM polls WHERE status_id = $1)"
         ))

@@ -101,12 +101,11 @@ pub async fn verify_credentials(
     };
     let me = auth.user(&state, scope).await?;
     let roles = gov::active_roles(&state.db.pool, me.account.id).await?;
-    Ok(Json(CredentialAccount::from_row(
-        &state,
-        &me.account,
-        &roles,
-        &me.user,
-    )))
+    let mut entity = CredentialAccount::from_row(&state, &me.account, &roles, &me.user);
+    crate::services::federation::decorate_account(&state, &mut entity.account, me.account.id)
+        .await?;
+    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    Ok(Json(entity))
 }
 
 pub async fn get(
@@ -122,7 +121,9 @@ pub async fn get(
         .await?
         .ok_or_else(AppError::not_found)?;
     let roles = gov::active_roles(&state.db.pool, row.id).await?;
-    Ok(Json(Account::from_row(&state, &row, &roles)))
+    let mut entity = Account::from_row(&state, &row, &roles);
+    crate::services::federation::decorate_account(&state, &mut entity, row.id).await?;
+    Ok(Json(entity))
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,7 +149,9 @@ pub async fn lookup(
     if let Some(d) = domain.filter(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
         // A remote handle: known, or resolved through WebFinger.
         let row = crate::services::federation::resolve_acct(&state, username, d).await?;
-        return Ok(Json(Account::from_row(&state, &row, &[])));
+        let mut entity = Account::from_row(&state, &row, &[]);
+        crate::services::federation::decorate_account(&state, &mut entity, row.id).await?;
+        return Ok(Json(entity));
     }
     let row = storage::accounts::local_account_by_username(&state.db.pool, username)
         .await?
@@ -226,6 +229,8 @@ pub struct UpdateCredentials {
     fields_attributes: Option<serde_json::Value>,
     #[serde(default)]
     source: Option<SourceParam>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    hide_collections: Option<bool>,
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`.
@@ -281,6 +286,7 @@ pub async fn update_credentials(
         privacy: p.source.as_ref().and_then(|s| s.privacy.clone()),
         sensitive: p.source.as_ref().and_then(|s| s.sensitive),
         language: p.source.as_ref().and_then(|s| s.language.clone()),
+        hide_collections: p.hide_collections,
     };
     crate::services::profile::update(&state, &me, update).await?;
     let account = storage::accounts::account_by_id(&state.db.pool, me.account.id)
@@ -290,7 +296,8 @@ pub async fn update_credentials(
         .await?
         .ok_or_else(AppError::not_found)?;
     let roles = gov::active_roles(&state.db.pool, me.account.id).await?;
-    Ok(Json(CredentialAccount::from_row(
-        &state, &account, &roles, &user,
-    )))
+    let mut entity = CredentialAccount::from_row(&state, &account, &roles, &user);
+    crate::services::federation::decorate_account(&state, &mut entity.account, account.id).await?;
+    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    Ok(Json(entity))
 }

@@ -11,6 +11,7 @@ pub mod instance;
 pub mod lists;
 pub mod media;
 pub mod media_entities;
+pub mod migration;
 pub mod misc;
 pub mod notifications;
 pub mod oauth;

@@ -197,6 +197,12 @@ pub async fn followers(
         a.require("read:accounts")?;
     }
     let target = social::target(&state, &id).await?;
+    // hide_collections: only the account itself sees its lists (Mastodon answers others []).
+    if crate::services::federation::collections_hidden(&state, target.id).await?
+        && auth.as_ref().and_then(|a| a.account_id) != Some(target.id)
+    {
+        return Ok(Paged(Vec::new(), None));
+    }
     relation_list(&state, Relation::Follow, target.id, true, &uri, &p).await
 }
 
@@ -211,6 +217,12 @@ pub async fn following(
         a.require("read:accounts")?;
     }
     let target = social::target(&state, &id).await?;
+    // hide_collections: only the account itself sees its lists (Mastodon answers others []).
+    if crate::services::federation::collections_hidden(&state, target.id).await?
+        && auth.as_ref().and_then(|a| a.account_id) != Some(target.id)
+    {
+        return Ok(Paged(Vec::new(), None));
+    }
     relation_list(&state, Relation::Follow, target.id, false, &uri, &p).await
 }
 
