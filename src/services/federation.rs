@@ -759,9 +759,15 @@ pub async fn deliver(
     }
     let now = state.clock.now_micros();
     let health = &state.federation.hosts;
-    let _slot = health
-        .begin(&host, now)
-        .map_err(|skip| anyhow::anyhow!("{inbox}: not attempted ({skip:?})"))?;
+    let _slot = match health.begin(&host, now) {
+        Ok(slot) => slot,
+        // Every slot for the host is taken: try again shortly, without counting an attempt.
+        Err(crate::federation::health::Skip::Busy) => {
+            let jitter = rand::random::<u64>() % 250_000;
+            return Err(crate::jobs::Postpone(250_000 + jitter as i64).into());
+        }
+        Err(skip) => return Err(anyhow::anyhow!("{inbox}: not attempted ({skip:?})")),
+    };
     let key = keys::signing_key(state, key_owner).await?;
     let outcome = match fetch::post_activity(state, inbox, activity.as_bytes(), &key, &key_id).await
     {
