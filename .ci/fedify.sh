@@ -9,7 +9,10 @@
 # Undo(Like) both ways, refused unsigned/forged/RFC 9421 requests, and every exchange checked
 # as signed and verified on both sides (see .ci/fedify/driver.mjs).
 #
-# Usage: bash .ci/fedify.sh [sqlite] [postgres]
+# Then fediverse-pasture 0.2.25's verify_actor (PyPI, bovine signer) probes Herd's alice with its
+# six actors (.ci/pasture_verify.py): WebFinger matches, unsigned posts refused, signed accepted.
+#
+# Usage: bash .ci/fedify.sh [sqlite] [postgres]   (FEDIFY_SKIP_PASTURE=1 skips verify_actor)
 #   Default: sqlite, plus postgres when HERD_TEST_POSTGRES_URL is set (a fresh database is
 #   created and dropped). HERD_BIN picks the binary (default target/debug/herd, built if
 #   missing). Prints "N passed, N failed" per backend; exits non-zero on any failure.
@@ -83,6 +86,22 @@ if [ "$have" != "$FEDIFY_VERSION" ]; then
 fi
 log "Fedify $("$NODE" -p "require('$PEER_DIR/node_modules/@fedify/fedify/package.json').version") on node $("$NODE" --version)"
 
+# --- fediverse-pasture (PyPI) for verify_actor, in its own venv, installed only when missing ---
+# The venv lives outside the clone (CI runs in a fresh clone on the same machine), since a cold
+# `pip install` of pasture and its dependencies takes about 2 minutes here.
+PASTURE_VENV=${PASTURE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/herd-ci/venv-pasture-0.2.25}
+PASTURE_PIN="fediverse-pasture==0.2.25"
+if [ "${FEDIFY_SKIP_PASTURE:-}" != 1 ]; then
+  if ! "$PASTURE_VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("fediverse-pasture") != "0.2.25")' 2>/dev/null; then
+    rm -rf "$PASTURE_VENV"
+    mkdir -p "$(dirname "$PASTURE_VENV")"
+    python3 -m venv "$PASTURE_VENV" || fail "cannot create a Python venv at $PASTURE_VENV (python3-venv)"
+    log "pip install $PASTURE_PIN"
+    "$PASTURE_VENV/bin/pip" install -q --disable-pip-version-check "$PASTURE_PIN" </dev/null || fail "pip install $PASTURE_PIN failed"
+  fi
+  log "fediverse-pasture $("$PASTURE_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("fediverse-pasture"))')"
+fi
+
 HERD_BIN=${HERD_BIN:-$ROOT/target/debug/herd}
 if [ ! -x "$HERD_BIN" ]; then
   log "$HERD_BIN is missing; cargo build --bin herd"
@@ -135,6 +154,12 @@ run_on() { # backend [database url]
   log "-- [$backend] scenario"
   timeout 150 "$NODE" "$PEER_DIR/driver.mjs" "$base" "$token" "${peers[@]}" </dev/null \
     || fail "[$backend] the Fedify scenario failed"
+  if [ "${FEDIFY_SKIP_PASTURE:-}" != 1 ]; then
+    log "-- [$backend] fediverse-pasture verify_actor on $base/users/alice"
+    timeout 120 "$PASTURE_VENV/bin/python" "$ROOT/.ci/pasture_verify.py" "$base/users/alice" </dev/null \
+      >"$TMP/pasture-$backend.log" 2>&1 || { cat "$TMP/pasture-$backend.log"; fail "[$backend] verify_actor found problems"; }
+    grep -E '^  (ok|FAIL)|passed' "$TMP/pasture-$backend.log"
+  fi
   if grep -E '(panicked|ERROR)' "$SERVER_LOG" >/dev/null; then
     grep -E '(panicked|ERROR)' "$SERVER_LOG" | head -n 20 >&2
     fail "[$backend] herd serve logged errors during the scenario"
