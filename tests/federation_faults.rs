@@ -310,6 +310,8 @@ async fn killed_mid_fan_out(backend: Backend) {
 struct Remote {
     base: String,
     key: keys::SigningKey,
+    /// GETs of the actor document (its key).
+    fetches: Arc<AtomicUsize>,
 }
 
 async fn remote_origin() -> Remote {
@@ -330,17 +332,24 @@ async fn remote_origin() -> Remote {
         "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": public_pem},
     })
     .to_string();
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
     let app = Router::new().route(
         "/users/r",
         axum::routing::get(move || {
             let doc = doc.clone();
-            async move { ([("content-type", "application/activity+json")], doc) }
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                // A slow origin, so the burst's requests overlap the fetch.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                ([("content-type", "application/activity+json")], doc)
+            }
         }),
     );
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Remote { base, key }
+    Remote { base, key, fetches }
 }
 
 fn create(remote: &Remote, i: usize) -> (String, Vec<u8>) {
@@ -623,6 +632,39 @@ async fn retry_schedule(app: &TestApp) {
 }
 
 on_both_backends!(retry_schedule_follows_the_backoff, retry_schedule);
+
+/// A burst of activities signed with a key Herd has never seen fetches that key once.
+async fn one_fetch_per_unknown_key(app: &TestApp) {
+    let remote = Arc::new(remote_origin().await);
+    let authority = app.state.config.domain.clone();
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (client, remote, authority) = (client.clone(), remote.clone(), authority.clone());
+        tasks.push(tokio::spawn(async move {
+            let (_, body) = create(&remote, i);
+            send(&client, &remote, &authority, &body).await
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), Some(202));
+    }
+    assert_eq!(
+        remote.fetches.load(Ordering::SeqCst),
+        1,
+        "16 concurrent requests signed with one unknown key fetched it once"
+    );
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM statuses WHERE local = 0")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 16);
+}
+
+on_both_backends!(
+    an_unknown_key_is_fetched_once_per_burst,
+    one_fetch_per_unknown_key
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_fan_out_sqlite() {
