@@ -78,6 +78,33 @@ enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// RSA-2048 HTTP-signature sign/s and verify/s, next to `openssl speed rsa2048`.
+    Signatures {
+        /// Seconds per figure.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+    },
+    /// Signed Create(Note)s per second into one SQLite instance's shared inbox, with p99.
+    Ingest {
+        /// POSTs to send (every `duplicate-every`th is a replay of an earlier one).
+        #[arg(long, default_value_t = 20000)]
+        activities: usize,
+        /// Distinct remote actors, all unknown when the burst starts.
+        #[arg(long, default_value_t = 50)]
+        actors: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        duplicate_every: usize,
+    },
+    /// One post to K followers on D loopback domains; then with 10 % of them hanging.
+    FanOut {
+        #[arg(long, default_value_t = 1000)]
+        followers: usize,
+        #[arg(long, default_value_t = 20)]
+        domains: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +224,30 @@ pub fn run() -> ExitCode {
                     database_url,
                     postings,
                     runs,
+                })
+                .await
+            }
+            Command::Bench(BenchCommand::Signatures { seconds }) => {
+                crate::bench_federation::signatures(seconds).await
+            }
+            Command::Bench(BenchCommand::Ingest {
+                activities,
+                actors,
+                concurrency,
+                duplicate_every,
+            }) => {
+                crate::bench_federation::ingest(crate::bench_federation::IngestBench {
+                    activities,
+                    actors,
+                    concurrency,
+                    duplicate_every,
+                })
+                .await
+            }
+            Command::Bench(BenchCommand::FanOut { followers, domains }) => {
+                crate::bench_federation::fan_out(crate::bench_federation::FanOutBench {
+                    followers,
+                    domains,
                 })
                 .await
             }

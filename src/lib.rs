@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod bench_federation;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -173,9 +173,31 @@ pub async fn verify(
             .map_err(|e| unauthorized(format!("Could not refresh the signer's key: {e}")))?;
         return check_fresh(state, fresh, &params.key_id, &matches).await;
     }
-    let fresh = fed::refresh_actor(state, key_url)
-        .await
-        .map_err(|e| unauthorized(format!("Could not fetch the signer's key: {e}")))?;
+    // An unknown key: one fetch however many requests carry it at once. The others wait for
+    // it, then find the key stored.
+    let gate = state
+        .federation
+        .fetching
+        .lock()
+        .map_err(|_| AppError::internal_msg("key fetch map poisoned"))?
+        .entry(key_url.to_string())
+        .or_default()
+        .clone();
+    let _turn = gate.lock().await;
+    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, &params.key_id).await? {
+        if !matches(&remote.public_key_pem) {
+            return Err(unauthorized("Signature does not verify".into()));
+        }
+        return accounts::account_by_id(&state.db.pool, remote.account_id)
+            .await?
+            .ok_or_else(|| unauthorized("Unknown signer".into()));
+    }
+    let fresh = fed::refresh_actor(state, key_url).await;
+    if let Ok(mut map) = state.federation.fetching.lock() {
+        map.remove(key_url);
+    }
+    let fresh =
+        fresh.map_err(|e| unauthorized(format!("Could not fetch the signer's key: {e}")))?;
     check_fresh(state, fresh, &params.key_id, &matches).await
 }
 

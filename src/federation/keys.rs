@@ -22,6 +22,11 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
+    /// A key from its PKCS#8 private PEM and SPKI public PEM (benches and tests).
+    pub fn from_pem(private_pem: &str, public_pem: &str) -> anyhow::Result<SigningKey> {
+        parse_private(private_pem, public_pem)
+    }
+
     pub fn sign(&self, message: &[u8]) -> anyhow::Result<Vec<u8>> {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair

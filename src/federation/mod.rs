@@ -21,6 +21,9 @@ pub struct Federation {
     pub fetcher: fetch::Fetcher,
     pub keys: keys::KeyCache,
     pub refetched: Mutex<HashMap<String, i64>>,
+    /// Keys being fetched for the first time: concurrent requests signed with one unknown key
+    /// wait for a single fetch (one key fetch per unknown actor per burst).
+    pub fetching: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     /// Per-host delivery health: concurrency cap and circuit breaker.
     pub hosts: health::HostHealth,
 }
@@ -40,6 +43,7 @@ impl Federation {
             )?,
             keys: keys::KeyCache::default(),
             refetched: Mutex::new(HashMap::new()),
+            fetching: Mutex::new(HashMap::new()),
             hosts: health::HostHealth::default(),
         })
     }

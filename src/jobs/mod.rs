@@ -106,19 +106,38 @@ pub async fn enqueue_at(
     .await
 }
 
-/// Wakes the worker after a commit that queued work.
+/// Wakes the worker after a commit that queued work (its main loop and one delivery lane;
+/// a lane that finds work wakes the next one).
 #[derive(Default)]
-pub struct Waker(Notify);
+pub struct Waker(Notify, Notify);
 
 impl Waker {
     pub fn wake(&self) {
         self.0.notify_one();
+        self.1.notify_one();
     }
 }
 
+/// Deliveries run in this many concurrent lanes, so a slow or hanging inbox holds up one lane
+/// (and at most `federation::health::MAX_IN_FLIGHT` of them per host), not the queue.
+pub const DELIVERY_LANES: usize = 16;
+
+/// A job that could not start now (e.g. its host has every delivery slot taken) asks to run
+/// again after this many microseconds; the attempt is not counted.
+#[derive(Debug)]
+pub struct Postpone(pub i64);
+
+impl std::fmt::Display for Postpone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "postponed by {} µs", self.0)
+    }
+}
+
+impl std::error::Error for Postpone {}
+
 /// Backoff after `attempts` failures: 15 s, 30 s, 1 min … capped at 6 h, plus up to 50 % jitter.
 fn backoff(attempts: i64) -> i64 {
-    let base = (15 * MICROS_PER_SECOND).saturating_mul(1i64 << attempts.clamp(0, 20));
+    let base = (15 * MICROS_PER_SECOND).saturating_mul(1i64 << (attempts - 1).clamp(0, 20));
     let base = base.min(6 * 60 * MICROS_PER_MINUTE);
     base + rand::thread_rng().gen_range(0..=base / 2)
 }
@@ -171,14 +190,27 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
 
 /// Claims and runs one due job. Returns false when none is due.
 pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
+    run_one_of(state, store::Kinds::Any, None).await
+}
+
+/// Claims and runs one due job of `kinds`; `on_claim` runs once a job is claimed (a delivery
+/// lane wakes the next lane there).
+async fn run_one_of(
+    state: &AppState,
+    kinds: store::Kinds<'_>,
+    on_claim: Option<&(dyn Fn() + Sync)>,
+) -> anyhow::Result<bool> {
     let now = state.clock.now_micros();
     let claimed = {
         let mut tx = state.db.begin_write().await?;
-        let row = store::claim(&mut **tx, now, LEASE).await?;
+        let row = store::claim_kinds(&mut **tx, now, LEASE, kinds).await?;
         tx.commit().await?;
         row
     };
     let Some(row) = claimed else { return Ok(false) };
+    if let Some(f) = on_claim {
+        f();
+    }
     let job: Job = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
         Err(e) => {
@@ -189,6 +221,10 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
     };
     match run(state, &job).await {
         Ok(()) => store::delete(&state.db.pool, row.id).await?,
+        Err(e) if e.downcast_ref::<Postpone>().is_some() => {
+            let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
+            store::postpone(&state.db.pool, row.id, state.clock.now_micros() + by).await?;
+        }
         Err(e) if row.attempts >= job.max_attempts() => {
             tracing::error!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed for good; dropped");
             store::delete(&state.db.pool, row.id).await?;
@@ -211,13 +247,49 @@ pub async fn run_pending(state: &AppState) -> anyhow::Result<usize> {
     Ok(n)
 }
 
-/// The background worker: runs due jobs, then sleeps until woken or a second passes.
+/// The background worker: one loop for every kind of job but deliveries, and
+/// `DELIVERY_LANES` loops for deliveries; each runs due jobs, then sleeps until woken or a
+/// second passes. Aborting the returned task stops them all (jobs in flight keep their lease
+/// and run again after it: nothing is lost).
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
-    let waker: Arc<Waker> = state.jobs.clone();
     tokio::spawn(async move {
+        let mut lanes = tokio::task::JoinSet::new();
+        for _ in 0..DELIVERY_LANES {
+            let state = state.clone();
+            lanes.spawn(async move {
+                let waker: Arc<Waker> = state.jobs.clone();
+                let next_lane = || waker.1.notify_one();
+                loop {
+                    loop {
+                        match run_one_of(&state, store::Kinds::Only("deliver"), Some(&next_lane))
+                            .await
+                        {
+                            Ok(true) => {}
+                            Ok(false) => break,
+                            Err(e) => {
+                                tracing::error!(error = %e, "delivery lane");
+                                break;
+                            }
+                        }
+                    }
+                    tokio::select! {
+                        _ = waker.1.notified() => {},
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                    }
+                }
+            });
+        }
+        let waker: Arc<Waker> = state.jobs.clone();
         loop {
-            if let Err(e) = run_pending(&state).await {
-                tracing::error!(error = %e, "job worker");
+            loop {
+                match run_one_of(&state, store::Kinds::AllBut("deliver"), None).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "job worker");
+                        break;
+                    }
+                }
             }
             tokio::select! {
                 _ = waker.0.notified() => {},

@@ -42,15 +42,20 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
     if !["Person", "Service", "Application", "Group", "Organization"].contains(&kind) {
         return Err(format!("{kind:?} is not an actor type"));
     }
-    // An instance actor (Mastodon's, Herd's) is named after its domain, port included.
-    let username = doc
-        .get("preferredUsername")
-        .and_then(Value::as_str)
-        .filter(|u| {
+    // An instance actor (Mastodon's, Herd's) is named after its domain, port included. An
+    // actor without `preferredUsername` (optional in ActivityPub; fediverse-pasture's emily
+    // and frank) is named after the last segment of its id's path, when that is a valid name.
+    let username = match doc.get("preferredUsername") {
+        None | Some(Value::Null) => id_url
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .filter(|u| valid_username(u)),
+        Some(v) => v.as_str().filter(|u| {
             valid_username(u)
                 || kind == "Application" && u.eq_ignore_ascii_case(&authority(&id_url))
-        })
-        .ok_or("actor has no valid preferredUsername")?;
+        }),
+    }
+    .ok_or("actor has no valid preferredUsername")?;
     let same = |v: Option<&Value>| -> Option<String> {
         let s = v.and_then(id_of)?;
         let u = Url::parse(s).ok()?;
@@ -977,9 +982,15 @@ pub async fn deliver(
     }
     let now = state.clock.now_micros();
     let health = &state.federation.hosts;
-    let _slot = health
-        .begin(&host, now)
-        .map_err(|skip| anyhow::anyhow!("{inbox}: not attempted ({skip:?})"))?;
+    let _slot = match health.begin(&host, now) {
+        Ok(slot) => slot,
+        // Every slot for the host is taken: try again shortly, without counting an attempt.
+        Err(crate::federation::health::Skip::Busy) => {
+            let jitter = rand::random::<u64>() % 250_000;
+            return Err(crate::jobs::Postpone(250_000 + jitter as i64).into());
+        }
+        Err(skip) => return Err(anyhow::anyhow!("{inbox}: not attempted ({skip:?})")),
+    };
     let key = keys::signing_key(state, key_owner).await?;
     let outcome = match fetch::post_activity(state, inbox, activity.as_bytes(), &key, &key_id).await
     {
@@ -1470,4 +1481,48 @@ pub async fn move_account(
     tx.commit().await?;
     state.jobs.wake();
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu9uJuWqEYlgei7fW4iiD
+UP0cICb2cLa3v+0m87KwDkAXSu9CdsH+nuv7uo3KENnob3/GUcAunlVTHvuEbRRQ
+K3lf/XYSll9Itbp0uXIKBSUWXb29QhWguTuwdX2mrHwp90qm9ap7KXGvttA7WatT
+LrdDpJ7sP05wjNI/SAfxUTyY/xmYcxZVSy0/Y54gtfH9RCVhkgRc2Lo/03RA6Lsj
+h6LmlshgrXpF847gb8ODbVgjpjTZl/t+0E6TQRFCyHQCR9kWB812Ovbt0EkCvDny
+A3TUJkSrhPsK6AzWhWrNH9mZDs3nsBDtScolNNK62drJsM8R0j0elSCSXH5qussb
+AwIDAQAB
+-----END PUBLIC KEY-----";
+
+    fn actor(id: &str, username: Option<Value>) -> Value {
+        let mut doc = json!({
+            "id": id,
+            "type": "Person",
+            "inbox": format!("{id}/inbox"),
+            "publicKey": {"id": format!("{id}#main"), "owner": id, "publicKeyPem": PEM},
+        });
+        if let Some(u) = username {
+            doc["preferredUsername"] = u;
+        }
+        doc
+    }
+
+    #[test]
+    fn an_actor_without_preferred_username_is_named_after_its_id() {
+        let a = parse_actor(&actor("http://127.0.0.1:2909/emily", None)).expect("emily");
+        assert_eq!(
+            (a.username.as_str(), a.domain.as_str()),
+            ("emily", "127.0.0.1:2909")
+        );
+        let a = parse_actor(&actor("https://x.example/u/frank", Some(Value::Null))).expect("null");
+        assert_eq!(a.username, "frank");
+        // Present but invalid, or an id whose last segment is no name: refused.
+        assert!(parse_actor(&actor("https://x.example/u/f", Some(json!("a b")))).is_err());
+        assert!(parse_actor(&actor("https://x.example/u/f", Some(json!(7)))).is_err());
+        assert!(parse_actor(&actor("https://x.example/u/", None)).is_err());
+        assert!(parse_actor(&actor("https://x.example/u/a%20b", None)).is_err());
+    }
 }

@@ -32,6 +32,14 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Which jobs a worker claims: any, only `kind`, or every kind but `kind`.
+#[derive(Debug, Clone, Copy)]
+pub enum Kinds<'a> {
+    Any,
+    Only(&'a str),
+    AllBut(&'a str),
+}
+
 /// Claims the oldest due job for `lease` microseconds. The outer condition re-checks the
 /// lease so two workers racing for one row cannot both win.
 pub async fn claim<'e, E: Executor<'e, Database = Any>>(
@@ -39,17 +47,49 @@ pub async fn claim<'e, E: Executor<'e, Database = Any>>(
     now: i64,
     lease: i64,
 ) -> sqlx::Result<Option<JobRow>> {
-    sqlx::query_as(
+    claim_kinds(db, now, lease, Kinds::Any).await
+}
+
+/// `claim`, restricted to some kinds.
+pub async fn claim_kinds<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+    lease: i64,
+    kinds: Kinds<'_>,
+) -> sqlx::Result<Option<JobRow>> {
+    let (filter, kind) = match kinds {
+        Kinds::Any => ("($3 = '' OR TRUE)", ""),
+        Kinds::Only(k) => ("kind = $3", k),
+        Kinds::AllBut(k) => ("kind <> $3", k),
+    };
+    sqlx::query_as(&format!(
         "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
          WHERE id = (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
-                     ORDER BY run_at, id LIMIT 1) \
+                     AND {filter} ORDER BY run_at, id LIMIT 1) \
          AND (locked_until IS NULL OR locked_until < $2) \
-         RETURNING id, kind, payload, attempts",
-    )
+         RETURNING id, kind, payload, attempts"
+    ))
     .bind(now + lease)
     .bind(now)
+    .bind(kind)
     .fetch_optional(db)
     .await
+}
+
+/// Puts a claimed job back to run at `run_at` without counting the attempt (it was not made).
+pub async fn postpone<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    run_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET run_at = $1, locked_until = NULL, attempts = attempts - 1 WHERE id = $2",
+    )
+    .bind(run_at)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn delete<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx::Result<()> {

@@ -1,0 +1,240 @@
+// Drives the federation scenario between `herd serve` and Fedify peers (peer.mjs), asserting on
+// both sides: Herd through its Mastodon API, each peer through its /_test/log. Exits non-zero
+// with a message naming the first failed check.
+//
+// Usage: node driver.mjs HERD_BASE HERD_TOKEN PEER_URL...
+//   PEER_URL is the peer's origin plus its user, e.g. http://127.0.0.1:9100/users/peer;
+//   append "#secure" for a peer in authorized-fetch mode.
+
+import { createHash, generateKeyPairSync, randomUUID, sign } from "node:crypto";
+
+const [herd, token, ...peerArgs] = process.argv.slice(2);
+if (!herd || !token || peerArgs.length === 0) {
+  console.error("usage: driver.mjs HERD_BASE HERD_TOKEN PEER_ACTOR_URL[#secure]...");
+  process.exit(2);
+}
+const TIMEOUT_MS = Number(process.env.DRIVER_STEP_TIMEOUT_MS ?? 15000);
+let passed = 0;
+let failed = 0;
+
+function ok(msg) {
+  passed++;
+  console.log(`  ok   ${msg}`);
+}
+class Failure extends Error {}
+function check(cond, msg, detail) {
+  if (!cond) {
+    const extra = detail === undefined ? "" : `\n       ${JSON.stringify(detail).slice(0, 1500)}`;
+    throw new Failure(`${msg}${extra}`);
+  }
+  ok(msg);
+}
+
+async function req(method, url, { body, headers = {}, auth = false, raw = false } = {}) {
+  const h = { ...headers };
+  if (auth) h.authorization = `Bearer ${token}`;
+  let payload = body;
+  if (body !== undefined && typeof body !== "string") {
+    payload = JSON.stringify(body);
+    h["content-type"] ??= "application/json";
+  }
+  const res = await fetch(url, { method, headers: h, body: payload, signal: AbortSignal.timeout(20000) });
+  if (raw) return res;
+  const text = await res.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) throw new Failure(`${method} ${url} answered ${res.status}: ${text.slice(0, 500)}`);
+  return data;
+}
+const api = (method, path, body) => req(method, `${herd}${path}`, { body, auth: true });
+
+async function waitFor(label, fn) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) {
+        ok(label);
+        return last;
+      }
+    } catch (e) {
+      if (e instanceof Failure) last = e.message;
+      else throw e;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Failure(`timed out after ${TIMEOUT_MS} ms: ${label}${last ? ` (last: ${JSON.stringify(last).slice(0, 500)})` : ""}`);
+}
+
+// A draft-cavage signature made here with a key of our own, claiming someone else's keyId.
+function forgedHeaders(url, body, keyId) {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const u = new URL(url);
+  const date = new Date().toUTCString();
+  const digest = `SHA-256=${createHash("sha256").update(body).digest("base64")}`;
+  const signing = `(request-target): post ${u.pathname}\nhost: ${u.host}\ndate: ${date}\ndigest: ${digest}`;
+  const signature = sign("sha256", Buffer.from(signing), privateKey).toString("base64");
+  return {
+    "content-type": "application/activity+json",
+    date,
+    digest,
+    signature: `keyId="${keyId}",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="${signature}"`,
+  };
+}
+
+async function homeHas(pred) {
+  const home = await api("GET", "/api/v1/timelines/home?limit=40");
+  return home.find(pred);
+}
+
+async function scenario(peerArg) {
+  const secure = peerArg.endsWith("#secure");
+  const actor = peerArg.replace(/#secure$/, "");
+  const u = new URL(actor);
+  const peer = u.origin;
+  const user = u.pathname.split("/").pop();
+  const handle = `${user}@${u.host}`;
+  const log = () => req("GET", `${peer}/_test/log`);
+  const me = await api("GET", "/api/v1/accounts/verify_credentials");
+  const herdActor = `${herd}/users/${me.username}`;
+  console.log(`-- ${handle}${secure ? " (authorized fetch)" : ""} <-> ${me.username}@${new URL(herd).host}`);
+
+  // The peer really refuses what it cannot verify, and (secure) unsigned fetches.
+  const unsignedToPeer = await req("POST", `${peer}/inbox`, {
+    raw: true,
+    headers: { "content-type": "application/activity+json", "x-driver-probe": "1" },
+    body: { "@context": "https://www.w3.org/ns/activitystreams", id: `${herd}/x/${randomUUID()}`, type: "Like", actor: herdActor, object: actor },
+  });
+  check(unsignedToPeer.status === 401, `Fedify refuses an unsigned POST to its inbox (401, got ${unsignedToPeer.status})`);
+  const unsignedGet = await req("GET", actor, { raw: true, headers: { accept: "application/activity+json", "x-driver-probe": "1" } });
+  if (secure) check(unsignedGet.status === 401, `authorized fetch: an unsigned GET of ${actor} gets 401 (got ${unsignedGet.status})`);
+  else check(unsignedGet.status === 200, `an unsigned GET of ${actor} gets 200 (got ${unsignedGet.status})`);
+
+  // 1. The Fedify actor follows the Herd member; Herd accepts.
+  const before = await api("GET", `/api/v1/accounts/${me.id}`);
+  await req("POST", `${peer}/_test/follow`, { body: { target: herdActor } });
+  await waitFor(`${handle} receives Herd's Accept of its Follow`, async () => {
+    const l = await log();
+    return l.following[herdActor]?.accepted && l.received.some((a) => a.type === "Accept" && a.actor === herdActor);
+  });
+  await waitFor(`Herd counts ${handle} among ${me.username}'s followers`, async () => {
+    const a = await api("GET", `/api/v1/accounts/${me.id}`);
+    return a.followers_count === before.followers_count + 1;
+  });
+
+  // 2. The Herd member follows the Fedify actor through the Mastodon API (handle → WebFinger over http).
+  const found = await api("GET", `/api/v2/search?q=${encodeURIComponent(handle)}&resolve=true&type=accounts`);
+  const remote = found.accounts.find((a) => a.acct === handle);
+  check(remote, `Herd resolves ${handle} by WebFinger${secure ? " and a signed fetch" : ""}`, found);
+  const rel = await api("POST", `/api/v1/accounts/${remote.id}/follow`);
+  check(rel.following || rel.requested, `POST /api/v1/accounts/${remote.id}/follow answers following or requested`, rel);
+  await waitFor(`${handle} receives and verifies Herd's Follow`, async () => {
+    const l = await log();
+    return l.received.some((a) => a.type === "Follow" && a.actor === herdActor && a.object === actor) && l.followers.includes(herdActor);
+  });
+  await waitFor(`Herd marks the follow of ${handle} accepted once Fedify's Accept arrives`, async () => {
+    const [r] = await api("GET", `/api/v1/accounts/relationships?id[]=${remote.id}`);
+    return r.following && !r.requested;
+  });
+
+  // 3. Create(Note) from the peer lands in the member's home timeline.
+  const word = randomUUID();
+  const posted = await req("POST", `${peer}/_test/post`, { body: { content: `<p>hello from fedify ${word}</p>` } });
+  const remoteStatus = await waitFor(`${handle}'s Create(Note) is in ${me.username}'s home timeline`, () =>
+    homeHas((s) => s.uri === posted.note && s.content.includes(word))
+  );
+  check(remoteStatus.account.acct === handle && remoteStatus.visibility === "public", `the remote status is public and by ${handle}`, remoteStatus);
+
+  // 4. Create(Note) from the member reaches the peer.
+  const word2 = randomUUID();
+  const mine = await api("POST", "/api/v1/statuses", { status: `hello fedify ${word2}`, visibility: "public" });
+  await waitFor(`${handle} receives and verifies ${me.username}'s Create(Note)`, async () => {
+    const l = await log();
+    return l.received.some((a) => a.type === "Create" && a.actor === herdActor && a.object === mine.uri && a.content?.includes(word2));
+  });
+
+  // 5. Like and Undo(Like) from the member.
+  await api("POST", `/api/v1/statuses/${remoteStatus.id}/favourite`);
+  await waitFor(`${handle} receives ${me.username}'s Like of its note`, async () => {
+    const l = await log();
+    return l.received.some((a) => a.type === "Like" && a.actor === herdActor && a.object === posted.note);
+  });
+  await api("POST", `/api/v1/statuses/${remoteStatus.id}/unfavourite`);
+  await waitFor(`${handle} receives ${me.username}'s Undo(Like)`, async () => {
+    const l = await log();
+    return l.received.some((a) => a.type === "Undo" && a.actor === herdActor && a.objectType === "Like");
+  });
+
+  // 6. Like and Undo(Like) from the peer.
+  await req("POST", `${peer}/_test/like`, { body: { object: mine.uri } });
+  await waitFor(`Herd counts ${handle}'s Like of ${me.username}'s status`, async () => {
+    const s = await api("GET", `/api/v1/statuses/${mine.id}`);
+    return s.favourites_count === 1;
+  });
+  const notes = await api("GET", "/api/v1/notifications?types[]=favourite");
+  check(notes.some((n) => n.type === "favourite" && n.account.acct === handle && n.status?.id === mine.id), `${me.username} is notified of ${handle}'s favourite`);
+  await req("POST", `${peer}/_test/unlike`, { body: { object: mine.uri } });
+  await waitFor(`Herd removes the favourite on ${handle}'s Undo(Like)`, async () => {
+    const s = await api("GET", `/api/v1/statuses/${mine.id}`);
+    return s.favourites_count === 0;
+  });
+
+  // 7. Herd refuses what is not signed by the actor: unsigned, forged, RFC 9421 it cannot verify.
+  const inbox = `${herd}/users/${me.username}/inbox`;
+  const fakeNote = (w) => JSON.stringify({
+    "@context": "https://www.w3.org/ns/activitystreams",
+    id: `${actor}/forged/${w}`,
+    type: "Create",
+    actor,
+    to: ["https://www.w3.org/ns/activitystreams#Public"],
+    object: { id: `${actor}/forged/${w}/note`, type: "Note", attributedTo: actor, content: `forged ${w}`, to: ["https://www.w3.org/ns/activitystreams#Public"] },
+  });
+  const w1 = randomUUID();
+  const r1 = await req("POST", inbox, { raw: true, headers: { "content-type": "application/activity+json" }, body: fakeNote(w1) });
+  check(r1.status === 401, `Herd answers an unsigned Create claiming ${handle} with 401 (got ${r1.status})`);
+  const w2 = randomUUID();
+  const body2 = fakeNote(w2);
+  const keyId = (await log()).keyId;
+  check(keyId?.startsWith(actor), `the peer's key id is ${keyId}`);
+  const r2 = await req("POST", inbox, { raw: true, headers: forgedHeaders(inbox, body2, keyId), body: body2 });
+  check(r2.status === 401, `Herd answers a Create signed with another key under ${handle}'s keyId with 401 (got ${r2.status})`);
+  const w3 = randomUUID();
+  const r3 = await req("POST", inbox, {
+    raw: true,
+    headers: { "content-type": "application/activity+json", "signature-input": 'sig1=("@method");created=1', signature: "sig1=:AAAA:" },
+    body: fakeNote(w3),
+  });
+  check(r3.status === 401, `Herd answers an RFC 9421 signature it does not verify with 401 (got ${r3.status})`);
+  const leaked = await homeHas((s) => [w1, w2, w3].some((w) => s.content.includes(w)));
+  const search = await api("GET", `/api/v2/search?q=${encodeURIComponent(`${actor}/forged/${w2}/note`)}&type=statuses`);
+  check(!leaked && search.statuses.length === 0, "none of the refused activities left a status behind");
+
+  // 8. Every exchange was signed and verified on both sides.
+  const l = await log();
+  const fromHerd = l.inboxPosts;
+  check(fromHerd.length > 0 && fromHerd.every((p) => p.scheme === "draft-cavage" && p.status === 202),
+    `every POST Herd made to ${handle}'s inboxes was draft-cavage signed and verified by Fedify (${fromHerd.length} × 202)`, fromHerd);
+  const toHerd = l.outgoing.filter((o) => o.method === "POST" && o.url.startsWith(herd));
+  check(toHerd.every((o) => o.scheme !== "unsigned"), `every POST Fedify made to Herd was signed (${toHerd.length})`, toHerd);
+  check(toHerd.filter((o) => o.status === 202).every((o) => o.scheme === "draft-cavage"),
+    "Herd accepted only draft-cavage signatures it verified (any RFC 9421 first knock got 401)", toHerd);
+  check(toHerd.filter((o) => o.status === 202).length >= 3, `Herd accepted Fedify's Follow, Create, Like and Undo (${toHerd.filter((o) => o.status === 202).length} × 202)`, toHerd);
+  if (secure) {
+    const gets = l.requests.filter((r) => r.method === "GET" && r.path === new URL(actor).pathname && !r.probe);
+    check(gets.length > 0 && gets.every((r) => r.status === 200 && r.from !== "unsigned"), `Herd fetched the authorized-fetch actor with signed GETs (${gets.length} × 200)`, l.requests);
+  }
+}
+
+try {
+  for (const p of peerArgs) await scenario(p);
+} catch (e) {
+  failed++;
+  console.error(`  FAIL ${e instanceof Failure ? e.message : e.stack}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
