@@ -219,6 +219,132 @@ pub fn note(
     note
 }
 
+/// An attachment as ActivityPub carries it (Mastodon's `Document` fields).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub url: String,
+    pub media_type: String,
+    /// Mastodon's kind: image, gifv, video, audio or unknown.
+    pub kind: String,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+    pub width: i64,
+    pub height: i64,
+    pub focus: (f64, f64),
+}
+
+/// Mastodon keeps four attachments of a remote post.
+pub const MAX_REMOTE_ATTACHMENTS: usize = 4;
+
+impl Attachment {
+    pub fn document(&self) -> Value {
+        let mut doc = json!({
+            "type": "Document",
+            "mediaType": self.media_type,
+            "url": self.url,
+            "name": self.description,
+            "blurhash": self.blurhash,
+            "focalPoint": [self.focus.0, self.focus.1],
+        });
+        if self.width > 0 && self.height > 0 {
+            doc["width"] = json!(self.width);
+            doc["height"] = json!(self.height);
+        }
+        doc
+    }
+}
+
+/// The attachments of a remote object: at most four `Document`/`Image`/`Video`/`Audio` with an
+/// http(s) URL; anything else is skipped. Descriptions are plain text of at most 1,500
+/// characters; a blurhash is kept only when it is one.
+pub fn attachments(obj: &Value) -> Vec<Attachment> {
+    let list = match obj.get("attachment") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => return Vec::new(),
+    };
+    list.iter()
+        .filter(|a| {
+            matches!(
+                a.get("type").and_then(Value::as_str),
+                Some("Document" | "Image" | "Video" | "Audio")
+            )
+        })
+        .filter_map(|a| {
+            let url = match a.get("url")? {
+                Value::String(u) => u.clone(),
+                Value::Object(link) => link.get("href")?.as_str()?.to_string(),
+                Value::Array(links) => links
+                    .iter()
+                    .find_map(|l| l.get("href").and_then(Value::as_str).or(l.as_str()))?
+                    .to_string(),
+                _ => return None,
+            };
+            let parsed = url::Url::parse(&url).ok()?;
+            if !matches!(parsed.scheme(), "http" | "https") || url.len() > 2048 {
+                return None;
+            }
+            let media_type = a
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .filter(|t| t.len() <= 100 && t.contains('/'))
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let kind = match media_type.split('/').next() {
+                Some("image") if media_type == "image/gif" => "gifv",
+                Some("image") => "image",
+                Some("video") => "video",
+                Some("audio") => "audio",
+                _ if a.get("type").and_then(Value::as_str) == Some("Image") => "image",
+                _ => "unknown",
+            };
+            let dimension = |k: &str| {
+                a.get(k)
+                    .and_then(Value::as_i64)
+                    .filter(|v| (1..=100_000).contains(v))
+                    .unwrap_or(0)
+            };
+            let focus = match a.get("focalPoint").and_then(Value::as_array) {
+                Some(p) if p.len() == 2 => {
+                    let c = |v: &Value| {
+                        v.as_f64()
+                            .filter(|f| (-1.0..=1.0).contains(f))
+                            .unwrap_or(0.0)
+                    };
+                    (c(&p[0]), c(&p[1]))
+                }
+                _ => (0.0, 0.0),
+            };
+            let blurhash = a
+                .get("blurhash")
+                .and_then(Value::as_str)
+                .filter(|b| {
+                    (6..=100).contains(&b.len())
+                        && b.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || "#$%*+,-.:;=?@[]^_{|}~".contains(c)
+                        })
+                })
+                .map(String::from);
+            let description = a
+                .get("name")
+                .and_then(Value::as_str)
+                .map(|d| plain(d, 1500))
+                .filter(|d| !d.is_empty());
+            Some(Attachment {
+                url,
+                media_type,
+                kind: kind.to_string(),
+                description,
+                blurhash,
+                width: dimension("width"),
+                height: dimension("height"),
+                focus,
+            })
+        })
+        .take(MAX_REMOTE_ATTACHMENTS)
+        .collect()
+}
+
 /// Wraps an object in an activity of `kind` by `actor`, addressed like the object.
 pub fn wrap(kind: &str, id: &str, actor: &str, object: Value) -> Value {
     let to = object.get("to").cloned().unwrap_or_else(|| json!([]));
@@ -254,6 +380,43 @@ pub fn new_activity_id(state: &AppState) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_attachments_keep_what_mastodon_sends_and_drop_the_rest() {
+        let obj = json!({"attachment": [
+            {"type": "Document", "mediaType": "image/png", "url": "https://x.example/a.png",
+             "name": "a cat", "blurhash": "UBL_:rOpGG-oBUNG,qRj2so|=eE1w^n4S5NH", "width": 640,
+             "height": 480, "focalPoint": [0.5, -2.0]},
+            {"type": "Document", "mediaType": "video/mp4", "url": {"type": "Link", "href": "https://x.example/v.mp4"}},
+            {"type": "Document", "url": "javascript:alert(1)"},
+            {"type": "Note", "url": "https://x.example/n"},
+            {"type": "Image", "url": "https://x.example/b"},
+            {"type": "Audio", "mediaType": "audio/ogg", "url": "https://x.example/c.ogg", "blurhash": "<script>"},
+            {"type": "Document", "mediaType": "image/gif", "url": "https://x.example/fifth.gif"}
+        ]});
+        let got = attachments(&obj);
+        assert_eq!(got.len(), MAX_REMOTE_ATTACHMENTS);
+        assert_eq!(
+            (
+                got[0].kind.as_str(),
+                got[0].width,
+                got[0].focus,
+                got[0].description.as_deref()
+            ),
+            ("image", 640, (0.5, 0.0), Some("a cat"))
+        );
+        assert!(got[0].blurhash.is_some());
+        assert_eq!(
+            (got[1].kind.as_str(), got[1].url.as_str()),
+            ("video", "https://x.example/v.mp4")
+        );
+        assert_eq!(got[2].kind, "image");
+        assert_eq!(
+            (got[3].kind.as_str(), got[3].blurhash.as_ref()),
+            ("audio", None)
+        );
+        assert_eq!(attachments(&json!({"attachment": "nope"})), Vec::new());
+    }
 
     #[test]
     fn sanitize_keeps_mastodon_markup_and_drops_the_rest() {

@@ -378,6 +378,34 @@ pub async fn note_for(
         None => None,
     };
     let mut note = protocol::note(state, &author, s, &mentioned, parent_uri.as_deref());
+    let media = crate::storage::media::of_statuses(&mut *conn, &[s.id]).await?;
+    note["attachment"] = media
+        .iter()
+        .map(|m| {
+            let entity = crate::services::media::entity(state, m);
+            protocol::Attachment {
+                url: entity.url.unwrap_or_default(),
+                media_type: m.content_type.clone(),
+                kind: m.kind.clone(),
+                description: m.description.clone(),
+                blurhash: m.blurhash.clone(),
+                width: m.width,
+                height: m.height,
+                focus: (m.focus_x, m.focus_y),
+            }
+            .document()
+        })
+        .collect();
+    let tags = crate::storage::statuses::tags_of(&mut *conn, &[s.id]).await?;
+    if let Some(list) = note["tag"].as_array_mut() {
+        list.extend(tags.into_iter().map(|(_, name)| {
+            json!({
+                "type": "Hashtag",
+                "href": crate::services::render::tag_url(state, &name),
+                "name": format!("#{}", name.to_lowercase()),
+            })
+        }));
+    }
     if let Some(poll) = crate::storage::polls::of_statuses(&mut *conn, &[s.id])
         .await?
         .into_iter()

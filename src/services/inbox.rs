@@ -515,6 +515,7 @@ async fn insert_note(
         edited_at: None,
     };
     statuses::insert(tx, &row).await?;
+    store_attachments(tx, author, id, obj, now).await?;
     for a in &local {
         statuses::insert_mention(&mut ***tx, id, *a).await?;
     }
@@ -564,6 +565,42 @@ async fn insert_note(
         notify(tx, *a, author.id, "mention", Some(id), now).await?;
     }
     Ok(Some(id))
+}
+
+/// A remote post's attachments, referenced at their origin (Mastodon's `remote_url`).
+async fn store_attachments(
+    tx: &mut WriteTx,
+    author: &AccountRow,
+    status_id: i64,
+    obj: &Value,
+    now: i64,
+) -> AppResult<()> {
+    for (position, a) in protocol::attachments(obj).into_iter().enumerate() {
+        let row = crate::storage::media::MediaRow {
+            id: ids::next_id_at(now / 1000),
+            account_id: author.id,
+            status_id: Some(status_id),
+            scheduled_status_id: None,
+            position: position as i64,
+            kind: a.kind,
+            file_key: String::new(),
+            content_type: a.media_type,
+            file_size: 0,
+            width: a.width,
+            height: a.height,
+            thumb_key: String::new(),
+            thumb_width: 0,
+            thumb_height: 0,
+            description: a.description,
+            focus_x: a.focus.0,
+            focus_y: a.focus.1,
+            blurhash: a.blurhash,
+            remote_url: Some(a.url),
+            created_at: now,
+        };
+        crate::storage::media::insert(&mut ***tx, &row).await?;
+    }
+    Ok(())
 }
 
 /// A remote `Question` read into a poll: at most 20 options (plain-text titles of at most
@@ -892,6 +929,8 @@ async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
         updated,
     )
     .await?;
+    crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
+    store_attachments(tx, actor, s.id, object, now).await?;
     if let Some(new) = statuses::by_id(&mut ***tx, s.id).await? {
         statuses::insert_edit(&mut ***tx, ids::next_id_at(now / 1000), &new, updated).await?;
     }

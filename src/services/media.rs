@@ -209,7 +209,11 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<()> {
         }
         tx.commit().await?;
         for m in &deleted {
-            for key in [&m.file_key, &m.thumb_key] {
+            // Remote attachments have no files here (only their reference).
+            for key in [&m.file_key, &m.thumb_key]
+                .into_iter()
+                .filter(|k| !k.is_empty())
+            {
                 if let Err(e) = state.media.delete(key).await {
                     tracing::warn!(media = m.id, key = %key, error = %e, "could not delete a swept media file");
                 }
@@ -380,11 +384,16 @@ pub fn file_url(state: &AppState, key: &str) -> String {
 
 /// The Mastodon entity of a stored attachment.
 pub fn entity(state: &AppState, m: &MediaRow) -> MediaAttachment {
+    // A remote attachment is referenced where its server keeps it (nothing is cached yet).
+    let local = |key: &str| match (&m.remote_url, key.is_empty()) {
+        (Some(remote), true) => remote.clone(),
+        _ => file_url(state, key),
+    };
     MediaAttachment {
         id: m.id.to_string(),
         kind: m.kind.clone(),
-        url: Some(file_url(state, &m.file_key)),
-        preview_url: Some(file_url(state, &m.thumb_key)),
+        url: Some(local(&m.file_key)),
+        preview_url: Some(local(&m.thumb_key)),
         remote_url: m.remote_url.clone(),
         preview_remote_url: None,
         text_url: None,

@@ -230,6 +230,18 @@ pub async fn detach_others<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected())
 }
 
+/// Drops the remote attachments a remote status referenced (its author edited it).
+pub async fn delete_remote_of_status<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM media_attachments WHERE status_id = $1 AND remote_url IS NOT NULL")
+        .bind(status_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Frees the media a scheduled status reserved; returns how many it freed.
 pub async fn release_scheduled<'e, E: Executor<'e, Database = Any>>(
     db: E,
