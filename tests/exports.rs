@@ -217,6 +217,37 @@ on_both_backends!(bad_input, bad_input);
 /// The archive: actor.json and an outbox.json of one's public and unlisted posts only.
 async fn archive(app: &TestApp) {
     let (_, alice) = app.user_with_token("alice").await;
+    // A picture, which the archive carries as a file.
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(8, 8, image::Rgb([200, 90, 30])))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png.into_inner())
+            .file_name("p.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let media: Value = app
+        .client
+        .post(app.url("/api/v2/media"))
+        .bearer_auth(&alice)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, _) = app
+        .post_json(
+            "/api/v1/statuses",
+            &alice,
+            json!({"status": "a picture", "media_ids": [media["id"]]}),
+        )
+        .await;
+    assert_eq!(status, 200);
     for (text, visibility) in [
         ("hello world", "public"),
         ("quiet one", "unlisted"),
@@ -251,7 +282,30 @@ async fn archive(app: &TestApp) {
     assert_eq!(actor["type"], "Person");
     let outbox = read(&mut zip, "outbox.json");
     assert_eq!(outbox["type"], "OrderedCollection");
-    assert_eq!(outbox["totalItems"], 2);
+    assert_eq!(outbox["totalItems"], 3);
+    let picture = &outbox["orderedItems"][2]["object"];
+    let path = picture["attachment"][0]["url"]
+        .as_str()
+        .expect("attachment url");
+    assert!(path.starts_with("/media_attachments/files/"), "{picture}");
+    let mut file = zip.by_name(path.trim_start_matches('/')).expect("the file");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
+    drop(file);
+    let served = app
+        .client
+        .get(media["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        bytes,
+        served.to_vec(),
+        "the archived file is the stored one"
+    );
     let texts: Vec<String> = outbox["orderedItems"]
         .as_array()
         .unwrap()

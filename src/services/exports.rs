@@ -452,6 +452,24 @@ async fn overwrite(
     Ok(())
 }
 
+/// Rewrites a note's attachments stored here to their path in the archive, noting the keys.
+fn bundle_media(note: &mut serde_json::Value, prefix: &str, files: &mut Vec<String>) {
+    let Some(list) = note.get_mut("attachment").and_then(|a| a.as_array_mut()) else {
+        return;
+    };
+    for doc in list {
+        let key = doc
+            .get("url")
+            .and_then(|u| u.as_str())
+            .and_then(|u| u.strip_prefix(prefix))
+            .map(String::from);
+        if let Some(key) = key {
+            doc["url"] = serde_json::json!(format!("/media_attachments/files/{key}"));
+            files.push(key);
+        }
+    }
+}
+
 /// Mastodon's archive, in part: `actor.json` (the actor document) and `outbox.json` (an
 /// OrderedCollection of Create activities for every public and unlisted post) in a zip file.
 /// Media files are not included yet.
@@ -466,6 +484,10 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
         .map_err(|e| AppError::internal_msg(format!("actor document: {e}")))?;
 
     let mut items = Vec::new();
+    // The archive carries our own files; notes point at them by relative path, as
+    // Mastodon's archive does (`/media_attachments/files/…`).
+    let media_prefix = crate::services::media::file_url(state, "");
+    let mut files: Vec<String> = Vec::new();
     let mut max_id = None;
     let mut conn = state.db.pool.acquire().await?;
     loop {
@@ -474,7 +496,8 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
         let Some(last) = rows.last() else { break };
         max_id = Some(last.id);
         for s in rows.iter().filter(|s| s.reblog_of_id.is_none()) {
-            if let Some(note) = federation::note_for(&mut conn, state, s).await? {
+            if let Some(mut note) = federation::note_for(&mut conn, state, s).await? {
+                bundle_media(&mut note, &media_prefix, &mut files);
                 let mut create = crate::federation::protocol::wrap(
                     "Create",
                     &format!("{}/activity", s.uri),
@@ -507,6 +530,14 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
         zip.start_file("outbox.json", options).map_err(zip_err)?;
         zip.write_all(outbox.to_string().as_bytes())
             .map_err(AppError::internal)?;
+        for key in &files {
+            // A file gone from the store leaves its reference dangling, as in Mastodon.
+            if let Some(bytes) = state.media.get(key).await.map_err(AppError::internal)? {
+                zip.start_file(format!("media_attachments/files/{key}"), options)
+                    .map_err(zip_err)?;
+                zip.write_all(&bytes).map_err(AppError::internal)?;
+            }
+        }
         zip.finish().map_err(zip_err)?;
     }
     Ok(out.into_inner())
