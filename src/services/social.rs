@@ -356,11 +356,6 @@ pub async fn block_domain(state: &AppState, me: &CurrentUser, raw: &str) -> AppR
         drop_follow(&mut tx, me.account.id, target.id).await?;
     }
     for requests in [false, true] {
-        let relation = if requests {
-            Relation::FollowRequest
-        } else {
-            Relation::Follow
-        };
         for follower in
             domain_blocks::related_on_domain(&mut **tx, me.account.id, &domain, true, requests)
                 .await?
@@ -383,7 +378,13 @@ pub async fn block_domain(state: &AppState, me: &CurrentUser, raw: &str) -> AppR
             )
             .await?;
             if requests {
-                social::remove(&mut **tx, relation, follower.id, me.account.id).await?;
+                social::remove(
+                    &mut **tx,
+                    Relation::FollowRequest,
+                    follower.id,
+                    me.account.id,
+                )
+                .await?;
             } else {
                 drop_follow(&mut tx, follower.id, me.account.id).await?;
             }
