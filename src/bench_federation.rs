@@ -115,11 +115,11 @@ pub async fn signatures(seconds: u64) -> anyhow::Result<()> {
         let strings =
             signatures::signing_strings(&p, "POST", "/inbox", None, &headers, Some(&body), now)
                 .map_err(|e| anyhow::anyhow!(e.0))?;
-        let der = keys::public_der(&public_pem).ok_or_else(|| anyhow::anyhow!("pem"))?;
+        let key = keys::verifier(&public_pem).ok_or_else(|| anyhow::anyhow!("pem"))?;
         anyhow::ensure!(
             strings
                 .iter()
-                .any(|s| keys::verify(&der, s.as_bytes(), &p.signature)),
+                .any(|s| keys::verify_parsed(&key, s.as_bytes(), &p.signature)),
             "full verify failed"
         );
         Ok(())

@@ -135,10 +135,10 @@ pub async fn verify(
         ));
     }
     let matches = |pem: &str| -> bool {
-        keys::public_der(pem).is_some_and(|der| {
+        keys::verifier(pem).is_some_and(|key| {
             strings
                 .iter()
-                .any(|s| keys::verify(&der, s.as_bytes(), &params.signature))
+                .any(|s| keys::verify_parsed(&key, s.as_bytes(), &params.signature))
         })
     };
     // The cached key first; on failure one refetch of the actor (rate-limited per key).

@@ -110,6 +110,36 @@ pub fn public_der(pem: &str) -> Option<Vec<u8>> {
     key.to_pkcs1_der().ok().map(|d| d.as_bytes().to_vec())
 }
 
+/// Parsed remote keys by their PEM: turning a PEM into a key costs about as much as the
+/// verification itself, and an inbox burst verifies the same few keys over and over.
+/// Bounded: emptied when full (keys are cheap to parse again).
+static VERIFIERS: std::sync::LazyLock<Mutex<HashMap<String, Arc<signature::ParsedPublicKey>>>> =
+    std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
+const MAX_VERIFIERS: usize = 4096;
+
+/// A verifier for a remote public key PEM (see [`public_der`]), parsed once per process.
+pub fn verifier(pem: &str) -> Option<Arc<signature::ParsedPublicKey>> {
+    if let Some(hit) = VERIFIERS.lock().ok()?.get(pem) {
+        return Some(hit.clone());
+    }
+    let der = public_der(pem)?;
+    let parsed = UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
+        .parse()
+        .ok()?;
+    let parsed = Arc::new(parsed);
+    let mut cache = VERIFIERS.lock().ok()?;
+    if cache.len() >= MAX_VERIFIERS {
+        cache.clear();
+    }
+    cache.insert(pem.to_string(), parsed.clone());
+    Some(parsed)
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 with a key from [`verifier`].
+pub fn verify_parsed(key: &signature::ParsedPublicKey, message: &[u8], sig: &[u8]) -> bool {
+    key.verify_sig(message, sig).is_ok()
+}
+
 /// RSASSA-PKCS1-v1_5 with SHA-256 (rsa-sha256 and hs2019), keys of 2048 to 8192 bits.
 pub fn verify(public_pkcs1_der: &[u8], message: &[u8], sig: &[u8]) -> bool {
     UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, public_pkcs1_der)
@@ -137,5 +167,12 @@ mod tests {
             .expect("pkcs1");
         assert_eq!(public_der(&pkcs1), Some(der));
         assert_eq!(public_der("not a key"), None);
+        // The parsed-once verifier agrees, from the cache as from a fresh parse.
+        for _ in 0..2 {
+            let v = verifier(&public_pem).expect("verifier");
+            assert!(verify_parsed(&v, b"hello", &sig));
+            assert!(!verify_parsed(&v, b"hellO", &sig));
+        }
+        assert!(verifier("not a key").is_none());
     }
 }
