@@ -211,6 +211,22 @@ async fn checkout_and_fees(app: &common::TestApp, fake: &Shared) {
         .await;
     assert_eq!(s, 200, "{sub}");
     assert_eq!(sub["amount"], 500);
+    // DESIGN §7: `POST membership` pays dues too, through the same Checkout.
+    let (s, via_membership) = app
+        .post_json(
+            "/api/v1/coop/membership",
+            &token,
+            json!({ "dues": { "mode": "payment", "amount": 900 } }),
+        )
+        .await;
+    assert_eq!(s, 200, "{via_membership}");
+    assert_eq!(via_membership["amount"], 900);
+    assert!(
+        via_membership["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://checkout.stripe.test/")),
+        "{via_membership}"
+    );
     {
         let f = fake.lock().unwrap();
         assert_eq!(f.unauthorized, 0);
@@ -248,6 +264,10 @@ async fn checkout_and_fees(app: &common::TestApp, fake: &Shared) {
             field(two, "subscription_data[metadata][herd_account_id]"),
             Some(m.as_str())
         );
+        assert_eq!(
+            field(&f.sessions[2], "line_items[0][price_data][unit_amount]"),
+            Some("900")
+        );
     }
     // Bad input: a clear 422 and nothing sent to Stripe.
     for (body, why) in [
@@ -271,7 +291,7 @@ async fn checkout_and_fees(app: &common::TestApp, fake: &Shared) {
         .post_json("/api/v1/coop/dues/checkout", &visitor, json!({}))
         .await;
     assert_eq!(s, 422, "not a member");
-    assert_eq!(fake.lock().unwrap().sessions.len(), 2);
+    assert_eq!(fake.lock().unwrap().sessions.len(), 3);
 
     // The one-off payment arrives with its balance transaction as an id: Herd reads the fee.
     let charge = json!({ "id": "ch_one", "object": "charge", "amount": 2100, "currency": "eur",
@@ -360,6 +380,15 @@ async fn without_stripe(app: &common::TestApp) {
         e["error"].as_str().unwrap().contains("not configured"),
         "{e}"
     );
+    let (s, e) = app
+        .post_json("/api/v1/coop/membership", &token, json!({"dues": {}}))
+        .await;
+    assert_eq!(s, 503, "{e}");
+    // Without `dues` it stays the application it was: an active member is told so.
+    let (s, e) = app
+        .post_json("/api/v1/coop/membership", &token, json!({}))
+        .await;
+    assert_eq!(s, 422, "{e}");
     let (s, _) = app
         .get_json("/api/v1/coop/membership/dues", Some(&token))
         .await;

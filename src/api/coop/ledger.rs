@@ -729,22 +729,31 @@ pub async fn dues_checkout(
     body: Payload<CheckoutBody>,
 ) -> AppResult<Json<dues::CheckoutSession>> {
     let me = auth.user(&state, "write").await?;
-    let b = body.data;
+    Ok(Json(
+        start_checkout(&state, me.account.id, body.data).await?,
+    ))
+}
+
+/// Starts a Checkout Session for `account_id`'s dues (also `POST membership {dues: …}`).
+pub async fn start_checkout(
+    state: &AppState,
+    account_id: i64,
+    b: CheckoutBody,
+) -> AppResult<dues::CheckoutSession> {
     let amount = match b.amount.as_ref() {
         None | Some(Value::Null) => None,
         Some(v) => Some(minor_units("amount", v)?),
     };
-    let session = dues::checkout(
-        &state,
-        me.account.id,
+    dues::checkout(
+        state,
+        account_id,
         dues::CheckoutRequest {
             mode: b.mode.unwrap_or_else(|| "payment".into()),
             amount,
             periods: u32::try_from(b.periods.unwrap_or(1)).unwrap_or(0),
         },
     )
-    .await?;
-    Ok(Json(session))
+    .await
 }
 
 /// Stripe's webhook: 200 once applied (or already applied), 400 for a refused delivery.

@@ -3,6 +3,7 @@
 
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
@@ -78,21 +79,25 @@ pub async fn mine(State(state): State<AppState>, auth: Auth) -> AppResult<Json<M
 pub struct Application {
     #[serde(default, deserialize_with = "lenient::string_opt")]
     note: Option<String>,
+    /// DESIGN §7's "apply (or pay dues)": `{dues: {mode, amount?, periods?}}` starts a Stripe
+    /// Checkout for the caller's dues, as `POST dues/checkout` does.
+    #[serde(default)]
+    dues: Option<super::ledger::CheckoutBody>,
 }
 
 pub async fn apply(
     State(state): State<AppState>,
     auth: Auth,
     body: Payload<Application>,
-) -> AppResult<Json<Member>> {
+) -> AppResult<Response> {
     let me = auth.user(&state, "write").await?;
-    let m = membership::apply(
-        &state,
-        me.account.id,
-        body.data.note.as_deref().unwrap_or(""),
-    )
-    .await?;
-    Ok(Json(Member::from_data(&state, &m)))
+    let body = body.data;
+    if let Some(dues) = body.dues {
+        let session = super::ledger::start_checkout(&state, me.account.id, dues).await?;
+        return Ok(Json(session).into_response());
+    }
+    let m = membership::apply(&state, me.account.id, body.note.as_deref().unwrap_or("")).await?;
+    Ok(Json(Member::from_data(&state, &m)).into_response())
 }
 
 pub async fn withdraw(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Member>> {
