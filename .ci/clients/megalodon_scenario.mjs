@@ -8,10 +8,10 @@
 //
 // Usage: node megalodon_scenario.mjs BASE_URL EMAIL PASSWORD USERNAME BOB_TOKEN
 import { randomUUID } from "node:crypto";
+import { check, CheckError, png, sleep, step as stepWith } from "./scenario_lib.mjs";
 import { createReadStream, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateSync } from "node:zlib";
 
 // megalodon lives in .ci/node (npm ci --prefix .ci/node); import it by path.
 const megalodon = await import(new URL("../node/node_modules/megalodon/lib/esm/index.js", import.meta.url));
@@ -26,63 +26,8 @@ if (!bobToken) {
 }
 const run = randomUUID().slice(0, 8);
 
-class CheckError extends Error {}
-const check = (cond, message) => {
-  if (!cond) throw new CheckError(message);
-};
-
-async function step(name, fn) {
-  const start = performance.now();
-  try {
-    const out = await fn();
-    console.log(`  ok   ${name} (${Math.round(performance.now() - start)} ms)`);
-    return out;
-  } catch (err) {
-    console.error(`  FAIL ${name}: ${err?.constructor?.name}: ${err?.message}`);
-    if (err?.response) console.error(`       HTTP ${err.response.status} ${JSON.stringify(err.response.data ?? "")}`);
-    if (!(err instanceof CheckError)) console.error(err);
-    process.exit(1);
-  }
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// A small valid RGB PNG made here, so the script needs no image library.
-function png(width = 8, height = 8) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (kind, data) => {
-    const body = Buffer.concat([Buffer.from(kind, "ascii"), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    rows.push(0);
-    for (let x = 0; x < width; x++) rows.push((x * 32) % 256, 90, (y * 32) % 256);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(Buffer.from(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+const step = (name, fn) =>
+  stepWith(name, fn, (err) => (err?.response ? `HTTP ${err.response.status} ${JSON.stringify(err.response.data ?? "")}` : null));
 
 console.log(`megalodon scenario against ${base} as ${username} (run ${run})`);
 const scopes = ["read", "write", "follow"];
