@@ -206,7 +206,13 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.pool.begin().await?;
+        // SQLite: take the write lock at BEGIN. A deferred transaction that reads first and
+        // writes later fails at once with SQLITE_BUSY (no busy wait) when a writer outside
+        // this process-wide mutex (a job claim, a token touch) committed in between.
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx {
             tx,
             _guard: guard,

@@ -78,6 +78,14 @@ impl TestApp {
 
     /// Starts a server whose configuration `tweak` may change (after the test defaults).
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        // A failing test shows the server's errors (a 500's cause) next to its assertion.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("HERD_TEST_LOG")
+                    .unwrap_or_else(|_| "error".into()),
+            )
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
