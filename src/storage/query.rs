@@ -29,6 +29,12 @@ impl Sql {
         self
     }
 
+    /// Encloses the text so far (a subquery): `before` + text + `after`; values keep their places.
+    pub fn wrap(&mut self, before: &str, after: &str) -> &mut Self {
+        self.text = format!("{before}{}{after}", self.text);
+        self
+    }
+
     /// Binds an integer and returns its placeholder.
     pub fn int(&mut self, v: i64) -> String {
         self.values.push(Value::Int(v));
@@ -43,14 +49,25 @@ impl Sql {
 
     /// `$a, $b, …` for a list of integers. An empty list gives `NULL`, so `x IN (NULL)`
     /// matches nothing on both backends (PostgreSQL refuses an empty `IN ()`).
+    ///
+    /// The list is padded to the next power of two by repeating its last value (which changes
+    /// nothing for `IN` or `NOT IN`): each length is a distinct prepared statement, and the
+    /// per-connection statement cache holds a handful of lengths, not every one from 1 to 40.
     pub fn ints(&mut self, vs: &[i64]) -> String {
-        if vs.is_empty() {
+        let Some(&last) = vs.last() else {
             return "NULL".into();
-        }
+        };
+        let padded = vs.len().next_power_of_two();
         vs.iter()
-            .map(|v| self.int(*v))
+            .copied()
+            .chain(std::iter::repeat_n(last, padded - vs.len()))
+            .map(|v| self.int(v))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    pub fn query<'q>(&'q self) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
+        sqlx::query_with(&self.text, self.arguments())
     }
 
     pub fn sql(&self) -> &str {
