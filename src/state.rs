@@ -28,6 +28,8 @@ pub struct App {
     pub media: Arc<dyn crate::storage::files::MediaStore>,
     /// Federation: the guarded HTTP client, parsed keys, key refetch limits.
     pub federation: crate::federation::Federation,
+    /// The apps statuses name, kept per process (apps are never edited).
+    pub app_names: crate::services::app_names::AppNames,
 }
 
 pub type AppState = Arc<App>;
@@ -58,6 +60,7 @@ impl App {
             stream: Default::default(),
             media,
             federation,
+            app_names: Default::default(),
         }))
         .inspect(crate::services::streaming::start)
     }

@@ -450,3 +450,79 @@ async fn direct_conversations(app: &TestApp) {
     let _ = bob_id;
 }
 on_both_backends!(direct_conversations, direct_conversations);
+
+fn png() -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(32, 24, |x, y| {
+        image::Rgb([(x * 8) as u8, (y * 10) as u8, 90])
+    }));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// `public:media` and `public:local:media` carry public posts with attachments, and only those.
+async fn media_streams(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let mut media_ws = connect(app, &format!("access_token={bob}&stream=public:media")).await;
+    let mut local_ws = connect(
+        app,
+        &format!("access_token={bob}&stream=public:local:media"),
+    )
+    .await;
+    let mut remote_ws = connect(
+        app,
+        &format!("access_token={bob}&stream=public:remote:media"),
+    )
+    .await;
+
+    post(app, &alice, json!({"status": "words only"})).await;
+    let part = reqwest::multipart::Part::bytes(png())
+        .file_name("pic.png")
+        .mime_str("image/png")
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v2/media"))
+        .bearer_auth(&alice)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let media: Value = res.json().await.unwrap();
+    let with_picture = post(
+        app,
+        &alice,
+        json!({"status": "a picture", "media_ids": [media["id"]]}),
+    )
+    .await;
+
+    for ws in [&mut media_ws, &mut local_ws] {
+        let ev = event(ws).await;
+        assert_eq!(ev["event"], "update", "{ev}");
+        assert_eq!(payload(&ev)["id"], with_picture.as_str(), "{ev}");
+        assert_eq!(payload(&ev)["media_attachments"][0]["id"], media["id"]);
+    }
+    assert!(
+        next_event(&mut remote_ws, Duration::from_millis(500))
+            .await
+            .is_none(),
+        "a local post is not on the remote media stream"
+    );
+    // Deleting it reaches the media streams too.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/statuses/{with_picture}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let ev = event(&mut media_ws).await;
+    assert_eq!(ev["event"], "delete", "{ev}");
+    assert_eq!(ev["payload"], with_picture.as_str());
+}
+
+on_both_backends!(media_streams, media_streams);

@@ -6,11 +6,13 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use std::sync::Arc;
+
 use crate::error::{AppError, AppResult};
 use crate::scopes::Scopes;
 use crate::state::AppState;
 use crate::storage::accounts::{AccountRow, UserRow};
-use crate::storage::{accounts, oauth};
+use crate::storage::oauth;
 
 #[derive(Debug, Clone)]
 pub struct Auth {
@@ -18,6 +20,8 @@ pub struct Auth {
     pub app_id: i64,
     pub account_id: Option<i64>,
     pub scopes: Scopes,
+    /// The token's account and login as read with the token (one query per request).
+    signed_in: Option<Arc<CurrentUser>>,
 }
 
 /// A signed-in local user: the account and its login.
@@ -62,7 +66,8 @@ async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
 }
 
 impl Auth {
-    /// The token's grant and whether its account is suspended, in one round trip.
+    /// The token's grant, its account and login, and whether the account is suspended, in
+    /// one round trip.
     async fn lookup(state: &AppState, token: &str) -> AppResult<(Auth, bool)> {
         let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(token)).await?;
         let row = match row {
@@ -70,13 +75,22 @@ impl Auth {
             _ => return Err(AppError::unauthorized("The access token is invalid")),
         };
         let scopes = Scopes::parse(&row.token.scopes).map_err(AppError::internal_msg)?;
+        let suspended = row
+            .account
+            .as_ref()
+            .is_some_and(|a| a.suspended_at.is_some());
+        let signed_in = match (row.account, row.user) {
+            (Some(account), Some(user)) => Some(Arc::new(CurrentUser { account, user })),
+            _ => None,
+        };
         let auth = Auth {
             token_id: row.token.id,
             app_id: row.token.app_id,
             account_id: row.token.account_id,
             scopes,
+            signed_in,
         };
-        Ok((auth, row.account_suspended_at.is_some()))
+        Ok((auth, suspended))
     }
 
     /// Resolves a raw token (the streaming API also takes it from `Sec-WebSocket-Protocol`).
@@ -138,12 +152,12 @@ impl Auth {
         let account_id = self
             .account_id
             .ok_or_else(|| AppError::unprocessable("This method requires an authenticated user"))?;
-        let account = accounts::account_by_id(&state.db.pool, account_id)
-            .await?
+        let signed_in = self
+            .signed_in
+            .as_ref()
+            .filter(|u| u.account.id == account_id)
             .ok_or_else(|| AppError::unauthorized("The access token is invalid"))?;
-        let user = accounts::user_by_account(&state.db.pool, account_id)
-            .await?
-            .ok_or_else(|| AppError::unauthorized("The access token is invalid"))?;
+        let CurrentUser { account, user } = CurrentUser::clone(signed_in);
         functional(state, &user)?;
         Ok(CurrentUser { account, user })
     }

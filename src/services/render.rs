@@ -11,7 +11,6 @@ use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
 use crate::storage::interactions::{self, ViewerMarks};
 use crate::storage::notifications::NotificationRow;
-use crate::storage::oauth;
 use crate::storage::statuses::{self, StatusRow};
 use crate::time;
 
@@ -83,12 +82,13 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
         statuses.insert(r.id, r);
     }
     let ids: Vec<i64> = statuses.keys().copied().collect();
+    let (mention_rows, tag_rows) = statuses::mentions_and_tags_of(db, &ids).await?;
     let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (status, account) in statuses::mentions_of(db, &ids).await? {
+    for (status, account) in mention_rows {
         mentions.entry(status).or_default().push(account);
     }
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (status, name) in statuses::tags_of(db, &ids).await? {
+    for (status, name) in tag_rows {
         tags.entry(status).or_default().push(name);
     }
     let mut account_ids: Vec<i64> = statuses.values().map(|s| s.account_id).collect();
@@ -103,17 +103,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
     let mut app_ids: Vec<i64> = statuses.values().filter_map(|s| s.application_id).collect();
     app_ids.sort_unstable();
     app_ids.dedup();
-    let apps = oauth::apps_by_ids(db, &app_ids)
-        .await?
-        .into_iter()
-        .map(|app| {
-            let entity = StatusApplication {
-                name: app.name,
-                website: app.website,
-            };
-            (app.id, entity)
-        })
-        .collect();
+    let apps = state.app_names.of(state, &app_ids).await?;
     let marks = match viewer.0 {
         Some(v) => {
             let roots: Vec<i64> = statuses.values().map(|s| s.thread_root_id).collect();

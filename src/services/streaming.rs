@@ -33,7 +33,7 @@ pub enum Stream {
     HashtagLocal(String),
     List(i64),
     Direct(i64),
-    /// `public:media` and friends: Herd has no media yet, so nothing is sent there.
+    /// `public:media`, `public:local:media`, `public:remote:media`: public posts with media.
     Media(&'static str),
 }
 
@@ -171,13 +171,21 @@ pub fn start(state: &AppState) {
     });
 }
 
-fn public_streams(local: bool, tags: &[String], out: &mut Vec<Stream>) {
+fn public_streams(local: bool, with_media: bool, tags: &[String], out: &mut Vec<Stream>) {
     out.push(Stream::Public);
     out.push(if local {
         Stream::PublicLocal
     } else {
         Stream::PublicRemote
     });
+    if with_media {
+        out.push(Stream::Media("public:media"));
+        out.push(Stream::Media(if local {
+            "public:local:media"
+        } else {
+            "public:remote:media"
+        }));
+    }
     for t in tags {
         let t = t.to_lowercase();
         out.push(Stream::Hashtag(t.clone()));
@@ -205,7 +213,10 @@ async fn status_streams(
             .into_iter()
             .map(|(_, t)| t)
             .collect();
-        public_streams(s.local != 0, &tags, out);
+        let with_media = !crate::storage::media::of_statuses(&state.db.pool, &[s.id])
+            .await?
+            .is_empty();
+        public_streams(s.local != 0, with_media, &tags, out);
     }
     list_streams(state, s.account_id, out).await
 }
@@ -257,7 +268,9 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
             let mut streams: Vec<Stream> = audience.into_iter().map(Stream::User).collect();
             streams.push(Stream::User(author_id));
             if public {
-                public_streams(local, &tags, &mut streams);
+                // Its attachments are gone with it; a delete of an id a media stream never
+                // showed is ignored by clients, as Mastodon's broadcast deletes are.
+                public_streams(local, true, &tags, &mut streams);
             }
             list_streams(state, author_id, &mut streams).await?;
             hub.send(Message {

@@ -53,6 +53,46 @@ pub struct UserRow {
 const USER_COLUMNS: &str = "id, account_id, email, password_hash, locale, sign_up_reason, \
      confirmed_at, approved, disabled, created_at, default_privacy, default_sensitive, default_language";
 
+/// `ACCOUNT_COLUMNS` qualified by a table alias (for joins).
+pub(crate) fn qualified_account_columns(alias: &str) -> String {
+    ACCOUNT_COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `USER_COLUMNS` of table alias `alias`, each renamed with `prefix` (for joins that also read
+/// account columns, whose names overlap).
+pub(crate) fn prefixed_user_columns(alias: &str, prefix: &str) -> String {
+    USER_COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{c} AS {prefix}{c}", c = c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `UserRow` read from columns renamed by `prefixed_user_columns`.
+pub(crate) fn user_from_prefixed(row: &sqlx::any::AnyRow, prefix: &str) -> sqlx::Result<UserRow> {
+    use sqlx::Row;
+    let col = |c: &str| format!("{prefix}{c}");
+    Ok(UserRow {
+        id: row.try_get(col("id").as_str())?,
+        account_id: row.try_get(col("account_id").as_str())?,
+        email: row.try_get(col("email").as_str())?,
+        password_hash: row.try_get(col("password_hash").as_str())?,
+        locale: row.try_get(col("locale").as_str())?,
+        sign_up_reason: row.try_get(col("sign_up_reason").as_str())?,
+        confirmed_at: row.try_get(col("confirmed_at").as_str())?,
+        approved: row.try_get(col("approved").as_str())?,
+        disabled: row.try_get(col("disabled").as_str())?,
+        created_at: row.try_get(col("created_at").as_str())?,
+        default_privacy: row.try_get(col("default_privacy").as_str())?,
+        default_sensitive: row.try_get(col("default_sensitive").as_str())?,
+        default_language: row.try_get(col("default_language").as_str())?,
+    })
+}
+
 pub struct NewLocalAccount<'a> {
     pub account_id: i64,
     pub user_id: i64,
@@ -321,15 +361,12 @@ pub async fn accounts_by_ids<'e, E: Executor<'e, Database = Any>>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({})",
-        super::statuses::placeholders(1, ids.len())
-    );
-    let mut q = sqlx::query_as(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    q.fetch_all(db).await
+    let mut sql = super::query::Sql::new(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ("
+    ));
+    let list = sql.ints(ids);
+    sql.push(&list).push(")");
+    sql.query_as().fetch_all(db).await
 }
 
 /// Accounts whose username or display name starts with `prefix`, local ones first. Suspended

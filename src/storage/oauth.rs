@@ -1,7 +1,10 @@
 //! OAuth applications, authorization codes and access tokens. Secrets are stored as SHA-256
 //! hashes; the plain values exist only in the response that hands them out.
 
-use sqlx::{Any, AnyConnection, Executor, FromRow};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Executor, FromRow, Row};
+
+use super::accounts::{self, AccountRow, UserRow};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AppRow {
@@ -188,21 +191,53 @@ pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// A token with its account's suspension, read together because every API request needs both.
-#[derive(Debug, Clone, FromRow)]
+/// A token with its account and login, read together because every API request needs them.
+#[derive(Debug, Clone)]
 pub struct TokenWithAccount {
-    #[sqlx(flatten)]
     pub token: TokenRow,
-    pub account_suspended_at: Option<i64>,
+    /// Absent for app-only (client_credentials) tokens.
+    pub account: Option<AccountRow>,
+    pub user: Option<UserRow>,
+}
+
+impl FromRow<'_, AnyRow> for TokenWithAccount {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        let token = TokenRow {
+            id: row.try_get("t_id")?,
+            app_id: row.try_get("t_app_id")?,
+            account_id: row.try_get("t_account_id")?,
+            scopes: row.try_get("t_scopes")?,
+            created_at: row.try_get("t_created_at")?,
+            revoked_at: row.try_get("t_revoked_at")?,
+        };
+        let account = match row.try_get::<Option<i64>, _>("id")? {
+            Some(_) => Some(AccountRow::from_row(row)?),
+            None => None,
+        };
+        let user = match row.try_get::<Option<i64>, _>("u_id")? {
+            Some(_) => Some(accounts::user_from_prefixed(row, "u_")?),
+            None => None,
+        };
+        Ok(TokenWithAccount {
+            token,
+            account,
+            user,
+        })
+    }
 }
 
 pub async fn token_by_hash<'e, E: Executor<'e, Database = Any>>(
     db: E,
     token_hash: &str,
 ) -> sqlx::Result<Option<TokenWithAccount>> {
-    sqlx::query_as(
-        "SELECT t.id, t.app_id, t.account_id, t.scopes, t.created_at, t.revoked_at, a.suspended_at AS account_suspended_at FROM oauth_tokens t LEFT JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT t.id AS t_id, t.app_id AS t_app_id, t.account_id AS t_account_id, \
+         t.scopes AS t_scopes, t.created_at AS t_created_at, t.revoked_at AS t_revoked_at, \
+         {}, {} FROM oauth_tokens t LEFT JOIN accounts a ON a.id = t.account_id \
+         LEFT JOIN users u ON u.account_id = t.account_id WHERE t.token_hash = $1",
+        accounts::qualified_account_columns("a"),
+        accounts::prefixed_user_columns("u", "u_"),
+    ))
     .bind(token_hash)
     .fetch_optional(db)
     .await

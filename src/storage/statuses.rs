@@ -3,6 +3,8 @@
 
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
+use super::query::Sql;
+
 #[derive(Debug, Clone, FromRow)]
 pub struct StatusRow {
     pub id: i64,
@@ -58,14 +60,6 @@ pub fn not_sanctioned(author: &str, v: &str) -> String {
            OR (san.silenced_at IS NOT NULL AND san.id <> {v} \
                AND NOT EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = {v} AND sf.target_account_id = san.id))))"
     )
-}
-
-/// `$n, $n+1, …` for an IN list starting at parameter `first`.
-pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 pub async fn insert(conn: &mut AnyConnection, s: &StatusRow) -> sqlx::Result<()> {
@@ -130,15 +124,10 @@ pub async fn by_ids<'e, E: Executor<'e, Database = Any>>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {COLUMNS} FROM statuses s WHERE s.id IN ({})",
-        placeholders(1, ids.len())
-    );
-    let mut q = sqlx::query_as(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    q.fetch_all(db).await
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM statuses s WHERE s.id IN ("));
+    let list = sql.ints(ids);
+    sql.push(&list).push(")");
+    sql.query_as().fetch_all(db).await
 }
 
 pub async fn insert_mention<'e, E: Executor<'e, Database = Any>>(
@@ -175,15 +164,38 @@ pub async fn mentions_of<'e, E: Executor<'e, Database = Any>>(
     if status_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT status_id, account_id FROM mentions WHERE status_id IN ({})",
-        placeholders(1, status_ids.len())
-    );
-    let mut q = sqlx::query_as(&sql);
-    for id in status_ids {
-        q = q.bind(*id);
+    let mut sql = Sql::new("SELECT status_id, account_id FROM mentions WHERE status_id IN (");
+    let list = sql.ints(status_ids);
+    sql.push(&list).push(")");
+    sql.query_as().fetch_all(db).await
+}
+
+/// The mentioned accounts and the hashtags of these statuses, in one round trip:
+/// `(status, account)` pairs and `(status, tag name)` pairs.
+pub async fn mentions_and_tags_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_ids: &[i64],
+) -> sqlx::Result<(Vec<(i64, i64)>, Vec<(i64, String)>)> {
+    if status_ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
-    q.fetch_all(db).await
+    let mut sql = Sql::new("");
+    let list = sql.ints(status_ids);
+    sql.push(&format!(
+        "SELECT status_id, account_id, CAST(NULL AS TEXT) AS name FROM mentions WHERE status_id IN ({list}) \
+         UNION ALL SELECT st.status_id, CAST(NULL AS BIGINT), t.name FROM status_tags st \
+         JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN ({list})"
+    ));
+    let rows: Vec<(i64, Option<i64>, Option<String>)> = sql.query_as().fetch_all(db).await?;
+    let (mut mentions, mut tags) = (Vec::new(), Vec::new());
+    for (status, account, name) in rows {
+        match (account, name) {
+            (Some(a), _) => mentions.push((status, a)),
+            (None, Some(n)) => tags.push((status, n)),
+            (None, None) => {}
+        }
+    }
+    Ok((mentions, tags))
 }
 
 /// The tag's id, creating it on first use.
@@ -246,15 +258,12 @@ pub async fn tags_of<'e, E: Executor<'e, Database = Any>>(
     if status_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN ({})",
-        placeholders(1, status_ids.len())
+    let mut sql = Sql::new(
+        "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN (",
     );
-    let mut q = sqlx::query_as(&sql);
-    for id in status_ids {
-        q = q.bind(*id);
-    }
-    q.fetch_all(db).await
+    let list = sql.ints(status_ids);
+    sql.push(&list).push(")");
+    sql.query_as().fetch_all(db).await
 }
 
 pub async fn idempotent_status<'e, E: Executor<'e, Database = Any>>(
