@@ -6,8 +6,9 @@
 # Three peers: `peer` on 127.0.0.1, `sec` on 127.0.0.1 in authorized-fetch mode (Fedify's
 # `authorize` predicates: unsigned GETs get 401), and `far` on 127.0.0.2 (another host, not
 # just another port). For each: follow both ways with Accept, Create(Note) both ways, Like and
-# Undo(Like) both ways, refused unsigned/forged/RFC 9421 requests, and every exchange checked
-# as signed and verified on both sides (see .ci/fedify/driver.mjs).
+# Undo(Like) both ways, refused unsigned/forged/unverifiable RFC 9421 requests, and every
+# exchange checked as signed and verified on both sides (see .ci/fedify/driver.mjs): Fedify
+# signs with RFC 9421 and Herd accepts it on the first knock (its log counts each one).
 #
 # Then fediverse-pasture 0.2.25's verify_actor (PyPI, bovine signer) probes Herd's alice with its
 # six actors (.ci/pasture_verify.py): WebFinger matches, unsigned posts refused, signed accepted.
@@ -119,7 +120,7 @@ run_on() { # backend [database url]
   [ -n "$db_url" ] && db_env=(DATABASE_URL="$db_url")
   local herd_env=(env -u HERD_CONFIG -u HERD_SMTP_URL -u HERD_REGISTRATIONS "${db_env[@]}"
     HERD_DATA_DIR="$data" HERD_LISTEN="127.0.0.1:$port" HERD_DOMAIN="127.0.0.1:$port" HERD_SCHEME=http
-    HERD_FEDERATION_ALLOW_PRIVATE=127.0.0.0/8 RUST_LOG="${RUST_LOG:-info}" NO_COLOR=1)
+    HERD_FEDERATION_ALLOW_PRIVATE=127.0.0.0/8 RUST_LOG="${RUST_LOG:-info},herd::federation::inbox=debug" NO_COLOR=1)
   "${herd_env[@]}" "$HERD_BIN" admin create-account alice --email alice@example.org \
     --password 'correct horse battery' --role admin </dev/null >/dev/null || fail "herd admin create-account alice"
   token=$("${herd_env[@]}" "$HERD_BIN" admin token alice --scopes "read write follow" </dev/null) || fail "herd admin token alice"
@@ -154,6 +155,11 @@ run_on() { # backend [database url]
   log "-- [$backend] scenario"
   timeout 150 "$NODE" "$PEER_DIR/driver.mjs" "$base" "$token" "${peers[@]}" </dev/null \
     || fail "[$backend] the Fedify scenario failed"
+  # Herd's side of the same fact: it logged each RFC 9421 signature it verified.
+  local verified
+  verified=$(grep -c 'verified rfc9421 signature' "$SERVER_LOG" || true)
+  [ "$verified" -ge 3 ] || fail "[$backend] herd serve logged $verified verified RFC 9421 signatures (want >= 3)"
+  log "[$backend] herd serve verified $verified RFC 9421 signatures"
   if [ "${FEDIFY_SKIP_PASTURE:-}" != 1 ]; then
     log "-- [$backend] fediverse-pasture verify_actor on $base/users/alice"
     timeout 120 "$PASTURE_VENV/bin/python" "$ROOT/.ci/pasture_verify.py" "$base/users/alice" </dev/null \

@@ -57,11 +57,7 @@ pub async fn signed_fetch(
     if !state.config.federation.secure_mode {
         return Ok(None);
     }
-    let key_id = headers
-        .get("signature")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| crate::federation::signatures::parse(h).ok())
-        .map(|p| p.key_id);
+    let key_id = crate::federation::inbox::claimed_key_id(headers);
     if let Some(k) = key_id {
         if crate::services::federation::domain_suspended(state, &k).await? {
             return Err(AppError::forbidden("Your domain is blocked by this server"));

@@ -2,8 +2,9 @@
 //! research A12: size cap (413) → parse (400) → verify the HTTP signature and that its key's
 //! owner is the activity's actor (401) → origin checks and effects (`services::inbox`), one
 //! transaction, idempotent by activity id. A domain under a `suspend` block is answered 403
-//! before its key is fetched (Mastodon's choice; nothing of it is stored). RFC 9421
-//! signatures are not verified yet: they get 401 so that peers (Fedify) retry with
+//! before its key is fetched (Mastodon's choice; nothing of it is stored). Both draft-cavage
+//! and RFC 9421 signatures are verified; a request with `Signature-Input` is taken as RFC 9421
+//! (as Mastodon does), and one we cannot verify gets 401 so that peers (Fedify) retry with
 //! draft-cavage.
 
 use axum::body::{to_bytes, Body};
@@ -15,7 +16,7 @@ use serde_json::Value;
 use crate::error::{AppError, AppResult};
 use crate::federation::fetch::MAX_BODY;
 use crate::federation::protocol::{has_as_context, id_of};
-use crate::federation::{keys, signatures};
+use crate::federation::{keys, rfc9421, signatures};
 use crate::services::federation as fed;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
@@ -64,12 +65,7 @@ async fn handle(state: &AppState, req: Request) -> AppResult<()> {
     }
     // A suspended domain is answered 403 before anything is fetched or stored (Mastodon does
     // the same): both the activity's actor and the signing key's host are checked.
-    let key_host = parts
-        .headers
-        .get("signature")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| signatures::parse(h).ok())
-        .map(|p| p.key_id);
+    let key_host = claimed_key_id(&parts.headers);
     for uri in [activity.get("actor").and_then(id_of), key_host.as_deref()]
         .into_iter()
         .flatten()
@@ -103,7 +99,21 @@ async fn handle(state: &AppState, req: Request) -> AppResult<()> {
     crate::services::inbox::process(state, &signer, &activity).await
 }
 
-/// Verifies a request's draft-cavage signature and returns the signing actor's account.
+/// The key id a request's signature names (RFC 9421 when `Signature-Input` is present, else
+/// draft-cavage), unverified: for checks made before any key is fetched.
+pub fn claimed_key_id(headers: &HeaderMap) -> Option<String> {
+    if headers.contains_key("signature-input") {
+        return rfc9421::parse(headers).ok().map(|p| p.key_id);
+    }
+    headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| signatures::parse(h).ok())
+        .map(|p| p.key_id)
+}
+
+/// Verifies a request's signature (RFC 9421 when `Signature-Input` is present, as Mastodon
+/// chooses; else draft-cavage) and returns the signing actor's account.
 pub async fn verify(
     state: &AppState,
     method: &str,
@@ -113,22 +123,47 @@ pub async fn verify(
     body: &[u8],
 ) -> AppResult<AccountRow> {
     let unauthorized = |m: String| AppError::unauthorized(m);
+    let now = state.clock.now_micros();
+    let body = (!method.eq_ignore_ascii_case("get") && !method.eq_ignore_ascii_case("head"))
+        .then_some(body);
     if headers.contains_key("signature-input") {
-        return Err(unauthorized(
-            "RFC 9421 signatures are not supported here; sign with draft-cavage-http-signatures-12"
-                .into(),
-        ));
+        let parsed = rfc9421::parse(headers).map_err(|e| unauthorized(e.0))?;
+        let base_url = state.base_url();
+        let req = rfc9421::Request {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            base_url: &base_url,
+        };
+        let bases = rfc9421::signature_bases(&parsed, &req, now).map_err(|e| unauthorized(e.0))?;
+        let signer = signer_of(state, &parsed.key_id, &bases, &parsed.signature, now).await?;
+        tracing::debug!(key_id = %parsed.key_id, %method, %path, "verified rfc9421 signature");
+        return Ok(signer);
     }
     let header = headers
         .get("signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| unauthorized("Request is not signed".into()))?;
     let params = signatures::parse(header).map_err(|e| unauthorized(e.0))?;
-    let now = state.clock.now_micros();
-    let body = (!method.eq_ignore_ascii_case("get")).then_some(body);
     let strings = signatures::signing_strings(&params, method, path, query, headers, body, now)
         .map_err(|e| unauthorized(e.0))?;
-    let key_url = params.key_id.split('#').next().unwrap_or("");
+    signer_of(state, &params.key_id, &strings, &params.signature, now).await
+}
+
+/// The account whose key `key_id` made `signature` over one of `messages`: the stored key
+/// first; on failure one refetch of the actor (rate-limited per key); an unknown key fetched
+/// once however many requests carry it at once.
+async fn signer_of(
+    state: &AppState,
+    key_id: &str,
+    messages: &[String],
+    signature: &[u8],
+    now: i64,
+) -> AppResult<AccountRow> {
+    let unauthorized = |m: String| AppError::unauthorized(m);
+    let key_url = key_id.split('#').next().unwrap_or("");
     if crate::federation::is_local(state, key_url) {
         return Err(unauthorized(
             "A local key cannot sign remote activities".into(),
@@ -136,13 +171,13 @@ pub async fn verify(
     }
     let matches = |pem: &str| -> bool {
         keys::verifier(pem).is_some_and(|key| {
-            strings
+            messages
                 .iter()
-                .any(|s| keys::verify_parsed(&key, s.as_bytes(), &params.signature))
+                .any(|s| keys::verify_parsed(&key, s.as_bytes(), signature))
         })
     };
     // The cached key first; on failure one refetch of the actor (rate-limited per key).
-    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, &params.key_id).await? {
+    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, key_id).await? {
         if matches(&remote.public_key_pem) {
             return accounts::account_by_id(&state.db.pool, remote.account_id)
                 .await?
@@ -154,11 +189,9 @@ pub async fn verify(
                 .refetched
                 .lock()
                 .map_err(|_| AppError::internal_msg("refetch map poisoned"))?;
-            let due = last
-                .get(&params.key_id)
-                .is_none_or(|t| now - *t >= REFETCH_EVERY);
+            let due = last.get(key_id).is_none_or(|t| now - *t >= REFETCH_EVERY);
             if due {
-                last.insert(params.key_id.clone(), now);
+                last.insert(key_id.to_string(), now);
             }
             due
         };
@@ -171,7 +204,7 @@ pub async fn verify(
         let fresh = fed::refresh_actor(state, &account.uri)
             .await
             .map_err(|e| unauthorized(format!("Could not refresh the signer's key: {e}")))?;
-        return check_fresh(state, fresh, &params.key_id, &matches).await;
+        return check_fresh(state, fresh, key_id, &matches).await;
     }
     // An unknown key: one fetch however many requests carry it at once. The others wait for
     // it, then find the key stored.
@@ -184,7 +217,7 @@ pub async fn verify(
         .or_default()
         .clone();
     let _turn = gate.lock().await;
-    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, &params.key_id).await? {
+    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, key_id).await? {
         if !matches(&remote.public_key_pem) {
             return Err(unauthorized("Signature does not verify".into()));
         }
@@ -198,7 +231,7 @@ pub async fn verify(
     }
     let fresh =
         fresh.map_err(|e| unauthorized(format!("Could not fetch the signer's key: {e}")))?;
-    check_fresh(state, fresh, &params.key_id, &matches).await
+    check_fresh(state, fresh, key_id, &matches).await
 }
 
 async fn check_fresh(

@@ -8,6 +8,7 @@ pub mod health;
 pub mod inbox;
 pub mod keys;
 pub mod protocol;
+pub mod rfc9421;
 pub mod signatures;
 
 use std::collections::HashMap;
