@@ -51,6 +51,10 @@ pub enum Job {
     FetchThread { status_id: i64, parent_uri: String },
     /// Send a local poll's new counts (`Update(Question)`), once for the votes of a minute.
     PollUpdate { status_id: i64 },
+    /// Fetch a remote attachment and cache its preview (`services::remote_media`).
+    CacheRemoteMedia { media_id: i64 },
+    /// Delete media files whose rows are gone (previews of replaced remote attachments).
+    DeleteMediaFiles { keys: Vec<String> },
 }
 
 impl Job {
@@ -67,6 +71,8 @@ impl Job {
             Job::SweepMedia => "sweep_media",
             Job::FetchThread { .. } => "fetch_thread",
             Job::PollUpdate { .. } => "poll_update",
+            Job::CacheRemoteMedia { .. } => "cache_remote_media",
+            Job::DeleteMediaFiles { .. } => "delete_media_files",
         }
     }
 
@@ -75,6 +81,8 @@ impl Job {
         match self {
             // 15 s doubling to a 6 h cap: 17 attempts span about two days.
             Job::Deliver { .. } => 17,
+            // It counts its own transient failures and gives up after a few (no retry storm).
+            Job::CacheRemoteMedia { .. } => crate::services::remote_media::MAX_ATTEMPTS,
             _ => 8,
         }
     }
@@ -185,6 +193,12 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
         Job::CloseProposal { id } => crate::services::proposals::close_job(state, *id).await,
         Job::RemindProposal { id } => crate::services::proposals::remind_job(state, *id).await,
         Job::SweepMedia => crate::services::media::sweep(state).await,
+        Job::CacheRemoteMedia { media_id } => {
+            crate::services::remote_media::cache(state, *media_id).await
+        }
+        Job::DeleteMediaFiles { keys } => {
+            crate::services::remote_media::delete_files(state, keys).await
+        }
     }
 }
 

@@ -599,6 +599,7 @@ async fn store_attachments(
             created_at: now,
         };
         crate::storage::media::insert(&mut ***tx, &row).await?;
+        crate::services::remote_media::queue(tx, &row, now).await?;
     }
     Ok(())
 }
@@ -929,6 +930,7 @@ async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
         updated,
     )
     .await?;
+    crate::services::remote_media::forget_of_status(tx, s.id, now).await?;
     crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
     store_attachments(tx, actor, s.id, object, now).await?;
     if let Some(new) = statuses::by_id(&mut ***tx, s.id).await? {
