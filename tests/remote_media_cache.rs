@@ -545,3 +545,43 @@ async fn bad_files(backend: Backend) {
 }
 
 pair_test!(bad_remote_files_stay_referenced_remotely, bad_files);
+
+// ---------------------------------------------------------------------------------------
+
+/// The server's own worker (not the test's `run_jobs`) makes the preview: the media lanes
+/// claim the job.
+async fn worker_caches(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, alice, bob) = pair(&a, &b).await;
+    post_picture(&a, &alice, "seen by the worker", png(800, 600, 4)).await;
+    a.run_jobs().await; // A delivers; B's inbox stores the post and queues the preview
+    let worker = herd::jobs::spawn_worker(b.state.clone());
+    let mut preview = String::new();
+    for _ in 0..200 {
+        let (_, home) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+        if let Some(p) = home
+            .as_array()
+            .and_then(|l| l.first())
+            .and_then(|s| s["media_attachments"][0]["preview_url"].as_str())
+            .filter(|p| p.starts_with(&b.base))
+        {
+            preview = p.to_string();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    worker.abort();
+    let _ = worker.await;
+    assert!(!preview.is_empty(), "the worker cached the preview");
+    let res = b.client.get(&preview).send().await.expect("GET");
+    assert_eq!(res.status().as_u16(), 200);
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(the_worker_makes_previews_in_its_media_lanes, worker_caches);
