@@ -254,6 +254,53 @@ async fn preview_is_cached(backend: Backend) {
     assert_eq!(cache_states(&b).await, vec!["cached"]);
     assert_eq!(files_under(&b.data_dir.join("media")).len(), 1);
 
+    // alice edits the post, same picture, new description: B keeps the preview it made.
+    let (_, mine) = a.get_json("/api/v1/timelines/home", Some(&alice)).await;
+    let posted_id = mine[0]["id"].as_str().expect("id").to_string();
+    let edit = |body: Value| {
+        let url = a.url(&format!("/api/v1/statuses/{posted_id}"));
+        let req = a.client.put(url).bearer_auth(&alice).json(&body);
+        async move { req.send().await.expect("edit").status().as_u16() }
+    };
+    let status = edit(json!({
+        "status": "a wide view, edited",
+        "media_ids": [media["id"]],
+        "media_attributes": [{"id": media["id"], "description": "described better"}],
+    }))
+    .await;
+    assert_eq!(status, 200);
+    settle(&a, &b).await;
+    let copy = on_b(&b, &bob, "edited").await;
+    let m = &copy["media_attachments"][0];
+    assert_eq!(m["description"], "described better", "{m}");
+    assert_eq!(m["preview_url"], preview, "the preview carried over: {m}");
+    assert_eq!(m["meta"]["small"]["width"], 640, "{m}");
+    assert_eq!(cache_states(&b).await, vec!["cached"]);
+    assert_eq!(files_under(&b.data_dir.join("media")).len(), 1);
+
+    // Another edit drops the picture: its preview's file goes too.
+    assert_eq!(
+        edit(json!({"status": "a wide view, in words", "media_ids": []})).await,
+        200
+    );
+    settle(&a, &b).await;
+    let copy = on_b(&b, &bob, "in words").await;
+    assert_eq!(copy["media_attachments"], json!([]), "{copy}");
+    assert!(
+        files_under(&b.data_dir.join("media")).is_empty(),
+        "the dropped preview's file is deleted"
+    );
+    assert_eq!(
+        b.client
+            .get(preview)
+            .send()
+            .await
+            .expect("GET")
+            .status()
+            .as_u16(),
+        404
+    );
+
     a.stop().await;
     b.stop().await;
 }

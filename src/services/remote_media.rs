@@ -48,9 +48,26 @@ pub async fn queue(tx: &mut WriteTx, m: &MediaRow, now: i64) -> sqlx::Result<()>
 }
 
 /// The remote attachments of a status are about to be replaced (an edit from its origin):
-/// their previews' files are deleted by a job once this transaction commits.
-pub async fn forget_of_status(tx: &mut WriteTx, status_id: i64, now: i64) -> sqlx::Result<()> {
-    let keys = store::thumb_keys_of_statuses(&mut ***tx, &[status_id]).await?;
+/// the previews they hold, for [`carry_over`].
+pub async fn held_by_status(tx: &mut WriteTx, status_id: i64) -> sqlx::Result<Vec<store::Held>> {
+    store::held_by_statuses(&mut ***tx, &[status_id]).await
+}
+
+/// After the edit stored the new attachments: each that references a file an old one did
+/// takes its preview (nothing is fetched again); the files of the others are deleted by a job
+/// once this transaction commits. The new attachments' queued jobs then find nothing to do.
+pub async fn carry_over(
+    tx: &mut WriteTx,
+    status_id: i64,
+    held: Vec<store::Held>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let mut keys = Vec::new();
+    for h in held {
+        if !store::adopt(&mut ***tx, status_id, &h).await? {
+            keys.push(h.thumb_key);
+        }
+    }
     if keys.is_empty() {
         return Ok(());
     }

@@ -156,18 +156,62 @@ pub async fn evict<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
-/// The preview keys the remote attachments of these statuses hold (before they are dropped).
-pub async fn thumb_keys_of_statuses<'e, E: Executor<'e, Database = Any>>(
+/// A cached preview of a remote attachment, with what its row says of it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Held {
+    pub remote_url: String,
+    pub thumb_key: String,
+    pub thumb_width: i64,
+    pub thumb_height: i64,
+    pub width: i64,
+    pub height: i64,
+    pub blurhash: Option<String>,
+    pub cache_bytes: i64,
+    pub cached_at: i64,
+}
+
+/// The previews the remote attachments of these statuses hold (before they are dropped).
+pub async fn held_by_statuses<'e, E: Executor<'e, Database = Any>>(
     db: E,
     status_ids: &[i64],
-) -> sqlx::Result<Vec<String>> {
+) -> sqlx::Result<Vec<Held>> {
     let mut sql = Sql::new(
-        "SELECT thumb_key FROM media_attachments WHERE remote_url IS NOT NULL AND thumb_key <> '' \
-         AND status_id IN (",
+        "SELECT remote_url, thumb_key, thumb_width, thumb_height, width, height, blurhash, \
+         cache_bytes, COALESCE(cached_at, 0) AS cached_at FROM media_attachments \
+         WHERE remote_url IS NOT NULL AND thumb_key <> '' AND cache_state = 'cached' AND status_id IN (",
     );
     let list = sql.ints(status_ids);
     sql.push(&list);
     sql.push(")");
-    let rows: Vec<(String,)> = sql.query_as().fetch_all(db).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    sql.query_as().fetch_all(db).await
+}
+
+/// Gives a preview already made to the attachment of `status_id` that references the same
+/// remote file and still waits for one; returns whether one took it.
+pub async fn adopt<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+    h: &Held,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE media_attachments SET cache_state = 'cached', thumb_key = $1, thumb_width = $2, \
+         thumb_height = $3, width = CASE WHEN width = 0 THEN $4 ELSE width END, \
+         height = CASE WHEN height = 0 THEN $5 ELSE height END, \
+         blurhash = COALESCE(blurhash, $6), cache_bytes = $7, cached_at = $8 \
+         WHERE id = (SELECT MIN(id) FROM media_attachments WHERE status_id = $9 AND remote_url = $10 \
+                     AND cache_state = 'pending')",
+    )
+    .bind(&h.thumb_key)
+    .bind(h.thumb_width)
+    .bind(h.thumb_height)
+    .bind(h.width)
+    .bind(h.height)
+    .bind(&h.blurhash)
+    .bind(h.cache_bytes)
+    .bind(h.cached_at)
+    .bind(status_id)
+    .bind(&h.remote_url)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
