@@ -3,7 +3,8 @@
 //! and serves its own small preview (`preview_url`, `meta.small`, blurhash) while `url` and
 //! `remote_url` stay on A. A byte budget evicts the least recently cached previews (they fall
 //! back to the remote URL and their files go). Files that are not images, too large, bombs,
-//! missing, unreachable or on forbidden addresses leave the status readable, referenced
+//! missing, unreachable, on forbidden addresses or from a `reject_media` domain leave the
+//! status readable, referenced
 //! remotely, with no file written and a bounded number of tries.
 
 mod common;
@@ -632,3 +633,52 @@ async fn worker_caches(backend: Backend) {
 }
 
 pair_test!(the_worker_makes_previews_in_its_media_lanes, worker_caches);
+
+// ---------------------------------------------------------------------------------------
+
+/// A domain blocked with `reject_media` (here with severity `noop`, so its posts still come):
+/// its pictures are referenced, never fetched.
+async fn rejected_media(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, alice, bob) = pair(&a, &b).await;
+    let now = b.state.clock.now_micros();
+    herd::storage::moderation::insert_domain_block(
+        &b.state.db.pool,
+        &herd::storage::moderation::DomainBlockRow {
+            id: herd::ids::next_id_at(now / 1000),
+            domain: a.state.config.domain.clone(),
+            severity: "noop".into(),
+            reject_media: 1,
+            reject_reports: 0,
+            private_comment: String::new(),
+            public_comment: String::new(),
+            obfuscate: 0,
+            citation: "federation-policy@1#1".into(),
+            moderator_account_id: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .expect("block");
+    let media = post_picture(&a, &alice, "from a rejected domain", png(300, 200, 5)).await;
+    settle(&a, &b).await;
+    let copy = on_b(&b, &bob, "from a rejected domain").await;
+    let m = &copy["media_attachments"][0];
+    assert_eq!(m["url"], media["url"], "{m}");
+    assert_eq!(m["preview_url"], media["url"], "{m}");
+    assert_eq!(cache_states(&b).await, vec!["failed"]);
+    assert!(files_under(&b.data_dir.join("media")).is_empty());
+    a.stop().await;
+    b.stop().await;
+}
+
+pair_test!(
+    media_of_a_reject_media_domain_are_not_fetched,
+    rejected_media
+);
