@@ -4,8 +4,7 @@
 //! `remote_url` stay on A. A byte budget evicts the least recently cached previews (they fall
 //! back to the remote URL and their files go). Files that are not images, too large, bombs,
 //! missing, unreachable, on forbidden addresses or from a `reject_media` domain leave the
-//! status readable, referenced
-//! remotely, with no file written and a bounded number of tries.
+//! status readable, referenced remotely, with no file written and a bounded number of tries.
 
 mod common;
 
