@@ -81,6 +81,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub federation: FederationConfig,
     pub limits: LimitsConfig,
+    pub media: MediaConfig,
     pub rate_limits: RateLimitConfig,
     pub stripe: StripeConfig,
     pub log: LogConfig,
@@ -163,6 +164,22 @@ pub struct LimitsConfig {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Bytes the cached previews of remote attachments may take in the data directory; the
+    /// least recently cached are evicted first (0: no cache, previews load from their origin).
+    pub remote_cache_bytes: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            remote_cache_bytes: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     pub enabled: bool,
     /// Mastodon exempts loopback clients; tests turn this off to see the limits.
@@ -228,6 +245,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             federation: FederationConfig::default(),
             limits: LimitsConfig::default(),
+            media: MediaConfig::default(),
             rate_limits: RateLimitConfig::default(),
             stripe: StripeConfig::default(),
             log: LogConfig::default(),
@@ -401,6 +419,14 @@ impl Config {
         }
         if let Some(v) = env("HERD_FEDERATION_SECURE_MODE") {
             self.federation.secure_mode = parse_bool("HERD_FEDERATION_SECURE_MODE", &v)?;
+        }
+        if let Some(v) = env("HERD_MEDIA_REMOTE_CACHE_BYTES") {
+            self.media.remote_cache_bytes = v.trim().parse().map_err(|_| {
+                invalid(
+                    "HERD_MEDIA_REMOTE_CACHE_BYTES",
+                    format!("expected a number of bytes, got {v:?}"),
+                )
+            })?;
         }
         if let Some(v) = env("HERD_SMTP_URL") {
             self.mail.smtp_url = v;
@@ -620,6 +646,14 @@ mod tests {
             err.to_string().starts_with("federation.allow_private:"),
             "{err}"
         );
+        let err = load(None, env_of(&[("HERD_MEDIA_REMOTE_CACHE_BYTES", "1 GB")])).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("HERD_MEDIA_REMOTE_CACHE_BYTES:"),
+            "{err}"
+        );
+        let c = load(None, env_of(&[("HERD_MEDIA_REMOTE_CACHE_BYTES", "4096")])).unwrap();
+        assert_eq!(c.media.remote_cache_bytes, 4096);
         let err = load(None, env_of(&[("HERD_PASSWORD_GRANT", "maybe")])).unwrap_err();
         assert!(err.to_string().starts_with("HERD_PASSWORD_GRANT:"), "{err}");
         let err = parse_toml("[auth]\npasword_grant = true\n").unwrap_err();

@@ -127,6 +127,8 @@ pub enum FetchError {
     Status(u16),
     #[error("request failed: {0}")]
     Transport(String),
+    #[error("body over {0} bytes")]
+    TooLarge(usize),
 }
 
 /// The federation HTTP client.
@@ -179,9 +181,14 @@ impl Fetcher {
         }
     }
 
-    async fn read_capped(mut res: reqwest::Response) -> Result<Vec<u8>, FetchError> {
-        if res.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(FetchError::Refused("body over 1 MiB".into()));
+    async fn read_capped(res: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        Self::read_capped_to(res, MAX_BODY).await
+    }
+
+    async fn read_capped_to(mut res: reqwest::Response, cap: usize) -> Result<Vec<u8>, FetchError> {
+        let over = || FetchError::TooLarge(cap);
+        if res.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(over());
         }
         let mut out = Vec::new();
         while let Some(chunk) = res
@@ -189,8 +196,8 @@ impl Fetcher {
             .await
             .map_err(|e| FetchError::Transport(e.to_string()))?
         {
-            if out.len() + chunk.len() > MAX_BODY {
-                return Err(FetchError::Refused("body over 1 MiB".into()));
+            if out.len() + chunk.len() > cap {
+                return Err(over());
             }
             out.extend_from_slice(&chunk);
         }
@@ -288,6 +295,41 @@ pub async fn get_object(state: &AppState, url: &str) -> Result<Value, FetchError
         let body = Fetcher::read_capped(res).await?;
         return serde_json::from_slice(&body)
             .map_err(|_| FetchError::Refused("body is not JSON".into()));
+    }
+    Err(FetchError::Refused("too many redirects".into()))
+}
+
+/// An unsigned GET of a remote media file (as Mastodon fetches attachments), at most `cap`
+/// bytes, through the same guard and timeouts. Media often sit on another host (a CDN), so
+/// redirects may leave the first origin, but each hop is checked again like the first URL.
+pub async fn get_media(state: &AppState, url: &str, cap: usize) -> Result<Vec<u8>, FetchError> {
+    let fetcher = &state.federation.fetcher;
+    let mut current = Url::parse(url).map_err(|_| FetchError::Refused("not a URL".into()))?;
+    for _ in 0..=MAX_REDIRECTS {
+        fetcher.check_url(&current)?;
+        let res = fetcher
+            .client
+            .get(current.clone())
+            .header("accept", "image/*")
+            .send()
+            .await
+            .map_err(|e| FetchError::Transport(e.to_string()))?;
+        let status = res.status();
+        if status.is_redirection() {
+            let loc = res
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| FetchError::Refused("redirect without location".into()))?;
+            current = current
+                .join(loc)
+                .map_err(|_| FetchError::Refused("bad redirect".into()))?;
+            continue;
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        return Fetcher::read_capped_to(res, cap).await;
     }
     Err(FetchError::Refused("too many redirects".into()))
 }

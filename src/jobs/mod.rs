@@ -51,6 +51,10 @@ pub enum Job {
     FetchThread { status_id: i64, parent_uri: String },
     /// Send a local poll's new counts (`Update(Question)`), once for the votes of a minute.
     PollUpdate { status_id: i64 },
+    /// Fetch a remote attachment and cache its preview (`services::remote_media`).
+    CacheRemoteMedia { media_id: i64 },
+    /// Delete media files whose rows are gone (previews of replaced remote attachments).
+    DeleteMediaFiles { keys: Vec<String> },
 }
 
 impl Job {
@@ -67,6 +71,8 @@ impl Job {
             Job::SweepMedia => "sweep_media",
             Job::FetchThread { .. } => "fetch_thread",
             Job::PollUpdate { .. } => "poll_update",
+            Job::CacheRemoteMedia { .. } => "cache_remote_media",
+            Job::DeleteMediaFiles { .. } => "delete_media_files",
         }
     }
 
@@ -75,6 +81,8 @@ impl Job {
         match self {
             // 15 s doubling to a 6 h cap: 17 attempts span about two days.
             Job::Deliver { .. } => 17,
+            // It counts its own transient failures and gives up after a few (no retry storm).
+            Job::CacheRemoteMedia { .. } => crate::services::remote_media::MAX_ATTEMPTS,
             _ => 8,
         }
     }
@@ -109,14 +117,22 @@ pub async fn enqueue_at(
 /// Wakes the worker after a commit that queued work (its main loop and one delivery lane;
 /// a lane that finds work wakes the next one).
 #[derive(Default)]
-pub struct Waker(Notify, Notify);
+pub struct Waker(Notify, Notify, Notify);
 
 impl Waker {
     pub fn wake(&self) {
         self.0.notify_one();
         self.1.notify_one();
+        self.2.notify_one();
     }
 }
+
+/// Remote media previews (fetch and decode) run in this many lanes of their own, so a slow
+/// media host never holds up fan-out, polls or proposals in the main loop.
+pub const MEDIA_LANES: usize = 2;
+
+/// The kinds the main loop leaves to their own lanes.
+const LANED: &[&str] = &["deliver", "cache_remote_media"];
 
 /// Deliveries run in this many concurrent lanes, so a slow or hanging inbox holds up one lane
 /// (and at most `federation::health::MAX_IN_FLIGHT` of them per host), not the queue.
@@ -185,6 +201,12 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
         Job::CloseProposal { id } => crate::services::proposals::close_job(state, *id).await,
         Job::RemindProposal { id } => crate::services::proposals::remind_job(state, *id).await,
         Job::SweepMedia => crate::services::media::sweep(state).await,
+        Job::CacheRemoteMedia { media_id } => {
+            crate::services::remote_media::cache(state, *media_id).await
+        }
+        Job::DeleteMediaFiles { keys } => {
+            crate::services::remote_media::delete_files(state, keys).await
+        }
     }
 }
 
@@ -247,8 +269,8 @@ pub async fn run_pending(state: &AppState) -> anyhow::Result<usize> {
     Ok(n)
 }
 
-/// The background worker: one loop for every kind of job but deliveries, and
-/// `DELIVERY_LANES` loops for deliveries; each runs due jobs, then sleeps until woken or a
+/// The background worker: one loop for every kind of job but deliveries and remote media
+/// previews, `DELIVERY_LANES` loops for deliveries and `MEDIA_LANES` for previews; each runs due jobs, then sleeps until woken or a
 /// second passes. Aborting the returned task stops them all (jobs in flight keep their lease
 /// and run again after it: nothing is lost).
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -279,10 +301,39 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
                 }
             });
         }
+        for _ in 0..MEDIA_LANES {
+            let state = state.clone();
+            lanes.spawn(async move {
+                let waker: Arc<Waker> = state.jobs.clone();
+                let next_lane = || waker.2.notify_one();
+                loop {
+                    loop {
+                        match run_one_of(
+                            &state,
+                            store::Kinds::Only("cache_remote_media"),
+                            Some(&next_lane),
+                        )
+                        .await
+                        {
+                            Ok(true) => {}
+                            Ok(false) => break,
+                            Err(e) => {
+                                tracing::error!(error = %e, "media lane");
+                                break;
+                            }
+                        }
+                    }
+                    tokio::select! {
+                        _ = waker.2.notified() => {},
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                    }
+                }
+            });
+        }
         let waker: Arc<Waker> = state.jobs.clone();
         loop {
             loop {
-                match run_one_of(&state, store::Kinds::AllBut("deliver"), None).await {
+                match run_one_of(&state, store::Kinds::AllBut(LANED), None).await {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(e) => {

@@ -102,8 +102,9 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     }
 }
 
-/// Validates, strips and re-encodes an upload, makes its preview and blurhash.
-pub fn process(bytes: &[u8], matrix_limit: u64) -> Result<Processed, ImageError> {
+/// Validates and decodes an image: type by content, the pixel limit checked on the header
+/// before any pixel is decoded, the decoder under allocation limits, EXIF orientation applied.
+fn decode(bytes: &[u8], matrix_limit: u64) -> Result<(Output, DynamicImage), ImageError> {
     let format = sniff(bytes).ok_or(ImageError::UnsupportedType)?;
     let output = Output::for_input(format).ok_or(ImageError::UnsupportedType)?;
 
@@ -131,17 +132,28 @@ pub fn process(bytes: &[u8], matrix_limit: u64) -> Result<Processed, ImageError>
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
+    Ok((output, img))
+}
 
-    let original = output.encode(&img)?;
+/// The preview (at most [`THUMBNAIL_SIDE`] on its longest side) and its blurhash.
+fn preview(img: &DynamicImage) -> Result<(DynamicImage, String), ImageError> {
     let thumb = if img.width() > THUMBNAIL_SIDE || img.height() > THUMBNAIL_SIDE {
         img.resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, FilterType::Triangle)
     } else {
         img.clone()
     };
-    let thumbnail = output.encode(&thumb)?;
     let tiny = thumb.thumbnail(64, 64).to_rgba8();
     let blurhash = blurhash::encode(4, 3, tiny.width(), tiny.height(), tiny.as_raw())
         .map_err(|_| ImageError::Corrupt)?;
+    Ok((thumb, blurhash))
+}
+
+/// Validates, strips and re-encodes an upload, makes its preview and blurhash.
+pub fn process(bytes: &[u8], matrix_limit: u64) -> Result<Processed, ImageError> {
+    let (output, img) = decode(bytes, matrix_limit)?;
+    let original = output.encode(&img)?;
+    let (thumb, blurhash) = preview(&img)?;
+    let thumbnail = output.encode(&thumb)?;
     Ok(Processed {
         extension: output.extension(),
         content_type: output.content_type(),
@@ -149,6 +161,34 @@ pub fn process(bytes: &[u8], matrix_limit: u64) -> Result<Processed, ImageError>
         width: img.width(),
         height: img.height(),
         thumbnail,
+        thumb_width: thumb.width(),
+        thumb_height: thumb.height(),
+        blurhash,
+    })
+}
+
+/// The preview of a remote image (the original stays at its origin): the same checks and
+/// metadata stripping as an upload, without re-encoding the original.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub extension: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail: Vec<u8>,
+    pub thumb_width: u32,
+    pub thumb_height: u32,
+    pub blurhash: String,
+}
+
+/// Makes the [`Preview`] of `bytes`.
+pub fn preview_of(bytes: &[u8], matrix_limit: u64) -> Result<Preview, ImageError> {
+    let (output, img) = decode(bytes, matrix_limit)?;
+    let (thumb, blurhash) = preview(&img)?;
+    Ok(Preview {
+        extension: output.extension(),
+        width: img.width(),
+        height: img.height(),
+        thumbnail: output.encode(&thumb)?,
         thumb_width: thumb.width(),
         thumb_height: thumb.height(),
         blurhash,
@@ -177,6 +217,13 @@ mod tests {
         assert_eq!((p.thumb_width, p.thumb_height), (640, 320));
         assert_eq!(p.content_type, "image/png");
         assert_eq!(p.blurhash.len(), 4 + 2 * 4 * 3);
+        let v = preview_of(&png(1000, 500), 33_177_600).unwrap();
+        assert_eq!(
+            (v.width, v.height, v.thumb_width, v.thumb_height),
+            (1000, 500, 640, 320)
+        );
+        assert_eq!(v.thumbnail, p.thumbnail);
+        assert_eq!(v.blurhash, p.blurhash);
     }
 
     #[test]

@@ -599,6 +599,7 @@ async fn store_attachments(
             created_at: now,
         };
         crate::storage::media::insert(&mut ***tx, &row).await?;
+        crate::services::remote_media::queue(tx, &row, now).await?;
     }
     Ok(())
 }
@@ -929,8 +930,10 @@ async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
         updated,
     )
     .await?;
+    let previews = crate::services::remote_media::held_by_status(tx, s.id).await?;
     crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
     store_attachments(tx, actor, s.id, object, now).await?;
+    crate::services::remote_media::carry_over(tx, s.id, previews, now).await?;
     if let Some(new) = statuses::by_id(&mut ***tx, s.id).await? {
         statuses::insert_edit(&mut ***tx, ids::next_id_at(now / 1000), &new, updated).await?;
     }

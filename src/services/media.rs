@@ -42,7 +42,7 @@ pub fn body_limit(state: &AppState) -> usize {
 }
 
 /// Decoding is memory-heavy (a 33-megapixel image takes 130 MB): two at a time.
-fn decode_permits() -> &'static Semaphore {
+pub(crate) fn decode_permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
     PERMITS.get_or_init(|| Semaphore::new(2))
 }
@@ -223,7 +223,8 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<()> {
             tracing::info!(count = deleted.len(), "deleted unattached media");
         }
         if (candidates.len() as i64) < SWEEP_BATCH || deleted.is_empty() {
-            return Ok(());
+            // The remote media cache keeps to its budget even if it was lowered since.
+            return crate::services::remote_media::enforce_budget(state).await;
         }
     }
 }
@@ -384,7 +385,8 @@ pub fn file_url(state: &AppState, key: &str) -> String {
 
 /// The Mastodon entity of a stored attachment.
 pub fn entity(state: &AppState, m: &MediaRow) -> MediaAttachment {
-    // A remote attachment is referenced where its server keeps it (nothing is cached yet).
+    // A remote attachment is referenced where its server keeps it; its preview is served from
+    // here while the remote media cache holds it (`remote_media`), else from there too.
     let local = |key: &str| match (&m.remote_url, key.is_empty()) {
         (Some(remote), true) => remote.clone(),
         _ => file_url(state, key),

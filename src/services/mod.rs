@@ -24,6 +24,7 @@ pub mod polls;
 pub mod profile;
 pub mod proposal_posts;
 pub mod proposals;
+pub mod remote_media;
 pub mod render;
 pub mod scheduled;
 pub mod search;

@@ -32,12 +32,12 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// Which jobs a worker claims: any, only `kind`, or every kind but `kind`.
+/// Which jobs a worker claims: any, only `kind`, or every kind but those listed.
 #[derive(Debug, Clone, Copy)]
 pub enum Kinds<'a> {
     Any,
     Only(&'a str),
-    AllBut(&'a str),
+    AllBut(&'a [&'a str]),
 }
 
 /// Claims the oldest due job for `lease` microseconds. The outer condition re-checks the
@@ -57,23 +57,27 @@ pub async fn claim_kinds<'e, E: Executor<'e, Database = Any>>(
     lease: i64,
     kinds: Kinds<'_>,
 ) -> sqlx::Result<Option<JobRow>> {
-    let (filter, kind) = match kinds {
-        Kinds::Any => ("($3 = '' OR TRUE)", ""),
-        Kinds::Only(k) => ("kind = $3", k),
-        Kinds::AllBut(k) => ("kind <> $3", k),
+    let (filter, bound): (String, Vec<&str>) = match kinds {
+        Kinds::Any => ("TRUE".into(), Vec::new()),
+        Kinds::Only(k) => ("kind = $3".into(), vec![k]),
+        Kinds::AllBut([]) => ("TRUE".into(), Vec::new()),
+        Kinds::AllBut(ks) => {
+            let marks: Vec<String> = (0..ks.len()).map(|i| format!("${}", i + 3)).collect();
+            (format!("kind NOT IN ({})", marks.join(", ")), ks.to_vec())
+        }
     };
-    sqlx::query_as(&format!(
+    let sql = format!(
         "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
          WHERE id = (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
                      AND {filter} ORDER BY run_at, id LIMIT 1) \
          AND (locked_until IS NULL OR locked_until < $2) \
          RETURNING id, kind, payload, attempts"
-    ))
-    .bind(now + lease)
-    .bind(now)
-    .bind(kind)
-    .fetch_optional(db)
-    .await
+    );
+    let mut query = sqlx::query_as(&sql).bind(now + lease).bind(now);
+    for k in bound {
+        query = query.bind(k);
+    }
+    query.fetch_optional(db).await
 }
 
 /// Puts a claimed job back to run at `run_at` without counting the attempt (it was not made).

@@ -23,6 +23,7 @@ pub mod oauth;
 pub mod polls;
 pub mod proposals;
 pub mod query;
+pub mod remote_media;
 pub mod scheduled;
 pub mod search;
 pub mod sessions;
