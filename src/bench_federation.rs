@@ -528,6 +528,7 @@ async fn seed_followers(
                 key_id: &format!("{uri}#main-key"),
                 public_key_pem: "",
                 avatar_url: None,
+                header_url: None,
             },
             now,
         )

@@ -32,10 +32,14 @@ pub fn router(state: AppState) -> Router {
             get(accounts::verify_credentials),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        // Avatars and headers: update_credentials takes both files in one body.
         .route(
             "/api/v1/accounts/update_credentials",
-            patch(accounts::update_credentials),
+            patch(accounts::update_credentials)
+                .layer(DefaultBodyLimit::max(upload_limit.saturating_mul(2))),
         )
+        .route("/api/v1/profile/avatar", delete(accounts::delete_avatar))
+        .route("/api/v1/profile/header", delete(accounts::delete_header))
         .route("/api/v1/accounts/relationships", get(rel::relationships))
         .route(
             "/api/v1/accounts/familiar_followers",

@@ -152,6 +152,7 @@ async fn seed_followers(state: &AppState, author: i64, domains: &[(String, bool)
                 key_id: &format!("{uri}#main-key"),
                 public_key_pem: "",
                 avatar_url: None,
+                header_url: None,
             },
             now,
         )

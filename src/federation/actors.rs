@@ -321,8 +321,23 @@ pub fn person_json(state: &AppState, a: &accounts::AccountRow, public_pem: Optio
         "alsoKnownAs": [],
         "webfinger": format!("{}@{}", a.username, state.config.domain),
         "suspended": a.suspended_at.is_some(),
-        "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatars/original/missing.png", state.base_url())},
     });
+    // The avatar and header when the account has them (Mastodon omits both otherwise).
+    for (key, file) in [("icon", &a.avatar_file), ("image", &a.header_file)] {
+        if file.is_empty() {
+            continue;
+        }
+        let media_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("jpg") => "image/jpeg",
+            Some("webp") => "image/webp",
+            _ => "image/png",
+        };
+        doc[key] = json!({
+            "type": "Image",
+            "mediaType": media_type,
+            "url": crate::services::media::file_url(state, file),
+        });
+    }
     if a.bot != 0 && a.actor_type == "Person" {
         doc["type"] = json!("Service");
     }
@@ -335,6 +350,7 @@ pub fn person_json(state: &AppState, a: &accounts::AccountRow, public_pem: Optio
         doc["attachment"] = json!([]);
         if let Some(o) = doc.as_object_mut() {
             o.remove("icon");
+            o.remove("image");
         }
     }
     doc

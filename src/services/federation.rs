@@ -126,11 +126,8 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
             .get("suspended")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        avatar_url: doc
-            .get("icon")
-            .and_then(|i| i.get("url"))
-            .and_then(id_of)
-            .map(String::from),
+        avatar_url: image_url(doc.get("icon")),
+        header_url: image_url(doc.get("image")),
         also_known_as: ids_of(doc.get("alsoKnownAs"))
             .into_iter()
             .filter(|u| {
@@ -142,6 +139,29 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
             .collect(),
         featured: same(doc.get("featured")),
     })
+}
+
+/// The URL of an actor's `icon` or `image`: an Image (or the first of several) whose `url` is a
+/// string, a Link or a list of them; only http(s) URLs of sane length, as clients load them.
+fn image_url(v: Option<&Value>) -> Option<String> {
+    let image = match v? {
+        Value::Array(a) => a.first()?,
+        other => other,
+    };
+    let url = match image {
+        Value::String(s) => s.as_str(),
+        Value::Object(o) => match o.get("url")? {
+            Value::String(s) => s.as_str(),
+            Value::Object(link) => link.get("href").and_then(Value::as_str)?,
+            Value::Array(a) => a
+                .iter()
+                .find_map(|v| v.as_str().or_else(|| v.get("href").and_then(Value::as_str)))?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (url.len() <= 2000 && Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+        .then(|| url.to_string())
 }
 
 struct ParsedActor {
@@ -163,6 +183,7 @@ struct ParsedActor {
     public_key_pem: String,
     suspended: bool,
     avatar_url: Option<String>,
+    header_url: Option<String>,
     also_known_as: Vec<String>,
     featured: Option<String>,
 }
@@ -238,6 +259,7 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
                 key_id: &a.key_id,
                 public_key_pem: &a.public_key_pem,
                 avatar_url: a.avatar_url.as_deref(),
+                header_url: a.header_url.as_deref(),
             },
             now,
         )

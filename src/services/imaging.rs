@@ -167,6 +167,55 @@ pub fn process(bytes: &[u8], matrix_limit: u64) -> Result<Processed, ImageError>
     })
 }
 
+/// A profile image (avatar or header) in its stored form.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    pub extension: &'static str,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Validates, strips and re-encodes a profile image cropped (centred) to the aspect ratio of
+/// `max_width`×`max_height` and scaled down to fit it, never up: Mastodon's `400x400#` for an
+/// avatar, `1500x500#` for a header. A GIF becomes a PNG still of its first frame.
+pub fn fit(
+    bytes: &[u8],
+    matrix_limit: u64,
+    max_width: u32,
+    max_height: u32,
+) -> Result<Fitted, ImageError> {
+    let (output, img) = decode(bytes, matrix_limit)?;
+    let (w, h) = (u64::from(img.width()), u64::from(img.height()));
+    let (tw, th) = (u64::from(max_width.max(1)), u64::from(max_height.max(1)));
+    // The largest centred crop with the target's aspect ratio.
+    let (cw, ch) = if w * th > h * tw {
+        ((h * tw / th).max(1), h)
+    } else {
+        (w, (w * th / tw).max(1))
+    };
+    let to_u32 = |v: u64| u32::try_from(v).map_err(|_| ImageError::Corrupt);
+    let cropped = img.crop_imm(
+        to_u32((w - cw) / 2)?,
+        to_u32((h - ch) / 2)?,
+        to_u32(cw)?,
+        to_u32(ch)?,
+    );
+    let fitted = if cw > tw || ch > th {
+        cropped.resize_exact(max_width, max_height, FilterType::Lanczos3)
+    } else {
+        cropped
+    };
+    Ok(Fitted {
+        extension: output.extension(),
+        content_type: output.content_type(),
+        bytes: output.encode(&fitted)?,
+        width: fitted.width(),
+        height: fitted.height(),
+    })
+}
+
 /// The preview of a remote image (the original stays at its origin): the same checks and
 /// metadata stripping as an upload, without re-encoding the original.
 #[derive(Debug, Clone)]
@@ -224,6 +273,25 @@ mod tests {
         );
         assert_eq!(v.thumbnail, p.thumbnail);
         assert_eq!(v.blurhash, p.blurhash);
+    }
+
+    #[test]
+    fn fits_profile_images() {
+        let f = fit(&png(800, 600), 33_177_600, 400, 400).unwrap();
+        assert_eq!((f.width, f.height, f.content_type), (400, 400, "image/png"));
+        let f = fit(&png(3000, 1500), 33_177_600, 1500, 500).unwrap();
+        assert_eq!((f.width, f.height), (1500, 500));
+        // Small images are cropped to the aspect ratio, never enlarged.
+        let f = fit(&png(100, 50), 33_177_600, 400, 400).unwrap();
+        assert_eq!((f.width, f.height), (50, 50));
+        let f = fit(&png(600, 600), 33_177_600, 1500, 500).unwrap();
+        assert_eq!((f.width, f.height), (600, 200));
+        let decoded = image::load_from_memory(&f.bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (600, 200));
+        assert!(matches!(
+            fit(&png(20, 20), 399, 400, 400),
+            Err(ImageError::TooManyPixels { .. })
+        ));
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub(crate) fn decode_permits() -> &'static Semaphore {
     PERMITS.get_or_init(|| Semaphore::new(2))
 }
 
-fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)

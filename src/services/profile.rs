@@ -1,10 +1,143 @@
-//! Editing one's own profile and posting defaults.
+//! Editing one's own profile and posting defaults, avatar and header included.
+//!
+//! A profile image is checked and processed (type by content, size and pixel limits before
+//! decoding, metadata stripped, cropped and scaled as Mastodon's `400x400#` avatar and
+//! `1500x500#` header) before anything is written; its file is stored, then the row changes in
+//! the profile's one transaction (which also queues the actor Update to followers), and only
+//! after the commit is the replaced file removed. A failure removes the new file again.
 
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
+use crate::http::body::UploadedFile;
+use crate::services::imaging::{self, ImageError};
+use crate::services::media::{decode_permits, human_size};
 use crate::services::statuses::Visibility;
 use crate::state::AppState;
-use crate::storage::accounts::{self, ProfileUpdate};
+use crate::storage::accounts::{self, ProfileImage, ProfileUpdate};
+
+/// Mastodon's avatar and header geometry.
+pub const AVATAR_SIZE: (u32, u32) = (400, 400);
+pub const HEADER_SIZE: (u32, u32) = (1500, 500);
+
+/// A processed avatar or header, ready to store.
+pub struct PreparedImage {
+    which: ProfileImage,
+    extension: &'static str,
+    bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for PreparedImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedImage")
+            .field("which", &self.which)
+            .field("extension", &self.extension)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
+fn label(which: ProfileImage) -> &'static str {
+    match which {
+        ProfileImage::Avatar => "Avatar",
+        ProfileImage::Header => "Header",
+    }
+}
+
+/// Checks and processes an uploaded avatar or header; writes nothing.
+pub async fn prepare_image(
+    state: &AppState,
+    which: ProfileImage,
+    file: &UploadedFile,
+) -> AppResult<PreparedImage> {
+    let name = label(which);
+    let limit = state.config.limits.image_size_limit;
+    if file.bytes.len() as u64 > limit {
+        return Err(AppError::unprocessable(format!(
+            "Validation failed: {name} file size must be less than {}",
+            human_size(limit)
+        )));
+    }
+    let invalid_type = || {
+        AppError::unprocessable(format!(
+            "Validation failed: {name} content type is invalid (images: JPEG, PNG, GIF, WebP)"
+        ))
+    };
+    if imaging::sniff(&file.bytes).is_none() {
+        return Err(invalid_type());
+    }
+    let (width, height) = match which {
+        ProfileImage::Avatar => AVATAR_SIZE,
+        ProfileImage::Header => HEADER_SIZE,
+    };
+    let matrix = state.config.limits.image_matrix_limit;
+    let permit = decode_permits()
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
+    let bytes = file.bytes.clone();
+    let fitted = tokio::task::spawn_blocking(move || imaging::fit(&bytes, matrix, width, height))
+        .await
+        .map_err(AppError::internal)?;
+    drop(permit);
+    let f = fitted.map_err(|e| match e {
+        ImageError::UnsupportedType => invalid_type(),
+        ImageError::TooManyPixels { width, height } => AppError::unprocessable(format!(
+            "Validation failed: {name} dimensions {width}x{height} are too large (more than {matrix} pixels)"
+        )),
+        ImageError::Corrupt => AppError::unprocessable(format!(
+            "Validation failed: {name} could not be processed as an image"
+        )),
+    })?;
+    Ok(PreparedImage {
+        which,
+        extension: f.extension,
+        bytes: f.bytes,
+    })
+}
+
+/// The file key an account's image currently has.
+fn current_file(me: &CurrentUser, which: ProfileImage) -> &str {
+    match which {
+        ProfileImage::Avatar => &me.account.avatar_file,
+        ProfileImage::Header => &me.account.header_file,
+    }
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::unprocessable("Validation failed: the profile changed meanwhile, please try again")
+}
+
+/// Removes files of the media store, logging (not failing) on error: the rows no longer
+/// name them.
+async fn remove_files(state: &AppState, keys: &[String]) {
+    for key in keys.iter().filter(|k| !k.is_empty()) {
+        if let Err(e) = state.media.delete(key).await {
+            tracing::warn!(key = %key, error = %e, "could not delete a profile image file");
+        }
+    }
+}
+
+/// `DELETE /api/v1/profile/avatar` and `/header`: back to the default image.
+pub async fn remove_image(
+    state: &AppState,
+    me: &CurrentUser,
+    which: ProfileImage,
+) -> AppResult<()> {
+    let old = current_file(me, which).to_string();
+    if old.is_empty() {
+        return Ok(());
+    }
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    if !accounts::swap_image_file(&mut **tx, me.account.id, which, &old, "", now).await? {
+        return Err(changed_meanwhile());
+    }
+    crate::services::federation::profile_updated(&mut tx, state, me.account.id, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    remove_files(state, &[old]).await;
+    Ok(())
+}
 
 const FIELD_MAX: usize = 255;
 
@@ -21,6 +154,8 @@ pub struct ProfileChange {
     pub language: Option<String>,
     /// Mastodon's `hide_collections`: followers and following lists hidden from others.
     pub hide_collections: Option<bool>,
+    /// New avatar and header, already processed (`prepare_image`).
+    pub images: Vec<PreparedImage>,
 }
 
 /// Applies the fields given (others keep their values), all checked before anything is written.
@@ -96,35 +231,65 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         ));
     }
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
-    accounts::update_profile(
-        &mut **tx,
-        a.id,
-        &ProfileUpdate {
-            display_name: display_name.trim().to_string(),
-            note,
-            locked: c.locked.unwrap_or(a.locked != 0),
-            bot: c.bot.unwrap_or(a.bot != 0),
-            discoverable: c.discoverable.unwrap_or(a.discoverable != 0),
-            fields_json,
-        },
-        now,
-    )
-    .await?;
-    accounts::update_posting_defaults(
-        &mut **tx,
-        me.user.id,
-        &privacy,
-        c.sensitive.unwrap_or(me.user.default_sensitive != 0),
-        &language,
-    )
-    .await?;
-    if let Some(hide) = c.hide_collections {
-        crate::storage::federation::set_hide_collections(&mut **tx, a.id, hide).await?;
+    // Image files first, under fresh keys; the rows name them only once the commit succeeds.
+    let mut written: Vec<(ProfileImage, String)> = Vec::new();
+    for image in c.images {
+        let key = format!(
+            "{}/{}.{}",
+            uuid::Uuid::new_v4().simple(),
+            label(image.which).to_ascii_lowercase(),
+            image.extension
+        );
+        if let Err(e) = state.media.put(&key, image.bytes).await {
+            let keys: Vec<String> = written.into_iter().map(|(_, k)| k).collect();
+            remove_files(state, &keys).await;
+            return Err(AppError::internal(e));
+        }
+        written.push((image.which, key));
     }
-    // Servers that know the account get its new actor document.
-    crate::services::federation::profile_updated(&mut tx, state, a.id, now).await?;
-    tx.commit().await?;
-    state.jobs.wake();
-    Ok(())
+    let profile = ProfileUpdate {
+        display_name: display_name.trim().to_string(),
+        note,
+        locked: c.locked.unwrap_or(a.locked != 0),
+        bot: c.bot.unwrap_or(a.bot != 0),
+        discoverable: c.discoverable.unwrap_or(a.discoverable != 0),
+        fields_json,
+    };
+    let sensitive = c.sensitive.unwrap_or(me.user.default_sensitive != 0);
+    let saved = async {
+        let mut tx = state.db.begin_write().await?;
+        accounts::update_profile(&mut **tx, a.id, &profile, now).await?;
+        accounts::update_posting_defaults(&mut **tx, me.user.id, &privacy, sensitive, &language)
+            .await?;
+        if let Some(hide) = c.hide_collections {
+            crate::storage::federation::set_hide_collections(&mut **tx, a.id, hide).await?;
+        }
+        for (which, key) in &written {
+            let old = current_file(me, *which);
+            if !accounts::swap_image_file(&mut **tx, a.id, *which, old, key, now).await? {
+                return Err(changed_meanwhile());
+            }
+        }
+        // Servers that know the account get its new actor document.
+        crate::services::federation::profile_updated(&mut tx, state, a.id, now).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    let new_keys: Vec<String> = written.iter().map(|(_, k)| k.clone()).collect();
+    match saved {
+        Ok(()) => {
+            state.jobs.wake();
+            let replaced: Vec<String> = written
+                .iter()
+                .map(|(which, _)| current_file(me, *which).to_string())
+                .collect();
+            remove_files(state, &replaced).await;
+            Ok(())
+        }
+        Err(e) => {
+            remove_files(state, &new_keys).await;
+            Err(e)
+        }
+    }
 }

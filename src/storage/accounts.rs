@@ -26,12 +26,19 @@ pub struct AccountRow {
     pub suspended_at: Option<i64>,
     pub silenced_at: Option<i64>,
     pub sensitized_at: Option<i64>,
+    /// A local account's avatar and header: media-store keys, empty for none.
+    pub avatar_file: String,
+    pub header_file: String,
+    /// A remote account's avatar and header: the URLs of its actor document, empty for none.
+    pub avatar_remote_url: String,
+    pub header_remote_url: String,
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str =
     "id, username, domain, display_name, note, actor_type, locked, bot, \
      discoverable, fields_json, uri, url, created_at, updated_at, statuses_count, followers_count, \
-     following_count, last_status_at, suspended_at, silenced_at, sensitized_at";
+     following_count, last_status_at, suspended_at, silenced_at, sensitized_at, avatar_file, header_file, \
+     avatar_remote_url, header_remote_url";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
@@ -442,4 +449,44 @@ pub async fn update_posting_defaults<'e, E: Executor<'e, Database = Any>>(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Which profile image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileImage {
+    Avatar,
+    Header,
+}
+
+impl ProfileImage {
+    fn file_column(self) -> &'static str {
+        match self {
+            ProfileImage::Avatar => "avatar_file",
+            ProfileImage::Header => "header_file",
+        }
+    }
+}
+
+/// Replaces a local account's avatar or header key, if it is still `old` (compare and swap:
+/// two concurrent replacements cannot both believe they own the old file). False when it was
+/// changed meanwhile.
+pub async fn swap_image_file<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    which: ProfileImage,
+    old: &str,
+    new: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let column = which.file_column();
+    let done = sqlx::query(&format!(
+        "UPDATE accounts SET {column} = $1, updated_at = $2 WHERE id = $3 AND {column} = $4"
+    ))
+    .bind(new)
+    .bind(now)
+    .bind(account_id)
+    .bind(old)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

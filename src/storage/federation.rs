@@ -129,6 +129,7 @@ pub struct RemoteActor<'a> {
     pub key_id: &'a str,
     pub public_key_pem: &'a str,
     pub avatar_url: Option<&'a str>,
+    pub header_url: Option<&'a str>,
 }
 
 /// Inserts or refreshes a remote account (by its URI) and its endpoints; returns its id.
@@ -140,10 +141,10 @@ pub async fn upsert_remote(
 ) -> sqlx::Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO accounts (id, username, username_lower, domain, display_name, note, actor_type, locked, bot, \
-         discoverable, uri, url, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         discoverable, uri, url, created_at, updated_at, avatar_remote_url, header_remote_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) \
          ON CONFLICT (uri) DO UPDATE SET display_name = $5, note = $6, actor_type = $7, locked = $8, bot = $9, \
-         discoverable = $10, url = $12, updated_at = $13 RETURNING id",
+         discoverable = $10, url = $12, updated_at = $13, avatar_remote_url = $14, header_remote_url = $15 RETURNING id",
     )
     .bind(new_id)
     .bind(a.username)
@@ -158,6 +159,8 @@ pub async fn upsert_remote(
     .bind(a.uri)
     .bind(a.url)
     .bind(now)
+    .bind(a.avatar_url.unwrap_or(""))
+    .bind(a.header_url.unwrap_or(""))
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(

@@ -14,6 +14,7 @@ use crate::services::accounts::{self, Origin, SignUp};
 use crate::services::oauth;
 use crate::state::AppState;
 use crate::storage;
+use crate::storage::accounts::ProfileImage;
 use crate::storage::governance as gov;
 
 #[derive(Debug, Deserialize)]
@@ -240,10 +241,15 @@ pub async fn update_credentials(
     body: Payload<UpdateCredentials>,
 ) -> AppResult<Json<CredentialAccount>> {
     let me = auth.user(&state, "write:accounts").await?;
-    if !body.files.is_empty() {
-        return Err(AppError::unprocessable(
-            "Validation failed: Avatar and header images are not supported yet",
-        ));
+    // Avatar and header files are checked and processed before anything is written.
+    let mut images = Vec::new();
+    for (field, which) in [
+        ("avatar", ProfileImage::Avatar),
+        ("header", ProfileImage::Header),
+    ] {
+        if let Some(file) = body.files.iter().find(|f| f.field == field) {
+            images.push(crate::services::profile::prepare_image(&state, which, file).await?);
+        }
     }
     let p = body.data;
     let fields = match p.fields_attributes {
@@ -287,17 +293,52 @@ pub async fn update_credentials(
         sensitive: p.source.as_ref().and_then(|s| s.sensitive),
         language: p.source.as_ref().and_then(|s| s.language.clone()),
         hide_collections: p.hide_collections,
+        images,
     };
     crate::services::profile::update(&state, &me, update).await?;
-    let account = storage::accounts::account_by_id(&state.db.pool, me.account.id)
+    credential_account(&state, me.account.id).await
+}
+
+/// `DELETE /api/v1/profile/avatar` (Mastodon 4.2): back to the default avatar.
+pub async fn delete_avatar(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> AppResult<Json<CredentialAccount>> {
+    delete_image(state, auth, ProfileImage::Avatar).await
+}
+
+/// `DELETE /api/v1/profile/header` (Mastodon 4.2): back to the default header.
+pub async fn delete_header(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> AppResult<Json<CredentialAccount>> {
+    delete_image(state, auth, ProfileImage::Header).await
+}
+
+async fn delete_image(
+    state: AppState,
+    auth: Auth,
+    which: ProfileImage,
+) -> AppResult<Json<CredentialAccount>> {
+    let me = auth.user(&state, "write:accounts").await?;
+    crate::services::profile::remove_image(&state, &me, which).await?;
+    credential_account(&state, me.account.id).await
+}
+
+/// The caller's CredentialAccount as it now stands.
+async fn credential_account(
+    state: &AppState,
+    account_id: i64,
+) -> AppResult<Json<CredentialAccount>> {
+    let account = storage::accounts::account_by_id(&state.db.pool, account_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let user = storage::accounts::user_by_account(&state.db.pool, me.account.id)
+    let user = storage::accounts::user_by_account(&state.db.pool, account_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let roles = gov::active_roles(&state.db.pool, me.account.id).await?;
-    let mut entity = CredentialAccount::from_row(&state, &account, &roles, &user);
-    crate::services::federation::decorate_account(&state, &mut entity.account, account.id).await?;
+    let roles = gov::active_roles(&state.db.pool, account_id).await?;
+    let mut entity = CredentialAccount::from_row(state, &account, &roles, &user);
+    crate::services::federation::decorate_account(state, &mut entity.account, account.id).await?;
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
     Ok(Json(entity))
 }

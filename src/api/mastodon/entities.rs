@@ -87,11 +87,38 @@ fn stored_fields(row: &AccountRow) -> Vec<(String, String)> {
     serde_json::from_str::<Vec<(String, String)>>(&row.fields_json).unwrap_or_default()
 }
 
+/// The avatar and header URLs of an account: its own uploads (served from the media store), a
+/// remote account's `icon` and `image`, else Mastodon's missing.png defaults. A suspended
+/// account shows the defaults, as Mastodon does.
+pub fn profile_image_urls(state: &AppState, row: &AccountRow) -> (String, String) {
+    let pick = |file: &str, remote: &str, default: &str| {
+        if row.suspended_at.is_some() {
+            format!("{}{default}", state.base_url())
+        } else if !file.is_empty() {
+            crate::services::media::file_url(state, file)
+        } else if !remote.is_empty() {
+            remote.to_string()
+        } else {
+            format!("{}{default}", state.base_url())
+        }
+    };
+    (
+        pick(
+            &row.avatar_file,
+            &row.avatar_remote_url,
+            "/avatars/original/missing.png",
+        ),
+        pick(
+            &row.header_file,
+            &row.header_remote_url,
+            "/headers/original/missing.png",
+        ),
+    )
+}
+
 impl Account {
     pub fn from_row(state: &AppState, row: &AccountRow, roles: &[String]) -> Account {
-        let base = state.base_url();
-        let missing_avatar = format!("{base}/avatars/original/missing.png");
-        let missing_header = format!("{base}/headers/original/missing.png");
+        let (avatar, header) = profile_image_urls(state, row);
         let acct = if row.domain.is_empty() {
             row.username.clone()
         } else {
@@ -105,10 +132,11 @@ impl Account {
             uri: row.uri.clone(),
             display_name: row.display_name.clone(),
             note: plain_to_html(&row.note),
-            avatar: missing_avatar.clone(),
-            avatar_static: missing_avatar,
-            header: missing_header.clone(),
-            header_static: missing_header,
+            // Stored images are stills (an animated GIF is kept as a PNG of its first frame).
+            avatar_static: avatar.clone(),
+            avatar,
+            header_static: header.clone(),
+            header,
             locked: row.locked != 0,
             fields: stored_fields(row)
                 .into_iter()
