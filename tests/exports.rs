@@ -229,6 +229,28 @@ async fn archive(app: &TestApp) {
             .mime_str("image/png")
             .unwrap(),
     );
+    // An avatar too, which the archive carries beside actor.json.
+    let mut avatar = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(40, 40, image::Rgb([9, 90, 30])))
+        .write_to(&mut avatar, image::ImageFormat::Png)
+        .unwrap();
+    let res = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .multipart(
+            reqwest::multipart::Form::new().part(
+                "avatar",
+                reqwest::multipart::Part::bytes(avatar.into_inner())
+                    .file_name("me.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
     let media: Value = app
         .client
         .post(app.url("/api/v2/media"))
@@ -280,6 +302,16 @@ async fn archive(app: &TestApp) {
     let actor = read(&mut zip, "actor.json");
     assert_eq!(actor["preferredUsername"], "alice");
     assert_eq!(actor["type"], "Person");
+    assert_eq!(actor["icon"]["url"], "avatar.png", "{actor}");
+    assert!(actor.get("image").is_none(), "no header: {actor}");
+    let avatar = image::load_from_memory(&{
+        let mut file = zip.by_name("avatar.png").expect("avatar.png");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
+        bytes
+    })
+    .expect("an image");
+    assert_eq!((avatar.width(), avatar.height()), (40, 40));
     let outbox = read(&mut zip, "outbox.json");
     assert_eq!(outbox["type"], "OrderedCollection");
     assert_eq!(outbox["totalItems"], 3);

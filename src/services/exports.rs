@@ -471,8 +471,9 @@ fn bundle_media(note: &mut serde_json::Value, prefix: &str, files: &mut Vec<Stri
 }
 
 /// Mastodon's archive, in part: `actor.json` (the actor document) and `outbox.json` (an
-/// OrderedCollection of Create activities for every public and unlisted post) in a zip file.
-/// Media files are not included yet.
+/// OrderedCollection of Create activities for every public and unlisted post) in a zip file,
+/// with the posts' media files and the avatar and header (`avatar.png`, `header.jpg`, … which
+/// `actor.json`'s `icon` and `image` name, as in Mastodon's archive).
 pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
     use std::io::Write;
 
@@ -482,6 +483,23 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
     let actor = axum::body::to_bytes(response.into_body(), 1024 * 1024)
         .await
         .map_err(|e| AppError::internal_msg(format!("actor document: {e}")))?;
+    // The avatar and header travel as files beside actor.json, which names them.
+    let mut profile_images: Vec<(String, String)> = Vec::new();
+    let mut actor_doc: serde_json::Value =
+        serde_json::from_slice(&actor).map_err(AppError::internal)?;
+    for (property, name, key) in [
+        ("icon", "avatar", &me.account.avatar_file),
+        ("image", "header", &me.account.header_file),
+    ] {
+        if key.is_empty() || actor_doc.get(property).is_none() {
+            continue;
+        }
+        let ext = key.rsplit_once('.').map_or("png", |(_, e)| e);
+        let file = format!("{name}.{ext}");
+        actor_doc[property]["url"] = serde_json::json!(file);
+        profile_images.push((file, key.clone()));
+    }
+    let actor = serde_json::to_vec(&actor_doc).map_err(AppError::internal)?;
 
     let mut items = Vec::new();
     // The archive carries our own files; notes point at them by relative path, as
@@ -527,6 +545,12 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
         let zip_err = |e: zip::result::ZipError| AppError::internal_msg(format!("zip: {e}"));
         zip.start_file("actor.json", options).map_err(zip_err)?;
         zip.write_all(&actor).map_err(AppError::internal)?;
+        for (name, key) in &profile_images {
+            if let Some(bytes) = state.media.get(key).await.map_err(AppError::internal)? {
+                zip.start_file(name.as_str(), options).map_err(zip_err)?;
+                zip.write_all(&bytes).map_err(AppError::internal)?;
+            }
+        }
         zip.start_file("outbox.json", options).map_err(zip_err)?;
         zip.write_all(outbox.to_string().as_bytes())
             .map_err(AppError::internal)?;

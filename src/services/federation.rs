@@ -1537,6 +1537,30 @@ pub async fn move_account(
 mod tests {
     use super::*;
 
+    #[test]
+    fn reads_icon_and_image_in_their_shapes() {
+        let u = "https://ex.example/a.png";
+        for v in [
+            json!({"type": "Image", "url": u}),
+            json!({"type": "Image", "url": {"type": "Link", "href": u}}),
+            json!({"type": "Image", "url": [u, "https://ex.example/b.png"]}),
+            json!([{"type": "Image", "url": u}, {"type": "Image", "url": "https://x.example/"}]),
+            json!(u),
+        ] {
+            assert_eq!(image_url(Some(&v)).as_deref(), Some(u), "{v}");
+        }
+        for v in [
+            json!({"type": "Image", "url": "javascript:alert(1)"}),
+            json!({"type": "Image", "url": "data:image/png;base64,AAAA"}),
+            json!({"type": "Image"}),
+            json!({"type": "Image", "url": format!("https://ex.example/{}", "a".repeat(2000))}),
+            json!(7),
+        ] {
+            assert_eq!(image_url(Some(&v)), None, "{v}");
+        }
+        assert_eq!(image_url(None), None);
+    }
+
     const PEM: &str = "-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu9uJuWqEYlgei7fW4iiD
 UP0cICb2cLa3v+0m87KwDkAXSu9CdsH+nuv7uo3KENnob3/GUcAunlVTHvuEbRRQ
