@@ -70,11 +70,14 @@ async fn handle(state: &AppState, req: Request) -> AppResult<()> {
         .and_then(|v| v.to_str().ok())
         .and_then(|h| signatures::parse(h).ok())
         .map(|p| p.key_id);
-    for uri in [activity.get("actor").and_then(id_of), key_host.as_deref()]
+    let mut hosts: Vec<String> = [activity.get("actor").and_then(id_of), key_host.as_deref()]
         .into_iter()
         .flatten()
-    {
-        if fed::domain_suspended(state, uri).await? {
+        .map(fed::host_of)
+        .collect();
+    hosts.dedup(); // the actor and its key are usually on one host: one lookup
+    for host in &hosts {
+        if fed::domain_suspended(state, host).await? {
             return Err(AppError::forbidden("Your domain is blocked by this server"));
         }
     }
@@ -142,11 +145,9 @@ pub async fn verify(
         })
     };
     // The cached key first; on failure one refetch of the actor (rate-limited per key).
-    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, &params.key_id).await? {
-        if matches(&remote.public_key_pem) {
-            return accounts::account_by_id(&state.db.pool, remote.account_id)
-                .await?
-                .ok_or_else(|| unauthorized("Unknown signer".into()));
+    if let Some((account, pem)) = store::signer_by_key(&state.db.pool, &params.key_id).await? {
+        if matches(&pem) {
+            return Ok(account);
         }
         let allowed = {
             let mut last = state
@@ -165,9 +166,6 @@ pub async fn verify(
         if !allowed {
             return Err(unauthorized("Signature does not verify".into()));
         }
-        let account = accounts::account_by_id(&state.db.pool, remote.account_id)
-            .await?
-            .ok_or_else(|| unauthorized("Unknown signer".into()))?;
         let fresh = fed::refresh_actor(state, &account.uri)
             .await
             .map_err(|e| unauthorized(format!("Could not refresh the signer's key: {e}")))?;
@@ -184,13 +182,11 @@ pub async fn verify(
         .or_default()
         .clone();
     let _turn = gate.lock().await;
-    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, &params.key_id).await? {
-        if !matches(&remote.public_key_pem) {
+    if let Some((account, pem)) = store::signer_by_key(&state.db.pool, &params.key_id).await? {
+        if !matches(&pem) {
             return Err(unauthorized("Signature does not verify".into()));
         }
-        return accounts::account_by_id(&state.db.pool, remote.account_id)
-            .await?
-            .ok_or_else(|| unauthorized("Unknown signer".into()));
+        return Ok(account);
     }
     let fresh = fed::refresh_actor(state, key_url).await;
     if let Ok(mut map) = state.federation.fetching.lock() {

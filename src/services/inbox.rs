@@ -441,9 +441,25 @@ async fn insert_note(
     uri: &str,
     now: i64,
 ) -> AppResult<Option<i64>> {
-    if store::tombstoned(&mut ***tx, uri).await?
-        || store::status_id_by_uri(&mut ***tx, uri).await?.is_some()
-    {
+    Ok(insert_note_with_audience(tx, state, author, obj, uri, now)
+        .await?
+        .map(|(id, _)| id))
+}
+
+/// `insert_note`, also telling whether the new status has an audience here that the fan-out
+/// job serves: a local follower of the author, or (public, with tags) a local follower of one
+/// of its tags. Mentioned accounts are not part of it: they are notified here, directly.
+async fn insert_note_with_audience(
+    tx: &mut WriteTx,
+    state: &AppState,
+    author: &AccountRow,
+    obj: &Value,
+    uri: &str,
+    now: i64,
+) -> AppResult<Option<(i64, bool)>> {
+    // One statement: already stored or tombstoned, and followed here at all.
+    let (known, followed) = store::note_lookup(&mut ***tx, uri, author.id).await?;
+    if known {
         return Ok(None);
     }
     let visibility = visibility_of(tx, author, obj).await?;
@@ -519,6 +535,7 @@ async fn insert_note(
     for a in &local {
         statuses::insert_mention(&mut ***tx, id, *a).await?;
     }
+    let mut tag_ids: Vec<i64> = Vec::new();
     if let Some(Value::Array(tags)) = obj.get("tag") {
         for name in tags
             .iter()
@@ -532,6 +549,7 @@ async fn insert_note(
             {
                 let tag = statuses::tag_id(tx, name, ids::next_id_at(now / 1000), now).await?;
                 statuses::insert_status_tag(&mut ***tx, id, tag).await?;
+                tag_ids.push(tag);
             }
         }
     }
@@ -554,17 +572,17 @@ async fn insert_note(
             jobs::enqueue_at(tx, &Job::ClosePoll { poll_id: poll.id }, at, now).await?;
         }
     }
-    if visibility != "direct" {
-        accounts::bump(&mut ***tx, author.id, AccountCounter::Statuses, 1).await?;
-    }
-    accounts::set_last_status_at(&mut ***tx, author.id, created).await?;
+    accounts::status_posted(&mut ***tx, author.id, visibility != "direct", created).await?;
     if let Some(p) = &parent {
         statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
     }
     for a in &local {
         notify(tx, *a, author.id, "mention", Some(id), now).await?;
     }
-    Ok(Some(id))
+    let audience = followed
+        || (visibility == "public"
+            && crate::storage::tags::followed_locally(&mut ***tx, &tag_ids).await?);
+    Ok(Some((id, audience)))
 }
 
 /// A remote post's attachments, referenced at their origin (Mastodon's `remote_url`).
@@ -755,9 +773,13 @@ async fn create(
     if poll_vote(tx, actor, object, now).await? {
         return Ok(None);
     }
-    let id = insert_note(tx, state, actor, object, uri, now).await?;
+    let Some((id, audience)) =
+        insert_note_with_audience(tx, state, actor, object, uri, now).await?
+    else {
+        return Ok(None);
+    };
     // A reply to a status unknown here: its thread is fetched later, by the job queue.
-    if let (Some(id), Some(parent)) = (id, object.get("inReplyTo").and_then(id_of)) {
+    if let Some(parent) = object.get("inReplyTo").and_then(id_of) {
         if state.config.federation.thread_fetch_depth > 0
             && !is_local(state, parent)
             && store::status_id_by_uri(&mut ***tx, parent).await?.is_none()
@@ -774,7 +796,8 @@ async fn create(
             .await?;
         }
     }
-    Ok(id)
+    // Nobody here follows the author or its tags: no home feed takes it, no job is queued.
+    Ok(audience.then_some(id))
 }
 
 /// The queued thread fetch: the unknown ancestors of a reply, up to

@@ -82,6 +82,54 @@ pub async fn remote_actor_by_key<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The inbox's hot path in one statement: the account owning a key id and the key's stored
+/// PEM (what `remote_actor_by_key` then `account_by_id` would read).
+pub async fn signer_by_key<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    key_id: &str,
+) -> sqlx::Result<Option<(AccountRow, String)>> {
+    #[derive(FromRow)]
+    struct Signer {
+        #[sqlx(flatten)]
+        account: AccountRow,
+        key_pem: String,
+    }
+    let row: Option<Signer> = sqlx::query_as(&format!(
+        "SELECT {}, r.public_key_pem AS key_pem FROM remote_actors r \
+         JOIN accounts ON accounts.id = r.account_id WHERE r.key_id = $1",
+        super::accounts::ACCOUNT_COLUMNS
+            .split(',')
+            .map(|c| format!("accounts.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(key_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|s| (s.account, s.key_pem)))
+}
+
+/// For an incoming note, in one statement: whether its URI is already a status or a
+/// tombstone (then it is not stored again), and whether any local account follows `author`
+/// (without one, nobody's home feed takes it and no fan-out job is needed).
+pub async fn note_lookup<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    uri: &str,
+    author: i64,
+) -> sqlx::Result<(bool, bool)> {
+    let (known, followed): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM tombstones WHERE uri = $1) + (SELECT COUNT(*) FROM statuses WHERE uri = $1), \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id \
+                                   WHERE f.target_account_id = $2 AND a.domain = '' LIMIT 1) x)",
+    )
+    .bind(uri)
+    .bind(author)
+    .fetch_one(db)
+    .await?;
+    Ok((known > 0, followed > 0))
+}
+
 pub async fn account_by_uri<'e, E: Executor<'e, Database = Any>>(
     db: E,
     uri: &str,

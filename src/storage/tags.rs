@@ -193,6 +193,27 @@ pub async fn most_used<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Writes a status into the home feeds of local accounts following any of its tags.
+/// Whether any local account follows one of these tags.
+pub async fn followed_locally<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    tag_ids: &[i64],
+) -> sqlx::Result<bool> {
+    if tag_ids.is_empty() {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tag_follows tf JOIN accounts a ON a.id = tf.account_id \
+         WHERE tf.tag_id IN ({}) AND a.domain = '' LIMIT 1) x",
+        super::statuses::placeholders(1, tag_ids.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in tag_ids {
+        q = q.bind(*id);
+    }
+    let (n,): (i64,) = q.fetch_one(db).await?;
+    Ok(n > 0)
+}
+
 pub async fn feed_tag_followers(
     conn: &mut AnyConnection,
     status_id: i64,
