@@ -253,3 +253,93 @@ pair_test!(
     unfollowed_notes_queue_no_fan_out,
     unfollowed_notes_skip_the_fan_out
 );
+
+/// Creates arriving together are committed together; one bad Create among them is refused
+/// with its own error and nothing of it is stored, the others are stored once each, and
+/// replays in the same burst change nothing.
+async fn a_burst_with_replays_and_a_forgery(backend: Backend) {
+    let Some(a) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, alice) = a.user_with_token("alice").await;
+    let (bob_id, _) = b.user_with_token("bob").await;
+    b.create_user("carol", "correct horse battery").await;
+    let bob = format!("http://{}/users/bob", domain(&b));
+    let carol = format!("http://{}/users/carol", domain(&b));
+    const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+    let note = |n: usize, author: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{bob}/statuses/{n}/activity"),
+            "type": "Create",
+            "actor": bob,
+            "to": [PUBLIC],
+            "object": {
+                "id": format!("{bob}/statuses/{n}"),
+                "type": "Note",
+                "attributedTo": author,
+                "content": format!("<p>burst note {n}</p>"),
+                "to": [PUBLIC],
+            }
+        })
+    };
+    // The key is fetched once before the burst, so the burst's Creates queue together.
+    assert_eq!(
+        signed_post(&b, bob_id, "bob", &a, &note(0, &bob)).await,
+        202
+    );
+    let mut bodies: Vec<(Value, u16)> = Vec::new();
+    for n in 1..=30 {
+        bodies.push((note(n, &bob), 202));
+        if n % 6 == 0 {
+            bodies.push((note(n - 3, &bob), 202)); // a replay
+        }
+        if n % 10 == 0 {
+            // Bob's activity claiming a note of carol's: refused.
+            bodies.push((note(100 + n, &carol), 401));
+        }
+    }
+    let answers = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|(body, _)| signed_post(&b, bob_id, "bob", &a, body)),
+    )
+    .await;
+    for ((body, want), got) in bodies.iter().zip(&answers) {
+        assert_eq!(got, want, "{body}");
+    }
+    assert_eq!(
+        count(&a, "SELECT COUNT(*) FROM statuses WHERE local = 0").await,
+        31,
+        "each good note once, no forged one"
+    );
+    assert_eq!(
+        count(
+            &a,
+            "SELECT COUNT(*) FROM statuses WHERE uri LIKE '%/statuses/1__'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&a, "SELECT COUNT(*) FROM inbox_activities").await,
+        31,
+        "a refused activity's id is not kept (it may come again, fixed)"
+    );
+    let (_, acct) = a
+        .get_json(
+            &format!("/api/v1/accounts/lookup?acct=bob@{}", domain(&b)),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(acct["statuses_count"], 31, "{acct}");
+    assert_eq!(fan_out_jobs(&a).await, 0);
+}
+
+pair_test!(
+    burst_with_replays_and_a_forgery,
+    a_burst_with_replays_and_a_forgery
+);

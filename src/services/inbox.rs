@@ -42,6 +42,19 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
             "Activity id is not on the actor's origin",
         ));
     }
+    if type_of(activity) == "Create" {
+        return grouped_create(state, actor, activity).await;
+    }
+    process_one(state, actor, activity, id).await
+}
+
+/// One activity in its own transaction (every type; Creates when their group failed).
+async fn process_one(
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+    id: &str,
+) -> AppResult<()> {
     let object = activity.get("object").unwrap_or(&Value::Null);
     // Network work (fetching a boosted post) happens before the transaction opens.
     let announced = if type_of(activity) == "Announce" {
@@ -120,6 +133,150 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
     }
     tx.commit().await?;
     state.jobs.wake();
+    Ok(())
+}
+
+/// Creates waiting for the write lock, committed together: one transaction (and one
+/// statement recording their activity ids) for all that queued while the previous group was
+/// being written, instead of one each. Each Create's own statements are unchanged; a group
+/// in which any Create fails is rolled back whole and each of its Creates then runs alone in
+/// its own transaction, so a bad one is refused with its own error and nothing of it is kept.
+#[derive(Default)]
+pub struct CreateQueue(std::sync::Mutex<CreateQueueInner>);
+
+#[derive(Default)]
+struct CreateQueueInner {
+    waiting: Vec<QueuedCreate>,
+    /// A task is writing groups.
+    writing: bool,
+}
+
+struct QueuedCreate {
+    actor: AccountRow,
+    activity: Value,
+    /// Told once the group committed; dropped unanswered when it did not.
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+/// At most this many Creates in one transaction.
+const GROUP_MAX: usize = 64;
+
+async fn grouped_create(state: &AppState, actor: &AccountRow, activity: &Value) -> AppResult<()> {
+    let (done, committed) = tokio::sync::oneshot::channel();
+    let start_writer = {
+        let mut q = state
+            .federation
+            .creates
+            .0
+            .lock()
+            .map_err(|_| AppError::internal_msg("create queue poisoned"))?;
+        q.waiting.push(QueuedCreate {
+            actor: actor.clone(),
+            activity: activity.clone(),
+            done,
+        });
+        !std::mem::replace(&mut q.writing, true)
+    };
+    if start_writer {
+        // A task of its own: a client hanging up must not cancel the others' group.
+        tokio::spawn(write_groups(state.clone()));
+    }
+    match committed.await {
+        Ok(()) => Ok(()),
+        // The group did not commit: this Create alone, with its own answer.
+        Err(_) => {
+            let id = activity.get("id").and_then(Value::as_str).unwrap_or("");
+            process_one(state, actor, activity, id).await
+        }
+    }
+}
+
+/// Clears the writing flag if the writer ends early (a panic, a poisoned lock); Creates still
+/// queued are dropped, so their requests run alone.
+struct WriterGuard<'a> {
+    state: &'a AppState,
+    armed: bool,
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        if let Ok(mut q) = self.state.federation.creates.0.lock() {
+            q.writing = false;
+            q.waiting.clear();
+        }
+    }
+}
+
+async fn write_groups(state: AppState) {
+    let mut guard = WriterGuard {
+        state: &state,
+        armed: true,
+    };
+    loop {
+        let group: Vec<QueuedCreate> = {
+            let Ok(mut q) = state.federation.creates.0.lock() else {
+                return;
+            };
+            if q.waiting.is_empty() {
+                // Cleared under the lock the requests queue under: none is left unserved.
+                q.writing = false;
+                guard.armed = false;
+                return;
+            }
+            let n = q.waiting.len().min(GROUP_MAX);
+            q.waiting.drain(..n).collect()
+        };
+        match write_group(&state, &group).await {
+            Ok(()) => {
+                for c in group {
+                    let _ = c.done.send(());
+                }
+            }
+            Err(e) => {
+                if group.len() > 1 {
+                    tracing::debug!(error = ?e, n = group.len(), "a group of Creates failed; each runs alone");
+                }
+                drop(group); // unanswered: each request processes its Create alone
+            }
+        }
+    }
+}
+
+async fn write_group(state: &AppState, group: &[QueuedCreate]) -> AppResult<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let ids: Vec<(&str, &str)> = group
+        .iter()
+        .map(|c| {
+            (
+                c.activity.get("id").and_then(Value::as_str).unwrap_or(""),
+                c.actor.uri.as_str(),
+            )
+        })
+        .collect();
+    let mut fresh: std::collections::HashSet<String> =
+        store::remember_activities(&mut tx, &ids, now)
+            .await?
+            .into_iter()
+            .collect();
+    let mut queued = false;
+    for (c, (id, _)) in group.iter().zip(&ids) {
+        if !fresh.remove(*id) {
+            continue; // a replay (or a second copy in this group)
+        }
+        let object = c.activity.get("object").unwrap_or(&Value::Null);
+        if let Some(status_id) = create(&mut tx, state, &c.actor, object, now).await? {
+            jobs::enqueue(&mut tx, &Job::FanOut { status_id }, now).await?;
+            queued = true;
+        }
+    }
+    tx.commit().await?;
+    if queued {
+        state.jobs.wake();
+    }
     Ok(())
 }
 

@@ -246,6 +246,32 @@ pub async fn remember_activity<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() > 0)
 }
 
+/// Records several inbox activity ids (`(activity id, actor)`) in one statement; returns the
+/// ids that were new (a replay, or a second copy in the same list, is not).
+pub async fn remember_activities(
+    conn: &mut sqlx::AnyConnection,
+    activities: &[(&str, &str)],
+    now: i64,
+) -> sqlx::Result<Vec<String>> {
+    let mut fresh = Vec::new();
+    for chunk in activities.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO inbox_activities (activity_id, actor, received_at) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING activity_id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for (id, actor) in chunk {
+            q = q.bind(*id).bind(*actor).bind(now);
+        }
+        fresh.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|r| r.0));
+    }
+    Ok(fresh)
+}
+
 /// Whether a status URI was deleted (a late Create must not bring it back).
 pub async fn tombstoned<'e, E: Executor<'e, Database = Any>>(
     db: E,
