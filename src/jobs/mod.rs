@@ -224,7 +224,7 @@ async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result
 async fn run_claimed(
     state: &AppState,
     row: store::JobRow,
-    batch: Option<&Batch>,
+    ctx: Option<&crate::services::federation::DeliveryContext>,
 ) -> anyhow::Result<()> {
     let job: Job = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
@@ -234,25 +234,21 @@ async fn run_claimed(
             return Ok(());
         }
     };
-    let outcome = match (&job, batch) {
+    let outcome = match (&job, ctx) {
         (
             Job::Deliver {
                 inbox,
                 activity,
                 key_owner,
             },
-            Some(batch),
-        ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, &batch.ctx)
+            Some(ctx),
+        ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
             .await
             .map(|_| ()),
         _ => run(state, &job).await,
     };
     match outcome {
-        Ok(()) => match batch {
-            // The claimer deletes it with its next claim (one write for many).
-            Some(b) if b.done.send(row.id).is_ok() => {}
-            _ => store::delete(&state.db.pool, row.id).await?,
-        },
+        Ok(()) => store::delete(&state.db.pool, row.id).await?,
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
             store::postpone(&state.db.pool, row.id, state.clock.now_micros() + by).await?;
@@ -287,10 +283,6 @@ async fn delivery_worker(state: AppState) {
     let lanes = Arc::new(tokio::sync::Semaphore::new(DELIVERY_LANES));
     let mut running = tokio::task::JoinSet::new();
     let waker: Arc<Waker> = state.jobs.clone();
-    let (done, mut finished) = tokio::sync::mpsc::unbounded_channel::<i64>();
-    // Jobs delivered but not yet deleted (deleted in the next claim's transaction; after a
-    // crash they are sent again once their lease ends: at least once, as before).
-    let mut to_delete: Vec<i64> = Vec::new();
     loop {
         while running.try_join_next().is_some() {}
         // One free lane at least; a moment's wait for a few more lets one claim serve several.
@@ -313,22 +305,15 @@ async fn delivery_worker(state: AppState) {
                 held.merge(p);
             }
         }
-        while let Ok(id) = finished.try_recv() {
-            to_delete.push(id);
-        }
         let now = state.clock.now_micros();
         let free = held.num_permits() as i64;
         let claimed = async {
             let mut tx = state.db.begin_write().await?;
-            store::delete_many(&mut tx, &to_delete).await?;
             let rows = store::claim_many(&mut **tx, now, LEASE, "deliver", free).await?;
             tx.commit().await?;
             anyhow::Ok(rows)
         }
         .await;
-        if claimed.is_ok() {
-            to_delete.clear();
-        }
         let rows = match claimed {
             Ok(rows) if !rows.is_empty() => rows,
             other => {
@@ -338,35 +323,24 @@ async fn delivery_worker(state: AppState) {
                 drop(held);
                 tokio::select! {
                     _ = waker.1.notified() => {},
-                    Some(id) = finished.recv() => to_delete.push(id),
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {},
                 }
                 continue;
             }
         };
-        let batch = Arc::new(Batch {
-            ctx: crate::services::federation::DeliveryContext::default(),
-            done: done.clone(),
-        });
+        let ctx = Arc::new(crate::services::federation::DeliveryContext::default());
         for row in rows {
             // `claim_many` returned at most `free` rows: a permit is left for each.
             let lane = held.split(1);
-            let (state, batch) = (state.clone(), batch.clone());
+            let (state, ctx) = (state.clone(), ctx.clone());
             running.spawn(async move {
                 let _lane = lane;
-                if let Err(e) = run_claimed(&state, row, Some(&batch)).await {
+                if let Err(e) = run_claimed(&state, row, Some(&ctx)).await {
                     tracing::error!(error = %e, "delivery lane");
                 }
             });
         }
     }
-}
-
-/// What the deliveries claimed together share: the lookups of their delivery, and the channel
-/// on which each reports its job done (the claimer deletes those with its next claim).
-struct Batch {
-    ctx: crate::services::federation::DeliveryContext,
-    done: tokio::sync::mpsc::UnboundedSender<i64>,
 }
 
 /// How long the delivery worker waits for `CLAIM_AT_LEAST` free lanes before it claims for

@@ -166,22 +166,6 @@ pub async fn delete<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx
     Ok(())
 }
 
-/// Deletes finished jobs (nothing when `ids` is empty).
-pub async fn delete_many(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> sqlx::Result<()> {
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "DELETE FROM jobs WHERE id IN ({})",
-            super::statuses::placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 pub async fn retry_at<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
