@@ -66,11 +66,14 @@ async fn handle(state: &AppState, req: Request) -> AppResult<()> {
     // A suspended domain is answered 403 before anything is fetched or stored (Mastodon does
     // the same): both the activity's actor and the signing key's host are checked.
     let key_host = claimed_key_id(&parts.headers);
-    for uri in [activity.get("actor").and_then(id_of), key_host.as_deref()]
+    let mut hosts: Vec<String> = [activity.get("actor").and_then(id_of), key_host.as_deref()]
         .into_iter()
         .flatten()
-    {
-        if fed::domain_suspended(state, uri).await? {
+        .map(fed::host_of)
+        .collect();
+    hosts.dedup(); // the actor and its key are usually on one host: one lookup
+    for host in &hosts {
+        if fed::domain_suspended(state, host).await? {
             return Err(AppError::forbidden("Your domain is blocked by this server"));
         }
     }
@@ -177,11 +180,9 @@ async fn signer_of(
         })
     };
     // The cached key first; on failure one refetch of the actor (rate-limited per key).
-    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, key_id).await? {
-        if matches(&remote.public_key_pem) {
-            return accounts::account_by_id(&state.db.pool, remote.account_id)
-                .await?
-                .ok_or_else(|| unauthorized("Unknown signer".into()));
+    if let Some((account, pem)) = store::signer_by_key(&state.db.pool, key_id).await? {
+        if matches(&pem) {
+            return Ok(account);
         }
         let allowed = {
             let mut last = state
@@ -198,9 +199,6 @@ async fn signer_of(
         if !allowed {
             return Err(unauthorized("Signature does not verify".into()));
         }
-        let account = accounts::account_by_id(&state.db.pool, remote.account_id)
-            .await?
-            .ok_or_else(|| unauthorized("Unknown signer".into()))?;
         let fresh = fed::refresh_actor(state, &account.uri)
             .await
             .map_err(|e| unauthorized(format!("Could not refresh the signer's key: {e}")))?;
@@ -217,13 +215,11 @@ async fn signer_of(
         .or_default()
         .clone();
     let _turn = gate.lock().await;
-    if let Some(remote) = store::remote_actor_by_key(&state.db.pool, key_id).await? {
-        if !matches(&remote.public_key_pem) {
+    if let Some((account, pem)) = store::signer_by_key(&state.db.pool, key_id).await? {
+        if !matches(&pem) {
             return Err(unauthorized("Signature does not verify".into()));
         }
-        return accounts::account_by_id(&state.db.pool, remote.account_id)
-            .await?
-            .ok_or_else(|| unauthorized("Unknown signer".into()));
+        return Ok(account);
     }
     let fresh = fed::refresh_actor(state, key_url).await;
     if let Ok(mut map) = state.federation.fetching.lock() {

@@ -41,9 +41,12 @@ impl SigningKey {
     }
 }
 
-/// Parsed private keys by owner.
+/// Parsed private keys by owner, and the turn to read or make one not cached yet.
 #[derive(Default)]
-pub struct KeyCache(Mutex<HashMap<String, Arc<SigningKey>>>);
+pub struct KeyCache(
+    Mutex<HashMap<String, Arc<SigningKey>>>,
+    tokio::sync::Mutex<()>,
+);
 
 /// A fresh RSA-2048 key pair as (SPKI public PEM, PKCS#8 private PEM).
 pub fn generate() -> anyhow::Result<(String, String)> {
@@ -67,6 +70,19 @@ fn parse_private(private_pem: &str, public_pem: &str) -> anyhow::Result<SigningK
 
 /// The signing key of `owner` (a local account id, `instance` or `coop`), made on first need.
 pub async fn signing_key(state: &AppState, owner: &str) -> anyhow::Result<Arc<SigningKey>> {
+    if let Some(k) = state
+        .federation
+        .keys
+        .0
+        .lock()
+        .map_err(|_| anyhow::anyhow!("key cache poisoned"))?
+        .get(owner)
+    {
+        return Ok(k.clone());
+    }
+    // One caller at a time reads or makes a key that is not cached yet: a burst that needs
+    // the instance key (signed GETs of unknown actors) makes it once, not once per request.
+    let _turn = state.federation.keys.1.lock().await;
     if let Some(k) = state
         .federation
         .keys

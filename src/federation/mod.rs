@@ -27,6 +27,8 @@ pub struct Federation {
     pub fetching: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     /// Per-host delivery health: concurrency cap and circuit breaker.
     pub hosts: health::HostHealth,
+    /// Incoming Creates waiting to be committed together (`services::inbox`).
+    pub creates: crate::services::inbox::CreateQueue,
 }
 
 impl Federation {
@@ -46,6 +48,7 @@ impl Federation {
             refetched: Mutex::new(HashMap::new()),
             fetching: Mutex::new(HashMap::new()),
             hosts: health::HostHealth::default(),
+            creates: Default::default(),
         })
     }
 }

@@ -83,6 +83,14 @@ pub fn is_public(uri: &str) -> bool {
 
 /// Remote HTML cut down to Mastodon's allow-list.
 pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// The allow-list, built once per process (it is read-only once built).
+static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> =
+    std::sync::LazyLock::new(sanitizer);
+
+fn sanitizer() -> ammonia::Builder<'static> {
     let tags: HashSet<&str> = [
         "p",
         "br",
@@ -113,8 +121,8 @@ pub fn sanitize(html: &str) -> String {
     ]
     .into_iter()
     .collect();
-    ammonia::Builder::default()
-        .tags(tags)
+    let mut b = ammonia::Builder::default();
+    b.tags(tags)
         .tag_attributes(attrs)
         .generic_attributes(HashSet::new())
         .url_schemes(schemes)
@@ -133,9 +141,8 @@ pub fn sanitize(html: &str) -> String {
                 })
                 .collect();
             (!kept.is_empty()).then(|| kept.join(" ").into())
-        })
-        .clean(html)
-        .to_string()
+        });
+    b
 }
 
 /// Remote HTML as plain text (profile notes; stored as text, escaped when rendered).

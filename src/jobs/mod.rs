@@ -114,8 +114,19 @@ pub async fn enqueue_at(
     .await
 }
 
-/// Wakes the worker after a commit that queued work (its main loop and one delivery lane;
-/// a lane that finds work wakes the next one).
+/// Queues several jobs to run now inside the caller's transaction, in that order, with
+/// few statements (a post's deliveries).
+pub async fn enqueue_many(conn: &mut AnyConnection, jobs: &[Job], now: i64) -> sqlx::Result<()> {
+    let mut rows = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let payload = serde_json::to_string(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        rows.push((ids::next_id_at(now / 1000), job.kind(), payload, now));
+    }
+    store::insert_many(conn, &rows, now).await
+}
+
+/// Wakes the worker after a commit that queued work (its main loop and its delivery
+/// claimer).
 #[derive(Default)]
 pub struct Waker(Notify, Notify, Notify);
 
@@ -136,7 +147,8 @@ const LANED: &[&str] = &["deliver", "cache_remote_media"];
 
 /// Deliveries run in this many concurrent lanes, so a slow or hanging inbox holds up one lane
 /// (and at most `federation::health::MAX_IN_FLIGHT` of them per host), not the queue.
-pub const DELIVERY_LANES: usize = 16;
+/// 32: two hanging hosts (each held to `MAX_IN_FLIGHT`) still leave most lanes to the rest.
+pub const DELIVERY_LANES: usize = 32;
 
 /// A job that could not start now (e.g. its host has every delivery slot taken) asks to run
 /// again after this many microseconds; the attempt is not counted.
@@ -212,16 +224,11 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
 
 /// Claims and runs one due job. Returns false when none is due.
 pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
-    run_one_of(state, store::Kinds::Any, None).await
+    run_one_of(state, store::Kinds::Any).await
 }
 
-/// Claims and runs one due job of `kinds`; `on_claim` runs once a job is claimed (a delivery
-/// lane wakes the next lane there).
-async fn run_one_of(
-    state: &AppState,
-    kinds: store::Kinds<'_>,
-    on_claim: Option<&(dyn Fn() + Sync)>,
-) -> anyhow::Result<bool> {
+/// Claims and runs one due job of `kinds`.
+async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result<bool> {
     let now = state.clock.now_micros();
     let claimed = {
         let mut tx = state.db.begin_write().await?;
@@ -230,18 +237,39 @@ async fn run_one_of(
         row
     };
     let Some(row) = claimed else { return Ok(false) };
-    if let Some(f) = on_claim {
-        f();
-    }
+    run_claimed(state, row, None).await?;
+    Ok(true)
+}
+
+/// Runs a claimed job and records its outcome (deleted, postponed, retried or dropped).
+/// A delivery uses `ctx`'s lookups when it was claimed with others.
+async fn run_claimed(
+    state: &AppState,
+    row: store::JobRow,
+    ctx: Option<&crate::services::federation::DeliveryContext>,
+) -> anyhow::Result<()> {
     let job: Job = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
         Err(e) => {
             tracing::error!(job = row.id, kind = %row.kind, error = %e, "dropping a job that does not parse");
             store::delete(&state.db.pool, row.id).await?;
-            return Ok(true);
+            return Ok(());
         }
     };
-    match run(state, &job).await {
+    let outcome = match (&job, ctx) {
+        (
+            Job::Deliver {
+                inbox,
+                activity,
+                key_owner,
+            },
+            Some(ctx),
+        ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
+            .await
+            .map(|_| ()),
+        _ => run(state, &job).await,
+    };
+    match outcome {
         Ok(()) => store::delete(&state.db.pool, row.id).await?,
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
@@ -257,7 +285,7 @@ async fn run_one_of(
             store::retry_at(&state.db.pool, row.id, at, &format!("{e:#}")).await?;
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Runs every due job (including those the jobs themselves queue). Returns how many ran.
@@ -269,71 +297,116 @@ pub async fn run_pending(state: &AppState) -> anyhow::Result<usize> {
     Ok(n)
 }
 
-/// The background worker: one loop for every kind of job but deliveries and remote media
-/// previews, `DELIVERY_LANES` loops for deliveries and `MEDIA_LANES` for previews; each runs due jobs, then sleeps until woken or a
-/// second passes. Aborting the returned task stops them all (jobs in flight keep their lease
-/// and run again after it: nothing is lost).
-pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut lanes = tokio::task::JoinSet::new();
-        for _ in 0..DELIVERY_LANES {
-            let state = state.clone();
-            lanes.spawn(async move {
-                let waker: Arc<Waker> = state.jobs.clone();
-                let next_lane = || waker.1.notify_one();
-                loop {
-                    loop {
-                        match run_one_of(&state, store::Kinds::Only("deliver"), Some(&next_lane))
-                            .await
-                        {
-                            Ok(true) => {}
-                            Ok(false) => break,
-                            Err(e) => {
-                                tracing::error!(error = %e, "delivery lane");
-                                break;
-                            }
-                        }
-                    }
-                    tokio::select! {
-                        _ = waker.1.notified() => {},
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {},
-                    }
+/// The delivery half of the worker: whenever lanes are free, it claims as many due
+/// deliveries as there are free lanes in one statement, and runs each in its own lane (a task
+/// holding one of `DELIVERY_LANES` permits), with the batch's lookups shared. Dropping it
+/// aborts the deliveries in flight (their jobs keep their lease and run again after it).
+async fn delivery_worker(state: AppState) {
+    let lanes = Arc::new(tokio::sync::Semaphore::new(DELIVERY_LANES));
+    let mut running = tokio::task::JoinSet::new();
+    let waker: Arc<Waker> = state.jobs.clone();
+    loop {
+        while running.try_join_next().is_some() {}
+        // One free lane at least; a moment's wait for a few more lets one claim serve several.
+        let mut held = match tokio::time::timeout(
+            CLAIM_GATHER,
+            lanes.clone().acquire_many_owned(CLAIM_AT_LEAST),
+        )
+        .await
+        {
+            Ok(Ok(p)) => p,
+            Ok(Err(_)) => return,
+            Err(_) => match lanes.clone().acquire_owned().await {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+        };
+        let more = lanes.available_permits() as u32;
+        if more > 0 {
+            if let Ok(p) = lanes.clone().try_acquire_many_owned(more) {
+                held.merge(p);
+            }
+        }
+        let now = state.clock.now_micros();
+        let free = held.num_permits() as i64;
+        let claimed = async {
+            let mut tx = state.db.begin_write().await?;
+            let rows = store::claim_many(&mut **tx, now, LEASE, "deliver", free).await?;
+            tx.commit().await?;
+            anyhow::Ok(rows)
+        }
+        .await;
+        let rows = match claimed {
+            Ok(rows) if !rows.is_empty() => rows,
+            other => {
+                if let Err(e) = other {
+                    tracing::error!(error = %e, "delivery worker");
+                }
+                drop(held);
+                tokio::select! {
+                    _ = waker.1.notified() => {},
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                }
+                continue;
+            }
+        };
+        let ctx = Arc::new(crate::services::federation::DeliveryContext::default());
+        for row in rows {
+            // `claim_many` returned at most `free` rows: a permit is left for each.
+            let lane = held.split(1);
+            let (state, ctx) = (state.clone(), ctx.clone());
+            running.spawn(async move {
+                let _lane = lane;
+                if let Err(e) = run_claimed(&state, row, Some(&ctx)).await {
+                    tracing::error!(error = %e, "delivery lane");
                 }
             });
         }
-        for _ in 0..MEDIA_LANES {
-            let state = state.clone();
-            lanes.spawn(async move {
-                let waker: Arc<Waker> = state.jobs.clone();
-                let next_lane = || waker.2.notify_one();
-                loop {
-                    loop {
-                        match run_one_of(
-                            &state,
-                            store::Kinds::Only("cache_remote_media"),
-                            Some(&next_lane),
-                        )
-                        .await
-                        {
-                            Ok(true) => {}
-                            Ok(false) => break,
-                            Err(e) => {
-                                tracing::error!(error = %e, "media lane");
-                                break;
-                            }
-                        }
-                    }
-                    tokio::select! {
-                        _ = waker.2.notified() => {},
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {},
-                    }
+    }
+}
+
+/// One lane of remote media previews: runs due previews, waking the other lanes while there
+/// is work, then sleeps until woken or a second passes.
+async fn media_lane(state: AppState) {
+    let waker: Arc<Waker> = state.jobs.clone();
+    loop {
+        loop {
+            match run_one_of(&state, store::Kinds::Only("cache_remote_media")).await {
+                Ok(true) => waker.2.notify_one(),
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "media lane");
+                    break;
                 }
-            });
+            }
+        }
+        tokio::select! {
+            _ = waker.2.notified() => {},
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+        }
+    }
+}
+
+/// How long the delivery worker waits for `CLAIM_AT_LEAST` free lanes before it claims for
+/// fewer (one claim per delivery would cost a write transaction each).
+const CLAIM_GATHER: Duration = Duration::from_millis(2);
+const CLAIM_AT_LEAST: u32 = 4;
+
+/// The background worker: one loop for every kind of job but deliveries and remote media
+/// previews, the delivery worker (`DELIVERY_LANES` deliveries at once) and `MEDIA_LANES`
+/// loops for previews; each runs due jobs, then sleeps until woken or a second passes. Aborting the returned task stops them all (jobs in flight keep their
+/// lease and run again after it: nothing is lost).
+pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut lanes = tokio::task::JoinSet::new();
+        lanes.spawn(delivery_worker(state.clone()));
+        for _ in 0..MEDIA_LANES {
+            lanes.spawn(media_lane(state.clone()));
         }
         let waker: Arc<Waker> = state.jobs.clone();
         loop {
             loop {
-                match run_one_of(&state, store::Kinds::AllBut(LANED), None).await {
+                match run_one_of(&state, store::Kinds::AllBut(LANED)).await {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(e) => {

@@ -956,7 +956,8 @@ pub async fn distribute(
     all.retain(|inbox| !crate::federation::is_local(state, inbox));
     // Hosts under a suspend block or marked unavailable get no job at all (each looked up once).
     let mut hosts: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
-    let mut wanted = Vec::with_capacity(all.len());
+    // Per host, in order of first appearance.
+    let mut by_host: Vec<(String, Vec<String>)> = Vec::new();
     for inbox in all {
         let host = host_of(&inbox);
         let ok = match hosts.get(&host) {
@@ -966,28 +967,42 @@ pub async fn distribute(
                     .await
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 let ok = !suspended && !store::is_unavailable(&state.db.pool, &host).await?;
-                hosts.insert(host, ok);
+                hosts.insert(host.clone(), ok);
                 ok
             }
         };
         if ok {
-            wanted.push(inbox);
+            match by_host.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, list)) => list.push(inbox),
+                None => by_host.push((host, vec![inbox])),
+            }
         }
     }
-    let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
-    for inbox in wanted {
-        jobs::enqueue(
-            &mut tx,
-            &Job::Deliver {
-                inbox,
-                activity: activity.to_string(),
-                key_owner: key_owner.to_string(),
-            },
-            now,
-        )
-        .await?;
+    // Queued round-robin over the hosts: the worker claims jobs in queue order, and a batch
+    // of one host's inboxes would mostly wait on its per-host cap instead of running.
+    let mut wanted = Vec::new();
+    let mut queues: Vec<std::vec::IntoIter<String>> =
+        by_host.into_iter().map(|(_, l)| l.into_iter()).collect();
+    while !queues.is_empty() {
+        queues.retain_mut(|q| match q.next() {
+            Some(inbox) => {
+                wanted.push(inbox);
+                true
+            }
+            None => false,
+        });
     }
+    let now = state.clock.now_micros();
+    let deliveries: Vec<Job> = wanted
+        .into_iter()
+        .map(|inbox| Job::Deliver {
+            inbox,
+            activity: activity.to_string(),
+            key_owner: key_owner.to_string(),
+        })
+        .collect();
+    let mut tx = state.db.begin_write().await?;
+    jobs::enqueue_many(&mut tx, &deliveries, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(())
@@ -1001,6 +1016,66 @@ pub enum Delivered {
     GaveUp(u16),
 }
 
+/// Lookups shared by the deliveries of one claimed batch: the signing key id of each key
+/// owner, and whether each host may be delivered to (not under a suspend block, not marked
+/// unavailable). The batch was claimed at one moment, so an answer is as fresh as a lookup
+/// made per delivery at claim time; a new batch looks again.
+#[derive(Default)]
+pub struct DeliveryContext {
+    key_ids: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// host → why deliveries to it are dropped (None: they are not).
+    hosts: std::sync::Mutex<std::collections::HashMap<String, Option<&'static str>>>,
+}
+
+impl DeliveryContext {
+    async fn key_id(&self, state: &AppState, key_owner: &str) -> anyhow::Result<String> {
+        if let Some(k) = self
+            .key_ids
+            .lock()
+            .ok()
+            .and_then(|m| m.get(key_owner).cloned())
+        {
+            return Ok(k);
+        }
+        let username = match key_owner.parse::<i64>() {
+            Ok(id) => accounts::account_by_id(&state.db.pool, id)
+                .await?
+                .map(|a| a.username),
+            Err(_) => None,
+        };
+        let key_id = key_id_for(state, key_owner, username.as_deref());
+        if let Ok(mut m) = self.key_ids.lock() {
+            m.insert(key_owner.to_string(), key_id.clone());
+        }
+        Ok(key_id)
+    }
+
+    async fn dropped(
+        &self,
+        state: &AppState,
+        inbox: &str,
+        host: &str,
+    ) -> anyhow::Result<Option<&'static str>> {
+        if let Some(why) = self.hosts.lock().ok().and_then(|m| m.get(host).copied()) {
+            return Ok(why);
+        }
+        let why = if domain_suspended(state, inbox)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        {
+            Some("the domain is blocked")
+        } else if store::is_unavailable(&state.db.pool, host).await? {
+            Some("the host is unavailable")
+        } else {
+            None
+        };
+        if let Ok(mut m) = self.hosts.lock() {
+            m.insert(host.to_string(), why);
+        }
+        Ok(why)
+    }
+}
+
 /// Signs and sends one activity. Errors are retried by the queue with backoff.
 pub async fn deliver(
     state: &AppState,
@@ -1008,26 +1083,31 @@ pub async fn deliver(
     activity: &str,
     key_owner: &str,
 ) -> anyhow::Result<Delivered> {
-    let username = match key_owner.parse::<i64>() {
-        Ok(id) => accounts::account_by_id(&state.db.pool, id)
-            .await?
-            .map(|a| a.username),
-        Err(_) => None,
-    };
-    let key_id = key_id_for(state, key_owner, username.as_deref());
+    deliver_in(
+        state,
+        inbox,
+        activity,
+        key_owner,
+        &DeliveryContext::default(),
+    )
+    .await
+}
+
+/// `deliver`, with the lookups of `ctx` (shared by the deliveries claimed together).
+pub async fn deliver_in(
+    state: &AppState,
+    inbox: &str,
+    activity: &str,
+    key_owner: &str,
+    ctx: &DeliveryContext,
+) -> anyhow::Result<Delivered> {
+    let key_id = ctx.key_id(state, key_owner).await?;
     if key_id.is_empty() {
         return Ok(Delivered::GaveUp(0));
     }
     let host = host_of(inbox);
-    if domain_suspended(state, inbox)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-    {
-        tracing::info!(inbox, "delivery dropped: the domain is blocked");
-        return Ok(Delivered::GaveUp(0));
-    }
-    if store::is_unavailable(&state.db.pool, &host).await? {
-        tracing::info!(inbox, "delivery dropped: the host is unavailable");
+    if let Some(why) = ctx.dropped(state, inbox, &host).await? {
+        tracing::info!(inbox, why, "delivery dropped");
         return Ok(Delivered::GaveUp(0));
     }
     let now = state.clock.now_micros();

@@ -42,6 +42,19 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
             "Activity id is not on the actor's origin",
         ));
     }
+    if type_of(activity) == "Create" {
+        return grouped_create(state, actor, activity).await;
+    }
+    process_one(state, actor, activity, id).await
+}
+
+/// One activity in its own transaction (every type; Creates when their group failed).
+async fn process_one(
+    state: &AppState,
+    actor: &AccountRow,
+    activity: &Value,
+    id: &str,
+) -> AppResult<()> {
     let object = activity.get("object").unwrap_or(&Value::Null);
     // Network work (fetching a boosted post) happens before the transaction opens.
     let announced = if type_of(activity) == "Announce" {
@@ -120,6 +133,150 @@ pub async fn process(state: &AppState, actor: &AccountRow, activity: &Value) -> 
     }
     tx.commit().await?;
     state.jobs.wake();
+    Ok(())
+}
+
+/// Creates waiting for the write lock, committed together: one transaction (and one
+/// statement recording their activity ids) for all that queued while the previous group was
+/// being written, instead of one each. Each Create's own statements are unchanged; a group
+/// in which any Create fails is rolled back whole and each of its Creates then runs alone in
+/// its own transaction, so a bad one is refused with its own error and nothing of it is kept.
+#[derive(Default)]
+pub struct CreateQueue(std::sync::Mutex<CreateQueueInner>);
+
+#[derive(Default)]
+struct CreateQueueInner {
+    waiting: Vec<QueuedCreate>,
+    /// A task is writing groups.
+    writing: bool,
+}
+
+struct QueuedCreate {
+    actor: AccountRow,
+    activity: Value,
+    /// Told once the group committed; dropped unanswered when it did not.
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+/// At most this many Creates in one transaction.
+const GROUP_MAX: usize = 64;
+
+async fn grouped_create(state: &AppState, actor: &AccountRow, activity: &Value) -> AppResult<()> {
+    let (done, committed) = tokio::sync::oneshot::channel();
+    let start_writer = {
+        let mut q = state
+            .federation
+            .creates
+            .0
+            .lock()
+            .map_err(|_| AppError::internal_msg("create queue poisoned"))?;
+        q.waiting.push(QueuedCreate {
+            actor: actor.clone(),
+            activity: activity.clone(),
+            done,
+        });
+        !std::mem::replace(&mut q.writing, true)
+    };
+    if start_writer {
+        // A task of its own: a client hanging up must not cancel the others' group.
+        tokio::spawn(write_groups(state.clone()));
+    }
+    match committed.await {
+        Ok(()) => Ok(()),
+        // The group did not commit: this Create alone, with its own answer.
+        Err(_) => {
+            let id = activity.get("id").and_then(Value::as_str).unwrap_or("");
+            process_one(state, actor, activity, id).await
+        }
+    }
+}
+
+/// Clears the writing flag if the writer ends early (a panic, a poisoned lock); Creates still
+/// queued are dropped, so their requests run alone.
+struct WriterGuard<'a> {
+    state: &'a AppState,
+    armed: bool,
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        if let Ok(mut q) = self.state.federation.creates.0.lock() {
+            q.writing = false;
+            q.waiting.clear();
+        }
+    }
+}
+
+async fn write_groups(state: AppState) {
+    let mut guard = WriterGuard {
+        state: &state,
+        armed: true,
+    };
+    loop {
+        let group: Vec<QueuedCreate> = {
+            let Ok(mut q) = state.federation.creates.0.lock() else {
+                return;
+            };
+            if q.waiting.is_empty() {
+                // Cleared under the lock the requests queue under: none is left unserved.
+                q.writing = false;
+                guard.armed = false;
+                return;
+            }
+            let n = q.waiting.len().min(GROUP_MAX);
+            q.waiting.drain(..n).collect()
+        };
+        match write_group(&state, &group).await {
+            Ok(()) => {
+                for c in group {
+                    let _ = c.done.send(());
+                }
+            }
+            Err(e) => {
+                if group.len() > 1 {
+                    tracing::debug!(error = ?e, n = group.len(), "a group of Creates failed; each runs alone");
+                }
+                drop(group); // unanswered: each request processes its Create alone
+            }
+        }
+    }
+}
+
+async fn write_group(state: &AppState, group: &[QueuedCreate]) -> AppResult<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let ids: Vec<(&str, &str)> = group
+        .iter()
+        .map(|c| {
+            (
+                c.activity.get("id").and_then(Value::as_str).unwrap_or(""),
+                c.actor.uri.as_str(),
+            )
+        })
+        .collect();
+    let mut fresh: std::collections::HashSet<String> =
+        store::remember_activities(&mut tx, &ids, now)
+            .await?
+            .into_iter()
+            .collect();
+    let mut queued = false;
+    for (c, (id, _)) in group.iter().zip(&ids) {
+        if !fresh.remove(*id) {
+            continue; // a replay (or a second copy in this group)
+        }
+        let object = c.activity.get("object").unwrap_or(&Value::Null);
+        if let Some(status_id) = create(&mut tx, state, &c.actor, object, now).await? {
+            jobs::enqueue(&mut tx, &Job::FanOut { status_id }, now).await?;
+            queued = true;
+        }
+    }
+    tx.commit().await?;
+    if queued {
+        state.jobs.wake();
+    }
     Ok(())
 }
 
@@ -441,9 +598,25 @@ async fn insert_note(
     uri: &str,
     now: i64,
 ) -> AppResult<Option<i64>> {
-    if store::tombstoned(&mut ***tx, uri).await?
-        || store::status_id_by_uri(&mut ***tx, uri).await?.is_some()
-    {
+    Ok(insert_note_with_audience(tx, state, author, obj, uri, now)
+        .await?
+        .map(|(id, _)| id))
+}
+
+/// `insert_note`, also telling whether the new status has an audience here that the fan-out
+/// job serves: a local follower of the author, or (public, with tags) a local follower of one
+/// of its tags. Mentioned accounts are not part of it: they are notified here, directly.
+async fn insert_note_with_audience(
+    tx: &mut WriteTx,
+    state: &AppState,
+    author: &AccountRow,
+    obj: &Value,
+    uri: &str,
+    now: i64,
+) -> AppResult<Option<(i64, bool)>> {
+    // One statement: already stored or tombstoned, and followed here at all.
+    let (known, followed) = store::note_lookup(&mut ***tx, uri, author.id).await?;
+    if known {
         return Ok(None);
     }
     let visibility = visibility_of(tx, author, obj).await?;
@@ -519,6 +692,7 @@ async fn insert_note(
     for a in &local {
         statuses::insert_mention(&mut ***tx, id, *a).await?;
     }
+    let mut tag_ids: Vec<i64> = Vec::new();
     if let Some(Value::Array(tags)) = obj.get("tag") {
         for name in tags
             .iter()
@@ -532,6 +706,7 @@ async fn insert_note(
             {
                 let tag = statuses::tag_id(tx, name, ids::next_id_at(now / 1000), now).await?;
                 statuses::insert_status_tag(&mut ***tx, id, tag).await?;
+                tag_ids.push(tag);
             }
         }
     }
@@ -554,17 +729,17 @@ async fn insert_note(
             jobs::enqueue_at(tx, &Job::ClosePoll { poll_id: poll.id }, at, now).await?;
         }
     }
-    if visibility != "direct" {
-        accounts::bump(&mut ***tx, author.id, AccountCounter::Statuses, 1).await?;
-    }
-    accounts::set_last_status_at(&mut ***tx, author.id, created).await?;
+    accounts::status_posted(&mut ***tx, author.id, visibility != "direct", created).await?;
     if let Some(p) = &parent {
         statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
     }
     for a in &local {
         notify(tx, *a, author.id, "mention", Some(id), now).await?;
     }
-    Ok(Some(id))
+    let audience = followed
+        || (visibility == "public"
+            && crate::storage::tags::followed_locally(&mut ***tx, &tag_ids).await?);
+    Ok(Some((id, audience)))
 }
 
 /// A remote post's attachments, referenced at their origin (Mastodon's `remote_url`).
@@ -756,9 +931,13 @@ async fn create(
     if poll_vote(tx, actor, object, now).await? {
         return Ok(None);
     }
-    let id = insert_note(tx, state, actor, object, uri, now).await?;
+    let Some((id, audience)) =
+        insert_note_with_audience(tx, state, actor, object, uri, now).await?
+    else {
+        return Ok(None);
+    };
     // A reply to a status unknown here: its thread is fetched later, by the job queue.
-    if let (Some(id), Some(parent)) = (id, object.get("inReplyTo").and_then(id_of)) {
+    if let Some(parent) = object.get("inReplyTo").and_then(id_of) {
         if state.config.federation.thread_fetch_depth > 0
             && !is_local(state, parent)
             && store::status_id_by_uri(&mut ***tx, parent).await?.is_none()
@@ -775,7 +954,8 @@ async fn create(
             .await?;
         }
     }
-    Ok(id)
+    // Nobody here follows the author or its tags: no home feed takes it, no job is queued.
+    Ok(audience.then_some(id))
 }
 
 /// The queued thread fetch: the unknown ancestors of a reply, up to

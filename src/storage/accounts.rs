@@ -361,6 +361,25 @@ pub async fn set_last_status_at<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// A new status by `account_id` created at `at`: its last-status time, and its statuses
+/// count when `counted` (direct messages are not counted), in one statement.
+pub async fn status_posted<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    counted: bool,
+    at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET statuses_count = statuses_count + $1, last_status_at = $2 WHERE id = $3",
+    )
+    .bind(i64::from(counted))
+    .bind(at)
+    .bind(account_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn accounts_by_ids<'e, E: Executor<'e, Database = Any>>(
     db: E,
     ids: &[i64],

@@ -82,6 +82,54 @@ pub async fn remote_actor_by_key<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// The inbox's hot path in one statement: the account owning a key id and the key's stored
+/// PEM (what `remote_actor_by_key` then `account_by_id` would read).
+pub async fn signer_by_key<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    key_id: &str,
+) -> sqlx::Result<Option<(AccountRow, String)>> {
+    #[derive(FromRow)]
+    struct Signer {
+        #[sqlx(flatten)]
+        account: AccountRow,
+        key_pem: String,
+    }
+    let row: Option<Signer> = sqlx::query_as(&format!(
+        "SELECT {}, r.public_key_pem AS key_pem FROM remote_actors r \
+         JOIN accounts ON accounts.id = r.account_id WHERE r.key_id = $1",
+        super::accounts::ACCOUNT_COLUMNS
+            .split(',')
+            .map(|c| format!("accounts.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(key_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|s| (s.account, s.key_pem)))
+}
+
+/// For an incoming note, in one statement: whether its URI is already a status or a
+/// tombstone (then it is not stored again), and whether any local account follows `author`
+/// (without one, nobody's home feed takes it and no fan-out job is needed).
+pub async fn note_lookup<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    uri: &str,
+    author: i64,
+) -> sqlx::Result<(bool, bool)> {
+    let (known, followed): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM tombstones WHERE uri = $1) + (SELECT COUNT(*) FROM statuses WHERE uri = $1), \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id \
+                                   WHERE f.target_account_id = $2 AND a.domain = '' LIMIT 1) x)",
+    )
+    .bind(uri)
+    .bind(author)
+    .fetch_one(db)
+    .await?;
+    Ok((known > 0, followed > 0))
+}
+
 pub async fn account_by_uri<'e, E: Executor<'e, Database = Any>>(
     db: E,
     uri: &str,
@@ -199,6 +247,32 @@ pub async fn remember_activity<'e, E: Executor<'e, Database = Any>>(
     .execute(db)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Records several inbox activity ids (`(activity id, actor)`) in one statement; returns the
+/// ids that were new (a replay, or a second copy in the same list, is not).
+pub async fn remember_activities(
+    conn: &mut sqlx::AnyConnection,
+    activities: &[(&str, &str)],
+    now: i64,
+) -> sqlx::Result<Vec<String>> {
+    let mut fresh = Vec::new();
+    for chunk in activities.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO inbox_activities (activity_id, actor, received_at) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING activity_id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for (id, actor) in chunk {
+            q = q.bind(*id).bind(*actor).bind(now);
+        }
+        fresh.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|r| r.0));
+    }
+    Ok(fresh)
 }
 
 /// Whether a status URI was deleted (a late Create must not bring it back).

@@ -32,6 +32,44 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Inserts many jobs (id, kind, payload, run_at) with one statement per hundred.
+pub async fn insert_many(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[(i64, &str, String, i64)],
+    now: i64,
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO jobs (id, kind, payload, run_at, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, kind, payload, run_at) in chunk {
+            q = q
+                .bind(*id)
+                .bind(*kind)
+                .bind(payload.as_str())
+                .bind(*run_at)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Which jobs a worker claims: any, only `kind`, or every kind but those listed.
 #[derive(Debug, Clone, Copy)]
 pub enum Kinds<'a> {
@@ -78,6 +116,34 @@ pub async fn claim_kinds<'e, E: Executor<'e, Database = Any>>(
         query = query.bind(k);
     }
     query.fetch_optional(db).await
+}
+
+/// Claims up to `limit` due jobs of one kind for `lease` microseconds, oldest first, in one
+/// statement (the delivery worker's claim: one write per batch, not per delivery). The outer
+/// condition re-checks the lease as `claim_kinds` does.
+pub async fn claim_many<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+    lease: i64,
+    kind: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<JobRow>> {
+    let mut rows: Vec<JobRow> = sqlx::query_as(
+        "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
+                      AND kind = $3 ORDER BY run_at, id LIMIT $4) \
+         AND (locked_until IS NULL OR locked_until < $2) \
+         RETURNING id, kind, payload, attempts",
+    )
+    .bind(now + lease)
+    .bind(now)
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    // RETURNING gives no order: oldest (smallest id) first, as they were queued.
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
 }
 
 /// Puts a claimed job back to run at `run_at` without counting the attempt (it was not made).

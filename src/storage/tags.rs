@@ -192,6 +192,24 @@ pub async fn most_used<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// Whether any local account follows one of these tags.
+pub async fn followed_locally<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    tag_ids: &[i64],
+) -> sqlx::Result<bool> {
+    if tag_ids.is_empty() {
+        return Ok(false);
+    }
+    let mut sql = super::query::Sql::new(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tag_follows tf JOIN accounts a ON a.id = tf.account_id \
+         WHERE tf.tag_id IN (",
+    );
+    let list = sql.ints(tag_ids);
+    sql.push(&list).push(") AND a.domain = '' LIMIT 1) x");
+    let (n,): (i64,) = sql.query_as().fetch_one(db).await?;
+    Ok(n > 0)
+}
+
 /// Writes a status into the home feeds of local accounts following any of its tags.
 pub async fn feed_tag_followers(
     conn: &mut AnyConnection,
