@@ -6,59 +6,9 @@
 
 mod common;
 
-use std::io::Cursor;
-
 use common::{Backend, TestApp};
-use image::{DynamicImage, ImageFormat, RgbImage};
+use image::ImageFormat;
 use serde_json::{json, Value};
-
-fn image(w: u32, h: u32, format: ImageFormat) -> Vec<u8> {
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
-    }));
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, format).expect("encode");
-    out.into_inner()
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for b in data {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    let mut body = kind.to_vec();
-    body.extend(data);
-    out.extend(&body);
-    out.extend(crc32(&body).to_be_bytes());
-    out
-}
-
-/// A few hundred bytes whose header claims 100000 × 100000 pixels (30 GB decoded).
-fn png_bomb() -> Vec<u8> {
-    let mut ihdr = 100_000u32.to_be_bytes().to_vec();
-    ihdr.extend(100_000u32.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
-    ));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
 
 /// `PATCH /api/v1/accounts/update_credentials` with files (field, bytes, mime) and text fields.
 async fn patch_profile(
@@ -154,8 +104,16 @@ async fn upload_replace_reset(app: &TestApp) {
         app,
         &alice,
         vec![
-            ("avatar", image(800, 600, ImageFormat::Png), "image/png"),
-            ("header", image(3000, 1500, ImageFormat::Jpeg), "image/jpeg"),
+            (
+                "avatar",
+                common::images::gradient(800, 600, ImageFormat::Png),
+                "image/png",
+            ),
+            (
+                "header",
+                common::images::gradient(3000, 1500, ImageFormat::Jpeg),
+                "image/jpeg",
+            ),
         ],
         &[("display_name", "Alice A.")],
     )
@@ -213,7 +171,11 @@ async fn upload_replace_reset(app: &TestApp) {
     let (status, me) = patch_profile(
         app,
         &alice,
-        vec![("avatar", image(120, 90, ImageFormat::Gif), "image/gif")],
+        vec![(
+            "avatar",
+            common::images::gradient(120, 90, ImageFormat::Gif),
+            "image/gif",
+        )],
         &[],
     )
     .await;
@@ -285,7 +247,11 @@ async fn bad_uploads_write_nothing(app: &TestApp) {
     let (status, me) = patch_profile(
         app,
         &alice,
-        vec![("avatar", image(64, 64, ImageFormat::Png), "image/png")],
+        vec![(
+            "avatar",
+            common::images::gradient(64, 64, ImageFormat::Png),
+            "image/png",
+        )],
         &[],
     )
     .await;
@@ -302,7 +268,7 @@ async fn bad_uploads_write_nothing(app: &TestApp) {
         ),
         (
             "header",
-            png_bomb(),
+            common::images::png_bomb(),
             "image/png",
             "Validation failed: Header dimensions 100000x100000 are too large",
         ),
@@ -316,7 +282,7 @@ async fn bad_uploads_write_nothing(app: &TestApp) {
         (
             "avatar",
             {
-                let mut truncated = image(200, 200, ImageFormat::Png);
+                let mut truncated = common::images::gradient(200, 200, ImageFormat::Png);
                 truncated.truncate(truncated.len() / 2);
                 truncated
             },
@@ -335,7 +301,11 @@ async fn bad_uploads_write_nothing(app: &TestApp) {
             app,
             &alice,
             vec![
-                (other, image(50, 50, ImageFormat::Png), "image/png"),
+                (
+                    other,
+                    common::images::gradient(50, 50, ImageFormat::Png),
+                    "image/png",
+                ),
                 (field, bytes, mime),
             ],
             &[("display_name", "Changed")],
@@ -364,7 +334,11 @@ async fn bad_uploads_write_nothing(app: &TestApp) {
     let (status, body) = patch_profile(
         app,
         &alice,
-        vec![("header", image(50, 50, ImageFormat::Png), "image/png")],
+        vec![(
+            "header",
+            common::images::gradient(50, 50, ImageFormat::Png),
+            "image/png",
+        )],
         &[("display_name", long_name.as_str())],
     )
     .await;
@@ -402,7 +376,11 @@ async fn federated(backend: Backend) {
     let (status, me) = patch_profile(
         &a,
         &alice,
-        vec![("avatar", image(500, 500, ImageFormat::Png), "image/png")],
+        vec![(
+            "avatar",
+            common::images::gradient(500, 500, ImageFormat::Png),
+            "image/png",
+        )],
         &[],
     )
     .await;
@@ -436,8 +414,16 @@ async fn federated(backend: Backend) {
         &a,
         &alice,
         vec![
-            ("avatar", image(300, 300, ImageFormat::Png), "image/png"),
-            ("header", image(1600, 600, ImageFormat::Png), "image/png"),
+            (
+                "avatar",
+                common::images::gradient(300, 300, ImageFormat::Png),
+                "image/png",
+            ),
+            (
+                "header",
+                common::images::gradient(1600, 600, ImageFormat::Png),
+                "image/png",
+            ),
         ],
         &[],
     )

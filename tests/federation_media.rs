@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Backend, TestApp};
-use image::{DynamicImage, ImageFormat, RgbImage};
+use image::ImageFormat;
 use serde_json::{json, Value};
 
 async fn settle(a: &TestApp, b: &TestApp) {
@@ -18,17 +18,8 @@ async fn settle(a: &TestApp, b: &TestApp) {
     panic!("the queues did not settle");
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
-    }));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png).expect("png");
-    out.into_inner()
-}
-
 async fn upload(app: &TestApp, token: &str, description: &str) -> Value {
-    let part = reqwest::multipart::Part::bytes(png(64, 48))
+    let part = reqwest::multipart::Part::bytes(common::images::gradient(64, 48, ImageFormat::Png))
         .file_name("pic.png")
         .mime_str("image/png")
         .expect("mime");

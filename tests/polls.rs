@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::Cursor;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -275,22 +274,12 @@ async fn bad_polls_write_nothing(app: &common::TestApp) {
 }
 on_both_backends!(bad_polls, bad_polls_write_nothing);
 
-fn png() -> Vec<u8> {
-    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
-        12,
-        10,
-        image::Rgb([9, 99, 199]),
-    ));
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 async fn upload(app: &common::TestApp, token: &str) -> String {
-    let part = reqwest::multipart::Part::bytes(png())
-        .file_name("a.png")
-        .mime_str("image/png")
-        .unwrap();
+    let part =
+        reqwest::multipart::Part::bytes(common::images::gradient(32, 24, image::ImageFormat::Png))
+            .file_name("a.png")
+            .mime_str("image/png")
+            .unwrap();
     let res = app
         .client
         .post(app.url("/api/v2/media"))

@@ -54,45 +54,6 @@ fn png(w: u32, h: u32, seed: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for b in data {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    let mut body = kind.to_vec();
-    body.extend(data);
-    out.extend(&body);
-    out.extend(crc32(&body).to_be_bytes());
-    out
-}
-
-/// A few hundred bytes whose header claims 100000 × 100000 pixels (30 GB decoded).
-fn png_bomb() -> Vec<u8> {
-    let mut ihdr = 100_000u32.to_be_bytes().to_vec();
-    ihdr.extend(100_000u32.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
-    ));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
-
 async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name("pic.png")
@@ -412,7 +373,7 @@ async fn file_server() -> Files {
                     .into_response(),
                 // A real picture, over B's size limit.
                 "/huge.png" => (png_type, png(700, 700, 9)).into_response(),
-                "/bomb.png" => (png_type, png_bomb()).into_response(),
+                "/bomb.png" => (png_type, common::images::png_bomb()).into_response(),
                 "/busy.png" => StatusCode::SERVICE_UNAVAILABLE.into_response(),
                 // Redirects to an address the guard refuses.
                 "/hop.png" => (

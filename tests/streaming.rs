@@ -451,16 +451,6 @@ async fn direct_conversations(app: &TestApp) {
 }
 on_both_backends!(direct_conversations, direct_conversations);
 
-fn png() -> Vec<u8> {
-    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(32, 24, |x, y| {
-        image::Rgb([(x * 8) as u8, (y * 10) as u8, 90])
-    }));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .expect("png");
-    out.into_inner()
-}
-
 /// `public:media` and `public:local:media` carry public posts with attachments, and only those.
 async fn media_streams(app: &TestApp) {
     let (_, alice) = app.user_with_token("alice").await;
@@ -478,10 +468,11 @@ async fn media_streams(app: &TestApp) {
     .await;
 
     post(app, &alice, json!({"status": "words only"})).await;
-    let part = reqwest::multipart::Part::bytes(png())
-        .file_name("pic.png")
-        .mime_str("image/png")
-        .unwrap();
+    let part =
+        reqwest::multipart::Part::bytes(common::images::gradient(32, 24, image::ImageFormat::Png))
+            .file_name("pic.png")
+            .mime_str("image/png")
+            .unwrap();
     let res = app
         .client
         .post(app.url("/api/v2/media"))

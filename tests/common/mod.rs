@@ -2,6 +2,8 @@
 //! dir) or on a fresh PostgreSQL database when HERD_TEST_POSTGRES_URL is set.
 #![allow(dead_code)]
 
+pub mod images;
+
 use std::path::PathBuf;
 
 use herd::config::Config;
