@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::federation::settle;
+
 use common::{Backend, TestApp};
 use image::ImageFormat;
 use serde_json::{json, Value};
@@ -351,15 +353,6 @@ on_both_backends!(
     bad_uploads_write_nothing,
     |c: &mut herd::config::Config| c.limits.image_size_limit = 200_000
 );
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
-}
 
 async fn federated(backend: Backend) {
     let Some(a) = TestApp::spawn(backend).await else {

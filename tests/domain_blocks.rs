@@ -4,17 +4,10 @@
 
 mod common;
 
+use common::federation::settle;
+
 use common::{Backend, TestApp};
 use serde_json::{json, Value};
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
-}
 
 async fn remote_id(app: &TestApp, token: &str, acct: &str) -> String {
     let (status, v) = app

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::federation::{domain, settle};
+
 use common::{Backend, TestApp};
 use herd::federation::{keys, signatures};
 use serde_json::{json, Value};
@@ -12,20 +14,6 @@ async fn pair(backend: Backend) -> Option<(TestApp, TestApp)> {
     let a = TestApp::spawn(backend).await?;
     let b = TestApp::spawn(backend).await?;
     Some((a, b))
-}
-
-fn domain(app: &TestApp) -> String {
-    app.state.config.domain.clone()
-}
-
-/// Runs both job queues until neither has work (deliveries cause inbox work on the other).
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
 }
 
 async fn post(app: &TestApp, token: &str, body: Value) -> Value {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::federation::{domain, settle_in, signed_post};
+
 use common::{Backend, TestApp};
 use herd::federation::{keys, signatures};
 use serde_json::{json, Value};
@@ -24,20 +26,6 @@ macro_rules! pair_test {
             }
         }
     };
-}
-
-fn domain(app: &TestApp) -> String {
-    app.state.config.domain.clone()
-}
-
-/// Runs both job queues until neither has work (deliveries cause inbox work on the other).
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..12 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
 }
 
 async fn post(app: &TestApp, token: &str, body: Value) -> Value {
@@ -75,43 +63,6 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .await
         .expect("count");
     n
-}
-
-/// A POST to `to`'s shared inbox signed by a local account of `from` (its id as key owner).
-async fn signed_post(
-    from: &TestApp,
-    owner: i64,
-    username: &str,
-    to: &TestApp,
-    body: &Value,
-) -> u16 {
-    let key = keys::signing_key(&from.state, &owner.to_string())
-        .await
-        .expect("key");
-    let key_id = format!("http://{}/users/{username}#main-key", domain(from));
-    let bytes = body.to_string().into_bytes();
-    let signed = signatures::sign(
-        &key,
-        &key_id,
-        "post",
-        &domain(to),
-        "/inbox",
-        Some(&bytes),
-        from.state.clock.now_micros(),
-    )
-    .expect("sign");
-    to.client
-        .post(to.url("/inbox"))
-        .header("content-type", "application/activity+json")
-        .header("date", signed.date)
-        .header("digest", signed.digest.unwrap_or_default())
-        .header("signature", signed.signature)
-        .body(bytes)
-        .send()
-        .await
-        .expect("POST")
-        .status()
-        .as_u16()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -275,7 +226,7 @@ async fn secure_mode(backend: Backend) {
     // Federation works both ways with one side in secure mode.
     follow(&b, &bob, &format!("alice@{da}")).await;
     follow(&a, &alice, &format!("bob@{db}")).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     post(
         &a,
         &alice,
@@ -283,7 +234,7 @@ async fn secure_mode(backend: Backend) {
     )
     .await;
     post(&b, &bob, json!({"status": "from the open side"})).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     assert!(find_in_home(&b, &bob, "from the secure side")
         .await
         .is_some());
@@ -326,7 +277,7 @@ async fn polls(backend: Backend) {
     let (da, db) = (domain(&a), domain(&b));
     follow(&a, &alice, &format!("bob@{db}")).await;
     follow(&a, &carol, &format!("bob@{db}")).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let single = post(
         &b,
         &bob,
@@ -339,7 +290,7 @@ async fn polls(backend: Backend) {
         json!({"status": "which fruits?", "poll": {"options": ["apple", "pear", "plum"], "expires_in": 600, "multiple": true}}),
     )
     .await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
 
     // The outgoing shape: a Question with oneOf/anyOf, endTime, votersCount, counts.
     let sid = single["id"].as_str().expect("id");
@@ -406,7 +357,7 @@ async fn polls(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200);
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let poll_b = single["poll"]["id"].as_str().expect("id");
     let multi_b = multi["poll"]["id"].as_str().expect("id");
     let (_, on_b) = b
@@ -487,13 +438,13 @@ async fn polls(backend: Backend) {
     );
     // B's Update(Question), a minute later, carries that count to A (A's own bookkeeping
     // could not know it): one update for the votes of that minute.
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let updates = count(&b, "SELECT COUNT(*) FROM jobs WHERE kind = 'poll_update'").await;
     assert_eq!(updates, 2, "one pending update per poll");
     for app in [&a, &b] {
         app.state.clock.advance(std::time::Duration::from_secs(61));
     }
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let (_, multi_on_a) = a
         .get_json(&format!("/api/v1/polls/{multi_a}"), Some(&carol))
         .await;
@@ -503,7 +454,7 @@ async fn polls(backend: Backend) {
     for app in [&a, &b] {
         app.state.clock.advance(std::time::Duration::from_secs(700));
     }
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let (_, on_a) = a
         .get_json(&format!("/api/v1/polls/{poll_a}"), Some(&alice))
         .await;
@@ -582,7 +533,7 @@ async fn profile_updates(backend: Backend) {
             Some(&alice),
         )
         .await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
 
     let (status, me) = patch(
         &b,
@@ -592,7 +543,7 @@ async fn profile_updates(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{me}");
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let (_, seen) = a
         .get_json(&format!("/api/v1/accounts/{bob_on_a}"), Some(&alice))
         .await;
@@ -711,7 +662,7 @@ async fn moves(backend: Backend) {
     let olda_on_b = follow(&b, &carol, &format!("olda@{da}")).await;
     let oldb_on_a = follow(&a, &erin, &format!("oldb@{db}")).await;
     follow(&a, &erin, &format!("mallory@{db}")).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
 
     // newb@B says it is also olda@A and oldb (both ways of naming an account).
     let (status, v) = b
@@ -781,7 +732,7 @@ async fn moves(backend: Backend) {
         .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["moved"]["acct"], format!("newb@{db}"), "{moved}");
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let olda_doc = ap_doc(&a, "/users/olda").await;
     assert_eq!(olda_doc["movedTo"], format!("http://{db}/users/newb"));
     // dave (local follower) follows newb@B now, not olda.
@@ -822,7 +773,7 @@ async fn moves(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200, "{v}");
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     assert_eq!(relationship(&a, &erin, &newb_on_a).await["following"], true);
     assert_eq!(
         relationship(&a, &erin, &oldb_on_a).await["following"],
@@ -905,9 +856,9 @@ async fn pins(backend: Backend) {
     // Posted before anyone on A follows bob: A learns of it only through the pin.
     let older = post(&b, &bob, json!({"status": "an older post"})).await;
     let bob_on_a = follow(&a, &alice, &format!("bob@{db}")).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let fresh = post(&b, &bob, json!({"status": "pin me"})).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     for s in [&fresh, &older] {
         let (status, v) = b
             .post_json(
@@ -918,7 +869,7 @@ async fn pins(backend: Backend) {
             .await;
         assert_eq!(status, 200, "{v}");
     }
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let pinned = pinned_texts(&a, &alice, &bob_on_a).await;
     assert_eq!(pinned.len(), 2, "{pinned:?}");
     assert!(pinned.iter().any(|c| c.contains("pin me")), "{pinned:?}");
@@ -939,7 +890,7 @@ async fn pins(backend: Backend) {
         json!({}),
     )
     .await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let pinned = pinned_texts(&a, &alice, &bob_on_a).await;
     assert_eq!(pinned.len(), 1, "{pinned:?}");
     assert!(pinned[0].contains("an older post"), "{pinned:?}");
@@ -1009,7 +960,7 @@ async fn collections(backend: Backend) {
     let (da, db) = (domain(&a), domain(&b));
     // bob@B follows alice through federation; 20 local accounts follow her too.
     follow(&b, &bob, &format!("alice@{da}")).await;
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     for i in 0..20 {
         let id = a
             .create_user(&format!("fan{i}"), "correct horse battery")

@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::federation::{domain, settle_in, signed_post};
+
 use common::{Backend, TestApp};
-use herd::federation::{keys, signatures};
 use serde_json::{json, Value};
 
 /// Runs one two-instance test body on SQLite and on PostgreSQL.
@@ -26,19 +27,6 @@ macro_rules! pair_test {
     };
 }
 
-fn domain(app: &TestApp) -> String {
-    app.state.config.domain.clone()
-}
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..12 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
-}
-
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql)
         .fetch_one(&app.state.db.pool)
@@ -49,43 +37,6 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 async fn fan_out_jobs(app: &TestApp) -> i64 {
     count(app, "SELECT COUNT(*) FROM jobs WHERE kind = 'fan_out'").await
-}
-
-/// A POST of `body` to `to`'s shared inbox, signed with the key of `from`'s `username`.
-async fn signed_post(
-    from: &TestApp,
-    owner: i64,
-    username: &str,
-    to: &TestApp,
-    body: &Value,
-) -> u16 {
-    let key = keys::signing_key(&from.state, &owner.to_string())
-        .await
-        .expect("key");
-    let key_id = format!("http://{}/users/{username}#main-key", domain(from));
-    let bytes = body.to_string().into_bytes();
-    let signed = signatures::sign(
-        &key,
-        &key_id,
-        "post",
-        &domain(to),
-        "/inbox",
-        Some(&bytes),
-        from.state.clock.now_micros(),
-    )
-    .expect("sign");
-    to.client
-        .post(to.url("/inbox"))
-        .header("content-type", "application/activity+json")
-        .header("date", signed.date)
-        .header("digest", signed.digest.unwrap_or_default())
-        .header("signature", signed.signature)
-        .body(bytes)
-        .send()
-        .await
-        .expect("POST")
-        .status()
-        .as_u16()
 }
 
 fn texts(v: &Value) -> Vec<String> {
@@ -237,7 +188,7 @@ async fn unfollowed_notes_skip_the_fan_out(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200, "{rel}");
-    settle(&a, &b).await;
+    settle_in(&a, &b, 12).await;
     let followed = note(5, "now followed", json!([PUBLIC]), json!([]));
     assert_eq!(signed_post(&b, bob_id, "bob", &a, &followed).await, 202);
     assert_eq!(fan_out_jobs(&a).await, 1, "a local follower: a job");

@@ -5,18 +5,11 @@
 
 mod common;
 
+use common::federation::settle;
+
 use common::{Backend, TestApp};
 use image::ImageFormat;
 use serde_json::{json, Value};
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
-}
 
 async fn upload(app: &TestApp, token: &str, description: &str) -> Value {
     let part = reqwest::multipart::Part::bytes(common::images::gradient(64, 48, ImageFormat::Png))

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::federation::{domain, settle};
+
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,19 +24,6 @@ async fn pair(backend: Backend) -> Option<(TestApp, TestApp)> {
     let a = TestApp::spawn(backend).await?;
     let b = TestApp::spawn(backend).await?;
     Some((a, b))
-}
-
-fn domain(app: &TestApp) -> String {
-    app.state.config.domain.clone()
-}
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
 }
 
 async fn moderator(app: &TestApp, name: &str) -> (i64, String) {

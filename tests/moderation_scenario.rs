@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::federation::settle;
+
 use std::time::Duration;
 
 use common::TestApp;
@@ -31,15 +33,6 @@ fn check(v: &Value) -> &str {
     v["details"]["policy_clause"][0]["error"]
         .as_str()
         .unwrap_or("")
-}
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
 }
 
 async fn contents(app: &TestApp, path: &str, token: &str) -> Vec<String> {

@@ -8,12 +8,13 @@
 
 mod common;
 
+use common::federation::{settle, signed_post};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Backend, TestApp};
-use herd::federation::{keys, signatures};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use serde_json::{json, Value};
 
@@ -32,15 +33,6 @@ macro_rules! pair_test {
             }
         }
     };
-}
-
-async fn settle(a: &TestApp, b: &TestApp) {
-    for _ in 0..10 {
-        if a.run_jobs().await + b.run_jobs().await == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not settle");
 }
 
 /// A picture with some detail, so that its preview is much smaller than it.
@@ -400,37 +392,6 @@ async fn file_server() -> Files {
     }
 }
 
-/// A POST to B's shared inbox signed by alice on A.
-async fn signed_post(a: &TestApp, alice_id: i64, b: &TestApp, body: &Value) -> u16 {
-    let key = keys::signing_key(&a.state, &alice_id.to_string())
-        .await
-        .expect("key");
-    let key_id = format!("http://{}/users/alice#main-key", a.state.config.domain);
-    let bytes = body.to_string().into_bytes();
-    let signed = signatures::sign(
-        &key,
-        &key_id,
-        "post",
-        &b.state.config.domain,
-        "/inbox",
-        Some(&bytes),
-        a.state.clock.now_micros(),
-    )
-    .expect("sign");
-    b.client
-        .post(b.url("/inbox"))
-        .header("content-type", "application/activity+json")
-        .header("date", signed.date)
-        .header("digest", signed.digest.unwrap_or_default())
-        .header("signature", signed.signature)
-        .body(bytes)
-        .send()
-        .await
-        .expect("POST")
-        .status()
-        .as_u16()
-}
-
 fn note_with(a: &TestApp, n: &str, text: &str, urls: &[String]) -> Value {
     let alice_uri = format!("http://{}/users/alice", a.state.config.domain);
     let id = format!("{alice_uri}/statuses/{n}");
@@ -492,7 +453,7 @@ async fn bad_files(backend: Backend) {
         ("m2", "odd files two", &second),
     ] {
         assert_eq!(
-            signed_post(&a, alice_id, &b, &note_with(&a, n, text, urls)).await,
+            signed_post(&a, alice_id, "alice", &b, &note_with(&a, n, text, urls)).await,
             202
         );
     }
