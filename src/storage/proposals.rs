@@ -159,6 +159,21 @@ pub async fn claim_reminder<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected() == 1)
 }
 
+/// Takes the proposal's row lock until the transaction ends (a no-op UPDATE, so one statement
+/// for both backends: PostgreSQL locks the row, SQLite's writers are serialised anyway). Votes
+/// and the close take it before reading the proposal's state, so a ballot is either committed
+/// before the close counts or sees the proposal closed.
+pub async fn lock_proposal<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE proposals SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Moves an open proposal to `closed`; false when it was not open (another closer won).
 pub async fn claim_close<'e, E: Executor<'e, Database = Any>>(
     db: E,
