@@ -112,6 +112,16 @@ pub async fn list_proposals<'e, E: Executor<'e, Database = Any>>(
     Ok(rows)
 }
 
+/// When the co-op's first proposal opened, if it has opened one (the end of its founding).
+pub async fn first_opened_at<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> sqlx::Result<Option<i64>> {
+    let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(opens_at) FROM proposals")
+        .fetch_one(db)
+        .await?;
+    Ok(row.0)
+}
+
 /// Open proposals whose closing time has come.
 pub async fn due_to_close<'e, E: Executor<'e, Database = Any>>(
     db: E,
