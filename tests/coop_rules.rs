@@ -682,3 +682,111 @@ async fn listing(app: &common::TestApp) {
 }
 
 on_both_backends!(proposals_list_and_log, listing);
+
+/// A secret proposal: after close no ballot row says who cast it or when (the `ballot.cast`
+/// log's times would re-link them otherwise), while every voter can still check their receipt.
+async fn secret_ballots(app: &common::TestApp) {
+    let m = members(app, 4).await;
+    let p = propose(
+        app,
+        &m[0].1,
+        json!({ "kind": "general", "title": "Secret matter", "body": "", "secret": true }),
+    )
+    .await;
+    assert_eq!(p["secret"], true);
+    assert_eq!(
+        p["poll_id"],
+        Value::Null,
+        "a poll would show who answered what"
+    );
+    let pid = p["id"].as_str().unwrap().to_string();
+    let mut last = Vec::new();
+    for (i, choice) in [(0, "agree"), (1, "disagree"), (2, "block"), (1, "agree")] {
+        let (status, v) = vote(app, &m[i].1, &pid, json!({ "choice": choice })).await;
+        assert_eq!(status, 200, "{v}");
+        last.retain(|(j, _): &(usize, Value)| *j != i);
+        last.push((i, v));
+        // Paced, so the ballots' times differ.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let rows = |pid: i64| async move {
+        sqlx::query_as::<_, (i64, Option<i64>, i64, Option<i64>, String)>(
+            "SELECT id, account_id, cast_at, superseded_at, receipt FROM ballots \
+             WHERE proposal_id = $1 ORDER BY id",
+        )
+        .bind(pid)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+    };
+    let pid_n: i64 = pid.parse().unwrap();
+    let open_rows = rows(pid_n).await;
+    assert_eq!(open_rows.len(), 4);
+    assert!(
+        open_rows.iter().all(|r| r.1.is_some()),
+        "linked while open, so members see and change their vote"
+    );
+
+    close_after(app, 6).await;
+    let done = get(app, &format!("/api/v1/coop/proposals/{pid}"), &m[1].1).await;
+    assert_eq!(done["state"], "failed", "m2 blocked: {done}");
+    assert_eq!(done["my_vote"], Value::Null, "{done}");
+    let (closed_at,): (i64,) = sqlx::query_as("SELECT closed_at FROM proposals WHERE id = $1")
+        .bind(pid_n)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let closed = rows(pid_n).await;
+    assert_eq!(closed.len(), 4, "the history is kept, unlinked");
+    for (id, account, cast_at, superseded_at, _) in &closed {
+        assert_eq!(*account, None);
+        assert_eq!(*cast_at, closed_at, "no time of casting");
+        assert!(superseded_at.is_none_or(|t| t == closed_at));
+        assert!(
+            herd::ids::id_millis(*id) >= closed_at / 1000,
+            "ids drawn at close, not when cast"
+        );
+    }
+    assert_eq!(closed.iter().filter(|r| r.3.is_some()).count(), 1);
+    let receipts_by_id: Vec<&str> = closed.iter().map(|r| r.4.as_str()).collect();
+    let mut sorted = receipts_by_id.clone();
+    sorted.sort();
+    assert_eq!(
+        receipts_by_id, sorted,
+        "id order says nothing but the receipts' order"
+    );
+
+    // Each voter recomputes their receipt from their ballot and nonce and finds it counted.
+    let listed: Vec<&str> = done["result"]["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 3);
+    for (i, v) in &last {
+        let canonical = serde_json::to_string(&v["ballot"]).unwrap();
+        let receipt = herd_governance::receipt::receipt_for_json(
+            pid_n,
+            &canonical,
+            v["nonce"].as_str().unwrap(),
+        );
+        assert_eq!(receipt, v["receipt"].as_str().unwrap(), "m{i}");
+        assert!(
+            listed.contains(&receipt.as_str()),
+            "m{i}'s receipt is counted"
+        );
+    }
+    // The log says who voted, not how.
+    let events = get(app, "/api/v1/coop/events?limit=80", &m[0].1).await;
+    let cast: Vec<&Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "ballot.cast" && e["proposal_id"] == pid.as_str())
+        .collect();
+    assert_eq!(cast.len(), 4);
+    assert!(cast.iter().all(|e| e["detail"].get("ballot").is_none()));
+}
+
+on_both_backends!(secret_ballots_unlinked_at_close, secret_ballots);

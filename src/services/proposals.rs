@@ -969,7 +969,13 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         }
     }
     if row.secret != 0 {
-        store::unlink_ballots(&mut **tx, id).await?;
+        // A secret ballot is linked to its voter only while open (so they can see and change
+        // it). At close, who cast each ballot and when is forgotten: the `ballot.cast` log's
+        // times would otherwise re-link them. New ids are drawn in receipt order, so neither
+        // the ids nor the times say anything; the receipts (and so their check) are untouched.
+        for ballot in store::ballot_ids_by_receipt(&mut **tx, id).await? {
+            store::unlink_ballot(&mut **tx, ballot, ids::next_id_at(now / 1000), now).await?;
+        }
     }
     crate::services::proposal_posts::on_close(
         &mut tx,
