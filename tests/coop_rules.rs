@@ -790,3 +790,24 @@ async fn secret_ballots(app: &common::TestApp) {
 }
 
 on_both_backends!(secret_ballots_unlinked_at_close, secret_ballots);
+
+/// The bylaws list, per clause, the sanctions it permits: every clause has an explicit entry
+/// (none permits a moderation sanction), and the parser serves them.
+async fn bylaws_sanctions(app: &common::TestApp) {
+    let (status, by) = app.get_json("/api/v1/coop/policies/bylaws", None).await;
+    assert_eq!(status, 200, "{by}");
+    let text = by["text"].as_str().unwrap();
+    let front = text.split("\n---\n").next().unwrap();
+    let clauses = by["clauses"].as_array().unwrap();
+    assert!(clauses.len() >= 20, "{by}");
+    for c in clauses {
+        let id = c["id"].as_str().unwrap();
+        assert_eq!(c["sanctions"], json!([]), "{c}");
+        assert!(
+            front.contains(&format!("\n  \"{id}\": []")),
+            "clause {id} has an explicit sanctions entry"
+        );
+    }
+}
+
+on_both_backends!(bylaws_list_sanctions_per_clause, bylaws_sanctions);
