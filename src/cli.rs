@@ -127,10 +127,12 @@ enum AdminCommand {
         email: String,
         #[arg(long, env = "HERD_ADMIN_PASSWORD")]
         password: String,
-        /// admin, moderator or treasurer (implies --member).
+        /// admin, moderator or treasurer (implies --member). Only while the co-op is being
+        /// founded (before its first proposal), and one admin only: later roles are elected.
         #[arg(long)]
         role: Option<String>,
-        /// Make the account an active member of the co-op.
+        /// Make the account an active (founding) member of the co-op; only before the co-op's
+        /// first proposal.
         #[arg(long)]
         member: bool,
     },
@@ -358,7 +360,7 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
             role,
             member,
         } => {
-            let r = accounts::create_by_operator(
+            let r = accounts::bootstrap(
                 &state,
                 SignUp {
                     username: username.clone(),

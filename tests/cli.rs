@@ -79,6 +79,48 @@ async fn operator_flow(database_url: String) {
     );
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(token.len() >= 40);
+
+    // The bootstrap happens once: founding members and roles while the co-op is being founded,
+    // one first admin, and nothing of the kind after its first proposal.
+    let account = |name: &str, flags: &[&str]| {
+        let email = format!("{name}@example.org");
+        let mut args = vec![
+            "admin",
+            "create-account",
+            name,
+            "--email",
+            &email,
+            "--password",
+            "correct horse battery",
+        ];
+        args.extend_from_slice(flags);
+        herd(dir.path(), &database_url)
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let ok = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(ok(&account("fay", &["--member"])).contains("created @fay"));
+    assert!(ok(&account("mo", &["--role", "moderator"])).contains("with the moderator role"));
+    let out = account("root2", &["--role", "admin"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already has an admin (@root)") && err.contains("role_election"),
+        "{err}"
+    );
+    let out = herd(dir.path(), &database_url)
+        .args(["admin", "token", "root2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a refused bootstrap writes nothing");
     let out = herd(dir.path(), &database_url)
         .args(["admin", "token", "nobody"])
         .output()
@@ -121,6 +163,85 @@ async fn operator_flow(database_url: String) {
     assert_eq!(me["username"], "root");
     assert_eq!(me["role"]["name"], "Admin");
     assert_eq!(me["role"]["permissions"], "1");
+
+    // The first admin is an active member with the admin role, granted by the bootstrap (logged).
+    let get = |path: String| {
+        let (client, token) = (client.clone(), token.clone());
+        async move {
+            let res = client.get(path).bearer_auth(token).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let root_id = me["id"].as_str().unwrap().to_string();
+    let m = get(format!("{base}/api/v1/coop/members/{root_id}")).await;
+    assert_eq!(m["state"], "active", "{m}");
+    assert_eq!(m["roles"], serde_json::json!(["member", "admin"]), "{m}");
+    let roster = get(format!("{base}/api/v1/coop/members?limit=40")).await;
+    let roles_of = |name: &str| {
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["account"]["username"] == name)
+            .map(|m| (m["state"].clone(), m["roles"].clone()))
+    };
+    assert_eq!(
+        roles_of("fay"),
+        Some((serde_json::json!("active"), serde_json::json!(["member"])))
+    );
+    assert_eq!(
+        roles_of("mo"),
+        Some((
+            serde_json::json!("active"),
+            serde_json::json!(["member", "moderator"])
+        ))
+    );
+    assert_eq!(roles_of("root2"), None);
+    let events = get(format!("{base}/api/v1/coop/events?limit=40")).await;
+    let granted: Vec<&serde_json::Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "role.granted")
+        .collect();
+    assert!(
+        granted
+            .iter()
+            .any(|e| e["subject"]["id"] == root_id.as_str()
+                && e["detail"]["role"] == "admin"
+                && e["detail"]["source"] == "bootstrap"),
+        "{events}"
+    );
+    assert_eq!(
+        granted.len(),
+        2,
+        "root's admin and mo's moderator: {events}"
+    );
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "membership.admitted"
+            && e["subject"]["id"] == root_id.as_str()
+            && e["detail"]["source"] == "bootstrap"));
+
+    // Once the co-op has opened a proposal, its founding is over.
+    let res = client
+        .post(format!("{base}/api/v1/coop/proposals"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "general", "title": "Our first decision", "body": "" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    for flags in [&["--member"][..], &["--role", "treasurer"][..]] {
+        let out = account("late", flags);
+        assert!(!out.status.success(), "{flags:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("founding is over"), "{err}");
+    }
+    assert!(ok(&account("late", &[])).contains("created @late"));
 
     // SIGTERM: the server finishes and exits cleanly.
     let pid = server.id().to_string();

@@ -703,12 +703,23 @@ async fn bad_input_scenario(app: &common::TestApp) {
     let (_, p) = get(app, &format!("/api/v1/coop/proposals/{pid}"), &tok2).await;
     assert_eq!(p["votes_count"], 1);
     assert_eq!(p["my_vote"]["history"].as_array().unwrap().len(), 5);
+    // The ballot that counts is the member's latest accepted one: it alone is in the tally, and
+    // every earlier ballot in the history was cast (and superseded) before it.
     let t = &p["tally"];
-    let counted = ["agree", "abstain", "disagree", "block"]
-        .iter()
-        .map(|k| t[k].as_u64().unwrap())
-        .sum::<u64>();
-    assert_eq!(counted, 1, "{t}");
+    let current = p["my_vote"]["ballot"]["choice"].as_str().unwrap();
+    for k in ["agree", "abstain", "disagree", "block"] {
+        let expected = u64::from(k == current);
+        assert_eq!(
+            t[k].as_u64().unwrap(),
+            expected,
+            "{k} (counted {current}): {t}"
+        );
+    }
+    let latest = p["my_vote"]["cast_at"].as_str().unwrap();
+    for h in p["my_vote"]["history"].as_array().unwrap() {
+        assert!(h["cast_at"].as_str().unwrap() <= latest, "{p}");
+        assert!(h["superseded_at"].as_str().unwrap() <= latest, "{p}");
+    }
     // A lapsed member is refused.
     let mut tx = app.state.db.begin_write().await.unwrap();
     herd::storage::proposals::set_membership_state(

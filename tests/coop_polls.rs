@@ -327,7 +327,25 @@ async fn counted_once(app: &common::TestApp, token: &str, id: &str, poll: &str, 
         .as_str()
         .unwrap_or_else(|| panic!("a current ballot: {p}"))
         .to_string();
+    // The counted ballot is the latest: its choice has the one count, the others none.
+    for k in CONSENT {
+        assert_eq!(
+            p["tally"][k].as_i64().unwrap_or(0),
+            i64::from(k == current),
+            "{k} (counted {current}): {p}"
+        );
+    }
+    let latest = p["my_vote"]["cast_at"]
+        .as_str()
+        .expect("cast_at")
+        .to_string();
     let history = p["my_vote"]["history"].as_array().expect("history");
+    assert!(
+        history
+            .iter()
+            .all(|h| h["cast_at"].as_str().unwrap() <= latest.as_str()),
+        "the history is older than the counted ballot: {p}"
+    );
     assert_eq!(
         history.len(),
         ballots - 1,
@@ -394,6 +412,136 @@ async fn simultaneous_votes_count_once(app: &common::TestApp) {
     }
 }
 
+/// Ballots racing the close at `closes_at`: every member keeps changing their vote until the
+/// proposal refuses it as closed (422), so ballots are in flight when the close job counts.
+/// Each member's last accepted ballot (200) must be the one counted: its receipt is in the
+/// result; an accepted ballot left out of the count would leave an older receipt there.
+async fn votes_race_the_close(app: &common::TestApp) {
+    let ada = app.create_user_with("ada", PW, Some("admin"), true).await;
+    let mut tokens = vec![token_for(app, ada).await];
+    for i in 1..8 {
+        let id = app.create_user_with(&format!("m{i}"), PW, None, true).await;
+        tokens.push(token_for(app, id).await);
+    }
+    let mut accepted = 0;
+    for round in 0..4 {
+        let (status, p) = app
+            .post_json(
+                "/api/v1/coop/proposals",
+                &tokens[0],
+                json!({ "kind": "general", "title": format!("Race {round}"), "body": "" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{p}");
+        let id = p["id"].as_str().unwrap().to_string();
+        let closes_at = chrono::DateTime::parse_from_rfc3339(p["closes_at"].as_str().unwrap())
+            .unwrap()
+            .timestamp_micros()
+            + 1000; // the ISO form drops the microseconds
+                    // The clock to 20 ms before the close; the close job runs as soon as it is due.
+        let lead = closes_at - app.state.clock.now_micros() - 20_000;
+        app.state
+            .clock
+            .advance(Duration::from_micros(u64::try_from(lead).unwrap()));
+        let path = format!("/api/v1/coop/proposals/{id}/votes");
+        let voters = tokens.iter().enumerate().map(|(i, t)| {
+            let path = path.clone();
+            async move {
+                let mut last_accepted: Option<String> = None;
+                for n in 0..5000 {
+                    let choice = if (i + n) % 2 == 0 {
+                        "disagree"
+                    } else {
+                        "agree"
+                    };
+                    let (status, v) = app.post_json(&path, t, json!({ "choice": choice })).await;
+                    match status {
+                        200 => last_accepted = Some(v["receipt"].as_str().unwrap().to_string()),
+                        422 => {
+                            assert!(
+                                v["error"].as_str().unwrap().contains("closed"),
+                                "round {round}: {v}"
+                            );
+                            return last_accepted;
+                        }
+                        _ => panic!("round {round}: {status} {v}"),
+                    }
+                }
+                panic!("round {round}: voting never closed");
+            }
+        });
+        let closer = async {
+            while app.state.clock.now_micros() < closes_at {
+                tokio::time::sleep(Duration::from_micros(500)).await;
+            }
+            herd::jobs::run_pending(&app.state).await.expect("jobs");
+        };
+        let (lasts, ()) = tokio::join!(futures_util::future::join_all(voters), closer);
+        app.run_jobs().await;
+        let done = get(app, &format!("/api/v1/coop/proposals/{id}"), &tokens[0]).await;
+        assert_ne!(done["state"], "open", "{done}");
+        let receipts: Vec<&str> = done["result"]["receipts"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let lasts: Vec<String> = lasts.into_iter().flatten().collect();
+        for receipt in &lasts {
+            assert!(
+                receipts.contains(&receipt.as_str()),
+                "round {round}: a member's last accepted ballot is the one counted: {receipt} / {done}"
+            );
+        }
+        assert_eq!(
+            done["result"]["voted"],
+            lasts.len(),
+            "round {round}: {done}"
+        );
+        assert_eq!(receipts.len(), lasts.len(), "round {round}: {done}");
+        accepted += lasts.len();
+    }
+    assert!(accepted > 0, "some ballots were accepted before the close");
+
+    // The same, step by step: while a close holds the proposal (claimed, not yet committed), a
+    // ballot waits; once the close commits, it is refused as closed, not accepted uncounted.
+    let (_, p) = app
+        .post_json(
+            "/api/v1/coop/proposals",
+            &tokens[0],
+            json!({ "kind": "general", "title": "Held", "body": "" }),
+        )
+        .await;
+    let id: i64 = p["id"].as_str().unwrap().parse().unwrap();
+    let mut close = app.state.db.begin_write().await.unwrap();
+    let now = app.state.clock.now_micros();
+    assert!(herd::storage::proposals::claim_close(&mut **close, id, now)
+        .await
+        .unwrap());
+    let (client, url, token) = (
+        app.client.clone(),
+        app.url(&format!("/api/v1/coop/proposals/{id}/votes")),
+        tokens[1].clone(),
+    );
+    let ballot = tokio::spawn(async move {
+        let r = client
+            .post(url)
+            .bearer_auth(token)
+            .json(&json!({ "choice": "agree" }))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !ballot.is_finished(),
+        "a ballot waits while the close holds the proposal"
+    );
+    close.commit().await.unwrap();
+    let (status, v) = ballot.await.unwrap();
+    assert_eq!(status, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("closed"), "{v}");
+}
+
 async fn majority_app(backend: common::Backend) -> Option<common::TestApp> {
     app_with_general_rule(backend, "{ method: majority, min_days: 6 }").await
 }
@@ -426,3 +574,4 @@ macro_rules! on_both_with {
 on_both_with!(majority_proposal_by_poll, majority_app, majority_by_poll);
 on_both_with!(approval_proposal_by_poll, approval_app, approval_by_poll);
 on_both_backends!(simultaneous_votes, simultaneous_votes_count_once);
+on_both_backends!(votes_at_the_close, votes_race_the_close);

@@ -67,67 +67,183 @@ async fn confirmation_mail_goes_through_smtp() {
     app.stop().await;
 }
 
-/// Governance mails (proposal opened, result) reach members through a real SMTP server.
-#[tokio::test]
-async fn proposal_mails_go_through_smtp() {
-    let (Ok(smtp_url), Ok(maildir)) = (
+/// The sink's settings, or None (after saying why) when no sink runs: `.ci/run` starts one and
+/// sets HERD_TEST_REQUIRE_SMTP=1, which turns the skip into a failure.
+fn smtp_sink() -> Option<(String, String)> {
+    match (
         std::env::var("HERD_TEST_SMTP_URL"),
         std::env::var("HERD_TEST_SMTP_MAILDIR"),
-    ) else {
-        if std::env::var("HERD_TEST_REQUIRE_SMTP").as_deref() == Ok("1") {
-            panic!("HERD_TEST_REQUIRE_SMTP=1 but HERD_TEST_SMTP_URL / HERD_TEST_SMTP_MAILDIR are not set");
+    ) {
+        (Ok(url), Ok(maildir)) => Some((url, maildir)),
+        _ => {
+            if std::env::var("HERD_TEST_REQUIRE_SMTP").as_deref() == Ok("1") {
+                panic!("HERD_TEST_REQUIRE_SMTP=1 but HERD_TEST_SMTP_URL / HERD_TEST_SMTP_MAILDIR are not set");
+            }
+            eprintln!("skipping: HERD_TEST_SMTP_URL and HERD_TEST_SMTP_MAILDIR are not set (.ci/run starts an SMTP sink)");
+            None
         }
-        eprintln!("skipping: HERD_TEST_SMTP_URL and HERD_TEST_SMTP_MAILDIR are not set (.ci/run starts an SMTP sink)");
+    }
+}
+
+/// Sends mail through the sink when one runs (the app is the same either way).
+fn through_sink(config: &mut herd::config::Config) {
+    if let Ok(url) = std::env::var("HERD_TEST_SMTP_URL") {
+        config.mail.smtp_url = url;
+    }
+}
+
+/// The subjects of the messages the sink stored for `address` (headers unfolded).
+fn subjects_to(maildir: &str, address: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        let Ok(dir) = std::fs::read_dir(std::path::Path::new(maildir).join(sub)) else {
+            continue;
+        };
+        for entry in dir.filter_map(Result::ok) {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let text = text.replace("\r\n", "\n");
+            let head = text.split("\n\n").next().unwrap_or("").replace("\n ", " ");
+            let to_them = head
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(address));
+            if !to_them {
+                continue;
+            }
+            if let Some(subject) = head.lines().find_map(|l| l.strip_prefix("Subject: ")) {
+                out.push(subject.trim().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn sorted(subjects: &[&String]) -> Vec<String> {
+    let mut v: Vec<String> = subjects.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Governance mails reach members through a real SMTP server, on both backends: the new
+/// proposal to every active member, the reminder 24 hours before close only to those who
+/// have not voted, the result to every member; nothing to a member who opted out or to an
+/// account that is not a member.
+async fn governance_mails(app: &TestApp) {
+    let Some((_, maildir)) = smtp_sink() else {
         return;
     };
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.mail.smtp_url = smtp_url.clone())
-        .await
-        .unwrap();
-    // Addresses unique to this run, so the shared sink's other mails do not count.
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    app.create_user_with(
-        &format!("a{}", &tag[..8]),
-        "correct horse battery",
-        Some("admin"),
-        true,
-    )
-    .await;
-    app.create_user_with(
-        &format!("m{}", &tag[..8]),
-        "correct horse battery",
-        None,
-        true,
-    )
-    .await;
-    let token = app
-        .login(
-            &format!("a{}", &tag[..8]),
-            "correct horse battery",
-            "read write",
-        )
-        .await;
+    // Names unique to this run, so the shared sink's other mails do not count.
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let name = |who: &str| format!("{who}{tag}");
+    let mut tokens = Vec::new();
+    for (who, role) in [("a", Some("admin")), ("b", None), ("c", None), ("d", None)] {
+        let id = app
+            .create_user_with(&name(who), "correct horse battery", role, true)
+            .await;
+        tokens.push(
+            herd::services::oauth::operator_token(&app.state, id, "read write")
+                .await
+                .unwrap(),
+        );
+    }
+    app.create_user(&name("o"), "correct horse battery").await;
+    let addr = |who: &str| format!("{}@example.org", name(who));
+    // c opts out of proposal mails.
     let res = app
         .client
-        .post(app.url("/api/v1/coop/proposals"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"kind": "general", "title": format!("Buy a kettle {tag}"), "body": "For the co-working space."}))
+        .patch(app.url("/api/v1/coop/preferences"))
+        .bearer_auth(&tokens[2])
+        .json(&serde_json::json!({ "email_proposals": false }))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let new = std::path::Path::new(&maildir).join("new");
-    let received = std::fs::read_dir(&new)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| std::fs::read_to_string(e.path()).unwrap())
-        .filter(|m| m.contains(&tag[..8]))
-        .count();
-    assert!(
-        received >= 2,
-        "each active member is mailed the new proposal through SMTP (got {received})"
+    assert_eq!(res.status(), 200);
+
+    let title = format!("Buy a kettle {tag}");
+    let (status, p) = app
+        .post_json(
+            "/api/v1/coop/proposals",
+            &tokens[0],
+            serde_json::json!({ "kind": "general", "title": title, "body": "For the co-working space." }),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let id = p["id"].as_str().unwrap().to_string();
+    let opened = format!("New proposal: {title}");
+    for who in ["a", "b", "d"] {
+        assert_eq!(
+            subjects_to(&maildir, &addr(who)),
+            sorted(&[&opened]),
+            "{who}"
+        );
+    }
+    assert_eq!(subjects_to(&maildir, &addr("c")), Vec::<String>::new());
+    assert_eq!(subjects_to(&maildir, &addr("o")), Vec::<String>::new());
+
+    // a and b vote; a day before the close only d (who has not, and did not opt out) is reminded.
+    for t in &tokens[..2] {
+        let (status, v) = app
+            .post_json(
+                &format!("/api/v1/coop/proposals/{id}/votes"),
+                t,
+                serde_json::json!({ "choice": "agree" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(5 * 86_400 + 3600));
+    app.run_jobs().await;
+    let reminder = format!("24 hours left to vote: {title}");
+    assert_eq!(
+        subjects_to(&maildir, &addr("d")),
+        sorted(&[&opened, &reminder])
     );
-    app.stop().await;
+    for who in ["a", "b"] {
+        assert_eq!(
+            subjects_to(&maildir, &addr(who)),
+            sorted(&[&opened]),
+            "{who}"
+        );
+    }
+
+    // At closes_at the queue closes it; the result goes to every member who wants mail.
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(86_400));
+    app.run_jobs().await;
+    let (_, closed) = app
+        .get_json(&format!("/api/v1/coop/proposals/{id}"), Some(&tokens[0]))
+        .await;
+    assert_eq!(closed["state"], "enacted", "{closed}");
+    let result = format!("Proposal enacted: {title}");
+    for who in ["a", "b"] {
+        assert_eq!(
+            subjects_to(&maildir, &addr(who)),
+            sorted(&[&opened, &result]),
+            "{who}"
+        );
+    }
+    assert_eq!(
+        subjects_to(&maildir, &addr("d")),
+        sorted(&[&opened, &reminder, &result])
+    );
+    assert_eq!(subjects_to(&maildir, &addr("c")), Vec::<String>::new());
+    assert_eq!(subjects_to(&maildir, &addr("o")), Vec::<String>::new());
+    assert!(
+        app.mails().is_empty(),
+        "with SMTP configured nothing is written to data/mail"
+    );
 }
+
+on_both_backends!(
+    proposal_mails_go_through_smtp,
+    governance_mails,
+    through_sink
+);
 
 /// Expense decisions (approved, paid, rejected) reach the submitter through a real SMTP server.
 #[tokio::test]

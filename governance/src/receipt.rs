@@ -2,11 +2,14 @@
 //! are secret (who voted is known, not how).
 //!
 //! When a ballot is cast, the server draws a fresh random `nonce` (at least 128 bits, e.g. 32
-//! hex characters), computes the [`receipt`] and hands both to the member; it stores the receipt
-//! with the ballot, and for a secret ballot never stores the nonce or the receipt next to the
-//! member's identity. At close, the result lists the receipts of the ballots counted
-//! ([`crate::tally::Outcome::with_receipts`]); the member finds theirs there, and can recompute
-//! it from their ballot and nonce ([`verify`]) to see that it commits to what they voted.
+//! hex characters), computes the [`receipt`] and hands both to the member; it never stores the
+//! nonce. It stores the receipt with the ballot. While the proposal is open, that ballot row is
+//! linked to the member (so they can see and change their vote); when a secret proposal closes,
+//! the server unlinks it: no voter, no time of casting, a fresh id, so nothing ties a counted
+//! ballot or its receipt to a member any more. At close, the result lists the receipts of the
+//! ballots counted ([`crate::tally::Outcome::with_receipts`]); the member finds theirs there,
+//! and can recompute it from their ballot and nonce ([`verify`]) to see that it commits to what
+//! they voted.
 //!
 //! `receipt = hex(SHA-256("herd-ballot-receipt-v1\n" ‖ proposal_id ‖ "\n" ‖ canonical ballot
 //! JSON ‖ "\n" ‖ nonce))`, with `proposal_id` in decimal. The prefix keeps these hashes apart from

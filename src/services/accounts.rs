@@ -462,13 +462,43 @@ async fn hash_password_blocking(password: String) -> AppResult<String> {
 /// Roles a member may hold. The first admin is granted here; later grants come by election.
 pub const ROLES: &[&str] = &["admin", "moderator", "treasurer"];
 
-/// The operator's bootstrap: a confirmed account, optionally an active member with a role.
-/// Every grant is logged in the governance log, in the same transaction.
+/// The bootstrap command (`herd admin create-account`): a confirmed account, optionally an
+/// active member with a role, as [`create_by_operator`], but only while the co-op is being
+/// founded (DESIGN §6: roles come by election or, once, by the bootstrap):
+/// - there is one first admin: `--role admin` is refused once an account holds the admin role;
+/// - founding members and roles (`--member`, `--role`) are refused once the co-op has opened
+///   its first proposal; from then on roles come by a `role_election` proposal and members are
+///   admitted as the bylaws say.
+///
+/// An account without membership can always be made. The checks run in the account's own
+/// transaction, so a refusal writes nothing.
+pub async fn bootstrap(
+    state: &AppState,
+    s: SignUp,
+    role: Option<&str>,
+    member: bool,
+) -> AppResult<Registered> {
+    create_checked(state, s, role, member, true).await
+}
+
+/// A confirmed account made by the operator's path, optionally an active member with a role,
+/// without the bootstrap's once-only rule (benchmarks and test fixtures). Every grant is logged
+/// in the governance log, in the same transaction.
 pub async fn create_by_operator(
     state: &AppState,
     s: SignUp,
     role: Option<&str>,
     member: bool,
+) -> AppResult<Registered> {
+    create_checked(state, s, role, member, false).await
+}
+
+async fn create_checked(
+    state: &AppState,
+    s: SignUp,
+    role: Option<&str>,
+    member: bool,
+    founding_only: bool,
 ) -> AppResult<Registered> {
     if let Some(r) = role {
         if !ROLES.contains(&r) {
@@ -480,6 +510,26 @@ pub async fn create_by_operator(
     let mut tx = state.db.begin_write().await?;
     let (registered, _) = insert_account(state, &mut tx, s, Origin::Operator).await?;
     let now = state.clock.now_micros();
+    if founding_only && (member || role.is_some()) {
+        if let Some(first) = crate::storage::proposals::first_opened_at(&mut **tx).await? {
+            return Err(AppError::unprocessable(format!(
+                "The co-op's founding is over: its first proposal opened at {}. Roles are now granted by a role_election proposal, and members apply (POST /api/v1/coop/membership) and are admitted as the bylaws say; create the account without --role or --member",
+                crate::time::iso(first)
+            )));
+        }
+        if role == Some("admin") {
+            let admins = crate::storage::proposals::role_holders(&mut **tx, "admin").await?;
+            if let Some(admin) = admins.first() {
+                let name = crate::storage::accounts::account_by_id(&mut **tx, *admin)
+                    .await?
+                    .map(|a| format!("@{}", a.username))
+                    .unwrap_or_else(|| format!("account {admin}"));
+                return Err(AppError::unprocessable(format!(
+                    "The co-op already has an admin ({name}): the bootstrap grants the admin role once; further admins are elected by a role_election proposal"
+                )));
+            }
+        }
+    }
     let at = now / 1000;
     let id = registered.account_id;
     if member || role.is_some() {

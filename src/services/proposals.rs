@@ -721,8 +721,9 @@ impl From<sqlx::Error> for CastError {
     }
 }
 
-/// Writes one ballot in `tx`: the voter row first (on PostgreSQL its lock serialises one
-/// member's concurrent ballots, so the last one written is the one that counts), then the
+/// Writes one ballot in `tx`: the proposal's row lock first (it serialises the ballots on one
+/// proposal with each other and with its close, so the last one written is the one that
+/// counts, and none is accepted that the close does not count), then the voter row, the
 /// ballot, the poll answer it amounts to (for ballots from the co-op API) and the log entry.
 #[allow(clippy::too_many_arguments)]
 async fn cast(
@@ -736,11 +737,18 @@ async fn cast(
     reason: Option<String>,
     via: &str,
 ) -> Result<VoteReceipt, CastError> {
-    let now = state.clock.now_micros();
-    store::touch_voter(&mut ***tx, row.id, voter, now).await?;
+    // The proposal's row lock first (the close takes it too), then its state and the time:
+    // a ballot accepted here is committed before the close reads the ballots, or the close
+    // committed first and this sees the proposal closed. Reading the time after the lock also
+    // keeps a member's ballots in the order they were written.
+    if !store::lock_proposal(&mut ***tx, row.id).await? {
+        return Err(CastError::App(AppError::not_found()));
+    }
     let current = store::proposal_by_id(&mut ***tx, row.id)
         .await?
         .ok_or(CastError::App(AppError::not_found()))?;
+    let now = state.clock.now_micros();
+    store::touch_voter(&mut ***tx, row.id, voter, now).await?;
     let accepts = lifecycle::State::ALL
         .iter()
         .find(|s| s.as_str() == current.state)
@@ -880,8 +888,10 @@ pub async fn remind_job(state: &AppState, id: i64) -> anyhow::Result<()> {
 }
 
 async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> {
-    let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    // `claim_close` takes the row lock that ballots take (see `cast`): from here no ballot is
+    // accepted, and every ballot accepted before has committed, so the count below sees it.
+    let now = state.clock.now_micros();
     if !store::claim_close(&mut **tx, id, now).await? {
         return Ok(None);
     }
@@ -959,7 +969,13 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         }
     }
     if row.secret != 0 {
-        store::unlink_ballots(&mut **tx, id).await?;
+        // A secret ballot is linked to its voter only while open (so they can see and change
+        // it). At close, who cast each ballot and when is forgotten: the `ballot.cast` log's
+        // times would otherwise re-link them. New ids are drawn in receipt order, so neither
+        // the ids nor the times say anything; the receipts (and so their check) are untouched.
+        for ballot in store::ballot_ids_by_receipt(&mut **tx, id).await? {
+            store::unlink_ballot(&mut **tx, ballot, ids::next_id_at(now / 1000), now).await?;
+        }
     }
     crate::services::proposal_posts::on_close(
         &mut tx,

@@ -112,6 +112,16 @@ pub async fn list_proposals<'e, E: Executor<'e, Database = Any>>(
     Ok(rows)
 }
 
+/// When the co-op's first proposal opened, if it has opened one (the end of its founding).
+pub async fn first_opened_at<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> sqlx::Result<Option<i64>> {
+    let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(opens_at) FROM proposals")
+        .fetch_one(db)
+        .await?;
+    Ok(row.0)
+}
+
 /// Open proposals whose closing time has come.
 pub async fn due_to_close<'e, E: Executor<'e, Database = Any>>(
     db: E,
@@ -156,6 +166,21 @@ pub async fn claim_reminder<'e, E: Executor<'e, Database = Any>>(
     .bind(now)
     .execute(db)
     .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Takes the proposal's row lock until the transaction ends (a no-op UPDATE, so one statement
+/// for both backends: PostgreSQL locks the row, SQLite's writers are serialised anyway). Votes
+/// and the close take it before reading the proposal's state, so a ballot is either committed
+/// before the close counts or sees the proposal closed.
+pub async fn lock_proposal<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE proposals SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -300,15 +325,38 @@ pub async fn ballots_of<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// Forgets who cast each ballot of a secret proposal (who voted stays in proposal_voters).
-pub async fn unlink_ballots<'e, E: Executor<'e, Database = Any>>(
+/// A proposal's ballot ids in the order of their receipts (which says nothing about who cast
+/// them or when).
+pub async fn ballot_ids_by_receipt<'e, E: Executor<'e, Database = Any>>(
     db: E,
     proposal_id: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM ballots WHERE proposal_id = $1 ORDER BY receipt")
+            .bind(proposal_id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Forgets who cast a ballot of a secret proposal, and when: no voter, the close's time for
+/// `cast_at` (and `superseded_at` when it was replaced), and a new id (ids are time-ordered,
+/// so the old one dated the ballot). Who voted stays in proposal_voters.
+pub async fn unlink_ballot<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    new_id: i64,
+    at: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE ballots SET account_id = NULL WHERE proposal_id = $1")
-        .bind(proposal_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE ballots SET id = $2, account_id = NULL, cast_at = $3, \
+         superseded_at = CASE WHEN superseded_at IS NULL THEN NULL ELSE $3 END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(new_id)
+    .bind(at)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
