@@ -665,30 +665,49 @@ pub async fn reverse(
     Ok(())
 }
 
-/// Approves a pending sign-up (registrations in approval mode). Admitting someone imposes
-/// nothing, so no citation is required; the moderator role is.
-pub async fn approve(state: &AppState, actor: i64, target_id: i64) -> AppResult<()> {
-    require_moderator(state, actor).await?;
+/// Approves a pending sign-up (registrations in approval mode), citing the clause that permits
+/// `approve_signup` (every admin action carries its citation; admitting someone is a decision
+/// the members' policy must allow like any other).
+pub async fn approve(
+    state: &AppState,
+    actor: i64,
+    target_id: i64,
+    policy_clause: Option<&str>,
+    text: &str,
+) -> AppResult<()> {
     let target = target_account(state, target_id).await?;
-    pending(state, target.id).await?;
+    let citation = check_gate(
+        state,
+        actor,
+        Some(target.id),
+        Act::Impose(Sanction::ApproveSignup),
+        policy_clause,
+    )
+    .await?;
+    check_text("text", text, 5000)?;
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    pending(&mut tx, target.id).await?;
     store::set_user_approved(&mut **tx, target.id).await?;
     let mut entry = log_row("approve", Some(actor), now);
     entry.target_account_id = Some(target.id);
+    entry.citation = Some(citation.to_string());
+    entry.reason = text.to_string();
     store::insert_action(&mut **tx, &entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn pending(state: &AppState, account_id: i64) -> AppResult<()> {
-    match store::is_pending(&state.db.pool, account_id).await? {
+/// Read inside the decision's transaction, so two moderators deciding the same sign-up at once
+/// cannot both succeed.
+async fn pending(tx: &mut WriteTx, account_id: i64) -> AppResult<()> {
+    match store::is_pending(&mut ***tx, account_id).await? {
         Some(true) => Ok(()),
         _ => Err(AppError::forbidden("This account is not pending approval")),
     }
 }
 
-/// Rejects a pending sign-up, citing the clause it is refused under. Mastodon deletes the
+/// Rejects a pending sign-up, citing a clause that permits `reject_signup`. Mastodon deletes the
 /// account; Herd keeps the row (ids stay stable in the log) but suspends it, disables the login
 /// and revokes its tokens.
 pub async fn reject(
@@ -699,10 +718,18 @@ pub async fn reject(
     text: &str,
 ) -> AppResult<()> {
     let target = target_account(state, target_id).await?;
-    let citation = check_gate(state, actor, Some(target.id), Act::Decide, policy_clause).await?;
-    pending(state, target.id).await?;
+    let citation = check_gate(
+        state,
+        actor,
+        Some(target.id),
+        Act::Impose(Sanction::RejectSignup),
+        policy_clause,
+    )
+    .await?;
+    check_text("text", text, 5000)?;
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    pending(&mut tx, target.id).await?;
     store::set_user_disabled(&mut **tx, target.id, true).await?;
     store::set_account_flag(&mut **tx, target.id, AccountFlag::Suspended, Some(now)).await?;
     store::revoke_tokens(&mut **tx, target.id, now).await?;

@@ -666,10 +666,18 @@ pub async fn approve(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Payload { data, .. }: Payload<ClauseParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:accounts").await?;
     let target = parse_id(&id)?;
-    svc::approve(&state, me.account.id, target).await?;
+    svc::approve(
+        &state,
+        me.account.id,
+        target,
+        data.policy_clause.as_deref(),
+        data.text.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(admin_account(&state, target).await?))
 }
 
