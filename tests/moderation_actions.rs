@@ -499,3 +499,371 @@ on_both_backends!(
     sensitive_and_disable,
     sensitive_and_disable_take_effect_and_are_reversed
 );
+
+/// Members adopt a new version of `slug` (its text given) by a `policy_amendment` proposal
+/// everyone in `voters` agrees to; the clock moves past the vote.
+async fn amend(app: &common::TestApp, voters: &[String], texts: &[(&str, String)]) {
+    let mut ids = Vec::new();
+    for (slug, text) in texts {
+        let (status, p) = post(
+            app,
+            "/api/v1/coop/proposals",
+            &voters[0],
+            json!({ "kind": "policy_amendment", "title": format!("{slug} v2"),
+                    "body": "Amend.", "payload": { "policy": slug, "text": text } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{p}");
+        ids.push(p["id"].as_str().expect("id").to_string());
+    }
+    for pid in &ids {
+        for t in voters {
+            let (status, v) = post(
+                app,
+                &format!("/api/v1/coop/proposals/{pid}/votes"),
+                t,
+                json!({ "choice": "agree" }),
+            )
+            .await;
+            assert_eq!(status, 200, "{v}");
+        }
+    }
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(7 * 86_400));
+    herd::services::proposals::close_due(&app.state)
+        .await
+        .expect("close");
+    for (slug, _) in texts {
+        let (_, p) = get(app, &format!("/api/v1/coop/policies/{slug}"), &voters[0]).await;
+        assert_eq!(p["version"], json!(2), "{slug}: {p}");
+    }
+}
+
+const COC_3_1_V1: &str = "Put a content warning on graphic violence";
+const COC_3_1_V2: &str = "Put a content warning on anything your readers may not want to see";
+
+/// An action taken under v1 keeps citing v1 (with v1's words) after v2 is adopted, and is still
+/// appealed and reversed; after the amendment every gated write refuses a v1 citation, a
+/// non-moderator, and a missing citation, writing nothing; a block's severity changes by PUT;
+/// a moderator cannot decide their own appeal; an obfuscated block is obfuscated in the log.
+async fn citations_across_an_amendment(app: &common::TestApp) {
+    let (_, mod1) = user(app, "mod1", Some("moderator"), true).await;
+    let (mod2_id, mod2) = user(app, "mod2", Some("moderator"), true).await;
+    let (target, target_tok) = user(app, "target", None, true).await;
+    let (_, member) = user(app, "member", None, true).await;
+    let mut voters = vec![mod1.clone(), mod2.clone(), member.clone()];
+    for i in 0..3 {
+        voters.push(user(app, &format!("m{i}"), None, true).await.1);
+    }
+    let pending_tok = sign_up(app, "pat").await;
+    let pat = account_id(app, &mod1, "pat").await;
+    let (status, posted) = post(
+        app,
+        "/api/v1/statuses",
+        &target_tok,
+        json!({ "status": "x" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    let sid = posted["id"].as_str().expect("id").to_string();
+
+    // Under v1: a silence, a domain block (obfuscated) and an allow.
+    let (status, body) = action(
+        app,
+        &mod1,
+        target,
+        json!({ "type": "silence", "policy_clause": "code-of-conduct@1#3.1", "text": "no CWs" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, block) = post(
+        app,
+        "/api/v1/admin/domain_blocks",
+        &mod1,
+        json!({ "domain": "hate.example", "severity": "suspend", "obfuscate": true,
+                "policy_clause": "federation-policy@1#2.1" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{block}");
+    let block_id = block["id"].as_str().expect("id").to_string();
+    let (status, allow) = post(
+        app,
+        "/api/v1/admin/domain_allows",
+        &mod1,
+        json!({ "domain": "friends.example", "policy_clause": "federation-policy@1#1.1" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{allow}");
+    let allow_id = allow["id"].as_str().expect("id").to_string();
+
+    // The log never shows an obfuscated block's domain in the clear.
+    let (_, log) = get(app, "/api/v1/coop/moderation/log", &member).await;
+    let text = log.to_string();
+    assert!(!text.contains("hate.example"), "{log}");
+    assert_eq!(log[1]["action"], "domain_block", "{log}");
+    assert_eq!(log[1]["target"]["domain"], "h*t*.*x*m*l*", "{log}");
+    let (_, public) = app.get_json("/api/v1/instance/domain_blocks", None).await;
+    assert_eq!(public[0]["domain"], log[1]["target"]["domain"], "{public}");
+
+    // Members adopt v2 of the three policies; the code of conduct rewords 3.1.
+    let coc = include_str!("../bylaws/code-of-conduct.md")
+        .replacen("version: 1", "version: 2", 1)
+        .replacen(COC_3_1_V1, COC_3_1_V2, 1);
+    let fed =
+        include_str!("../bylaws/federation-policy.md").replacen("version: 1", "version: 2", 1);
+    let modp =
+        include_str!("../bylaws/moderation-policy.md").replacen("version: 1", "version: 2", 1);
+    amend(
+        app,
+        &voters,
+        &[
+            ("code-of-conduct", coc),
+            ("federation-policy", fed),
+            ("moderation-policy", modp),
+        ],
+    )
+    .await;
+
+    // The strike and the log keep v1's citation and words.
+    let (_, strikes) = get(app, "/api/v1/coop/moderation/strikes", &target_tok).await;
+    let strike = strikes[0].clone();
+    assert_eq!(strike["citation"], "code-of-conduct@1#3.1", "{strike}");
+    assert_eq!(strike["clause"]["version"], json!(1));
+    let words = strike["clause"]["text"].as_str().unwrap_or("");
+    assert!(words.starts_with(COC_3_1_V1), "{strike}");
+    let (_, log) = get(app, "/api/v1/coop/moderation/log", &member).await;
+    let silence = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .find(|e| e["action"] == "silence")
+        .cloned()
+        .expect("silence logged");
+    assert_eq!(silence["citation"], "code-of-conduct@1#3.1");
+
+    // Every gated write, after the amendment: role, citation, version — nothing written.
+    let block_path = format!("/api/v1/admin/domain_blocks/{block_id}");
+    let allow_path = format!("/api/v1/admin/domain_allows/{allow_id}");
+    let status_path = format!("/api/v1/admin/statuses/{sid}");
+    let reject_path = format!("/api/v1/admin/accounts/{pat}/reject");
+    let cases: Vec<(reqwest::Method, &str, Value, &str)> = vec![
+        (
+            reqwest::Method::DELETE,
+            &status_path,
+            json!({}),
+            "code-of-conduct@1#2.1",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/admin/domain_blocks",
+            json!({ "domain": "spam.example", "severity": "silence" }),
+            "federation-policy@1#3.2",
+        ),
+        (
+            reqwest::Method::PUT,
+            &block_path,
+            json!({ "severity": "silence" }),
+            "federation-policy@1#3.1",
+        ),
+        (
+            reqwest::Method::DELETE,
+            &block_path,
+            json!({}),
+            "federation-policy@1#4.3",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/admin/domain_allows",
+            json!({ "domain": "pals.example" }),
+            "federation-policy@1#1.1",
+        ),
+        (
+            reqwest::Method::DELETE,
+            &allow_path,
+            json!({}),
+            "federation-policy@1#1.1",
+        ),
+        (
+            reqwest::Method::POST,
+            &reject_path,
+            json!({ "text": "spam" }),
+            "moderation-policy@1#7.2",
+        ),
+    ];
+    for (method, path, body, v1_clause) in &cases {
+        let superseded = {
+            let mut b = body.clone();
+            b["policy_clause"] = json!(v1_clause);
+            b
+        };
+        let current = {
+            let mut b = body.clone();
+            b["policy_clause"] = json!(v1_clause.replacen("@1#", "@2#", 1));
+            b
+        };
+        for (who, tok, body, code, needle) in [
+            ("member", &member, current.clone(), 403, "moderator role"),
+            (
+                "moderator",
+                &mod1,
+                body.clone(),
+                422,
+                "policy_clause is required",
+            ),
+            ("moderator", &mod1, superseded, 422, "is superseded"),
+        ] {
+            let before = written(app).await;
+            let (status, res) = send(app, method.clone(), path, tok, body.clone()).await;
+            assert_eq!(status, code, "{who} {method} {path} {body} → {res}");
+            assert!(
+                err(&res).contains(needle),
+                "{who} {method} {path} {body} → {res}"
+            );
+            assert_eq!(written(app).await, before, "{method} {path} {body}");
+        }
+    }
+    let (_, b) = get(app, &block_path, &mod1).await;
+    assert_eq!(b["severity"], "suspend", "refusals changed nothing: {b}");
+    let (status, me) = get(app, "/api/v1/accounts/verify_credentials", &pending_tok).await;
+    assert_eq!(status, 403, "still pending: {me}");
+
+    // The block's severity changes under a v2 clause: suspend → silence, logged.
+    let (status, b) = send(
+        app,
+        reqwest::Method::PUT,
+        &block_path,
+        &mod1,
+        json!({ "severity": "silence", "obfuscate": true,
+                "policy_clause": "federation-policy@2#3.1" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{b}");
+    assert_eq!(b["severity"], "silence");
+    assert_eq!(b["policy_clause"], "federation-policy@2#3.1");
+    let (_, b) = get(app, &block_path, &mod1).await;
+    assert_eq!(b["severity"], "silence", "{b}");
+    let (_, log) = get(app, "/api/v1/coop/moderation/log", &member).await;
+    assert_eq!(log[0]["action"], "domain_block_update", "{log}");
+    assert_eq!(log[0]["citation"], "federation-policy@2#3.1");
+    assert_eq!(log[0]["target"]["domain"], "h*t*.*x*m*l*");
+
+    // A moderator with a strike cannot decide their own appeal.
+    let (status, body) = action(
+        app,
+        &mod1,
+        mod2_id,
+        json!({ "type": "warn", "policy_clause": "code-of-conduct@2#4.1", "text": "tone" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let own_strike = body["strike_id"].as_str().expect("strike").to_string();
+    let (status, own_appeal) = post(
+        app,
+        &format!("/api/v1/coop/moderation/strikes/{own_strike}/appeal"),
+        &mod2,
+        json!({ "text": "I was quoting someone" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{own_appeal}");
+    let before = written(app).await;
+    let (status, res) = post(
+        app,
+        &format!(
+            "/api/v1/coop/moderation/appeals/{}/approve",
+            own_appeal["id"].as_str().expect("id")
+        ),
+        &mod2,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 422, "{res}");
+    assert_eq!(err(&res), "You may not decide your own appeal", "{res}");
+    assert_eq!(res["details"]["appeal"][0]["error"], "own_appeal");
+    assert_eq!(written(app).await, before);
+
+    // The v1 strike is still appealed and reversed by another moderator.
+    let (status, appeal) = post(
+        app,
+        &format!(
+            "/api/v1/coop/moderation/strikes/{}/appeal",
+            strike["id"].as_str().expect("id")
+        ),
+        &target_tok,
+        json!({ "text": "I add content warnings now" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{appeal}");
+    let (status, decided) = post(
+        app,
+        &format!(
+            "/api/v1/coop/moderation/appeals/{}/approve",
+            appeal["id"].as_str().expect("id")
+        ),
+        &mod2,
+        json!({ "reason": "fair" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["strike"]["citation"], "code-of-conduct@1#3.1");
+    let (_, acct) = get(app, &format!("/api/v1/admin/accounts/{target}"), &mod1).await;
+    assert_eq!(acct["silenced"], json!(false), "{acct}");
+    let (_, log) = get(app, "/api/v1/coop/moderation/log", &member).await;
+    assert_eq!(log[0]["action"], "appeal_approved", "{log}");
+    assert_eq!(log[0]["citation"], "code-of-conduct@1#3.1");
+}
+on_both_backends!(
+    amendment,
+    citations_across_an_amendment,
+    |c: &mut herd::config::Config| {
+        c.registrations.mode = herd::config::RegistrationMode::Approval;
+        c.registrations.require_email_confirmation = false;
+    }
+);
+
+/// `appealable_until` is the action's time plus the moderation policy's window; past it an
+/// appeal is refused, naming the window, and nothing is written.
+async fn appeal_window_closes(app: &common::TestApp) {
+    let (_, moderator) = user(app, "mod1", Some("moderator"), true).await;
+    let (target, tok) = user(app, "target", None, true).await;
+    let (status, body) = action(
+        app,
+        &moderator,
+        target,
+        json!({ "type": "warn", "policy_clause": "code-of-conduct@1#4.1", "text": "tone" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, strikes) = get(app, "/api/v1/coop/moderation/strikes", &tok).await;
+    let strike = &strikes[0];
+    // The founding moderation policy's window: 20 days from the action.
+    let at = |k: &str| {
+        chrono::DateTime::parse_from_rfc3339(strike[k].as_str().expect("time")).expect("rfc3339")
+    };
+    assert_eq!(
+        at("appealable_until") - at("created_at"),
+        chrono::TimeDelta::days(20),
+        "{strike}"
+    );
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(20 * 86_400 + 60));
+    let appeals = count(app, "appeals").await;
+    let (status, res) = post(
+        app,
+        &format!(
+            "/api/v1/coop/moderation/strikes/{}/appeal",
+            strike["id"].as_str().expect("id")
+        ),
+        &tok,
+        json!({ "text": "late" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{res}");
+    assert!(err(&res).contains("appeal window"), "{res}");
+    assert_eq!(res["details"]["appeal"][0]["error"], "window_closed");
+    assert_eq!(count(app, "appeals").await, appeals);
+    let (_, strikes) = get(app, "/api/v1/coop/moderation/strikes", &tok).await;
+    assert_eq!(strikes[0]["appeal"], Value::Null);
+}
+on_both_backends!(appeal_window, appeal_window_closes);

@@ -183,15 +183,6 @@ fn sha256_hex(s: &str) -> String {
     crate::secrets::token_hash(s)
 }
 
-/// Mastodon's obfuscation: every other character of the name starred, dots kept.
-fn obfuscate(domain: &str) -> String {
-    domain
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if c != '.' && i % 2 == 1 { '*' } else { c })
-        .collect()
-}
-
 // ---------------------------------------------------------------- access
 
 async fn moderator(state: &AppState, auth: &Auth, scope: &str) -> AppResult<CurrentUser> {
@@ -892,7 +883,7 @@ pub async fn public_domain_blocks(
         rows.iter()
             .map(|b| {
                 json!({
-                    "domain": if b.obfuscate != 0 { obfuscate(&b.domain) } else { b.domain.clone() },
+                    "domain": if b.obfuscate != 0 { svc::obfuscate_domain(&b.domain) } else { b.domain.clone() },
                     "digest": sha256_hex(&b.domain),
                     "severity": b.severity,
                     "comment": b.public_comment,
