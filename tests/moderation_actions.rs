@@ -867,3 +867,63 @@ async fn appeal_window_closes(app: &common::TestApp) {
     assert_eq!(strikes[0]["appeal"], Value::Null);
 }
 on_both_backends!(appeal_window, appeal_window_closes);
+
+async fn found(app: &common::TestApp, token: &str, q: &str) -> Vec<String> {
+    let (status, r) = get(app, &format!("/api/v2/search?q={q}&type=statuses"), token).await;
+    assert_eq!(status, 200, "{r}");
+    r["statuses"]
+        .as_array()
+        .expect("statuses")
+        .iter()
+        .map(|s| s["account"]["username"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Status search hides what timelines hide: a suspended author from everyone, a silenced one
+/// from those who do not follow it (its followers still find it).
+async fn search_leaves_out_sanctioned_authors(app: &common::TestApp) {
+    let (_, moderator) = user(app, "mod1", Some("moderator"), true).await;
+    let (loud, loud_tok) = user(app, "loud", None, true).await;
+    let (gone, gone_tok) = user(app, "gone", None, true).await;
+    let (_, fan) = user(app, "fan", None, true).await;
+    let (_, stranger) = user(app, "stranger", None, true).await;
+    for tok in [&loud_tok, &gone_tok] {
+        let (status, v) = post(
+            app,
+            "/api/v1/statuses",
+            tok,
+            json!({ "status": "zebra crossing", "visibility": "public" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let (status, _) = post(
+        app,
+        &format!("/api/v1/accounts/{loud}/follow"),
+        &fan,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut both = found(app, &stranger, "zebra").await;
+    both.sort();
+    assert_eq!(both, ["gone", "loud"]);
+
+    for (target, kind, clause) in [
+        (loud, "silence", "code-of-conduct@1#4.2"),
+        (gone, "suspend", "code-of-conduct@1#4.1"),
+    ] {
+        let (status, body) = action(
+            app,
+            &moderator,
+            target,
+            json!({ "type": kind, "policy_clause": clause, "text": "spam" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(found(app, &stranger, "zebra").await, Vec::<String>::new());
+    assert_eq!(found(app, &fan, "zebra").await, ["loud"]);
+    assert_eq!(found(app, &loud_tok, "zebra").await, ["loud"]);
+}
+on_both_backends!(search_sanctions, search_leaves_out_sanctioned_authors);
