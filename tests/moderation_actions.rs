@@ -607,9 +607,22 @@ async fn citations_across_an_amendment(app: &common::TestApp) {
     assert_eq!(public[0]["domain"], log[1]["target"]["domain"], "{public}");
 
     // Members adopt v2 of the three policies; the code of conduct rewords 3.1.
-    let coc = include_str!("../bylaws/code-of-conduct.md")
+    // v2 rewords 3.1, drops 5.2 and lets 6.2 no longer suspend (a change of sanctions only).
+    let coc_v1 = include_str!("../bylaws/code-of-conduct.md");
+    let coc = coc_v1
         .replacen("version: 1", "version: 2", 1)
-        .replacen(COC_3_1_V1, COC_3_1_V2, 1);
+        .replacen(COC_3_1_V1, COC_3_1_V2, 1)
+        .replacen("  \"5.2\": [delete_status, suspend]\n", "", 1)
+        .replacen("\"6.2\": [warn, silence, suspend]", "\"6.2\": [warn, silence]", 1)
+        .replacen(
+            "### 5.2 Images of people\n\nDo not post intimate images of anyone without their consent, or images that expose someone to harm.\n\n",
+            "",
+            1,
+        );
+    assert!(
+        !coc.contains("5.2") && coc.contains("[warn, silence]\n---"),
+        "{coc}"
+    );
     let fed =
         include_str!("../bylaws/federation-policy.md").replacen("version: 1", "version: 2", 1);
     let modp =
@@ -624,6 +637,65 @@ async fn citations_across_an_amendment(app: &common::TestApp) {
         ],
     )
     .await;
+
+    // The diff names each kind of change; v2 took effect when the proposal was enacted.
+    let (status, diff) = get(app, "/api/v1/coop/policies/code-of-conduct/diff", &member).await;
+    assert_eq!(status, 200, "{diff}");
+    let ids = |k: &str| -> Vec<String> {
+        diff["clauses"][k]
+            .as_array()
+            .expect("clauses")
+            .iter()
+            .map(|c| c["id"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(ids("added"), Vec::<String>::new(), "{diff}");
+    assert_eq!(ids("removed"), ["5.2"], "{diff}");
+    assert_eq!(ids("changed"), ["3.1", "6.2"], "{diff}");
+    let sanctions_only = &diff["clauses"]["changed"][1];
+    assert_eq!(sanctions_only["old"]["text"], sanctions_only["new"]["text"]);
+    assert_eq!(
+        sanctions_only["old"]["sanctions"],
+        json!(["warn", "silence", "suspend"])
+    );
+    assert_eq!(
+        sanctions_only["new"]["sanctions"],
+        json!(["warn", "silence"])
+    );
+    let (_, v1) = get(
+        app,
+        "/api/v1/coop/policies/code-of-conduct/versions/1",
+        &member,
+    )
+    .await;
+    let (_, v2) = get(app, "/api/v1/coop/policies/code-of-conduct", &member).await;
+    assert_eq!(v1["in_force"], json!(false), "{v1}");
+    assert_eq!(
+        (v2["version"].clone(), v2["in_force"].clone()),
+        (json!(2), json!(true))
+    );
+    assert!(v2["adopted_by"].is_string(), "{v2}");
+    let at = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["effective_at"].as_str().expect("effective_at"))
+            .expect("rfc3339")
+    };
+    assert!(
+        at(&v2) - at(&v1) >= chrono::TimeDelta::days(7),
+        "v2 is in force from its enactment, after the vote: {} → {}",
+        v1["effective_at"],
+        v2["effective_at"]
+    );
+    // A v2 citation of the clause v2 dropped is refused.
+    let (status, res) = send(
+        app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/admin/statuses/{sid}"),
+        &mod1,
+        json!({ "policy_clause": "code-of-conduct@2#5.2" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{res}");
+    assert!(err(&res).contains("has no clause 5.2"), "{res}");
 
     // The strike and the log keep v1's citation and words.
     let (_, strikes) = get(app, "/api/v1/coop/moderation/strikes", &target_tok).await;
