@@ -999,3 +999,68 @@ async fn search_leaves_out_sanctioned_authors(app: &common::TestApp) {
     assert_eq!(found(app, &loud_tok, "zebra").await, ["loud"]);
 }
 on_both_backends!(search_sanctions, search_leaves_out_sanctioned_authors);
+
+/// An amendment committed while an action is between the gate's reads and its own transaction
+/// is honoured: the action re-checks inside its transaction and refuses the now superseded
+/// citation, writing nothing. SQLite only: there the amendment's open write transaction makes
+/// the action wait at its BEGIN (PostgreSQL lets the action commit first, before the amendment,
+/// which is as correct).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amendment_made_during_an_action_is_honoured() {
+    let app = common::TestApp::spawn(common::Backend::Sqlite)
+        .await
+        .expect("sqlite app");
+    let (_, moderator) = user(&app, "mod1", Some("moderator"), true).await;
+    let (target, _) = user(&app, "target", None, true).await;
+    let before = written(&app).await;
+
+    // The amendment's transaction: v2 of the code of conduct, not committed yet.
+    let now = app.state.clock.now_micros();
+    let mut tx = app.state.db.begin_write().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO policy_versions (id, slug, version, title, source, adopted_by_proposal_id, \
+         effective_at, created_at) VALUES ($1, 'code-of-conduct', 2, 'Code of conduct', $2, NULL, $3, $3)",
+    )
+    .bind(herd::ids::next_id_at(now / 1000))
+    .bind(include_str!("../bylaws/code-of-conduct.md").replacen("version: 1", "version: 2", 1))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .expect("insert v2");
+
+    // The action reads v1 in force (the amendment is not committed) and waits for the lock.
+    let (client, url) = (
+        app.client.clone(),
+        app.url(&format!("/api/v1/admin/accounts/{target}/action")),
+    );
+    let acting = tokio::spawn(async move {
+        let res = client
+            .post(url)
+            .bearer_auth(&moderator)
+            .json(
+                &json!({ "type": "silence", "policy_clause": "code-of-conduct@1#3.1",
+                           "text": "no CWs" }),
+            )
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(
+        !acting.is_finished(),
+        "the action waits for the amendment's transaction"
+    );
+    tx.commit().await.expect("commit");
+
+    let (status, res) = acting.await.expect("join");
+    assert_eq!(status, 422, "{res}");
+    assert!(err(&res).contains("is superseded"), "{res}");
+    assert_eq!(
+        res["details"]["policy_clause"][0]["error"],
+        "superseded_version"
+    );
+    assert_eq!(written(&app).await, before);
+    app.stop().await;
+}
