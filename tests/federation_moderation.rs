@@ -1,10 +1,10 @@
 //! Where moderation meets federation, over two Herd instances on loopback: domain blocks
 //! (suspend: 403 at the inbox, nothing ingested, nothing delivered, the domain's accounts shown
 //! suspended, follows severed; silence: out of public timelines for non-followers), moderation
-//! that federates (a status deletion's Delete, a suspension's actor Update, a forwarded report's
-//! Flag becoming a report there), blocks both ways, and delivery hardening (give-up on 4xx,
-//! circuit breaker, hosts unavailable after failures on several days) against a tiny local
-//! server, driven by the injectable clock.
+//! that federates (a status deletion's Delete, a suspension's actor Update, a remote account's
+//! suspension Rejecting its follows, a forwarded report's Flag becoming a report there), blocks
+//! both ways, and delivery hardening (give-up on 4xx, circuit breaker, hosts unavailable after
+//! failures on several days) against a tiny local server, driven by the injectable clock.
 
 mod common;
 
@@ -475,6 +475,84 @@ async fn moderation_federates_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moderation_federates_postgres() {
     moderation_federates(Backend::Postgres).await;
+}
+
+async fn followers_of(app: &TestApp, token: &str, id: i64) -> Vec<String> {
+    let (status, v) = app
+        .get_json(&format!("/api/v1/accounts/{id}/followers"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v.as_array()
+        .expect("followers")
+        .iter()
+        .map(|f| f["acct"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// A moderator on A suspends bob, an account of B: bob's follows of A's accounts are removed
+/// here, B receives the Reject (bob no longer follows alice there either), and A's log has the
+/// suspension with its citation.
+async fn remote_suspension(backend: Backend) {
+    let Some((a, b)) = pair(backend).await else {
+        return;
+    };
+    let (alice_id, alice) = a.user_with_token("alice").await;
+    let (_, mod_a) = moderator(&a, "moda").await;
+    let (_, bob) = b.user_with_token("bob").await;
+    let (da, db) = (domain(&a), domain(&b));
+    let alice_on_b = lookup(&b, &bob, &format!("alice@{da}")).await;
+    follow(&b, &bob, &alice_on_b).await;
+    let bob_on_a = lookup(&a, &alice, &format!("bob@{db}")).await;
+    settle(&a, &b).await;
+    assert!(following(&b, &bob, &alice_on_b).await);
+    assert_eq!(
+        followers_of(&a, &alice, alice_id).await,
+        [format!("bob@{db}")]
+    );
+
+    let (status, res) = a
+        .post_json(
+            &format!("/api/v1/admin/accounts/{bob_on_a}/action"),
+            &mod_a,
+            json!({ "type": "suspend", "policy_clause": "code-of-conduct@1#2.1",
+                    "text": "harassment from afar" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{res}");
+    settle(&a, &b).await;
+
+    // Here: the follow is gone and alice counts no follower.
+    assert_eq!(
+        followers_of(&a, &alice, alice_id).await,
+        Vec::<String>::new()
+    );
+    let (_, me) = a
+        .get_json("/api/v1/accounts/verify_credentials", Some(&alice))
+        .await;
+    assert_eq!(me["followers_count"], json!(0), "{me}");
+    // There: B got the Reject and bob no longer follows alice.
+    assert!(!following(&b, &bob, &alice_on_b).await);
+    // The log names the remote account, the citation and the moderator.
+    let (status, log) = a
+        .get_json("/api/v1/coop/moderation/log", Some(&mod_a))
+        .await;
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(log[0]["action"], "suspend", "{log}");
+    assert_eq!(log[0]["target"]["account"]["acct"], format!("bob@{db}"));
+    assert_eq!(log[0]["citation"], "code-of-conduct@1#2.1");
+    assert_eq!(log[0]["moderator"]["username"], "moda");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_suspension_rejects_its_follows_sqlite() {
+    remote_suspension(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_suspension_rejects_its_follows_postgres() {
+    remote_suspension(Backend::Postgres).await;
 }
 
 /// A tiny inbox that answers whatever status is set and counts the requests it gets.

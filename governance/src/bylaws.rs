@@ -230,6 +230,10 @@ named_enum! {
         DomainSilence = "domain_silence",
         RejectMedia = "reject_media",
         Disable = "disable",
+        /// Admitting a sign-up that waits for approval.
+        ApproveSignup = "approve_signup",
+        /// Refusing a sign-up that waits for approval.
+        RejectSignup = "reject_signup",
     }
 }
 

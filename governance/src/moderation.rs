@@ -15,9 +15,10 @@
 //! 7. the clause exists in that version — [`Refusal::NoSuchClause`];
 //! 8. for an [`Act::Impose`], the clause permits the sanction — [`Refusal::NotPermitted`].
 //!
-//! Lifting a sanction ([`Act::Lift`]) and other decisions ([`Act::Decide`], such as rejecting a
-//! sign-up or allowing a domain) still cite a clause in force (steps 1–7), but no clause needs to
-//! *permit* lifting: the policies list what may be imposed, never what may be undone.
+//! Lifting a sanction ([`Act::Lift`]) and other decisions ([`Act::Decide`], such as allowing a
+//! domain) still cite a clause in force (steps 1–7), but no clause needs to *permit* lifting: the
+//! policies list what may be imposed, never what may be undone. Deciding a sign-up is imposed like
+//! a sanction (`approve_signup`, `reject_signup`): the cited clause must permit it.
 //!
 //! Appeals have their own rules ([`check_appeal`], [`check_appeal_decision`]): the affected
 //! account appeals within the moderation policy's window, and someone other than the moderator

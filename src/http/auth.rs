@@ -148,6 +148,27 @@ impl Auth {
 
     /// The token's user, who must be allowed to use the API: confirmed, approved, enabled.
     pub async fn user(&self, state: &AppState, scope: &str) -> AppResult<CurrentUser> {
+        let me = self.signed_in_user(scope)?;
+        functional(state, &me.user)?;
+        Ok(me)
+    }
+
+    /// The token's user for the only things a disabled login may still do: read its strikes
+    /// and appeal them (as Mastodon lets a disabled user see and appeal a warning). Everything
+    /// else of [`functional`] (confirmed, approved) still applies.
+    pub async fn user_even_if_disabled(
+        &self,
+        state: &AppState,
+        scope: &str,
+    ) -> AppResult<CurrentUser> {
+        let me = self.signed_in_user(scope)?;
+        let mut enabled = me.user.clone();
+        enabled.disabled = 0;
+        functional(state, &enabled)?;
+        Ok(me)
+    }
+
+    fn signed_in_user(&self, scope: &str) -> AppResult<CurrentUser> {
         self.require(scope)?;
         let account_id = self
             .account_id
@@ -157,9 +178,7 @@ impl Auth {
             .as_ref()
             .filter(|u| u.account.id == account_id)
             .ok_or_else(|| AppError::unauthorized("The access token is invalid"))?;
-        let CurrentUser { account, user } = CurrentUser::clone(signed_in);
-        functional(state, &user)?;
-        Ok(CurrentUser { account, user })
+        Ok(CurrentUser::clone(signed_in))
     }
 }
 

@@ -144,6 +144,53 @@ pub async fn check_gate(
     .map_err(|r| refused(&r))
 }
 
+/// Opens the action's write transaction and asks the gate's time-sensitive questions again
+/// inside it: the actor still holds the role and the cited version is still the one in force
+/// (an amendment enacted, or a role removed, between the gate's reads and this transaction would
+/// otherwise let a superseded citation be recorded). On SQLite the transaction holds the write
+/// lock from BEGIN, so nothing can change until it commits.
+async fn begin_gated(
+    state: &AppState,
+    actor: i64,
+    citation: &Citation,
+    now: i64,
+) -> AppResult<WriteTx> {
+    let mut tx = state.db.begin_write().await?;
+    let actor_roles = gov_store::active_roles(&mut **tx, actor).await?;
+    if !gate::is_moderator(&actor_roles) {
+        return Err(refused(&Refusal::NotModerator));
+    }
+    let in_force = gov_store::policy_in_force(&mut **tx, &citation.slug, now)
+        .await?
+        .map(|row| row.version);
+    match in_force {
+        Some(v) if v == i64::from(citation.version) => Ok(tx),
+        Some(v) => {
+            let cited = citation.clone();
+            let in_force = u32::try_from(v).unwrap_or(u32::MAX);
+            Err(refused(&if cited.version < in_force {
+                Refusal::Superseded { cited, in_force }
+            } else {
+                Refusal::NotInForce { cited, in_force }
+            }))
+        }
+        None => Err(refused(&Refusal::UnknownPolicy {
+            slug: citation.slug.clone(),
+            known: Vec::new(),
+        })),
+    }
+}
+
+/// Mastodon's obfuscation of a blocked domain: every other character of the name starred, dots
+/// kept. The public list and the moderation log show an `obfuscate` block's domain this way.
+pub fn obfuscate_domain(domain: &str) -> String {
+    domain
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if c != '.' && i % 2 == 1 { '*' } else { c })
+        .collect()
+}
+
 async fn target_account(state: &AppState, id: i64) -> AppResult<AccountRow> {
     account_store::account_by_id(&state.db.pool, id)
         .await?
@@ -494,7 +541,7 @@ pub async fn act_on_account(
     }
     let now = state.clock.now_micros();
     let deadline = appeal_deadline(state, now).await?;
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     apply(&mut tx, target.id, input.action, true, now).await?;
     let mut entry = log_row(input.action.sanction().as_str(), Some(actor), now);
     let strike = StrikeRow {
@@ -654,7 +701,7 @@ pub async fn reverse(
     .await?;
     check_text("text", text, 5000)?;
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     apply(&mut tx, target.id, action, false, now).await?;
     let mut entry = log_row(reversal.name(), Some(actor), now);
     entry.target_account_id = Some(target.id);
@@ -665,30 +712,49 @@ pub async fn reverse(
     Ok(())
 }
 
-/// Approves a pending sign-up (registrations in approval mode). Admitting someone imposes
-/// nothing, so no citation is required; the moderator role is.
-pub async fn approve(state: &AppState, actor: i64, target_id: i64) -> AppResult<()> {
-    require_moderator(state, actor).await?;
+/// Approves a pending sign-up (registrations in approval mode), citing the clause that permits
+/// `approve_signup` (every admin action carries its citation; admitting someone is a decision
+/// the members' policy must allow like any other).
+pub async fn approve(
+    state: &AppState,
+    actor: i64,
+    target_id: i64,
+    policy_clause: Option<&str>,
+    text: &str,
+) -> AppResult<()> {
     let target = target_account(state, target_id).await?;
-    pending(state, target.id).await?;
+    let citation = check_gate(
+        state,
+        actor,
+        Some(target.id),
+        Act::Impose(Sanction::ApproveSignup),
+        policy_clause,
+    )
+    .await?;
+    check_text("text", text, 5000)?;
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
+    pending(&mut tx, target.id).await?;
     store::set_user_approved(&mut **tx, target.id).await?;
     let mut entry = log_row("approve", Some(actor), now);
     entry.target_account_id = Some(target.id);
+    entry.citation = Some(citation.to_string());
+    entry.reason = text.to_string();
     store::insert_action(&mut **tx, &entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn pending(state: &AppState, account_id: i64) -> AppResult<()> {
-    match store::is_pending(&state.db.pool, account_id).await? {
+/// Read inside the decision's transaction, so two moderators deciding the same sign-up at once
+/// cannot both succeed.
+async fn pending(tx: &mut WriteTx, account_id: i64) -> AppResult<()> {
+    match store::is_pending(&mut ***tx, account_id).await? {
         Some(true) => Ok(()),
         _ => Err(AppError::forbidden("This account is not pending approval")),
     }
 }
 
-/// Rejects a pending sign-up, citing the clause it is refused under. Mastodon deletes the
+/// Rejects a pending sign-up, citing a clause that permits `reject_signup`. Mastodon deletes the
 /// account; Herd keeps the row (ids stay stable in the log) but suspends it, disables the login
 /// and revokes its tokens.
 pub async fn reject(
@@ -699,10 +765,18 @@ pub async fn reject(
     text: &str,
 ) -> AppResult<()> {
     let target = target_account(state, target_id).await?;
-    let citation = check_gate(state, actor, Some(target.id), Act::Decide, policy_clause).await?;
-    pending(state, target.id).await?;
+    let citation = check_gate(
+        state,
+        actor,
+        Some(target.id),
+        Act::Impose(Sanction::RejectSignup),
+        policy_clause,
+    )
+    .await?;
+    check_text("text", text, 5000)?;
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
+    pending(&mut tx, target.id).await?;
     store::set_user_disabled(&mut **tx, target.id, true).await?;
     store::set_account_flag(&mut **tx, target.id, AccountFlag::Suspended, Some(now)).await?;
     store::revoke_tokens(&mut **tx, target.id, now).await?;
@@ -746,7 +820,7 @@ pub async fn delete_status(
     let report_id = report_about(state, report_id, status.account_id).await?;
     let now = state.clock.now_micros();
     let deadline = appeal_deadline(state, now).await?;
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     // Delete(Note) to its audience, queued before the rows go (a local status only).
     crate::services::federation::status_changed(
         &mut tx,
@@ -918,7 +992,7 @@ pub async fn create_domain_block(
         created_at: now,
         updated_at: now,
     };
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     store::insert_domain_block(&mut **tx, &row)
         .await
         .map_err(|e| {
@@ -942,7 +1016,12 @@ async fn log_domain(
     now: i64,
 ) -> AppResult<()> {
     let mut entry = log_row(action, Some(actor), now);
-    entry.target_domain = Some(row.domain.clone());
+    // The log is read by members (or everyone): it names the domain as the public list does.
+    entry.target_domain = Some(if row.obfuscate != 0 {
+        obfuscate_domain(&row.domain)
+    } else {
+        row.domain.clone()
+    });
     entry.citation = Some(row.citation.clone());
     entry.reason = if row.public_comment.is_empty() {
         format!("severity {}", row.severity)
@@ -989,7 +1068,7 @@ pub async fn update_domain_block(
     row.citation = citation.to_string();
     row.moderator_account_id = Some(actor);
     row.updated_at = now;
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     store::update_domain_block(&mut **tx, &row).await?;
     log_domain(&mut tx, actor, &row, "domain_block_update", now).await?;
     federation_hooks::domain_block_changed(&mut tx, Some(&before), Some(&row)).await?;
@@ -1016,7 +1095,7 @@ pub async fn delete_domain_block(
     )
     .await?;
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     store::delete_domain_block(&mut **tx, id).await?;
     let lifted = DomainBlockRow {
         citation: citation.to_string(),
@@ -1089,7 +1168,7 @@ pub async fn create_domain_allow(
         moderator_account_id: Some(actor),
         created_at: now,
     };
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     store::insert_domain_allow(&mut **tx, &row).await?;
     let mut entry = log_row("domain_allow", Some(actor), now);
     entry.target_domain = Some(row.domain.clone());
@@ -1111,7 +1190,7 @@ pub async fn delete_domain_allow(
         .ok_or_else(AppError::not_found)?;
     let citation = check_gate(state, actor, None, Act::Decide, policy_clause).await?;
     let now = state.clock.now_micros();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gated(state, actor, &citation, now).await?;
     store::delete_domain_allow(&mut **tx, id).await?;
     let mut entry = log_row("domain_disallow", Some(actor), now);
     entry.target_domain = Some(row.domain.clone());

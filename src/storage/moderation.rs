@@ -712,11 +712,16 @@ pub async fn is_pending<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
 ) -> sqlx::Result<Option<bool>> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT approved FROM users WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|r| r.0 == 0))
+    // A rejected sign-up stays unapproved but suspended: it is no longer waiting (as the
+    // `pending` list filter says).
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT u.approved, a.suspended_at FROM users u JOIN accounts a ON a.id = u.account_id \
+         WHERE u.account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(approved, suspended_at)| approved == 0 && suspended_at.is_none()))
 }
 
 // ---------------------------------------------------------------- admin account lists

@@ -1,11 +1,12 @@
-//! Full-text search over statuses (what the viewer may see) and prefix search over hashtags.
+//! Full-text search over statuses (what the viewer may see, without suspended authors and
+//! silenced ones the viewer does not follow) and prefix search over hashtags.
 //! PostgreSQL matches words with its text search (`simple` configuration, no stemming);
 //! SQLite requires every word as a case-insensitive substring.
 
 use sqlx::{Any, Executor};
 
 use super::query::Sql;
-use super::statuses::{visible_to, StatusRow, COLUMNS};
+use super::statuses::{not_sanctioned, visible_to, StatusRow, COLUMNS};
 use super::Backend;
 
 fn like_pattern(word: &str) -> String {
@@ -55,6 +56,8 @@ pub async fn statuses<'e, E: Executor<'e, Database = Any>>(
     }
     let v = sql.int(viewer);
     sql.push(&format!(" AND {}", visible_to(&v)));
+    // Moderation, as timelines apply it: a silenced author is found only by its followers.
+    sql.push(&format!(" AND {}", not_sanctioned("s.account_id", &v)));
     let l = sql.int(limit);
     let o = sql.int(offset);
     sql.push(&format!(" ORDER BY s.id DESC LIMIT {l} OFFSET {o}"));

@@ -654,14 +654,14 @@ fn sanctions_are_validated() {
             line: 5,
             clause: "1.1".into(),
             name: "banish".into(),
-            expected: "warn, sensitive, delete_status, silence, suspend, domain_block, domain_silence, reject_media, disable".into(),
+            expected: "warn, sensitive, delete_status, silence, suspend, domain_block, domain_silence, reject_media, disable, approve_signup, reject_signup".into(),
         }
     );
     assert!(msg(&coc("sanctions: {\"1.1\": [banish]}\n", body))
         .starts_with("test.md:5: key sanctions.\"1.1\": unknown sanction `banish`"));
     assert_eq!(
         msg(&coc("sanctions:\n  \"1\": [warn]\n  \"1.1\": [warn, banish]\n", body)),
-        "test.md:7: key sanctions.\"1.1\": unknown sanction `banish` (expected one of: warn, sensitive, delete_status, silence, suspend, domain_block, domain_silence, reject_media, disable)"
+        "test.md:7: key sanctions.\"1.1\": unknown sanction `banish` (expected one of: warn, sensitive, delete_status, silence, suspend, domain_block, domain_silence, reject_media, disable, approve_signup, reject_signup)"
     );
     assert_eq!(
         msg(&coc("sanctions: {\"4.2\": [warn]}\n", body)),

@@ -206,7 +206,7 @@ fn lifting_needs_a_clause_in_force_but_no_permission() {
     assert_eq!(
         check(
             &docs(),
-            &req(Some("moderation-policy@1#7.1"), Act::Decide, &roles)
+            &req(Some("moderation-policy@1#9.1"), Act::Decide, &roles)
         )
         .unwrap_err()
         .code(),
@@ -299,4 +299,29 @@ fn another_moderator_decides_an_appeal() {
         check_appeal_decision(&s, 3, &m, true),
         Err(AppealRefusal::AlreadyDecided)
     );
+}
+
+#[test]
+fn sign_up_decisions_need_a_clause_that_permits_them() {
+    let roles = moderator();
+    for (cite, act) in [
+        ("moderation-policy@1#7.1", Sanction::ApproveSignup),
+        ("moderation-policy@1#7.2", Sanction::RejectSignup),
+    ] {
+        assert!(check(&docs(), &req(Some(cite), Act::Impose(act), &roles)).is_ok());
+    }
+    for (cite, act) in [
+        ("moderation-policy@1#7.2", Sanction::ApproveSignup),
+        ("moderation-policy@1#7.1", Sanction::RejectSignup),
+        ("code-of-conduct@1#2.1", Sanction::RejectSignup),
+        ("moderation-policy@1#5.3", Sanction::ApproveSignup),
+    ] {
+        assert_eq!(
+            check(&docs(), &req(Some(cite), Act::Impose(act), &roles))
+                .unwrap_err()
+                .code(),
+            "sanction_not_permitted",
+            "{cite} {act}"
+        );
+    }
 }

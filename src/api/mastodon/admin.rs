@@ -183,15 +183,6 @@ fn sha256_hex(s: &str) -> String {
     crate::secrets::token_hash(s)
 }
 
-/// Mastodon's obfuscation: every other character of the name starred, dots kept.
-fn obfuscate(domain: &str) -> String {
-    domain
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if c != '.' && i % 2 == 1 { '*' } else { c })
-        .collect()
-}
-
 // ---------------------------------------------------------------- access
 
 async fn moderator(state: &AppState, auth: &Auth, scope: &str) -> AppResult<CurrentUser> {
@@ -666,10 +657,18 @@ pub async fn approve(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Payload { data, .. }: Payload<ClauseParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:accounts").await?;
     let target = parse_id(&id)?;
-    svc::approve(&state, me.account.id, target).await?;
+    svc::approve(
+        &state,
+        me.account.id,
+        target,
+        data.policy_clause.as_deref(),
+        data.text.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(admin_account(&state, target).await?))
 }
 
@@ -884,7 +883,7 @@ pub async fn public_domain_blocks(
         rows.iter()
             .map(|b| {
                 json!({
-                    "domain": if b.obfuscate != 0 { obfuscate(&b.domain) } else { b.domain.clone() },
+                    "domain": if b.obfuscate != 0 { svc::obfuscate_domain(&b.domain) } else { b.domain.clone() },
                     "digest": sha256_hex(&b.domain),
                     "severity": b.severity,
                     "comment": b.public_comment,
