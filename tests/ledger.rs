@@ -316,6 +316,103 @@ async fn tampering_is_caught(app: &common::TestApp) {
 }
 on_both_backends!(tampering, tampering_is_caught);
 
+async fn moved_posting_date_is_caught(app: &common::TestApp) {
+    let c = coop(app, 0).await;
+    let t = &c.treasurer.1;
+    let mut ids = Vec::new();
+    for i in 1..=3 {
+        let (s, body) = app
+            .post_json(
+                "/api/v1/coop/ledger/transactions",
+                t,
+                txn(
+                    &format!("Hosting {i}"),
+                    json!([{ "account": "expenses:hosting", "amount": 1000 * i, "currency": "EUR" },
+                           { "account": "assets:bank", "amount": -1000 * i, "currency": "EUR" }]),
+                ),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        ids.push(body["id"].as_str().unwrap().parse::<i64>().unwrap());
+    }
+    assert!(verify_cli(app).status.success());
+    let (_, before) = get(app, "/api/v1/coop/ledger/report", Some(t)).await;
+    // Someone with database access moves the second payment's postings 40 days back and
+    // rebuilds the per-day sums to match, so the period sums and the daily sums agree.
+    sqlx::query(
+        "UPDATE ledger_postings SET occurred_at = occurred_at - 3456000000000 WHERE transaction_id = $1",
+    )
+    .bind(ids[1])
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM ledger_daily_sums")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO ledger_daily_sums (day, account, currency, amount) \
+         SELECT occurred_at - ((occurred_at % 86400000000) + 86400000000) % 86400000000, \
+                account, currency, CAST(SUM(amount) AS BIGINT) FROM ledger_postings \
+         GROUP BY occurred_at - ((occurred_at % 86400000000) + 86400000000) % 86400000000, account, currency",
+    )
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    // The move shows in reports: the last 30 days lose the second payment.
+    let now = app.state.clock.now_micros();
+    let from = herd::time::iso(now - 30 * 86_400_000_000);
+    let (s, recent) = get(
+        app,
+        &format!("/api/v1/coop/ledger/report?from={from}"),
+        Some(t),
+    )
+    .await;
+    assert_eq!(s, 200, "{recent}");
+    assert_eq!(
+        recent["income_statement"]["total_expenses"]["EUR"],
+        json!(4000),
+        "{recent}"
+    );
+    assert_eq!(
+        before["income_statement"]["total_expenses"]["EUR"],
+        json!(6000),
+        "{before}"
+    );
+    // The daily sums agree with the postings, but the posting disagrees with its transaction.
+    assert_eq!(
+        herd::services::ledger::verify_daily_sums(&app.state.db)
+            .await
+            .unwrap(),
+        None
+    );
+    let broken = herd::services::ledger::verify(&app.state.db)
+        .await
+        .unwrap()
+        .expect_err("moved posting detected");
+    assert_eq!((broken.seq, broken.id), (2, ids[1]));
+    let (s, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["broken"]["seq"], 2, "{v}");
+    assert!(
+        v["broken"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("posting #0 is dated"),
+        "{v}"
+    );
+    let out = verify_cli(app);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("breaks at transaction {} (#2)", ids[1]))
+            && err.contains("edited after posting"),
+        "{err}"
+    );
+}
+on_both_backends!(moved_posting_date, moved_posting_date_is_caught);
+
 /// `herd ledger verify` against the test app's database.
 fn verify_cli(app: &common::TestApp) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_herd"))

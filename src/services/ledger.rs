@@ -550,12 +550,31 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<(i64, String), BrokenLink>
         if rows.is_empty() {
             break;
         }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let entries = with_postings(&db.pool, rows)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Each posting carries a copy of its transaction's date, which period sums read but
+        // the hash does not cover: a copy that disagrees is an edit after posting.
+        let mut dates: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
+        for (tx, idx, at) in store::posting_dates_of(&db.pool, &ids).await? {
+            dates.entry(tx).or_default().push((idx, at));
+        }
         for e in &entries {
             if let Err(b) = v.push(e) {
                 return Ok(Err(b));
+            }
+            let own = dates.remove(&e.id).unwrap_or_default();
+            if let Some((idx, at)) = own.into_iter().find(|(_, at)| *at != e.draft.date) {
+                return Ok(Err(BrokenLink {
+                    seq: e.seq,
+                    id: e.id,
+                    reason: format!(
+                        "its posting #{idx} is dated {} but the transaction {}: the posting was edited after posting",
+                        crate::time::iso(at),
+                        crate::time::iso(e.draft.date)
+                    ),
+                }));
             }
         }
     }

@@ -151,6 +151,21 @@ pub async fn postings_of<'e, E: Executor<'e, Database = Any>>(
     q.query_as().fetch_all(db).await
 }
 
+/// `(transaction_id, idx, occurred_at)` of these transactions' postings: the date copied
+/// onto each posting for period sums, which verification compares with its transaction's.
+pub async fn posting_dates_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    let mut q = super::query::Sql::new(
+        "SELECT transaction_id, idx, occurred_at FROM ledger_postings WHERE transaction_id IN (",
+    );
+    let list = q.ints(ids);
+    q.push(&list);
+    q.push(") ORDER BY transaction_id, idx");
+    q.query_as().fetch_all(db).await
+}
+
 /// Filters of the transaction list.
 #[derive(Debug, Clone, Default)]
 pub struct TxFilter {
