@@ -413,6 +413,193 @@ async fn moved_posting_date_is_caught(app: &common::TestApp) {
 }
 on_both_backends!(moved_posting_date, moved_posting_date_is_caught);
 
+async fn posted_rows_are_final(app: &common::TestApp) {
+    let c = coop(app, 0).await;
+    let t = &c.treasurer.1;
+    let (s, posted) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Hosting",
+                json!([{ "account": "expenses:hosting", "amount": 4250, "currency": "EUR" },
+                       { "account": "assets:bank", "amount": -4250, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{posted}");
+    let id = posted["id"].as_str().unwrap();
+    let path = format!("/api/v1/coop/ledger/transactions/{id}");
+    let (_, head_before) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    let edit = json!({ "memo": "Hosting (less)", "postings": [
+        { "account": "expenses:hosting", "amount": 1, "currency": "EUR" },
+        { "account": "assets:bank", "amount": -1, "currency": "EUR" }] });
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(t)
+            .json(&edit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 405, "{method}");
+        let allow = res
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(allow.contains("GET"), "{method}: Allow {allow}");
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(
+            body["error"].as_str().unwrap_or("").contains("reversal"),
+            "{method}: {body}"
+        );
+    }
+    // The transaction, its postings and the chain head are as they were.
+    let (s, after) = get(app, &path, Some(t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(after, posted);
+    let (_, head_after) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(head_after["head"], head_before["head"]);
+    assert_eq!(head_after["transactions"], json!(1));
+    assert_eq!(head_after["valid"], true);
+    assert_eq!(count_transactions(app, t).await, 1);
+}
+on_both_backends!(posted_rows_final, posted_rows_are_final);
+
+async fn expense_refusals_write_nothing(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (member, other) = (&c.members[0].1, &c.members[1].1);
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Opening balance",
+                json!([{ "account": "assets:bank", "amount": 50_000, "currency": "EUR" },
+                       { "account": "equity:opening-balances", "amount": -50_000, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let count_expenses = || async {
+        let (s, list) = get(app, "/api/v1/coop/expenses?limit=80", Some(t)).await;
+        assert_eq!(s, 200, "{list}");
+        list.as_array().map(Vec::len).unwrap_or(0)
+    };
+
+    // Refused submissions: each a 422 and no expense row.
+    let good = json!({ "amount": 1000, "currency": "EUR", "description": "Backup disk", "category": "software" });
+    for (field, value) in [
+        ("amount", json!(-1000)),
+        ("amount", json!(0)),
+        ("amount", json!(10.5)),
+        ("amount", json!("10.50")),
+        ("currency", json!("XYZ")),
+        ("currency", json!("")),
+        ("category", json!("yachts")),
+    ] {
+        let mut body = good.clone();
+        body[field] = value.clone();
+        let (s, err) = app.post_json("/api/v1/coop/expenses", member, body).await;
+        assert_eq!(s, 422, "{field} = {value}: {err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    // With a receipt file too: refused, and no file kept.
+    let form = reqwest::multipart::Form::new()
+        .text("amount", "1000")
+        .text("currency", "EUR")
+        .text("description", "Backup disk")
+        .text("category", "yachts")
+        .part(
+            "receipts[]",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec())
+                .file_name("invoice.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/expenses"))
+        .bearer_auth(member)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(count_expenses().await, 0);
+    let receipts_dir = app.data_dir.join("receipts");
+    let kept = std::fs::read_dir(&receipts_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(kept, 0, "no receipt files kept for refused submissions");
+
+    // A submitted expense: another member can neither reject nor pay it.
+    let (s, e) = app.post_json("/api/v1/coop/expenses", member, good).await;
+    assert_eq!(s, 200, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    let before_tx = count_transactions(app, t).await;
+    let (_, head_before) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    for token in [other, &c.outsider.1] {
+        let (s, _) = app
+            .post_json(
+                &format!("/api/v1/coop/expenses/{id}/reject"),
+                token,
+                json!({ "reason": "No" }),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, _) = app
+            .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), token, json!({}))
+            .await;
+        assert_eq!(s, 403);
+    }
+    let (_, now) = get(app, &format!("/api/v1/coop/expenses/{id}"), Some(t)).await;
+    assert_eq!(now["state"], "submitted", "{now}");
+    assert!(now["reject_reason"].is_null(), "{now}");
+    // Approved by the treasurer, still not payable by a member.
+    let (s, _) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/approve"), t, json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), other, json!({}))
+        .await;
+    assert_eq!(s, 403);
+    let (_, now) = get(app, &format!("/api/v1/coop/expenses/{id}"), Some(t)).await;
+    assert_eq!(now["state"], "approved", "{now}");
+    assert!(now["transaction_id"].is_null(), "{now}");
+    assert_eq!(
+        count_transactions(app, t).await,
+        before_tx,
+        "no ledger entry"
+    );
+    let (_, head_after) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(head_after["head"], head_before["head"]);
+    let (_, events) = get(app, "/api/v1/coop/events?limit=80", Some(t)).await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"expense.rejected"), "{kinds:?}");
+    assert!(!kinds.contains(&"expense.paid"), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "expense.submitted").count(),
+        1,
+        "{kinds:?}"
+    );
+}
+on_both_backends!(expense_refusals, expense_refusals_write_nothing);
+
 /// `herd ledger verify` against the test app's database.
 fn verify_cli(app: &common::TestApp) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
@@ -788,6 +975,13 @@ async fn dues_by_hand_and_by_stripe(app: &common::TestApp) {
             .0,
         400
     );
+    assert_eq!(
+        deliver(app, &other, &sign(&other, now + 301, SECRET))
+            .await
+            .0,
+        400,
+        "a timestamp beyond the tolerance in the future is refused like a stale one"
+    );
     assert_eq!(deliver(app, &other, "").await.0, 400);
 
     let b = balances(app, t).await;
@@ -814,7 +1008,7 @@ async fn dues_by_hand_and_by_stripe(app: &common::TestApp) {
     assert_eq!(m1["state"], "lapsed");
     let (_, m0) = get(app, &format!("/api/v1/coop/members/{m_id}"), Some(m_tok)).await;
     assert_eq!(m0["state"], "active");
-    // Paying again reinstates a lapsed member.
+    // A lapsed treasurer cannot act (reinstatement by dues: see `reinstatement` below).
     let (s, _) = app
         .post_json(
             &format!("/api/v1/coop/members/{}/dues", c.members[1].0),
@@ -851,6 +1045,87 @@ mod dues {
         }
     }
 }
+
+/// Whether the governance log holds a `membership.reinstated` event about `account_id`.
+async fn reinstated_event(app: &common::TestApp, token: &str, account_id: i64) -> bool {
+    let (s, events) = get(app, "/api/v1/coop/events?limit=80", Some(token)).await;
+    assert_eq!(s, 200, "{events}");
+    events.as_array().unwrap().iter().any(|e| {
+        e["kind"] == "membership.reinstated" && e["subject"]["id"] == json!(account_id.to_string())
+    })
+}
+
+async fn dues_reinstate_lapsed_members(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (by_hand, by_stripe) = (c.members[0].0, c.members[1].0);
+    // The treasurer's own dues are paid a year ahead (recorded by the other treasurer), so
+    // the treasurer stays active while the two members lapse.
+    let (s, body) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{}/dues", c.treasurer.0),
+            &c.treasurer2.1,
+            json!({ "amount": 6000, "periods": 12 }),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    app.state.clock.advance(Duration::from_secs(91 * 86_400));
+    herd::services::dues::lapse_overdue(&app.state)
+        .await
+        .unwrap();
+    for id in [by_hand, by_stripe] {
+        let (_, m) = get(app, &format!("/api/v1/coop/members/{id}"), Some(t)).await;
+        assert_eq!(m["state"], "lapsed", "{m}");
+        assert!(!reinstated_event(app, t, id).await);
+    }
+    let (_, me) = get(
+        app,
+        &format!("/api/v1/coop/members/{}", c.treasurer.0),
+        Some(t),
+    )
+    .await;
+    assert_eq!(me["state"], "active", "{me}");
+
+    // Dues recorded by the (active) treasurer.
+    let (s, tx) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{by_hand}/dues"),
+            t,
+            json!({ "amount": 500 }),
+        )
+        .await;
+    assert_eq!(s, 200, "{tx}");
+    let (_, m) = get(app, &format!("/api/v1/coop/members/{by_hand}"), Some(t)).await;
+    assert_eq!(m["state"], "active", "{m}");
+    assert!(reinstated_event(app, t, by_hand).await);
+
+    // Dues paid through Stripe's signed webhook.
+    let now = app.state.clock.now_micros() / 1_000_000;
+    let payload = json!({
+        "id": "evt_reinstate", "object": "event", "type": "charge.succeeded", "api_version": "2024-06-20",
+        "created": now, "livemode": false, "pending_webhooks": 1, "request": { "id": null },
+        "data": { "object": {
+            "id": "ch_reinstate", "object": "charge", "amount": 500, "currency": "eur",
+            "balance_transaction": { "id": "txn_reinstate", "fee": 33, "net": 467 },
+            "metadata": { "herd_account_id": by_stripe.to_string() }
+        } }
+    })
+    .to_string();
+    let (s, out) = deliver(app, &payload, &sign(&payload, now, SECRET)).await;
+    assert_eq!(s, 200, "{out}");
+    let (_, m) = get(app, &format!("/api/v1/coop/members/{by_stripe}"), Some(t)).await;
+    assert_eq!(m["state"], "active", "{m}");
+    assert!(reinstated_event(app, t, by_stripe).await);
+    // Reinstated members vote again: their own dues history shows the payment.
+    let (_, mine) = get(app, "/api/v1/coop/membership/dues", Some(&c.members[1].1)).await;
+    assert_eq!(mine["payments"].as_array().unwrap().len(), 1, "{mine}");
+}
+
+on_both_backends!(
+    reinstatement,
+    dues_reinstate_lapsed_members,
+    |config: &mut herd::config::Config| config.stripe.webhook_secret = SECRET.into()
+);
 
 async fn public_ledger(backend: common::Backend) -> Option<common::TestApp> {
     common::TestApp::spawn_with(backend, |config| {

@@ -169,6 +169,22 @@ pub async fn transaction(
     Ok(Json(Transaction::from(&e)))
 }
 
+/// `PUT|PATCH|DELETE ledger/transactions/:id`: posted rows are never edited or removed; a
+/// correction is a reversing transaction. 405 with `Allow: GET` and a Mastodon-shaped error.
+pub async fn posted_is_final() -> Response {
+    let mut res = AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "A posted transaction is never edited or deleted: correct it with a reversal \
+         (POST /api/v1/coop/ledger/transactions with {\"reverses\": id}) and post the right one",
+    )
+    .into_response();
+    res.headers_mut().insert(
+        axum::http::header::ALLOW,
+        HeaderValue::from_static("GET, HEAD"),
+    );
+    res
+}
+
 #[derive(Debug, Deserialize)]
 pub struct NewTransactionBody {
     #[serde(default, deserialize_with = "lenient::string_opt")]

@@ -77,7 +77,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/coop/ledger/transactions/{id}",
-            get(ledger::transaction),
+            get(ledger::transaction)
+                .put(ledger::posted_is_final)
+                .patch(ledger::posted_is_final)
+                .delete(ledger::posted_is_final),
         )
         .route("/api/v1/coop/ledger/report", get(ledger::report))
         .route("/api/v1/coop/ledger/verify", get(ledger::verify))
