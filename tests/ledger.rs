@@ -1192,11 +1192,36 @@ async fn member_shares(app: &common::TestApp) {
         )
         .await;
     assert_eq!(s, 403);
+    // Dues before and after the share, so the member's own history pages past the share.
+    let pay_dues = || async {
+        let (s, tx) = app
+            .post_json(
+                &format!("/api/v1/coop/members/{m_id}/dues"),
+                t,
+                json!({ "amount": 500 }),
+            )
+            .await;
+        assert_eq!(s, 200, "{tx}");
+        tx["id"].as_str().unwrap().to_string()
+    };
+    let first_dues = pay_dues().await;
     // The share price comes from the bylaws (1000 EUR cents in the default co-op).
     let (s, tx) = app
         .post_json(&format!("/api/v1/coop/members/{m_id}/share"), t, json!({}))
         .await;
     assert_eq!(s, 200, "{tx}");
+    let second_dues = pay_dues().await;
+    // The dues history is filtered before paging: a page of two holds both payments.
+    let (s, mine) = get(app, "/api/v1/coop/membership/dues?limit=2", Some(m_tok)).await;
+    assert_eq!(s, 200, "{mine}");
+    let ids: Vec<&str> = mine["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(ids, [second_dues.as_str(), first_dues.as_str()], "{mine}");
+    let before = before + 2;
     assert_eq!(tx["kind"], "share");
     let b = balances(app, t).await;
     assert_eq!(b.get("equity:member-shares"), Some(&-1000));

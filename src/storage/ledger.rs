@@ -173,6 +173,8 @@ pub struct TxFilter {
     pub to: Option<i64>,
     pub member: Option<i64>,
     pub kind: Option<String>,
+    /// Any of these kinds (empty: every kind).
+    pub kinds: Vec<String>,
 }
 
 /// Transactions newest first, paged by id.
@@ -211,6 +213,10 @@ pub async fn list_transactions<'e, E: Executor<'e, Database = Any>>(
     if let Some(k) = &f.kind {
         let p = q.text(k);
         q.push(&format!(" AND kind = {p}"));
+    }
+    if !f.kinds.is_empty() {
+        let ps: Vec<String> = f.kinds.iter().map(|k| q.text(k)).collect();
+        q.push(&format!(" AND kind IN ({})", ps.join(", ")));
     }
     let limit = q.int(page.limit);
     q.push(&format!(" ORDER BY id {order} LIMIT {limit}"));

@@ -150,6 +150,7 @@ pub async fn transactions(
             .transpose()?,
         member: None,
         kind: q.kind,
+        kinds: vec![],
     };
     let entries = ledger::list(&state, &filter, &page).await?;
     let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
@@ -706,15 +707,13 @@ pub async fn my_dues(
 ) -> AppResult<(HeaderMap, Json<Value>)> {
     let me = auth.user(&state, "read").await?;
     let page = q.page(40, 80);
+    // Filtered in SQL, so every page is full until the history ends.
     let filter = TxFilter {
         member: Some(me.account.id),
+        kinds: ["dues", "stripe", "reversal"].map(String::from).to_vec(),
         ..TxFilter::default()
     };
-    let entries: Vec<Entry> = ledger::list(&state, &filter, &page)
-        .await?
-        .into_iter()
-        .filter(|e| matches!(e.draft.kind.as_str(), "dues" | "stripe" | "reversal"))
-        .collect();
+    let entries: Vec<Entry> = ledger::list(&state, &filter, &page).await?;
     let m = crate::storage::proposals::membership(&state.db.pool, me.account.id).await?;
     let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
     Ok((
