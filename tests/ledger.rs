@@ -600,6 +600,260 @@ async fn expense_refusals_write_nothing(app: &common::TestApp) {
 }
 on_both_backends!(expense_refusals, expense_refusals_write_nothing);
 
+async fn put_json(app: &common::TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+/// `(budget, actual, remaining)` of one account in a report's budget lines.
+fn budget_line(report: &Value, code: &str) -> Option<(i64, i64, i64)> {
+    report["budget"].as_array()?.iter().find_map(|l| {
+        (l["code"] == code && l["currency"] == "EUR").then(|| {
+            (
+                l["budget"].as_i64().unwrap(),
+                l["actual"].as_i64().unwrap(),
+                l["remaining"].as_i64().unwrap(),
+            )
+        })
+    })
+}
+
+async fn treasurer_budgets_per_period(app: &common::TestApp) {
+    let c = coop(app, 1).await;
+    let t = &c.treasurer.1;
+    let member = &c.members[0].1;
+    let path = "/api/v1/coop/ledger/budgets";
+    // March 2025: hosting (by category) and software (by account); the year 2025: dues income.
+    let (s, march) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-03", "budgets": [
+            { "category": "hosting", "amount": 5000 },
+            { "account": "expenses:software", "amount": "2000", "currency": "eur" }] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{march}");
+    assert_eq!(march["period"], "2025-03");
+    assert_eq!(
+        march["budgets"].as_array().map(Vec::len),
+        Some(2),
+        "{march}"
+    );
+    let (s, year) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025", "account": "income:dues", "amount": 120_000 }),
+    )
+    .await;
+    assert_eq!(s, 200, "{year}");
+    // Members read them like the ledger; anonymous readers are told to sign in.
+    let (s, seen) = get(app, &format!("{path}?period=2025-03"), Some(member)).await;
+    assert_eq!(s, 200, "{seen}");
+    let effective: Vec<(String, i64, String)> = seen["effective"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["account"].as_str().unwrap().to_string(),
+                e["amount"].as_i64().unwrap(),
+                e["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The year's dues budget prorated to March: 120000 × 31/365, rounded.
+    assert_eq!(
+        effective,
+        [
+            ("expenses:general".to_string(), 1000, "bylaws".to_string()),
+            (
+                "expenses:hosting".to_string(),
+                5000,
+                "treasurer".to_string()
+            ),
+            (
+                "expenses:software".to_string(),
+                2000,
+                "treasurer".to_string()
+            ),
+            ("income:dues".to_string(), 10_192, "treasurer".to_string()),
+        ]
+    );
+    assert_eq!(seen["bylaws_monthly"][0]["account"], "expenses:general");
+    assert_eq!(get(app, path, None).await.0, 401);
+
+    // Spending in March, and some in April.
+    for (date, account, amount) in [
+        ("2025-03-05", "expenses:hosting", 4250),
+        ("2025-03-20", "expenses:software", 2500),
+        ("2025-04-02", "expenses:hosting", 999),
+    ] {
+        let mut body = txn(
+            "Spending",
+            json!([{ "account": account, "amount": amount, "currency": "EUR" },
+                   { "account": "assets:bank", "amount": -amount, "currency": "EUR" }]),
+        );
+        body["date"] = json!(date);
+        let (s, tx) = app
+            .post_json("/api/v1/coop/ledger/transactions", t, body)
+            .await;
+        assert_eq!(s, 200, "{tx}");
+    }
+    let (s, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-03-01&to=2025-04-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(
+        budget_line(&report, "expenses:hosting"),
+        Some((5000, 4250, 750))
+    );
+    assert_eq!(
+        budget_line(&report, "expenses:software"),
+        Some((2000, 2500, -500))
+    );
+    assert_eq!(
+        budget_line(&report, "income:dues"),
+        Some((10_192, 0, 10_192))
+    );
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((1000, 0, 1000))
+    );
+    // The whole year: March's budgets (no other month has one), the year's dues budget whole.
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-01-01&to=2026-01-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(
+        budget_line(&report, "expenses:hosting"),
+        Some((5000, 5249, -249))
+    );
+    assert_eq!(
+        budget_line(&report, "income:dues"),
+        Some((120_000, 0, 120_000))
+    );
+    // General expenses: the bylaws' 10.00 a month for twelve months.
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((12_000, 0, 12_000))
+    );
+    // A treasurer's budget for a month replaces the bylaws' for that month only.
+    let (s, _) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-06", "category": "general", "amount": 4000 }),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-01-01&to=2026-01-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((15_000, 0, 15_000))
+    );
+
+    // Only treasurers set budgets; bad input is a 422; neither changes anything.
+    let (s, _) = put_json(
+        app,
+        path,
+        member,
+        json!({ "period": "2025-03", "category": "hosting", "amount": 1 }),
+    )
+    .await;
+    assert_eq!(s, 403);
+    for bad in [
+        json!({ "period": "2025-03", "category": "hosting", "amount": -1 }),
+        json!({ "period": "2025-03", "category": "hosting", "amount": 10.5 }),
+        json!({ "period": "2025-03", "category": "yachts", "amount": 100 }),
+        json!({ "period": "2025-03", "account": "assets:bank", "amount": 100 }),
+        json!({ "period": "2025-03", "category": "hosting", "amount": 100, "currency": "XYZ" }),
+        json!({ "period": "2025-13", "category": "hosting", "amount": 100 }),
+        json!({ "period": "2025-3", "category": "hosting", "amount": 100 }),
+        json!({ "period": "March", "category": "hosting", "amount": 100 }),
+        json!({ "category": "hosting", "amount": 100 }),
+        json!({ "period": "2025-03", "budgets": [
+            { "category": "hosting", "amount": 1 }, { "category": "yachts", "amount": 1 }] }),
+    ] {
+        let (s, err) = put_json(app, path, t, bad.clone()).await;
+        assert_eq!(s, 422, "{bad}: {err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    let (_, again) = get(app, &format!("{path}?period=2025-03"), Some(member)).await;
+    assert_eq!(again["effective"], seen["effective"]);
+    assert_eq!(
+        get(app, &format!("{path}?period=2025-00"), Some(t)).await.0,
+        422
+    );
+
+    // A budget set to null is removed: the report falls back (no bylaws budget here).
+    let (s, removed) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-03", "budgets": [{ "category": "software", "amount": null }] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{removed}");
+    assert_eq!(
+        removed["budgets"].as_array().map(Vec::len),
+        Some(2),
+        "{removed}"
+    );
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-03-01&to=2025-04-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(budget_line(&report, "expenses:software"), None);
+    let (_, events) = get(app, "/api/v1/coop/events?limit=80", Some(member)).await;
+    let sets = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "ledger.budget_set")
+        .count();
+    assert_eq!(sets, 4, "{events}");
+}
+on_both_backends!(
+    budgets,
+    treasurer_budgets_per_period,
+    |config: &mut herd::config::Config| {
+        // The bylaws give general expenses 10.00 EUR a month, the fallback for any month
+        // without a treasurer's budget.
+        let dir = config.data_dir.join("bylaws");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in herd_governance::bylaws::DEFAULT_DOCUMENTS {
+            let text = text.replace(
+                "ledger_visibility: members",
+                "ledger_visibility: members\n  monthly_budgets:\n    expenses:general: 1000",
+            );
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        config.bylaws_dir = dir.display().to_string();
+    }
+);
+
 /// `herd ledger verify` against the test app's database.
 fn verify_cli(app: &common::TestApp) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_herd"))

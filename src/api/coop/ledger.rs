@@ -366,6 +366,142 @@ pub async fn verify(State(state): State<AppState>, auth: MaybeAuth) -> AppResult
     }
 }
 
+// ---- budgets ----
+
+#[derive(Debug, Deserialize)]
+pub struct BudgetQuery {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    period: Option<String>,
+}
+
+fn budgets_json(b: ledger::Budgets) -> Value {
+    let mut out = json!({
+        "currency": b.currency,
+        "bylaws_monthly": b.bylaws_monthly.iter().map(|(a, amount)| json!({
+            "account": a.code, "name": a.name, "amount": amount, "currency": b.currency,
+        })).collect::<Vec<_>>(),
+        "budgets": b.stored.iter().map(|(a, r)| json!({
+            "period": r.period, "account": a.code, "name": a.name, "amount": r.amount,
+            "currency": r.currency, "set_by": r.set_by_account_id.map(|i| i.to_string()),
+            "updated_at": time::iso(r.updated_at),
+        })).collect::<Vec<_>>(),
+    });
+    if let Some((p, from, to)) = b.period {
+        out["period"] = json!(p.key());
+        out["from"] = json!(time::iso(from));
+        out["to"] = json!(time::iso(to));
+        out["effective"] = b
+            .effective
+            .iter()
+            .map(|(a, currency, r)| {
+                json!({
+                    "account": a.code, "name": a.name, "amount": r.amount, "currency": currency,
+                    "source": if r.set_by_treasurer { "treasurer" } else { "bylaws" },
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// `GET ledger/budgets?period=YYYY-MM|YYYY`: the treasurers' budgets (and the bylaws'
+/// monthly defaults); with a period, each account's budget resolved for it.
+pub async fn budgets(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Query(q): Query<BudgetQuery>,
+) -> AppResult<Json<Value>> {
+    ledger::require_reader(&state, viewer(&auth)?).await?;
+    let period = q
+        .period
+        .as_deref()
+        .map(|p| ledger::BudgetPeriod::parse("period", p))
+        .transpose()?;
+    Ok(Json(budgets_json(ledger::budgets(&state, period).await?)))
+}
+
+/// One `{account | category, amount, currency?}`; `amount: null` removes the budget.
+fn budget_input(field: &str, v: &Value) -> AppResult<ledger::BudgetInput> {
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let account = text("account")
+        .or_else(|| text("category"))
+        .ok_or_else(|| {
+            AppError::validation(
+                &format!("{field}.account"),
+                "ERR_BLANK",
+                "needs account (or category)",
+            )
+        })?;
+    let amount = match v.get("amount") {
+        None => {
+            return Err(AppError::validation(
+                &format!("{field}.amount"),
+                "ERR_BLANK",
+                "needs amount (minor units; null removes the budget)",
+            ))
+        }
+        Some(Value::Null) => None,
+        Some(a) => Some(minor_units(&format!("{field}.amount"), a)?),
+    };
+    Ok(ledger::BudgetInput {
+        account,
+        amount,
+        currency: text("currency"),
+    })
+}
+
+/// `PUT ledger/budgets` `{period, budgets: [{account | category, amount, currency?}]}` (or one
+/// budget's fields at the top level): treasurers only; answers like `GET ?period=`.
+pub async fn set_budgets(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<Value>,
+) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write").await?;
+    let b = body.data;
+    let period = ledger::BudgetPeriod::parse(
+        "period",
+        b.get("period").and_then(Value::as_str).unwrap_or(""),
+    )?;
+    let items: Vec<ledger::BudgetInput> = match b.get("budgets") {
+        None | Some(Value::Null) => vec![budget_input("budgets[0]", &b)?],
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| budget_input(&format!("budgets[{i}]"), v))
+            .collect::<AppResult<_>>()?,
+        // Form and multipart bodies give `budgets[0][account]` as an object keyed by index.
+        Some(Value::Object(m)) => {
+            let mut keyed: Vec<(usize, &Value)> = m
+                .iter()
+                .filter_map(|(k, v)| k.parse().ok().map(|i| (i, v)))
+                .collect();
+            keyed.sort_by_key(|(i, _)| *i);
+            keyed
+                .into_iter()
+                .map(|(i, v)| budget_input(&format!("budgets[{i}]"), v))
+                .collect::<AppResult<_>>()?
+        }
+        Some(_) => {
+            return Err(AppError::validation(
+                "budgets",
+                "ERR_INVALID",
+                "must be a list of {account or category, amount, currency?}",
+            ))
+        }
+    };
+    ledger::set_budgets(&state, me.account.id, period, items).await?;
+    Ok(Json(budgets_json(
+        ledger::budgets(&state, Some(period)).await?,
+    )))
+}
+
 // ---- expenses ----
 
 #[derive(Debug, Serialize)]

@@ -82,6 +82,10 @@ pub fn routes() -> Router<AppState> {
                 .patch(ledger::posted_is_final)
                 .delete(ledger::posted_is_final),
         )
+        .route(
+            "/api/v1/coop/ledger/budgets",
+            get(ledger::budgets).put(ledger::set_budgets),
+        )
         .route("/api/v1/coop/ledger/report", get(ledger::report))
         .route("/api/v1/coop/ledger/verify", get(ledger::verify))
         .route("/api/v1/coop/ledger.csv", get(ledger::csv))
