@@ -826,6 +826,25 @@ async fn treasurer_budgets_per_period(app: &common::TestApp) {
     )
     .await;
     assert_eq!(budget_line(&report, "expenses:software"), None);
+    // Also at the top level (as forms send it): `remove`.
+    let (s, removed) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-06", "category": "general", "remove": true }),
+    )
+    .await;
+    assert_eq!(s, 200, "{removed}");
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-01-01&to=2026-01-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((12_000, 0, 12_000))
+    );
     let (_, events) = get(app, "/api/v1/coop/events?limit=80", Some(member)).await;
     let sets = events
         .as_array()
@@ -833,7 +852,7 @@ async fn treasurer_budgets_per_period(app: &common::TestApp) {
         .iter()
         .filter(|e| e["kind"] == "ledger.budget_set")
         .count();
-    assert_eq!(sets, 4, "{events}");
+    assert_eq!(sets, 5, "{events}");
 }
 on_both_backends!(
     budgets,
@@ -853,6 +872,126 @@ on_both_backends!(
         config.bylaws_dir = dir.display().to_string();
     }
 );
+
+/// A multipart transaction (hosting paid from the bank) with one attached file.
+fn transaction_form(amount: i64, debit: i64, file: &[u8], mime: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("memo", "Hosting, March")
+        .text("counterparty", "Hetzner")
+        .text("category", "hosting")
+        .text("postings[0][account]", "expenses:hosting")
+        .text("postings[0][amount]", debit.to_string())
+        .text("postings[0][currency]", "EUR")
+        .text("postings[1][account]", "assets:bank")
+        .text("postings[1][amount]", (-amount).to_string())
+        .text("postings[1][currency]", "EUR")
+        .part(
+            "attachments[]",
+            reqwest::multipart::Part::bytes(file.to_vec())
+                .file_name("invoice-2025-03.pdf")
+                .mime_str(mime)
+                .unwrap(),
+        )
+}
+
+async fn transaction_attachments(app: &common::TestApp) {
+    let c = coop(app, 1).await;
+    let t = &c.treasurer.1;
+    let member = &c.members[0].1;
+    let post = |form: reqwest::multipart::Form| async {
+        let res = app
+            .client
+            .post(app.url("/api/v1/coop/ledger/transactions"))
+            .bearer_auth(t)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let s = res.status().as_u16();
+        (s, res.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let invoice = b"%PDF-1.4 Hetzner invoice 4250";
+    let (s, tx) = post(transaction_form(4250, 4250, invoice, "application/pdf")).await;
+    assert_eq!(s, 200, "{tx}");
+    assert_eq!(tx["postings"].as_array().map(Vec::len), Some(2), "{tx}");
+    let files = tx["attachments"].as_array().expect("attachments");
+    assert_eq!(files.len(), 1, "{tx}");
+    assert_eq!(files[0]["file_name"], "invoice-2025-03.pdf");
+    assert_eq!(files[0]["content_type"], "application/pdf");
+    assert_eq!(files[0]["size"], invoice.len());
+    let url = files[0]["url"].as_str().unwrap().to_string();
+    let id = tx["id"].as_str().unwrap();
+    // Listed on the transaction and in the list, for members.
+    let (_, seen) = get(
+        app,
+        &format!("/api/v1/coop/ledger/transactions/{id}"),
+        Some(member),
+    )
+    .await;
+    assert_eq!(seen["attachments"], tx["attachments"]);
+    let (_, list) = get(app, "/api/v1/coop/ledger/transactions", Some(member)).await;
+    assert_eq!(list[0]["attachments"], tx["attachments"]);
+    // Served to members (the ledger is members-only here), not to anyone else.
+    let fetch = |token: Option<String>| {
+        let req = app.client.get(&url);
+        async move {
+            let req = match token {
+                Some(t) => req.bearer_auth(t),
+                None => req,
+            };
+            req.send().await.unwrap()
+        }
+    };
+    let res = fetch(Some(member.clone())).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), invoice);
+    assert_eq!(fetch(Some(t.clone())).await.status(), 200);
+    assert_eq!(fetch(None).await.status(), 401);
+    assert_eq!(fetch(Some(c.outsider.1.clone())).await.status(), 403);
+    let other = url.rsplit_once('/').unwrap().0.to_string() + "/1";
+    let res = app
+        .client
+        .get(&other)
+        .bearer_auth(member)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Refused: a file type outside the receipts' rules, or an unbalanced transaction with a
+    // file; neither writes a transaction nor keeps a file.
+    let (s, err) = post(transaction_form(
+        100,
+        100,
+        b"MZ\x90",
+        "application/x-msdownload",
+    ))
+    .await;
+    assert_eq!(s, 422, "{err}");
+    let (s, err) = post(transaction_form(100, 99, invoice, "application/pdf")).await;
+    assert_eq!(s, 422, "{err}");
+    assert_eq!(count_transactions(app, t).await, 1);
+    let kept = std::fs::read_dir(app.data_dir.join("ledger-attachments"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(kept, 1, "only the recorded transaction's files remain");
+    // A member cannot record one, file or not.
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/ledger/transactions"))
+        .bearer_auth(member)
+        .multipart(transaction_form(100, 100, invoice, "application/pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(count_transactions(app, t).await, 1);
+}
+on_both_backends!(attachments, transaction_attachments);
 
 /// `herd ledger verify` against the test app's database.
 fn verify_cli(app: &common::TestApp) -> std::process::Output {

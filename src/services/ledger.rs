@@ -16,11 +16,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{AppError, AppResult};
+use crate::http::body::UploadedFile;
 use crate::http::pagination::Page;
 use crate::ids;
 use crate::state::AppState;
 use crate::storage::governance as gov_store;
-use crate::storage::ledger::{self as store, PostingRow, TransactionRow, TxFilter};
+use crate::storage::ledger::{self as store, AttachmentRow, PostingRow, TransactionRow, TxFilter};
 use crate::storage::proposals::{self as prop_store, NewProposalEvent};
 use crate::storage::{Backend, Db, WriteTx};
 
@@ -185,12 +186,40 @@ pub struct NewTransaction {
     pub reverses: Option<i64>,
 }
 
-/// A treasurer records a transaction (or the reversal of one). Nothing is written unless it
-/// balances.
-pub async fn record(state: &AppState, actor: i64, t: NewTransaction) -> AppResult<Entry> {
+/// A treasurer records a transaction (or the reversal of one), with attached files (invoices,
+/// statements: the expense receipts' rules and storage). Nothing is written unless it
+/// balances; the files of a refused transaction are removed.
+pub async fn record(
+    state: &AppState,
+    actor: i64,
+    t: NewTransaction,
+    files: Vec<UploadedFile>,
+) -> AppResult<(Entry, Vec<AttachmentRow>)> {
     require_treasurer(state, actor).await?;
     let now = state.clock.now_micros();
     let (chart, _) = chart(state, now).await?;
+    let files = crate::services::expenses::check_files("attachments", files)?;
+    // Files first, in a directory of their own (the transaction's id is not known yet).
+    let rel_dir = format!("ledger-attachments/{}", ids::next_id_at(now / 1000));
+    let stored = crate::services::expenses::write_files(state, &rel_dir, &files, now).await;
+    let result = match stored {
+        Ok(stored) => record_in(state, actor, t, &chart, stored, now).await,
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        let _ = tokio::fs::remove_dir_all(state.config.data_dir.join(&rel_dir)).await;
+    }
+    result
+}
+
+async fn record_in(
+    state: &AppState,
+    actor: i64,
+    t: NewTransaction,
+    chart: &Chart,
+    stored: Vec<crate::services::expenses::StoredFile>,
+    now: i64,
+) -> AppResult<(Entry, Vec<AttachmentRow>)> {
     let mut tx = state.db.begin_write().await?;
     let draft = match t.reverses {
         Some(original_id) => {
@@ -231,9 +260,62 @@ pub async fn record(state: &AppState, actor: i64, t: NewTransaction) -> AppResul
             postings: t.postings,
         },
     };
-    let entry = post_in(&mut tx, state.db.backend(), &chart, draft, now).await?;
+    let entry = post_in(&mut tx, state.db.backend(), chart, draft, now).await?;
+    let attachments: Vec<AttachmentRow> = stored
+        .into_iter()
+        .map(|f| AttachmentRow {
+            id: f.id,
+            transaction_id: entry.id,
+            file_name: f.file_name,
+            content_type: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+            path: f.path,
+            created_at: now,
+        })
+        .collect();
+    for a in &attachments {
+        store::insert_attachment(&mut **tx, a).await?;
+    }
     tx.commit().await?;
-    Ok(entry)
+    Ok((entry, attachments))
+}
+
+/// The attachments of these transactions, by transaction id.
+pub async fn attachments(
+    state: &AppState,
+    transaction_ids: &[i64],
+) -> AppResult<BTreeMap<i64, Vec<AttachmentRow>>> {
+    let mut out: BTreeMap<i64, Vec<AttachmentRow>> = BTreeMap::new();
+    for a in store::attachments_of(&state.db.pool, transaction_ids).await? {
+        out.entry(a.transaction_id).or_default().push(a);
+    }
+    Ok(out)
+}
+
+/// An attachment's bytes, for those who may read the ledger (treasurers and admins always).
+pub async fn attachment_file(
+    state: &AppState,
+    viewer: Option<i64>,
+    transaction_id: i64,
+    attachment_id: i64,
+) -> AppResult<(AttachmentRow, Vec<u8>)> {
+    let privileged = match viewer {
+        Some(v) => has_role(state, v, "treasurer").await? || has_role(state, v, "admin").await?,
+        None => false,
+    };
+    if !privileged {
+        require_reader(state, viewer).await?;
+    }
+    let a = store::attachments_of(&state.db.pool, &[transaction_id])
+        .await?
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = tokio::fs::read(state.config.data_dir.join(&a.path))
+        .await
+        .map_err(AppError::internal)?;
+    Ok((a, bytes))
 }
 
 fn to_entry(t: TransactionRow, postings: Vec<Posting>) -> Entry {

@@ -25,7 +25,7 @@ use crate::http::lenient;
 use crate::http::pagination::PageParams;
 use crate::services::{dues, expenses, ledger};
 use crate::state::AppState;
-use crate::storage::ledger::{ExpenseRow, TxFilter};
+use crate::storage::ledger::{AttachmentRow, ExpenseRow, TxFilter};
 use crate::time;
 
 #[derive(Debug, Serialize)]
@@ -49,6 +49,53 @@ pub struct Transaction {
     pub postings: Vec<PostingEntity>,
     pub hash: String,
     pub prev_hash: String,
+    /// Files a treasurer attached (invoices, statements), served to ledger readers.
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Attachment {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub url: String,
+}
+
+fn attachment_entity(state: &AppState, a: AttachmentRow) -> Attachment {
+    Attachment {
+        url: format!(
+            "{}/api/v1/coop/ledger/transactions/{}/attachments/{}",
+            state.base_url(),
+            a.transaction_id,
+            a.id
+        ),
+        id: a.id.to_string(),
+        file_name: a.file_name,
+        content_type: a.content_type,
+        size: a.size,
+        sha256: a.sha256,
+    }
+}
+
+/// Transactions with their attachments.
+async fn transactions_of(state: &AppState, entries: &[Entry]) -> AppResult<Vec<Transaction>> {
+    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+    let mut files = ledger::attachments(state, &ids).await?;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            let mut t = Transaction::from(e);
+            t.attachments = files
+                .remove(&e.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| attachment_entity(state, a))
+                .collect();
+            t
+        })
+        .collect())
 }
 
 impl From<&Entry> for Transaction {
@@ -75,6 +122,7 @@ impl From<&Entry> for Transaction {
                 .collect(),
             hash: e.hash.clone(),
             prev_hash: e.prev_hash.clone(),
+            attachments: Vec::new(),
         }
     }
 }
@@ -156,7 +204,7 @@ pub async fn transactions(
     let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
     Ok((
         paging_headers(&state, &uri, &page, &cursors),
-        Json(entries.iter().map(Transaction::from).collect()),
+        Json(transactions_of(&state, &entries).await?),
     ))
 }
 
@@ -167,7 +215,25 @@ pub async fn transaction(
 ) -> AppResult<Json<Transaction>> {
     ledger::require_reader(&state, viewer(&auth)?).await?;
     let e = ledger::get(&state, parse_id(&id)?).await?;
-    Ok(Json(Transaction::from(&e)))
+    let mut list = transactions_of(&state, std::slice::from_ref(&e)).await?;
+    list.pop().map(Json).ok_or_else(AppError::not_found)
+}
+
+/// `GET ledger/transactions/:id/attachments/:aid`: the file, for ledger readers.
+pub async fn attachment(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path((id, aid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (a, bytes) =
+        ledger::attachment_file(&state, viewer(&auth)?, parse_id(&id)?, parse_id(&aid)?).await?;
+    let mut res = bytes.into_response();
+    let ct = HeaderValue::from_str(&a.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    res.headers_mut().insert(CONTENT_TYPE, ct);
+    res.headers_mut()
+        .insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    Ok(res)
 }
 
 /// `PUT|PATCH|DELETE ledger/transactions/:id`: posted rows are never edited or removed; a
@@ -277,7 +343,7 @@ pub async fn create_transaction(
         })?),
         None => None,
     };
-    let entry = ledger::record(
+    let (entry, files) = ledger::record(
         &state,
         me.account.id,
         ledger::NewTransaction {
@@ -292,9 +358,15 @@ pub async fn create_transaction(
             postings: parse_postings(b.postings.as_ref())?,
             reverses,
         },
+        body.files,
     )
     .await?;
-    Ok(Json(Transaction::from(&entry)))
+    let mut t = Transaction::from(&entry);
+    t.attachments = files
+        .into_iter()
+        .map(|a| attachment_entity(&state, a))
+        .collect();
+    Ok(Json(t))
 }
 
 #[derive(Debug, Deserialize)]
@@ -420,8 +492,14 @@ pub async fn budgets(
     Ok(Json(budgets_json(ledger::budgets(&state, period).await?)))
 }
 
-/// One `{account | category, amount, currency?}`; `amount: null` removes the budget.
+/// One `{account | category, amount, currency?}`; `remove: true` (or, in a JSON list,
+/// `amount: null`) removes the budget.
 fn budget_input(field: &str, v: &Value) -> AppResult<ledger::BudgetInput> {
+    let remove = match v.get("remove") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.trim(), "true" | "1" | "on"),
+        _ => false,
+    };
     let text = |k: &str| {
         v.get(k)
             .and_then(Value::as_str)
@@ -439,6 +517,7 @@ fn budget_input(field: &str, v: &Value) -> AppResult<ledger::BudgetInput> {
             )
         })?;
     let amount = match v.get("amount") {
+        _ if remove => None,
         None => {
             return Err(AppError::validation(
                 &format!("{field}.amount"),

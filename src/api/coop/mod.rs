@@ -83,6 +83,10 @@ pub fn routes() -> Router<AppState> {
                 .delete(ledger::posted_is_final),
         )
         .route(
+            "/api/v1/coop/ledger/transactions/{id}/attachments/{aid}",
+            get(ledger::attachment),
+        )
+        .route(
             "/api/v1/coop/ledger/budgets",
             get(ledger::budgets).put(ledger::set_budgets),
         )
