@@ -948,6 +948,8 @@ async fn transaction_attachments(app: &common::TestApp) {
         res.headers()["content-type"].to_str().unwrap(),
         "application/pdf"
     );
+    assert_eq!(res.headers()["content-disposition"], "attachment");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert_eq!(res.bytes().await.unwrap().as_ref(), invoice);
     assert_eq!(fetch(Some(t.clone())).await.status(), 200);
     assert_eq!(fetch(None).await.status(), 401);

@@ -233,6 +233,10 @@ pub async fn attachment(
     res.headers_mut().insert(CONTENT_TYPE, ct);
     res.headers_mut()
         .insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    res.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(res)
 }
 
@@ -826,6 +830,10 @@ pub async fn receipt(
     res.headers_mut().insert(CONTENT_TYPE, ct);
     res.headers_mut()
         .insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    res.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(res)
 }
 
