@@ -316,6 +316,685 @@ async fn tampering_is_caught(app: &common::TestApp) {
 }
 on_both_backends!(tampering, tampering_is_caught);
 
+async fn moved_posting_date_is_caught(app: &common::TestApp) {
+    let c = coop(app, 0).await;
+    let t = &c.treasurer.1;
+    let mut ids = Vec::new();
+    for i in 1..=3 {
+        let (s, body) = app
+            .post_json(
+                "/api/v1/coop/ledger/transactions",
+                t,
+                txn(
+                    &format!("Hosting {i}"),
+                    json!([{ "account": "expenses:hosting", "amount": 1000 * i, "currency": "EUR" },
+                           { "account": "assets:bank", "amount": -1000 * i, "currency": "EUR" }]),
+                ),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        ids.push(body["id"].as_str().unwrap().parse::<i64>().unwrap());
+    }
+    assert!(verify_cli(app).status.success());
+    let (_, before) = get(app, "/api/v1/coop/ledger/report", Some(t)).await;
+    // Someone with database access moves the second payment's postings 40 days back and
+    // rebuilds the per-day sums to match, so the period sums and the daily sums agree.
+    sqlx::query(
+        "UPDATE ledger_postings SET occurred_at = occurred_at - 3456000000000 WHERE transaction_id = $1",
+    )
+    .bind(ids[1])
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM ledger_daily_sums")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO ledger_daily_sums (day, account, currency, amount) \
+         SELECT occurred_at - ((occurred_at % 86400000000) + 86400000000) % 86400000000, \
+                account, currency, CAST(SUM(amount) AS BIGINT) FROM ledger_postings \
+         GROUP BY occurred_at - ((occurred_at % 86400000000) + 86400000000) % 86400000000, account, currency",
+    )
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    // The move shows in reports: the last 30 days lose the second payment.
+    let now = app.state.clock.now_micros();
+    let from = herd::time::iso(now - 30 * 86_400_000_000);
+    let (s, recent) = get(
+        app,
+        &format!("/api/v1/coop/ledger/report?from={from}"),
+        Some(t),
+    )
+    .await;
+    assert_eq!(s, 200, "{recent}");
+    assert_eq!(
+        recent["income_statement"]["total_expenses"]["EUR"],
+        json!(4000),
+        "{recent}"
+    );
+    assert_eq!(
+        before["income_statement"]["total_expenses"]["EUR"],
+        json!(6000),
+        "{before}"
+    );
+    // The daily sums agree with the postings, but the posting disagrees with its transaction.
+    assert_eq!(
+        herd::services::ledger::verify_daily_sums(&app.state.db)
+            .await
+            .unwrap(),
+        None
+    );
+    let broken = herd::services::ledger::verify(&app.state.db)
+        .await
+        .unwrap()
+        .expect_err("moved posting detected");
+    assert_eq!((broken.seq, broken.id), (2, ids[1]));
+    let (s, v) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["broken"]["seq"], 2, "{v}");
+    assert!(
+        v["broken"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("posting #0 is dated"),
+        "{v}"
+    );
+    let out = verify_cli(app);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("breaks at transaction {} (#2)", ids[1]))
+            && err.contains("edited after posting"),
+        "{err}"
+    );
+}
+on_both_backends!(moved_posting_date, moved_posting_date_is_caught);
+
+async fn posted_rows_are_final(app: &common::TestApp) {
+    let c = coop(app, 0).await;
+    let t = &c.treasurer.1;
+    let (s, posted) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Hosting",
+                json!([{ "account": "expenses:hosting", "amount": 4250, "currency": "EUR" },
+                       { "account": "assets:bank", "amount": -4250, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{posted}");
+    let id = posted["id"].as_str().unwrap();
+    let path = format!("/api/v1/coop/ledger/transactions/{id}");
+    let (_, head_before) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    let edit = json!({ "memo": "Hosting (less)", "postings": [
+        { "account": "expenses:hosting", "amount": 1, "currency": "EUR" },
+        { "account": "assets:bank", "amount": -1, "currency": "EUR" }] });
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(t)
+            .json(&edit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 405, "{method}");
+        let allow = res
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(allow.contains("GET"), "{method}: Allow {allow}");
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(
+            body["error"].as_str().unwrap_or("").contains("reversal"),
+            "{method}: {body}"
+        );
+    }
+    // The transaction, its postings and the chain head are as they were.
+    let (s, after) = get(app, &path, Some(t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(after, posted);
+    let (_, head_after) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(head_after["head"], head_before["head"]);
+    assert_eq!(head_after["transactions"], json!(1));
+    assert_eq!(head_after["valid"], true);
+    assert_eq!(count_transactions(app, t).await, 1);
+}
+on_both_backends!(posted_rows_final, posted_rows_are_final);
+
+async fn expense_refusals_write_nothing(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (member, other) = (&c.members[0].1, &c.members[1].1);
+    let (s, _) = app
+        .post_json(
+            "/api/v1/coop/ledger/transactions",
+            t,
+            txn(
+                "Opening balance",
+                json!([{ "account": "assets:bank", "amount": 50_000, "currency": "EUR" },
+                       { "account": "equity:opening-balances", "amount": -50_000, "currency": "EUR" }]),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let count_expenses = || async {
+        let (s, list) = get(app, "/api/v1/coop/expenses?limit=80", Some(t)).await;
+        assert_eq!(s, 200, "{list}");
+        list.as_array().map(Vec::len).unwrap_or(0)
+    };
+
+    // Refused submissions: each a 422 and no expense row.
+    let good = json!({ "amount": 1000, "currency": "EUR", "description": "Backup disk", "category": "software" });
+    for (field, value) in [
+        ("amount", json!(-1000)),
+        ("amount", json!(0)),
+        ("amount", json!(10.5)),
+        ("amount", json!("10.50")),
+        ("currency", json!("XYZ")),
+        ("currency", json!("")),
+        ("category", json!("yachts")),
+    ] {
+        let mut body = good.clone();
+        body[field] = value.clone();
+        let (s, err) = app.post_json("/api/v1/coop/expenses", member, body).await;
+        assert_eq!(s, 422, "{field} = {value}: {err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    // With a receipt file too: refused, and no file kept.
+    let form = reqwest::multipart::Form::new()
+        .text("amount", "1000")
+        .text("currency", "EUR")
+        .text("description", "Backup disk")
+        .text("category", "yachts")
+        .part(
+            "receipts[]",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec())
+                .file_name("invoice.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/expenses"))
+        .bearer_auth(member)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(count_expenses().await, 0);
+    let receipts_dir = app.data_dir.join("receipts");
+    let kept = std::fs::read_dir(&receipts_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(kept, 0, "no receipt files kept for refused submissions");
+
+    // A submitted expense: another member can neither reject nor pay it.
+    let (s, e) = app.post_json("/api/v1/coop/expenses", member, good).await;
+    assert_eq!(s, 200, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    let before_tx = count_transactions(app, t).await;
+    let (_, head_before) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    for token in [other, &c.outsider.1] {
+        let (s, _) = app
+            .post_json(
+                &format!("/api/v1/coop/expenses/{id}/reject"),
+                token,
+                json!({ "reason": "No" }),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, _) = app
+            .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), token, json!({}))
+            .await;
+        assert_eq!(s, 403);
+    }
+    let (_, now) = get(app, &format!("/api/v1/coop/expenses/{id}"), Some(t)).await;
+    assert_eq!(now["state"], "submitted", "{now}");
+    assert!(now["reject_reason"].is_null(), "{now}");
+    // Approved by the treasurer, still not payable by a member.
+    let (s, _) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/approve"), t, json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post_json(&format!("/api/v1/coop/expenses/{id}/pay"), other, json!({}))
+        .await;
+    assert_eq!(s, 403);
+    let (_, now) = get(app, &format!("/api/v1/coop/expenses/{id}"), Some(t)).await;
+    assert_eq!(now["state"], "approved", "{now}");
+    assert!(now["transaction_id"].is_null(), "{now}");
+    assert_eq!(
+        count_transactions(app, t).await,
+        before_tx,
+        "no ledger entry"
+    );
+    let (_, head_after) = get(app, "/api/v1/coop/ledger/verify", Some(t)).await;
+    assert_eq!(head_after["head"], head_before["head"]);
+    let (_, events) = get(app, "/api/v1/coop/events?limit=80", Some(t)).await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"expense.rejected"), "{kinds:?}");
+    assert!(!kinds.contains(&"expense.paid"), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "expense.submitted").count(),
+        1,
+        "{kinds:?}"
+    );
+}
+on_both_backends!(expense_refusals, expense_refusals_write_nothing);
+
+async fn put_json(app: &common::TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+/// `(budget, actual, remaining)` of one account in a report's budget lines.
+fn budget_line(report: &Value, code: &str) -> Option<(i64, i64, i64)> {
+    report["budget"].as_array()?.iter().find_map(|l| {
+        (l["code"] == code && l["currency"] == "EUR").then(|| {
+            (
+                l["budget"].as_i64().unwrap(),
+                l["actual"].as_i64().unwrap(),
+                l["remaining"].as_i64().unwrap(),
+            )
+        })
+    })
+}
+
+async fn treasurer_budgets_per_period(app: &common::TestApp) {
+    let c = coop(app, 1).await;
+    let t = &c.treasurer.1;
+    let member = &c.members[0].1;
+    let path = "/api/v1/coop/ledger/budgets";
+    // March 2025: hosting (by category) and software (by account); the year 2025: dues income.
+    let (s, march) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-03", "budgets": [
+            { "category": "hosting", "amount": 5000 },
+            { "account": "expenses:software", "amount": "2000", "currency": "eur" }] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{march}");
+    assert_eq!(march["period"], "2025-03");
+    assert_eq!(
+        march["budgets"].as_array().map(Vec::len),
+        Some(2),
+        "{march}"
+    );
+    let (s, year) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025", "account": "income:dues", "amount": 120_000 }),
+    )
+    .await;
+    assert_eq!(s, 200, "{year}");
+    // Members read them like the ledger; anonymous readers are told to sign in.
+    let (s, seen) = get(app, &format!("{path}?period=2025-03"), Some(member)).await;
+    assert_eq!(s, 200, "{seen}");
+    let effective: Vec<(String, i64, String)> = seen["effective"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["account"].as_str().unwrap().to_string(),
+                e["amount"].as_i64().unwrap(),
+                e["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The year's dues budget prorated to March: 120000 × 31/365, rounded.
+    assert_eq!(
+        effective,
+        [
+            ("expenses:general".to_string(), 1000, "bylaws".to_string()),
+            (
+                "expenses:hosting".to_string(),
+                5000,
+                "treasurer".to_string()
+            ),
+            (
+                "expenses:software".to_string(),
+                2000,
+                "treasurer".to_string()
+            ),
+            ("income:dues".to_string(), 10_192, "treasurer".to_string()),
+        ]
+    );
+    assert_eq!(seen["bylaws_monthly"][0]["account"], "expenses:general");
+    assert_eq!(get(app, path, None).await.0, 401);
+
+    // Spending in March, and some in April.
+    for (date, account, amount) in [
+        ("2025-03-05", "expenses:hosting", 4250),
+        ("2025-03-20", "expenses:software", 2500),
+        ("2025-04-02", "expenses:hosting", 999),
+    ] {
+        let mut body = txn(
+            "Spending",
+            json!([{ "account": account, "amount": amount, "currency": "EUR" },
+                   { "account": "assets:bank", "amount": -amount, "currency": "EUR" }]),
+        );
+        body["date"] = json!(date);
+        let (s, tx) = app
+            .post_json("/api/v1/coop/ledger/transactions", t, body)
+            .await;
+        assert_eq!(s, 200, "{tx}");
+    }
+    let (s, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-03-01&to=2025-04-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(
+        budget_line(&report, "expenses:hosting"),
+        Some((5000, 4250, 750))
+    );
+    assert_eq!(
+        budget_line(&report, "expenses:software"),
+        Some((2000, 2500, -500))
+    );
+    assert_eq!(
+        budget_line(&report, "income:dues"),
+        Some((10_192, 0, 10_192))
+    );
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((1000, 0, 1000))
+    );
+    // The whole year: March's budgets (no other month has one), the year's dues budget whole.
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-01-01&to=2026-01-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(
+        budget_line(&report, "expenses:hosting"),
+        Some((5000, 5249, -249))
+    );
+    assert_eq!(
+        budget_line(&report, "income:dues"),
+        Some((120_000, 0, 120_000))
+    );
+    // General expenses: the bylaws' 10.00 a month for twelve months.
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((12_000, 0, 12_000))
+    );
+    // A treasurer's budget for a month replaces the bylaws' for that month only.
+    let (s, _) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-06", "category": "general", "amount": 4000 }),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-01-01&to=2026-01-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((15_000, 0, 15_000))
+    );
+
+    // Only treasurers set budgets; bad input is a 422; neither changes anything.
+    let (s, _) = put_json(
+        app,
+        path,
+        member,
+        json!({ "period": "2025-03", "category": "hosting", "amount": 1 }),
+    )
+    .await;
+    assert_eq!(s, 403);
+    for bad in [
+        json!({ "period": "2025-03", "category": "hosting", "amount": -1 }),
+        json!({ "period": "2025-03", "category": "hosting", "amount": 10.5 }),
+        json!({ "period": "2025-03", "category": "yachts", "amount": 100 }),
+        json!({ "period": "2025-03", "account": "assets:bank", "amount": 100 }),
+        json!({ "period": "2025-03", "category": "hosting", "amount": 100, "currency": "XYZ" }),
+        json!({ "period": "2025-13", "category": "hosting", "amount": 100 }),
+        json!({ "period": "2025-3", "category": "hosting", "amount": 100 }),
+        json!({ "period": "March", "category": "hosting", "amount": 100 }),
+        json!({ "category": "hosting", "amount": 100 }),
+        json!({ "period": "2025-03", "budgets": [
+            { "category": "hosting", "amount": 1 }, { "category": "yachts", "amount": 1 }] }),
+    ] {
+        let (s, err) = put_json(app, path, t, bad.clone()).await;
+        assert_eq!(s, 422, "{bad}: {err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    let (_, again) = get(app, &format!("{path}?period=2025-03"), Some(member)).await;
+    assert_eq!(again["effective"], seen["effective"]);
+    assert_eq!(
+        get(app, &format!("{path}?period=2025-00"), Some(t)).await.0,
+        422
+    );
+
+    // A budget set to null is removed: the report falls back (no bylaws budget here).
+    let (s, removed) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-03", "budgets": [{ "category": "software", "amount": null }] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{removed}");
+    assert_eq!(
+        removed["budgets"].as_array().map(Vec::len),
+        Some(2),
+        "{removed}"
+    );
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-03-01&to=2025-04-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(budget_line(&report, "expenses:software"), None);
+    // Also at the top level (as forms send it): `remove`.
+    let (s, removed) = put_json(
+        app,
+        path,
+        t,
+        json!({ "period": "2025-06", "category": "general", "remove": true }),
+    )
+    .await;
+    assert_eq!(s, 200, "{removed}");
+    let (_, report) = get(
+        app,
+        "/api/v1/coop/ledger/report?from=2025-01-01&to=2026-01-01",
+        Some(member),
+    )
+    .await;
+    assert_eq!(
+        budget_line(&report, "expenses:general"),
+        Some((12_000, 0, 12_000))
+    );
+    let (_, events) = get(app, "/api/v1/coop/events?limit=80", Some(member)).await;
+    let sets = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "ledger.budget_set")
+        .count();
+    assert_eq!(sets, 5, "{events}");
+}
+on_both_backends!(
+    budgets,
+    treasurer_budgets_per_period,
+    |config: &mut herd::config::Config| {
+        // The bylaws give general expenses 10.00 EUR a month, the fallback for any month
+        // without a treasurer's budget.
+        let dir = config.data_dir.join("bylaws");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in herd_governance::bylaws::DEFAULT_DOCUMENTS {
+            let text = text.replace(
+                "ledger_visibility: members",
+                "ledger_visibility: members\n  monthly_budgets:\n    expenses:general: 1000",
+            );
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        config.bylaws_dir = dir.display().to_string();
+    }
+);
+
+/// A multipart transaction (hosting paid from the bank) with one attached file.
+fn transaction_form(amount: i64, debit: i64, file: &[u8], mime: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("memo", "Hosting, March")
+        .text("counterparty", "Hetzner")
+        .text("category", "hosting")
+        .text("postings[0][account]", "expenses:hosting")
+        .text("postings[0][amount]", debit.to_string())
+        .text("postings[0][currency]", "EUR")
+        .text("postings[1][account]", "assets:bank")
+        .text("postings[1][amount]", (-amount).to_string())
+        .text("postings[1][currency]", "EUR")
+        .part(
+            "attachments[]",
+            reqwest::multipart::Part::bytes(file.to_vec())
+                .file_name("invoice-2025-03.pdf")
+                .mime_str(mime)
+                .unwrap(),
+        )
+}
+
+async fn transaction_attachments(app: &common::TestApp) {
+    let c = coop(app, 1).await;
+    let t = &c.treasurer.1;
+    let member = &c.members[0].1;
+    let post = |form: reqwest::multipart::Form| async {
+        let res = app
+            .client
+            .post(app.url("/api/v1/coop/ledger/transactions"))
+            .bearer_auth(t)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let s = res.status().as_u16();
+        (s, res.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let invoice = b"%PDF-1.4 Hetzner invoice 4250";
+    let (s, tx) = post(transaction_form(4250, 4250, invoice, "application/pdf")).await;
+    assert_eq!(s, 200, "{tx}");
+    assert_eq!(tx["postings"].as_array().map(Vec::len), Some(2), "{tx}");
+    let files = tx["attachments"].as_array().expect("attachments");
+    assert_eq!(files.len(), 1, "{tx}");
+    assert_eq!(files[0]["file_name"], "invoice-2025-03.pdf");
+    assert_eq!(files[0]["content_type"], "application/pdf");
+    assert_eq!(files[0]["size"], invoice.len());
+    let url = files[0]["url"].as_str().unwrap().to_string();
+    let id = tx["id"].as_str().unwrap();
+    // Listed on the transaction and in the list, for members.
+    let (_, seen) = get(
+        app,
+        &format!("/api/v1/coop/ledger/transactions/{id}"),
+        Some(member),
+    )
+    .await;
+    assert_eq!(seen["attachments"], tx["attachments"]);
+    let (_, list) = get(app, "/api/v1/coop/ledger/transactions", Some(member)).await;
+    assert_eq!(list[0]["attachments"], tx["attachments"]);
+    // Served to members (the ledger is members-only here), not to anyone else.
+    let fetch = |token: Option<String>| {
+        let req = app.client.get(&url);
+        async move {
+            let req = match token {
+                Some(t) => req.bearer_auth(t),
+                None => req,
+            };
+            req.send().await.unwrap()
+        }
+    };
+    let res = fetch(Some(member.clone())).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert_eq!(res.headers()["content-disposition"], "attachment");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), invoice);
+    assert_eq!(fetch(Some(t.clone())).await.status(), 200);
+    assert_eq!(fetch(None).await.status(), 401);
+    assert_eq!(fetch(Some(c.outsider.1.clone())).await.status(), 403);
+    let other = url.rsplit_once('/').unwrap().0.to_string() + "/1";
+    let res = app
+        .client
+        .get(&other)
+        .bearer_auth(member)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Refused: a file type outside the receipts' rules, or an unbalanced transaction with a
+    // file; neither writes a transaction nor keeps a file.
+    let (s, err) = post(transaction_form(
+        100,
+        100,
+        b"MZ\x90",
+        "application/x-msdownload",
+    ))
+    .await;
+    assert_eq!(s, 422, "{err}");
+    let (s, err) = post(transaction_form(100, 99, invoice, "application/pdf")).await;
+    assert_eq!(s, 422, "{err}");
+    assert_eq!(count_transactions(app, t).await, 1);
+    let kept = std::fs::read_dir(app.data_dir.join("ledger-attachments"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(kept, 1, "only the recorded transaction's files remain");
+    // A member cannot record one, file or not.
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/ledger/transactions"))
+        .bearer_auth(member)
+        .multipart(transaction_form(100, 100, invoice, "application/pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(count_transactions(app, t).await, 1);
+}
+on_both_backends!(attachments, transaction_attachments);
+
 /// `herd ledger verify` against the test app's database.
 fn verify_cli(app: &common::TestApp) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
@@ -691,6 +1370,13 @@ async fn dues_by_hand_and_by_stripe(app: &common::TestApp) {
             .0,
         400
     );
+    assert_eq!(
+        deliver(app, &other, &sign(&other, now + 301, SECRET))
+            .await
+            .0,
+        400,
+        "a timestamp beyond the tolerance in the future is refused like a stale one"
+    );
     assert_eq!(deliver(app, &other, "").await.0, 400);
 
     let b = balances(app, t).await;
@@ -717,7 +1403,7 @@ async fn dues_by_hand_and_by_stripe(app: &common::TestApp) {
     assert_eq!(m1["state"], "lapsed");
     let (_, m0) = get(app, &format!("/api/v1/coop/members/{m_id}"), Some(m_tok)).await;
     assert_eq!(m0["state"], "active");
-    // Paying again reinstates a lapsed member.
+    // A lapsed treasurer cannot act (reinstatement by dues: see `reinstatement` below).
     let (s, _) = app
         .post_json(
             &format!("/api/v1/coop/members/{}/dues", c.members[1].0),
@@ -754,6 +1440,87 @@ mod dues {
         }
     }
 }
+
+/// Whether the governance log holds a `membership.reinstated` event about `account_id`.
+async fn reinstated_event(app: &common::TestApp, token: &str, account_id: i64) -> bool {
+    let (s, events) = get(app, "/api/v1/coop/events?limit=80", Some(token)).await;
+    assert_eq!(s, 200, "{events}");
+    events.as_array().unwrap().iter().any(|e| {
+        e["kind"] == "membership.reinstated" && e["subject"]["id"] == json!(account_id.to_string())
+    })
+}
+
+async fn dues_reinstate_lapsed_members(app: &common::TestApp) {
+    let c = coop(app, 2).await;
+    let t = &c.treasurer.1;
+    let (by_hand, by_stripe) = (c.members[0].0, c.members[1].0);
+    // The treasurer's own dues are paid a year ahead (recorded by the other treasurer), so
+    // the treasurer stays active while the two members lapse.
+    let (s, body) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{}/dues", c.treasurer.0),
+            &c.treasurer2.1,
+            json!({ "amount": 6000, "periods": 12 }),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    app.state.clock.advance(Duration::from_secs(91 * 86_400));
+    herd::services::dues::lapse_overdue(&app.state)
+        .await
+        .unwrap();
+    for id in [by_hand, by_stripe] {
+        let (_, m) = get(app, &format!("/api/v1/coop/members/{id}"), Some(t)).await;
+        assert_eq!(m["state"], "lapsed", "{m}");
+        assert!(!reinstated_event(app, t, id).await);
+    }
+    let (_, me) = get(
+        app,
+        &format!("/api/v1/coop/members/{}", c.treasurer.0),
+        Some(t),
+    )
+    .await;
+    assert_eq!(me["state"], "active", "{me}");
+
+    // Dues recorded by the (active) treasurer.
+    let (s, tx) = app
+        .post_json(
+            &format!("/api/v1/coop/members/{by_hand}/dues"),
+            t,
+            json!({ "amount": 500 }),
+        )
+        .await;
+    assert_eq!(s, 200, "{tx}");
+    let (_, m) = get(app, &format!("/api/v1/coop/members/{by_hand}"), Some(t)).await;
+    assert_eq!(m["state"], "active", "{m}");
+    assert!(reinstated_event(app, t, by_hand).await);
+
+    // Dues paid through Stripe's signed webhook.
+    let now = app.state.clock.now_micros() / 1_000_000;
+    let payload = json!({
+        "id": "evt_reinstate", "object": "event", "type": "charge.succeeded", "api_version": "2024-06-20",
+        "created": now, "livemode": false, "pending_webhooks": 1, "request": { "id": null },
+        "data": { "object": {
+            "id": "ch_reinstate", "object": "charge", "amount": 500, "currency": "eur",
+            "balance_transaction": { "id": "txn_reinstate", "fee": 33, "net": 467 },
+            "metadata": { "herd_account_id": by_stripe.to_string() }
+        } }
+    })
+    .to_string();
+    let (s, out) = deliver(app, &payload, &sign(&payload, now, SECRET)).await;
+    assert_eq!(s, 200, "{out}");
+    let (_, m) = get(app, &format!("/api/v1/coop/members/{by_stripe}"), Some(t)).await;
+    assert_eq!(m["state"], "active", "{m}");
+    assert!(reinstated_event(app, t, by_stripe).await);
+    // Reinstated members vote again: their own dues history shows the payment.
+    let (_, mine) = get(app, "/api/v1/coop/membership/dues", Some(&c.members[1].1)).await;
+    assert_eq!(mine["payments"].as_array().unwrap().len(), 1, "{mine}");
+}
+
+on_both_backends!(
+    reinstatement,
+    dues_reinstate_lapsed_members,
+    |config: &mut herd::config::Config| config.stripe.webhook_secret = SECRET.into()
+);
 
 async fn public_ledger(backend: common::Backend) -> Option<common::TestApp> {
     common::TestApp::spawn_with(backend, |config| {
@@ -820,11 +1587,36 @@ async fn member_shares(app: &common::TestApp) {
         )
         .await;
     assert_eq!(s, 403);
+    // Dues before and after the share, so the member's own history pages past the share.
+    let pay_dues = || async {
+        let (s, tx) = app
+            .post_json(
+                &format!("/api/v1/coop/members/{m_id}/dues"),
+                t,
+                json!({ "amount": 500 }),
+            )
+            .await;
+        assert_eq!(s, 200, "{tx}");
+        tx["id"].as_str().unwrap().to_string()
+    };
+    let first_dues = pay_dues().await;
     // The share price comes from the bylaws (1000 EUR cents in the default co-op).
     let (s, tx) = app
         .post_json(&format!("/api/v1/coop/members/{m_id}/share"), t, json!({}))
         .await;
     assert_eq!(s, 200, "{tx}");
+    let second_dues = pay_dues().await;
+    // The dues history is filtered before paging: a page of two holds both payments.
+    let (s, mine) = get(app, "/api/v1/coop/membership/dues?limit=2", Some(m_tok)).await;
+    assert_eq!(s, 200, "{mine}");
+    let ids: Vec<&str> = mine["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(ids, [second_dues.as_str(), first_dues.as_str()], "{mine}");
+    let before = before + 2;
     assert_eq!(tx["kind"], "share");
     let b = balances(app, t).await;
     assert_eq!(b.get("equity:member-shares"), Some(&-1000));

@@ -1,7 +1,7 @@
 //! Hash-chain verification throughput and a period report over 1,000,000 postings, in memory.
 //! Run: `cargo bench -p herd-governance --bench ledger`. Plain `Instant`, fixed-seed PRNG.
-//! (The server computes reports with SQL sums over the postings table; `herd ledger bench`
-//! prints that figure per backend.)
+//! (The server computes reports with SQL sums over the postings table; `herd bench
+//! ledger-report` prints that figure per backend.)
 
 use std::hint::black_box;
 use std::time::Instant;

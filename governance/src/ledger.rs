@@ -752,6 +752,47 @@ pub fn prorate(monthly: i64, period_micros: i64) -> i64 {
     i64::try_from((v + m / 2) / m).unwrap_or(i64::MAX)
 }
 
+/// `amount` for `part` of a span `whole` long, rounded to the nearest minor unit (exact when
+/// `part == whole`).
+pub fn prorate_part(amount: i64, part: i64, whole: i64) -> i64 {
+    if whole <= 0 || part >= whole {
+        return amount;
+    }
+    let v = i128::from(amount) * i128::from(part.max(0));
+    let w = i128::from(whole);
+    i64::try_from((v + w / 2) / w).unwrap_or(i64::MAX)
+}
+
+/// Budget against actual for budgets already resolved to the period: `(account code,
+/// currency) → budget in minor units`. Actual is the period's postings on that account in that
+/// currency, in the account's natural sign.
+pub fn budget_lines(
+    chart: &Chart,
+    budgets: &BTreeMap<(String, String), i64>,
+    period: &Sums,
+) -> Vec<BudgetLine> {
+    budgets
+        .iter()
+        .map(|((code, currency), budget)| {
+            let account = chart.describe(code);
+            let signed = period
+                .get(code)
+                .and_then(|c| c.get(currency))
+                .copied()
+                .unwrap_or(0);
+            let actual = account.kind.natural(signed);
+            BudgetLine {
+                code: code.clone(),
+                name: account.name,
+                currency: currency.clone(),
+                budget: *budget,
+                actual,
+                remaining: budget - actual,
+            }
+        })
+        .collect()
+}
+
 /// Each budgeted account's budget for the period (monthly budgets prorated) against what
 /// the period's postings say, in the budget's currency.
 pub fn budget_vs_actual(

@@ -34,13 +34,83 @@ pub struct NewExpense {
     pub category: String,
 }
 
-/// Receipts live under `{data_dir}/receipts/{expense_id}/`, never served but through the API.
-fn receipt_dir(state: &AppState, expense_id: i64) -> std::path::PathBuf {
-    state
-        .config
-        .data_dir
-        .join("receipts")
-        .join(expense_id.to_string())
+/// Checks uploaded files by the receipt rules (at most [`RECEIPTS_MAX`], types in
+/// [`RECEIPT_TYPES`]; the body limit caps their size), dropping empty parts. Expense receipts
+/// and ledger attachments share these rules.
+pub fn check_files(field: &str, files: Vec<UploadedFile>) -> AppResult<Vec<UploadedFile>> {
+    let files: Vec<UploadedFile> = files.into_iter().filter(|f| !f.bytes.is_empty()).collect();
+    if files.len() > RECEIPTS_MAX {
+        return Err(AppError::validation(
+            field,
+            "ERR_TOO_LONG",
+            &format!("has too many files (maximum is {RECEIPTS_MAX})"),
+        ));
+    }
+    for f in &files {
+        let ct = f.content_type.as_deref().unwrap_or("");
+        if !RECEIPT_TYPES.contains(&ct) {
+            return Err(AppError::validation(
+                field,
+                "ERR_INVALID",
+                &format!(
+                    "must be PDF, image or plain-text files (got {})",
+                    if ct.is_empty() { "no type" } else { ct }
+                ),
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// A file written under the data directory, never served but through the API.
+pub struct StoredFile {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Relative to the data directory.
+    pub path: String,
+}
+
+/// Writes checked files under `{data_dir}/{rel_dir}/`, each named by a new id. The caller
+/// removes the directory when the transaction that records them fails.
+pub async fn write_files(
+    state: &AppState,
+    rel_dir: &str,
+    files: &[UploadedFile],
+    now: i64,
+) -> AppResult<Vec<StoredFile>> {
+    let dir = state.config.data_dir.join(rel_dir);
+    if !files.is_empty() {
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let id = ids::next_id_at(now / 1000);
+        tokio::fs::write(dir.join(id.to_string()), &f.bytes)
+            .await
+            .map_err(AppError::internal)?;
+        let file_name: String = f
+            .file_name
+            .as_deref()
+            .unwrap_or("file")
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(200)
+            .collect();
+        out.push(StoredFile {
+            id,
+            file_name,
+            content_type: f.content_type.clone().unwrap_or_default(),
+            size: f.bytes.len() as i64,
+            sha256: hex::encode(Sha256::digest(&f.bytes)),
+            path: format!("{rel_dir}/{id}"),
+        });
+    }
+    Ok(out)
 }
 
 pub async fn submit(
@@ -86,27 +156,7 @@ pub async fn submit(
             ),
         ));
     }
-    let files: Vec<UploadedFile> = files.into_iter().filter(|f| !f.bytes.is_empty()).collect();
-    if files.len() > RECEIPTS_MAX {
-        return Err(AppError::validation(
-            "receipts",
-            "ERR_TOO_LONG",
-            &format!("has too many files (maximum is {RECEIPTS_MAX})"),
-        ));
-    }
-    for f in &files {
-        let ct = f.content_type.as_deref().unwrap_or("");
-        if !RECEIPT_TYPES.contains(&ct) {
-            return Err(AppError::validation(
-                "receipts",
-                "ERR_INVALID",
-                &format!(
-                    "must be PDF, image or plain-text files (got {})",
-                    if ct.is_empty() { "no type" } else { ct }
-                ),
-            ));
-        }
-    }
+    let files = check_files("receipts", files)?;
     let id = ids::next_id_at(now / 1000);
     let row = ExpenseRow {
         id,
@@ -126,38 +176,22 @@ pub async fn submit(
         updated_at: now,
     };
     // Files first (a failed commit leaves only unreferenced files, removed below).
-    let dir = receipt_dir(state, id);
-    let mut receipts = Vec::new();
-    if !files.is_empty() {
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(AppError::internal)?;
-    }
-    for f in &files {
-        let rid = ids::next_id_at(now / 1000);
-        let path = dir.join(rid.to_string());
-        tokio::fs::write(&path, &f.bytes)
-            .await
-            .map_err(AppError::internal)?;
-        let name: String = f
-            .file_name
-            .as_deref()
-            .unwrap_or("receipt")
-            .chars()
-            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-            .take(200)
-            .collect();
-        receipts.push(ReceiptRow {
-            id: rid,
+    let rel_dir = format!("receipts/{id}");
+    let dir = state.config.data_dir.join(&rel_dir);
+    let receipts: Vec<ReceiptRow> = write_files(state, &rel_dir, &files, now)
+        .await?
+        .into_iter()
+        .map(|f| ReceiptRow {
+            id: f.id,
             expense_id: id,
-            file_name: name,
-            content_type: f.content_type.clone().unwrap_or_default(),
-            size: f.bytes.len() as i64,
-            sha256: hex::encode(Sha256::digest(&f.bytes)),
-            path: format!("receipts/{id}/{rid}"),
+            file_name: f.file_name,
+            content_type: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+            path: f.path,
             created_at: now,
-        });
-    }
+        })
+        .collect();
     let result: AppResult<()> = async {
         let mut tx = state.db.begin_write().await?;
         store::insert_expense(&mut **tx, &row).await?;

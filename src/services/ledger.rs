@@ -9,18 +9,19 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate};
 use herd_governance::bylaws::{LedgerVisibility, PolicyDocument};
 use herd_governance::ledger::{
-    self, Account, BalanceSheet, BrokenLink, BudgetLine, Chart, Draft, Entry, IncomeStatement,
-    LedgerError, Posting, Sums, Verifier, GENESIS_HASH,
+    self, prorate_part, Account, BalanceSheet, BrokenLink, BudgetLine, Chart, Draft, Entry,
+    IncomeStatement, LedgerError, Posting, Sums, Verifier, GENESIS_HASH,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{AppError, AppResult};
+use crate::http::body::UploadedFile;
 use crate::http::pagination::Page;
 use crate::ids;
 use crate::state::AppState;
 use crate::storage::governance as gov_store;
-use crate::storage::ledger::{self as store, PostingRow, TransactionRow, TxFilter};
+use crate::storage::ledger::{self as store, AttachmentRow, PostingRow, TransactionRow, TxFilter};
 use crate::storage::proposals::{self as prop_store, NewProposalEvent};
 use crate::storage::{Backend, Db, WriteTx};
 
@@ -185,12 +186,40 @@ pub struct NewTransaction {
     pub reverses: Option<i64>,
 }
 
-/// A treasurer records a transaction (or the reversal of one). Nothing is written unless it
-/// balances.
-pub async fn record(state: &AppState, actor: i64, t: NewTransaction) -> AppResult<Entry> {
+/// A treasurer records a transaction (or the reversal of one), with attached files (invoices,
+/// statements: the expense receipts' rules and storage). Nothing is written unless it
+/// balances; the files of a refused transaction are removed.
+pub async fn record(
+    state: &AppState,
+    actor: i64,
+    t: NewTransaction,
+    files: Vec<UploadedFile>,
+) -> AppResult<(Entry, Vec<AttachmentRow>)> {
     require_treasurer(state, actor).await?;
     let now = state.clock.now_micros();
     let (chart, _) = chart(state, now).await?;
+    let files = crate::services::expenses::check_files("attachments", files)?;
+    // Files first, in a directory of their own (the transaction's id is not known yet).
+    let rel_dir = format!("ledger-attachments/{}", ids::next_id_at(now / 1000));
+    let stored = crate::services::expenses::write_files(state, &rel_dir, &files, now).await;
+    let result = match stored {
+        Ok(stored) => record_in(state, actor, t, &chart, stored, now).await,
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        let _ = tokio::fs::remove_dir_all(state.config.data_dir.join(&rel_dir)).await;
+    }
+    result
+}
+
+async fn record_in(
+    state: &AppState,
+    actor: i64,
+    t: NewTransaction,
+    chart: &Chart,
+    stored: Vec<crate::services::expenses::StoredFile>,
+    now: i64,
+) -> AppResult<(Entry, Vec<AttachmentRow>)> {
     let mut tx = state.db.begin_write().await?;
     let draft = match t.reverses {
         Some(original_id) => {
@@ -231,9 +260,62 @@ pub async fn record(state: &AppState, actor: i64, t: NewTransaction) -> AppResul
             postings: t.postings,
         },
     };
-    let entry = post_in(&mut tx, state.db.backend(), &chart, draft, now).await?;
+    let entry = post_in(&mut tx, state.db.backend(), chart, draft, now).await?;
+    let attachments: Vec<AttachmentRow> = stored
+        .into_iter()
+        .map(|f| AttachmentRow {
+            id: f.id,
+            transaction_id: entry.id,
+            file_name: f.file_name,
+            content_type: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+            path: f.path,
+            created_at: now,
+        })
+        .collect();
+    for a in &attachments {
+        store::insert_attachment(&mut **tx, a).await?;
+    }
     tx.commit().await?;
-    Ok(entry)
+    Ok((entry, attachments))
+}
+
+/// The attachments of these transactions, by transaction id.
+pub async fn attachments(
+    state: &AppState,
+    transaction_ids: &[i64],
+) -> AppResult<BTreeMap<i64, Vec<AttachmentRow>>> {
+    let mut out: BTreeMap<i64, Vec<AttachmentRow>> = BTreeMap::new();
+    for a in store::attachments_of(&state.db.pool, transaction_ids).await? {
+        out.entry(a.transaction_id).or_default().push(a);
+    }
+    Ok(out)
+}
+
+/// An attachment's bytes, for those who may read the ledger (treasurers and admins always).
+pub async fn attachment_file(
+    state: &AppState,
+    viewer: Option<i64>,
+    transaction_id: i64,
+    attachment_id: i64,
+) -> AppResult<(AttachmentRow, Vec<u8>)> {
+    let privileged = match viewer {
+        Some(v) => has_role(state, v, "treasurer").await? || has_role(state, v, "admin").await?,
+        None => false,
+    };
+    if !privileged {
+        require_reader(state, viewer).await?;
+    }
+    let a = store::attachments_of(&state.db.pool, &[transaction_id])
+        .await?
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or_else(AppError::not_found)?;
+    let bytes = tokio::fs::read(state.config.data_dir.join(&a.path))
+        .await
+        .map_err(AppError::internal)?;
+    Ok((a, bytes))
 }
 
 fn to_entry(t: TransactionRow, postings: Vec<Posting>) -> Entry {
@@ -361,12 +443,19 @@ pub async fn report(state: &AppState, from: i64, to: i64) -> AppResult<Report> {
         currency: finance.currency.clone(),
         income_statement: ledger::income_statement(&chart, &period),
         balance_sheet: ledger::balance_sheet(&chart, &to_date),
-        budget: ledger::budget_vs_actual(
+        budget: ledger::budget_lines(
             &chart,
-            &finance.monthly_budgets,
-            &finance.currency,
+            &resolve_budgets(
+                &finance.monthly_budgets,
+                &finance.currency,
+                &store::budgets(&state.db.pool).await?,
+                from,
+                to,
+            )
+            .into_iter()
+            .map(|(k, r)| (k, r.amount))
+            .collect(),
             &period,
-            to - from,
         ),
     })
 }
@@ -550,12 +639,31 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<(i64, String), BrokenLink>
         if rows.is_empty() {
             break;
         }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let entries = with_postings(&db.pool, rows)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Each posting carries a copy of its transaction's date, which period sums read but
+        // the hash does not cover: a copy that disagrees is an edit after posting.
+        let mut dates: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
+        for (tx, idx, at) in store::posting_dates_of(&db.pool, &ids).await? {
+            dates.entry(tx).or_default().push((idx, at));
+        }
         for e in &entries {
             if let Err(b) = v.push(e) {
                 return Ok(Err(b));
+            }
+            let own = dates.remove(&e.id).unwrap_or_default();
+            if let Some((idx, at)) = own.into_iter().find(|(_, at)| *at != e.draft.date) {
+                return Ok(Err(BrokenLink {
+                    seq: e.seq,
+                    id: e.id,
+                    reason: format!(
+                        "its posting #{idx} is dated {} but the transaction {}: the posting was edited after posting",
+                        crate::time::iso(at),
+                        crate::time::iso(e.draft.date)
+                    ),
+                }));
             }
         }
     }
@@ -598,4 +706,348 @@ pub async fn head(state: &AppState) -> AppResult<(i64, String)> {
     Ok(store::chain_head(&state.db.pool)
         .await?
         .unwrap_or((0, GENESIS_HASH.to_string())))
+}
+
+// ---- budgets per period and account ----
+
+/// A budget period: a calendar month (`2026-03`) or year (`2026`), UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetPeriod {
+    Month(i32, u32),
+    Year(i32),
+}
+
+fn month_start(year: i32, month: u32) -> Option<i64> {
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_micros())
+}
+
+fn next_month(year: i32, month: u32) -> (i32, u32) {
+    if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    }
+}
+
+impl BudgetPeriod {
+    /// `YYYY-MM` or `YYYY`, years 1900 to 9999.
+    pub fn parse(field: &str, s: &str) -> AppResult<BudgetPeriod> {
+        let bad = || {
+            AppError::validation(
+                field,
+                "ERR_INVALID",
+                "must be a month (YYYY-MM, e.g. 2026-03) or a year (YYYY)",
+            )
+        };
+        let s = s.trim();
+        let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        let (y, m) = match s.split_once('-') {
+            Some((y, m)) if y.len() == 4 && m.len() == 2 && digits(y) && digits(m) => (y, Some(m)),
+            None if s.len() == 4 && digits(s) => (s, None),
+            _ => return Err(bad()),
+        };
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        if !(1900..=9999).contains(&year) {
+            return Err(bad());
+        }
+        match m {
+            None => Ok(BudgetPeriod::Year(year)),
+            Some(m) => match m.parse::<u32>() {
+                Ok(month @ 1..=12) => Ok(BudgetPeriod::Month(year, month)),
+                _ => Err(bad()),
+            },
+        }
+    }
+
+    pub fn key(&self) -> String {
+        match self {
+            BudgetPeriod::Month(y, m) => format!("{y:04}-{m:02}"),
+            BudgetPeriod::Year(y) => format!("{y:04}"),
+        }
+    }
+
+    /// `[start, end)` in epoch microseconds.
+    pub fn span(&self) -> AppResult<(i64, i64)> {
+        let (from, to) = match *self {
+            BudgetPeriod::Month(y, m) => {
+                let (ny, nm) = next_month(y, m);
+                (month_start(y, m), month_start(ny, nm))
+            }
+            BudgetPeriod::Year(y) => (month_start(y, 1), month_start(y + 1, 1)),
+        };
+        from.zip(to)
+            .ok_or_else(|| AppError::validation("period", "ERR_INVALID", "is out of range"))
+    }
+}
+
+/// A budget resolved to a report's period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedBudget {
+    pub amount: i64,
+    /// Whether a treasurer's budget (rather than only the bylaws') contributed.
+    pub set_by_treasurer: bool,
+}
+
+/// Each account's budget for `[from, to)`, per currency: calendar month by month, a
+/// treasurer's budget for that month, else the treasurer's budget for its year (prorated by
+/// time), else the bylaws' `monthly_budgets`; a month the period covers in part counts in
+/// proportion.
+pub fn resolve_budgets(
+    monthly_bylaws: &BTreeMap<String, i64>,
+    bylaws_currency: &str,
+    stored: &[store::BudgetRow],
+    from: i64,
+    to: i64,
+) -> BTreeMap<(String, String), ResolvedBudget> {
+    use chrono::Datelike;
+    let mut out: BTreeMap<(String, String), ResolvedBudget> = BTreeMap::new();
+    let mut accounts: std::collections::BTreeSet<&str> =
+        monthly_bylaws.keys().map(String::as_str).collect();
+    accounts.extend(stored.iter().map(|b| b.account.as_str()));
+    if accounts.is_empty() || to <= from {
+        return out;
+    }
+    let by_key: BTreeMap<(&str, &str), &store::BudgetRow> = stored
+        .iter()
+        .map(|b| ((b.period.as_str(), b.account.as_str()), b))
+        .collect();
+    let mut add = |account: &str, currency: &str, amount: i64, treasurer: bool| {
+        let e = out
+            .entry((account.to_string(), currency.to_string()))
+            .or_insert(ResolvedBudget {
+                amount: 0,
+                set_by_treasurer: false,
+            });
+        e.amount = e.amount.saturating_add(amount);
+        e.set_by_treasurer |= treasurer;
+    };
+    let Some(first) = DateTime::from_timestamp_micros(from) else {
+        return BTreeMap::new();
+    };
+    let (mut y, mut m) = (first.year(), first.month());
+    // Time of each year covered where that year's budget applies, prorated once per year so
+    // a whole year adds up to the budget exactly.
+    let mut year_parts: BTreeMap<(i32, &str), i64> = BTreeMap::new();
+    loop {
+        let (ny, nm) = next_month(y, m);
+        let (Some(start), Some(end)) = (month_start(y, m), month_start(ny, nm)) else {
+            break;
+        };
+        if start >= to {
+            break;
+        }
+        let part = to.min(end) - from.max(start);
+        if part > 0 {
+            let (month_key, year_key) = (format!("{y:04}-{m:02}"), format!("{y:04}"));
+            for &a in &accounts {
+                if let Some(b) = by_key.get(&(month_key.as_str(), a)) {
+                    add(
+                        a,
+                        &b.currency,
+                        prorate_part(b.amount, part, end - start),
+                        true,
+                    );
+                } else if by_key.contains_key(&(year_key.as_str(), a)) {
+                    *year_parts.entry((y, a)).or_default() += part;
+                } else if let Some(monthly) = monthly_bylaws.get(a) {
+                    add(
+                        a,
+                        bylaws_currency,
+                        prorate_part(*monthly, part, end - start),
+                        false,
+                    );
+                }
+            }
+        }
+        (y, m) = (ny, nm);
+    }
+    for ((year, a), part) in year_parts {
+        let key = format!("{year:04}");
+        if let (Some(b), Some(start), Some(end)) = (
+            by_key.get(&(key.as_str(), a)),
+            month_start(year, 1),
+            month_start(year + 1, 1),
+        ) {
+            add(
+                a,
+                &b.currency,
+                prorate_part(b.amount, part, end - start),
+                true,
+            );
+        }
+    }
+    out
+}
+
+/// Stored budgets, and each account's budget resolved for `period` when one is given.
+pub struct Budgets {
+    pub currency: String,
+    pub bylaws_monthly: Vec<(Account, i64)>,
+    pub stored: Vec<(Account, store::BudgetRow)>,
+    pub period: Option<(BudgetPeriod, i64, i64)>,
+    pub effective: Vec<(Account, String, ResolvedBudget)>,
+}
+
+/// The budgets (for anyone who may read the ledger; the caller checks), all periods or one.
+pub async fn budgets(state: &AppState, period: Option<BudgetPeriod>) -> AppResult<Budgets> {
+    let now = state.clock.now_micros();
+    let (chart, bylaws) = chart(state, now).await?;
+    let finance = bylaws
+        .finance
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("no finance rules"))?;
+    let rows = store::budgets(&state.db.pool).await?;
+    let (period, effective) = match period {
+        Some(p) => {
+            let (from, to) = p.span()?;
+            let resolved =
+                resolve_budgets(&finance.monthly_budgets, &finance.currency, &rows, from, to);
+            let effective = resolved
+                .into_iter()
+                .map(|((code, currency), r)| (chart.describe(&code), currency, r))
+                .collect();
+            (Some((p, from, to)), effective)
+        }
+        None => (None, Vec::new()),
+    };
+    // With a period: its own rows, its year's (for a month) or its months' (for a year).
+    let related = |row: &store::BudgetRow| match period.map(|p| p.0) {
+        None => true,
+        Some(p @ BudgetPeriod::Month(y, _)) => {
+            row.period == p.key() || row.period == format!("{y:04}")
+        }
+        Some(BudgetPeriod::Year(y)) => row.period.get(..4) == Some(format!("{y:04}").as_str()),
+    };
+    Ok(Budgets {
+        currency: finance.currency.clone(),
+        bylaws_monthly: finance
+            .monthly_budgets
+            .iter()
+            .map(|(code, amount)| (chart.describe(code), *amount))
+            .collect(),
+        stored: rows
+            .into_iter()
+            .filter(related)
+            .map(|r| (chart.describe(&r.account), r))
+            .collect(),
+        period,
+        effective,
+    })
+}
+
+/// One account's budget in a treasurer's request; `amount: None` removes it.
+pub struct BudgetInput {
+    pub account: String,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+}
+
+/// A treasurer sets (or removes) budgets for one period, all or nothing, logged.
+pub async fn set_budgets(
+    state: &AppState,
+    actor: i64,
+    period: BudgetPeriod,
+    items: Vec<BudgetInput>,
+) -> AppResult<()> {
+    require_treasurer(state, actor).await?;
+    let now = state.clock.now_micros();
+    let (chart, bylaws) = chart(state, now).await?;
+    let finance = bylaws
+        .finance
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("no finance rules"))?;
+    if items.is_empty() {
+        return Err(AppError::validation(
+            "budgets",
+            "ERR_BLANK",
+            "needs at least one {account or category, amount, currency?}",
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let field = |k: &str| format!("budgets[{i}].{k}");
+        let code = item.account.trim();
+        let account = chart
+            .get(code)
+            .or_else(|| chart.expense_account(code))
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    ledger::AccountType::Income | ledger::AccountType::Expense
+                )
+            })
+            .ok_or_else(|| {
+                AppError::validation(
+                    &field("account"),
+                    "ERR_INVALID",
+                    &format!(
+                        "must be an income or expense account of the chart, or an expense category ({})",
+                        chart.expense_categories().join(", ")
+                    ),
+                )
+            })?;
+        let currency = item
+            .currency
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| finance.currency.clone());
+        if ledger::currency_exponent(&currency).is_none() {
+            return Err(AppError::validation(
+                &field("currency"),
+                "ERR_INVALID",
+                "must be an ISO 4217 code such as EUR",
+            ));
+        }
+        if let Some(a) = item.amount {
+            if !(0..=ledger::MAX_AMOUNT).contains(&a) {
+                return Err(AppError::validation(
+                    &field("amount"),
+                    "ERR_INVALID",
+                    "must be a whole number of minor units, 0 or more",
+                ));
+            }
+        }
+        rows.push((account.code.clone(), item.amount, currency));
+    }
+    let key = period.key();
+    let mut tx = state.db.begin_write().await?;
+    let mut detail = Vec::new();
+    for (account, amount, currency) in rows {
+        match amount {
+            Some(amount) => {
+                store::upsert_budget(
+                    &mut **tx,
+                    &store::BudgetRow {
+                        period: key.clone(),
+                        account: account.clone(),
+                        amount,
+                        currency: currency.clone(),
+                        set_by_account_id: Some(actor),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+                .await?;
+                detail.push(json!({ "account": account, "amount": amount, "currency": currency }));
+            }
+            None => {
+                if store::delete_budget(&mut **tx, &key, &account).await? {
+                    detail.push(json!({ "account": account, "amount": null }));
+                }
+            }
+        }
+    }
+    log(
+        &mut tx,
+        "ledger.budget_set",
+        Some(actor),
+        None,
+        json!({ "period": key, "budgets": detail }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

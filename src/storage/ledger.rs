@@ -151,6 +151,21 @@ pub async fn postings_of<'e, E: Executor<'e, Database = Any>>(
     q.query_as().fetch_all(db).await
 }
 
+/// `(transaction_id, idx, occurred_at)` of these transactions' postings: the date copied
+/// onto each posting for period sums, which verification compares with its transaction's.
+pub async fn posting_dates_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    let mut q = super::query::Sql::new(
+        "SELECT transaction_id, idx, occurred_at FROM ledger_postings WHERE transaction_id IN (",
+    );
+    let list = q.ints(ids);
+    q.push(&list);
+    q.push(") ORDER BY transaction_id, idx");
+    q.query_as().fetch_all(db).await
+}
+
 /// Filters of the transaction list.
 #[derive(Debug, Clone, Default)]
 pub struct TxFilter {
@@ -158,6 +173,8 @@ pub struct TxFilter {
     pub to: Option<i64>,
     pub member: Option<i64>,
     pub kind: Option<String>,
+    /// Any of these kinds (empty: every kind).
+    pub kinds: Vec<String>,
 }
 
 /// Transactions newest first, paged by id.
@@ -196,6 +213,10 @@ pub async fn list_transactions<'e, E: Executor<'e, Database = Any>>(
     if let Some(k) = &f.kind {
         let p = q.text(k);
         q.push(&format!(" AND kind = {p}"));
+    }
+    if !f.kinds.is_empty() {
+        let ps: Vec<String> = f.kinds.iter().map(|k| q.text(k)).collect();
+        q.push(&format!(" AND kind IN ({})", ps.join(", ")));
     }
     let limit = q.int(page.limit);
     q.push(&format!(" ORDER BY id {order} LIMIT {limit}"));
@@ -604,4 +625,115 @@ pub async fn overdue_members<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// ---- budgets ----
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BudgetRow {
+    pub period: String,
+    pub account: String,
+    pub amount: i64,
+    pub currency: String,
+    pub set_by_account_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Every stored budget, by period then account (a co-op has a few per month at most).
+pub async fn budgets<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::Result<Vec<BudgetRow>> {
+    sqlx::query_as(
+        "SELECT period, account, amount, currency, set_by_account_id, created_at, updated_at \
+         FROM ledger_budgets ORDER BY period, account",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Sets (or replaces) the budget of an account for a period.
+pub async fn upsert_budget<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    b: &BudgetRow,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO ledger_budgets (period, account, amount, currency, set_by_account_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (period, account) DO UPDATE SET amount = excluded.amount, \
+         currency = excluded.currency, set_by_account_id = excluded.set_by_account_id, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(&b.period)
+    .bind(&b.account)
+    .bind(b.amount)
+    .bind(&b.currency)
+    .bind(b.set_by_account_id)
+    .bind(b.created_at)
+    .bind(b.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes an account's budget for a period (the report falls back again); whether one was set.
+pub async fn delete_budget<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    period: &str,
+    account: &str,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("DELETE FROM ledger_budgets WHERE period = $1 AND account = $2")
+        .bind(period)
+        .bind(account)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+// ---- attachments of transactions ----
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub transaction_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub path: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_attachment<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    a: &AttachmentRow,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO ledger_attachments (id, transaction_id, file_name, content_type, size, sha256, path, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(a.id)
+    .bind(a.transaction_id)
+    .bind(&a.file_name)
+    .bind(&a.content_type)
+    .bind(a.size)
+    .bind(&a.sha256)
+    .bind(&a.path)
+    .bind(a.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The attachments of these transactions, in transaction then upload order.
+pub async fn attachments_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    transaction_ids: &[i64],
+) -> sqlx::Result<Vec<AttachmentRow>> {
+    let mut q = super::query::Sql::new(
+        "SELECT id, transaction_id, file_name, content_type, size, sha256, path, created_at \
+         FROM ledger_attachments WHERE transaction_id IN (",
+    );
+    let list = q.ints(transaction_ids);
+    q.push(&list);
+    q.push(") ORDER BY transaction_id, id");
+    q.query_as().fetch_all(db).await
 }

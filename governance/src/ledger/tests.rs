@@ -175,6 +175,43 @@ fn reports_from_postings() {
 }
 
 #[test]
+fn budget_lines_compare_resolved_budgets_with_actuals_per_currency() {
+    let c = chart();
+    let mut sums = Sums::new();
+    add_postings(
+        &mut sums,
+        &[
+            Posting::new("expenses:hosting", 3_000, "EUR"),
+            Posting::new("assets:bank", -3_000, "EUR"),
+            Posting::new("expenses:hosting", 700, "USD"),
+            Posting::new("assets:bank", -700, "USD"),
+            Posting::new("assets:bank", 9_000, "EUR"),
+            Posting::new("income:dues", -9_000, "EUR"),
+        ],
+    );
+    let mut budgets = BTreeMap::new();
+    budgets.insert(("expenses:hosting".to_string(), "EUR".to_string()), 2_500);
+    budgets.insert(("income:dues".to_string(), "EUR".to_string()), 10_000);
+    let lines = budget_lines(&c, &budgets, &sums);
+    let got: Vec<(&str, i64, i64, i64)> = lines
+        .iter()
+        .map(|l| (l.code.as_str(), l.budget, l.actual, l.remaining))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("expenses:hosting", 2_500, 3_000, -500),
+            ("income:dues", 10_000, 9_000, 1_000)
+        ]
+    );
+    assert_eq!(prorate_part(3_100, 31, 31), 3_100);
+    assert_eq!(prorate_part(3_100, 10, 31), 1_000);
+    assert_eq!(prorate_part(1_000, 1, 3), 333);
+    assert_eq!(prorate_part(1_000, 2, 3), 667);
+    assert_eq!(prorate_part(1_000, 5, 0), 1_000);
+}
+
+#[test]
 fn formats_amounts_by_currency_exponent() {
     assert_eq!(format_amount(-1234, "EUR"), "-12.34");
     assert_eq!(format_amount(5, "EUR"), "0.05");

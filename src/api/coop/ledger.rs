@@ -25,7 +25,7 @@ use crate::http::lenient;
 use crate::http::pagination::PageParams;
 use crate::services::{dues, expenses, ledger};
 use crate::state::AppState;
-use crate::storage::ledger::{ExpenseRow, TxFilter};
+use crate::storage::ledger::{AttachmentRow, ExpenseRow, TxFilter};
 use crate::time;
 
 #[derive(Debug, Serialize)]
@@ -49,6 +49,53 @@ pub struct Transaction {
     pub postings: Vec<PostingEntity>,
     pub hash: String,
     pub prev_hash: String,
+    /// Files a treasurer attached (invoices, statements), served to ledger readers.
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Attachment {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub url: String,
+}
+
+fn attachment_entity(state: &AppState, a: AttachmentRow) -> Attachment {
+    Attachment {
+        url: format!(
+            "{}/api/v1/coop/ledger/transactions/{}/attachments/{}",
+            state.base_url(),
+            a.transaction_id,
+            a.id
+        ),
+        id: a.id.to_string(),
+        file_name: a.file_name,
+        content_type: a.content_type,
+        size: a.size,
+        sha256: a.sha256,
+    }
+}
+
+/// Transactions with their attachments.
+async fn transactions_of(state: &AppState, entries: &[Entry]) -> AppResult<Vec<Transaction>> {
+    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+    let mut files = ledger::attachments(state, &ids).await?;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            let mut t = Transaction::from(e);
+            t.attachments = files
+                .remove(&e.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| attachment_entity(state, a))
+                .collect();
+            t
+        })
+        .collect())
 }
 
 impl From<&Entry> for Transaction {
@@ -75,6 +122,7 @@ impl From<&Entry> for Transaction {
                 .collect(),
             hash: e.hash.clone(),
             prev_hash: e.prev_hash.clone(),
+            attachments: Vec::new(),
         }
     }
 }
@@ -150,12 +198,13 @@ pub async fn transactions(
             .transpose()?,
         member: None,
         kind: q.kind,
+        kinds: vec![],
     };
     let entries = ledger::list(&state, &filter, &page).await?;
     let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
     Ok((
         paging_headers(&state, &uri, &page, &cursors),
-        Json(entries.iter().map(Transaction::from).collect()),
+        Json(transactions_of(&state, &entries).await?),
     ))
 }
 
@@ -166,7 +215,45 @@ pub async fn transaction(
 ) -> AppResult<Json<Transaction>> {
     ledger::require_reader(&state, viewer(&auth)?).await?;
     let e = ledger::get(&state, parse_id(&id)?).await?;
-    Ok(Json(Transaction::from(&e)))
+    let mut list = transactions_of(&state, std::slice::from_ref(&e)).await?;
+    list.pop().map(Json).ok_or_else(AppError::not_found)
+}
+
+/// `GET ledger/transactions/:id/attachments/:aid`: the file, for ledger readers.
+pub async fn attachment(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path((id, aid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (a, bytes) =
+        ledger::attachment_file(&state, viewer(&auth)?, parse_id(&id)?, parse_id(&aid)?).await?;
+    let mut res = bytes.into_response();
+    let ct = HeaderValue::from_str(&a.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    res.headers_mut().insert(CONTENT_TYPE, ct);
+    res.headers_mut()
+        .insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    res.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(res)
+}
+
+/// `PUT|PATCH|DELETE ledger/transactions/:id`: posted rows are never edited or removed; a
+/// correction is a reversing transaction. 405 with `Allow: GET` and a Mastodon-shaped error.
+pub async fn posted_is_final() -> Response {
+    let mut res = AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "A posted transaction is never edited or deleted: correct it with a reversal \
+         (POST /api/v1/coop/ledger/transactions with {\"reverses\": id}) and post the right one",
+    )
+    .into_response();
+    res.headers_mut().insert(
+        axum::http::header::ALLOW,
+        HeaderValue::from_static("GET, HEAD"),
+    );
+    res
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,7 +347,7 @@ pub async fn create_transaction(
         })?),
         None => None,
     };
-    let entry = ledger::record(
+    let (entry, files) = ledger::record(
         &state,
         me.account.id,
         ledger::NewTransaction {
@@ -275,9 +362,15 @@ pub async fn create_transaction(
             postings: parse_postings(b.postings.as_ref())?,
             reverses,
         },
+        body.files,
     )
     .await?;
-    Ok(Json(Transaction::from(&entry)))
+    let mut t = Transaction::from(&entry);
+    t.attachments = files
+        .into_iter()
+        .map(|a| attachment_entity(&state, a))
+        .collect();
+    Ok(Json(t))
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +440,149 @@ pub async fn verify(State(state): State<AppState>, auth: MaybeAuth) -> AppResult
             json!({ "valid": false, "transactions": null, "broken": b }),
         )),
     }
+}
+
+// ---- budgets ----
+
+#[derive(Debug, Deserialize)]
+pub struct BudgetQuery {
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    period: Option<String>,
+}
+
+fn budgets_json(b: ledger::Budgets) -> Value {
+    let mut out = json!({
+        "currency": b.currency,
+        "bylaws_monthly": b.bylaws_monthly.iter().map(|(a, amount)| json!({
+            "account": a.code, "name": a.name, "amount": amount, "currency": b.currency,
+        })).collect::<Vec<_>>(),
+        "budgets": b.stored.iter().map(|(a, r)| json!({
+            "period": r.period, "account": a.code, "name": a.name, "amount": r.amount,
+            "currency": r.currency, "set_by": r.set_by_account_id.map(|i| i.to_string()),
+            "updated_at": time::iso(r.updated_at),
+        })).collect::<Vec<_>>(),
+    });
+    if let Some((p, from, to)) = b.period {
+        out["period"] = json!(p.key());
+        out["from"] = json!(time::iso(from));
+        out["to"] = json!(time::iso(to));
+        out["effective"] = b
+            .effective
+            .iter()
+            .map(|(a, currency, r)| {
+                json!({
+                    "account": a.code, "name": a.name, "amount": r.amount, "currency": currency,
+                    "source": if r.set_by_treasurer { "treasurer" } else { "bylaws" },
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// `GET ledger/budgets?period=YYYY-MM|YYYY`: the treasurers' budgets (and the bylaws'
+/// monthly defaults); with a period, each account's budget resolved for it.
+pub async fn budgets(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Query(q): Query<BudgetQuery>,
+) -> AppResult<Json<Value>> {
+    ledger::require_reader(&state, viewer(&auth)?).await?;
+    let period = q
+        .period
+        .as_deref()
+        .map(|p| ledger::BudgetPeriod::parse("period", p))
+        .transpose()?;
+    Ok(Json(budgets_json(ledger::budgets(&state, period).await?)))
+}
+
+/// One `{account | category, amount, currency?}`; `remove: true` (or, in a JSON list,
+/// `amount: null`) removes the budget.
+fn budget_input(field: &str, v: &Value) -> AppResult<ledger::BudgetInput> {
+    let remove = match v.get("remove") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.trim(), "true" | "1" | "on"),
+        _ => false,
+    };
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let account = text("account")
+        .or_else(|| text("category"))
+        .ok_or_else(|| {
+            AppError::validation(
+                &format!("{field}.account"),
+                "ERR_BLANK",
+                "needs account (or category)",
+            )
+        })?;
+    let amount = match v.get("amount") {
+        _ if remove => None,
+        None => {
+            return Err(AppError::validation(
+                &format!("{field}.amount"),
+                "ERR_BLANK",
+                "needs amount (minor units; null removes the budget)",
+            ))
+        }
+        Some(Value::Null) => None,
+        Some(a) => Some(minor_units(&format!("{field}.amount"), a)?),
+    };
+    Ok(ledger::BudgetInput {
+        account,
+        amount,
+        currency: text("currency"),
+    })
+}
+
+/// `PUT ledger/budgets` `{period, budgets: [{account | category, amount, currency?}]}` (or one
+/// budget's fields at the top level): treasurers only; answers like `GET ?period=`.
+pub async fn set_budgets(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<Value>,
+) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write").await?;
+    let b = body.data;
+    let period = ledger::BudgetPeriod::parse(
+        "period",
+        b.get("period").and_then(Value::as_str).unwrap_or(""),
+    )?;
+    let items: Vec<ledger::BudgetInput> = match b.get("budgets") {
+        None | Some(Value::Null) => vec![budget_input("budgets[0]", &b)?],
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| budget_input(&format!("budgets[{i}]"), v))
+            .collect::<AppResult<_>>()?,
+        // Form and multipart bodies give `budgets[0][account]` as an object keyed by index.
+        Some(Value::Object(m)) => {
+            let mut keyed: Vec<(usize, &Value)> = m
+                .iter()
+                .filter_map(|(k, v)| k.parse().ok().map(|i| (i, v)))
+                .collect();
+            keyed.sort_by_key(|(i, _)| *i);
+            keyed
+                .into_iter()
+                .map(|(i, v)| budget_input(&format!("budgets[{i}]"), v))
+                .collect::<AppResult<_>>()?
+        }
+        Some(_) => {
+            return Err(AppError::validation(
+                "budgets",
+                "ERR_INVALID",
+                "must be a list of {account or category, amount, currency?}",
+            ))
+        }
+    };
+    ledger::set_budgets(&state, me.account.id, period, items).await?;
+    Ok(Json(budgets_json(
+        ledger::budgets(&state, Some(period)).await?,
+    )))
 }
 
 // ---- expenses ----
@@ -594,6 +830,10 @@ pub async fn receipt(
     res.headers_mut().insert(CONTENT_TYPE, ct);
     res.headers_mut()
         .insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    res.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(res)
 }
 
@@ -690,15 +930,13 @@ pub async fn my_dues(
 ) -> AppResult<(HeaderMap, Json<Value>)> {
     let me = auth.user(&state, "read").await?;
     let page = q.page(40, 80);
+    // Filtered in SQL, so every page is full until the history ends.
     let filter = TxFilter {
         member: Some(me.account.id),
+        kinds: ["dues", "stripe", "reversal"].map(String::from).to_vec(),
         ..TxFilter::default()
     };
-    let entries: Vec<Entry> = ledger::list(&state, &filter, &page)
-        .await?
-        .into_iter()
-        .filter(|e| matches!(e.draft.kind.as_str(), "dues" | "stripe" | "reversal"))
-        .collect();
+    let entries: Vec<Entry> = ledger::list(&state, &filter, &page).await?;
     let m = crate::storage::proposals::membership(&state.db.pool, me.account.id).await?;
     let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
     Ok((

@@ -77,7 +77,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/coop/ledger/transactions/{id}",
-            get(ledger::transaction),
+            get(ledger::transaction)
+                .put(ledger::posted_is_final)
+                .patch(ledger::posted_is_final)
+                .delete(ledger::posted_is_final),
+        )
+        .route(
+            "/api/v1/coop/ledger/transactions/{id}/attachments/{aid}",
+            get(ledger::attachment),
+        )
+        .route(
+            "/api/v1/coop/ledger/budgets",
+            get(ledger::budgets).put(ledger::set_budgets),
         )
         .route("/api/v1/coop/ledger/report", get(ledger::report))
         .route("/api/v1/coop/ledger/verify", get(ledger::verify))
