@@ -1,5 +1,11 @@
 //! Outgoing email through lettre: SMTP when `mail.smtp_url` is set, otherwise each message is
 //! written to `{data_dir}/mail/<uuid>.eml` and logged, so a fresh instance needs no mail server.
+//!
+//! No request talks to SMTP: a use case queues its mails (`queue`) in the transaction of the
+//! change that causes them, so a mail goes out if and only if the change commits, and the job
+//! queue sends them in lanes of their own (`jobs::MAIL_LANES`), retrying a transient failure
+//! (4xx, refused connection, timeout) with the queue's backoff and dropping a permanent one
+//! (5xx, an address that does not parse) with a log line.
 
 use std::path::PathBuf;
 
@@ -7,6 +13,54 @@ use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
+use crate::jobs::{self, Job};
+
+/// Why a mail was not sent: `permanent` when trying again cannot help (the server answered
+/// 5xx, or the address or message is malformed).
+#[derive(Debug)]
+pub struct SendError {
+    pub permanent: bool,
+    pub error: anyhow::Error,
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.permanent {
+            "permanent"
+        } else {
+            "transient"
+        };
+        write!(f, "{kind}: {:#}", self.error)
+    }
+}
+
+impl std::error::Error for SendError {}
+
+impl SendError {
+    fn permanent(e: impl Into<anyhow::Error>) -> SendError {
+        SendError {
+            permanent: true,
+            error: e.into(),
+        }
+    }
+
+    fn transient(e: impl Into<anyhow::Error>) -> SendError {
+        SendError {
+            permanent: false,
+            error: e.into(),
+        }
+    }
+
+    /// SMTP's own classes: a 5xx reply is permanent; a 4xx reply, a refused or broken
+    /// connection, a timeout or a TLS failure may pass.
+    fn smtp(e: lettre::transport::smtp::Error) -> SendError {
+        if e.is_permanent() {
+            SendError::permanent(e)
+        } else {
+            SendError::transient(e)
+        }
+    }
+}
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -41,26 +95,64 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    /// Sends a plain-text message.
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
+    /// Sends a plain-text message now. Use cases call `queue` instead; this is the queue's.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), SendError> {
+        let to: Mailbox = to.parse().map_err(SendError::permanent)?;
         let message = Message::builder()
             .from(self.from.clone())
-            .to(to.parse()?)
+            .to(to.clone())
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(body)?;
+            .body(body)
+            .map_err(SendError::permanent)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
-                smtp.send(message).await?;
-                tracing::info!(to, subject, "mail sent");
+                smtp.send(message).await.map_err(SendError::smtp)?;
+                tracing::info!(to = %to, subject, "mail sent");
             }
             Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await?;
-                let path = dir.join(format!("{}.eml", uuid::Uuid::now_v7()));
-                tokio::fs::write(&path, message.formatted()).await?;
-                tracing::info!(to, subject, path = %path.display(), "mail written to file (no SMTP configured)");
+                let written = async {
+                    tokio::fs::create_dir_all(dir).await?;
+                    let path = dir.join(format!("{}.eml", uuid::Uuid::now_v7()));
+                    tokio::fs::write(&path, message.formatted()).await?;
+                    std::io::Result::Ok(path)
+                }
+                .await
+                .map_err(SendError::transient)?;
+                tracing::info!(to = %to, subject, path = %written.display(), "mail written to file (no SMTP configured)");
             }
         }
         Ok(())
+    }
+}
+
+/// Queues one plain-text mail inside the caller's transaction: it is sent once that commits
+/// (the caller wakes the worker after its commit).
+pub async fn queue(
+    conn: &mut sqlx::AnyConnection,
+    to: &str,
+    subject: &str,
+    body: String,
+    now: i64,
+) -> sqlx::Result<()> {
+    let job = Job::Mail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        body,
+    };
+    jobs::enqueue(conn, &job, now).await
+}
+
+/// Sends one queued mail (the `Mail` job and each recipient of a mass mail). A transient
+/// failure is an error, so the queue tries again later; a permanent one is logged and the
+/// mail dropped (trying again would fail the same way).
+pub async fn deliver(mailer: &Mailer, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
+    match mailer.send(to, subject, body).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.permanent => {
+            tracing::warn!(to, subject, error = %e, "mail refused for good; dropped");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -71,7 +71,8 @@ async fn sign_up_confirm_and_use(app: &TestApp) {
         )
     );
 
-    // The confirmation mail holds a link; opening it confirms the address.
+    // The confirmation mail holds a link (sent by the job queue); opening it confirms the address.
+    app.run_jobs().await;
     let mails = app.mails();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: Bob@Example.org"), "{}", mails[0]);
@@ -314,6 +315,7 @@ async fn bad_sign_ups_write_nothing(app: &TestApp) {
         before,
         "nothing half-written"
     );
+    app.run_jobs().await;
     assert_eq!(app.mails().len(), 1, "only the good sign-up got a mail");
 
     // A user token, or an app token without write:accounts, cannot sign people up.

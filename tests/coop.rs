@@ -289,6 +289,7 @@ async fn social_coop_scenario(app: &common::TestApp) {
         .clock
         .advance(Duration::from_secs(5 * 86_400 + 3600));
     assert_eq!(remind_due(&app.state).await.unwrap(), 4);
+    app.run_jobs().await;
     // Proposal A: m7, m9 (m8 opted out) did not vote; B and E: everyone voted; PA: m6, m7, m9.
     assert_eq!(subjects(app, "24 hours left to vote"), 2 + 3);
     assert_eq!(close_after(app, 1).await, 4);
@@ -417,6 +418,7 @@ async fn social_coop_scenario(app: &common::TestApp) {
     assert!(events.iter().any(|e| e["kind"] == "policy.adopted"));
 
     // Mails: each proposal opened and closed, to the 9 members who did not opt out.
+    app.run_jobs().await;
     assert_eq!(subjects(app, "New proposal: "), 4 * 9);
     assert_eq!(subjects(app, "Proposal failed: Defederate"), 9);
     assert_eq!(subjects(app, "Proposal enacted: "), 3 * 9);

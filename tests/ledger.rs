@@ -1198,6 +1198,7 @@ async fn expense_flow_reconciles(app: &common::TestApp) {
     ] {
         assert!(kinds.contains(&k), "{k} in {kinds:?}");
     }
+    app.run_jobs().await;
     assert_eq!(mails_to(app, "member0", "Expense approved"), 1);
     assert_eq!(mails_to(app, "member0", "Expense paid"), 1);
     assert_eq!(mails_to(app, "tess", "Expense rejected"), 1);

@@ -386,6 +386,7 @@ async fn a_year_of_a_small_coop(app: &common::TestApp) {
     assert_eq!(v["transactions"], 1 + 60 + 60 + 40 + 13 + 1 + 1);
 
     // Every decision reached its submitter: approved and paid (m00), rejected (m01).
+    app.run_jobs().await;
     assert_eq!(mails_to(app, "m00", "Expense approved"), 1);
     assert_eq!(mails_to(app, "m00", "Expense paid"), 1);
     assert_eq!(mails_to(app, "m01", "Expense rejected"), 1);

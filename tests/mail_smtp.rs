@@ -50,6 +50,7 @@ async fn confirmation_mail_goes_through_smtp() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    app.run_jobs().await;
     assert!(
         app.mails().is_empty(),
         "with SMTP configured nothing is written to data/mail"
@@ -171,6 +172,7 @@ async fn governance_mails(app: &TestApp) {
         .await;
     assert_eq!(status, 200, "{p}");
     let id = p["id"].as_str().unwrap().to_string();
+    app.run_jobs().await;
     let opened = format!("New proposal: {title}");
     for who in ["a", "b", "d"] {
         assert_eq!(
@@ -302,6 +304,7 @@ async fn expense_decision_mails_go_through_smtp() {
         let (s, v) = app.post_json(&path, &t, body).await;
         assert_eq!(s, 200, "{path}: {v}");
     }
+    app.run_jobs().await;
     assert!(
         app.mails().is_empty(),
         "with SMTP nothing goes to data/mail"

@@ -109,6 +109,7 @@ async fn sign_up_sign_in_reset(app: &TestApp) {
         .unwrap()
         .contains("missing a confirmed e-mail address"));
 
+    app.run_jobs().await;
     let mail = app.mails().pop().unwrap();
     let link = link_in(&mail, &app.url("/auth/confirmation?")).unwrap();
     assert_eq!(browser.get(&link).send().await.unwrap().status(), 200);
@@ -188,6 +189,7 @@ async fn sign_up_sign_in_reset(app: &TestApp) {
         .unwrap();
     assert_eq!(res.status(), 200);
     // Unknown addresses get the same answer and no mail.
+    app.run_jobs().await;
     let mails_before = app.mails().len();
     let res = browser
         .post(app.url("/auth/password"))
@@ -203,6 +205,7 @@ async fn sign_up_sign_in_reset(app: &TestApp) {
         .await
         .unwrap()
         .contains("If an account uses that address"));
+    app.run_jobs().await;
     assert_eq!(app.mails().len(), mails_before);
     let mail = app
         .mails()

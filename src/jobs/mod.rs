@@ -55,6 +55,24 @@ pub enum Job {
     CacheRemoteMedia { media_id: i64 },
     /// Delete media files whose rows are gone (previews of replaced remote attachments).
     DeleteMediaFiles { keys: Vec<String> },
+    /// Expand a proposal's mail to the members it goes to (chosen when this runs) into one
+    /// `MailMember` job each, as `Distribute` expands into `Deliver`.
+    MailMembers {
+        proposal_id: i64,
+        mailing: crate::services::proposals::Mailing,
+    },
+    /// Send a proposal's mail to one member (in a mail lane).
+    MailMember {
+        proposal_id: i64,
+        mailing: crate::services::proposals::Mailing,
+        account_id: i64,
+    },
+    /// Send one mail: a confirmation, a password reset, an expense decision (in a mail lane).
+    Mail {
+        to: String,
+        subject: String,
+        body: String,
+    },
 }
 
 impl Job {
@@ -73,6 +91,9 @@ impl Job {
             Job::PollUpdate { .. } => "poll_update",
             Job::CacheRemoteMedia { .. } => "cache_remote_media",
             Job::DeleteMediaFiles { .. } => "delete_media_files",
+            Job::MailMembers { .. } => "mail_members",
+            Job::MailMember { .. } => "mail_member",
+            Job::Mail { .. } => "mail",
         }
     }
 
@@ -81,6 +102,9 @@ impl Job {
         match self {
             // 15 s doubling to a 6 h cap: 17 attempts span about two days.
             Job::Deliver { .. } => 17,
+            // 14 attempts span about a day (the last waits 6 h), long enough for an SMTP
+            // server's outage; after that a confirmation or reset link would be stale anyway.
+            Job::Mail { .. } | Job::MailMember { .. } => 14,
             // It counts its own transient failures and gives up after a few (no retry storm).
             Job::CacheRemoteMedia { .. } => crate::services::remote_media::MAX_ATTEMPTS,
             _ => 8,
@@ -125,16 +149,17 @@ pub async fn enqueue_many(conn: &mut AnyConnection, jobs: &[Job], now: i64) -> s
     store::insert_many(conn, &rows, now).await
 }
 
-/// Wakes the worker after a commit that queued work (its main loop and its delivery
-/// claimer).
+/// Wakes the worker after a commit that queued work (its main loop, its delivery claimer,
+/// its media lanes and its mail lanes).
 #[derive(Default)]
-pub struct Waker(Notify, Notify, Notify);
+pub struct Waker(Notify, Notify, Notify, Notify);
 
 impl Waker {
     pub fn wake(&self) {
         self.0.notify_one();
         self.1.notify_one();
         self.2.notify_one();
+        self.3.notify_one();
     }
 }
 
@@ -142,8 +167,18 @@ impl Waker {
 /// media host never holds up fan-out, polls or proposals in the main loop.
 pub const MEDIA_LANES: usize = 2;
 
+/// Mails are sent in this many lanes of their own, so a slow or unreachable SMTP server holds
+/// up neither federation (deliveries have their own lanes) nor fan-out, polls and proposals
+/// (the main loop), and a burst of deliveries does not delay a password reset. Four
+/// connections at once is polite to an SMTP relay and sends a thousand members' mails in
+/// a few minutes even when each takes a second.
+pub const MAIL_LANES: usize = 4;
+
+/// The kinds the mail lanes send (a mass mail's expansion is quick and stays in the main loop).
+const MAIL_KINDS: &[&str] = &["mail", "mail_member"];
+
 /// The kinds the main loop leaves to their own lanes.
-const LANED: &[&str] = &["deliver", "cache_remote_media"];
+const LANED: &[&str] = &["deliver", "cache_remote_media", "mail", "mail_member"];
 
 /// Deliveries run in this many concurrent lanes, so a slow or hanging inbox holds up one lane
 /// (and at most `federation::health::MAX_IN_FLIGHT` of them per host), not the queue.
@@ -170,7 +205,9 @@ fn backoff(attempts: i64) -> i64 {
     base + rand::thread_rng().gen_range(0..=base / 2)
 }
 
-async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
+/// Runs `job` (row `id`: an expansion deletes its own row in the transaction that queues what
+/// it expands to, so it never expands twice).
+async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
         Job::PollUpdate { status_id } => {
@@ -218,6 +255,21 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
         }
         Job::DeleteMediaFiles { keys } => {
             crate::services::remote_media::delete_files(state, keys).await
+        }
+        Job::MailMembers {
+            proposal_id,
+            mailing,
+        } => crate::services::proposals::expand_mailing(state, id, *proposal_id, *mailing).await,
+        Job::MailMember {
+            proposal_id,
+            mailing,
+            account_id,
+        } => {
+            crate::services::proposals::mail_member(state, *proposal_id, *mailing, *account_id)
+                .await
+        }
+        Job::Mail { to, subject, body } => {
+            crate::mail::deliver(&state.mailer, to, subject, body.clone()).await
         }
     }
 }
@@ -267,7 +319,7 @@ async fn run_claimed(
         ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
             .await
             .map(|_| ()),
-        _ => run(state, &job).await,
+        _ => run(state, row.id, &job).await,
     };
     match outcome {
         Ok(()) => store::delete(&state.db.pool, row.id).await?,
@@ -387,21 +439,47 @@ async fn media_lane(state: AppState) {
     }
 }
 
+/// One lane of mails: sends due mails, waking the other lanes while there is work, then
+/// sleeps until woken or a second passes.
+async fn mail_lane(state: AppState) {
+    let waker: Arc<Waker> = state.jobs.clone();
+    loop {
+        loop {
+            match run_one_of(&state, store::Kinds::Among(MAIL_KINDS)).await {
+                Ok(true) => waker.3.notify_one(),
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "mail lane");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = waker.3.notified() => {},
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+        }
+    }
+}
+
 /// How long the delivery worker waits for `CLAIM_AT_LEAST` free lanes before it claims for
 /// fewer (one claim per delivery would cost a write transaction each).
 const CLAIM_GATHER: Duration = Duration::from_millis(2);
 const CLAIM_AT_LEAST: u32 = 4;
 
-/// The background worker: one loop for every kind of job but deliveries and remote media
-/// previews, the delivery worker (`DELIVERY_LANES` deliveries at once) and `MEDIA_LANES`
-/// loops for previews; each runs due jobs, then sleeps until woken or a second passes. Aborting the returned task stops them all (jobs in flight keep their
-/// lease and run again after it: nothing is lost).
+/// The background worker: one loop for every kind of job but deliveries, remote media
+/// previews and mails, the delivery worker (`DELIVERY_LANES` deliveries at once),
+/// `MEDIA_LANES` loops for previews and `MAIL_LANES` loops for mails; each runs due jobs, then
+/// sleeps until woken or a second passes. Aborting the returned task stops them all (jobs in
+/// flight keep their lease and run again after it: nothing is lost).
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut lanes = tokio::task::JoinSet::new();
         lanes.spawn(delivery_worker(state.clone()));
         for _ in 0..MEDIA_LANES {
             lanes.spawn(media_lane(state.clone()));
+        }
+        for _ in 0..MAIL_LANES {
+            lanes.spawn(mail_lane(state.clone()));
         }
         let waker: Arc<Waker> = state.jobs.clone();
         loop {

@@ -176,21 +176,22 @@ pub fn validate_password(password: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Creates the account and its login in one transaction, then mails the confirmation link.
+/// Creates the account and its login, and queues the confirmation mail, in one transaction.
 pub async fn register(state: &AppState, s: SignUp, origin: Origin) -> AppResult<Registered> {
     let mut tx = state.db.begin_write().await?;
     let (registered, confirmation) = insert_account(state, &mut tx, s, origin).await?;
-    tx.commit().await?;
     if let Some((email, username, token)) = confirmation {
-        send_confirmation(state, &email, &username, &token).await;
+        queue_confirmation(&mut tx, state, &email, &username, &token).await?;
     }
+    tx.commit().await?;
+    state.jobs.wake();
     Ok(registered)
 }
 
 type PendingConfirmation = Option<(String, String, String)>;
 
 /// Validates and inserts a new local account inside `tx`. Returns what the confirmation mail
-/// needs, to be sent once the transaction has committed.
+/// needs, to be queued in the same transaction.
 async fn insert_account(
     state: &AppState,
     tx: &mut WriteTx,
@@ -287,7 +288,15 @@ async fn insert_account(
     Ok((registered, confirmation.map(|t| (email, username, t))))
 }
 
-async fn send_confirmation(state: &AppState, email: &str, username: &str, token: &str) {
+/// Queues the confirmation mail inside `tx`. The job holds the link until it is sent (as
+/// Mastodon's mail queue does); the database keeps only the token's hash.
+async fn queue_confirmation(
+    tx: &mut WriteTx,
+    state: &AppState,
+    email: &str,
+    username: &str,
+    token: &str,
+) -> AppResult<()> {
     let link = format!(
         "{}/auth/confirmation?confirmation_token={token}",
         state.base_url()
@@ -302,9 +311,9 @@ async fn send_confirmation(state: &AppState, email: &str, username: &str, token:
         ],
     );
     let subject = format!("Confirm your email for {}", state.config.instance.title);
-    if let Err(e) = state.mailer.send(email, &subject, body).await {
-        tracing::error!(error = %e, "could not send the confirmation mail");
-    }
+    let now = state.clock.now_micros();
+    crate::mail::queue(tx, email, &subject, body, now).await?;
+    Ok(())
 }
 
 /// Sends a fresh confirmation link to an unconfirmed user.
@@ -319,14 +328,17 @@ pub async fn resend_confirmation(
         ));
     }
     let token = secrets::random_token();
+    let mut tx = state.db.begin_write().await?;
     store::set_confirmation_token(
-        &state.db.pool,
+        &mut **tx,
         user.id,
         &secrets::token_hash(&token),
         state.clock.now_micros(),
     )
     .await?;
-    send_confirmation(state, &user.email, username, &token).await;
+    queue_confirmation(&mut tx, state, &user.email, username, &token).await?;
+    tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 
@@ -348,13 +360,9 @@ pub async fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
         return Ok(());
     };
     let token = secrets::random_token();
-    store::set_reset_token(
-        &state.db.pool,
-        user.id,
-        &secrets::token_hash(&token),
-        state.clock.now_micros(),
-    )
-    .await?;
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    store::set_reset_token(&mut **tx, user.id, &secrets::token_hash(&token), now).await?;
     let link = format!(
         "{}/auth/password/edit?reset_password_token={token}",
         state.base_url()
@@ -365,9 +373,9 @@ pub async fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
         &[("link", &link), ("title", &state.config.instance.title)],
     );
     let subject = format!("Reset your password on {}", state.config.instance.title);
-    if let Err(e) = state.mailer.send(&user.email, &subject, body).await {
-        tracing::error!(error = %e, "could not send the password reset mail");
-    }
+    crate::mail::queue(&mut tx, &user.email, &subject, body, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
     Ok(())
 }
 

@@ -208,6 +208,7 @@ pub async fn submit(
             now,
         )
         .await?;
+        notify(&mut tx, state, &row, "submitted", "", now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -216,7 +217,7 @@ pub async fn submit(
         let _ = tokio::fs::remove_dir_all(&dir).await;
         return Err(e);
     }
-    notify(state, &row, "submitted", "").await;
+    state.jobs.wake();
     Ok(row)
 }
 
@@ -340,10 +341,10 @@ pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<Expense
         now,
     )
     .await?;
+    notify(&mut tx, state, &e, "approved", "", now).await?;
     tx.commit().await?;
-    let e = get(state, id).await?;
-    notify(state, &e, "approved", "").await;
-    Ok(e)
+    state.jobs.wake();
+    get(state, id).await
 }
 
 /// Enactment of a passed `expense` proposal, inside the closing transaction. The inner error
@@ -509,10 +510,10 @@ pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppR
         now,
     )
     .await?;
+    notify(&mut tx, state, &e, "rejected", reason, now).await?;
     tx.commit().await?;
-    let e = get(state, id).await?;
-    notify(state, &e, "rejected", reason).await;
-    Ok(e)
+    state.jobs.wake();
+    get(state, id).await
 }
 
 /// A treasurer pays an approved expense from an asset account (default `assets:bank`); the
@@ -604,44 +605,45 @@ pub async fn pay(
         now,
     )
     .await?;
+    notify(&mut tx, state, &e, "paid", "", now).await?;
     tx.commit().await?;
-    let e = get(state, id).await?;
-    notify(state, &e, "paid", "").await;
-    Ok(e)
+    state.jobs.wake();
+    get(state, id).await
 }
 
-/// After an `expense` proposal closed (committed): an enacted one approved its expense, so
-/// the submitter is told as when a treasurer approves.
-pub async fn proposal_closed(state: &AppState, row: &crate::storage::proposals::ProposalRow) {
-    if row.state != "enacted" {
-        return;
-    }
+/// An `expense` proposal was enacted (inside its closing transaction, after `enact` approved
+/// the expense): the submitter is told as when a treasurer approves.
+pub async fn proposal_enacted(
+    tx: &mut WriteTx,
+    state: &AppState,
+    row: &crate::storage::proposals::ProposalRow,
+    now: i64,
+) -> AppResult<()> {
     let expense_id = serde_json::from_str::<serde_json::Value>(&row.payload_json)
         .ok()
         .and_then(|p| p["expense_id"].as_str().and_then(|s| s.parse::<i64>().ok()));
-    let Some(expense_id) = expense_id else { return };
-    match store::expense_by_id(&state.db.pool, expense_id).await {
-        Ok(Some(e)) if e.proposal_id == Some(row.id) => {
-            notify(state, &e, "approved", "").await;
+    let Some(expense_id) = expense_id else {
+        return Ok(());
+    };
+    match store::expense_by_id(&mut ***tx, expense_id).await? {
+        Some(e) if e.proposal_id == Some(row.id) => {
+            notify(tx, state, &e, "approved", "", now).await
         }
-        Ok(_) => {}
-        Err(err) => {
-            tracing::error!(error = %err, "loading the expense of a closed proposal failed")
-        }
+        _ => Ok(()),
     }
 }
 
-/// Mails the submitter about a transition (after commit; a failure is logged).
-async fn notify(state: &AppState, e: &ExpenseRow, what: &str, reason: &str) {
+/// Queues the submitter's mail about a transition inside the transaction that makes it.
+async fn notify(
+    tx: &mut WriteTx,
+    state: &AppState,
+    e: &ExpenseRow,
+    what: &str,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
     let emails =
-        match crate::storage::proposals::emails_of(&state.db.pool, &[e.submitter_account_id]).await
-        {
-            Ok(v) => v,
-            Err(err) => {
-                tracing::error!(error = %err, "loading the submitter's email failed");
-                return;
-            }
-        };
+        crate::storage::proposals::emails_of(&mut ***tx, &[e.submitter_account_id]).await?;
     let amount = format!(
         "{} {}",
         ledger::format_amount(e.amount, &e.currency),
@@ -659,20 +661,12 @@ async fn notify(state: &AppState, e: &ExpenseRow, what: &str, reason: &str) {
         state.base_url(),
         e.id
     ));
+    let subject = format!(
+        "Expense {what}: {}",
+        e.description.chars().take(60).collect::<String>()
+    );
     for (_, email) in emails {
-        if let Err(err) = state
-            .mailer
-            .send(
-                &email,
-                &format!(
-                    "Expense {what}: {}",
-                    e.description.chars().take(60).collect::<String>()
-                ),
-                body.clone(),
-            )
-            .await
-        {
-            tracing::warn!(to = %email, error = %err, "expense mail failed");
-        }
+        crate::mail::queue(tx, &email, &subject, body.clone(), now).await?;
     }
+    Ok(())
 }

@@ -12,11 +12,13 @@ use std::str::FromStr;
 use herd_governance::ballot::{self, Ballot, ValidBallot};
 use herd_governance::bylaws::{self, DecisionRule, Method, PolicyDocument, ProposalKind};
 use herd_governance::{lifecycle, receipt, tally, Outcome};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::Page;
 use crate::ids;
+use crate::jobs::{self, Job};
 use crate::secrets;
 use crate::services::membership::{self, require_active};
 use crate::services::policies;
@@ -496,15 +498,9 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
         poll_id,
         ..row
     };
+    queue_mailing(&mut tx, id, Mailing::Opened, now).await?;
     tx.commit().await?;
     state.jobs.wake();
-    mail_members(
-        state,
-        &format!("New proposal: {}", row.title),
-        &opened_mail(state, &row, &rule),
-        None,
-    )
-    .await;
     Ok(row)
 }
 
@@ -833,38 +829,20 @@ async fn cast(
 }
 
 /// Closes every open proposal whose `closes_at` has passed: counts the ballots under the stored
-/// rule, stores the result with it, and enacts a passed proposal, all in one transaction per
-/// proposal; then mails the result. Returns how many it closed.
+/// rule, stores the result with it, enacts a passed proposal and queues the result's mails,
+/// all in one transaction per proposal. Returns how many it closed.
 pub async fn close_due(state: &AppState) -> anyhow::Result<usize> {
     let now = state.clock.now_micros();
     let due = store::due_to_close(&state.db.pool, now).await?;
     let mut closed = 0;
     for id in due {
-        match close_and_mail(state, id).await {
-            Ok(true) => closed += 1,
-            Ok(false) => {}
+        match close_one(state, id).await {
+            Ok(Some(_)) => closed += 1,
+            Ok(None) => {}
             Err(e) => tracing::error!(proposal = id, error = %e, "closing a proposal failed"),
         }
     }
     Ok(closed)
-}
-
-/// Closes one proposal and mails its result; false when it was not open.
-async fn close_and_mail(state: &AppState, id: i64) -> AppResult<bool> {
-    let Some(row) = close_one(state, id).await? else {
-        return Ok(false);
-    };
-    if row.kind == "expense" {
-        crate::services::expenses::proposal_closed(state, &row).await;
-    }
-    mail_members(
-        state,
-        &result_subject(&row),
-        &result_mail(state, &row),
-        None,
-    )
-    .await;
-    Ok(true)
 }
 
 /// The `CloseProposal` job: closes the proposal if it is open and due (else nothing).
@@ -872,7 +850,7 @@ pub async fn close_job(state: &AppState, id: i64) -> anyhow::Result<()> {
     let now = state.clock.now_micros();
     match store::proposal_by_id(&state.db.pool, id).await? {
         Some(row) if row.state == "open" && row.closes_at <= now => {
-            close_and_mail(state, id)
+            close_one(state, id)
                 .await
                 .map_err(|e| anyhow::anyhow!("closing proposal {id}: {e}"))?;
         }
@@ -996,6 +974,10 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         now,
     )
     .await?;
+    if row.kind == "expense" && enacted_at.is_some() {
+        crate::services::expenses::proposal_enacted(&mut tx, state, &row, now).await?;
+    }
+    queue_mailing(&mut tx, id, Mailing::Result, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     Ok(Some(ProposalRow {
@@ -1200,30 +1182,19 @@ pub async fn remind_due(state: &AppState) -> anyhow::Result<usize> {
     Ok(sent)
 }
 
+/// Marks the reminder sent and queues it, in one transaction (so it is queued once).
 async fn remind_one(state: &AppState, id: i64, now: i64) -> anyhow::Result<bool> {
     let mut tx = state.db.begin_write().await?;
-    let claimed = store::claim_reminder(&mut **tx, id, now).await?;
-    tx.commit().await?;
-    if !claimed {
+    if !store::claim_reminder(&mut **tx, id, now).await? {
         return Ok(false);
     }
-    let Some(row) = store::proposal_by_id(&state.db.pool, id).await? else {
-        return Ok(false);
+    let job = Job::MailMembers {
+        proposal_id: id,
+        mailing: Mailing::Reminder,
     };
-    let voted = store::voter_ids(&state.db.pool, id).await?;
-    let body = format!(
-        "The proposal \"{}\" closes at {} and you have not voted yet.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
-        row.title,
-        time::iso(row.closes_at),
-        proposal_url(state, row.id)
-    );
-    mail_members(
-        state,
-        &format!("24 hours left to vote: {}", row.title),
-        &body,
-        Some(&voted),
-    )
-    .await;
+    jobs::enqueue(&mut tx, &job, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
     Ok(true)
 }
 
@@ -1265,32 +1236,113 @@ fn result_mail(state: &AppState, row: &ProposalRow) -> String {
     )
 }
 
-/// Mails active members who have not opted out (skipping `except`). Failures are logged: the
-/// decision is already committed.
-async fn mail_members(state: &AppState, subject: &str, body: &str, except: Option<&[i64]>) {
-    let members = match store::active_members(&state.db.pool).await {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::error!(error = %e, "listing members to mail failed");
-            return;
-        }
+fn reminder_mail(state: &AppState, row: &ProposalRow) -> String {
+    format!(
+        "The proposal \"{}\" closes at {} and you have not voted yet.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+        row.title,
+        time::iso(row.closes_at),
+        proposal_url(state, row.id)
+    )
+}
+
+/// A proposal's mail to the members: when it opens, 24 hours before it closes (to those who
+/// have not voted), and its result.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Mailing {
+    Opened,
+    Reminder,
+    Result,
+}
+
+/// Queues a mailing inside the transaction of the change that causes it: one job, which
+/// expands to its recipients when it runs (`expand_mailing`).
+async fn queue_mailing(tx: &mut WriteTx, id: i64, mailing: Mailing, now: i64) -> AppResult<()> {
+    let job = Job::MailMembers {
+        proposal_id: id,
+        mailing,
     };
-    let ids: Vec<i64> = members
-        .iter()
-        .filter(|m| m.email_proposals != 0)
-        .map(|m| m.account_id)
-        .filter(|id| except.is_none_or(|x| !x.contains(id)))
+    jobs::enqueue(tx, &job, now).await?;
+    Ok(())
+}
+
+/// The `MailMembers` job: queues one `MailMember` job for each active member who has not
+/// opted out (for the reminder, who has not voted either), chosen now, and deletes itself
+/// (row `job_id`) in the same transaction, so a mailing is expanded exactly once.
+pub async fn expand_mailing(
+    state: &AppState,
+    job_id: i64,
+    proposal_id: i64,
+    mailing: Mailing,
+) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    let voted: std::collections::HashSet<i64> = match mailing {
+        Mailing::Reminder => store::voter_ids(&mut **tx, proposal_id)
+            .await?
+            .into_iter()
+            .collect(),
+        Mailing::Opened | Mailing::Result => Default::default(),
+    };
+    let each: Vec<Job> = store::active_members(&mut **tx)
+        .await?
+        .into_iter()
+        .filter(|m| m.email_proposals != 0 && !voted.contains(&m.account_id))
+        .map(|m| Job::MailMember {
+            proposal_id,
+            mailing,
+            account_id: m.account_id,
+        })
         .collect();
-    let emails = match store::emails_of(&state.db.pool, &ids).await {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "loading member emails failed");
-            return;
-        }
+    jobs::enqueue_many(&mut tx, &each, now).await?;
+    crate::storage::jobs::delete(&mut **tx, job_id).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// The `MailMember` job: renders the mailing from the proposal as it stands and sends it to
+/// the member's current address. A member who left or opted out since the mailing was
+/// expanded is skipped, as is a reminder once the member has voted or the vote has closed.
+pub async fn mail_member(
+    state: &AppState,
+    proposal_id: i64,
+    mailing: Mailing,
+    account_id: i64,
+) -> anyhow::Result<()> {
+    let db = &state.db.pool;
+    let Some(row) = store::proposal_by_id(db, proposal_id).await? else {
+        return Ok(());
     };
-    for (_, email) in emails {
-        if let Err(e) = state.mailer.send(&email, subject, body.to_string()).await {
-            tracing::warn!(to = %email, error = %e, "proposal mail failed");
-        }
+    match store::membership(db, account_id).await? {
+        Some(m) if m.state == "active" && m.email_proposals != 0 => {}
+        _ => return Ok(()),
     }
+    if mailing == Mailing::Reminder
+        && (row.state != "open" || store::has_voted(db, proposal_id, account_id).await?)
+    {
+        return Ok(());
+    }
+    let Some((_, email)) = store::emails_of(db, &[account_id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let (subject, body) = match mailing {
+        Mailing::Opened => {
+            let rule = rule_of(&row).map_err(|e| anyhow::anyhow!("{e}"))?;
+            (
+                format!("New proposal: {}", row.title),
+                opened_mail(state, &row, &rule),
+            )
+        }
+        Mailing::Reminder => (
+            format!("24 hours left to vote: {}", row.title),
+            reminder_mail(state, &row),
+        ),
+        Mailing::Result => (result_subject(&row), result_mail(state, &row)),
+    };
+    crate::mail::deliver(&state.mailer, &email, &subject, body).await
 }

@@ -70,11 +70,13 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// Which jobs a worker claims: any, only `kind`, or every kind but those listed.
+/// Which jobs a worker claims: any, only `kind`, one of those listed, or every kind but those
+/// listed.
 #[derive(Debug, Clone, Copy)]
 pub enum Kinds<'a> {
     Any,
     Only(&'a str),
+    Among(&'a [&'a str]),
     AllBut(&'a [&'a str]),
 }
 
@@ -99,6 +101,11 @@ pub async fn claim_kinds<'e, E: Executor<'e, Database = Any>>(
         Kinds::Any => ("TRUE".into(), Vec::new()),
         Kinds::Only(k) => ("kind = $3".into(), vec![k]),
         Kinds::AllBut([]) => ("TRUE".into(), Vec::new()),
+        Kinds::Among([]) => ("FALSE".into(), Vec::new()),
+        Kinds::Among(ks) => {
+            let marks: Vec<String> = (0..ks.len()).map(|i| format!("${}", i + 3)).collect();
+            (format!("kind IN ({})", marks.join(", ")), ks.to_vec())
+        }
         Kinds::AllBut(ks) => {
             let marks: Vec<String> = (0..ks.len()).map(|i| format!("${}", i + 3)).collect();
             (format!("kind NOT IN ({})", marks.join(", ")), ks.to_vec())

@@ -372,6 +372,23 @@ pub async fn voter_ids<'e, E: Executor<'e, Database = Any>>(
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Whether the member has a ballot in the proposal (while it is open: at close a secret
+/// ballot is unlinked).
+pub async fn has_voted<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+    account_id: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT account_id FROM proposal_voters WHERE proposal_id = $1 AND account_id = $2",
+    )
+    .bind(proposal_id)
+    .bind(account_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
 // ---- members ----
 
 #[derive(Debug, Clone, FromRow)]
