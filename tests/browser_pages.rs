@@ -12,6 +12,7 @@ use axum::response::Html;
 use axum::routing::get;
 use common::browser::Browser;
 use common::{link_in, Backend, TestApp};
+use fantoccini::key::Key;
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
@@ -341,7 +342,15 @@ async fn password_reset_through_the_mailed_link() {
     // The old password no longer works, the new one does, and the link is spent.
     sign_in(&app, &b, "pia", PASSWORD).await;
     assert_eq!(b.text("p.error").await, "Invalid email or password.");
-    sign_in(&app, &b, "pia", "brand new horse").await;
+    // With the keyboard alone: the login field has focus, Tab moves on, Enter submits.
+    b.goto(&app.url("/auth/sign_in")).await;
+    let focused = b.client.active_element().await.expect("a focused element");
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("login"));
+    let (tab, enter) = (char::from(Key::Tab), char::from(Key::Enter));
+    focused
+        .send_keys(&format!("pia{tab}brand new horse{enter}"))
+        .await
+        .expect("type");
     assert_eq!(b.text("header .who").await, "@pia");
     b.goto(&link).await;
     assert!(
@@ -491,6 +500,98 @@ async fn about_and_error_pages() {
         "{}",
         b.body_text().await
     );
+
+    b.close().await;
+    app.stop().await;
+}
+
+/// The same pages with the dark colour scheme the stylesheet follows: contrast is checked
+/// again, and the sign-up form as it is when a member approves each sign-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dark_theme_and_approval_sign_up() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.registrations.mode = herd::config::RegistrationMode::Approval;
+        c.registrations.message = "We are a small co-op of gardeners.".into();
+    })
+    .await
+    .expect("sqlite app");
+    b.prefer_color_scheme("dark").await;
+    b.goto(&app.url("/")).await;
+    let dark = b
+        .client
+        .execute(
+            "return [matchMedia('(prefers-color-scheme: dark)').matches,
+                     getComputedStyle(document.body).backgroundColor]",
+            vec![],
+        )
+        .await
+        .expect("execute");
+    assert_eq!(dark[0], true, "{dark}");
+    assert_eq!(
+        dark[1], "rgb(20, 26, 22)",
+        "the dark background applies: {dark}"
+    );
+    b.assert_accessible("the front page (dark)").await;
+
+    b.goto(&app.url("/auth/sign_up")).await;
+    assert!(b
+        .text("main")
+        .await
+        .contains("We are a small co-op of gardeners."));
+    assert!(b.text("p.notice").await.contains("reviews each sign-up"));
+    b.fill("#username", "hugo").await;
+    b.fill("#email", "hugo@example.org").await;
+    b.fill("#password", PASSWORD).await;
+    b.fill("#password_confirmation", PASSWORD).await;
+    b.fill("#reason", "I grow beans.").await;
+    b.click("input[name=agreement]").await;
+    b.fill("#username", "bad name!").await;
+    // The browser's own validation (pattern) stops the form before it is sent.
+    b.click("form[action='/auth/sign_up'] button[type=submit]")
+        .await;
+    let valid = b
+        .client
+        .execute(
+            "return document.querySelector('#username').validity.valid",
+            vec![],
+        )
+        .await
+        .expect("execute");
+    assert_eq!(valid, false);
+    assert_eq!(b.url().await.path(), "/auth/sign_up");
+    b.assert_accessible("the sign-up form with approval (dark)")
+        .await;
+    b.fill("#username", "hugo").await;
+    b.submit("form[action='/auth/sign_up'] button[type=submit]")
+        .await;
+    assert!(
+        b.text("main").await.contains("will review your request"),
+        "{}",
+        b.body_text().await
+    );
+    b.assert_accessible("the sign-up result (dark)").await;
+
+    app.create_user("iris", PASSWORD).await;
+    sign_in(&app, &b, "iris", "not it").await;
+    b.assert_accessible("the sign-in form with an error (dark)")
+        .await;
+    sign_in(&app, &b, "iris", PASSWORD).await;
+    let oob = "urn:ietf:wg:oauth:2.0:oob";
+    let (id, _) = app.register_app("read", oob).await;
+    b.goto(&app.url(&format!(
+        "/oauth/authorize?response_type=code&client_id={id}&redirect_uri={oob}&scope=read"
+    )))
+    .await;
+    b.assert_accessible("the consent page (dark)").await;
+    b.submit("main form button[type=submit]:not(.secondary)")
+        .await;
+    b.assert_accessible("the out-of-band code page (dark)")
+        .await;
+    b.goto(&app.url("/no/such/page")).await;
+    b.assert_accessible("the 404 page (dark)").await;
 
     b.close().await;
     app.stop().await;

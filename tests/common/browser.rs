@@ -15,9 +15,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
+use axum::http::Method;
 use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// The WCAG 2.x level A and AA rules axe-core knows.
 const AXE_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
@@ -262,6 +264,18 @@ impl Browser {
         self.client.current_url().await.expect("current url")
     }
 
+    /// Emulates the user's colour-scheme preference (`prefers-color-scheme`) for the pages
+    /// loaded from now on, through ChromeDriver's CDP passthrough.
+    pub async fn prefer_color_scheme(&self, scheme: &str) {
+        self.client
+            .issue_cmd(Cdp(json!({
+                "cmd": "Emulation.setEmulatedMedia",
+                "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+            })))
+            .await
+            .expect("Emulation.setEmulatedMedia");
+    }
+
     pub async fn title(&self) -> String {
         self.client.title().await.expect("title")
     }
@@ -321,6 +335,27 @@ impl Browser {
             violations.len(),
             self.url().await,
         );
+    }
+}
+
+/// A Chrome DevTools Protocol command sent through ChromeDriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or("")
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(self.0.to_string()))
     }
 }
 
