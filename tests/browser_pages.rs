@@ -113,7 +113,12 @@ async fn sign_up_confirm_sign_in_and_out() {
     assert_eq!(b.title().await, "Sign up · Herd");
     b.assert_accessible("the sign-up form").await;
 
-    // The username shows in the address hint as the user will have it.
+    // The address hint says what the address will look like, then shows the chosen one.
+    let domain = app.base.trim_start_matches("http://").to_string();
+    assert_eq!(
+        b.text("#username-hint").await,
+        format!("Letters, numbers and underscores. You will be @yourname@{domain}.")
+    );
     b.fill("#username", "gina").await;
     b.fill("#email", "gina@example.org").await;
     b.fill("#password", PASSWORD).await;
@@ -127,6 +132,10 @@ async fn sign_up_confirm_sign_in_and_out() {
         Some("gina".into()),
         "the form keeps what was typed"
     );
+    assert!(b
+        .text("#username-hint")
+        .await
+        .ends_with(&format!("You will be @gina@{domain}.")));
     assert_eq!(
         count(
             &app,

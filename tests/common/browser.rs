@@ -5,6 +5,7 @@
 //!   None, unless `HERD_TEST_REQUIRE_BROWSER=1` (set by CI), which makes that a failure.
 //! - `HERD_AXE_PATH` names axe-core's `axe.min.js` (`.ci/browser.sh` installs it from
 //!   tests/a11y); without it `assert_accessible` checks nothing and says so once.
+//! - `HERD_TEST_SCREENSHOTS=DIR` saves a PNG of each page `assert_accessible` looks at.
 //! - Each `Browser` owns its chromedriver (on a free loopback port) and a fresh Chromium
 //!   profile; dropping it shuts both down, even when the test panicked.
 
@@ -280,9 +281,24 @@ impl Browser {
         self.client.title().await.expect("title")
     }
 
+    /// With HERD_TEST_SCREENSHOTS=DIR, saves the page as DIR/<what>.png (to look at it).
+    pub async fn screenshot(&self, what: &str) {
+        let Some(dir) = std::env::var_os("HERD_TEST_SCREENSHOTS").map(PathBuf::from) else {
+            return;
+        };
+        let name: String = what
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
     /// Runs axe-core on the current page and fails on any WCAG 2.x A/AA violation, listing
     /// rule, target and failure summary. Without HERD_AXE_PATH it checks nothing.
     pub async fn assert_accessible(&self, what: &str) {
+        self.screenshot(what).await;
         let Some(source) = &self.axe else {
             return;
         };
