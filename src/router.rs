@@ -1,6 +1,6 @@
 //! Every route, grouped by surface.
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -450,15 +450,16 @@ async fn api_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// Unknown API paths get Mastodon's JSON error; anything else a small page.
-async fn not_found(req: Request) -> Response {
+/// Unknown API paths get Mastodon's JSON error; anything else the site's error page.
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path();
     if path.starts_with("/api/") || path.starts_with("/oauth/") {
         return AppError::new(StatusCode::NOT_FOUND, "Record not found").into_response();
     }
-    (
-        StatusCode::NOT_FOUND,
-        axum::response::Html("<!doctype html><title>Not found</title><h1>Not found</h1><p><a href=\"/\">Front page</a></p>"),
+    // No form on this page needs a CSRF token (it shows nobody as signed in).
+    web::templates::error_page(
+        &state,
+        "",
+        AppError::new(StatusCode::NOT_FOUND, "There is no page at this address."),
     )
-        .into_response()
 }

@@ -2,6 +2,7 @@
 //! dir) or on a fresh PostgreSQL database when HERD_TEST_POSTGRES_URL is set.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod federation;
 pub mod images;
 
