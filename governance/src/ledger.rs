@@ -12,7 +12,8 @@
 //!   reordering any past transaction breaks the chain from there on; [`Verifier`] finds the first
 //!   broken link.
 //! - Balances and reports are derived from postings alone: [`Sums`] (account → currency →
-//!   signed total), then [`income_statement`], [`balance_sheet`] and [`budget_vs_actual`].
+//!   signed total), then [`income_statement`], [`balance_sheet`] and [`budget_lines`] against
+//!   budgets resolved per calendar month ([`budget::resolve`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::bylaws::{FinanceRules, MembershipRules};
+
+pub mod budget;
 
 /// The `prev_hash` of the first transaction.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -742,16 +745,6 @@ pub struct BudgetLine {
     pub remaining: i64,
 }
 
-/// Average length of a month, microseconds (365.2425 days / 12).
-pub const MONTH_MICROS: i64 = 2_629_746_000_000;
-
-/// A monthly budget prorated to a period of `period_micros`, rounded to the nearest minor unit.
-pub fn prorate(monthly: i64, period_micros: i64) -> i64 {
-    let v = i128::from(monthly) * i128::from(period_micros.max(0));
-    let m = i128::from(MONTH_MICROS);
-    i64::try_from((v + m / 2) / m).unwrap_or(i64::MAX)
-}
-
 /// `amount` for `part` of a span `whole` long, rounded to the nearest minor unit (exact when
 /// `part == whole`).
 pub fn prorate_part(amount: i64, part: i64, whole: i64) -> i64 {
@@ -786,38 +779,6 @@ pub fn budget_lines(
                 name: account.name,
                 currency: currency.clone(),
                 budget: *budget,
-                actual,
-                remaining: budget - actual,
-            }
-        })
-        .collect()
-}
-
-/// Each budgeted account's budget for the period (monthly budgets prorated) against what
-/// the period's postings say, in the budget's currency.
-pub fn budget_vs_actual(
-    chart: &Chart,
-    monthly_budgets: &BTreeMap<String, i64>,
-    currency: &str,
-    period: &Sums,
-    period_micros: i64,
-) -> Vec<BudgetLine> {
-    monthly_budgets
-        .iter()
-        .map(|(code, monthly)| {
-            let account = chart.describe(code);
-            let signed = period
-                .get(code)
-                .and_then(|c| c.get(currency))
-                .copied()
-                .unwrap_or(0);
-            let actual = account.kind.natural(signed);
-            let budget = prorate(*monthly, period_micros);
-            BudgetLine {
-                code: code.clone(),
-                name: account.name,
-                currency: currency.to_string(),
-                budget,
                 actual,
                 remaining: budget - actual,
             }

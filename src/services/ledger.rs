@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate};
 use herd_governance::bylaws::{LedgerVisibility, PolicyDocument};
 use herd_governance::ledger::{
-    self, prorate_part, Account, BalanceSheet, BrokenLink, BudgetLine, Chart, Draft, Entry,
+    self, budget, Account, BalanceSheet, BrokenLink, BudgetLine, Chart, Draft, Entry,
     IncomeStatement, LedgerError, Posting, Sums, Verifier, GENESIS_HASH,
 };
 use serde::Serialize;
@@ -708,177 +708,43 @@ pub async fn head(state: &AppState) -> AppResult<(i64, String)> {
         .unwrap_or((0, GENESIS_HASH.to_string())))
 }
 
-// ---- budgets per period and account ----
+// ---- budgets per period and account (the rules: `herd_governance::ledger::budget`) ----
 
-/// A budget period: a calendar month (`2026-03`) or year (`2026`), UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BudgetPeriod {
-    Month(i32, u32),
-    Year(i32),
+pub use herd_governance::ledger::budget::{BudgetPeriod, ResolvedBudget};
+
+/// A `YYYY-MM` or `YYYY` period from a request, or a validation error naming `field`.
+pub fn parse_period(field: &str, s: &str) -> AppResult<BudgetPeriod> {
+    BudgetPeriod::parse(s).ok_or_else(|| {
+        AppError::validation(
+            field,
+            "ERR_INVALID",
+            "must be a month (YYYY-MM, e.g. 2026-03) or a year (YYYY)",
+        )
+    })
 }
 
-fn month_start(year: i32, month: u32) -> Option<i64> {
-    NaiveDate::from_ymd_opt(year, month, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_micros())
+fn period_span(p: BudgetPeriod) -> AppResult<(i64, i64)> {
+    p.span()
+        .ok_or_else(|| AppError::validation("period", "ERR_INVALID", "is out of range"))
 }
 
-fn next_month(year: i32, month: u32) -> (i32, u32) {
-    if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    }
-}
-
-impl BudgetPeriod {
-    /// `YYYY-MM` or `YYYY`, years 1900 to 9999.
-    pub fn parse(field: &str, s: &str) -> AppResult<BudgetPeriod> {
-        let bad = || {
-            AppError::validation(
-                field,
-                "ERR_INVALID",
-                "must be a month (YYYY-MM, e.g. 2026-03) or a year (YYYY)",
-            )
-        };
-        let s = s.trim();
-        let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-        let (y, m) = match s.split_once('-') {
-            Some((y, m)) if y.len() == 4 && m.len() == 2 && digits(y) && digits(m) => (y, Some(m)),
-            None if s.len() == 4 && digits(s) => (s, None),
-            _ => return Err(bad()),
-        };
-        let year: i32 = y.parse().map_err(|_| bad())?;
-        if !(1900..=9999).contains(&year) {
-            return Err(bad());
-        }
-        match m {
-            None => Ok(BudgetPeriod::Year(year)),
-            Some(m) => match m.parse::<u32>() {
-                Ok(month @ 1..=12) => Ok(BudgetPeriod::Month(year, month)),
-                _ => Err(bad()),
-            },
-        }
-    }
-
-    pub fn key(&self) -> String {
-        match self {
-            BudgetPeriod::Month(y, m) => format!("{y:04}-{m:02}"),
-            BudgetPeriod::Year(y) => format!("{y:04}"),
-        }
-    }
-
-    /// `[start, end)` in epoch microseconds.
-    pub fn span(&self) -> AppResult<(i64, i64)> {
-        let (from, to) = match *self {
-            BudgetPeriod::Month(y, m) => {
-                let (ny, nm) = next_month(y, m);
-                (month_start(y, m), month_start(ny, nm))
-            }
-            BudgetPeriod::Year(y) => (month_start(y, 1), month_start(y + 1, 1)),
-        };
-        from.zip(to)
-            .ok_or_else(|| AppError::validation("period", "ERR_INVALID", "is out of range"))
-    }
-}
-
-/// A budget resolved to a report's period.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedBudget {
-    pub amount: i64,
-    /// Whether a treasurer's budget (rather than only the bylaws') contributed.
-    pub set_by_treasurer: bool,
-}
-
-/// Each account's budget for `[from, to)`, per currency: calendar month by month, a
-/// treasurer's budget for that month, else the treasurer's budget for its year (prorated by
-/// time), else the bylaws' `monthly_budgets`; a month the period covers in part counts in
-/// proportion.
-pub fn resolve_budgets(
+fn resolve_budgets(
     monthly_bylaws: &BTreeMap<String, i64>,
     bylaws_currency: &str,
-    stored: &[store::BudgetRow],
+    rows: &[store::BudgetRow],
     from: i64,
     to: i64,
 ) -> BTreeMap<(String, String), ResolvedBudget> {
-    use chrono::Datelike;
-    let mut out: BTreeMap<(String, String), ResolvedBudget> = BTreeMap::new();
-    let mut accounts: std::collections::BTreeSet<&str> =
-        monthly_bylaws.keys().map(String::as_str).collect();
-    accounts.extend(stored.iter().map(|b| b.account.as_str()));
-    if accounts.is_empty() || to <= from {
-        return out;
-    }
-    let by_key: BTreeMap<(&str, &str), &store::BudgetRow> = stored
+    let stored: Vec<budget::Budget> = rows
         .iter()
-        .map(|b| ((b.period.as_str(), b.account.as_str()), b))
+        .map(|r| budget::Budget {
+            period: r.period.clone(),
+            account: r.account.clone(),
+            amount: r.amount,
+            currency: r.currency.clone(),
+        })
         .collect();
-    let mut add = |account: &str, currency: &str, amount: i64, treasurer: bool| {
-        let e = out
-            .entry((account.to_string(), currency.to_string()))
-            .or_insert(ResolvedBudget {
-                amount: 0,
-                set_by_treasurer: false,
-            });
-        e.amount = e.amount.saturating_add(amount);
-        e.set_by_treasurer |= treasurer;
-    };
-    let Some(first) = DateTime::from_timestamp_micros(from) else {
-        return BTreeMap::new();
-    };
-    let (mut y, mut m) = (first.year(), first.month());
-    // Time of each year covered where that year's budget applies, prorated once per year so
-    // a whole year adds up to the budget exactly.
-    let mut year_parts: BTreeMap<(i32, &str), i64> = BTreeMap::new();
-    loop {
-        let (ny, nm) = next_month(y, m);
-        let (Some(start), Some(end)) = (month_start(y, m), month_start(ny, nm)) else {
-            break;
-        };
-        if start >= to {
-            break;
-        }
-        let part = to.min(end) - from.max(start);
-        if part > 0 {
-            let (month_key, year_key) = (format!("{y:04}-{m:02}"), format!("{y:04}"));
-            for &a in &accounts {
-                if let Some(b) = by_key.get(&(month_key.as_str(), a)) {
-                    add(
-                        a,
-                        &b.currency,
-                        prorate_part(b.amount, part, end - start),
-                        true,
-                    );
-                } else if by_key.contains_key(&(year_key.as_str(), a)) {
-                    *year_parts.entry((y, a)).or_default() += part;
-                } else if let Some(monthly) = monthly_bylaws.get(a) {
-                    add(
-                        a,
-                        bylaws_currency,
-                        prorate_part(*monthly, part, end - start),
-                        false,
-                    );
-                }
-            }
-        }
-        (y, m) = (ny, nm);
-    }
-    for ((year, a), part) in year_parts {
-        let key = format!("{year:04}");
-        if let (Some(b), Some(start), Some(end)) = (
-            by_key.get(&(key.as_str(), a)),
-            month_start(year, 1),
-            month_start(year + 1, 1),
-        ) {
-            add(
-                a,
-                &b.currency,
-                prorate_part(b.amount, part, end - start),
-                true,
-            );
-        }
-    }
-    out
+    budget::resolve(monthly_bylaws, bylaws_currency, &stored, from, to)
 }
 
 /// Stored budgets, and each account's budget resolved for `period` when one is given.
@@ -901,7 +767,7 @@ pub async fn budgets(state: &AppState, period: Option<BudgetPeriod>) -> AppResul
     let rows = store::budgets(&state.db.pool).await?;
     let (period, effective) = match period {
         Some(p) => {
-            let (from, to) = p.span()?;
+            let (from, to) = period_span(p)?;
             let resolved =
                 resolve_budgets(&finance.monthly_budgets, &finance.currency, &rows, from, to);
             let effective = resolved
@@ -913,13 +779,7 @@ pub async fn budgets(state: &AppState, period: Option<BudgetPeriod>) -> AppResul
         None => (None, Vec::new()),
     };
     // With a period: its own rows, its year's (for a month) or its months' (for a year).
-    let related = |row: &store::BudgetRow| match period.map(|p| p.0) {
-        None => true,
-        Some(p @ BudgetPeriod::Month(y, _)) => {
-            row.period == p.key() || row.period == format!("{y:04}")
-        }
-        Some(BudgetPeriod::Year(y)) => row.period.get(..4) == Some(format!("{y:04}").as_str()),
-    };
+    let related = |row: &store::BudgetRow| period.is_none_or(|p| p.0.relates_to(&row.period));
     Ok(Budgets {
         currency: finance.currency.clone(),
         bylaws_monthly: finance

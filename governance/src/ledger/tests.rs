@@ -165,13 +165,73 @@ fn reports_from_postings() {
     assert_eq!(bs.total_equity["EUR"], 1_000);
     assert_eq!(bs.retained_earnings["EUR"], 7_000);
     assert!(bs.balanced);
-    let mut budgets = BTreeMap::new();
-    budgets.insert("expenses:hosting".to_string(), 2_500);
-    let bva = budget_vs_actual(&c, &budgets, "EUR", &sums, MONTH_MICROS * 2);
+    // Two calendar months of a 2,500 monthly budget from the bylaws.
+    let mut monthly = BTreeMap::new();
+    monthly.insert("expenses:hosting".to_string(), 2_500);
+    let (from, _) = budget::BudgetPeriod::Month(2026, 1).span().unwrap();
+    let (_, to) = budget::BudgetPeriod::Month(2026, 2).span().unwrap();
+    let resolved = budget::resolve(&monthly, "EUR", &[], from, to)
+        .into_iter()
+        .map(|(k, r)| (k, r.amount))
+        .collect();
+    let bva = budget_lines(&c, &resolved, &sums);
     assert_eq!(
         (bva[0].budget, bva[0].actual, bva[0].remaining),
         (5_000, 3_000, 2_000)
     );
+}
+
+#[test]
+fn budgets_resolve_month_by_month_from_the_treasurers_or_the_bylaws() {
+    use budget::{Budget, BudgetPeriod};
+    let mut monthly = BTreeMap::new();
+    monthly.insert("expenses:general".to_string(), 1_000);
+    let stored = [
+        Budget {
+            period: "2026-03".into(),
+            account: "expenses:hosting".into(),
+            amount: 5_000,
+            currency: "EUR".into(),
+        },
+        Budget {
+            period: "2026".into(),
+            account: "income:dues".into(),
+            amount: 120_000,
+            currency: "EUR".into(),
+        },
+        Budget {
+            period: "2026-06".into(),
+            account: "expenses:general".into(),
+            amount: 4_000,
+            currency: "EUR".into(),
+        },
+    ];
+    let (from, to) = BudgetPeriod::Year(2026).span().unwrap();
+    let year = budget::resolve(&monthly, "EUR", &stored, from, to);
+    let amount = |m: &BTreeMap<(String, String), budget::ResolvedBudget>, a: &str| {
+        m[&(a.to_string(), "EUR".to_string())].amount
+    };
+    // A whole year of a year budget is exact; June's own budget replaces the bylaws' month.
+    assert_eq!(amount(&year, "income:dues"), 120_000);
+    assert_eq!(amount(&year, "expenses:general"), 11 * 1_000 + 4_000);
+    assert_eq!(amount(&year, "expenses:hosting"), 5_000);
+    assert!(year[&("expenses:general".into(), "EUR".into())].set_by_treasurer);
+    let (from, to) = BudgetPeriod::Month(2026, 4).span().unwrap();
+    let april = budget::resolve(&monthly, "EUR", &stored, from, to);
+    assert_eq!(amount(&april, "expenses:general"), 1_000);
+    assert!(!april[&("expenses:general".into(), "EUR".into())].set_by_treasurer);
+    assert!(!april.contains_key(&("expenses:hosting".into(), "EUR".into())));
+    assert_eq!(
+        BudgetPeriod::parse("2026-03"),
+        Some(BudgetPeriod::Month(2026, 3))
+    );
+    assert_eq!(BudgetPeriod::parse("2026"), Some(BudgetPeriod::Year(2026)));
+    for bad in ["2026-13", "2026-3", "March", "", "1899", "2026-03-01"] {
+        assert_eq!(BudgetPeriod::parse(bad), None, "{bad}");
+    }
+    assert!(BudgetPeriod::Year(2026).relates_to("2026-05"));
+    assert!(BudgetPeriod::Month(2026, 5).relates_to("2026"));
+    assert!(!BudgetPeriod::Month(2026, 5).relates_to("2026-06"));
 }
 
 #[test]

@@ -491,7 +491,7 @@ pub async fn budgets(
     let period = q
         .period
         .as_deref()
-        .map(|p| ledger::BudgetPeriod::parse("period", p))
+        .map(|p| ledger::parse_period("period", p))
         .transpose()?;
     Ok(Json(budgets_json(ledger::budgets(&state, period).await?)))
 }
@@ -548,7 +548,7 @@ pub async fn set_budgets(
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "write").await?;
     let b = body.data;
-    let period = ledger::BudgetPeriod::parse(
+    let period = ledger::parse_period(
         "period",
         b.get("period").and_then(Value::as_str).unwrap_or(""),
     )?;
