@@ -299,6 +299,24 @@ async fn front_page_shows_the_rules_in_force() {
         .unwrap()
         .starts_with("herd_csrf="));
     let html = res.text().await.unwrap();
+    // A form posted without the cookie (another site's, as SameSite=Lax withholds it) is
+    // refused and hands out no cookie that would replace the visitor's token.
+    let res = app
+        .client
+        .post(app.url("/auth/sign_out"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap_or("").starts_with("herd_csrf=")),
+        "{:?}",
+        res.headers()
+    );
     let rules = app.get_json("/api/v1/instance/rules", None).await.1;
     let first = rules[0]["text"].as_str().unwrap();
     assert!(html.contains(&tera::escape_html(first)), "{first}");

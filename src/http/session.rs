@@ -58,6 +58,10 @@ fn build_cookie(
 /// keeps it.
 pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie_value(req.headers(), CSRF_COOKIE);
+    // Only a page view hands out a token. A POST without the cookie is refused anyway, and is
+    // usually a form another site submitted (SameSite=Lax withholds the cookie): a new cookie
+    // on its answer would replace the visitor's, and break the forms in their other tabs.
+    let mint = existing.is_none() && req.method().is_safe();
     let token = existing.clone().unwrap_or_else(secrets::random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(req).await;
@@ -76,7 +80,7 @@ pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: 
             "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ),
     );
-    if existing.is_none() {
+    if mint {
         if let Some(v) = build_cookie(&state, CSRF_COOKIE, token, None) {
             response.headers_mut().append(SET_COOKIE, v);
         }
