@@ -7,55 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::moderation::{action, err, get, post, send, user, PW};
 use herd::services::proposals::close_due;
 use serde_json::{json, Value};
-
-const PW: &str = "correct horse battery";
-const SCOPES: &str = "read write follow admin:read admin:write";
-
-async fn send(
-    app: &common::TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(app: &common::TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
-    send(app, reqwest::Method::POST, path, token, body).await
-}
-
-async fn get(app: &common::TestApp, path: &str, token: &str) -> (u16, Value) {
-    app.get_json(path, Some(token)).await
-}
-
-async fn user(
-    app: &common::TestApp,
-    name: &str,
-    role: Option<&str>,
-    member: bool,
-) -> (i64, String) {
-    let id = app.create_user_with(name, PW, role, member).await;
-    let token = herd::services::oauth::operator_token(&app.state, id, SCOPES)
-        .await
-        .expect("token");
-    (id, token)
-}
-
-fn err(v: &Value) -> &str {
-    v["error"].as_str().unwrap_or("")
-}
 
 async fn status_ids(app: &common::TestApp, path: &str, token: &str) -> Vec<String> {
     let (status, list) = get(app, path, token).await;
@@ -65,16 +19,6 @@ async fn status_ids(app: &common::TestApp, path: &str, token: &str) -> Vec<Strin
         .iter()
         .map(|s| s["id"].as_str().expect("id").to_string())
         .collect()
-}
-
-async fn action(app: &common::TestApp, token: &str, target: i64, body: Value) -> (u16, Value) {
-    post(
-        app,
-        &format!("/api/v1/admin/accounts/{target}/action"),
-        token,
-        body,
-    )
-    .await
 }
 
 /// Every refusal of the gate: a clear 4xx naming the failed check, and nothing written.

@@ -6,54 +6,8 @@
 
 mod common;
 
+use common::moderation::{action, err, get, post, send, user, PW};
 use serde_json::{json, Value};
-
-const PW: &str = "correct horse battery";
-const SCOPES: &str = "read write follow admin:read admin:write";
-
-async fn send(
-    app: &common::TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(app: &common::TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
-    send(app, reqwest::Method::POST, path, token, body).await
-}
-
-async fn get(app: &common::TestApp, path: &str, token: &str) -> (u16, Value) {
-    app.get_json(path, Some(token)).await
-}
-
-async fn user(
-    app: &common::TestApp,
-    name: &str,
-    role: Option<&str>,
-    member: bool,
-) -> (i64, String) {
-    let id = app.create_user_with(name, PW, role, member).await;
-    let token = herd::services::oauth::operator_token(&app.state, id, SCOPES)
-        .await
-        .expect("token");
-    (id, token)
-}
-
-fn err(v: &Value) -> &str {
-    v["error"].as_str().unwrap_or("")
-}
 
 async fn count(app: &common::TestApp, table: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
@@ -72,16 +26,6 @@ async fn written(app: &common::TestApp) -> [i64; 5] {
         count(app, "domain_allows").await,
         count(app, "statuses").await,
     ]
-}
-
-async fn action(app: &common::TestApp, token: &str, target: i64, body: Value) -> (u16, Value) {
-    post(
-        app,
-        &format!("/api/v1/admin/accounts/{target}/action"),
-        token,
-        body,
-    )
-    .await
 }
 
 const DISABLED: &str = "Your login is currently disabled";

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod federation;
 pub mod images;
+pub mod moderation;
 
 use std::path::PathBuf;
 
