@@ -6,27 +6,6 @@ mod common;
 use common::{link_in, Backend, TestApp};
 use serde_json::{json, Value};
 
-/// An app token allowed to sign people up.
-async fn app_token(app: &TestApp) -> String {
-    let (id, secret) = app
-        .register_app("read write", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
-    let res = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &id),
-            ("client_secret", &secret),
-            ("scope", "read write"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
 async fn sign_up_json(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
     let res = app
         .client
@@ -48,7 +27,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 }
 
 async fn sign_up_confirm_and_use(app: &TestApp) {
-    let token = app_token(app).await;
+    let token = app.app_token("read write").await;
     let (status, body) = sign_up_json(
         app,
         &token,
@@ -163,7 +142,7 @@ async fn sign_up_confirm_and_use(app: &TestApp) {
 on_both_backends!(sign_up_and_confirm, sign_up_confirm_and_use);
 
 async fn every_body_encoding(app: &TestApp) {
-    let token = app_token(app).await;
+    let token = app.app_token("read write").await;
     // Form, as Mastodon.py sends it.
     let res = app
         .client
@@ -209,7 +188,7 @@ async fn every_body_encoding(app: &TestApp) {
 on_both_backends!(body_encodings, every_body_encoding);
 
 async fn bad_sign_ups_write_nothing(app: &TestApp) {
-    let token = app_token(app).await;
+    let token = app.app_token("read write").await;
     let ok = json!({"username": "carol", "email": "carol@example.org", "password": "correct horse battery", "agreement": true});
     assert_eq!(sign_up_json(app, &token, ok).await.0, 200);
     let before = (count(app, "accounts").await, count(app, "users").await);
@@ -319,22 +298,7 @@ async fn bad_sign_ups_write_nothing(app: &TestApp) {
     assert_eq!(app.mails().len(), 1, "only the good sign-up got a mail");
 
     // A user token, or an app token without write:accounts, cannot sign people up.
-    let (id, secret) = app.register_app("read", "urn:ietf:wg:oauth:2.0:oob").await;
-    let res = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &id),
-            ("client_secret", &secret),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let read_only = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let read_only = app.app_token("read").await;
     let (status, _) = sign_up_json(app, &read_only, json!({"username": "dave", "email": "d@example.org", "password": "correct horse battery", "agreement": true})).await;
     assert_eq!(status, 403);
     let res = app
@@ -355,7 +319,7 @@ async fn closed_registrations_refuse_sign_ups() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     let (status, body) = sign_up_json(&app, &token, json!({"username": "eve", "email": "e@example.org", "password": "correct horse battery", "agreement": true})).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -378,7 +342,7 @@ async fn approval_mode_needs_a_reason_and_holds_the_account() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     let (status, body) = sign_up_json(&app, &token, json!({"username": "fay", "email": "f@example.org", "password": "correct horse battery", "agreement": true})).await;
     assert_eq!(status, 422);
     assert_eq!(body["details"]["reason"][0]["error"], "ERR_BLANK");
@@ -406,7 +370,7 @@ async fn rate_limits_follow_the_client_a_trusted_proxy_names() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     let sign_up = |name, forwarded| sign_up_forwarded(&app, &token, name, forwarded);
     assert_eq!(sign_up("alpha", "203.0.113.1").await.0, 200);
     let (status, body) = sign_up("bravo", "198.51.100.4, 203.0.113.1").await;
@@ -424,7 +388,7 @@ async fn rate_limits_follow_the_client_a_trusted_proxy_names() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     for name in ["delta", "echo"] {
         let (status, body) = sign_up_forwarded(&app, &token, name, "203.0.113.1").await;
         assert_eq!(status, 200, "{body}");
@@ -460,7 +424,7 @@ async fn sign_ups_and_api_calls_are_rate_limited() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     for i in 0..2 {
         let (status, body) = sign_up_json(&app, &token, json!({"username": format!("u{i}"), "email": format!("u{i}@example.org"), "password": "correct horse battery", "agreement": true})).await;
         assert_eq!(status, 200, "{body}");
@@ -524,7 +488,7 @@ async fn invites_open_closed_registrations() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     let code = herd::services::accounts::create_invite(&app.state, None, Some(1), Some(7))
         .await
         .unwrap();
@@ -613,7 +577,7 @@ async fn an_invite_skips_approval() {
     })
     .await
     .unwrap();
-    let token = app_token(&app).await;
+    let token = app.app_token("read write").await;
     let code = herd::services::accounts::create_invite(&app.state, None, Some(1), None)
         .await
         .unwrap();

@@ -90,28 +90,11 @@ async fn lists(backend: Backend) {
     act(&a, &moderator, erin, "disable", "code-of-conduct@1#3.2").await;
     act(&a, &moderator, frank, "sensitive", "code-of-conduct@1#3.1").await;
     // A sign-up awaiting approval, through the API.
-    let (client_id, secret) = a
-        .register_app("read write", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
-    let app_token: Value = a
-        .client
-        .post(a.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("scope", "read write"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+    let app_token = a.app_token("read write").await;
     let (status, v) = a
         .post_json(
             "/api/v1/accounts",
-            app_token["access_token"].as_str().expect("token"),
+            &app_token,
             json!({ "username": "fay", "email": "fay@example.org", "password": PW,
                     "agreement": true, "reason": "I sing in the choir" }),
         )

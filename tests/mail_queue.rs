@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::{link_in, Backend, TestApp};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Defines `mod $name { sqlite, postgres }` running `$body(backend)`.
 macro_rules! both {
@@ -300,25 +300,7 @@ async fn confirmation_retried(backend: Backend) {
     let Some(app) = spawn(backend, Some(port)).await else {
         return;
     };
-    let (id, secret) = app
-        .register_app("read write", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
-    let res = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &id),
-            ("client_secret", &secret),
-            ("scope", "write"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let token = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = app.app_token("write").await;
     let address = format!("late-{}@example.org", uuid::Uuid::new_v4().simple());
     let (status, body) = app
         .post_json(

@@ -4,7 +4,6 @@
 mod common;
 
 use common::{link_in, Backend, TestApp};
-use serde_json::Value;
 
 #[tokio::test]
 async fn confirmation_mail_goes_through_smtp() {
@@ -21,25 +20,7 @@ async fn confirmation_mail_goes_through_smtp() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| c.mail.smtp_url = smtp_url.clone())
         .await
         .unwrap();
-    let (id, secret) = app
-        .register_app("read write", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
-    let res = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &id),
-            ("client_secret", &secret),
-            ("scope", "write"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let token = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = app.app_token("write").await;
     let address = format!("smtp-{}@example.org", uuid::Uuid::new_v4().simple());
     let res = app
         .client

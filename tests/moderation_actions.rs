@@ -106,28 +106,11 @@ on_both_backends!(
 );
 
 async fn sign_up(app: &common::TestApp, name: &str) -> String {
-    let (client_id, secret) = app
-        .register_app("read write", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
-    let app_token: Value = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("scope", "read write"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+    let app_token = app.app_token("read write").await;
     let (status, v) = app
         .post_json(
             "/api/v1/accounts",
-            app_token["access_token"].as_str().expect("token"),
+            &app_token,
             json!({ "username": name, "email": format!("{name}@example.org"), "password": PW,
                     "agreement": true, "reason": "I sing in the choir" }),
         )

@@ -204,6 +204,29 @@ impl TestApp {
         )
     }
 
+    /// An app token (client credentials, no user) with `scopes`, such as apps use to sign
+    /// people up.
+    pub async fn app_token(&self, scopes: &str) -> String {
+        let (id, secret) = self.register_app(scopes, "urn:ietf:wg:oauth:2.0:oob").await;
+        let res = self
+            .client
+            .post(self.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", &secret),
+                ("scope", scopes),
+            ])
+            .send()
+            .await
+            .expect("POST /oauth/token");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
     /// A user token through the password grant, over HTTP.
     pub async fn login(&self, username: &str, password: &str, scopes: &str) -> String {
         let (id, secret) = self.register_app(scopes, "urn:ietf:wg:oauth:2.0:oob").await;
