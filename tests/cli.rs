@@ -350,8 +350,8 @@ fn serve_refuses_malformed_bylaws_naming_file_line_and_key() {
             "bylaws/bylaws.md:13: key membership.currency: required but missing",
         ),
         (
-            "role_election: { method: ranked_choice, min_days: 6 }",
-            "role_election: { method: ranked_choice, min_days: 6",
+            "role_election: { method: ranked_choice, min_days: 6, quorum_share: 0.1 }",
+            "role_election: { method: ranked_choice, min_days: 6, quorum_share: 0.1",
             "bylaws/bylaws.md:11: the front matter is not valid YAML",
         ),
     ];

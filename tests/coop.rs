@@ -669,7 +669,7 @@ async fn bad_input_scenario(app: &common::TestApp) {
 
     // A closes_at at the bylaws' minimum is fine (urgent: 2 days).
     let ok = herd::time::iso(app.state.clock.now_micros() + 2 * 86_400_000_000 + 1_000_000);
-    let p = propose(app, &tok, json!({ "kind": "general", "title": "Urgent", "body": "", "urgent": true, "closes_at": ok })).await;
+    let p = propose(app, &tok, json!({ "kind": "general", "title": "Urgent", "body": "", "urgent": true, "urgent_reason": "The certificate expires", "closes_at": ok })).await;
     let pid = p["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/coop/proposals/{pid}/votes");
     for body in [

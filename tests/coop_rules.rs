@@ -748,6 +748,19 @@ async fn secret_ballots(app: &common::TestApp) {
         );
     }
     assert_eq!(closed.iter().filter(|r| r.3.is_some()).count(), 1);
+    // Who voted is kept, but not who voted more than once, nor when last.
+    let voters: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT ballots_cast, first_cast_at, last_cast_at FROM proposal_voters WHERE proposal_id = $1",
+    )
+    .bind(pid_n)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(voters.len(), 3);
+    assert!(
+        voters.iter().all(|(n, first, last)| *n == 1 && first == last),
+        "{voters:?}"
+    );
     let receipts_by_id: Vec<&str> = closed.iter().map(|r| r.4.as_str()).collect();
     let mut sorted = receipts_by_id.clone();
     sorted.sort();
@@ -785,7 +798,11 @@ async fn secret_ballots(app: &common::TestApp) {
         .iter()
         .filter(|e| e["kind"] == "ballot.cast" && e["proposal_id"] == pid.as_str())
         .collect();
-    assert_eq!(cast.len(), 4);
+    assert_eq!(
+        cast.len(),
+        3,
+        "one per voter: a changed secret vote is not logged"
+    );
     assert!(cast.iter().all(|e| e["detail"].get("ballot").is_none()));
 }
 

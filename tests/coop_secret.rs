@@ -134,7 +134,13 @@ async fn no_tally_while_open(app: &common::TestApp) {
 
     let a1 = vote(app, &m[1].1, &pid, json!({ "choice": "agree" })).await;
     let a2 = vote(app, &m[2].1, &pid, json!({ "choice": "disagree" })).await;
-    let e1 = vote(app, &m[1].1, &eid, json!({ "ranking": [m[1].0.to_string()] })).await;
+    let e1 = vote(
+        app,
+        &m[1].1,
+        &eid,
+        json!({ "ranking": [m[1].0.to_string()] }),
+    )
+    .await;
     let e3 = vote(
         app,
         &m[3].1,
@@ -152,7 +158,11 @@ async fn no_tally_while_open(app: &common::TestApp) {
     }
     // The voter sees their own ballot, not the count.
     let mine = get(app, &format!("/api/v1/coop/proposals/{pid}"), &m[1].1).await;
-    assert_eq!(mine["my_vote"]["ballot"], json!({ "choice": "agree" }), "{mine}");
+    assert_eq!(
+        mine["my_vote"]["ballot"],
+        json!({ "choice": "agree" }),
+        "{mine}"
+    );
 
     close_after(app, 6).await;
     let done = get(app, &format!("/api/v1/coop/proposals/{pid}"), &m[3].1).await;
@@ -169,7 +179,11 @@ async fn no_tally_while_open(app: &common::TestApp) {
     let done = get(app, &format!("/api/v1/coop/proposals/{eid}"), &m[0].1).await;
     assert_eq!(done["state"], "enacted", "{done}");
     assert!(done["tally"].is_object(), "{done}");
-    assert_eq!(done["result"]["winners"], json!([m[1].0.to_string()]), "{done}");
+    assert_eq!(
+        done["result"]["winners"],
+        json!([m[1].0.to_string()]),
+        "{done}"
+    );
     let receipts = done["result"]["receipts"].as_array().unwrap();
     for v in [&e1, &e3] {
         assert!(receipts.contains(&v["receipt"]), "{v} counted: {done}");
@@ -225,8 +239,14 @@ async fn changed_vote_leaves_no_trace(app: &common::TestApp) {
     let after_author = observe(app, &pid, &m[0].1).await;
     let after_voter = observe(app, &pid, &m[1].1).await;
     assert_eq!(before_member, after_member, "a member sees a changed vote");
-    assert_eq!(before_author, after_author, "the author sees a changed vote");
-    assert_eq!(before_voter, after_voter, "another voter sees a changed vote");
+    assert_eq!(
+        before_author, after_author,
+        "the author sees a changed vote"
+    );
+    assert_eq!(
+        before_voter, after_voter,
+        "another voter sees a changed vote"
+    );
     for ws in [&mut ws, &mut ws_public] {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
         while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ws.next()).await {
@@ -237,8 +257,16 @@ async fn changed_vote_leaves_no_trace(app: &common::TestApp) {
     }
     // Only the voter sees their change (their own ballot and its history).
     let own = get(app, &format!("/api/v1/coop/proposals/{pid}"), &m[2].1).await;
-    assert_eq!(own["my_vote"]["ballot"], json!({ "choice": "disagree" }), "{own}");
-    assert_eq!(own["my_vote"]["history"].as_array().unwrap().len(), 2, "{own}");
+    assert_eq!(
+        own["my_vote"]["ballot"],
+        json!({ "choice": "disagree" }),
+        "{own}"
+    );
+    assert_eq!(
+        own["my_vote"]["history"].as_array().unwrap().len(),
+        2,
+        "{own}"
+    );
     assert_eq!(own["tally"], Value::Null, "{own}");
 
     // A first vote shows who voted (the count, a `ballot.cast` naming them), never how.
@@ -278,7 +306,10 @@ async fn changed_vote_leaves_no_trace(app: &common::TestApp) {
     );
 }
 
-on_both_backends!(changed_secret_vote_leaves_no_trace, changed_vote_leaves_no_trace);
+on_both_backends!(
+    changed_secret_vote_leaves_no_trace,
+    changed_vote_leaves_no_trace
+);
 
 /// `urgent` needs `urgent_reason` (bylaws 4.4): without one the proposal is refused with 422
 /// and nothing is written; with one, the reason is shown with the proposal.

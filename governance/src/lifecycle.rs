@@ -138,6 +138,12 @@ pub enum LifecycleError {
         earliest: i64,
         closes_at: i64,
     },
+    #[error(
+        "is required when a proposal is urgent: the bylaws let it close early only with a reason"
+    )]
+    UrgentWithoutReason,
+    #[error("is only for an urgent proposal (set urgent, or leave the reason out)")]
+    ReasonWithoutUrgency,
 }
 
 /// The state after `event`, or an error naming what the state allows.
@@ -205,6 +211,51 @@ pub fn validate_closes_at(
         });
     }
     Ok(())
+}
+
+/// Checks urgency against its reason (bylaws 4.4: a proposal is "marked urgent, with a
+/// reason"): an urgent proposal needs a reason that is not blank, and a reason without urgency
+/// is refused rather than shown on a proposal that is not urgent.
+pub fn check_urgency(urgent: bool, reason: Option<&str>) -> Result<(), LifecycleError> {
+    let given = reason.is_some_and(|r| !r.trim().is_empty());
+    match (urgent, given) {
+        (true, false) => Err(LifecycleError::UrgentWithoutReason),
+        (false, true) => Err(LifecycleError::ReasonWithoutUrgency),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a running count may be shown while a proposal is open. Never for a secret ballot:
+/// a count that moves when one member votes or changes their vote tells whoever watches it how
+/// that member voted. Nor when the proposal hides its results until the close.
+pub fn running_tally_shown(hide_results: bool, secret: bool) -> bool {
+    !hide_results && !secret
+}
+
+/// What the governance log records of a ballot cast while the proposal is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BallotRecord {
+    /// Nothing at all: a secret ballot changed. Who has voted is already known from their first
+    /// ballot, and any entry (even one naming nobody) would tell that some vote changed, which
+    /// a watcher can tie to the one member who cast a ballot then.
+    Nothing,
+    /// Who voted, nothing about the ballot: a secret ballot's first.
+    Voter,
+    /// Who voted and whether they changed their vote, not how: results hidden until close.
+    VoterAndChange,
+    /// Who voted, how, and their reason: an open ballot.
+    Everything,
+}
+
+/// The [`BallotRecord`] for a ballot on a proposal with these settings; `replaced` when it
+/// replaces the member's earlier ballot.
+pub fn ballot_record(hide_results: bool, secret: bool, replaced: bool) -> BallotRecord {
+    match (secret, hide_results, replaced) {
+        (true, _, true) => BallotRecord::Nothing,
+        (true, _, false) => BallotRecord::Voter,
+        (false, true, _) => BallotRecord::VoterAndChange,
+        (false, false, _) => BallotRecord::Everything,
+    }
 }
 
 #[cfg(test)]

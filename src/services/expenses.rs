@@ -443,6 +443,7 @@ pub async fn propose(state: &AppState, actor: i64, id: i64) -> AppResult<i64> {
                 e.id
             ),
             urgent: false,
+            urgent_reason: None,
             closes_at: None,
             options: vec![],
             payload: Some(json!({ "expense_id": id.to_string() })),

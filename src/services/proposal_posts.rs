@@ -224,7 +224,7 @@ pub async fn on_open(
                     options,
                     expires_at: Some(row.closes_at),
                     multiple: method == Method::Approval,
-                    hide_totals: row.hide_results != 0,
+                    hide_totals: crate::services::proposals::results_hidden_while_open(row),
                 },
                 now,
             )

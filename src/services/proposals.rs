@@ -45,6 +45,8 @@ pub struct NewProposal {
     pub title: String,
     pub body: String,
     pub urgent: bool,
+    /// Why it is urgent: required with `urgent`, refused without it.
+    pub urgent_reason: Option<String>,
     pub closes_at: Option<String>,
     pub options: Vec<String>,
     pub payload: Option<Value>,
@@ -59,7 +61,7 @@ pub struct ProposalDetail {
     pub author_roles: Vec<String>,
     pub rule: DecisionRule,
     pub options: Vec<String>,
-    /// The running count, when results are visible while open.
+    /// The running count, when results are visible while open (never for a secret ballot).
     pub live: Option<Outcome>,
     pub result: Option<Value>,
     /// The viewer's ballots, newest first (current one first); empty for a secret proposal
@@ -244,6 +246,24 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
             "body",
             "ERR_TOO_LONG",
             &format!("is too long (maximum is {BODY_MAX} characters)"),
+        ));
+    }
+    let urgent_reason = p
+        .urgent_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    lifecycle::check_urgency(p.urgent, urgent_reason.as_deref())
+        .map_err(|e| AppError::validation("urgent_reason", "ERR_INVALID", &e.to_string()))?;
+    if urgent_reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > REASON_MAX)
+    {
+        return Err(AppError::validation(
+            "urgent_reason",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {REASON_MAX} characters)"),
         ));
     }
     let now = state.clock.now_micros();
@@ -455,6 +475,7 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
         author_account_id: author_id,
         state: opened.as_str().to_string(),
         urgent: i64::from(p.urgent),
+        urgent_reason,
         method: rule.method.as_str().to_string(),
         rule_json: serde_json::to_string(&rule).map_err(AppError::internal)?,
         rule_source: format!("{}@{}", bylaws_doc.slug, bylaws_doc.version),
@@ -485,8 +506,16 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
         Some(author_id),
         None,
         Some(id),
-        json!({ "kind": row.kind, "title": row.title, "rule_source": row.rule_source,
-                "closes_at": time::iso(closes_at) }),
+        {
+            let mut detail = json!({ "kind": row.kind, "title": row.title,
+                                     "rule_source": row.rule_source,
+                                     "closes_at": time::iso(closes_at) });
+            if let Some(reason) = &row.urgent_reason {
+                detail["urgent"] = json!(true);
+                detail["urgent_reason"] = json!(reason);
+            }
+            detail
+        },
         now,
     )
     .await?;
@@ -549,9 +578,16 @@ pub async fn list(
     Ok(store::list_proposals(&state.db.pool, filter, page).await?)
 }
 
-/// Whether results can be shown now.
+/// Whether results can be shown now: once the result is stored, or while open when the
+/// proposal neither hides its results nor is a secret ballot.
 pub fn results_visible(row: &ProposalRow) -> bool {
-    row.hide_results == 0 || row.result_json.is_some()
+    row.result_json.is_some() || !results_hidden_while_open(row)
+}
+
+/// Whether the proposal shows no count until it closes: it hides its results, or its ballots
+/// are secret (a count that moves with each ballot would tell how each member voted).
+pub fn results_hidden_while_open(row: &ProposalRow) -> bool {
+    !lifecycle::running_tally_shown(row.hide_results != 0, row.secret != 0)
 }
 
 /// Decodes a stored ballot and checks it again against the proposal's rule and options.
@@ -568,7 +604,7 @@ pub async fn detail(state: &AppState, viewer: i64, row: ProposalRow) -> AppResul
     let author_roles = gov_store::active_roles(pool, author.id).await?;
     let rule = rule_of(&row)?;
     let options = options_of(&row)?;
-    let live = if row.state == "open" && row.hide_results == 0 {
+    let live = if row.state == "open" && results_visible(&row) {
         let ballots: Vec<ValidBallot> = store::current_ballots(pool, row.id)
             .await?
             .iter()
@@ -800,23 +836,29 @@ async fn cast(
         .await?;
     }
     // The log shows how someone voted only when the ballot is neither secret nor hidden until
-    // close (the log is written once, so a hidden count must never be readable from it).
-    let detail = if row.secret != 0 || row.hide_results != 0 {
-        json!({ "changed": replaced })
-    } else {
-        json!({ "changed": replaced, "ballot": ballot_value, "reason": reason })
+    // close (the log is written once, so a hidden count must never be readable from it); of a
+    // secret ballot it shows who voted, once, and never that a vote changed.
+    let detail = match lifecycle::ballot_record(row.hide_results != 0, row.secret != 0, replaced) {
+        lifecycle::BallotRecord::Nothing => None,
+        lifecycle::BallotRecord::Voter => Some(json!({ "secret": true })),
+        lifecycle::BallotRecord::VoterAndChange => Some(json!({ "changed": replaced })),
+        lifecycle::BallotRecord::Everything => {
+            Some(json!({ "changed": replaced, "ballot": ballot_value, "reason": reason }))
+        }
     };
-    log(
-        tx,
-        "ballot.cast",
-        Some(voter),
-        None,
-        Some(row.id),
-        detail,
-        now,
-    )
-    .await
-    .map_err(CastError::App)?;
+    if let Some(detail) = detail {
+        log(
+            tx,
+            "ballot.cast",
+            Some(voter),
+            None,
+            Some(row.id),
+            detail,
+            now,
+        )
+        .await
+        .map_err(CastError::App)?;
+    }
     Ok(VoteReceipt {
         proposal_id: row.id,
         ballot: ballot_value,
@@ -954,6 +996,9 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         for ballot in store::ballot_ids_by_receipt(&mut **tx, id).await? {
             store::unlink_ballot(&mut **tx, ballot, ids::next_id_at(now / 1000), now).await?;
         }
+        // Who voted stays known; how often and when they last voted is forgotten, since that
+        // (with the unlinked history) would tell whose ballot was replaced.
+        store::forget_recasts(&mut **tx, id).await?;
     }
     crate::services::proposal_posts::on_close(
         &mut tx,
@@ -1203,8 +1248,12 @@ fn proposal_url(state: &AppState, id: i64) -> String {
 }
 
 fn opened_mail(state: &AppState, row: &ProposalRow, rule: &DecisionRule) -> String {
+    let urgent = match &row.urgent_reason {
+        Some(reason) => format!("Urgent: {reason}\n\n"),
+        None => String::new(),
+    };
     format!(
-        "A new {} proposal is open for your vote.\n\n{}\n\n{}\n\nDecided by {} under {}; voting closes at {}.\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+        "A new {} proposal is open for your vote.\n\n{}\n\n{urgent}{}\n\nDecided by {} under {}; voting closes at {}.\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
         row.kind,
         row.title,
         row.body,

@@ -14,6 +14,8 @@ pub struct ProposalRow {
     pub author_account_id: i64,
     pub state: String,
     pub urgent: i64,
+    /// Why it is urgent (given exactly when `urgent`; migration 0026).
+    pub urgent_reason: Option<String>,
     pub method: String,
     pub rule_json: String,
     pub rule_source: String,
@@ -35,7 +37,8 @@ pub struct ProposalRow {
 
 const PROPOSAL_COLUMNS: &str = "id, kind, title, body, author_account_id, state, urgent, method, \
      rule_json, rule_source, options_json, payload_json, hide_results, secret, opens_at, closes_at, \
-     closed_at, enacted_at, reminded_at, result_json, status_id, poll_id, created_at, updated_at";
+     closed_at, enacted_at, reminded_at, result_json, status_id, poll_id, created_at, updated_at, \
+     urgent_reason";
 
 pub async fn insert_proposal<'e, E: Executor<'e, Database = Any>>(
     db: E,
@@ -43,7 +46,7 @@ pub async fn insert_proposal<'e, E: Executor<'e, Database = Any>>(
 ) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO proposals ({PROPOSAL_COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
     ))
     .bind(p.id)
     .bind(&p.kind)
@@ -69,6 +72,7 @@ pub async fn insert_proposal<'e, E: Executor<'e, Database = Any>>(
     .bind(p.poll_id)
     .bind(p.created_at)
     .bind(p.updated_at)
+    .bind(&p.urgent_reason)
     .execute(db)
     .await?;
     Ok(())
@@ -355,6 +359,21 @@ pub async fn unlink_ballot<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .bind(new_id)
     .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// For a secret proposal at its close: keeps who voted and when first, forgets how many
+/// ballots each cast and when the last (the unlinked history would otherwise be theirs).
+pub async fn forget_recasts<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    proposal_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE proposal_voters SET last_cast_at = first_cast_at, ballots_cast = 1 WHERE proposal_id = $1",
+    )
+    .bind(proposal_id)
     .execute(db)
     .await?;
     Ok(())

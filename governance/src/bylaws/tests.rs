@@ -939,13 +939,13 @@ fn the_default_documents_carry_social_coops_numbers() {
     }
 
     let rule = |kind| set.decision_rule(kind).clone();
-    let consent = |min_days, urgent, agree, block| DecisionRule {
+    let consent = |min_days, urgent, agree, block, quorum| DecisionRule {
         method: Method::Consent,
         min_days,
         urgent_min_days: urgent,
         agree_share: Some(agree),
         block_override_share: Some(block),
-        quorum_share: 0.0,
+        quorum_share: quorum,
         tie: TieRule::StatusQuo,
         dots: None,
         max_score: None,
@@ -953,27 +953,51 @@ fn the_default_documents_carry_social_coops_numbers() {
     };
     assert_eq!(
         rule(ProposalKind::General),
-        consent(6.0, Some(2.0), 0.5, 0.9)
+        consent(6.0, Some(2.0), 0.5, 0.9, 0.0)
     );
     assert_eq!(
         rule(ProposalKind::PolicyAmendment),
-        consent(6.0, Some(2.0), 0.5, 0.9)
+        consent(6.0, Some(2.0), 0.5, 0.9, 0.1)
     );
     assert_eq!(
         rule(ProposalKind::BylawsAmendment),
-        consent(10.0, None, 0.75, 0.95)
+        consent(10.0, None, 0.75, 0.95, 0.2)
     );
-    assert_eq!(rule(ProposalKind::Membership), consent(3.0, None, 0.5, 0.9));
+    assert_eq!(
+        rule(ProposalKind::Membership),
+        consent(3.0, None, 0.5, 0.9, 0.1)
+    );
     let election = rule(ProposalKind::RoleElection);
     assert_eq!(
-        (election.method, election.min_days),
-        (Method::RankedChoice, 6.0)
+        (election.method, election.min_days, election.quorum_share),
+        (Method::RankedChoice, 6.0, 0.1)
     );
     let expense = rule(ProposalKind::Expense);
     assert_eq!(
-        (expense.method, expense.min_days, expense.agree_share),
-        (Method::Majority, 3.0, Some(0.5))
+        (
+            expense.method,
+            expense.min_days,
+            expense.agree_share,
+            expense.quorum_share
+        ),
+        (Method::Majority, 3.0, Some(0.5), 0.0)
     );
+
+    // The clauses repeat the quorums in words (4.5, 6.1).
+    let prose = set
+        .get("bylaws")
+        .unwrap()
+        .source
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for words in [
+        "A `policy_amendment`, `role_election` or `membership` proposal is decided only if at least 10% of the active members vote on it, and a `bylaws_amendment` only if at least 20% do",
+        "needs at least 20% of the active members to vote",
+        "an urgent proposal without a reason is refused",
+    ] {
+        assert!(prose.contains(words), "the bylaws say: {words}");
+    }
 
     let m = set.membership();
     assert_eq!(m.admission, Admission::Admin);
@@ -1154,8 +1178,8 @@ fn malformed_default_bylaws_are_refused_naming_file_line_and_key() {
     );
     // Bad YAML syntax: a flow mapping left open on line 11.
     let e = load_default_with(
-        "role_election: { method: ranked_choice, min_days: 6 }",
-        "role_election: { method: ranked_choice, min_days: 6",
+        "role_election: { method: ranked_choice, min_days: 6, quorum_share: 0.1 }",
+        "role_election: { method: ranked_choice, min_days: 6, quorum_share: 0.1",
     );
     assert!(
         e.starts_with("bylaws/bylaws.md:11: the front matter is not valid YAML"),

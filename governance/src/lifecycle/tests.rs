@@ -171,3 +171,39 @@ fn events_serialize_tagged() {
     }
     assert_eq!(names, ["open", "decide (no_quorum)"]);
 }
+
+#[test]
+fn urgency_needs_a_reason_and_a_reason_needs_urgency() {
+    assert_eq!(
+        check_urgency(true, None),
+        Err(LifecycleError::UrgentWithoutReason)
+    );
+    assert_eq!(
+        check_urgency(true, Some(" \n ")),
+        Err(LifecycleError::UrgentWithoutReason)
+    );
+    assert_eq!(check_urgency(true, Some("the server is down")), Ok(()));
+    assert_eq!(
+        check_urgency(false, Some("why not")),
+        Err(LifecycleError::ReasonWithoutUrgency)
+    );
+    assert_eq!(check_urgency(false, Some("")), Ok(()));
+    assert_eq!(check_urgency(false, None), Ok(()));
+}
+
+#[test]
+fn secret_ballots_show_no_running_count_and_log_no_change() {
+    assert!(running_tally_shown(false, false));
+    assert!(!running_tally_shown(true, false));
+    assert!(!running_tally_shown(false, true));
+    assert!(!running_tally_shown(true, true));
+    for hide in [false, true] {
+        assert_eq!(ballot_record(hide, true, false), BallotRecord::Voter);
+        assert_eq!(ballot_record(hide, true, true), BallotRecord::Nothing);
+    }
+    assert_eq!(
+        ballot_record(true, false, true),
+        BallotRecord::VoterAndChange
+    );
+    assert_eq!(ballot_record(false, false, true), BallotRecord::Everything);
+}

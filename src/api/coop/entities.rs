@@ -88,6 +88,8 @@ pub struct Proposal {
     pub author: Account,
     pub state: String,
     pub urgent: bool,
+    /// Why it is urgent (null unless urgent).
+    pub urgent_reason: Option<String>,
     pub method: String,
     pub rule: Value,
     /// The bylaws version the rule comes from (`bylaws@1`).
@@ -141,6 +143,7 @@ impl Proposal {
             author: Account::from_row(state, &d.author, &d.author_roles),
             state: r.state.clone(),
             urgent: r.urgent != 0,
+            urgent_reason: r.urgent_reason.clone(),
             method: r.method.clone(),
             rule: serde_json::to_value(&d.rule).unwrap_or(Value::Null),
             rule_source: r.rule_source.clone(),
@@ -149,7 +152,8 @@ impl Proposal {
             closes_at: time::iso(r.closes_at),
             closed_at: iso_opt(r.closed_at),
             enacted_at: iso_opt(r.enacted_at),
-            hide_results: r.hide_results != 0,
+            // A secret ballot hides its results until the close as well.
+            hide_results: svc::results_hidden_while_open(r),
             secret: r.secret != 0,
             status_id: r.status_id.map(|i| i.to_string()),
             poll_id: r.poll_id.map(|i| i.to_string()),

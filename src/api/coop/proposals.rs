@@ -73,6 +73,8 @@ pub struct CreateProposal {
     #[serde(default, deserialize_with = "lenient::bool_opt")]
     urgent: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
+    urgent_reason: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
     closes_at: Option<String>,
     #[serde(default, deserialize_with = "lenient::strings")]
     options: Vec<String>,
@@ -101,6 +103,7 @@ pub async fn create(
             title: p.title.unwrap_or_default(),
             body: p.body.unwrap_or_default(),
             urgent: p.urgent.unwrap_or(false),
+            urgent_reason: p.urgent_reason,
             closes_at: p.closes_at,
             options: p.options,
             payload: p.payload,
