@@ -702,15 +702,21 @@ pub async fn status_changed(
             .await?
             .map(|a| a.uri)
             .unwrap_or_default();
-        let followers_uri = format!("{actor}/followers");
+        // Never wider than the boosted post (a row written before boosts took its audience).
+        let visibility = if matches!(original.visibility.as_str(), "private" | "direct") {
+            "private"
+        } else {
+            s.visibility.as_str()
+        };
+        let (to, cc) = announce_audience(visibility, &actor, &original_author);
         let announce = json!({
             "@context": protocol::context(),
             "id": s.uri,
             "type": "Announce",
             "actor": actor,
             "published": crate::time::iso(s.created_at),
-            "to": [crate::federation::PUBLIC],
-            "cc": [original_author, followers_uri],
+            "to": to,
+            "cc": cc,
             "object": original.uri,
         });
         let activity = match event {
@@ -759,6 +765,21 @@ pub async fn status_changed(
         }
     };
     enqueue_distribute(tx, &activity, author.id, followers, inboxes, now).await
+}
+
+/// An Announce's `to` and `cc` by the boost's visibility, as Mastodon addresses one: public
+/// to Public (cc the booster's followers), unlisted to the followers (cc Public), followers-only
+/// to the followers alone; the boosted post's author is always in `cc`. A boost of a
+/// followers-only post is itself followers-only (`statuses::reblog`), so its Announce never
+/// names Public.
+fn announce_audience(visibility: &str, actor: &str, original_author: &str) -> (Value, Value) {
+    let followers = format!("{actor}/followers");
+    let public = crate::federation::PUBLIC;
+    match visibility {
+        "public" => (json!([public]), json!([original_author, followers])),
+        "unlisted" => (json!([followers]), json!([original_author, public])),
+        _ => (json!([followers]), json!([original_author])),
+    }
 }
 
 /// Queues an activity by a local account to one remote account's inbox.

@@ -93,7 +93,7 @@ async fn process_one(
         "Reject" => accept(&mut tx, state, actor, object, false, now).await?,
         "Undo" => undo(&mut tx, state, actor, object).await?,
         "Create" => fan_out = create(&mut tx, state, actor, object, now).await?,
-        "Update" => update(&mut tx, actor, object, now).await?,
+        "Update" => update(&mut tx, state, actor, object, now).await?,
         "Delete" => delete(&mut tx, actor, object, now).await?,
         "Like" => like(&mut tx, actor, object, now).await?,
         "Block" => block(&mut tx, state, actor, object, now).await?,
@@ -121,11 +121,17 @@ async fn process_one(
                 move_followers(&mut tx, state, actor, target, now).await?;
             }
         }
-        "Announce" => {
-            if let Some(original) = announced {
+        "Announce" => match announced {
+            Some(original) => {
                 fan_out = announce(&mut tx, actor, id, activity, &original, now).await?;
             }
-        }
+            // A post of ours that is not there to boost (or never was): the same refusal as
+            // a hidden one, so the answer tells nothing of which posts exist.
+            None if id_of(object).is_some_and(|u| is_local(state, u)) => {
+                return Err(not_boostable());
+            }
+            None => {}
+        },
         _ => {} // unknown types are accepted and ignored
     }
     if let Some(status_id) = fan_out {
@@ -603,6 +609,27 @@ async fn insert_note(
         .map(|(id, _)| id))
 }
 
+/// The local accounts a note addresses or mentions.
+async fn local_recipients(tx: &mut WriteTx, state: &AppState, obj: &Value) -> AppResult<Vec<i64>> {
+    let mut local: Vec<i64> = Vec::new();
+    let mut refs: Vec<&str> = fed::audience(obj);
+    if let Some(Value::Array(tags)) = obj.get("tag") {
+        refs.extend(
+            tags.iter()
+                .filter(|t| type_of(t) == "Mention")
+                .filter_map(|t| t.get("href").and_then(Value::as_str)),
+        );
+    }
+    for r in refs {
+        if let Some(a) = local_target(tx, state, r).await? {
+            if !local.contains(&a.id) {
+                local.push(a.id);
+            }
+        }
+    }
+    Ok(local)
+}
+
 /// `insert_note`, also telling whether the new status has an audience here that the fan-out
 /// job serves: a local follower of the author, or (public, with tags) a local follower of one
 /// of its tags. Mentioned accounts are not part of it: they are notified here, directly.
@@ -620,23 +647,7 @@ async fn insert_note_with_audience(
         return Ok(None);
     }
     let visibility = visibility_of(tx, author, obj).await?;
-    // Local accounts addressed or mentioned.
-    let mut local: Vec<i64> = Vec::new();
-    let mut refs: Vec<&str> = fed::audience(obj);
-    if let Some(Value::Array(tags)) = obj.get("tag") {
-        refs.extend(
-            tags.iter()
-                .filter(|t| type_of(t) == "Mention")
-                .filter_map(|t| t.get("href").and_then(Value::as_str)),
-        );
-    }
-    for r in refs {
-        if let Some(a) = local_target(tx, state, r).await? {
-            if !local.contains(&a.id) {
-                local.push(a.id);
-            }
-        }
-    }
+    let local = local_recipients(tx, state, obj).await?;
     if visibility == "direct" && local.is_empty() {
         return Ok(None); // nobody here may read it
     }
@@ -1061,7 +1072,13 @@ async fn refresh_poll(tx: &mut WriteTx, s: &StatusRow, object: &Value, now: i64)
     Ok(())
 }
 
-async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
+async fn update(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &AccountRow,
+    object: &Value,
+    now: i64,
+) -> AppResult<()> {
     if !NOTE_TYPES.contains(&type_of(object)) {
         return Ok(());
     }
@@ -1114,8 +1131,36 @@ async fn update(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
     crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
     store_attachments(tx, actor, s.id, object, now).await?;
     crate::services::remote_media::carry_over(tx, s.id, previews, now).await?;
+    // The local accounts it addresses now: those it dropped lose it as after a local edit,
+    // those it adds are told of the mention. An object without any addressing says nothing
+    // of its audience: the mentions stay.
+    let previously: Vec<i64> = statuses::mentions_of(&mut ***tx, &[s.id])
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let addressed = object.get("to").is_some() || object.get("cc").is_some();
+    let now_addressed = if addressed {
+        let local = local_recipients(tx, state, object).await?;
+        statuses::delete_mentions(&mut ***tx, s.id).await?;
+        for a in &local {
+            statuses::insert_mention(&mut ***tx, s.id, *a).await?;
+        }
+        local
+    } else {
+        previously.clone()
+    };
     if let Some(new) = statuses::by_id(&mut ***tx, s.id).await? {
         statuses::insert_edit(&mut ***tx, ids::next_id_at(now / 1000), &new, updated).await?;
+        let dropped: Vec<i64> = previously
+            .iter()
+            .copied()
+            .filter(|a| !now_addressed.contains(a))
+            .collect();
+        crate::services::statuses::mentions_dropped(tx, &new, &dropped).await?;
+    }
+    for a in now_addressed.iter().filter(|a| !previously.contains(a)) {
+        notify(tx, *a, actor.id, "mention", Some(s.id), now).await?;
     }
     for wrapper in statuses::reblogs_of(&mut ***tx, s.id).await? {
         notify(tx, wrapper.account_id, actor.id, "update", Some(s.id), now).await?;
@@ -1228,6 +1273,25 @@ async fn announced_status(state: &AppState, uri: &str) -> AppResult<Option<i64>>
     Ok(id)
 }
 
+fn not_boostable() -> AppError {
+    AppError::forbidden("This post cannot be boosted")
+}
+
+/// A boost's visibility: what its Announce is addressed to, never wider than the boosted
+/// post, and never direct (a boost of a followers-only post is followers-only).
+fn boost_visibility(addressed: &str, original: &str) -> &'static str {
+    let rank = |v: &str| match v {
+        "public" => 0,
+        "unlisted" => 1,
+        _ => 2,
+    };
+    match rank(addressed).max(rank(original)) {
+        0 => "public",
+        1 => "unlisted",
+        _ => "private",
+    }
+}
+
 async fn announce(
     tx: &mut WriteTx,
     actor: &AccountRow,
@@ -1239,8 +1303,18 @@ async fn announce(
     let Some(original) = statuses::by_id(&mut ***tx, *original_id).await? else {
         return Ok(None);
     };
-    if !(original.visibility == "public" || original.visibility == "unlisted") {
-        return Ok(None);
+    // As Mastodon's `announceable?`, and no wider: a public or unlisted post that may leave
+    // its server, or the actor's own followers-only post; never a direct or local-only post,
+    // nor a boost.
+    let boostable = original.reblog_of_id.is_none()
+        && original.local_only == 0
+        && match original.visibility.as_str() {
+            "public" | "unlisted" => true,
+            "private" => original.account_id == actor.id,
+            _ => false,
+        };
+    if !boostable {
+        return Err(not_boostable());
     }
     if statuses::reblog_by(&mut ***tx, actor.id, original.id)
         .await?
@@ -1259,12 +1333,7 @@ async fn announce(
         content: String::new(),
         spoiler_text: String::new(),
         sensitive: 0,
-        visibility: if visibility == "direct" {
-            "private"
-        } else {
-            visibility
-        }
-        .to_string(),
+        visibility: boost_visibility(visibility, &original.visibility).to_string(),
         local_only: 0,
         language: None,
         in_reply_to_id: None,

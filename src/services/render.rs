@@ -216,8 +216,43 @@ fn build(
     })
 }
 
-/// Renders statuses in the given order; rows whose author is gone are skipped.
+/// Renders statuses in the given order for the viewer; rows whose author is gone are
+/// skipped, and so is every row the viewer may not see ([`statuses::visible_to`]: for a boost,
+/// the boosted post too), whichever query or event chose it. This is the check every read
+/// path shares (REST, streams, conversations, notifications), so a row that reached a feed or
+/// a page by a wider route than its audience still shows nobody outside it.
 pub async fn statuses(
+    state: &AppState,
+    viewer: Viewer,
+    rows: &[StatusRow],
+) -> AppResult<Vec<Status>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let visible: HashSet<i64> = statuses::visible_ids(&state.db.pool, &ids, viewer.id())
+        .await?
+        .into_iter()
+        .collect();
+    if visible.len() == rows.len() {
+        return render_rows(state, viewer, rows).await;
+    }
+    let rows: Vec<StatusRow> = rows
+        .iter()
+        .filter(|r| visible.contains(&r.id))
+        .cloned()
+        .collect();
+    render_rows(state, viewer, &rows).await
+}
+
+/// Renders reported statuses for a moderator, who must read them whoever their audience was
+/// (Mastodon's admin views do the same); never for anything but the moderation queue.
+pub async fn statuses_for_moderators(
+    state: &AppState,
+    moderator: i64,
+    rows: &[StatusRow],
+) -> AppResult<Vec<Status>> {
+    render_rows(state, Viewer(Some(moderator)), rows).await
+}
+
+async fn render_rows(
     state: &AppState,
     viewer: Viewer,
     rows: &[StatusRow],

@@ -571,6 +571,12 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
     store::delete_mentions(&mut **tx, s.id).await?;
     store::delete_status_tags(&mut **tx, s.id).await?;
     write_mentions_and_tags(&mut tx, s.id, &mentioned, &text, now).await?;
+    let dropped: Vec<i64> = previously
+        .iter()
+        .copied()
+        .filter(|a| !mentioned.iter().any(|(_, m)| m == a))
+        .collect();
+    mentions_dropped(&mut tx, &updated, &dropped).await?;
     for (_, account_id) in &mentioned {
         if !previously.contains(account_id) {
             notify(
@@ -603,6 +609,42 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
     Ok(updated)
 }
 
+/// Inside an edit's transaction (ours or a remote author's), once its mentions are rewritten:
+/// the accounts it no longer mentions lose the mention notification, and those who may no
+/// longer see it at all (a direct post, or a followers-only one they do not follow) lose it
+/// from their home feed and conversations, and their user streams hear it is gone. A remote
+/// account dropped from one of our posts has nothing here; the edit's Update goes to the new
+/// audience only (`federation::status_changed`).
+pub(crate) async fn mentions_dropped(
+    tx: &mut WriteTx,
+    s: &StatusRow,
+    dropped: &[i64],
+) -> AppResult<()> {
+    let mut gone = Vec::new();
+    for account in dropped {
+        notifications::retract(&mut ***tx, *account, s.account_id, "mention", Some(s.id)).await?;
+        if store::visible_by_id(&mut ***tx, s.id, *account)
+            .await?
+            .is_none()
+        {
+            timelines::remove_from_feed(&mut ***tx, *account, s.id).await?;
+            gone.push(*account);
+        }
+    }
+    if !gone.is_empty() {
+        if s.visibility == "direct" {
+            // Each participant's conversation falls back to their previous direct post in
+            // the thread, or goes; those still addressed keep this one.
+            crate::storage::conversations::forget_status(tx, s.id).await?;
+        }
+        tx.record(crate::storage::Change::StatusRetracted {
+            status_id: s.id,
+            accounts: gone,
+        });
+    }
+    Ok(())
+}
+
 /// `POST /api/v1/statuses/:id/reblog`: the wrapper status.
 pub async fn reblog(
     state: &AppState,
@@ -628,7 +670,14 @@ pub async fn reblog(
     if let Some(existing) = store::reblog_by(&state.db.pool, me.account.id, original.id).await? {
         return Ok(existing);
     }
-    let visibility = match visibility.filter(|v| !v.is_empty()) {
+    // As Mastodon: a boost of a followers-only post (only its author may make one) keeps the
+    // post's audience, whatever the app asked for; other boosts take the visibility asked.
+    let requested = if original.visibility == "private" {
+        Some("private")
+    } else {
+        visibility
+    };
+    let visibility = match requested.filter(|v| !v.is_empty()) {
         None => Visibility::Public,
         Some(v) => match Visibility::parse(v) {
             Some(Visibility::Direct) | None => {

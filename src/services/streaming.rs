@@ -278,6 +278,13 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
                 event: Event::Delete(status_id),
             });
         }
+        Change::StatusRetracted {
+            status_id,
+            accounts,
+        } => hub.send(Message {
+            streams: accounts.into_iter().map(Stream::User).collect(),
+            event: Event::Delete(status_id),
+        }),
         Change::Notification(id) => {
             let row: Option<(i64,)> = notes::recipient(&state.db.pool, id).await?;
             if let Some((recipient,)) = row {

@@ -79,6 +79,12 @@ pub enum Change {
         tags: Vec<String>,
         audience: Vec<i64>,
     },
+    /// A status left these accounts' audience (an edit dropped their mention): their user
+    /// streams hear it is gone.
+    StatusRetracted {
+        status_id: i64,
+        accounts: Vec<i64>,
+    },
     Notification(i64),
     Conversation {
         account_id: i64,

@@ -40,15 +40,26 @@ pub const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, 
 /// Public and unlisted posts are for everyone (local-only ones for signed-in members only),
 /// followers-only posts for followers, direct posts for the people they mention; the author
 /// always sees their own, and nobody sees the posts of someone who blocked them, nor the posts
-/// of a suspended account.
+/// of a suspended account. A boost is shown only when the boosted post is too, whatever the
+/// boost's own visibility (rows older than boosts taking their original's audience, and
+/// boosts from other servers, are held to the same rule).
 pub fn visible_to(v: &str) -> String {
     format!(
-        "((s.visibility IN ('public', 'unlisted') AND (s.local_only = 0 OR {v} > 0)) \
-          OR s.account_id = {v} \
-          OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = {v} AND f.target_account_id = s.account_id)) \
-          OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = {v})) \
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_account_id = {v}) \
-         AND NOT EXISTS (SELECT 1 FROM accounts sus WHERE sus.id = s.account_id AND sus.suspended_at IS NOT NULL)"
+        "({} AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses rb WHERE rb.id = s.reblog_of_id AND {})))",
+        visible_as("s", v),
+        visible_as("rb", v)
+    )
+}
+
+/// The rule of [`visible_to`] for the one status `s` (its alias), boost or not.
+fn visible_as(s: &str, v: &str) -> String {
+    format!(
+        "(({s}.visibility IN ('public', 'unlisted') AND ({s}.local_only = 0 OR {v} > 0)) \
+          OR {s}.account_id = {v} \
+          OR ({s}.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = {v} AND f.target_account_id = {s}.account_id)) \
+          OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = {s}.id AND m.account_id = {v})) \
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = {s}.account_id AND b.target_account_id = {v}) \
+         AND NOT EXISTS (SELECT 1 FROM accounts sus WHERE sus.id = {s}.account_id AND sus.suspended_at IS NOT NULL)"
     )
 }
 
@@ -115,6 +126,25 @@ pub async fn visible_by_id<'e, E: Executor<'e, Database = Any>>(
     .bind(viewer)
     .fetch_optional(db)
     .await
+}
+
+/// Which of `ids` the viewer may see ([`visible_to`]), in one statement: the renderer's
+/// check, whatever query chose the rows.
+pub async fn visible_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    ids: &[i64],
+    viewer: i64,
+) -> sqlx::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT s.id FROM statuses s WHERE s.id IN (");
+    let list = sql.ints(ids);
+    sql.push(&list).push(")");
+    let v = sql.int(viewer);
+    sql.push(&format!(" AND {}", visible_to(&v)));
+    let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 pub async fn by_ids<'e, E: Executor<'e, Database = Any>>(

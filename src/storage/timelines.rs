@@ -263,6 +263,20 @@ pub async fn remove_from_feeds<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Drops one status from one home feed (its audience no longer includes that account).
+pub async fn remove_from_feed<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM home_feed WHERE account_id = $1 AND status_id = $2")
+        .bind(account_id)
+        .bind(status_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Drops an author's statuses from one home feed (after an unfollow or a block).
 pub async fn remove_author_from_feed<'e, E: Executor<'e, Database = Any>>(
     db: E,

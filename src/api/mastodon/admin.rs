@@ -103,7 +103,7 @@ async fn statuses_of(state: &AppState, viewer: i64, r: &ReportRow) -> AppResult<
         .filter_map(|s| s.parse().ok())
         .collect();
     let rows = crate::storage::statuses::by_ids(&state.db.pool, &ids).await?;
-    let rendered = render::statuses(state, render::Viewer(Some(viewer)), &rows).await?;
+    let rendered = render::statuses_for_moderators(state, viewer, &rows).await?;
     Ok(rendered.into_iter().map(|s| json!(s)).collect())
 }
 
