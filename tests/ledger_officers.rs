@@ -66,7 +66,13 @@ async fn decide(app: &common::TestApp, token: &str, id: &str, what: &str) -> (u1
     } else {
         json!({})
     };
-    post(app, &format!("/api/v1/coop/expenses/{id}/{what}"), token, body).await
+    post(
+        app,
+        &format!("/api/v1/coop/expenses/{id}/{what}"),
+        token,
+        body,
+    )
+    .await
 }
 
 async fn open_proposal(app: &common::TestApp, token: &str, id: &str) -> String {
@@ -92,7 +98,9 @@ async fn vote(app: &common::TestApp, token: &str, pid: &str, ballot: Value) -> (
 }
 
 async fn close_after(app: &common::TestApp, days: u64) {
-    app.state.clock.advance(Duration::from_secs(days * DAY + 60));
+    app.state
+        .clock
+        .advance(Duration::from_secs(days * DAY + 60));
     close_due(&app.state).await.expect("close");
 }
 
@@ -139,11 +147,11 @@ async fn only_the_enacted_proposal_decides(app: &common::TestApp) {
         assert!(body["error"].as_str().unwrap().contains("failed"), "{body}");
     }
     let e = expense(app, m0, &small).await;
-    assert_eq!(e["state"], "rejected", "the members' refusal rejects it: {e}");
-    assert!(
-        e["reject_reason"].as_str().unwrap().contains(&pid),
-        "{e}"
+    assert_eq!(
+        e["state"], "rejected",
+        "the members' refusal rejects it: {e}"
     );
+    assert!(e["reject_reason"].as_str().unwrap().contains(&pid), "{e}");
     // A new proposal for it is refused: it is no longer submitted.
     let (s, _) = post(
         app,
@@ -198,7 +206,10 @@ async fn nobody_acts_for_themselves(app: &common::TestApp) {
     .await;
     assert_eq!(s, 403, "{body}");
     assert!(
-        body["error"].as_str().unwrap().contains("Conflict of interest"),
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Conflict of interest"),
         "{body}"
     );
     let (s, body) = post(
@@ -322,17 +333,11 @@ async fn reversal_takes_back_what_dues_granted(app: &common::TestApp) {
     record_dues(app, tess, m0_id, 12).await;
     let year = paid_until(app, m0).await;
     let wrong = record_dues(app, tess, m0_id, 36).await;
-    assert_eq!(
-        micros(&paid_until(app, m0).await),
-        plus_months(&year, 36)
-    );
+    assert_eq!(micros(&paid_until(app, m0).await), plus_months(&year, 36));
     record_dues(app, toby, m0_id, 1).await;
     reverse(app, toby, &wrong).await;
     // Only the year and the month stand: the month extends the year.
-    assert_eq!(
-        micros(&paid_until(app, m0).await),
-        plus_months(&year, 1)
-    );
+    assert_eq!(micros(&paid_until(app, m0).await), plus_months(&year, 1));
     let kinds = event_kinds(app, m0).await;
     assert!(kinds.contains(&"dues.reversed".to_string()), "{kinds:?}");
     // A reversal is not reversed back into force.
@@ -363,7 +368,11 @@ async fn reversal_takes_back_what_dues_granted(app: &common::TestApp) {
     assert_eq!(state_of(m1_id).await, "active");
     reverse(app, toby, &paid).await;
     assert_eq!(paid_until(app, m1).await, Value::Null);
-    assert_eq!(state_of(m1_id).await, "lapsed", "the reversal took back the reinstatement");
+    assert_eq!(
+        state_of(m1_id).await,
+        "lapsed",
+        "the reversal took back the reinstatement"
+    );
     // m0, whose dues still run, is untouched.
     assert_eq!(state_of(m0_id).await, "active");
 }
@@ -401,7 +410,10 @@ async fn split_claims_go_to_the_members(app: &common::TestApp) {
     app.state.clock.advance(Duration::from_secs(25 * DAY));
     let third = submit(app, m0, 15_000, "software").await;
     let (s, body) = decide(app, tess, &third, "approve").await;
-    assert_eq!(s, 422, "the pending second claim is within the window: {body}");
+    assert_eq!(
+        s, 422,
+        "the pending second claim is within the window: {body}"
+    );
     let (s, _) = decide(app, tess, &second, "reject").await;
     assert_eq!(s, 200);
     let (s, e) = decide(app, tess, &third, "approve").await;
