@@ -658,7 +658,16 @@ async fn members_decide_an_appeal(app: &common::TestApp) {
     .await;
     assert_eq!(status, 200, "{p}");
     let pid = p["id"].as_str().unwrap().to_string();
-    for t in [&mod1, &m2, &target_tok] {
+    // The appellant does not vote on their own appeal (bylaws 5.5).
+    let (status, v) = post(
+        app,
+        &format!("/api/v1/coop/proposals/{pid}/votes"),
+        &target_tok,
+        json!({ "choice": "agree" }),
+    )
+    .await;
+    assert_eq!(status, 403, "{v}");
+    for t in [&mod1, &m2] {
         let (status, v) = post(
             app,
             &format!("/api/v1/coop/proposals/{pid}/votes"),

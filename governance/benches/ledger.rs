@@ -20,6 +20,7 @@ fn main() {
         &FinanceRules {
             expense_approval_threshold_minor: 0,
             currency: "EUR".into(),
+            expense_threshold_window_days: 30,
             ledger_visibility: LedgerVisibility::Members,
             accounts: Default::default(),
             monthly_budgets: Default::default(),

@@ -485,6 +485,11 @@ pub struct DuesScale {
     pub max_minor: Option<i64>,
 }
 
+/// `finance.expense_threshold_window_days` when the bylaws leave it out.
+pub const DEFAULT_EXPENSE_THRESHOLD_WINDOW_DAYS: u32 = 30;
+/// The longest window the bylaws may set (a year).
+pub const MAX_EXPENSE_THRESHOLD_WINDOW_DAYS: u32 = 366;
+
 /// Bylaws front matter `finance`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FinanceRules {
@@ -493,6 +498,10 @@ pub struct FinanceRules {
     pub expense_approval_threshold_minor: i64,
     /// ISO 4217 code of the threshold, e.g. `EUR`.
     pub currency: String,
+    /// `expense_threshold_window_days` (default 30, 1 to 366): the threshold applies to what
+    /// one submitter claims in one category over this many days, so splitting a purchase into
+    /// several claims does not dodge the members' vote (see [`crate::officers`]).
+    pub expense_threshold_window_days: u32,
     /// Who may read amounts and descriptions; default `members`.
     pub ledger_visibility: LedgerVisibility,
     /// `accounts`: ledger accounts added to (or renamed in) the default chart, code → name
@@ -785,6 +794,7 @@ const MEMBERSHIP_KEYS: &[&str] = &[
 const DUES_KEYS: &[&str] = &["period", "min_minor", "suggested_minor", "max_minor"];
 const FINANCE_KEYS: &[&str] = &[
     "expense_approval_threshold_minor",
+    "expense_threshold_window_days",
     "currency",
     "ledger_visibility",
     "accounts",
@@ -1488,6 +1498,22 @@ impl Cx<'_> {
             self.required(map, p, "expense_approval_threshold_minor")?,
             &key("expense_approval_threshold_minor"),
         )?;
+        let expense_threshold_window_days = match get(map, "expense_threshold_window_days") {
+            None => DEFAULT_EXPENSE_THRESHOLD_WINDOW_DAYS,
+            Some(v) => {
+                let k = key("expense_threshold_window_days");
+                let days = self.positive_u32(v, &k)?;
+                if days > MAX_EXPENSE_THRESHOLD_WINDOW_DAYS {
+                    return Err(self.invalid(
+                        &k,
+                        format!(
+                            "must be at most {MAX_EXPENSE_THRESHOLD_WINDOW_DAYS} days (got {days})"
+                        ),
+                    ));
+                }
+                days
+            }
+        };
         let currency = self.currency(self.required(map, p, "currency")?, &key("currency"))?;
         let ledger_visibility = get(map, "ledger_visibility")
             .map(|v| self.name(v, &key("ledger_visibility")))
@@ -1525,6 +1551,7 @@ impl Cx<'_> {
         Ok(FinanceRules {
             expense_approval_threshold_minor,
             currency,
+            expense_threshold_window_days,
             ledger_visibility,
             accounts,
             monthly_budgets,

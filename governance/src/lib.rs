@@ -16,13 +16,18 @@
 //!   permits the sanction) and the appeal rules.
 //! - [`ledger`]: the double-entry ledger: chart of accounts, balanced transactions, reversals,
 //!   the hash chain and its verification, balances and period reports.
+//! - [`officers`]: conflicts of interest (nobody records, approves or pays for themselves; a
+//!   proposal's parties do not vote on it) and the treasurers' limit over the bylaws' window.
+//! - [`dues`]: how dues payments extend `paid_until`, and what a reversal takes back.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
 
 pub mod ballot;
 pub mod bylaws;
+pub mod dues;
 pub mod ledger;
 pub mod lifecycle;
 pub mod moderation;
+pub mod officers;
 pub mod receipt;
 pub mod tally;
 

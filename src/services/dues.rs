@@ -1,10 +1,10 @@
-//! Membership dues: recorded by a treasurer (paid another way) or arriving by Stripe's signed
-//! webhook (idempotent by event id), each posting ledger entries and extending the member's
-//! `dues_paid_until` in one transaction; and lapsing members whose dues are overdue as the
-//! bylaws say.
+//! Membership dues: recorded by a treasurer (paid another way; never their own) or arriving by
+//! Stripe's signed webhook (idempotent by event id), each posting ledger entries and extending
+//! the member's `dues_paid_until` in one transaction, with what it granted recorded so that a
+//! ledger reversal takes it back; and lapsing members whose dues are overdue as the bylaws say.
 
-use chrono::{DateTime, Months};
 use herd_governance::bylaws::DuesPeriod;
+use herd_governance::dues as dues_rules;
 use herd_governance::ledger::{self, Draft, Posting};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -21,20 +21,9 @@ use crate::time::MICROS_PER_DAY;
 /// Stripe's signature tolerance.
 pub const STRIPE_TOLERANCE_SECONDS: i64 = 300;
 
-/// `from` plus `periods` months or years (calendar arithmetic, UTC).
-fn extend(from: i64, period: DuesPeriod, periods: u32) -> i64 {
-    let months = match period {
-        DuesPeriod::Month => periods,
-        DuesPeriod::Year => periods.saturating_mul(12),
-    };
-    DateTime::from_timestamp_micros(from)
-        .and_then(|t| t.checked_add_months(Months::new(months)))
-        .map(|t| t.timestamp_micros())
-        .unwrap_or(from.saturating_add(i64::from(months) * 30 * MICROS_PER_DAY))
-}
-
 /// Posts a dues payment and extends the membership, inside the caller's transaction; a lapsed
-/// member becomes active again.
+/// member becomes active again. What the payment granted (its months, paid-until before and
+/// after) is recorded beside it, so a reversal takes back exactly that ([`on_reversed`]).
 #[allow(clippy::too_many_arguments)]
 async fn apply_payment(
     state: &AppState,
@@ -52,13 +41,33 @@ async fn apply_payment(
         .and_then(|m| m.dues.as_ref())
         .map(|d| d.period)
         .unwrap_or(DuesPeriod::Month);
-    let membership = prop_store::membership(&mut ***tx, account_id).await?;
+    // Posting takes the ledger's lock first, so the membership read below sees every payment
+    // and reversal before this one.
     let entry = ledger_svc::post_in(tx, state.db.backend(), &chart, draft, now).await?;
+    let membership = prop_store::membership(&mut ***tx, account_id).await?;
     if let Some(m) = membership {
         // Paid ahead: extend from the paid-until date; behind: from now.
-        let base = m.dues_paid_until.map_or(now, |u| u.max(now));
-        let until = extend(base, period, periods);
+        let grant = dues_rules::Grant {
+            at: now,
+            months: dues_rules::months(period, periods),
+        };
+        let until = dues_rules::apply(m.dues_paid_until, grant);
         store::set_dues_paid_until(&mut ***tx, account_id, until, now).await?;
+        store::insert_dues_grant(
+            &mut ***tx,
+            &store::DuesGrantRow {
+                transaction_id: entry.id,
+                account_id,
+                seq: entry.seq,
+                months: i64::from(grant.months),
+                granted_at: now,
+                paid_until_before: m.dues_paid_until,
+                paid_until_after: until,
+                reversed_by_transaction_id: None,
+                reversed_at: None,
+            },
+        )
+        .await?;
         ledger_svc::log(
             tx,
             "dues.paid",
@@ -85,6 +94,106 @@ async fn apply_payment(
     Ok(entry)
 }
 
+/// A ledger reversal of `original` was posted (inside its transaction, after the ledger's
+/// lock): takes back what the payment granted. For dues, the member's paid-until becomes what
+/// it would be had the payment never been made, the later payments applied as they were (and
+/// restated); if that leaves the dues overdue by the bylaws' lapse days, the membership lapses
+/// at once, as the hourly check would. For a share, the share is no longer paid. Payments
+/// recorded before `dues_grants` existed have no grant, and nothing changes.
+pub async fn on_reversed(
+    state: &AppState,
+    tx: &mut WriteTx,
+    original: &ledger::Entry,
+    reversal_id: i64,
+    actor: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    if original.draft.kind == "share" {
+        if let Some(member) = original.draft.member {
+            if store::clear_share_paid(&mut ***tx, member, now).await? {
+                ledger_svc::log(
+                    tx,
+                    "membership.share_reversed",
+                    actor,
+                    Some(member),
+                    json!({ "transaction_id": original.id.to_string(),
+                            "reversal_id": reversal_id.to_string() }),
+                    now,
+                )
+                .await?;
+            }
+        }
+        return Ok(());
+    }
+    let Some(grant) = store::dues_grant(&mut ***tx, original.id).await? else {
+        return Ok(());
+    };
+    if !store::reverse_dues_grant(&mut ***tx, original.id, reversal_id, now).await? {
+        return Ok(());
+    }
+    let account_id = grant.account_id;
+    let later = store::dues_grants_after(&mut ***tx, account_id, grant.seq).await?;
+    let steps = dues_rules::replay(
+        grant.paid_until_before,
+        &later
+            .iter()
+            .map(|g| dues_rules::Grant {
+                at: g.granted_at,
+                months: u32::try_from(g.months).unwrap_or(u32::MAX),
+            })
+            .collect::<Vec<_>>(),
+    );
+    for (g, (before, after)) in later.iter().zip(&steps) {
+        store::restate_dues_grant(&mut ***tx, g.transaction_id, *before, *after).await?;
+    }
+    let until = steps.last().map(|s| s.1).or(grant.paid_until_before);
+    let Some(m) = prop_store::membership(&mut ***tx, account_id).await? else {
+        return Ok(());
+    };
+    store::restore_dues_paid_until(&mut ***tx, account_id, until, now).await?;
+    ledger_svc::log(
+        tx,
+        "dues.reversed",
+        actor,
+        Some(account_id),
+        json!({ "transaction_id": original.id.to_string(),
+                "reversal_id": reversal_id.to_string(),
+                "paid_until_was": m.dues_paid_until.map(crate::time::iso),
+                "paid_until": until.map(crate::time::iso) }),
+        now,
+    )
+    .await?;
+    if m.state == "active" {
+        let (_, bylaws) = ledger_svc::chart(state, now).await?;
+        if let Some(days) = lapse_days(&bylaws) {
+            let last = until.or(m.joined_at).unwrap_or(m.applied_at);
+            if dues_rules::overdue(last, now, days) {
+                crate::services::membership::change_state(
+                    tx,
+                    account_id,
+                    "lapsed",
+                    "membership.lapsed",
+                    actor,
+                    None,
+                    json!({ "reason": "dues payment reversed", "days": days,
+                            "transaction_id": original.id.to_string(),
+                            "bylaws": format!("bylaws@{}", bylaws.version) }),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The bylaws' `lapse_after_days_unpaid`, when they set dues (without dues nothing lapses).
+fn lapse_days(bylaws: &herd_governance::bylaws::PolicyDocument) -> Option<u32> {
+    let rules = bylaws.membership.as_ref()?;
+    rules.dues.as_ref()?;
+    rules.lapse_after_days_unpaid
+}
+
 pub struct ManualDues {
     pub account_id: i64,
     pub amount: i64,
@@ -96,9 +205,10 @@ pub struct ManualDues {
     pub memo: Option<String>,
 }
 
-/// A treasurer records dues paid another way (bank transfer, cash).
+/// A treasurer records dues paid another way (bank transfer, cash): never their own (another
+/// treasurer or an admin records a treasurer's dues).
 pub async fn record(state: &AppState, actor: i64, d: ManualDues) -> AppResult<ledger::Entry> {
-    ledger_svc::require_treasurer(state, actor).await?;
+    crate::services::officers::require_office_for(state, actor, d.account_id, false).await?;
     let now = state.clock.now_micros();
     let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
     let rules = bylaws
@@ -203,12 +313,13 @@ pub struct SharePayment {
 
 /// A treasurer records a member's share (co-ownership) at the bylaws' share price: it posts
 /// the money against `equity:member-shares` and marks the share paid, once, in one transaction.
+/// Never their own (another treasurer or an admin records a treasurer's share).
 pub async fn record_share(
     state: &AppState,
     actor: i64,
     p: SharePayment,
 ) -> AppResult<ledger::Entry> {
-    ledger_svc::require_treasurer(state, actor).await?;
+    crate::services::officers::require_office_for(state, actor, p.account_id, false).await?;
     let now = state.clock.now_micros();
     let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
     let rules = bylaws
@@ -811,10 +922,7 @@ fn period_name(p: DuesPeriod) -> &'static str {
 pub async fn lapse_overdue(state: &AppState) -> AppResult<usize> {
     let now = state.clock.now_micros();
     let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
-    let Some(rules) = bylaws.membership.as_ref() else {
-        return Ok(0);
-    };
-    let (Some(days), Some(_)) = (rules.lapse_after_days_unpaid, rules.dues.as_ref()) else {
+    let Some(days) = lapse_days(&bylaws) else {
         return Ok(0);
     };
     let cutoff = now - i64::from(days) * MICROS_PER_DAY;
@@ -827,7 +935,7 @@ pub async fn lapse_overdue(state: &AppState) -> AppResult<usize> {
             continue;
         };
         let last = m.dues_paid_until.or(m.joined_at).unwrap_or(m.applied_at);
-        if m.state != "active" || last >= cutoff {
+        if m.state != "active" || !dues_rules::overdue(last, now, days) {
             continue;
         }
         crate::services::membership::change_state(

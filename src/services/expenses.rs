@@ -1,9 +1,13 @@
 //! Expenses: a member submits (with private receipt files) → a treasurer approves up to the
-//! bylaws' threshold, above it only an enacted `expense` proposal does, or a treasurer rejects
-//! with a reason → a treasurer pays, which posts the ledger entries in the same transaction.
-//! Every transition is in the governance log and mailed to the submitter.
+//! bylaws' threshold (counted over the submitter's claims in the category within the bylaws'
+//! window), above it only an enacted `expense` proposal does, or a treasurer rejects with a
+//! reason → a treasurer pays, which posts the ledger entries in the same transaction. Nobody
+//! approves or pays their own claim (a treasurer's go to another treasurer or an admin), and
+//! once a proposal is opened for an expense only its enactment approves it; if it fails, the
+//! expense is rejected. Every transition is in the governance log and mailed to the submitter.
 
 use herd_governance::ledger::{self, Draft, Posting};
+use herd_governance::officers::{self as officers_rules, Claim};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -12,6 +16,7 @@ use crate::http::body::UploadedFile;
 use crate::http::pagination::Page;
 use crate::ids;
 use crate::services::ledger as ledger_svc;
+use crate::services::officers;
 use crate::state::AppState;
 use crate::storage::ledger::{self as store, ExpenseRow, ReceiptRow};
 use crate::storage::WriteTx;
@@ -284,53 +289,77 @@ pub async fn receipt_file(
     Ok((r, bytes))
 }
 
-/// A treasurer approves, up to the bylaws' threshold (in the threshold's currency).
+/// A treasurer other than the submitter (or an admin, for a treasurer's own claim) approves,
+/// up to the bylaws' threshold counted over what the submitter claimed in the category within
+/// the bylaws' window (`herd_governance::officers::check_limit`). Once a proposal was opened
+/// for the expense only its enactment approves it (409).
 pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<ExpenseRow> {
-    ledger_svc::require_treasurer(state, actor).await?;
     let now = state.clock.now_micros();
-    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
-    let finance = bylaws
-        .finance
-        .as_ref()
-        .ok_or_else(|| AppError::internal_msg("no finance rules"))?;
     let e = get(state, id).await?;
-    if e.submitter_account_id == actor {
-        return Err(AppError::forbidden(
-            "You cannot approve your own expense; another treasurer or a proposal must",
-        ));
-    }
+    officers::require_office_for(state, actor, e.submitter_account_id, false).await?;
+    officers::require_not_before_members(state, &e).await?;
     if e.state != "submitted" {
         return Err(AppError::unprocessable(format!(
             "Only submitted expenses can be approved; this one is {}",
             e.state
         )));
     }
-    let within =
-        e.currency == finance.currency && e.amount <= finance.expense_approval_threshold_minor;
-    if !within {
-        return Err(AppError::unprocessable(format!(
-            "This expense is above what a treasurer may approve ({} {}); open an expense proposal: POST /api/v1/coop/expenses/{id}/proposal",
+    let bylaws = crate::services::policies::bylaws_in_force(state, now).await?;
+    let finance = bylaws
+        .finance
+        .as_ref()
+        .ok_or_else(|| AppError::internal_msg("no finance rules"))?;
+    let earlier: Vec<Claim> = store::earlier_claims(
+        &state.db.pool,
+        e.submitter_account_id,
+        &e.category,
+        officers_rules::window_start(finance, e.created_at),
+        e.created_at,
+        e.id,
+    )
+    .await?
+    .into_iter()
+    .map(|(amount, currency, at)| Claim {
+        amount,
+        currency,
+        at,
+    })
+    .collect();
+    let this = Claim {
+        amount: e.amount,
+        currency: e.currency.clone(),
+        at: e.created_at,
+    };
+    let limit = officers_rules::check_limit(finance, &this, &earlier);
+    if limit.needs_vote {
+        let threshold = format!(
+            "{} {}",
             ledger::format_amount(finance.expense_approval_threshold_minor, &finance.currency),
             finance.currency
+        );
+        let why = if e.currency != finance.currency {
+            format!(
+                "it is in {}, and a treasurer approves up to {threshold}",
+                e.currency
+            )
+        } else if limit.total > e.amount {
+            format!(
+                "with the submitter's other claims in {} over the {} days before it, it comes to {} {}, above the {threshold} a treasurer may approve",
+                e.category,
+                finance.expense_threshold_window_days,
+                ledger::format_amount(limit.total, &finance.currency),
+                finance.currency
+            )
+        } else {
+            format!("it is above the {threshold} a treasurer may approve")
+        };
+        return Err(AppError::unprocessable(format!(
+            "This expense needs the members' vote: {why}; open an expense proposal: POST /api/v1/coop/expenses/{id}/proposal"
         )));
     }
     let mut tx = state.db.begin_write().await?;
-    if !store::transition_expense(
-        &mut **tx,
-        id,
-        "submitted",
-        "approved",
-        Some(actor),
-        None,
-        None,
-        None,
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::unprocessable(
-            "This expense changed meanwhile; reload it",
-        ));
+    if !store::decide_unproposed_expense(&mut **tx, id, "approved", actor, None, now).await? {
+        return Err(changed_meanwhile(state, id).await);
     }
     ledger_svc::log(
         &mut tx,
@@ -345,6 +374,20 @@ pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<Expense
     tx.commit().await?;
     state.jobs.wake();
     get(state, id).await
+}
+
+/// Why a conditional transition found the expense changed: a proposal opened for it meanwhile
+/// (409), or it was decided (422).
+async fn changed_meanwhile(state: &AppState, id: i64) -> AppError {
+    match get(state, id).await {
+        Ok(now) if now.proposal_id.is_some() => {
+            match officers::require_not_before_members(state, &now).await {
+                Err(e) => e,
+                Ok(()) => AppError::unprocessable("This expense changed meanwhile; reload it"),
+            }
+        }
+        _ => AppError::unprocessable("This expense changed meanwhile; reload it"),
+    }
 }
 
 /// Enactment of a passed `expense` proposal, inside the closing transaction. The inner error
@@ -455,19 +498,28 @@ pub async fn propose(state: &AppState, actor: i64, id: i64) -> AppResult<i64> {
     Ok(row.id)
 }
 
-/// Links the expense to its proposal (inside the proposal's transaction).
+/// Links the expense to its proposal (inside the proposal's transaction), unless a treasurer
+/// decided it or another proposal was opened for it meanwhile (then nothing is written).
 pub async fn link_proposal(
     tx: &mut WriteTx,
     expense_id: i64,
     proposal_id: i64,
     now: i64,
 ) -> AppResult<()> {
-    store::set_expense_proposal(&mut ***tx, expense_id, proposal_id, now).await?;
+    if !store::link_expense_proposal(&mut ***tx, expense_id, proposal_id, now).await? {
+        return Err(officers::members_decide(format!(
+            "Expense {expense_id} was decided, or another proposal was opened for it, meanwhile; reload it"
+        )));
+    }
     Ok(())
 }
 
+/// A treasurer (or an admin, for a treasurer's claim) rejects a submitted expense with a
+/// reason; never one a proposal decides (409).
 pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppResult<ExpenseRow> {
-    ledger_svc::require_treasurer(state, actor).await?;
+    let e = get(state, id).await?;
+    officers::require_office_for(state, actor, e.submitter_account_id, true).await?;
+    officers::require_not_before_members(state, &e).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(AppError::validation(
@@ -477,7 +529,6 @@ pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppR
         ));
     }
     let now = state.clock.now_micros();
-    let e = get(state, id).await?;
     if e.state != "submitted" {
         return Err(AppError::unprocessable(format!(
             "Only submitted expenses can be rejected; this one is {}",
@@ -485,22 +536,10 @@ pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppR
         )));
     }
     let mut tx = state.db.begin_write().await?;
-    if !store::transition_expense(
-        &mut **tx,
-        id,
-        "submitted",
-        "rejected",
-        Some(actor),
-        None,
-        Some(reason),
-        None,
-        now,
-    )
-    .await?
+    if !store::decide_unproposed_expense(&mut **tx, id, "rejected", actor, Some(reason), now)
+        .await?
     {
-        return Err(AppError::unprocessable(
-            "This expense changed meanwhile; reload it",
-        ));
+        return Err(changed_meanwhile(state, id).await);
     }
     ledger_svc::log(
         &mut tx,
@@ -517,8 +556,10 @@ pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppR
     get(state, id).await
 }
 
-/// A treasurer pays an approved expense from an asset account (default `assets:bank`); the
-/// payment is posted to the ledger in the same transaction.
+/// A treasurer other than the submitter (or an admin, for a treasurer's claim) pays an
+/// approved expense from an asset account (default `assets:bank`); the payment is posted to
+/// the ledger in the same transaction. An expense a proposal decides is paid only once that
+/// proposal was enacted (409).
 pub async fn pay(
     state: &AppState,
     actor: i64,
@@ -526,10 +567,11 @@ pub async fn pay(
     from_account: Option<&str>,
     date: Option<i64>,
 ) -> AppResult<ExpenseRow> {
-    ledger_svc::require_treasurer(state, actor).await?;
+    let e = get(state, id).await?;
+    officers::require_office_for(state, actor, e.submitter_account_id, false).await?;
+    officers::require_not_before_members(state, &e).await?;
     let now = state.clock.now_micros();
     let (chart, _) = ledger_svc::chart(state, now).await?;
-    let e = get(state, id).await?;
     if e.state != "approved" {
         return Err(AppError::unprocessable(format!(
             "Only approved expenses can be paid; this one is {}",
@@ -612,12 +654,15 @@ pub async fn pay(
     get(state, id).await
 }
 
-/// An `expense` proposal was enacted (inside its closing transaction, after `enact` approved
-/// the expense): the submitter is told as when a treasurer approves.
-pub async fn proposal_enacted(
+/// An `expense` proposal closed (inside its closing transaction, after `enact` approved the
+/// expense if it passed). Enacted: the submitter is told as when a treasurer approves. Failed
+/// or without quorum: the members did not approve it, so the expense is rejected, logged and
+/// the submitter told. A proposal that passed but could not be enacted changes nothing.
+pub async fn proposal_closed(
     tx: &mut WriteTx,
     state: &AppState,
     row: &crate::storage::proposals::ProposalRow,
+    outcome: &str,
     now: i64,
 ) -> AppResult<()> {
     let expense_id = serde_json::from_str::<serde_json::Value>(&row.payload_json)
@@ -626,9 +671,55 @@ pub async fn proposal_enacted(
     let Some(expense_id) = expense_id else {
         return Ok(());
     };
-    match store::expense_by_id(&mut ***tx, expense_id).await? {
-        Some(e) if e.proposal_id == Some(row.id) => {
-            notify(tx, state, &e, "approved", "", now).await
+    let Some(e) = store::expense_by_id(&mut ***tx, expense_id).await? else {
+        return Ok(());
+    };
+    if e.proposal_id != Some(row.id) {
+        return Ok(());
+    }
+    match outcome {
+        "enacted" => notify(tx, state, &e, "approved", "", now).await,
+        "failed" | "no_quorum" => {
+            let reason = format!(
+                "The members did not approve it: proposal {} {}",
+                row.id,
+                if outcome == "failed" {
+                    "failed"
+                } else {
+                    "did not reach its quorum"
+                }
+            );
+            if !store::transition_expense(
+                &mut ***tx,
+                expense_id,
+                "submitted",
+                "rejected",
+                None,
+                None,
+                Some(&reason),
+                None,
+                now,
+            )
+            .await?
+            {
+                return Ok(());
+            }
+            crate::storage::proposals::insert_event(
+                &mut ***tx,
+                &crate::storage::proposals::NewProposalEvent {
+                    id: ids::next_id_at(now / 1000),
+                    kind: "expense.rejected",
+                    actor_account_id: None,
+                    subject_account_id: Some(e.submitter_account_id),
+                    proposal_id: Some(row.id),
+                    detail_json: json!({ "expense_id": expense_id.to_string(), "by": "proposal",
+                                         "reason": reason })
+                    .to_string(),
+                    now,
+                },
+            )
+            .await?;
+            notify(tx, state, &e, "rejected", &reason, now).await
         }
         _ => Ok(()),
     }

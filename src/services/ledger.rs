@@ -221,6 +221,7 @@ async fn record_in(
     now: i64,
 ) -> AppResult<(Entry, Vec<AttachmentRow>)> {
     let mut tx = state.db.begin_write().await?;
+    let mut reversed: Option<Entry> = None;
     let draft = match t.reverses {
         Some(original_id) => {
             if !t.postings.is_empty() {
@@ -245,6 +246,7 @@ async fn record_in(
             }
             let mut d = ledger::reversal(&original, t.date.unwrap_or(now), Some(&t.memo));
             d.created_by = Some(actor);
+            reversed = Some(original);
             d
         }
         None => Draft {
@@ -261,6 +263,11 @@ async fn record_in(
         },
     };
     let entry = post_in(&mut tx, state.db.backend(), chart, draft, now).await?;
+    if let Some(original) = &reversed {
+        // A reversed payment takes back what it granted (dues' paid-until, a share).
+        crate::services::dues::on_reversed(state, &mut tx, original, entry.id, Some(actor), now)
+            .await?;
+    }
     let attachments: Vec<AttachmentRow> = stored
         .into_iter()
         .map(|f| AttachmentRow {

@@ -19,6 +19,7 @@ pub mod membership;
 pub mod moderation;
 pub mod notify;
 pub mod oauth;
+pub mod officers;
 pub mod policies;
 pub mod polls;
 pub mod profile;

@@ -769,6 +769,10 @@ async fn cast(
     reason: Option<String>,
     via: &str,
 ) -> Result<VoteReceipt, CastError> {
+    // Nobody votes on a proposal about themselves (an expulsion, their own appeal).
+    crate::services::officers::check_voter(tx, row, voter)
+        .await
+        .map_err(CastError::App)?;
     // The proposal's row lock first (the close takes it too), then its state and the time:
     // a ballot accepted here is committed before the close reads the ballots, or the close
     // committed first and this sees the proposal closed. Reading the time after the lock also
@@ -1019,8 +1023,9 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         now,
     )
     .await?;
-    if row.kind == "expense" && enacted_at.is_some() {
-        crate::services::expenses::proposal_enacted(&mut tx, state, &row, now).await?;
+    if row.kind == "expense" {
+        crate::services::expenses::proposal_closed(&mut tx, state, &row, final_state.as_str(), now)
+            .await?;
     }
     queue_mailing(&mut tx, id, Mailing::Result, now).await?;
     tx.commit().await?;

@@ -480,20 +480,77 @@ pub async fn transition_expense<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected() == 1)
 }
 
-/// Links an expense to the proposal that will decide it.
-pub async fn set_expense_proposal<'e, E: Executor<'e, Database = Any>>(
+/// Moves an expense no proposal decides from `submitted` to `to` (a treasurer's approval or
+/// rejection): false when it is no longer submitted or a proposal was opened for it meanwhile.
+pub async fn decide_unproposed_expense<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    to: &str,
+    actor: i64,
+    reason: Option<&str>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE expenses SET state = $2, updated_at = $3, decided_by_account_id = $4, \
+         decided_at = $3, reject_reason = COALESCE($5, reject_reason) \
+         WHERE id = $1 AND state = 'submitted' AND proposal_id IS NULL",
+    )
+    .bind(id)
+    .bind(to)
+    .bind(now)
+    .bind(actor)
+    .bind(reason)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Links a submitted expense to the proposal that will decide it: false when it is no longer
+/// submitted or another proposal decides it.
+pub async fn link_expense_proposal<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
     proposal_id: i64,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE expenses SET proposal_id = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(proposal_id)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(())
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE expenses SET proposal_id = $2, updated_at = $3 \
+         WHERE id = $1 AND state = 'submitted' AND proposal_id IS NULL",
+    )
+    .bind(id)
+    .bind(proposal_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A claim as the treasurers' limit counts it: (amount, currency, submitted at).
+pub type ClaimRow = (i64, String, i64);
+
+/// The submitter's claims in `category` submitted after `from` and before the expense
+/// (`created_at`, `id`), not rejected.
+pub async fn earlier_claims<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    submitter: i64,
+    category: &str,
+    from: i64,
+    created_at: i64,
+    id: i64,
+) -> sqlx::Result<Vec<ClaimRow>> {
+    sqlx::query_as(
+        "SELECT amount, currency, created_at FROM expenses \
+         WHERE submitter_account_id = $1 AND category = $2 AND created_at > $3 \
+         AND (created_at < $4 OR (created_at = $4 AND id < $5)) AND state <> 'rejected' \
+         ORDER BY created_at, id",
+    )
+    .bind(submitter)
+    .bind(category)
+    .bind(from)
+    .bind(created_at)
+    .bind(id)
+    .fetch_all(db)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -592,6 +649,146 @@ pub async fn set_dues_paid_until<'e, E: Executor<'e, Database = Any>>(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Sets (or clears) a member's paid-until date.
+pub async fn restore_dues_paid_until<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    until: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE memberships SET dues_paid_until = $2, updated_at = $3 WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(until)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What one dues payment granted (`dues_grants`).
+#[derive(Debug, Clone, FromRow)]
+pub struct DuesGrantRow {
+    pub transaction_id: i64,
+    pub account_id: i64,
+    pub seq: i64,
+    pub months: i64,
+    pub granted_at: i64,
+    pub paid_until_before: Option<i64>,
+    pub paid_until_after: i64,
+    pub reversed_by_transaction_id: Option<i64>,
+    pub reversed_at: Option<i64>,
+}
+
+const GRANT_COLUMNS: &str = "transaction_id, account_id, seq, months, granted_at, \
+     paid_until_before, paid_until_after, reversed_by_transaction_id, reversed_at";
+
+pub async fn insert_dues_grant<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    g: &DuesGrantRow,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO dues_grants ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(g.transaction_id)
+    .bind(g.account_id)
+    .bind(g.seq)
+    .bind(g.months)
+    .bind(g.granted_at)
+    .bind(g.paid_until_before)
+    .bind(g.paid_until_after)
+    .bind(g.reversed_by_transaction_id)
+    .bind(g.reversed_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn dues_grant<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    transaction_id: i64,
+) -> sqlx::Result<Option<DuesGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM dues_grants WHERE transaction_id = $1"
+    ))
+    .bind(transaction_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The member's payments after `seq` that stand (not reversed), in ledger order.
+pub async fn dues_grants_after<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    seq: i64,
+) -> sqlx::Result<Vec<DuesGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM dues_grants \
+         WHERE account_id = $1 AND seq > $2 AND reversed_at IS NULL ORDER BY seq"
+    ))
+    .bind(account_id)
+    .bind(seq)
+    .fetch_all(db)
+    .await
+}
+
+/// Restates what a standing payment granted after an earlier one was reversed.
+pub async fn restate_dues_grant<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    transaction_id: i64,
+    before: Option<i64>,
+    after: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE dues_grants SET paid_until_before = $2, paid_until_after = $3 \
+         WHERE transaction_id = $1",
+    )
+    .bind(transaction_id)
+    .bind(before)
+    .bind(after)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a payment reversed, once: false when it already was.
+pub async fn reverse_dues_grant<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    transaction_id: i64,
+    reversal_id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE dues_grants SET reversed_by_transaction_id = $2, reversed_at = $3 \
+         WHERE transaction_id = $1 AND reversed_at IS NULL",
+    )
+    .bind(transaction_id)
+    .bind(reversal_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Takes back a member's share payment (its transaction was reversed): false when none was
+/// recorded.
+pub async fn clear_share_paid<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE memberships SET share_paid_at = NULL, updated_at = $2 \
+         WHERE account_id = $1 AND share_paid_at IS NOT NULL",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records a member's share payment once: false when it was already recorded.

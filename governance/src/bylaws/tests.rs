@@ -140,6 +140,7 @@ fn parses_a_full_valid_bylaws_document() {
         Some(FinanceRules {
             expense_approval_threshold_minor: 20000,
             currency: "EUR".into(),
+            expense_threshold_window_days: 30,
             ledger_visibility: LedgerVisibility::Public,
             accounts: Default::default(),
             monthly_budgets: Default::default(),
@@ -264,7 +265,7 @@ fn unknown_keys_are_named() {
         msg(&bylaws_doc(
             &RULES.replace("ledger_visibility", "visibility")
         )),
-        "test.md:18: key finance.visibility: unknown key (expected one of: expense_approval_threshold_minor, currency, ledger_visibility, accounts, monthly_budgets)"
+        "test.md:18: key finance.visibility: unknown key (expected one of: expense_approval_threshold_minor, expense_threshold_window_days, currency, ledger_visibility, accounts, monthly_budgets)"
     );
 }
 
@@ -631,6 +632,21 @@ fn membership_and_finance_are_validated() {
             "finance: { expense_approval_threshold_minor: 20000, currency: EUR, ledger_visibility: public }",
             "finance: 3",
             "key finance: must be a mapping (got 3)",
+        ),
+        (
+            "ledger_visibility: public }",
+            "ledger_visibility: public, expense_threshold_window_days: 0 }",
+            "key finance.expense_threshold_window_days: must be at least 1 (got 0)",
+        ),
+        (
+            "ledger_visibility: public }",
+            "ledger_visibility: public, expense_threshold_window_days: 400 }",
+            "key finance.expense_threshold_window_days: must be at most 366 days (got 400)",
+        ),
+        (
+            "ledger_visibility: public }",
+            "ledger_visibility: public, expense_threshold_window_days: monthly }",
+            "key finance.expense_threshold_window_days: must be a whole number, 0 or more (got \"monthly\")",
         ),
     ];
     for (from, to, expected) in cases {
@@ -1173,8 +1189,15 @@ fn malformed_default_bylaws_are_refused_naming_file_line_and_key() {
         "bylaws/bylaws.md:6: key decisions: no rule for proposal kind `expense`"
     );
     assert_eq!(
+        load_default_with(
+            "expense_threshold_window_days: 30",
+            "expense_threshold_window_days: 0.5"
+        ),
+        "bylaws/bylaws.md:23: key finance.expense_threshold_window_days: must be a whole number, 0 or more (got 0.5)"
+    );
+    assert_eq!(
         load_default_with("ledger_visibility: members", "ledger_visiblity: members"),
-        "bylaws/bylaws.md:22: key finance.ledger_visiblity: unknown key (expected one of: expense_approval_threshold_minor, currency, ledger_visibility, accounts, monthly_budgets)"
+        "bylaws/bylaws.md:22: key finance.ledger_visiblity: unknown key (expected one of: expense_approval_threshold_minor, expense_threshold_window_days, currency, ledger_visibility, accounts, monthly_budgets)"
     );
     // Bad YAML syntax: a flow mapping left open on line 11.
     let e = load_default_with(

@@ -9,6 +9,7 @@ fn chart() -> Chart {
         &FinanceRules {
             expense_approval_threshold_minor: 20000,
             currency: "EUR".into(),
+            expense_threshold_window_days: 30,
             ledger_visibility: LedgerVisibility::Members,
             accounts,
             monthly_budgets: BTreeMap::new(),
