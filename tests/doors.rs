@@ -124,11 +124,17 @@ async fn oversized_forms_are_refused_and_health_answers(app: &TestApp) {
         .map(|i| format!("any[]=t{i}"))
         .collect();
     let (status, body) = app
-        .get_json(&format!("/api/v1/timelines/tag/cats?{}", query.join("&")), None)
+        .get_json(
+            &format!("/api/v1/timelines/tag/cats?{}", query.join("&")),
+            None,
+        )
         .await;
     assert_eq!(status, 413, "{body}");
 }
-on_both_backends!(oversized_forms, oversized_forms_are_refused_and_health_answers);
+on_both_backends!(
+    oversized_forms,
+    oversized_forms_are_refused_and_health_answers
+);
 
 /// Item 3: the cap is a count of fields (the boundary is exact), and Rack's arrays of hashes
 /// still parse: a filter with 100 keywords (Herd's largest legitimate form) is taken whole.
@@ -144,6 +150,22 @@ async fn forms_up_to_the_cap_still_parse(app: &TestApp) {
     assert_eq!(status, 200, "{body}");
     let (status, body) = post_form(app, "/api/v1/apps", fill(MAX_FORM_FIELDS + 1)).await;
     assert_eq!(status, 413, "{body}");
+    // A large body under the cap (parsed on the blocking pool) is read whole.
+    let long = "w".repeat(900);
+    let mut big = format!(
+        "client_name=big&redirect_uris=urn:ietf:wg:oauth:2.0:oob&website=https://x.example/{long}"
+    );
+    for i in 3..MAX_FORM_FIELDS {
+        big.push_str(&format!("&pad{i}={long}"));
+    }
+    assert!(big.len() > 800 * 1024 && big.len() < 1024 * 1024);
+    let (status, body) = post_form(app, "/api/v1/apps", big).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "big");
+    assert!(
+        body["website"].as_str().is_some_and(|w| w.ends_with(&long)),
+        "{body}"
+    );
 
     let (_, bob) = app.user_with_token("bob").await;
     let mut form = "title=Zoo&context[]=home&context[]=public".to_string();
@@ -278,7 +300,10 @@ async fn made_up_tokens_get_401_and_no_bucket(app: &TestApp) {
     let (status, body) = app
         .get_json("/api/v1/instance?access_token=made-up", None)
         .await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("The access token is invalid")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("The access token is invalid"))
+    );
 
     let limit = app.state.config.rate_limits.api_requests as usize;
     let mut refused = 0;
@@ -294,7 +319,11 @@ async fn made_up_tokens_get_401_and_no_bucket(app: &TestApp) {
             .unwrap();
         let status = res.status().as_u16();
         let headers = res.headers().clone();
-        assert_eq!(headers["x-ratelimit-limit"], limit.to_string().as_str(), "{i}");
+        assert_eq!(
+            headers["x-ratelimit-limit"],
+            limit.to_string().as_str(),
+            "{i}"
+        );
         let remaining: usize = headers["x-ratelimit-remaining"]
             .to_str()
             .unwrap()
@@ -304,7 +333,10 @@ async fn made_up_tokens_get_401_and_no_bucket(app: &TestApp) {
         assert_ne!(status, 200, "request {i} with a made-up token was served");
         if status == 401 {
             assert_eq!(body["error"], "The access token is invalid");
-            assert!(remaining < last_remaining, "{i}: one bucket for every token");
+            assert!(
+                remaining < last_remaining,
+                "{i}: one bucket for every token"
+            );
             last_remaining = remaining;
         } else {
             assert_eq!(status, 429, "{i}: {body}");
@@ -331,7 +363,10 @@ async fn made_up_tokens_get_401_and_no_bucket(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["x-ratelimit-remaining"], (limit - 1).to_string().as_str());
+    assert_eq!(
+        res.headers()["x-ratelimit-remaining"],
+        (limit - 1).to_string().as_str()
+    );
 }
 on_both_backends!(
     made_up_tokens,
@@ -422,7 +457,12 @@ async fn sign_in_burst_is_limited_per_account(app: &TestApp) {
         let res = browser
             .post(app.url("/auth/sign_in"))
             .header("x-forwarded-for", address(300 + i))
-            .form(&[("csrf_token", csrf.as_str()), ("login", login), ("password", "x"), ("return_to", "/")])
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("login", login),
+                ("password", "x"),
+                ("return_to", "/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -431,15 +471,20 @@ async fn sign_in_burst_is_limited_per_account(app: &TestApp) {
     let res = browser
         .post(app.url("/auth/sign_in"))
         .header("x-forwarded-for", address(399))
-        .form(&[("csrf_token", csrf.as_str()), ("login", "nobody"), ("password", "x"), ("return_to", "/")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("login", "nobody"),
+            ("password", "x"),
+            ("return_to", "/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 429);
     // A new window lets the owner back in.
-    app.state
-        .clock
-        .advance(Duration::from_secs(app.state.config.rate_limits.login_window_seconds));
+    app.state.clock.advance(Duration::from_secs(
+        app.state.config.rate_limits.login_window_seconds,
+    ));
     assert_eq!(attempt(202, "correct horse battery").await, 303);
 }
 on_both_backends!(
@@ -504,9 +549,9 @@ async fn password_grant_burst_is_limited_per_account(app: &TestApp) {
     );
     let (status, body) = attempt(200, "correct horse battery").await;
     assert_eq!(status, 429, "the right password after the limit: {body}");
-    app.state
-        .clock
-        .advance(Duration::from_secs(app.state.config.rate_limits.login_window_seconds));
+    app.state.clock.advance(Duration::from_secs(
+        app.state.config.rate_limits.login_window_seconds,
+    ));
     let (status, body) = attempt(201, "correct horse battery").await;
     assert_eq!(status, 200, "{body}");
 }
