@@ -169,8 +169,8 @@ async fn forms_up_to_the_cap_still_parse(app: &TestApp) {
 
     let (_, bob) = app.user_with_token("bob").await;
     let mut form = "title=Zoo&context[]=home&context[]=public".to_string();
-    for i in 0..100 {
-        let whole = if i % 2 == 0 { "1" } else { "0" };
+    for i in 0..100usize {
+        let whole = if i.is_multiple_of(2) { "1" } else { "0" };
         form.push_str(&format!(
             "&keywords_attributes[][keyword]=animal{i}&keywords_attributes[][whole_word]={whole}"
         ));
@@ -191,7 +191,7 @@ async fn forms_up_to_the_cap_still_parse(app: &TestApp) {
     assert_eq!(keywords.len(), 100, "{f}");
     for (i, k) in keywords.iter().enumerate() {
         assert_eq!(k["keyword"], format!("animal{i}"), "{f}");
-        assert_eq!(k["whole_word"], i % 2 == 0, "{f}");
+        assert_eq!(k["whole_word"], i.is_multiple_of(2), "{f}");
     }
     assert_eq!(f["context"], serde_json::json!(["home", "public"]));
 }
@@ -412,7 +412,11 @@ async fn sign_in_burst_is_limited_per_account(app: &TestApp) {
         let browser = browser.clone();
         let url = app.url("/auth/sign_in");
         let csrf = csrf.clone();
-        let login = if i % 2 == 0 { "ivy" } else { "IVY@example.org" };
+        let login = if i.is_multiple_of(2) {
+            "ivy"
+        } else {
+            "IVY@example.org"
+        };
         async move {
             browser
                 .post(url)
@@ -453,7 +457,11 @@ async fn sign_in_burst_is_limited_per_account(app: &TestApp) {
     }
     // Unknown names are limited the same way, keyed by the name as typed (case aside).
     for i in 0..limit {
-        let login = if i % 2 == 0 { "nobody" } else { "NoBody" };
+        let login = if i.is_multiple_of(2) {
+            "nobody"
+        } else {
+            "NoBody"
+        };
         let res = browser
             .post(app.url("/auth/sign_in"))
             .header("x-forwarded-for", address(300 + i))
@@ -506,7 +514,11 @@ async fn password_grant_burst_is_limited_per_account(app: &TestApp) {
         let client = app.client.clone();
         let url = app.url("/oauth/token");
         let (id, secret) = (id.clone(), secret.clone());
-        let login = if i % 2 == 0 { "jay" } else { "jay@example.org" };
+        let login = if i.is_multiple_of(2) {
+            "jay"
+        } else {
+            "jay@example.org"
+        };
         async move {
             let res = client
                 .post(url)
