@@ -98,6 +98,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         duplicate_every: usize,
     },
+    /// The urlencoded body parser on an N-field form of `x[][k]=` arrays of hashes (every
+    /// key distinct) and on N plain keys, in process.
+    FormParse {
+        #[arg(long, default_value_t = 85_000)]
+        fields: usize,
+        /// Timed runs per form (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// One post to K followers on D loopback domains; then with 10 % of them hanging.
     FanOut {
         #[arg(long, default_value_t = 1000)]
@@ -245,6 +254,9 @@ pub fn run() -> ExitCode {
                     duplicate_every,
                 })
                 .await
+            }
+            Command::Bench(BenchCommand::FormParse { fields, runs }) => {
+                crate::bench::form_parse(fields, runs)
             }
             Command::Bench(BenchCommand::FanOut { followers, domains }) => {
                 crate::bench_federation::fan_out(crate::bench_federation::FanOutBench {

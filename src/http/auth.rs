@@ -1,10 +1,13 @@
 //! Bearer-token authentication for the APIs. `Auth` requires a valid token, `MaybeAuth`
-//! accepts anonymous requests (but still refuses a bad token, as Mastodon does).
+//! accepts anonymous requests (but still refuses a bad token, as Mastodon does). On the API
+//! routes the rate-limit gate has already looked the token up (and refused a bad one on every
+//! endpoint); the extractors reuse its answer.
 //! Scope and account checks live here so every endpoint enforces them the same way.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri};
 
 use std::sync::Arc;
 
@@ -33,30 +36,61 @@ pub struct CurrentUser {
 
 pub struct MaybeAuth(pub Option<Auth>);
 
-fn bearer(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+/// The token a request presents: `Authorization: Bearer …`, else `?access_token=` (Mastodon
+/// accepts the query parameter too: streaming, some clients).
+pub fn presented_token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let v = v.trim();
-        if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") {
+        if v.len() > 7 && v.is_char_boundary(7) && v[..7].eq_ignore_ascii_case("bearer ") {
             return Some(v[7..].trim().to_string());
         }
     }
-    // Mastodon accepts the token as a query parameter too (streaming, some clients).
-    parts.uri.query().and_then(|q| {
+    uri.query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "access_token")
             .map(|(_, v)| v.into_owned())
     })
 }
 
-async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
-    let Some(token) = bearer(parts) else {
+/// A presented token the API gate (`rate_limit::api_limit`) has looked up: the extractors
+/// below take it from the request instead of reading the database again.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    auth: Auth,
+    suspended: bool,
+}
+
+impl VerifiedToken {
+    /// The user the token acts for (none for an app's own token).
+    pub fn account_id(&self) -> Option<i64> {
+        self.auth.account_id
+    }
+}
+
+/// Looks up the token a request presents: `None` without one, 401 for a token that is not
+/// (or no longer) valid.
+pub async fn verify_presented(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> AppResult<Option<VerifiedToken>> {
+    let Some(token) = presented_token(headers, uri) else {
         return Ok(None);
     };
     let (auth, suspended) = Auth::lookup(state, &token).await?;
+    Ok(Some(VerifiedToken { auth, suspended }))
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
+    let (auth, suspended) = match parts.extensions.get::<VerifiedToken>() {
+        Some(v) => (v.auth.clone(), v.suspended),
+        None => {
+            let Some(token) = presented_token(&parts.headers, &parts.uri) else {
+                return Ok(None);
+            };
+            Auth::lookup(state, &token).await?
+        }
+    };
     // A suspended account's tokens stop working (Mastodon's `require_not_suspended!`), except
     // to read its strikes and appeal them.
     if suspended && !open_while_suspended(parts.uri.path()) {

@@ -3,6 +3,8 @@
 //! merged over the query string, then deserialised into the handler's type. Field types use
 //! the lenient helpers in `http::lenient`, since clients send `"1"`, `"true"` or `true` alike.
 
+use std::collections::HashMap;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
@@ -13,6 +15,16 @@ use crate::error::AppError;
 
 /// Largest body accepted outside media uploads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Most fields a form may carry: a query string, a urlencoded body or a multipart body's
+/// parts, each counted on its own. Rack (Mastodon's stack) refuses more than 4,096; Herd's
+/// largest legitimate form is a filter with its 100 keywords (`keywords_attributes[][keyword]`
+/// and `[whole_word]`, about 210 fields; with `id` and `_destroy` on an edit, about 410), so
+/// 1,000 leaves room for any client while bounding what one request can make the server build.
+pub const MAX_FORM_FIELDS: usize = 1_000;
+
+/// Bodies from this size on are decoded on the blocking pool rather than an async worker.
+const OFF_THE_WORKERS_BYTES: usize = 64 * 1024;
 
 /// A file part of a multipart body.
 #[derive(Debug, Clone)]
@@ -63,7 +75,12 @@ async fn parse_body<S: Send + Sync>(
             .await
             .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
         let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut text_bytes = 0;
         while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            // Files count as fields too: the cap bounds the parts read, not only the text.
+            if pairs.len() + files.len() >= MAX_FORM_FIELDS {
+                return Err(too_many_fields());
+            }
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().map(String::from);
             let field_type = field.content_type().map(String::from);
@@ -78,13 +95,11 @@ async fn parse_body<S: Send + Sync>(
             } else {
                 let text = String::from_utf8(bytes.to_vec())
                     .map_err(|_| AppError::bad_request(format!("Field {name} is not UTF-8")))?;
+                text_bytes += name.len() + text.len();
                 pairs.push((name, text));
             }
         }
-        let encoded = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        parse_form(encoded.as_bytes())?
+        off_the_workers(text_bytes, move || parse_pairs(pairs)).await?
     } else {
         let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
             .await
@@ -94,24 +109,45 @@ async fn parse_body<S: Send + Sync>(
                     "Request body too large",
                 )
             })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Object(Map::new())
-        } else if content_type.starts_with("application/json") || content_type.ends_with("+json") {
-            let v: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| AppError::bad_request(format!("Invalid JSON body: {e}")))?;
-            if !v.is_object() {
-                return Err(AppError::bad_request(
-                    "Invalid JSON body: expected an object",
-                ));
-            }
-            v
-        } else {
-            parse_form(&bytes)?
-        }
+        off_the_workers(bytes.len(), move || decode(&bytes, &content_type)).await?
     };
     merge(&mut merged, body);
-    drop_nulls(&mut merged);
     Ok((merged, files))
+}
+
+/// A JSON or urlencoded body as one JSON object, nulls dropped.
+fn decode(bytes: &[u8], content_type: &str) -> Result<Value, AppError> {
+    let mut v = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Map::new())
+    } else if content_type.starts_with("application/json") || content_type.ends_with("+json") {
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| AppError::bad_request(format!("Invalid JSON body: {e}")))?;
+        if !v.is_object() {
+            return Err(AppError::bad_request(
+                "Invalid JSON body: expected an object",
+            ));
+        }
+        v
+    } else {
+        parse_form(bytes)?
+    };
+    drop_nulls(&mut v);
+    Ok(v)
+}
+
+/// Runs `parse` on the blocking pool when the input is large, so that a few big bodies
+/// arriving at once cannot hold every async worker (and with them `/health` and every other
+/// request); small bodies, nearly all of them, are parsed in place.
+async fn off_the_workers<T: Send + 'static>(
+    size: usize,
+    parse: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    if size < OFF_THE_WORKERS_BYTES {
+        return parse();
+    }
+    tokio::task::spawn_blocking(parse)
+        .await
+        .map_err(AppError::internal)?
 }
 
 /// A body over the route's limit is 413 (uploads); anything else malformed is 400.
@@ -123,15 +159,41 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
+/// 413 with the cap in words. Like an oversized body, a form with too many fields is refused
+/// for its size, not for a value in it: resending it unchanged cannot succeed.
+fn too_many_fields() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Too many fields: a form may carry at most {MAX_FORM_FIELDS}"),
+    )
+}
+
 /// Parses a urlencoded string with bracket nesting into JSON (all leaves are strings).
 /// A plain key given more than once keeps its last value, as Rack does: Mastodon.py's
-/// `log_in` sends one `oauth_info` field per metadata key.
+/// `log_in` sends one `oauth_info` field per metadata key. More than [`MAX_FORM_FIELDS`]
+/// fields are refused before any is decoded; the parse is linear in the rest.
 pub fn parse_form(bytes: &[u8]) -> Result<Value, AppError> {
+    parse_form_capped(bytes, MAX_FORM_FIELDS)
+}
+
+/// [`parse_form`] with another cap (`herd bench form-parse` lifts it to time the parser).
+pub fn parse_form_capped(bytes: &[u8], max_fields: usize) -> Result<Value, AppError> {
     if bytes.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes).into_owned().collect();
-    let last: std::collections::HashMap<&str, usize> = pairs
+    // The fields form_urlencoded will yield: the non-empty runs between `&`s.
+    let fields = bytes
+        .split(|b| *b == b'&')
+        .filter(|f| !f.is_empty())
+        .count();
+    if fields > max_fields {
+        return Err(too_many_fields());
+    }
+    parse_pairs(url::form_urlencoded::parse(bytes).into_owned().collect())
+}
+
+fn parse_pairs(pairs: Vec<(String, String)>) -> Result<Value, AppError> {
+    let last: HashMap<&str, usize> = pairs
         .iter()
         .enumerate()
         .map(|(i, (k, _))| (k.as_str(), i))
@@ -155,10 +217,13 @@ pub fn parse_form(bytes: &[u8]) -> Result<Value, AppError> {
 
 /// Rack's arrays of hashes, `a[][k]=1&a[][j]=2&a[][k]=3`, which serde_qs refuses: numbers
 /// the elements (`a[0][k]`, `a[0][j]`, `a[1][k]`), starting a new element whenever a key
-/// repeats within the current one, as Rack does.
+/// repeats within the current one, as Rack does. Each key remembers the element it was last
+/// seen in, so the test is one lookup, not a scan of the element's earlier keys.
 fn index_struct_arrays(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
-    let mut state: std::collections::HashMap<String, (usize, Vec<String>)> =
-        std::collections::HashMap::new();
+    // Per array (`a`): the index of its current element.
+    let mut current: HashMap<String, usize> = HashMap::new();
+    // Per full key (`a[][k]`): the element it was last given to.
+    let mut seen_in: HashMap<String, usize> = HashMap::new();
     pairs
         .into_iter()
         .map(|(k, v)| {
@@ -166,13 +231,14 @@ fn index_struct_arrays(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
                 return (k, v);
             };
             let (prefix, rest) = (&k[..at], &k[at + 2..]);
-            let entry = state.entry(prefix.to_string()).or_insert((0, Vec::new()));
-            if entry.1.iter().any(|seen| seen == rest) {
-                entry.0 += 1;
-                entry.1.clear();
+            let element = current.entry(prefix.to_string()).or_insert(0);
+            if seen_in.get(&k) == Some(element) {
+                *element += 1;
             }
-            entry.1.push(rest.to_string());
-            (format!("{prefix}[{}]{rest}", entry.0), v)
+            let element = *element;
+            let indexed = format!("{prefix}[{element}]{rest}");
+            seen_in.insert(k, element);
+            (indexed, v)
         })
         .collect()
 }
@@ -231,6 +297,33 @@ mod tests {
         assert_eq!(v["k"][1]["a"], "2");
         assert_eq!(v["k"][2]["a"], "3");
         assert_eq!(v["k"][2]["b"], "y");
+    }
+
+    #[test]
+    fn fields_over_the_cap_are_refused_before_decoding() {
+        let form = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("k[][f{i}]=1"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let at_cap = parse_form(form(MAX_FORM_FIELDS).as_bytes()).unwrap();
+        assert_eq!(at_cap["k"][0]["f999"], "1");
+        let over = parse_form(form(MAX_FORM_FIELDS + 1).as_bytes()).unwrap_err();
+        assert_eq!(over.status, axum::http::StatusCode::PAYLOAD_TOO_LARGE);
+        // Empty runs between `&`s are not fields.
+        let sparse = format!("{}&&&&", form(MAX_FORM_FIELDS));
+        assert!(parse_form(sparse.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_key_starts_a_new_element_only_when_it_repeats_in_the_current_one() {
+        let v = parse_form(b"k[][a]=1&k[][b]=2&k[][b]=3&k[][a]=4&k[][a]=5&j[][a]=6").unwrap();
+        assert_eq!(
+            v["k"],
+            serde_json::json!([{"a": "1", "b": "2"}, {"b": "3", "a": "4"}, {"a": "5"}])
+        );
+        assert_eq!(v["j"], serde_json::json!([{"a": "6"}]));
     }
 
     #[test]

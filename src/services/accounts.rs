@@ -408,6 +408,13 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Ap
 
 /// Checks a login (email or username) and password, with Mastodon's failed-login limits per
 /// IP and per account. Unknown users cost the same time as known ones.
+///
+/// The account's bucket is keyed by the account the login names, so its username and its
+/// email share one; a login no account has is keyed by the login as the lookup reads it
+/// (trimmed, lower-cased), so unknown names are limited alike and a refusal does not tell
+/// them apart. Each attempt is counted in both buckets before its password is checked, in one
+/// step (`RateLimiter::hit_all`), so a burst sent at once has at most the limit checked; a
+/// success gives its count back, so only failures use the limit up.
 pub async fn authenticate(
     state: &AppState,
     login: &str,
@@ -416,23 +423,23 @@ pub async fn authenticate(
 ) -> AppResult<UserRow> {
     let cfg = &state.config.rate_limits;
     let now = state.clock.now_micros();
-    let limited = rate_limit::limited(state, ip);
+    let login = login.trim();
+    let user = store::user_by_login(&state.db.pool, login).await?;
     let ip_key = format!("login:ip:{}", rate_limit::ip_key(ip));
-    let account_key = format!("login:account:{}", login.trim().to_lowercase());
-    if limited
-        && (!state
+    let account_key = match &user {
+        Some(u) => format!("login:account:{}", u.account_id),
+        None => format!("login:unknown:{}", login.to_lowercase()),
+    };
+    let buckets = [ip_key.as_str(), account_key.as_str()];
+    let counted = rate_limit::limited(state, ip);
+    if counted
+        && !state
             .limiter
-            .peek(&ip_key, cfg.login_attempts, cfg.login_window_seconds, now)
-            || !state.limiter.peek(
-                &account_key,
-                cfg.login_attempts,
-                cfg.login_window_seconds,
-                now,
-            ))
+            .hit_all(&buckets, cfg.login_attempts, cfg.login_window_seconds, now)
+            .allowed
     {
         return Err(AppError::too_many_requests());
     }
-    let user = store::user_by_login(&state.db.pool, login.trim()).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -442,21 +449,13 @@ pub async fn authenticate(
         .await
         .map_err(AppError::internal)?;
     match user {
-        Some(u) if ok => Ok(u),
-        _ => {
-            if limited {
-                state
-                    .limiter
-                    .hit(&ip_key, cfg.login_attempts, cfg.login_window_seconds, now);
-                state.limiter.hit(
-                    &account_key,
-                    cfg.login_attempts,
-                    cfg.login_window_seconds,
-                    now,
-                );
+        Some(u) if ok => {
+            if counted {
+                state.limiter.undo(&buckets, cfg.login_window_seconds, now);
             }
-            Err(AppError::unauthorized("Invalid email or password"))
+            Ok(u)
         }
+        _ => Err(AppError::unauthorized("Invalid email or password")),
     }
 }
 

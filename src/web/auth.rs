@@ -17,13 +17,33 @@ use crate::services::accounts::{self, Origin, SignUp};
 use crate::state::AppState;
 use crate::storage;
 
-/// Only local paths are followed after sign-in, so the form cannot bounce a user elsewhere.
-pub fn safe_return_to(v: &str) -> &str {
-    if v.starts_with('/') && !v.starts_with("//") && !v.starts_with("/\\") {
-        v
-    } else {
-        "/"
+/// Where the browser goes after sign-in: `return_to` only if, read as a browser reads a
+/// `Location` header, it names a page on this site; `/` otherwise. Browsers parse it with the
+/// WHATWG URL parser (which the url crate implements): tabs and newlines anywhere are dropped,
+/// leading and trailing spaces and control characters trimmed, and `\` read as `/`, so
+/// `/\t/evil.example` or ` \\evil.example` means `//evil.example`, another host. The answer
+/// is the parser's own serialisation of the path, query and fragment (percent-encoded, free of
+/// those characters), so the browser reads back exactly what was checked.
+pub fn safe_return_to(state: &AppState, return_to: &str) -> String {
+    let Ok(site) = url::Url::parse(&format!("{}/", state.config.base_url())) else {
+        return "/".into();
+    };
+    let target = match site.join(return_to) {
+        Ok(t) if t.origin() == site.origin() => t,
+        _ => return "/".into(),
+    };
+    // `/.//evil.example` resolves to the path `//evil.example` on this site, which written
+    // alone would again name another host: leading slashes are collapsed to one.
+    let mut out = format!("/{}", target.path().trim_start_matches('/'));
+    if let Some(q) = target.query() {
+        out.push('?');
+        out.push_str(q);
     }
+    if let Some(f) = target.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 pub async fn username_of(state: &AppState, session: &WebSession) -> AppResult<Option<String>> {
@@ -70,7 +90,7 @@ fn sign_in_form(
 ) -> Response {
     let mut ctx = page_context(state, &session.csrf, None);
     ctx.insert("login", login);
-    ctx.insert("return_to", safe_return_to(return_to));
+    ctx.insert("return_to", &safe_return_to(state, return_to));
     ctx.insert("error", &error);
     ctx.insert("notice", &None::<String>);
     render_status(state, status, "auth/sign_in.html", &ctx)
@@ -83,7 +103,7 @@ pub async fn sign_in_page(
 ) -> Response {
     let return_to = q.return_to.unwrap_or_else(|| "/".into());
     if session.account_id.is_some() {
-        return Redirect::to(safe_return_to(&return_to)).into_response();
+        return Redirect::to(&safe_return_to(&state, &return_to)).into_response();
     }
     sign_in_form(&state, &session, "", &return_to, None, StatusCode::OK)
 }
@@ -150,7 +170,11 @@ pub async fn sign_in(
         Ok(cookie) => {
             let mut headers = HeaderMap::new();
             headers.insert(SET_COOKIE, cookie);
-            (headers, Redirect::to(safe_return_to(&form.return_to))).into_response()
+            (
+                headers,
+                Redirect::to(&safe_return_to(&state, &form.return_to)),
+            )
+                .into_response()
         }
         Err(e) => error_page(&state, &session.csrf, e),
     }
