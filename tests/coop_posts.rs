@@ -78,8 +78,14 @@ fn proposal_visibility(config: &mut Config, value: &str) {
         let mut text = text.to_string();
         if *name == "bylaws.md" {
             let before = "governance: { proposal_visibility: members }";
-            assert!(text.contains(before), "the bylaws have a governance section");
-            text = text.replace(before, &format!("governance: {{ proposal_visibility: {value} }}"));
+            assert!(
+                text.contains(before),
+                "the bylaws have a governance section"
+            );
+            text = text.replace(
+                before,
+                &format!("governance: {{ proposal_visibility: {value} }}"),
+            );
         }
         std::fs::write(dir.join(name), text).unwrap();
     }
@@ -101,16 +107,18 @@ async fn members_only(app: &TestApp) {
     let m3_tok = token_for(app, m3).await;
     let olive = app.create_user("olive", PW).await;
     let olive_tok = token_for(app, olive).await;
-    // olive, not a member, follows m1 (whose replies must not reach her).
-    let (status, r) = post(
-        app,
-        &format!("/api/v1/accounts/{m1}/follow"),
-        &olive_tok,
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, 200, "{r}");
-    assert_eq!(r["following"], true, "{r}");
+    // olive, not a member, follows m1 (whose replies must not reach her); so does m3.
+    for tok in [&olive_tok, &m3_tok] {
+        let (status, r) = post(
+            app,
+            &format!("/api/v1/accounts/{m1}/follow"),
+            tok,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["following"], true, "{r}");
+    }
 
     // @coop is locked; the members follow it.
     let coop = coop_id(app, &m1_tok).await;
@@ -127,6 +135,18 @@ async fn members_only(app: &TestApp) {
         .expect("GET /coop");
     let actor: Value = res.json().await.expect("json");
     assert_eq!(actor["manuallyApprovesFollowers"], true, "{actor}");
+    // Its followers are the roster, which is for members: the list is hidden.
+    let followers = format!("/api/v1/accounts/{coop}/followers");
+    assert_eq!(ok(app, &followers, None).await, json!([]));
+    assert_eq!(ok(app, &followers, Some(&olive_tok)).await, json!([]));
+    let res = app
+        .client
+        .get(app.url("/users/coop/followers?page=true"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET followers");
+    assert_eq!(res.status(), 403, "the followers pages are hidden");
 
     // A proposal opens: @coop posts it to its followers only, on this server only.
     let p = propose(
@@ -148,7 +168,10 @@ async fn members_only(app: &TestApp) {
         "/api/v1/timelines/public?local=true&limit=40",
     ] {
         assert!(!ids(&ok(app, tl, None).await).contains(&sid), "{tl}");
-        assert!(!ids(&ok(app, tl, Some(&m1_tok)).await).contains(&sid), "{tl}");
+        assert!(
+            !ids(&ok(app, tl, Some(&m1_tok)).await).contains(&sid),
+            "{tl}"
+        );
     }
     let profile = format!("/api/v1/accounts/{coop}/statuses");
     assert!(!ids(&ok(app, &profile, None).await).contains(&sid));
@@ -194,16 +217,32 @@ async fn members_only(app: &TestApp) {
         Some(&m1_tok),
     )
     .await;
-    assert_eq!(mine["my_vote"]["ballot"], json!({ "choice": "agree" }), "{mine}");
+    assert_eq!(
+        mine["my_vote"]["ballot"],
+        json!({ "choice": "agree" }),
+        "{mine}"
+    );
 
     // Following @coop: a non-member is refused; a member is accepted at once.
     let follow = format!("/api/v1/accounts/{coop}/follow");
     let (status, err) = post(app, &follow, &olive_tok, json!({})).await;
     assert_eq!(status, 403, "{err}");
-    assert!(err["error"].as_str().unwrap().contains("active members"), "{err}");
+    assert!(
+        err["error"].as_str().unwrap().contains("active members"),
+        "{err}"
+    );
     let r = relationship(app, &olive_tok, &coop).await;
-    assert_eq!((r["following"].clone(), r["requested"].clone()), (json!(false), json!(false)));
-    let (status, r) = post(app, &format!("/api/v1/accounts/{coop}/unfollow"), &m2_tok, json!({})).await;
+    assert_eq!(
+        (r["following"].clone(), r["requested"].clone()),
+        (json!(false), json!(false))
+    );
+    let (status, r) = post(
+        app,
+        &format!("/api/v1/accounts/{coop}/unfollow"),
+        &m2_tok,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["following"], false, "{r}");
     let (status, r) = post(app, &follow, &m2_tok, json!({})).await;
@@ -239,17 +278,41 @@ async fn members_only(app: &TestApp) {
     // Other members (who do not follow m1) read the discussion; olive, who follows m1 and is
     // mentioned, does not: not at home, not on m1's profile, not by id, not as a mention.
     for (tok, who) in [(&ada_tok, "ada"), (&m3_tok, "m3")] {
-        assert_eq!(get(app, &format!("/api/v1/statuses/{rid}"), Some(tok)).await.0, 200, "{who}");
+        assert_eq!(
+            get(app, &format!("/api/v1/statuses/{rid}"), Some(tok))
+                .await
+                .0,
+            200,
+            "{who}"
+        );
         let ctx = ok(app, &format!("/api/v1/statuses/{sid}/context"), Some(tok)).await;
         let d = ids(&ctx["descendants"]);
         assert!(d.contains(&rid) && d.contains(&rid2), "{who}: {ctx}");
     }
     for id in [&rid, &rid2] {
-        assert_eq!(get(app, &format!("/api/v1/statuses/{id}"), Some(&olive_tok)).await.0, 404);
-        assert_eq!(get(app, &format!("/api/v1/statuses/{id}"), None).await.0, 404);
+        assert_eq!(
+            get(app, &format!("/api/v1/statuses/{id}"), Some(&olive_tok))
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            get(app, &format!("/api/v1/statuses/{id}"), None).await.0,
+            404
+        );
     }
     assert!(!home(app, &olive_tok).await.contains(&rid));
-    assert!(!ids(&ok(app, &format!("/api/v1/accounts/{m1}/statuses"), Some(&olive_tok)).await).contains(&rid));
+    assert!(
+        home(app, &m3_tok).await.contains(&rid),
+        "m3, a member, follows m1"
+    );
+    assert!(!ids(&ok(
+        app,
+        &format!("/api/v1/accounts/{m1}/statuses"),
+        Some(&olive_tok)
+    )
+    .await)
+    .contains(&rid));
     assert!(!ids(&ok(app, &format!("/api/v1/accounts/{m1}/statuses"), None).await).contains(&rid));
     let notes = ok(app, "/api/v1/notifications", Some(&olive_tok)).await;
     assert!(
@@ -258,7 +321,13 @@ async fn members_only(app: &TestApp) {
     );
     assert!(!ids(&ok(app, "/api/v1/timelines/public?limit=40", None).await).contains(&rid));
     // Nor can m1 boost it out of its audience.
-    let (status, err) = post(app, &format!("/api/v1/statuses/{rid}/reblog"), &m1_tok, json!({})).await;
+    let (status, err) = post(
+        app,
+        &format!("/api/v1/statuses/{rid}/reblog"),
+        &m1_tok,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 403, "{err}");
 
     // m2 withdraws and m3 is expelled: they leave @coop's followers and see no new posts.
@@ -288,7 +357,9 @@ async fn members_only(app: &TestApp) {
         .await;
         assert_eq!(status, 200, "{v}");
     }
-    app.state.clock.advance(Duration::from_secs(3 * 86_400 + 60));
+    app.state
+        .clock
+        .advance(Duration::from_secs(3 * 86_400 + 60));
     app.run_jobs().await;
     let m = ok(app, &format!("/api/v1/coop/members/{m3}"), Some(&ada_tok)).await;
     assert_eq!(m["state"], "expelled", "{m}");
@@ -302,17 +373,32 @@ async fn members_only(app: &TestApp) {
     app.run_jobs().await;
     assert!(home(app, &m1_tok).await.contains(&later_sid));
     for (tok, who) in [(&m2_tok, "m2 (withdrawn)"), (&m3_tok, "m3 (expelled)")] {
-        assert_eq!(relationship(app, tok, &coop).await["following"], false, "{who}");
+        assert_eq!(
+            relationship(app, tok, &coop).await["following"],
+            false,
+            "{who}"
+        );
         let h = home(app, tok).await;
         assert!(!h.contains(&later_sid), "{who}: {h:?}");
-        assert!(!h.contains(&sid), "{who}: the old posts leave their home too");
+        assert!(
+            !h.contains(&sid),
+            "{who}: the old posts leave their home too"
+        );
         assert!(!h.contains(&rid), "{who}: and so does the discussion");
         assert_eq!(
-            get(app, &format!("/api/v1/statuses/{later_sid}"), Some(tok)).await.0,
+            get(app, &format!("/api/v1/statuses/{later_sid}"), Some(tok))
+                .await
+                .0,
             404,
             "{who}"
         );
-        assert_eq!(get(app, &format!("/api/v1/statuses/{rid}"), Some(tok)).await.0, 404, "{who}");
+        assert_eq!(
+            get(app, &format!("/api/v1/statuses/{rid}"), Some(tok))
+                .await
+                .0,
+            404,
+            "{who}"
+        );
         // And they cannot follow back in.
         assert_eq!(post(app, &follow, tok, json!({})).await.0, 403, "{who}");
     }
@@ -340,7 +426,13 @@ async fn public_posts(app: &TestApp) {
     let coop = coop_id(app, &olive_tok).await;
     let account = ok(app, &format!("/api/v1/accounts/{coop}"), None).await;
     assert_eq!(account["locked"], false, "{account}");
-    let (status, r) = post(app, &format!("/api/v1/accounts/{coop}/follow"), &olive_tok, json!({})).await;
+    let (status, r) = post(
+        app,
+        &format!("/api/v1/accounts/{coop}/follow"),
+        &olive_tok,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["following"], true, "{r}");
 
@@ -357,6 +449,22 @@ async fn public_posts(app: &TestApp) {
     assert_eq!(s["local_only"], false, "{s}");
     assert!(ids(&ok(app, "/api/v1/timelines/public?limit=40", None).await).contains(&sid));
     assert!(home(app, &olive_tok).await.contains(&sid));
+    // olive sees the poll but may not vote in it, and is told why.
+    let (status, err) = post(
+        app,
+        &format!("/api/v1/polls/{}/votes", p["poll_id"].as_str().unwrap()),
+        &olive_tok,
+        json!({ "choices": ["0"] }),
+    )
+    .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("Only active members of the co-op can vote on proposals"),
+        "{err}"
+    );
     // A reply keeps the visibility it asked for.
     let (status, reply) = post(
         app,
@@ -380,7 +488,12 @@ async fn pair(backend: Backend, tweak: fn(&mut Config)) -> Option<(TestApp, Test
 
 /// B's account for an acct on A (resolved through WebFinger).
 async fn remote_id(b: &TestApp, token: &str, acct: &str) -> String {
-    let r = ok(b, &format!("/api/v1/accounts/lookup?acct={acct}"), Some(token)).await;
+    let r = ok(
+        b,
+        &format!("/api/v1/accounts/lookup?acct={acct}"),
+        Some(token),
+    )
+    .await;
     r["id"].as_str().expect("id").to_string()
 }
 
@@ -399,10 +512,22 @@ async fn two_servers(backend: Backend) {
 
     // bob@B follows m1@A (accepted) and asks to follow coop@A: refused with a Reject.
     let m1_on_b = remote_id(&b, &bob, &format!("m1@{da}")).await;
-    let (status, _) = post(&b, &format!("/api/v1/accounts/{m1_on_b}/follow"), &bob, json!({})).await;
+    let (status, _) = post(
+        &b,
+        &format!("/api/v1/accounts/{m1_on_b}/follow"),
+        &bob,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200);
     let coop_on_b = remote_id(&b, &bob, &format!("coop@{da}")).await;
-    let (status, r) = post(&b, &format!("/api/v1/accounts/{coop_on_b}/follow"), &bob, json!({})).await;
+    let (status, r) = post(
+        &b,
+        &format!("/api/v1/accounts/{coop_on_b}/follow"),
+        &bob,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["requested"], true, "{r}");
     settle(&a, &b).await;
@@ -412,7 +537,10 @@ async fn two_servers(backend: Backend) {
     assert_eq!(r["requested"], false, "the Reject arrived: {r}");
     let coop = coop_id(&a, &ada_tok).await;
     let coop_on_a = ok(&a, &format!("/api/v1/accounts/{coop}"), None).await;
-    assert_eq!(coop_on_a["followers_count"], 2, "ada and m1 only: {coop_on_a}");
+    assert_eq!(
+        coop_on_a["followers_count"], 2,
+        "ada and m1 only: {coop_on_a}"
+    );
 
     // A proposal, m1's public-asked reply to it, and (as a control) m1's own public post.
     let p = propose(
@@ -442,10 +570,17 @@ async fn two_servers(backend: Backend) {
     assert_eq!(status, 200);
     settle(&a, &b).await;
 
-    let home_b = ok(&b, "/api/v1/timelines/home?limit=40", Some(&bob)).await.to_string();
-    assert!(home_b.contains("Hello from m1"), "the control arrives: {home_b}");
+    let home_b = ok(&b, "/api/v1/timelines/home?limit=40", Some(&bob))
+        .await
+        .to_string();
+    assert!(
+        home_b.contains("Hello from m1"),
+        "the control arrives: {home_b}"
+    );
     assert!(!home_b.contains("flamingo"), "{home_b}");
-    let public_b = ok(&b, "/api/v1/timelines/public?limit=40", None).await.to_string();
+    let public_b = ok(&b, "/api/v1/timelines/public?limit=40", None)
+        .await
+        .to_string();
     assert!(!public_b.contains("flamingo"), "{public_b}");
     let search = ok(&b, "/api/v2/search?q=flamingo&type=statuses", Some(&bob)).await;
     assert!(ids(&search["statuses"]).is_empty(), "{search}");
@@ -479,10 +614,22 @@ async fn becoming_members_only(backend: Backend) {
     let olive_tok = token_for(&a, olive).await;
     let (_, bob) = b.user_with_token("bob").await;
     let coop = coop_id(&a, &ada_tok).await;
-    let (status, _) = post(&a, &format!("/api/v1/accounts/{coop}/follow"), &olive_tok, json!({})).await;
+    let (status, _) = post(
+        &a,
+        &format!("/api/v1/accounts/{coop}/follow"),
+        &olive_tok,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200);
     let coop_on_b = remote_id(&b, &bob, &format!("coop@{da}")).await;
-    post(&b, &format!("/api/v1/accounts/{coop_on_b}/follow"), &bob, json!({})).await;
+    post(
+        &b,
+        &format!("/api/v1/accounts/{coop_on_b}/follow"),
+        &bob,
+        json!({}),
+    )
+    .await;
     settle(&a, &b).await;
     assert_eq!(relationship(&b, &bob, &coop_on_b).await["following"], true);
     assert_eq!(relationship(&a, &olive_tok, &coop).await["following"], true);
@@ -497,10 +644,10 @@ async fn becoming_members_only(backend: Backend) {
 
     // The members amend the bylaws: proposal posts become members-only.
     let by = ok(&a, "/api/v1/coop/policies/bylaws", None).await;
-    let text = by["text"]
-        .as_str()
-        .expect("text")
-        .replace("proposal_visibility: public", "proposal_visibility: members");
+    let text = by["text"].as_str().expect("text").replace(
+        "proposal_visibility: public",
+        "proposal_visibility: members",
+    );
     let mut amendment = None;
     // Written on version 1: numbered 2 by hand, or left at 1 where Herd numbers versions.
     for version in ["version: 2", "version: 1"] {
@@ -528,9 +675,12 @@ async fn becoming_members_only(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{v}");
-    a.state
-        .clock
-        .advance(Duration::from_secs(10 * 86_400 + 60));
+    // Both clocks move on, so that A's signatures stay within B's window.
+    for app in [&a, &b] {
+        app.state
+            .clock
+            .advance(Duration::from_secs(10 * 86_400 + 60));
+    }
     settle(&a, &b).await;
     let done = ok(&a, &format!("/api/v1/coop/proposals/{pid}"), Some(&ada_tok)).await;
     assert_eq!(done["state"], "enacted", "{done}");
@@ -538,11 +688,22 @@ async fn becoming_members_only(backend: Backend) {
     let account = ok(&a, &format!("/api/v1/accounts/{coop}"), None).await;
     assert_eq!(account["locked"], true, "{account}");
     assert_eq!(account["followers_count"], 1, "ada only: {account}");
-    assert_eq!(relationship(&a, &olive_tok, &coop).await["following"], false);
+    assert_eq!(
+        relationship(&a, &olive_tok, &coop).await["following"],
+        false
+    );
     let r = relationship(&b, &bob, &coop_on_b).await;
-    assert_eq!(r["following"], false, "the remote follower got a Reject: {r}");
+    assert_eq!(
+        r["following"], false,
+        "the remote follower got a Reject: {r}"
+    );
     // The post made while public stays public; the next one is for members.
-    assert_eq!(get(&a, &format!("/api/v1/statuses/{before_sid}"), None).await.0, 200);
+    assert_eq!(
+        get(&a, &format!("/api/v1/statuses/{before_sid}"), None)
+            .await
+            .0,
+        200
+    );
     let after = propose(
         &a,
         &ada_tok,
@@ -550,7 +711,12 @@ async fn becoming_members_only(backend: Backend) {
     )
     .await;
     let after_sid = after["status_id"].as_str().unwrap().to_string();
-    assert_eq!(get(&a, &format!("/api/v1/statuses/{after_sid}"), None).await.0, 404);
+    assert_eq!(
+        get(&a, &format!("/api/v1/statuses/{after_sid}"), None)
+            .await
+            .0,
+        404
+    );
     let s = ok(&a, &format!("/api/v1/statuses/{after_sid}"), Some(&ada_tok)).await;
     assert_eq!(s["visibility"], "private", "{s}");
 
