@@ -107,13 +107,14 @@ async fn members_only(app: &TestApp) {
     let m3_tok = token_for(app, m3).await;
     let olive = app.create_user("olive", PW).await;
     let olive_tok = token_for(app, olive).await;
-    // olive, not a member, follows m1 (whose replies must not reach her); so does m3.
+    // olive, not a member, follows m1 with notifications (m1's replies in the thread must not
+    // reach her); so does m3, a member.
     for tok in [&olive_tok, &m3_tok] {
         let (status, r) = post(
             app,
             &format!("/api/v1/accounts/{m1}/follow"),
             tok,
-            json!({}),
+            json!({ "notify": true }),
         )
         .await;
         assert_eq!(status, 200, "{r}");
@@ -318,6 +319,16 @@ async fn members_only(app: &TestApp) {
     assert!(
         !notes.to_string().contains(&rid),
         "no mention reaches olive: {notes}"
+    );
+    let unread = ok(app, "/api/v1/notifications/unread_count", Some(&olive_tok)).await;
+    assert_eq!(
+        unread["count"], 0,
+        "nor a notification of m1's post: {unread}"
+    );
+    let m3_notes = ok(app, "/api/v1/notifications", Some(&m3_tok)).await;
+    assert!(
+        m3_notes.to_string().contains(&rid),
+        "m3 is told: {m3_notes}"
     );
     assert!(!ids(&ok(app, "/api/v1/timelines/public?limit=40", None).await).contains(&rid));
     // Nor can m1 boost it out of its audience.
