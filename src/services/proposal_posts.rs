@@ -340,6 +340,16 @@ pub async fn bind_audience(tx: &mut WriteTx, status_id: i64, a: &Audience) -> sq
     }
 }
 
+/// Whether an account is in a new status's audience (to be told of a mention of it): always,
+/// unless the status is bound to another account's followers.
+pub async fn in_audience(tx: &mut WriteTx, a: &Audience, account_id: i64) -> sqlx::Result<bool> {
+    match a.bound_to {
+        None => Ok(true),
+        Some(to) => Ok(account_id == to
+            || social::exists(&mut ***tx, Relation::Follow, account_id, to).await?),
+    }
+}
+
 /// A status bound to an audience stays with it: nobody boosts it, its author included.
 pub async fn check_boost(state: &AppState, s: &StatusRow) -> AppResult<()> {
     if audiences::of_status(&state.db.pool, s.id).await?.is_some() {

@@ -373,7 +373,9 @@ pub async fn create(
         store::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
     }
     for (_, account_id) in &mentioned {
-        if !muted_thread(&mut tx, *account_id, row.thread_root_id).await? {
+        if !muted_thread(&mut tx, *account_id, row.thread_root_id).await?
+            && crate::services::proposal_posts::in_audience(&mut tx, &audience, *account_id).await?
+        {
             notify(&mut tx, *account_id, author.id, "mention", Some(id), now).await?;
         }
     }
