@@ -181,7 +181,7 @@ async fn members_only(app: &TestApp) {
     assert!(ids(&ok(app, search, Some(&olive_tok)).await["statuses"]).is_empty());
     assert_eq!(
         ids(&ok(app, search, Some(&m1_tok)).await["statuses"]),
-        [sid.clone()],
+        std::slice::from_ref(&sid),
         "a member finds it"
     );
     for outbox in ["/users/coop/outbox?page=true", "/coop/outbox"] {

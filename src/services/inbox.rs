@@ -317,7 +317,7 @@ async fn follow(
         .await?
         .is_some_and(|m| m.moved_to_account_id.is_some());
     if moved
-        || crate::services::proposal_posts::follow_policy(&mut ***tx, &target, actor).await?
+        || crate::services::proposal_posts::follow_policy(tx, &target, actor).await?
             == crate::services::proposal_posts::CoopFollow::Refuse
         || social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await?
         || crate::storage::account_domain_blocks::exists(&mut ***tx, target.id, &actor.domain)

@@ -226,7 +226,7 @@ async fn apply_rules(tx: &mut WriteTx, state: &AppState, now: i64) -> AppResult<
         let Some(who) = accounts::account_by_id(&mut ***tx, id).await? else {
             continue;
         };
-        if request && follow_policy(&mut ***tx, &coop, &who).await? == CoopFollow::Accept {
+        if request && follow_policy(tx, &coop, &who).await? == CoopFollow::Accept {
             social::remove(&mut ***tx, Relation::FollowRequest, id, coop.id).await?;
             follow(tx, id, coop.id, now).await?;
             continue;

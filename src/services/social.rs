@@ -70,7 +70,7 @@ pub async fn follow(
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     // The co-op's account, when its posts are members-only: active members only, at once.
-    let coop = proposal_posts::follow_policy(&mut **tx, target, &me.account).await?;
+    let coop = proposal_posts::follow_policy(&mut tx, target, &me.account).await?;
     if coop == CoopFollow::Refuse {
         return Err(AppError::forbidden(proposal_posts::FOLLOW_REFUSED));
     }
