@@ -48,7 +48,7 @@ impl App {
             config.data_dir.join("media"),
         ));
         let federation = crate::federation::Federation::new(&config)?;
-        Ok(Arc::new(App {
+        let state = Arc::new(App {
             config,
             db,
             mailer,
@@ -61,8 +61,13 @@ impl App {
             media,
             federation,
             app_names: Default::default(),
-        }))
-        .inspect(crate::services::streaming::start)
+        });
+        // The bylaws in force decide who may follow the co-op's account (its proposal posts).
+        crate::services::proposal_posts::apply_bylaws(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("applying the bylaws to @coop: {e:?}"))?;
+        crate::services::streaming::start(&state);
+        Ok(state)
     }
 
     pub fn base_url(&self) -> String {

@@ -115,10 +115,11 @@ async fn majority_by_poll(app: &common::TestApp) {
     assert_eq!(p["multiple"], false, "{p}");
 
     // A majority poll takes one answer; an outsider is refused; nothing is counted for either.
+    // (The proposal post is for members: an outsider does not even see the poll.)
     let (status, err) = poll_vote(app, &tok[1], &poll, &[0, 1]).await;
     assert_eq!(status, 422, "{err}");
     let (status, err) = poll_vote(app, &olive, &poll, &[0]).await;
-    assert_eq!(status, 403, "{err}");
+    assert_eq!(status, 404, "{err}");
     // So is a lapsed member, with the reason.
     let lou = app.create_user_with("lou", PW, None, true).await;
     let lou_tok = token_for(app, lou).await;

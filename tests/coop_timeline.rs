@@ -176,7 +176,9 @@ async fn timeline_scenario(app: &common::TestApp) {
         .iter()
         .find(|s| s["id"] == a["status_id"])
         .expect("a's post");
-    assert_eq!(post_a["visibility"], "public");
+    // For members only (the default bylaws' governance.proposal_visibility).
+    assert_eq!(post_a["visibility"], "private");
+    assert_eq!(post_a["local_only"], true);
     let content = post_a["content"].as_str().unwrap();
     assert!(content.contains("Move to a bigger server"), "{content}");
     assert!(
@@ -200,22 +202,13 @@ async fn timeline_scenario(app: &common::TestApp) {
         .unwrap()
         .contains("Secret ballot"));
 
-    // Non-members' and withdrawn members' poll votes are refused, and nothing is counted.
+    // Non-members' and withdrawn members' poll votes are refused, and nothing is counted:
+    // the post is for members, so they do not even see the poll (with public proposal posts
+    // the refusal says why: tests/coop_posts.rs).
     let (status, err) = poll_vote(app, &olive_tok, &a_poll, 0).await;
-    assert_eq!(status, 403, "{err}");
-    assert!(
-        err["error"]
-            .as_str()
-            .unwrap()
-            .contains("Only active members of the co-op can vote on proposals"),
-        "{err}"
-    );
+    assert_eq!(status, 404, "{err}");
     let (status, err) = poll_vote(app, &wendy_tok, &a_poll, 0).await;
-    assert_eq!(status, 403, "{err}");
-    assert!(
-        err["error"].as_str().unwrap().contains("withdrawn"),
-        "{err}"
-    );
+    assert_eq!(status, 404, "{err}");
 
     // Proposal A: 6 agree and 1 block, through both ways of voting.
     // m1, m2 agree in the poll; m3 first says disagree in the poll, then agree through the API.

@@ -21,7 +21,8 @@
 //!
 //! Front matter keys (unknown keys are an error, so a typo in an amendment is caught):
 //! `slug`, `title`, `version`, `summary`, `sanctions`; in the `bylaws` document only `decisions`,
-//! `membership` and `finance` (all three required there); in the `moderation-policy` only
+//! `membership` and `finance` (all three required there) and `governance` (optional:
+//! `proposal_visibility`, `members`, the default, or `public`); in the `moderation-policy` only
 //! `appeal_window_days` and `log_visibility` (`members`, the default, or `public`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -316,6 +317,17 @@ named_enum! {
 }
 
 named_enum! {
+    /// Who sees the co-op's proposal posts (the statuses of `@coop`): the active members, on
+    /// this server only, or anyone (public posts that federate).
+    #[derive(Default)]
+    pub enum ProposalVisibility ("proposal visibility") {
+        #[default]
+        Members = "members",
+        Public = "public",
+    }
+}
+
+named_enum! {
     /// Who may read the moderation log: members (and moderators), or anyone.
     #[derive(Default)]
     pub enum LogVisibility ("log visibility") {
@@ -347,6 +359,9 @@ pub struct PolicyDocument {
     pub membership: Option<MembershipRules>,
     /// Only in the bylaws (required there).
     pub finance: Option<FinanceRules>,
+    /// Only in the bylaws, optional there: absent, every rule has its default (see
+    /// [`PolicyDocument::governance_rules`]).
+    pub governance: Option<GovernanceRules>,
     /// Only in the moderation policy.
     pub appeal_window_days: Option<f64>,
     /// Only in the moderation policy: who may read the moderation log (absent: members).
@@ -354,6 +369,11 @@ pub struct PolicyDocument {
 }
 
 impl PolicyDocument {
+    /// The bylaws' `governance` rules, with the defaults for what the document leaves out.
+    pub fn governance_rules(&self) -> GovernanceRules {
+        self.governance.clone().unwrap_or_default()
+    }
+
     /// The clause with this id (`"4.1"`).
     pub fn clause(&self, id: &str) -> Option<&Clause> {
         self.clauses.iter().find(|c| c.id == id)
@@ -512,6 +532,14 @@ pub struct FinanceRules {
     /// `monthly_budgets`: account code → budget per month in minor units of `currency`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub monthly_budgets: BTreeMap<String, i64>,
+}
+
+/// Bylaws front matter `governance` (optional, as is each key).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GovernanceRules {
+    /// `proposal_visibility`: who sees the proposal posts; default `members` (followers-only
+    /// posts of a locked `@coop` whose followers are the active members, never federated).
+    pub proposal_visibility: ProposalVisibility,
 }
 
 /// A reference to one clause of one version of a policy: `code-of-conduct@2#4.1`.
@@ -720,6 +748,11 @@ impl FoundingDocuments {
             .expect("checked when the set was built")
     }
 
+    /// The bylaws' `governance` rules (defaults for what they leave out).
+    pub fn governance(&self) -> GovernanceRules {
+        self.bylaws().governance_rules()
+    }
+
     /// Who may read the moderation log, per the moderation policy (default: members).
     pub fn log_visibility(&self) -> LogVisibility {
         self.get(MODERATION_POLICY_SLUG)
@@ -769,6 +802,7 @@ const TOP_KEYS: &[&str] = &[
     "decisions",
     "membership",
     "finance",
+    "governance",
     "appeal_window_days",
     "log_visibility",
 ];
@@ -800,6 +834,7 @@ const FINANCE_KEYS: &[&str] = &[
     "accounts",
     "monthly_budgets",
 ];
+const GOVERNANCE_KEYS: &[&str] = &["proposal_visibility"];
 
 fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, BylawsError> {
     let early = file_name.unwrap_or("document").to_string();
@@ -873,7 +908,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         }
         Ok(())
     };
-    for key in ["decisions", "membership", "finance"] {
+    for key in ["decisions", "membership", "finance", "governance"] {
         only_in(key, BYLAWS_SLUG)?;
     }
     only_in("appeal_window_days", MODERATION_POLICY_SLUG)?;
@@ -886,6 +921,9 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         .map(|v| cx.membership(v))
         .transpose()?;
     let finance = get(&map, "finance").map(|v| cx.finance(v)).transpose()?;
+    let governance = get(&map, "governance")
+        .map(|v| cx.governance(v))
+        .transpose()?;
     let appeal_window_days = get(&map, "appeal_window_days")
         .map(|v| cx.non_negative(v, "appeal_window_days"))
         .transpose()?;
@@ -933,6 +971,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         decisions,
         membership,
         finance,
+        governance,
         appeal_window_days,
         log_visibility,
     })
@@ -1555,6 +1594,19 @@ impl Cx<'_> {
             ledger_visibility,
             accounts,
             monthly_budgets,
+        })
+    }
+
+    fn governance(&self, v: &Value) -> Result<GovernanceRules, BylawsError> {
+        let p = "governance";
+        let map = self.mapping(v, p)?;
+        self.check_keys(map, p, GOVERNANCE_KEYS)?;
+        let proposal_visibility = get(map, "proposal_visibility")
+            .map(|v| self.name(v, &join(p, "proposal_visibility")))
+            .transpose()?
+            .unwrap_or_default();
+        Ok(GovernanceRules {
+            proposal_visibility,
         })
     }
 

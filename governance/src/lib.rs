@@ -36,8 +36,9 @@ pub use ballot::{
 };
 pub use bylaws::{
     parse_document, parse_named_document, Admission, BylawsError, Citation, Clause, DecisionRule,
-    DecisionRules, DuesPeriod, DuesScale, FinanceRules, FoundingDocuments, LedgerVisibility,
-    MembershipRules, Method, PolicyDocument, ProposalKind, Sanction, TieRule,
+    DecisionRules, DuesPeriod, DuesScale, FinanceRules, FoundingDocuments, GovernanceRules,
+    LedgerVisibility, MembershipRules, Method, PolicyDocument, ProposalKind, ProposalVisibility,
+    Sanction, TieRule,
 };
 pub use lifecycle::{earliest_close, transition, validate_closes_at, Event, LifecycleError, State};
 pub use receipt::receipt;

@@ -389,6 +389,10 @@ async fn coop_document(state: &AppState) -> AppResult<Response> {
     let state = state.clone();
     let key = keys::signing_key(&state, "coop").await?;
     let id = coop_actor_uri(&state);
+    // Locked while the bylaws keep the proposal posts for members.
+    let locked = accounts::local_account_by_username(&state.db.pool, "coop")
+        .await?
+        .is_some_and(|a| a.locked != 0);
     Ok(ap_json(json!({
         "@context": context(),
         "id": id,
@@ -401,7 +405,7 @@ async fn coop_document(state: &AppState) -> AppResult<Response> {
         "followers": format!("{id}/followers"),
         "following": format!("{id}/following"),
         "endpoints": {"sharedInbox": shared_inbox(&state)},
-        "manuallyApprovesFollowers": false,
+        "manuallyApprovesFollowers": locked,
         "discoverable": true,
         "url": format!("{}/about", state.base_url()),
         "publicKey": key_block(&id, &key.public_pem),

@@ -797,7 +797,12 @@ async fn to_one(
         tx,
         &Job::Distribute {
             activity: activity.to_string(),
-            key_owner: from.id.to_string(),
+            // The co-op's account signs as the `/coop` actor, with that actor's key.
+            key_owner: if crate::services::proposal_posts::is_coop(from) {
+                "coop".into()
+            } else {
+                from.id.to_string()
+            },
             followers_of: None,
             inboxes: vec![r.inbox],
         },
@@ -862,7 +867,11 @@ pub async fn follow_answered(
     if follower.domain.is_empty() {
         return Ok(());
     }
-    let actor = actor_uri(state, &me.username);
+    let actor = if crate::services::proposal_posts::is_coop(me) {
+        crate::federation::coop_actor_uri(state)
+    } else {
+        actor_uri(state, &me.username)
+    };
     let follow = json!({
         "id": follow_uri,
         "type": "Follow",

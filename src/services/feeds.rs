@@ -2,6 +2,7 @@
 //! posting costs the same whatever the number of followers, and reading a home timeline is one
 //! index range scan whatever the number of statuses.
 
+use crate::storage::social::{self, Relation};
 use crate::storage::statuses;
 
 /// Writes a status into the home feeds of the author's local followers who should see it,
@@ -30,7 +31,15 @@ pub async fn fan_out(state: &crate::state::AppState, status_id: i64) -> anyhow::
         });
     }
     if s.reblog_of_id.is_none() && s.visibility != "direct" {
-        for follower in crate::storage::social::notified_followers(&mut **tx, s.account_id).await? {
+        // A status bound to another audience (a members-only proposal thread) is announced
+        // only to those in it.
+        let bound = crate::storage::audiences::of_status(&mut **tx, s.id).await?;
+        for follower in social::notified_followers(&mut **tx, s.account_id).await? {
+            if let Some(to) = bound {
+                if !social::exists(&mut **tx, Relation::Follow, follower, to).await? {
+                    continue;
+                }
+            }
             super::notify::notify(&mut tx, follower, s.account_id, "status", Some(s.id), now)
                 .await?;
         }

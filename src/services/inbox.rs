@@ -291,7 +291,13 @@ async fn local_target(
     state: &AppState,
     uri: &str,
 ) -> AppResult<Option<AccountRow>> {
-    match local_username(state, uri) {
+    // The co-op's account is the `/coop` actor.
+    let username = if uri == crate::federation::coop_actor_uri(state) {
+        Some("coop")
+    } else {
+        local_username(state, uri)
+    };
+    match username {
         Some(u) => Ok(accounts::local_account_by_username(&mut ***tx, u).await?),
         None => Ok(None),
     }
@@ -311,11 +317,14 @@ async fn follow(
     }) else {
         return Ok(());
     };
-    // Moved away, blocked, or from a domain the target blocked: rejected as Mastodon does.
+    // Moved away, blocked, or from a domain the target blocked: rejected as Mastodon does;
+    // so is any remote follow of the co-op's account while its posts are members-only.
     let moved = store::migration(&mut ***tx, target.id)
         .await?
         .is_some_and(|m| m.moved_to_account_id.is_some());
     if moved
+        || crate::services::proposal_posts::follow_policy(tx, &target, actor).await?
+            == crate::services::proposal_posts::CoopFollow::Refuse
         || social::exists(&mut ***tx, Relation::Block, target.id, actor.id).await?
         || crate::storage::account_domain_blocks::exists(&mut ***tx, target.id, &actor.domain)
             .await?

@@ -213,10 +213,10 @@ pub async fn change_state(
     now: i64,
 ) -> AppResult<()> {
     store::set_membership_state(&mut ***tx, account_id, to, to == "active", now).await?;
-    if to == "active" {
-        // Active members follow the co-op's account: proposals and results reach their homes.
-        crate::services::proposal_posts::follow_coop(tx, account_id, now).await?;
-    }
+    // Active members follow the co-op's account: proposals and results reach their homes;
+    // when its posts are members-only, those who are no longer active stop following it.
+    crate::services::proposal_posts::membership_changed(tx, account_id, to == "active", now)
+        .await?;
     store::insert_event(
         &mut ***tx,
         &NewProposalEvent {

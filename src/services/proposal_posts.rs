@@ -1,15 +1,36 @@
 //! Proposals in the social timeline: the co-op's actor (the local `Group` account `coop`)
-//! posts each proposal as a public status when it opens, with a Mastodon poll where the method
-//! fits, counts that poll's votes as ballots, and replies with the result when it closes.
+//! posts each proposal when it opens, with a Mastodon poll where the method fits, counts that
+//! poll's votes as ballots, and replies with the result when it closes.
+//!
+//! Who sees the posts is the bylaws' `governance.proposal_visibility` (default `members`).
+//! Members-only: `@coop` is locked and its followers are active members only (a member's
+//! follow is accepted at once, anyone else's refused, a remote one with a `Reject`); the posts
+//! are followers-only and local-only, so no public surface shows them and they never leave the
+//! server; a reply in their thread ([`reply_audience`]) is followers-only and local-only too,
+//! and bound to `@coop`'s followers (`status_audiences`) rather than its author's, so the
+//! discussion reaches neither the member's other followers nor other servers. Public: the
+//! posts are public, as they were before, and anyone may follow `@coop`.
 //!
 //! Choices made where the issue is silent:
 //! - The co-op's account is a local account row (username `coop`, `actor_type` Group, uri the
 //!   `/coop` actor) made at start-up, with no login. Every member follows it automatically
 //!   when they become active (bootstrap, admission by an admin or by a proposal, reinstatement
 //!   after lapsing), so proposals and results reach their home timelines; a member may
-//!   unfollow it like any account, and leaving the co-op does not unfollow it (the posts are
-//!   public anyway). Members who were active before the account existed follow it when it is
-//!   made.
+//!   unfollow it like any account (and follow it again). When the posts are members-only, a
+//!   member who lapses, withdraws or is expelled stops following it, and the posts and their
+//!   discussion leave their home feed; when public, leaving changes nothing. Members who were
+//!   active before the account existed follow it when it is made.
+//! - The bylaws in force are applied to `@coop` at every start and when a bylaws amendment is
+//!   enacted ([`apply_bylaws`]): locked or not, and, members-only, every follower who is not
+//!   an active member removed (a remote one gets a `Reject`) and its followers and following
+//!   lists hidden (`hide_collections`: the followers are the roster, which members alone read). Posts keep the visibility they
+//!   were made with: those published while public stay public (they were already federated;
+//!   hiding them here would not recall the copies elsewhere), and members-only ones do not
+//!   become public if the bylaws later say `public`. A result reply takes its proposal post's
+//!   audience.
+//! - A reply asking for `direct` in a members-only thread stays direct (its audience is the
+//!   people it names, narrower than the members) but is local-only; every other visibility
+//!   becomes followers-only of `@coop`. Such replies cannot be boosted.
 //! - A poll is attached for consent (agree / abstain / disagree / block), majority and
 //!   supermajority (yes / no / abstain) and approval (the options, several answers allowed),
 //!   expiring at `closes_at`, with totals hidden until then when the proposal hides results.
@@ -28,7 +49,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use herd_governance::ballot::Ballot;
-use herd_governance::bylaws::{Method, ProposalKind};
+use herd_governance::bylaws::{self as rules, Method, ProposalKind, ProposalVisibility};
 use serde_json::Value;
 use sqlx::AnyConnection;
 
@@ -39,13 +60,16 @@ use crate::jobs::{self, Job};
 use crate::services::federation::{self as fed, StatusEvent};
 use crate::services::polls::{self, PollSpec, VoteAttempt};
 use crate::services::render::{status_uri, status_url, tag_url};
+use crate::services::statuses::Visibility;
 use crate::state::AppState;
-use crate::storage::accounts::{self, AccountCounter};
+use crate::storage::accounts::{self, AccountCounter, AccountRow};
+use crate::storage::audiences;
+use crate::storage::governance as gov_store;
 use crate::storage::proposals::{self as store, ProposalRow};
 use crate::storage::social::{self, Relation};
 use crate::storage::statuses::{self as statuses, Counter, StatusRow};
 use crate::storage::Db;
-use crate::storage::{timelines, Change, WriteTx};
+use crate::storage::{notifications, timelines, Change, WriteTx};
 use crate::time;
 
 /// Makes the co-op's account on first start (and has every active member follow it).
@@ -105,6 +129,237 @@ pub async fn follow_coop(tx: &mut WriteTx, account_id: i64, now: i64) -> sqlx::R
     }
 }
 
+/// A membership changed state (inside its transaction): an active member follows the co-op's
+/// account; one who is no longer active stops following it when its posts are members-only.
+pub async fn membership_changed(
+    tx: &mut WriteTx,
+    account_id: i64,
+    active: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    let Some(coop) = coop_row(tx).await? else {
+        return Ok(());
+    };
+    if active {
+        follow(tx, account_id, coop.id, now).await
+    } else if coop.locked != 0 {
+        leave(tx, account_id, coop.id).await
+    } else {
+        Ok(())
+    }
+}
+
+/// Ends an account's follow of (or request to follow) the co-op's account, and takes the
+/// posts bound to its audience out of the account's home feed.
+async fn leave(tx: &mut WriteTx, account_id: i64, coop: i64) -> sqlx::Result<()> {
+    if social::remove(&mut ***tx, Relation::Follow, account_id, coop).await? {
+        accounts::bump(&mut ***tx, account_id, AccountCounter::Following, -1).await?;
+        accounts::bump(&mut ***tx, coop, AccountCounter::Followers, -1).await?;
+        timelines::remove_author_from_feed(&mut ***tx, account_id, coop).await?;
+        crate::storage::lists::remove_from_owner_lists(&mut ***tx, account_id, coop).await?;
+        notifications::retract(&mut ***tx, coop, account_id, "follow", None).await?;
+    }
+    if social::remove(&mut ***tx, Relation::FollowRequest, account_id, coop).await? {
+        notifications::retract(&mut ***tx, coop, account_id, "follow_request", None).await?;
+    }
+    audiences::drop_from_feed(&mut ***tx, account_id, coop).await
+}
+
+/// Whether an account is the co-op's own (`@coop`, a local Group).
+pub fn is_coop(a: &AccountRow) -> bool {
+    a.domain.is_empty() && a.actor_type == "Group" && a.username.eq_ignore_ascii_case("coop")
+}
+
+async fn coop_row(tx: &mut WriteTx) -> sqlx::Result<Option<AccountRow>> {
+    match store::coop_account_id(&mut ***tx).await? {
+        Some(id) => accounts::account_by_id(&mut ***tx, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Who the bylaws in force (read in the caller's transaction) let see the proposal posts.
+async fn visibility_in_force(tx: &mut WriteTx, now: i64) -> AppResult<ProposalVisibility> {
+    let row = gov_store::policy_in_force(&mut ***tx, rules::BYLAWS_SLUG, now)
+        .await?
+        .ok_or_else(|| AppError::internal_msg("no bylaws in force"))?;
+    let doc = rules::parse_document(&row.source).map_err(AppError::internal)?;
+    Ok(doc.governance_rules().proposal_visibility)
+}
+
+/// Brings the co-op's account in line with the bylaws in force, in its own transaction (at
+/// start-up: an upgraded instance whose bylaws say nothing gets the default, members-only).
+pub async fn apply_bylaws(state: &AppState) -> AppResult<()> {
+    let now = state.clock.now_micros();
+    let mut tx = state.db.begin_write().await?;
+    apply_rules(&mut tx, state, now).await?;
+    tx.commit().await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+/// Locks `@coop` when the proposal posts are members-only (unlocks it otherwise) and removes
+/// every follower and request that is not an active member's; a remote one is sent a `Reject`.
+async fn apply_rules(tx: &mut WriteTx, state: &AppState, now: i64) -> AppResult<()> {
+    let Some(coop) = coop_row(tx).await? else {
+        return Ok(());
+    };
+    let members_only = visibility_in_force(tx, now).await? == ProposalVisibility::Members;
+    if (coop.locked != 0) != members_only {
+        audiences::set_locked(&mut ***tx, coop.id, members_only).await?;
+        tracing::info!(
+            members_only,
+            "@coop follows the bylaws' proposal_visibility"
+        );
+    }
+    // Its followers are then the roster, which only members read: the lists are hidden.
+    crate::storage::federation::set_hide_collections(&mut ***tx, coop.id, members_only).await?;
+    if !members_only {
+        return Ok(());
+    }
+    let outsiders = audiences::followers_not_active(&mut ***tx, coop.id).await?;
+    let requests = audiences::requesters(&mut ***tx, coop.id).await?;
+    for (id, request) in outsiders
+        .into_iter()
+        .map(|id| (id, false))
+        .chain(requests.into_iter().map(|id| (id, true)))
+    {
+        let Some(who) = accounts::account_by_id(&mut ***tx, id).await? else {
+            continue;
+        };
+        if request && follow_policy(tx, &coop, &who).await? == CoopFollow::Accept {
+            social::remove(&mut ***tx, Relation::FollowRequest, id, coop.id).await?;
+            follow(tx, id, coop.id, now).await?;
+            continue;
+        }
+        if !who.domain.is_empty() {
+            let uri =
+                crate::storage::federation::follow_uri(&mut ***tx, request, id, coop.id).await?;
+            fed::follow_answered(tx, state, &coop, &who, uri.as_deref(), false, now).await?;
+        }
+        leave(tx, id, coop.id).await?;
+    }
+    Ok(())
+}
+
+/// What the co-op's account does with a follow (local or remote).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoopFollow {
+    /// Not `@coop`, or its posts are public: as any account.
+    Ordinary,
+    /// An active member: followed at once, although the account is locked.
+    Accept,
+    /// Anyone else, while the posts are members-only.
+    Refuse,
+}
+
+/// The refusal a follow of a members-only `@coop` gets.
+pub const FOLLOW_REFUSED: &str =
+    "Only active members of the co-op can follow its account: its proposal posts are for members";
+
+/// How a follow of `target` by `follower` is answered when `target` is the co-op's account
+/// (read in the caller's transaction, so a membership or bylaws change is seen).
+pub async fn follow_policy(
+    conn: &mut AnyConnection,
+    target: &AccountRow,
+    follower: &AccountRow,
+) -> sqlx::Result<CoopFollow> {
+    if !is_coop(target) {
+        return Ok(CoopFollow::Ordinary);
+    }
+    let locked = accounts::account_by_id(&mut *conn, target.id)
+        .await?
+        .is_some_and(|a| a.locked != 0);
+    if !locked {
+        return Ok(CoopFollow::Ordinary);
+    }
+    if !follower.domain.is_empty() {
+        return Ok(CoopFollow::Refuse);
+    }
+    Ok(match store::membership(&mut *conn, follower.id).await? {
+        Some(m) if m.state == "active" => CoopFollow::Accept,
+        _ => CoopFollow::Refuse,
+    })
+}
+
+/// The audience a new status gets: what was asked, unless it replies in the thread of a
+/// members-only proposal post (the post itself, or a reply bound to its audience).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audience {
+    pub visibility: Visibility,
+    pub local_only: bool,
+    /// The account whose followers the status is for, instead of its author's.
+    pub bound_to: Option<i64>,
+}
+
+/// A reply in a members-only proposal thread takes the thread's audience (`@coop`'s
+/// followers, this server only) whatever the app asked; a direct reply stays direct (a
+/// narrower audience) but local-only. Anything else keeps what was asked.
+pub async fn reply_audience(
+    state: &AppState,
+    parent: Option<&StatusRow>,
+    visibility: Visibility,
+    local_only: bool,
+) -> AppResult<Audience> {
+    let asked = Audience {
+        visibility,
+        local_only,
+        bound_to: None,
+    };
+    let Some(p) = parent else {
+        return Ok(asked);
+    };
+    let db = &state.db.pool;
+    let bound = match audiences::of_status(db, p.id).await? {
+        Some(a) => Some(a),
+        None if p.visibility == "private" && p.local_only != 0 && p.local != 0 => {
+            store::coop_account_id(db)
+                .await?
+                .filter(|c| *c == p.account_id)
+        }
+        None => None,
+    };
+    Ok(match (bound, visibility) {
+        (None, _) => asked,
+        (Some(_), Visibility::Direct) => Audience {
+            local_only: true,
+            ..asked
+        },
+        (Some(to), _) => Audience {
+            visibility: Visibility::Private,
+            local_only: true,
+            bound_to: Some(to),
+        },
+    })
+}
+
+/// Records a new status's audience (in its posting transaction).
+pub async fn bind_audience(tx: &mut WriteTx, status_id: i64, a: &Audience) -> sqlx::Result<()> {
+    match a.bound_to {
+        Some(to) => audiences::insert(&mut ***tx, status_id, to).await,
+        None => Ok(()),
+    }
+}
+
+/// Whether an account is in a new status's audience (to be told of a mention of it): always,
+/// unless the status is bound to another account's followers.
+pub async fn in_audience(tx: &mut WriteTx, a: &Audience, account_id: i64) -> sqlx::Result<bool> {
+    match a.bound_to {
+        None => Ok(true),
+        Some(to) => Ok(account_id == to
+            || social::exists(&mut ***tx, Relation::Follow, account_id, to).await?),
+    }
+}
+
+/// A status bound to an audience stays with it: nobody boosts it, its author included.
+pub async fn check_boost(state: &AppState, s: &StatusRow) -> AppResult<()> {
+    if audiences::of_status(&state.db.pool, s.id).await?.is_some() {
+        return Err(AppError::forbidden(
+            "This reply belongs to a members-only proposal thread: it cannot be boosted",
+        ));
+    }
+    Ok(())
+}
+
 /// The poll's answers for a method, or None when a poll cannot carry the vote.
 fn poll_titles(row: &ProposalRow, method: Method, options: &[String]) -> Option<Vec<String>> {
     if row.secret != 0 {
@@ -126,13 +381,15 @@ fn poll_titles(row: &ProposalRow, method: Method, options: &[String]) -> Option<
     ok.then_some(titles)
 }
 
-/// Writes a public status by the co-op inside `tx` (feeds, counters, fan-out, federation).
+/// Writes a status by the co-op inside `tx` (feeds, counters, fan-out, federation): public,
+/// or followers-only and local-only when `members_only`.
 async fn post_status(
     tx: &mut WriteTx,
     state: &AppState,
     coop: i64,
     text: String,
     parent: Option<&StatusRow>,
+    members_only: bool,
     now: i64,
 ) -> AppResult<StatusRow> {
     let id = ids::next_id_at(now / 1000);
@@ -146,8 +403,8 @@ async fn post_status(
         content,
         spoiler_text: String::new(),
         sensitive: 0,
-        visibility: "public".into(),
-        local_only: 0,
+        visibility: if members_only { "private" } else { "public" }.into(),
+        local_only: i64::from(members_only),
         language: None,
         in_reply_to_id: parent.map(|p| p.id),
         in_reply_to_account_id: parent.map(|p| p.account_id),
@@ -214,7 +471,8 @@ pub async fn on_open(
         method,
         proposal_link(state, row.id)
     );
-    let status = post_status(tx, state, coop, text, None, now).await?;
+    let members_only = visibility_in_force(tx, now).await? == ProposalVisibility::Members;
+    let status = post_status(tx, state, coop, text, None, members_only, now).await?;
     let poll_id = match titles {
         Some(options) => Some(
             polls::create_for_status(
@@ -301,7 +559,16 @@ pub async fn on_close(
         text.push_str(&format!("\nChosen: {}.", winners.join(", ")));
     }
     text.push_str(&format!("\n\n{}", proposal_link(state, row.id)));
-    post_status(tx, state, coop, text, parent.as_ref(), now).await?;
+    // The result goes to the proposal post's audience.
+    let members_only = match &parent {
+        Some(p) => p.visibility == "private" && p.local_only != 0,
+        None => visibility_in_force(tx, now).await? == ProposalVisibility::Members,
+    };
+    post_status(tx, state, coop, text, parent.as_ref(), members_only, now).await?;
+    if kind_is(row, ProposalKind::BylawsAmendment) && state_name == "enacted" {
+        // New bylaws may change who sees the proposal posts.
+        apply_rules(tx, state, now).await?;
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::http::auth::CurrentUser;
 use crate::ids;
 use crate::services::federation as fed;
 use crate::services::notify::notify;
+use crate::services::proposal_posts::{self, CoopFollow};
 use crate::state::AppState;
 use crate::storage::account_domain_blocks as domain_blocks;
 use crate::storage::accounts::{self, AccountCounter, AccountRow};
@@ -68,10 +69,15 @@ pub async fn follow(
     let notify_flag = notify_on.unwrap_or(existing.as_ref().is_some_and(|f| f.notify != 0));
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    // The co-op's account, when its posts are members-only: active members only, at once.
+    let coop = proposal_posts::follow_policy(&mut tx, target, &me.account).await?;
+    if coop == CoopFollow::Refuse {
+        return Err(AppError::forbidden(proposal_posts::FOLLOW_REFUSED));
+    }
     let id = ids::next_id_at(now / 1000);
     // A remote account is only followed once its server Accepts: until then, a request.
     let remote = !target.domain.is_empty();
-    if existing.is_some() || (target.locked == 0 && !remote) {
+    if existing.is_some() || coop == CoopFollow::Accept || (target.locked == 0 && !remote) {
         let new = social::upsert_follow(
             &mut **tx,
             Relation::Follow,

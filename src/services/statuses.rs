@@ -292,6 +292,15 @@ pub async fn create(
         parent,
         media,
     } = check_new(state, me, &new).await?;
+    // A reply in a members-only proposal thread takes the thread's audience.
+    let audience = crate::services::proposal_posts::reply_audience(
+        state,
+        parent.as_ref(),
+        visibility,
+        new.local_only,
+    )
+    .await?;
+    let visibility = audience.visibility;
     let mentioned = resolve_mentions(state, &new.text).await?;
     let resolved: Vec<ResolvedMention> = mentioned.iter().map(|(m, _)| m.clone()).collect();
     let content = text::render(&new.text, &resolved, |t| tag_url(state, t));
@@ -308,7 +317,7 @@ pub async fn create(
             new.sensitive || me.user.default_sensitive != 0 || !new.spoiler_text.trim().is_empty(),
         ),
         visibility: visibility.as_str().to_string(),
-        local_only: i64::from(new.local_only),
+        local_only: i64::from(audience.local_only),
         language,
         in_reply_to_id: parent.as_ref().map(|p| p.id),
         in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
@@ -325,6 +334,7 @@ pub async fn create(
 
     let mut tx = state.db.begin_write().await?;
     store::insert(&mut tx, &row).await?;
+    crate::services::proposal_posts::bind_audience(&mut tx, id, &audience).await?;
     for (position, mid) in media.iter().enumerate() {
         let attached = media_store::attach(
             &mut **tx,
@@ -363,7 +373,9 @@ pub async fn create(
         store::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
     }
     for (_, account_id) in &mentioned {
-        if !muted_thread(&mut tx, *account_id, row.thread_root_id).await? {
+        if !muted_thread(&mut tx, *account_id, row.thread_root_id).await?
+            && crate::services::proposal_posts::in_audience(&mut tx, &audience, *account_id).await?
+        {
             notify(&mut tx, *account_id, author.id, "mention", Some(id), now).await?;
         }
     }
@@ -667,6 +679,7 @@ pub async fn reblog(
     if !can {
         return Err(AppError::forbidden("This action is not allowed"));
     }
+    crate::services::proposal_posts::check_boost(state, &original).await?;
     if let Some(existing) = store::reblog_by(&state.db.pool, me.account.id, original.id).await? {
         return Ok(existing);
     }

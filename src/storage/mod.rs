@@ -4,6 +4,7 @@
 
 pub mod account_domain_blocks;
 pub mod accounts;
+pub mod audiences;
 pub mod conversations;
 pub mod exports;
 pub mod federation;

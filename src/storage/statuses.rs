@@ -40,9 +40,11 @@ pub const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, 
 /// Public and unlisted posts are for everyone (local-only ones for signed-in members only),
 /// followers-only posts for followers, direct posts for the people they mention; the author
 /// always sees their own, and nobody sees the posts of someone who blocked them, nor the posts
-/// of a suspended account. A boost is shown only when the boosted post is too, whatever the
-/// boost's own visibility (rows older than boosts taking their original's audience, and
-/// boosts from other servers, are held to the same rule).
+/// of a suspended account. A status bound to an audience (`status_audiences`: a reply in a
+/// members-only `@coop` thread) is for that account's followers only, mentioned or not. A boost
+/// is shown only when the boosted post is too, whatever the boost's own visibility (rows older
+/// than boosts taking their original's audience, and boosts from other servers, are held to the
+/// same rule).
 pub fn visible_to(v: &str) -> String {
     format!(
         "({} AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses rb WHERE rb.id = s.reblog_of_id AND {})))",
@@ -56,8 +58,12 @@ fn visible_as(s: &str, v: &str) -> String {
     format!(
         "(({s}.visibility IN ('public', 'unlisted') AND ({s}.local_only = 0 OR {v} > 0)) \
           OR {s}.account_id = {v} \
-          OR ({s}.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = {v} AND f.target_account_id = {s}.account_id)) \
-          OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = {s}.id AND m.account_id = {v})) \
+          OR ({s}.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = {v} AND f.target_account_id = {s}.account_id) \
+              AND NOT EXISTS (SELECT 1 FROM status_audiences sa WHERE sa.status_id = {s}.id)) \
+          OR EXISTS (SELECT 1 FROM status_audiences sa JOIN follows af ON af.target_account_id = sa.account_id \
+                     WHERE sa.status_id = {s}.id AND af.account_id = {v}) \
+          OR (EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = {s}.id AND m.account_id = {v}) \
+              AND NOT EXISTS (SELECT 1 FROM status_audiences sa WHERE sa.status_id = {s}.id))) \
          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = {s}.account_id AND b.target_account_id = {v}) \
          AND NOT EXISTS (SELECT 1 FROM accounts sus WHERE sus.id = {s}.account_id AND sus.suspended_at IS NOT NULL)"
     )
@@ -486,6 +492,7 @@ pub async fn delete(conn: &mut AnyConnection, s: &StatusRow, now: i64) -> sqlx::
         "status_pins",
         "home_feed",
         "notifications",
+        "status_audiences",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE status_id = $1"))
             .bind(s.id)

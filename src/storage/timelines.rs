@@ -300,6 +300,8 @@ pub async fn backfill_feed<'e, E: Executor<'e, Database = Any>>(
     sqlx::query(
         "INSERT INTO home_feed (account_id, status_id, author_id) \
          SELECT $1, s.id, s.account_id FROM statuses s WHERE s.account_id = $2 AND s.visibility IN ('public', 'unlisted', 'private') \
+         AND NOT EXISTS (SELECT 1 FROM status_audiences sa WHERE sa.status_id = s.id \
+             AND NOT EXISTS (SELECT 1 FROM follows af WHERE af.account_id = $1 AND af.target_account_id = sa.account_id)) \
          ORDER BY s.id DESC LIMIT 40 ON CONFLICT DO NOTHING",
     )
     .bind(account_id)
@@ -380,10 +382,14 @@ pub async fn feed_followers<'e, E: Executor<'e, Database = Any>>(
     let exclusive =
         "AND NOT EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id \
                      WHERE l.account_id = f.account_id AND l.exclusive = 1 AND la.account_id = $2)";
+    // A status bound to another audience (`status_audiences`) reaches only those followers
+    // who are in it.
+    let bound = "AND NOT EXISTS (SELECT 1 FROM status_audiences sa WHERE sa.status_id = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM follows af WHERE af.account_id = f.account_id AND af.target_account_id = sa.account_id))";
     sqlx::query(&format!(
         "INSERT INTO home_feed (account_id, status_id, author_id) \
          SELECT f.account_id, $1, $2 FROM follows f JOIN accounts a ON a.id = f.account_id \
-         WHERE f.target_account_id = $2 AND a.domain = '' {audience} {exclusive} ON CONFLICT DO NOTHING"
+         WHERE f.target_account_id = $2 AND a.domain = '' {audience} {exclusive} {bound} ON CONFLICT DO NOTHING"
     ))
     .bind(s.id)
     .bind(s.account_id)

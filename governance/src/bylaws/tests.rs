@@ -1224,3 +1224,52 @@ fn malformed_default_bylaws_are_refused_naming_file_line_and_key() {
     );
     assert!(e.ends_with("clause 1.1 appears more than once"), "{e}");
 }
+
+#[test]
+fn governance_rules_default_to_members_only_proposals() {
+    let d = parse_document(&bylaws_doc(RULES)).unwrap();
+    assert_eq!(d.governance, None);
+    assert_eq!(
+        d.governance_rules().proposal_visibility,
+        ProposalVisibility::Members
+    );
+    let d = parse_document(&bylaws_doc(&format!(
+        "{RULES}governance: {{ proposal_visibility: public }}\n"
+    )))
+    .unwrap();
+    assert_eq!(
+        d.governance,
+        Some(GovernanceRules {
+            proposal_visibility: ProposalVisibility::Public
+        })
+    );
+    let d = parse_document(&bylaws_doc(&format!("{RULES}governance: {{}}\n"))).unwrap();
+    assert_eq!(
+        d.governance_rules().proposal_visibility,
+        ProposalVisibility::Members
+    );
+}
+
+#[test]
+fn governance_rules_are_checked_with_file_line_and_key() {
+    assert_eq!(
+        msg(&bylaws_doc(&format!(
+            "{RULES}governance:\n  proposal_visibility: everyone\n"
+        ))),
+        "test.md:20: key governance.proposal_visibility: must be one of members, public (got \"everyone\")"
+    );
+    assert_eq!(
+        msg(&bylaws_doc(&format!(
+            "{RULES}governance:\n  post_visibility: public\n"
+        ))),
+        "test.md:20: key governance.post_visibility: unknown key (expected one of: proposal_visibility)"
+    );
+    assert_eq!(
+        msg(&bylaws_doc(&format!("{RULES}governance: public\n"))),
+        "test.md:19: key governance: must be a mapping (got \"public\")"
+    );
+    assert_eq!(
+        msg(&coc("governance: { proposal_visibility: public }\n", "")),
+        "test.md:5: key governance: is only allowed in the `bylaws` document"
+    );
+}
