@@ -636,3 +636,56 @@ on_both_backends!(
     acting_moderator,
     the_acting_moderator_does_not_vote_on_the_appeal
 );
+
+/// Reversing an expense's payment in the ledger takes back what the payment granted: the
+/// expense is approved again, not paid (logged), and can be paid again; the new payment's
+/// reversal does the same.
+async fn reversing_a_payment_unpays_the_expense(app: &common::TestApp) {
+    let c = coop(app, 1).await;
+    let (tess, toby) = (&c.tess.1, &c.toby.1);
+    let m0 = &c.members[0].1;
+    let id = submit(app, m0, 8_000, "hosting").await;
+    let (s, e) = decide(app, tess, &id, "approve").await;
+    assert_eq!(s, 200, "{e}");
+    let (s, paid) = decide(app, tess, &id, "pay").await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["state"], "paid");
+    let first = paid["transaction_id"].as_str().expect("paid").to_string();
+    reverse(app, toby, &first).await;
+    let e = expense(app, m0, &id).await;
+    assert_eq!(e["state"], "approved", "the payment was reversed: {e}");
+    assert_eq!(e["transaction_id"], Value::Null, "{e}");
+    assert_eq!(e["paid_at"], Value::Null, "{e}");
+    let kinds = event_kinds(app, m0).await;
+    assert!(
+        kinds.contains(&"expense.payment_reversed".to_string()),
+        "{kinds:?}"
+    );
+    // Paid again, and reversed again.
+    let (s, paid) = decide(app, toby, &id, "pay").await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["state"], "paid");
+    let second = paid["transaction_id"].as_str().expect("paid").to_string();
+    assert_ne!(first, second);
+    reverse(app, tess, &second).await;
+    assert_eq!(expense(app, m0, &id).await["state"], "approved");
+    // Reversing another transaction leaves a paid expense alone.
+    let other = submit(app, m0, 3_000, "hosting").await;
+    let (s, _) = decide(app, tess, &other, "approve").await;
+    assert_eq!(s, 200);
+    let (s, paid) = decide(app, tess, &other, "pay").await;
+    assert_eq!(s, 200, "{paid}");
+    let (s, manual) = post(
+        app,
+        "/api/v1/coop/ledger/transactions",
+        tess,
+        json!({ "memo": "Bank fee", "postings": [
+            { "account": "expenses:hosting", "amount": 150, "currency": "EUR" },
+            { "account": "assets:bank", "amount": -150, "currency": "EUR" } ] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{manual}");
+    reverse(app, toby, manual["id"].as_str().unwrap()).await;
+    assert_eq!(expense(app, m0, &other).await["state"], "paid");
+}
+on_both_backends!(payment_reversal, reversing_a_payment_unpays_the_expense);
