@@ -263,12 +263,21 @@ mod tests {
         // The second half of a split purchase, ten days later: 250.00 in 30 days.
         let second = claim(10000, "EUR", 110);
         assert!(check_limit(&r, &second, std::slice::from_ref(&first)).needs_vote);
-        assert_eq!(check_limit(&r, &second, &[first.clone()]).total, 25000);
+        assert_eq!(
+            check_limit(&r, &second, std::slice::from_ref(&first)).total,
+            25000
+        );
         // Exactly at the limit is within it.
-        assert!(!check_limit(&r, &claim(5000, "EUR", 110), &[first.clone()]).needs_vote);
+        assert!(
+            !check_limit(&r, &claim(5000, "EUR", 110), std::slice::from_ref(&first)).needs_vote
+        );
         // Outside the window (30 days or more before), or in another currency: not counted.
-        assert!(!check_limit(&r, &claim(10000, "EUR", 130), &[first.clone()]).needs_vote);
-        assert!(!check_limit(&r, &claim(10000, "EUR", 131), &[first.clone()]).needs_vote);
+        assert!(
+            !check_limit(&r, &claim(10000, "EUR", 130), std::slice::from_ref(&first)).needs_vote
+        );
+        assert!(
+            !check_limit(&r, &claim(10000, "EUR", 131), std::slice::from_ref(&first)).needs_vote
+        );
         assert!(!check_limit(&r, &second, &[claim(15000, "USD", 105)]).needs_vote);
         // A later claim does not count against an earlier one.
         assert!(!check_limit(&r, &first, &[claim(15000, "EUR", 101)]).needs_vote);
