@@ -538,3 +538,154 @@ async fn parties_do_not_vote(app: &common::TestApp) {
     assert_eq!(s, 200, "{v}");
 }
 on_both_backends!(parties, parties_do_not_vote);
+
+/// The quorum is a share of those who may vote: the member an expulsion is about is not
+/// counted among the eligible. Eleven active members, one of them the subject, and one
+/// ballot: 1 of 10 meets the membership quorum of 0.1 (1 of 11 would not).
+async fn the_subject_is_not_eligible(app: &common::TestApp) {
+    let c = coop(app, 8).await;
+    let (m0_id, m1) = (c.members[0].0, &c.members[1].1);
+    let (s, roster) = get(app, "/api/v1/coop/members?state=active&limit=80", m1).await;
+    assert_eq!(s, 200, "{roster}");
+    assert_eq!(roster.as_array().map(Vec::len), Some(11), "{roster}");
+    let p = propose(
+        app,
+        m1,
+        json!({ "kind": "membership", "title": "Expel member0", "body": "CoC 2.1",
+                "payload": { "account_id": m0_id.to_string(), "action": "expel" } }),
+    )
+    .await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    let (s, v) = vote(app, m1, &pid, json!({ "choice": "agree" })).await;
+    assert_eq!(s, 200, "{v}");
+    close_after(app, 4).await;
+    let (_, p) = get(app, &format!("/api/v1/coop/proposals/{pid}"), m1).await;
+    assert_eq!(p["result"]["eligible"], 10, "{p}");
+    assert_eq!(p["result"]["voted"], 1, "{p}");
+    assert_eq!(p["state"], "enacted", "{p}");
+    let (_, m) = get(app, &format!("/api/v1/coop/members/{m0_id}"), m1).await;
+    assert_eq!(m["state"], "expelled", "{m}");
+}
+on_both_backends!(subject_not_eligible, the_subject_is_not_eligible);
+
+/// No moderator decides an appeal of their own action, in the moderators' queue or by the
+/// members' vote: the moderator whose strike an appeal contests cannot vote on the proposal
+/// that decides it (403 through the co-op API and the poll, nothing written), and neither they
+/// nor the appellant count among its eligible voters.
+async fn the_acting_moderator_does_not_vote_on_the_appeal(app: &common::TestApp) {
+    let c = coop(app, 3).await;
+    let (_, moderator) = user(app, "mod1", Some("moderator"), true).await;
+    let (target, target_tok) = (c.members[0].0, &c.members[0].1);
+    let m1 = &c.members[1].1;
+    let (s, res) = action(
+        app,
+        &moderator,
+        target,
+        json!({ "type": "silence", "policy_clause": "code-of-conduct@1#2.2", "text": "Pile-on" }),
+    )
+    .await;
+    assert_eq!(s, 200, "{res}");
+    let strike = res["strike_id"].as_str().unwrap();
+    let (s, appeal) = post(
+        app,
+        &format!("/api/v1/coop/moderation/strikes/{strike}/appeal"),
+        target_tok,
+        json!({ "text": "I did not join in." }),
+    )
+    .await;
+    assert_eq!(s, 200, "{appeal}");
+    let p = propose(
+        app,
+        m1,
+        json!({ "kind": "general", "title": "Overturn the silence", "body": "",
+                "payload": { "appeal_id": appeal["id"], "decision": "approve" } }),
+    )
+    .await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    let (s, body) = vote(app, &moderator, &pid, json!({ "choice": "block" })).await;
+    assert_eq!(s, 403, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("your own moderation"),
+        "{body}"
+    );
+    let poll = p["poll_id"].as_str().expect("a poll").to_string();
+    let (s, body) = poll_vote(app, &moderator, &poll, 3).await;
+    assert_eq!(s, 403, "{body}");
+    let (_, p) = get(app, &format!("/api/v1/coop/proposals/{pid}"), m1).await;
+    assert_eq!(p["votes_count"], 0, "nothing written: {p}");
+    let (s, polled) = get(app, &format!("/api/v1/polls/{poll}"), m1).await;
+    assert_eq!(s, 200);
+    assert_eq!(polled["votes_count"], 0, "nothing written: {polled}");
+    // Another moderator's ballot is an ordinary member's.
+    let (_, other_mod) = user(app, "mod2", Some("moderator"), true).await;
+    let (s, v) = vote(app, &other_mod, &pid, json!({ "choice": "agree" })).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = vote(app, m1, &pid, json!({ "choice": "agree" })).await;
+    assert_eq!(s, 200, "{v}");
+    close_after(app, 7).await;
+    // Eight active members (three officers, three members, two moderators), less the
+    // appellant and the moderator who acted.
+    let (_, p) = get(app, &format!("/api/v1/coop/proposals/{pid}"), m1).await;
+    assert_eq!(p["result"]["eligible"], 6, "{p}");
+    assert_eq!(p["state"], "enacted", "{p}");
+}
+on_both_backends!(
+    acting_moderator,
+    the_acting_moderator_does_not_vote_on_the_appeal
+);
+
+/// Reversing an expense's payment in the ledger takes back what the payment granted: the
+/// expense is approved again, not paid (logged), and can be paid again; the new payment's
+/// reversal does the same.
+async fn reversing_a_payment_unpays_the_expense(app: &common::TestApp) {
+    let c = coop(app, 1).await;
+    let (tess, toby) = (&c.tess.1, &c.toby.1);
+    let m0 = &c.members[0].1;
+    let id = submit(app, m0, 8_000, "hosting").await;
+    let (s, e) = decide(app, tess, &id, "approve").await;
+    assert_eq!(s, 200, "{e}");
+    let (s, paid) = decide(app, tess, &id, "pay").await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["state"], "paid");
+    let first = paid["transaction_id"].as_str().expect("paid").to_string();
+    reverse(app, toby, &first).await;
+    let e = expense(app, m0, &id).await;
+    assert_eq!(e["state"], "approved", "the payment was reversed: {e}");
+    assert_eq!(e["transaction_id"], Value::Null, "{e}");
+    assert_eq!(e["paid_at"], Value::Null, "{e}");
+    let kinds = event_kinds(app, m0).await;
+    assert!(
+        kinds.contains(&"expense.payment_reversed".to_string()),
+        "{kinds:?}"
+    );
+    // Paid again, and reversed again.
+    let (s, paid) = decide(app, toby, &id, "pay").await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["state"], "paid");
+    let second = paid["transaction_id"].as_str().expect("paid").to_string();
+    assert_ne!(first, second);
+    reverse(app, tess, &second).await;
+    assert_eq!(expense(app, m0, &id).await["state"], "approved");
+    // Reversing another transaction leaves a paid expense alone.
+    let other = submit(app, m0, 3_000, "hosting").await;
+    let (s, _) = decide(app, tess, &other, "approve").await;
+    assert_eq!(s, 200);
+    let (s, paid) = decide(app, tess, &other, "pay").await;
+    assert_eq!(s, 200, "{paid}");
+    let (s, manual) = post(
+        app,
+        "/api/v1/coop/ledger/transactions",
+        tess,
+        json!({ "memo": "Bank fee", "postings": [
+            { "account": "expenses:hosting", "amount": 150, "currency": "EUR" },
+            { "account": "assets:bank", "amount": -150, "currency": "EUR" } ] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{manual}");
+    reverse(app, toby, manual["id"].as_str().unwrap()).await;
+    assert_eq!(expense(app, m0, &other).await["state"], "paid");
+}
+on_both_backends!(payment_reversal, reversing_a_payment_unpays_the_expense);

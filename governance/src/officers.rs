@@ -2,7 +2,8 @@
 //! a treasurer's own claims and dues go to another treasurer or an admin, the treasurers'
 //! approval limit counts what one submitter claims in one category over the bylaws' window
 //! (so splitting a purchase does not dodge the members' vote), and the person a proposal is
-//! about does not vote on it.
+//! about (or the moderator whose action an appeal contests) does not vote on it, nor count
+//! among its eligible voters.
 
 use std::fmt;
 
@@ -57,10 +58,66 @@ fn has(roles: &[impl AsRef<str>], role: &str) -> bool {
     roles.iter().any(|r| r.as_ref() == role)
 }
 
-/// Whether `voter` may vote on a proposal whose parties (the member a `membership` proposal
-/// would admit or expel, the appellant of an appeal a proposal decides) are `parties`.
-pub fn may_vote(voter: i64, parties: &[i64]) -> bool {
-    !parties.contains(&voter)
+/// What stake an account has in a proposal that is about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// The member a `membership` proposal would admit or expel.
+    Subject,
+    /// The appellant of the appeal a proposal decides (the appeal's author, and the account
+    /// its strike sanctioned).
+    Appellant,
+    /// The moderator whose action that appeal contests: no moderator decides an appeal of
+    /// their own action, in the moderators' queue or by the members' vote.
+    ActingModerator,
+}
+
+impl fmt::Display for Interest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Interest::Subject => "you cannot vote on a membership proposal about yourself",
+            Interest::Appellant => {
+                "you cannot vote on a proposal that decides your own appeal"
+            }
+            Interest::ActingModerator => {
+                "you cannot vote on the appeal of your own moderation action; the other members decide it"
+            }
+        })
+    }
+}
+
+/// One account a proposal is about, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Party {
+    pub account: i64,
+    pub interest: Interest,
+}
+
+/// Why `voter` may not vote on a proposal whose parties are `parties`; `None` when they may.
+/// The one rule for who votes on what: the ballot is refused, and the quorum counted, by it.
+pub fn recusal(voter: i64, parties: &[Party]) -> Option<Interest> {
+    parties
+        .iter()
+        .find(|p| p.account == voter)
+        .map(|p| p.interest)
+}
+
+/// Whether `voter` may vote on a proposal whose parties are `parties`.
+pub fn may_vote(voter: i64, parties: &[Party]) -> bool {
+    recusal(voter, parties).is_none()
+}
+
+/// The accounts that may not vote on a proposal whose parties are `parties` (sorted, once
+/// each): they are not among its eligible voters either, so its quorum is a share of those
+/// who may vote.
+pub fn recused(parties: &[Party]) -> Vec<i64> {
+    let mut out: Vec<i64> = parties
+        .iter()
+        .map(|p| p.account)
+        .filter(|&a| !may_vote(a, parties))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// One expense claim, as the threshold counts it.
@@ -171,9 +228,24 @@ mod tests {
 
     #[test]
     fn parties_do_not_vote() {
-        assert!(!may_vote(7, &[7]));
-        assert!(may_vote(8, &[7]));
+        let party = |account, interest| Party { account, interest };
+        let expel = [party(7, Interest::Subject)];
+        assert!(!may_vote(7, &expel));
+        assert!(may_vote(8, &expel));
         assert!(may_vote(8, &[]));
+        assert_eq!(recused(&expel), vec![7]);
+        // An appeal: its author and the sanctioned account (the same person) and the moderator
+        // who acted.
+        let appeal = [
+            party(9, Interest::Appellant),
+            party(9, Interest::Appellant),
+            party(4, Interest::ActingModerator),
+        ];
+        assert_eq!(recusal(9, &appeal), Some(Interest::Appellant));
+        assert_eq!(recusal(4, &appeal), Some(Interest::ActingModerator));
+        assert_eq!(recusal(5, &appeal), None);
+        assert_eq!(recused(&appeal), vec![4, 9]);
+        assert!(recused(&[]).is_empty());
     }
 
     #[test]
@@ -191,12 +263,21 @@ mod tests {
         // The second half of a split purchase, ten days later: 250.00 in 30 days.
         let second = claim(10000, "EUR", 110);
         assert!(check_limit(&r, &second, std::slice::from_ref(&first)).needs_vote);
-        assert_eq!(check_limit(&r, &second, &[first.clone()]).total, 25000);
+        assert_eq!(
+            check_limit(&r, &second, std::slice::from_ref(&first)).total,
+            25000
+        );
         // Exactly at the limit is within it.
-        assert!(!check_limit(&r, &claim(5000, "EUR", 110), &[first.clone()]).needs_vote);
+        assert!(
+            !check_limit(&r, &claim(5000, "EUR", 110), std::slice::from_ref(&first)).needs_vote
+        );
         // Outside the window (30 days or more before), or in another currency: not counted.
-        assert!(!check_limit(&r, &claim(10000, "EUR", 130), &[first.clone()]).needs_vote);
-        assert!(!check_limit(&r, &claim(10000, "EUR", 131), &[first.clone()]).needs_vote);
+        assert!(
+            !check_limit(&r, &claim(10000, "EUR", 130), std::slice::from_ref(&first)).needs_vote
+        );
+        assert!(
+            !check_limit(&r, &claim(10000, "EUR", 131), std::slice::from_ref(&first)).needs_vote
+        );
         assert!(!check_limit(&r, &second, &[claim(15000, "USD", 105)]).needs_vote);
         // A later claim does not count against an earlier one.
         assert!(!check_limit(&r, &first, &[claim(15000, "EUR", 101)]).needs_vote);

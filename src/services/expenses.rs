@@ -601,7 +601,7 @@ pub async fn pay(
         })?
         .code
         .clone();
-    let draft = Draft {
+    let mut draft = Draft {
         date: date.unwrap_or(now),
         memo: format!(
             "Expense {}: {}",
@@ -621,6 +621,12 @@ pub async fn pay(
         ],
     };
     let mut tx = state.db.begin_write().await?;
+    // The source is unique, so an expense is paid once: a second payment is possible only
+    // after the first was reversed (`on_reversed`), and gets the next number.
+    let earlier = store::count_expense_payments(&mut **tx, e.id).await?;
+    if earlier > 0 {
+        draft.source = Some(format!("expense:{}:{}", e.id, earlier + 1));
+    }
     let entry = ledger_svc::post_in(&mut tx, state.db.backend(), &chart, draft, now).await?;
     if !store::transition_expense(
         &mut **tx,
@@ -652,6 +658,57 @@ pub async fn pay(
     tx.commit().await?;
     state.jobs.wake();
     get(state, id).await
+}
+
+/// A treasurer reversed a transaction in the ledger (inside the reversal's transaction). When
+/// it was an expense's payment, the reversal takes back what the payment granted: the expense
+/// is approved again, not paid, so it can be paid anew; logged and mailed to the submitter.
+pub async fn on_reversed(
+    state: &AppState,
+    tx: &mut WriteTx,
+    original: &ledger::Entry,
+    reversal_id: i64,
+    actor: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    if original.draft.kind != "expense" {
+        return Ok(());
+    }
+    let Some(id) = original
+        .draft
+        .source
+        .as_deref()
+        .and_then(|s| s.strip_prefix("expense:"))
+        .and_then(|s| s.split(':').next())
+        .and_then(|s| s.parse::<i64>().ok())
+    else {
+        return Ok(());
+    };
+    if !store::unpay_expense(&mut ***tx, id, original.id, now).await? {
+        return Ok(());
+    }
+    let Some(e) = store::expense_by_id(&mut ***tx, id).await? else {
+        return Ok(());
+    };
+    ledger_svc::log(
+        tx,
+        "expense.payment_reversed",
+        actor,
+        Some(e.submitter_account_id),
+        json!({ "expense_id": id.to_string(), "transaction_id": original.id.to_string(),
+                "reversal_id": reversal_id.to_string() }),
+        now,
+    )
+    .await?;
+    notify(
+        tx,
+        state,
+        &e,
+        "returned to approved",
+        "its payment was reversed in the ledger; it can be paid again",
+        now,
+    )
+    .await
 }
 
 /// An `expense` proposal closed (inside its closing transaction, after `enact` approved the

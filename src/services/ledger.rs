@@ -264,9 +264,19 @@ async fn record_in(
     };
     let entry = post_in(&mut tx, state.db.backend(), chart, draft, now).await?;
     if let Some(original) = &reversed {
-        // A reversed payment takes back what it granted (dues' paid-until, a share).
+        // A reversed payment takes back what it granted (dues' paid-until, a share, an
+        // expense's paid state).
         crate::services::dues::on_reversed(state, &mut tx, original, entry.id, Some(actor), now)
             .await?;
+        crate::services::expenses::on_reversed(
+            state,
+            &mut tx,
+            original,
+            entry.id,
+            Some(actor),
+            now,
+        )
+        .await?;
     }
     let attachments: Vec<AttachmentRow> = stored
         .into_iter()

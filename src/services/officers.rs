@@ -1,10 +1,11 @@
 //! What binds the co-op's officers (bylaws 5.3, 5.5), asked of `herd_governance::officers`:
 //! who may act for the treasurers' office on something that concerns a member (nobody for
 //! themselves; an admin for a treasurer), that an expense a proposal decides is decided by the
-//! members alone, and who may not vote on a proposal because it is about them.
+//! members alone, and who may not vote on a proposal (nor count among its eligible voters)
+//! because it is about them.
 
 use axum::http::StatusCode;
-use herd_governance::officers::{self, Refusal};
+use herd_governance::officers::{self, Interest, Party, Refusal};
 use serde_json::Value;
 use sqlx::AnyConnection;
 
@@ -83,24 +84,29 @@ pub async fn require_not_before_members(state: &AppState, e: &ExpenseRow) -> App
 }
 
 /// The accounts a proposal is about, who may not vote on it: the member a `membership`
-/// proposal would admit or expel, and the appellant of the appeal a `general` proposal decides
-/// (the appeal's author and the account its strike sanctioned).
-async fn parties(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<Vec<i64>> {
+/// proposal would admit or expel; for a `general` proposal that decides an appeal, the
+/// appellant (the appeal's author and the account its strike sanctioned) and the moderator
+/// whose action it contests (as in the moderators' queue, `gate::check_appeal_decision`).
+async fn parties(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<Vec<Party>> {
     let payload: Value = serde_json::from_str(&row.payload_json).unwrap_or(Value::Null);
     let id_of = |v: &Value| match v {
         Value::String(s) => s.trim().parse::<i64>().ok(),
         Value::Number(n) => n.as_i64(),
         _ => None,
     };
+    let party = |account, interest| Party { account, interest };
     let mut out = Vec::new();
     match row.kind.as_str() {
-        "membership" => out.extend(id_of(&payload["account_id"])),
+        "membership" => {
+            out.extend(id_of(&payload["account_id"]).map(|a| party(a, Interest::Subject)))
+        }
         "general" => {
             if let Some(appeal_id) = id_of(&payload["appeal_id"]) {
                 if let Some(a) = mod_store::appeal(&mut *conn, appeal_id).await? {
-                    out.push(a.account_id);
+                    out.push(party(a.account_id, Interest::Appellant));
                     if let Some(s) = mod_store::strike(&mut *conn, a.strike_id).await? {
-                        out.push(s.account_id);
+                        out.push(party(s.account_id, Interest::Appellant));
+                        out.push(party(s.moderator_account_id, Interest::ActingModerator));
                     }
                 }
             }
@@ -114,14 +120,18 @@ async fn parties(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<Vec<i
 /// co-op API and a proposal's poll) cast through `proposals::cast`, which asks this inside
 /// the ballot's transaction.
 pub async fn check_voter(conn: &mut AnyConnection, row: &ProposalRow, voter: i64) -> AppResult<()> {
-    let parties = parties(conn, row).await?;
-    if officers::may_vote(voter, &parties) {
-        return Ok(());
+    match officers::recusal(voter, &parties(conn, row).await?) {
+        None => Ok(()),
+        Some(interest) => Err(AppError::forbidden(format!(
+            "Conflict of interest: {interest}"
+        ))),
     }
-    Err(AppError::forbidden(match row.kind.as_str() {
-        "membership" => {
-            "Conflict of interest: you cannot vote on a membership proposal about yourself"
-        }
-        _ => "Conflict of interest: you cannot vote on a proposal that decides your own appeal",
-    }))
+}
+
+/// How many members may vote on the proposal: the active members, less those `check_voter`
+/// refuses. Its quorum (at the close, and in the running tally) is a share of these.
+pub async fn eligible(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<u32> {
+    let recused = officers::recused(&parties(&mut *conn, row).await?);
+    let n = prop_store::count_active_members_except(&mut *conn, &recused).await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }

@@ -610,12 +610,13 @@ pub async fn detail(state: &AppState, viewer: i64, row: ProposalRow) -> AppResul
             .iter()
             .filter_map(|b| revalidate(&rule, &options, &b.ballot_json))
             .collect();
-        let eligible = store::count_active_members(pool).await?;
+        let eligible =
+            crate::services::officers::eligible(&mut *pool.acquire().await?, &row).await?;
         Some(tally::tally(
             &rule,
             &options,
             &ballots,
-            u32::try_from(eligible).unwrap_or(u32::MAX),
+            eligible,
             row.urgent != 0,
         ))
     } else {
@@ -929,15 +930,10 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
         .iter()
         .filter_map(|b| revalidate(&rule, &options, &b.ballot_json))
         .collect();
-    let eligible = store::count_active_members(&mut **tx).await?;
-    let outcome = tally::tally(
-        &rule,
-        &options,
-        &valid,
-        u32::try_from(eligible).unwrap_or(u32::MAX),
-        row.urgent != 0,
-    )
-    .with_receipts(ballots.iter().map(|b| b.receipt.clone()));
+    // A quorum is a share of those who may vote: not the parties the proposal is about.
+    let eligible = crate::services::officers::eligible(&mut tx, &row).await?;
+    let outcome = tally::tally(&rule, &options, &valid, eligible, row.urgent != 0)
+        .with_receipts(ballots.iter().map(|b| b.receipt.clone()));
     let decided = lifecycle::transition(
         lifecycle::State::Closed,
         lifecycle::Event::Decide(outcome.outcome),

@@ -480,6 +480,43 @@ pub async fn transition_expense<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected() == 1)
 }
 
+/// How many payments were posted for an expense (each reversed but the last): their sources
+/// are `expense:{id}`, then `expense:{id}:2`, `expense:{id}:3`…
+pub async fn count_expense_payments<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    expense_id: i64,
+) -> sqlx::Result<i64> {
+    let row: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM ledger_transactions WHERE kind = 'expense' \
+         AND (source = $1 OR source LIKE $2)",
+    )
+    .bind(format!("expense:{expense_id}"))
+    .bind(format!("expense:{expense_id}:%"))
+    .fetch_one(db)
+    .await?;
+    Ok(row.0)
+}
+
+/// A paid expense whose payment (`transaction_id`) was reversed goes back to `approved`: not
+/// paid, no payment. False when it is not paid by that transaction.
+pub async fn unpay_expense<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    transaction_id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE expenses SET state = 'approved', updated_at = $3, paid_at = NULL, \
+         transaction_id = NULL WHERE id = $1 AND state = 'paid' AND transaction_id = $2",
+    )
+    .bind(id)
+    .bind(transaction_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Moves an expense no proposal decides from `submitted` to `to` (a treasurer's approval or
 /// rejection): false when it is no longer submitted or a proposal was opened for it meanwhile.
 pub async fn decide_unproposed_expense<'e, E: Executor<'e, Database = Any>>(

@@ -3,6 +3,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::query::Sql;
 use crate::http::pagination::Page;
 
 #[derive(Debug, Clone, FromRow)]
@@ -475,10 +476,19 @@ pub async fn active_members<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-pub async fn count_active_members<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::Result<i64> {
-    let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE state = 'active'")
-        .fetch_one(db)
-        .await?;
+/// How many active members there are, leaving out the accounts in `except` (those who may not
+/// vote on a proposal: its eligible voters).
+pub async fn count_active_members_except<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    except: &[i64],
+) -> sqlx::Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM memberships WHERE state = 'active'");
+    // `NOT IN (NULL)` is never true: with nobody to leave out, no condition.
+    if !except.is_empty() {
+        let list = sql.ints(except);
+        sql.push(&format!(" AND account_id NOT IN ({list})"));
+    }
+    let row: (i64,) = sql.query_as().fetch_one(db).await?;
     Ok(row.0)
 }
 
