@@ -118,7 +118,11 @@ fn term_of(member: &Value, role: &str) -> (i64, i64, bool) {
             .unwrap()
             .timestamp_micros()
     };
-    (at("since"), at("until"), t["holding_over"].as_bool().unwrap())
+    (
+        at("since"),
+        at("until"),
+        t["holding_over"].as_bool().unwrap(),
+    )
 }
 
 async fn events(app: &common::TestApp, token: &str) -> Vec<Value> {
@@ -165,7 +169,11 @@ async fn second_moderator_scenario(app: &common::TestApp) {
             "{err}"
         );
     }
-    assert_eq!(proposal_count(app, &m[0].1).await, before, "nothing written");
+    assert_eq!(
+        proposal_count(app, &m[0].1).await,
+        before,
+        "nothing written"
+    );
 
     let first = elect(app, &m, "moderator", m[1].0, None).await;
     assert_eq!(first["payload"]["term_days"], 365, "{first}");
@@ -201,10 +209,7 @@ async fn second_moderator_scenario(app: &common::TestApp) {
     );
 }
 
-on_both_backends!(
-    second_moderator_keeps_the_first,
-    second_moderator_scenario
-);
+on_both_backends!(second_moderator_keeps_the_first, second_moderator_scenario);
 
 /// Terms end by the queued job: a month before, the holder and the members are mailed; at the
 /// end the role expires (`role.expired`) while another holds it, and the last holder holds
@@ -300,9 +305,18 @@ async fn recall_scenario(app: &common::TestApp) {
         .await;
     let before = proposal_count(app, &m[0].1).await;
     for (recall, expected) in [
-        (json!({ "account_id": m[1].0.to_string(), "role": "moderator" }), "does not hold"),
-        (json!({ "account_id": mo.to_string(), "role": "treasurer" }), "does not hold"),
-        (json!({ "account_id": mo.to_string(), "role": "emperor" }), "role must be one of"),
+        (
+            json!({ "account_id": m[1].0.to_string(), "role": "moderator" }),
+            "does not hold",
+        ),
+        (
+            json!({ "account_id": mo.to_string(), "role": "treasurer" }),
+            "does not hold",
+        ),
+        (
+            json!({ "account_id": mo.to_string(), "role": "emperor" }),
+            "role must be one of",
+        ),
         (json!({ "role": "moderator" }), "account_id"),
         (json!({ "account_id": mo.to_string() }), "role"),
     ] {
@@ -315,7 +329,11 @@ async fn recall_scenario(app: &common::TestApp) {
         assert_eq!(status, 422, "{recall}: {err}");
         assert!(err["error"].as_str().unwrap().contains(expected), "{err}");
     }
-    assert_eq!(proposal_count(app, &m[0].1).await, before, "nothing written");
+    assert_eq!(
+        proposal_count(app, &m[0].1).await,
+        before,
+        "nothing written"
+    );
 
     let (status, p) = propose(
         app,
@@ -329,7 +347,10 @@ async fn recall_scenario(app: &common::TestApp) {
         p["payload"]["recall"],
         json!({ "account_id": mo.to_string(), "role": "moderator" })
     );
-    assert_eq!(p["secret"], true, "a decision about a person is secret by default");
+    assert_eq!(
+        p["secret"], true,
+        "a decision about a person is secret by default"
+    );
     let pid = p["id"].as_str().unwrap().to_string();
     for (_, t) in &m {
         let (status, v) = app
@@ -345,7 +366,10 @@ async fn recall_scenario(app: &common::TestApp) {
     after_days(app, 6).await;
     let done = get(app, &format!("/api/v1/coop/proposals/{pid}"), &m[0].1).await;
     assert_eq!(done["state"], "enacted", "{done}");
-    assert_eq!(done["result"]["enactment"]["recall"]["revoked"], true, "{done}");
+    assert_eq!(
+        done["result"]["enactment"]["recall"]["revoked"], true,
+        "{done}"
+    );
     let mo_m = member(app, &m[0].1, mo).await;
     assert!(!has_role(&mo_m, "moderator"), "{mo_m}");
     let log = events(app, &m[0].1).await;
@@ -431,7 +455,10 @@ async fn numbering_scenario(app: &common::TestApp) {
     assert_eq!(coc["version"], 2, "{coc}");
     assert_eq!(coc["adopted_by"], a["id"], "{coc}");
     let v2 = coc["text"].as_str().unwrap().to_string();
-    assert!(v2.contains("\nversion: 2\n"), "the stored text says its number");
+    assert!(
+        v2.contains("\nversion: 2\n"),
+        "the stored text says its number"
+    );
     assert!(v2.contains("No hate speech, no discrimination"));
 
     // Two amendments written on version 2 (one naming no version at all).
@@ -500,3 +527,50 @@ async fn numbering_scenario(app: &common::TestApp) {
 }
 
 on_both_backends!(herd_numbers_policy_versions, numbering_scenario);
+
+/// Grants from before terms existed get one when `herd serve` starts (`roles::catch_up`): the
+/// bylaws' year from the grant, but never ending before the month's notice has been given.
+async fn upgrade_scenario(app: &common::TestApp) {
+    let m = members(app, 3).await;
+    let now = app.state.clock.now_micros();
+    for (who, granted_at) in [(m[1].0, now - 400 * DAY), (m[2].0, now - 10 * DAY)] {
+        let mut tx = app.state.db.begin_write().await.unwrap();
+        herd::storage::governance::insert_role_grant(
+            &mut **tx,
+            herd::ids::next_id_at(granted_at / 1000),
+            who,
+            "treasurer",
+            "proposal:1",
+            granted_at,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let m1 = member(app, &m[0].1, m[1].0).await;
+    assert_eq!(m1["role_terms"][0]["until"], Value::Null, "{m1}");
+    assert_eq!(
+        herd::services::roles::catch_up(&app.state).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        herd::services::roles::catch_up(&app.state).await.unwrap(),
+        0
+    );
+    let (_, until, _) = term_of(&member(app, &m[0].1, m[1].0).await, "treasurer");
+    let ahead = until - now;
+    assert!(
+        (31 * DAY..31 * DAY + 60_000_000).contains(&ahead),
+        "a month's notice first: {ahead}"
+    );
+    let (since, until, _) = term_of(&member(app, &m[0].1, m[2].0).await, "treasurer");
+    assert_eq!(until - since, 365 * DAY);
+    // The notice goes out after a day, and the term ends after the month.
+    after_days(app, 2).await;
+    assert_eq!(subjects(app, "Your term as treasurer ends on"), 1);
+    after_days(app, 30).await;
+    assert!(!has_role(&member(app, &m[0].1, m[1].0).await, "treasurer"));
+    assert!(has_role(&member(app, &m[0].1, m[2].0).await, "treasurer"));
+}
+
+on_both_backends!(grants_from_before_terms_get_one, upgrade_scenario);

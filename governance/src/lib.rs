@@ -17,6 +17,7 @@
 //! - [`ledger`]: the double-entry ledger: chart of accounts, balanced transactions, reversals,
 //!   the hash chain and its verification, balances and period reports.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
+//! - [`terms`]: terms of roles: their length, the notice before they end, holding over.
 
 pub mod ballot;
 pub mod bylaws;
@@ -25,6 +26,7 @@ pub mod lifecycle;
 pub mod moderation;
 pub mod receipt;
 pub mod tally;
+pub mod terms;
 
 pub use ballot::{
     validate, validate_options, Ballot, BallotError, ConsentChoice, ValidBallot, YesNoChoice,
@@ -32,7 +34,7 @@ pub use ballot::{
 pub use bylaws::{
     parse_document, parse_named_document, Admission, BylawsError, Citation, Clause, DecisionRule,
     DecisionRules, DuesPeriod, DuesScale, FinanceRules, FoundingDocuments, LedgerVisibility,
-    MembershipRules, Method, PolicyDocument, ProposalKind, Sanction, TieRule,
+    MembershipRules, Method, PolicyDocument, ProposalKind, RoleRules, Sanction, TieRule,
 };
 pub use lifecycle::{earliest_close, transition, validate_closes_at, Event, LifecycleError, State};
 pub use receipt::receipt;
