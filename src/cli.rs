@@ -314,6 +314,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Err(e) = crate::services::proposals::close_due(&state).await {
         tracing::error!(error = %e, "closing overdue proposals at start-up failed");
     }
+    // Roles end by queued jobs too; at start-up, grants from before terms existed get one, and
+    // a term whose job was lost ends now.
+    if let Err(e) = crate::services::roles::catch_up(&state).await {
+        tracing::error!(error = %e, "catching up on the terms of roles at start-up failed");
+    }
     let lapser =
         crate::services::dues::spawn_lapser(state.clone(), std::time::Duration::from_secs(3600));
     let db = state.db.clone();
@@ -388,6 +393,11 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.body()["error"].as_str().unwrap_or(&e.message)))?;
+            // A founding role is held for a term (bylaws 3.2): say until when.
+            let until = crate::storage::governance::active_grants_of(&state.db.pool, r.account_id)
+                .await?
+                .into_iter()
+                .find_map(|g| g.term_ends_at);
             println!(
                 "created @{username} (account {}){}{}",
                 r.account_id,
@@ -396,8 +406,14 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
                 } else {
                     ""
                 },
-                role.map(|r| format!(" with the {r} role"))
-                    .unwrap_or_default()
+                role.map(|r| match until {
+                    Some(t) => format!(
+                        " with the {r} role until {} (a founding term; then the members elect)",
+                        crate::time::iso(t).get(..10).unwrap_or_default()
+                    ),
+                    None => format!(" with the {r} role"),
+                })
+                .unwrap_or_default()
             );
         }
         AdminCommand::Invite { max_uses, days } => {

@@ -60,6 +60,11 @@ async fn operator_flow(database_url: String) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("created @root"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("with the admin role until"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = create("ROOT");
     assert!(!out.status.success());
     assert!(
@@ -177,6 +182,15 @@ async fn operator_flow(database_url: String) {
     let m = get(format!("{base}/api/v1/coop/members/{root_id}")).await;
     assert_eq!(m["state"], "active", "{m}");
     assert_eq!(m["roles"], serde_json::json!(["member", "admin"]), "{m}");
+    // Held for a founding term of three months (bylaws 3.2).
+    let at = |k: &str| {
+        chrono::DateTime::parse_from_rfc3339(m["role_terms"][0][k].as_str().expect("a time"))
+            .unwrap()
+            .timestamp()
+    };
+    assert_eq!(m["role_terms"][0]["role"], "admin", "{m}");
+    assert_eq!(at("until") - at("since"), 90 * 86_400, "{m}");
+    assert_eq!(m["role_terms"][0]["holding_over"], false, "{m}");
     let roster = get(format!("{base}/api/v1/coop/members?limit=40")).await;
     let roles_of = |name: &str| {
         roster

@@ -331,7 +331,8 @@ async fn social_coop_scenario(app: &common::TestApp) {
     );
     assert_eq!(kinds.iter().filter(|k| **k == "ballot.cast").count(), 11);
 
-    // The election enacted roles: m1 is a moderator, m9 (not re-elected) is not any more.
+    // The election enacted roles: m1 is a moderator; m9, a moderator already, keeps the role
+    // until the end of its term (an election fills the seats it names).
     let (_, e) = get(app, &format!("/api/v1/coop/proposals/{e_id}"), tok(0)).await;
     assert_eq!(e["state"], "enacted", "{e}");
     assert_eq!(e["result"]["winners"], json!([id_of(1)]));
@@ -350,7 +351,7 @@ async fn social_coop_scenario(app: &common::TestApp) {
     let (_, m1) = get(app, &format!("/api/v1/coop/members/{}", id_of(1)), tok(5)).await;
     assert_eq!(m1["roles"], json!(["member", "moderator"]));
     let (_, m9) = get(app, &format!("/api/v1/coop/members/{}", id_of(9)), tok(5)).await;
-    assert_eq!(m9["roles"], json!(["member"]));
+    assert_eq!(m9["roles"], json!(["member", "moderator"]));
     let (_, me) = get(app, "/api/v1/accounts/verify_credentials", tok(1)).await;
     assert_eq!(me["role"]["name"], "Moderator", "{me}");
 
@@ -392,7 +393,8 @@ async fn social_coop_scenario(app: &common::TestApp) {
         .iter()
         .any(|p| p["slug"] == "bylaws"));
 
-    // The log: secret ballots without content, public ones with it, roles granted and revoked.
+    // The log: secret ballots without content, public ones with it, roles granted (and none
+    // revoked: the sitting moderator keeps the role the election did not fill).
     let (status, events) = get(app, "/api/v1/coop/events?limit=80", tok(7)).await;
     assert_eq!(status, 200);
     let events = events.as_array().unwrap();
@@ -412,9 +414,7 @@ async fn social_coop_scenario(app: &common::TestApp) {
     assert!(events
         .iter()
         .any(|e| e["kind"] == "role.granted" && e["subject"]["id"] == id_of(1)));
-    assert!(events
-        .iter()
-        .any(|e| e["kind"] == "role.revoked" && e["subject"]["id"] == id_of(9)));
+    assert!(!events.iter().any(|e| e["kind"] == "role.revoked"));
     assert!(events.iter().any(|e| e["kind"] == "policy.adopted"));
 
     // Mails: each proposal opened and closed, to the 9 members who did not opt out.

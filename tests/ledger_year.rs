@@ -140,13 +140,28 @@ fn mails_to(app: &common::TestApp, who: &str, subject: &str) -> usize {
 async fn a_year_of_a_small_coop(app: &common::TestApp) {
     // Whole seconds: Stripe dates its events in seconds.
     let year_start = app.state.clock.now_micros() / 1_000_000 * 1_000_000;
-    let tess = app
-        .create_user_with("tess", PW, Some("treasurer"), true)
-        .await;
+    // Two treasurers the members elected for the year (roles are held for a term: a founding
+    // one would end after three months), written here as the election would.
+    let tess = app.create_user_with("tess", PW, None, true).await;
     let tess_t = app.login("tess", PW, "read write").await;
-    app.create_user_with("toby", PW, Some("treasurer"), true)
-        .await;
+    let toby = app.create_user_with("toby", PW, None, true).await;
     let toby_t = app.login("toby", PW, "read write").await;
+    for who in [tess, toby] {
+        let now = app.state.clock.now_micros();
+        let mut tx = app.state.db.begin_write().await.unwrap();
+        herd::storage::governance::insert_role_grant_until(
+            &mut **tx,
+            herd::ids::next_id_at(now / 1000),
+            who,
+            "treasurer",
+            "proposal:0",
+            now,
+            Some(now + 400 * 86_400 * 1_000_000),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
     let mut members = Vec::new();
     for i in 0..20 {
         members.push(

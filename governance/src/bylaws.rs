@@ -21,9 +21,13 @@
 //!
 //! Front matter keys (unknown keys are an error, so a typo in an amendment is caught):
 //! `slug`, `title`, `version`, `summary`, `sanctions`; in the `bylaws` document only `decisions`,
-//! `membership` and `finance` (all three required there) and `governance` (optional:
-//! `proposal_visibility`, `members`, the default, or `public`); in the `moderation-policy` only
+//! `membership` and `finance` (all three required there), `governance` (optional:
+//! `proposal_visibility`, `members`, the default, or `public`) and `roles` (optional: the
+//! terms of elected roles, [`RoleRules`]); in the `moderation-policy` only
 //! `appeal_window_days` and `log_visibility` (`members`, the default, or `public`).
+//!
+//! An amendment is written on the text in force: [`number_amendment`] accepts a text that
+//! names the version in force, the next one or none, and numbers it as the next version.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -155,6 +159,12 @@ pub enum BylawsError {
         doc: String,
         version: u32,
         current: u32,
+    },
+    #[error("{doc}: the text names version {named}, but version {in_force} is in force: write the amendment on version {in_force} (or name no version) and it becomes version {next}", next = in_force + 1)]
+    AmendmentVersion {
+        doc: String,
+        named: u32,
+        in_force: u32,
     },
     #[error("invalid citation `{input}`: {reason} (expected e.g. code-of-conduct@2#4.1)")]
     InvalidCitation { input: String, reason: String },
@@ -366,6 +376,8 @@ pub struct PolicyDocument {
     pub appeal_window_days: Option<f64>,
     /// Only in the moderation policy: who may read the moderation log (absent: members).
     pub log_visibility: Option<LogVisibility>,
+    /// Only in the bylaws (optional): the terms of roles; absent, [`RoleRules::default`].
+    pub roles: Option<RoleRules>,
 }
 
 impl PolicyDocument {
@@ -541,6 +553,32 @@ pub struct GovernanceRules {
     /// posts of a locked `@coop` whose followers are the active members, never federated).
     pub proposal_visibility: ProposalVisibility,
 }
+
+/// Bylaws front matter `roles`: how long a role is held (bylaws 3.2). Every key is optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRules {
+    /// An elected term, in days, unless the election says otherwise (`term_days` of its payload).
+    pub term_days: u32,
+    /// The term of a role granted by the bootstrap when the co-op is founded, in days.
+    pub founding_term_days: u32,
+    /// The holder and the members are mailed this many days before a term ends (0: no notice).
+    pub notice_days: u32,
+}
+
+impl Default for RoleRules {
+    /// One year, three months for the founding roles, a month's notice (bylaws 3.2).
+    fn default() -> Self {
+        RoleRules {
+            term_days: 365,
+            founding_term_days: 90,
+            notice_days: 30,
+        }
+    }
+}
+
+/// The longest term an election may give (`term_days` of a `role_election` payload, and the
+/// bylaws' `roles.term_days`): five years.
+pub const MAX_TERM_DAYS: u32 = 1830;
 
 /// A reference to one clause of one version of a policy: `code-of-conduct@2#4.1`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -760,6 +798,11 @@ impl FoundingDocuments {
             .unwrap_or_default()
     }
 
+    /// The terms of roles (bylaws `roles`, else the defaults).
+    pub fn roles(&self) -> RoleRules {
+        self.bylaws().roles.unwrap_or_default()
+    }
+
     /// The moderation policy's appeal window, if there is one.
     pub fn appeal_window_days(&self) -> Option<f64> {
         self.get(MODERATION_POLICY_SLUG)
@@ -788,6 +831,117 @@ pub fn parse_document(source: &str) -> Result<PolicyDocument, BylawsError> {
     parse_inner(None, source)
 }
 
+/// An amendment of a document whose version `in_force` is in force, as its author wrote it: a
+/// text written on the text in force names that version or none (or, numbered by hand, the next
+/// one). Returns the document numbered as the next version, its front matter's `version` line
+/// rewritten (or added after the opening `---`) so that the stored text says its own number.
+/// A text naming any other version is refused with [`BylawsError::AmendmentVersion`].
+pub fn number_amendment(source: &str, in_force: u32) -> Result<PolicyDocument, BylawsError> {
+    let next = in_force.saturating_add(1);
+    // The version the text names, read without the rest of the checks (`parse_document`
+    // reports any other fault below, with its line).
+    let named = match split_front_matter(source) {
+        Ok((yaml, _)) => match serde_yaml_ng::from_str::<Value>(yaml) {
+            Ok(Value::Mapping(map)) => match get(&map, "version") {
+                None => None,
+                Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) => Some(n),
+                    None => return parse_document(source),
+                },
+            },
+            _ => return parse_document(source),
+        },
+        Err(_) => return parse_document(source),
+    };
+    let doc_name = || match split_front_matter(source)
+        .ok()
+        .and_then(|(yaml, _)| serde_yaml_ng::from_str::<Mapping>(yaml).ok())
+        .and_then(|m| get(&m, "slug").and_then(Value::as_str).map(str::to_string))
+    {
+        Some(slug) => slug,
+        None => "document".to_string(),
+    };
+    let numbered = match named {
+        Some(v) if v == next => return parse_document(source),
+        Some(v) if v != in_force => {
+            return Err(BylawsError::AmendmentVersion {
+                doc: doc_name(),
+                named: v,
+                in_force,
+            })
+        }
+        _ => with_version_line(source, next, named.is_some()).ok_or_else(|| {
+            BylawsError::InvalidValue {
+                doc: doc_name(),
+                line: source_key_line(source, "version"),
+                key: "version".into(),
+                message: "write it on a line of its own (`version: N`) so that the amendment can be numbered".into(),
+            }
+        })?,
+    };
+    let doc = parse_document(&numbered)?;
+    if doc.version != next {
+        return Err(BylawsError::InvalidValue {
+            doc: doc.slug,
+            line: source_key_line(source, "version"),
+            key: "version".into(),
+            message:
+                "write it on a line of its own (`version: N`) so that the amendment can be numbered"
+                    .into(),
+        });
+    }
+    Ok(doc)
+}
+
+/// `source` with its front matter's top-level `version:` line replaced by `version: {version}`
+/// (`replace`), or such a line added after the opening `---` (`!replace`). `None` when there is
+/// no front matter or no such line to replace.
+fn with_version_line(source: &str, version: u32, replace: bool) -> Option<String> {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut lines = source.split_inclusive('\n');
+    let first = lines.next()?;
+    if first.trim_start_matches('\u{feff}').trim_end() != "---" {
+        return None;
+    }
+    let eol = if first.ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    out.push_str(first);
+    if !first.ends_with('\n') {
+        return None;
+    }
+    let mut done = !replace;
+    if !replace {
+        out.push_str(&format!("version: {version}{eol}"));
+    }
+    let mut in_front = true;
+    for line in lines {
+        if in_front && line.trim_end() == "---" {
+            in_front = false;
+        } else if in_front && !done {
+            let is_version = line
+                .strip_prefix("version")
+                .is_some_and(|rest| rest.trim_start().starts_with(':'));
+            if is_version {
+                let ending = if line.ends_with("\r\n") {
+                    "\r\n"
+                } else if line.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("version: {version}{ending}"));
+                done = true;
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    done.then_some(out)
+}
+
 /// Parse one document; errors name it by `file_name`.
 pub fn parse_named_document(file_name: &str, source: &str) -> Result<PolicyDocument, BylawsError> {
     parse_inner(Some(file_name), source)
@@ -805,7 +959,9 @@ const TOP_KEYS: &[&str] = &[
     "governance",
     "appeal_window_days",
     "log_visibility",
+    "roles",
 ];
+const ROLES_KEYS: &[&str] = &["term_days", "founding_term_days", "notice_days"];
 const RULE_KEYS: &[&str] = &[
     "method",
     "min_days",
@@ -908,7 +1064,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         }
         Ok(())
     };
-    for key in ["decisions", "membership", "finance", "governance"] {
+    for key in ["decisions", "membership", "finance", "governance", "roles"] {
         only_in(key, BYLAWS_SLUG)?;
     }
     only_in("appeal_window_days", MODERATION_POLICY_SLUG)?;
@@ -924,6 +1080,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
     let governance = get(&map, "governance")
         .map(|v| cx.governance(v))
         .transpose()?;
+    let roles = get(&map, "roles").map(|v| cx.roles(v)).transpose()?;
     let appeal_window_days = get(&map, "appeal_window_days")
         .map(|v| cx.non_negative(v, "appeal_window_days"))
         .transpose()?;
@@ -974,6 +1131,7 @@ fn parse_inner(file_name: Option<&str>, source: &str) -> Result<PolicyDocument, 
         governance,
         appeal_window_days,
         log_visibility,
+        roles,
     })
 }
 
@@ -1525,6 +1683,49 @@ impl Cx<'_> {
             min_minor,
             suggested_minor,
             max_minor,
+        })
+    }
+
+    fn roles(&self, v: &Value) -> Result<RoleRules, BylawsError> {
+        let p = "roles";
+        let map = self.mapping(v, p)?;
+        self.check_keys(map, p, ROLES_KEYS)?;
+        let key = |k: &str| join(p, k);
+        let defaults = RoleRules::default();
+        let term = |k: &str, default: u32| -> Result<u32, BylawsError> {
+            match get(map, k) {
+                None => Ok(default),
+                Some(v) => {
+                    let n = self.positive_u32(v, &key(k))?;
+                    if n > MAX_TERM_DAYS {
+                        return Err(self.invalid(
+                            &key(k),
+                            format!("must be at most {MAX_TERM_DAYS} days (got {n})"),
+                        ));
+                    }
+                    Ok(n)
+                }
+            }
+        };
+        let term_days = term("term_days", defaults.term_days)?;
+        let founding_term_days = term("founding_term_days", defaults.founding_term_days)?;
+        let notice_days = match get(map, "notice_days") {
+            None => defaults.notice_days,
+            Some(v) => self.u32(v, &key("notice_days"))?,
+        };
+        if notice_days >= term_days.min(founding_term_days) {
+            return Err(self.invalid(
+                &key("notice_days"),
+                format!(
+                    "must be shorter than every term ({} days) (got {notice_days})",
+                    term_days.min(founding_term_days)
+                ),
+            ));
+        }
+        Ok(RoleRules {
+            term_days,
+            founding_term_days,
+            notice_days,
         })
     }
 

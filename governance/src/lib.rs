@@ -20,6 +20,7 @@
 //!   proposal's parties do not vote on it) and the treasurers' limit over the bylaws' window.
 //! - [`dues`]: how dues payments extend `paid_until`, and what a reversal takes back.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
+//! - [`terms`]: terms of roles: their length, the notice before they end, holding over.
 
 pub mod ballot;
 pub mod bylaws;
@@ -30,6 +31,7 @@ pub mod moderation;
 pub mod officers;
 pub mod receipt;
 pub mod tally;
+pub mod terms;
 
 pub use ballot::{
     validate, validate_options, Ballot, BallotError, ConsentChoice, ValidBallot, YesNoChoice,
@@ -38,7 +40,7 @@ pub use bylaws::{
     parse_document, parse_named_document, Admission, BylawsError, Citation, Clause, DecisionRule,
     DecisionRules, DuesPeriod, DuesScale, FinanceRules, FoundingDocuments, GovernanceRules,
     LedgerVisibility, MembershipRules, Method, PolicyDocument, ProposalKind, ProposalVisibility,
-    Sanction, TieRule,
+    RoleRules, Sanction, TieRule,
 };
 pub use lifecycle::{earliest_close, transition, validate_closes_at, Event, LifecycleError, State};
 pub use receipt::receipt;

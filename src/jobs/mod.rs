@@ -67,6 +67,10 @@ pub enum Job {
         mailing: crate::services::proposals::Mailing,
         account_id: i64,
     },
+    /// A role's term ends: the grant expires, or its holder holds over as the role's last holder.
+    RoleTermEnd { grant_id: i64 },
+    /// Mail the holder and the members that a role's term ends soon (bylaws `roles.notice_days`).
+    RoleTermNotice { grant_id: i64 },
     /// Send one mail: a confirmation, a password reset, an expense decision (in a mail lane).
     Mail {
         to: String,
@@ -93,6 +97,8 @@ impl Job {
             Job::DeleteMediaFiles { .. } => "delete_media_files",
             Job::MailMembers { .. } => "mail_members",
             Job::MailMember { .. } => "mail_member",
+            Job::RoleTermEnd { .. } => "role_term_end",
+            Job::RoleTermNotice { .. } => "role_term_notice",
             Job::Mail { .. } => "mail",
         }
     }
@@ -267,6 +273,12 @@ async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
         } => {
             crate::services::proposals::mail_member(state, *proposal_id, *mailing, *account_id)
                 .await
+        }
+        Job::RoleTermEnd { grant_id } => {
+            crate::services::roles::end_term_job(state, *grant_id).await
+        }
+        Job::RoleTermNotice { grant_id } => {
+            crate::services::roles::notice_job(state, id, *grant_id).await
         }
         Job::Mail { to, subject, body } => {
             crate::mail::deliver(&state.mailer, to, subject, body.clone()).await

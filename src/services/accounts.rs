@@ -556,18 +556,18 @@ async fn create_checked(
         .await?;
     }
     if let Some(r) = role {
-        gov_store::insert_role_grant(&mut **tx, ids::next_id_at(at), id, r, "bootstrap", now)
-            .await?;
-        gov_store::insert_event(
-            &mut **tx,
-            &gov_store::NewEvent {
-                id: ids::next_id_at(at),
-                kind: "role.granted",
-                actor_account_id: None,
-                subject_account_id: Some(id),
-                detail_json: &serde_json::json!({ "role": r, "source": "bootstrap" }).to_string(),
-                now,
-            },
+        // A founding role is held for the bylaws' founding term (three months by default,
+        // bylaws 3.2: the first admin stands for election within three months).
+        let rules = crate::services::roles::rules_in(&mut tx, now).await?;
+        crate::services::roles::grant(
+            &mut tx,
+            &rules,
+            id,
+            r,
+            "bootstrap",
+            herd_governance::terms::Grant::Founding,
+            None,
+            now,
         )
         .await?;
     }

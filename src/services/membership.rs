@@ -13,11 +13,12 @@ use crate::storage::accounts::{self as account_store, AccountRow};
 use crate::storage::governance as gov_store;
 use crate::storage::proposals::{self as store, MembershipRow, NewProposalEvent};
 
-/// A roster entry: the membership with its account and roles.
+/// A roster entry: the membership with its account, roles and their terms.
 pub struct Member {
     pub membership: MembershipRow,
     pub account: AccountRow,
     pub roles: Vec<String>,
+    pub role_terms: Vec<crate::services::roles::RoleTerm>,
 }
 
 /// Whether the account may read the co-op's internal records (roster, proposals, log): active
@@ -49,11 +50,14 @@ async fn load(state: &AppState, membership: MembershipRow) -> AppResult<Member> 
     let account = account_store::account_by_id(&state.db.pool, membership.account_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let roles = gov_store::active_roles(&state.db.pool, account.id).await?;
+    let grants = gov_store::active_grants_of(&state.db.pool, account.id).await?;
+    let mut roles: Vec<String> = grants.iter().map(|g| g.role.clone()).collect();
+    roles.dedup();
     Ok(Member {
         membership,
         account,
         roles,
+        role_terms: grants.iter().map(Into::into).collect(),
     })
 }
 

@@ -27,6 +27,7 @@ pub mod proposal_posts;
 pub mod proposals;
 pub mod remote_media;
 pub mod render;
+pub mod roles;
 pub mod scheduled;
 pub mod search;
 pub mod social;

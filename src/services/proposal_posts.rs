@@ -558,6 +558,10 @@ pub async fn on_close(
     } else if !winners.is_empty() {
         text.push_str(&format!("\nChosen: {}.", winners.join(", ")));
     }
+    // Why is in the result members read (it may name an account); the post only says so.
+    if result.get("enactment_error").is_some() {
+        text.push_str("\nNot enacted: see the proposal's result for why.");
+    }
     text.push_str(&format!("\n\n{}", proposal_link(state, row.id)));
     // The result goes to the proposal post's audience.
     let members_only = match &parent {

@@ -159,14 +159,22 @@ async fn documents_in_force(state: &AppState, now: i64) -> AppResult<bylaws::Fou
     .map_err(AppError::internal)
 }
 
-/// Checks an amendment: the text parses, names the policy, is the next version, and the set of
-/// documents stays valid with it (the bylaws still give every kind a rule, …).
+/// An amendment as checked when its proposal opens: the new document (numbered as the next
+/// version) and the version in force it was written on.
+struct CheckedAmendment {
+    doc: PolicyDocument,
+    amends_version: i64,
+}
+
+/// Checks an amendment: the text parses, names the policy, is written on the version in force
+/// (its front matter names that version, the next one or none; Herd numbers it the next), and
+/// the set of documents stays valid with it (the bylaws still give every kind a rule, …).
 async fn check_amendment(
     state: &AppState,
     kind: ProposalKind,
     payload: &Value,
     now: i64,
-) -> AppResult<PolicyDocument> {
+) -> AppResult<CheckedAmendment> {
     let slug = match kind {
         ProposalKind::BylawsAmendment => payload
             .get("policy")
@@ -198,7 +206,8 @@ async fn check_amendment(
                 &format!("there is no policy `{slug}`"),
             )
         })?;
-    let doc = bylaws::parse_document(text)
+    let in_force = u32::try_from(current.version).map_err(AppError::internal)?;
+    let doc = bylaws::number_amendment(text, in_force)
         .map_err(|e| AppError::validation("payload", "ERR_INVALID", &format!("text: {e}")))?;
     if doc.slug != slug {
         return Err(AppError::validation(
@@ -207,23 +216,14 @@ async fn check_amendment(
             &format!("text is the document `{}`, not `{slug}`", doc.slug),
         ));
     }
-    if i64::from(doc.version) != current.version + 1 {
-        return Err(AppError::validation(
-            "payload",
-            "ERR_INVALID",
-            &format!(
-                "text must be version {} of `{slug}` (version {} is in force), not version {}",
-                current.version + 1,
-                current.version,
-                doc.version
-            ),
-        ));
-    }
     documents_in_force(state, now)
         .await?
         .with_document(doc.clone())
         .map_err(|e| AppError::validation("payload", "ERR_INVALID", &format!("text: {e}")))?;
-    Ok(doc)
+    Ok(CheckedAmendment {
+        doc,
+        amends_version: current.version,
+    })
 }
 
 /// Opens a proposal under the rule the bylaws in force give its kind.
@@ -292,14 +292,33 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
     let mut options = p.options.clone();
     let mut secret_default = false;
     let stored_payload = match kind {
-        ProposalKind::General => {
-            // A general proposal may decide a moderation appeal (moderation policy 5.2, 6.1).
-            crate::services::moderation::check_appeal_payload(state, &payload).await?;
-            payload
-        }
+        ProposalKind::General => match payload.get("recall") {
+            // A general proposal may recall a role before the end of its term (bylaws 3.3).
+            Some(recall) => {
+                if payload.get("appeal_id").is_some() {
+                    return Err(AppError::validation(
+                        "payload",
+                        "ERR_INVALID",
+                        "a proposal decides an appeal or a recall, not both",
+                    ));
+                }
+                let recall = crate::services::roles::check_recall(state, recall).await?;
+                secret_default = true;
+                json!({ "recall": recall })
+            }
+            None => {
+                // A general proposal may decide a moderation appeal (moderation policy 5.2, 6.1).
+                crate::services::moderation::check_appeal_payload(state, &payload).await?;
+                payload
+            }
+        },
         ProposalKind::PolicyAmendment | ProposalKind::BylawsAmendment => {
-            let doc = check_amendment(state, kind, &payload, now).await?;
-            json!({ "policy": doc.slug, "version": doc.version, "text": doc.source })
+            let CheckedAmendment {
+                doc,
+                amends_version,
+            } = check_amendment(state, kind, &payload, now).await?;
+            json!({ "policy": doc.slug, "amends_version": amends_version,
+                    "version": doc.version, "text": doc.source })
         }
         ProposalKind::RoleElection => {
             let role = payload_str(&payload, "role")?;
@@ -370,9 +389,20 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
                     rule.method
                 )));
             }
+            // The term the winners serve: the proposal's own, else the bylaws' (3.2), recorded
+            // now so that the members vote on it.
+            let term_days = match payload.get("term_days") {
+                None | Some(Value::Null) => bylaws_doc.roles.unwrap_or_default().term_days,
+                Some(v) => v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    .ok_or_else(|| "term_days must be a whole number of days".to_string())
+                    .and_then(herd_governance::terms::check_term_days)
+                    .map_err(|e| AppError::validation("payload", "ERR_INVALID", &e))?,
+            };
             rule.seats = Some(seats as u32);
             secret_default = true;
-            json!({ "role": role, "seats": seats, "candidates": options })
+            json!({ "role": role, "seats": seats, "candidates": options, "term_days": term_days })
         }
         ProposalKind::Membership => {
             let account_id = payload_id(&payload, "account_id")?;
@@ -1047,6 +1077,9 @@ async fn enact(
     let kind = kind_of(&row.kind)?;
     let source = format!("proposal:{}", row.id);
     match kind {
+        ProposalKind::General if payload.get("recall").is_some() => {
+            crate::services::roles::enact_recall(tx, row.id, &payload["recall"], now).await
+        }
         ProposalKind::General if payload.get("appeal_id").is_some() => {
             crate::services::moderation::enact_appeal_decision(tx, row.id, &payload, now).await
         }
@@ -1071,14 +1104,22 @@ async fn enact(
                 Ok(d) => d,
                 Err(e) => return Ok(Err(format!("the amended text no longer parses: {e}"))),
             };
+            // The version in force when the proposal opened (proposals opened before Herd
+            // recorded it named the next version themselves).
+            let amends = payload["amends_version"]
+                .as_i64()
+                .unwrap_or(i64::from(doc.version) - 1);
             let current = gov_store::policy_in_force(&mut ***tx, &doc.slug, now).await?;
-            let next = current.as_ref().map_or(1, |c| c.version + 1);
-            if i64::from(doc.version) != next {
+            let in_force = current.as_ref().map_or(0, |c| c.version);
+            if in_force != amends || i64::from(doc.version) != in_force + 1 {
+                let by = current
+                    .as_ref()
+                    .and_then(|c| c.adopted_by_proposal_id)
+                    .map(|p| format!(" (adopted by proposal {p})"))
+                    .unwrap_or_default();
                 return Ok(Err(format!(
-                    "version {} of `{}` was proposed but version {} is in force now",
-                    doc.version,
-                    doc.slug,
-                    next - 1
+                    "written on an older text: this amendment amends version {amends} of `{}`, but version {in_force}{by} is in force now, and enacting it would undo that change; propose it again on the text in force",
+                    doc.slug
                 )));
             }
             gov_store::insert_policy_version(
@@ -1111,66 +1152,17 @@ async fn enact(
         }
         ProposalKind::RoleElection => {
             let role = payload["role"].as_str().unwrap_or_default().to_string();
+            let term_days = payload["term_days"]
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok());
             let winners: Vec<i64> = outcome
                 .winners
                 .iter()
                 .filter_map(|w| w.parse().ok())
                 .collect();
-            let mut granted = Vec::new();
-            let mut skipped = Vec::new();
-            for w in &winners {
-                let active = matches!(store::membership(&mut ***tx, *w).await?, Some(m) if m.state == "active");
-                if !active {
-                    skipped.push(w.to_string());
-                    continue;
-                }
-                if !gov_store::active_roles(&mut ***tx, *w)
-                    .await?
-                    .contains(&role)
-                {
-                    gov_store::insert_role_grant(
-                        &mut ***tx,
-                        ids::next_id_at(now / 1000),
-                        *w,
-                        &role,
-                        &source,
-                        now,
-                    )
-                    .await?;
-                    log(
-                        tx,
-                        "role.granted",
-                        None,
-                        Some(*w),
-                        Some(row.id),
-                        json!({ "role": role, "source": source }),
-                        now,
-                    )
-                    .await?;
-                }
-                granted.push(w.to_string());
-            }
-            let mut revoked = Vec::new();
-            for holder in store::role_holders(&mut ***tx, &role).await? {
-                if !winners.contains(&holder) {
-                    store::revoke_role(&mut ***tx, holder, &role, now).await?;
-                    log(
-                        tx,
-                        "role.revoked",
-                        None,
-                        Some(holder),
-                        Some(row.id),
-                        json!({ "role": role, "reason": "not re-elected", "source": source }),
-                        now,
-                    )
-                    .await?;
-                    revoked.push(holder.to_string());
-                }
-            }
-            Ok(Ok(
-                json!({ "kind": "role_election", "role": role, "granted": granted,
-                           "revoked": revoked, "skipped_not_active": skipped }),
-            ))
+            let effect =
+                crate::services::roles::elect(tx, row.id, &role, term_days, &winners, now).await?;
+            Ok(Ok(effect))
         }
         ProposalKind::Membership => {
             let account_id: i64 = payload["account_id"]
@@ -1275,8 +1267,12 @@ fn result_mail(state: &AppState, row: &ProposalRow) -> String {
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(Value::Null);
+    let not_enacted = result["enactment_error"]
+        .as_str()
+        .map(|why| format!("\nNot enacted: {why}\n"))
+        .unwrap_or_default();
     format!(
-        "The proposal \"{}\" has closed: {}.\n\n{} of {} members voted. Counted under {}.\nYour receipt, if you voted, is listed in the result.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
+        "The proposal \"{}\" has closed: {}.\n{not_enacted}\n{} of {} members voted. Counted under {}.\nYour receipt, if you voted, is listed in the result.\n\n{}\n\nTo stop these mails: PATCH /api/v1/coop/preferences with email_proposals=false.\n",
         row.title,
         row.state,
         result["voted"],

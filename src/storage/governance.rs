@@ -75,6 +75,26 @@ pub async fn policy_slugs<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::R
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// One grant of a role: held from `granted_at` until `term_ends_at` (NULL: a grant made before
+/// terms existed), then, when `holding_over` is 1, kept as the role's last holder until an
+/// election fills the seat; `revoked_at` ends it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RoleGrantRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub role: String,
+    pub source: String,
+    pub granted_at: i64,
+    pub revoked_at: Option<i64>,
+    pub term_ends_at: Option<i64>,
+    pub holding_over: i64,
+}
+
+const GRANT_COLUMNS: &str =
+    "id, account_id, role, source, granted_at, revoked_at, term_ends_at, holding_over";
+
+/// A grant without a term (as before terms existed; `herd serve` gives it one at start-up).
+/// Services grant through `services::roles`, which sets the term.
 pub async fn insert_role_grant<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
@@ -83,17 +103,153 @@ pub async fn insert_role_grant<'e, E: Executor<'e, Database = Any>>(
     source: &str,
     now: i64,
 ) -> sqlx::Result<()> {
+    insert_role_grant_until(db, id, account_id, role, source, now, None).await
+}
+
+/// A grant whose term ends at `term_ends_at`.
+pub async fn insert_role_grant_until<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    account_id: i64,
+    role: &str,
+    source: &str,
+    now: i64,
+    term_ends_at: Option<i64>,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO role_grants (id, account_id, role, source, granted_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO role_grants (id, account_id, role, source, granted_at, term_ends_at, holding_over) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0)",
     )
     .bind(id)
     .bind(account_id)
     .bind(role)
     .bind(source)
     .bind(now)
+    .bind(term_ends_at)
     .execute(db)
     .await?;
     Ok(())
+}
+
+pub async fn role_grant<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<Option<RoleGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM role_grants WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The grants an account holds now, by role.
+pub async fn active_grants_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<RoleGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM role_grants WHERE account_id = $1 AND revoked_at IS NULL \
+         ORDER BY role, granted_at"
+    ))
+    .bind(account_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The grants of a role held now, oldest first.
+pub async fn active_grants_of_role<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    role: &str,
+) -> sqlx::Result<Vec<RoleGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM role_grants WHERE role = $1 AND revoked_at IS NULL \
+         ORDER BY granted_at, id"
+    ))
+    .bind(role)
+    .fetch_all(db)
+    .await
+}
+
+/// Takes the row locks of a role's current grants until the transaction ends (a no-op UPDATE,
+/// as `proposals::lock_proposal`): the end of a term, an election and a recall of the same
+/// role are serialised, so two terms ending together cannot both see the other as a holder.
+pub async fn lock_role<'e, E: Executor<'e, Database = Any>>(db: E, role: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE role_grants SET holding_over = holding_over WHERE role = $1 AND revoked_at IS NULL",
+    )
+    .bind(role)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends one grant; false when it had already ended.
+pub async fn revoke_grant<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r =
+        sqlx::query("UPDATE role_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(db)
+            .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Marks a grant whose term ended as holding over.
+pub async fn set_holding_over<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE role_grants SET holding_over = 1 WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives a grant without a term its end (once: only while it has none).
+pub async fn set_term_end<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    term_ends_at: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE role_grants SET term_ends_at = $2 WHERE id = $1 AND term_ends_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(term_ends_at)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Current grants made before terms existed.
+pub async fn grants_without_term<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+) -> sqlx::Result<Vec<RoleGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM role_grants WHERE revoked_at IS NULL AND term_ends_at IS NULL ORDER BY id"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// Current grants whose term ended by `now` and that do not hold over yet.
+pub async fn grants_past_term<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+) -> sqlx::Result<Vec<RoleGrantRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM role_grants WHERE revoked_at IS NULL AND holding_over = 0 \
+         AND term_ends_at <= $1 ORDER BY term_ends_at, id"
+    ))
+    .bind(now)
+    .fetch_all(db)
+    .await
 }
 
 /// The roles an account holds now, sorted.

@@ -48,6 +48,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "mail/password_reset.txt",
         include_str!("../../templates/mail/password_reset.txt"),
     ),
+    (
+        "mail/role_term_ending.txt",
+        include_str!("../../templates/mail/role_term_ending.txt"),
+    ),
 ];
 
 pub fn load() -> anyhow::Result<Tera> {

@@ -1273,3 +1273,107 @@ fn governance_rules_are_checked_with_file_line_and_key() {
         "test.md:5: key governance: is only allowed in the `bylaws` document"
     );
 }
+
+// ---- terms of roles ----
+
+#[test]
+fn role_terms_default_and_are_validated() {
+    let plain = parse_document(&bylaws_doc(RULES)).unwrap();
+    assert_eq!(plain.roles, None);
+    assert_eq!(default_set().roles(), RoleRules::default());
+    assert_eq!(
+        RoleRules::default(),
+        RoleRules {
+            term_days: 365,
+            founding_term_days: 90,
+            notice_days: 30
+        }
+    );
+    let set = parse_document(&bylaws_doc(&format!(
+        "{RULES}roles: {{ term_days: 730 }}\n"
+    )))
+    .unwrap();
+    assert_eq!(
+        set.roles,
+        Some(RoleRules {
+            term_days: 730,
+            ..RoleRules::default()
+        })
+    );
+    for (roles, expected) in [
+        ("roles: { term_days: 0 }", "key roles.term_days: must be at least 1 (got 0)"),
+        (
+            "roles: { term_days: 5000 }",
+            "key roles.term_days: must be at most 1830 days (got 5000)",
+        ),
+        (
+            "roles: { notice_days: 90 }",
+            "key roles.notice_days: must be shorter than every term (90 days) (got 90)",
+        ),
+        (
+            "roles: { terms: 3 }",
+            "key roles.terms: unknown key (expected one of: term_days, founding_term_days, notice_days)",
+        ),
+    ] {
+        let source = bylaws_doc(&format!("{RULES}{roles}\n"));
+        let m = msg(&source);
+        assert!(m.ends_with(expected), "{roles}: {m}");
+    }
+    let m = msg(&coc("roles: { term_days: 30 }\n", "## 1. Be kind\n"));
+    assert!(
+        m.contains("key roles: is only allowed in the `bylaws` document"),
+        "{m}"
+    );
+}
+
+// ---- numbering amendments ----
+
+#[test]
+fn an_amendment_on_the_text_in_force_gets_the_next_number() {
+    let v1 = DEFAULT_DOCUMENTS[1].1;
+    assert!(v1.contains("\nversion: 1\n"));
+    // Written on version 1 without touching the number: numbered 2, the text says so.
+    let doc = number_amendment(v1, 1).unwrap();
+    assert_eq!(doc.version, 2);
+    assert!(doc.source.contains("\nversion: 2\n"), "{}", doc.source);
+    assert!(!doc.source.contains("\nversion: 1\n"));
+    assert_eq!(doc.source.len(), v1.len());
+    // Numbered by hand: kept.
+    let by_hand = v1.replacen("version: 1", "version: 2", 1);
+    assert_eq!(number_amendment(&by_hand, 1).unwrap().source, by_hand);
+    // No version at all: one is added after the opening line.
+    let bare = v1.replacen("version: 1\n", "", 1);
+    let doc = number_amendment(&bare, 4).unwrap();
+    assert_eq!(doc.version, 5);
+    assert!(
+        doc.source.starts_with("---\nversion: 5\n"),
+        "{}",
+        doc.source
+    );
+    // CRLF lines keep their endings.
+    let crlf = v1.replace('\n', "\r\n");
+    let doc = number_amendment(&crlf, 1).unwrap();
+    assert!(doc.source.contains("\r\nversion: 2\r\n"));
+    // Any other version is refused, naming the versions.
+    let seven = v1.replacen("version: 1", "version: 7", 1);
+    assert_eq!(
+        number_amendment(&seven, 1).unwrap_err().to_string(),
+        "code-of-conduct: the text names version 7, but version 1 is in force: write the amendment on version 1 (or name no version) and it becomes version 2"
+    );
+    // Other faults are the parser's, with their line.
+    let bad = v1.replacen("version: 1", "version: one", 1);
+    assert!(number_amendment(&bad, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("key version: must be a whole number"));
+    assert!(matches!(
+        number_amendment("no front matter", 1),
+        Err(BylawsError::MissingFrontMatter { .. })
+    ));
+    // A version inside a one-line mapping cannot be rewritten: said so.
+    let flow = "---\n{ slug: code-of-conduct, title: C, version: 1 }\n---\n## 1. Be kind\n";
+    assert!(number_amendment(flow, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("write it on a line of its own"));
+}

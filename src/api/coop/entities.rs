@@ -23,6 +23,8 @@ pub struct Member {
     /// applicant | active | lapsed | withdrawn | expelled
     pub state: String,
     pub roles: Vec<String>,
+    /// The terms of the roles held (bylaws 3.2): `until` null for a grant from before terms.
+    pub role_terms: Vec<RoleTerm>,
     pub applied_at: String,
     pub joined_at: Option<String>,
     pub updated_at: String,
@@ -41,12 +43,32 @@ impl Member {
             account: Account::from_row(state, &m.account, &m.roles),
             state: m.membership.state.clone(),
             roles,
+            role_terms: m
+                .role_terms
+                .iter()
+                .map(|t| RoleTerm {
+                    role: t.role.clone(),
+                    since: time::iso(t.since),
+                    until: iso_opt(t.until),
+                    holding_over: t.holding_over,
+                })
+                .collect(),
             applied_at: time::iso(m.membership.applied_at),
             joined_at: iso_opt(m.membership.joined_at),
             updated_at: time::iso(m.membership.updated_at),
             share_paid_at: iso_opt(m.membership.share_paid_at),
         }
     }
+}
+
+/// A role held for a term; `holding_over` once the term has ended and the holder, the role's
+/// last, keeps it until an election fills the seat.
+#[derive(Debug, Serialize)]
+pub struct RoleTerm {
+    pub role: String,
+    pub since: String,
+    pub until: Option<String>,
+    pub holding_over: bool,
 }
 
 #[derive(Debug, Serialize)]
