@@ -757,7 +757,9 @@ async fn secret_ballots(app: &common::TestApp) {
     .unwrap();
     assert_eq!(voters.len(), 3);
     assert!(
-        voters.iter().all(|(n, first, last)| *n == 1 && first == last),
+        voters
+            .iter()
+            .all(|(n, first, last)| *n == 1 && first == last),
         "{voters:?}"
     );
     let receipts_by_id: Vec<&str> = closed.iter().map(|r| r.4.as_str()).collect();
