@@ -1193,11 +1193,11 @@ fn malformed_default_bylaws_are_refused_naming_file_line_and_key() {
             "expense_threshold_window_days: 30",
             "expense_threshold_window_days: 0.5"
         ),
-        "bylaws/bylaws.md:23: key finance.expense_threshold_window_days: must be a whole number, 0 or more (got 0.5)"
+        "bylaws/bylaws.md:24: key finance.expense_threshold_window_days: must be a whole number, 0 or more (got 0.5)"
     );
     assert_eq!(
         load_default_with("ledger_visibility: members", "ledger_visiblity: members"),
-        "bylaws/bylaws.md:22: key finance.ledger_visiblity: unknown key (expected one of: expense_approval_threshold_minor, expense_threshold_window_days, currency, ledger_visibility, accounts, monthly_budgets)"
+        "bylaws/bylaws.md:23: key finance.ledger_visiblity: unknown key (expected one of: expense_approval_threshold_minor, expense_threshold_window_days, currency, ledger_visibility, accounts, monthly_budgets)"
     );
     // Bad YAML syntax: a flow mapping left open on line 11.
     let e = load_default_with(
