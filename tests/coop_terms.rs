@@ -362,10 +362,34 @@ async fn recall_scenario(app: &common::TestApp) {
             .await;
         assert_eq!(status, 200, "{v}");
     }
+    // The member a recall is about does not vote on it, as the subject of an expulsion does
+    // not (bylaws 5.5): the ballot is refused and the quorum counts only those who may vote.
+    let mo_token = token_for(app, mo).await;
+    let (status, refused) = app
+        .post_json(
+            &format!("/api/v1/coop/proposals/{pid}/votes"),
+            &mo_token,
+            json!({ "choice": "block" }),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("recall"),
+        "{refused}"
+    );
+    let active = get(app, "/api/v1/coop/members?state=active&limit=80", &m[0].1)
+        .await
+        .as_array()
+        .map_or(0, Vec::len);
     assert!(has_role(&member(app, &m[0].1, mo).await, "moderator"));
     after_days(app, 6).await;
     let done = get(app, &format!("/api/v1/coop/proposals/{pid}"), &m[0].1).await;
     assert_eq!(done["state"], "enacted", "{done}");
+    assert_eq!(
+        done["result"]["eligible"],
+        json!(active - 1),
+        "mo is not among the eligible: {done}"
+    );
     assert_eq!(
         done["result"]["enactment"]["recall"]["revoked"], true,
         "{done}"
