@@ -558,7 +558,31 @@ async fn the_subject_is_not_eligible(app: &common::TestApp) {
     let pid = p["id"].as_str().unwrap().to_string();
     let (s, v) = vote(app, m1, &pid, json!({ "choice": "agree" })).await;
     assert_eq!(s, 200, "{v}");
-    close_after(app, 4).await;
+    // A day before the close, "you have not voted yet" goes to those who may vote and did not:
+    // not to the member the proposal is about.
+    app.state.clock.advance(Duration::from_secs(2 * DAY + 60));
+    herd::services::proposals::remind_due(&app.state)
+        .await
+        .expect("remind");
+    app.run_jobs().await;
+    let reminded = |to: &str| {
+        app.mails()
+            .iter()
+            .filter(|m| m.contains("Subject: 24 hours left to vote") && m.contains(to))
+            .count()
+    };
+    assert_eq!(
+        reminded("member2@example.org"),
+        1,
+        "a member who did not vote"
+    );
+    assert_eq!(reminded("member1@example.org"), 0, "voted");
+    assert_eq!(
+        reminded("member0@example.org"),
+        0,
+        "the subject may not vote"
+    );
+    close_after(app, 2).await;
     let (_, p) = get(app, &format!("/api/v1/coop/proposals/{pid}"), m1).await;
     assert_eq!(p["result"]["eligible"], 10, "{p}");
     assert_eq!(p["result"]["voted"], 1, "{p}");

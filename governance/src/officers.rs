@@ -69,6 +69,9 @@ pub enum Interest {
     /// The moderator whose action that appeal contests: no moderator decides an appeal of
     /// their own action, in the moderators' queue or by the members' vote.
     ActingModerator,
+    /// The holder a recall (a `general` proposal with `payload.recall`) would remove from a
+    /// role: like the subject of an expulsion, they do not decide their own case.
+    Recalled,
 }
 
 impl fmt::Display for Interest {
@@ -81,6 +84,7 @@ impl fmt::Display for Interest {
             Interest::ActingModerator => {
                 "you cannot vote on the appeal of your own moderation action; the other members decide it"
             }
+            Interest::Recalled => "you cannot vote on a proposal to recall you from a role",
         })
     }
 }

@@ -86,7 +86,8 @@ pub async fn require_not_before_members(state: &AppState, e: &ExpenseRow) -> App
 /// The accounts a proposal is about, who may not vote on it: the member a `membership`
 /// proposal would admit or expel; for a `general` proposal that decides an appeal, the
 /// appellant (the appeal's author and the account its strike sanctioned) and the moderator
-/// whose action it contests (as in the moderators' queue, `gate::check_appeal_decision`).
+/// whose action it contests (as in the moderators' queue, `gate::check_appeal_decision`); for
+/// a recall, the holder it would remove.
 async fn parties(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<Vec<Party>> {
     let payload: Value = serde_json::from_str(&row.payload_json).unwrap_or(Value::Null);
     let id_of = |v: &Value| match v {
@@ -101,6 +102,9 @@ async fn parties(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<Vec<P
             out.extend(id_of(&payload["account_id"]).map(|a| party(a, Interest::Subject)))
         }
         "general" => {
+            out.extend(
+                id_of(&payload["recall"]["account_id"]).map(|a| party(a, Interest::Recalled)),
+            );
             if let Some(appeal_id) = id_of(&payload["appeal_id"]) {
                 if let Some(a) = mod_store::appeal(&mut *conn, appeal_id).await? {
                     out.push(party(a.account_id, Interest::Appellant));
@@ -128,10 +132,16 @@ pub async fn check_voter(conn: &mut AnyConnection, row: &ProposalRow, voter: i64
     }
 }
 
+/// The accounts that may not vote on the proposal (`check_voter` refuses them): the reminder
+/// that a vote is closing is not for them.
+pub async fn recused(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<Vec<i64>> {
+    Ok(officers::recused(&parties(conn, row).await?))
+}
+
 /// How many members may vote on the proposal: the active members, less those `check_voter`
 /// refuses. Its quorum (at the close, and in the running tally) is a share of these.
 pub async fn eligible(conn: &mut AnyConnection, row: &ProposalRow) -> AppResult<u32> {
-    let recused = officers::recused(&parties(&mut *conn, row).await?);
+    let recused = recused(&mut *conn, row).await?;
     let n = prop_store::count_active_members_except(&mut *conn, &recused).await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }

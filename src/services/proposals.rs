@@ -1323,11 +1323,18 @@ pub async fn expand_mailing(
 ) -> anyhow::Result<()> {
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
+    // The reminder ("you have not voted yet") skips those who voted and those who may not vote.
     let voted: std::collections::HashSet<i64> = match mailing {
-        Mailing::Reminder => store::voter_ids(&mut **tx, proposal_id)
-            .await?
-            .into_iter()
-            .collect(),
+        Mailing::Reminder => {
+            let mut skip = store::voter_ids(&mut **tx, proposal_id).await?;
+            if let Some(row) = store::proposal_by_id(&mut **tx, proposal_id).await? {
+                let recused = crate::services::officers::recused(&mut tx, &row)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("proposal {proposal_id}'s parties: {e}"))?;
+                skip.extend(recused);
+            }
+            skip.into_iter().collect()
+        }
         Mailing::Opened | Mailing::Result => Default::default(),
     };
     let each: Vec<Job> = store::active_members(&mut **tx)
