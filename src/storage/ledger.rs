@@ -677,15 +677,7 @@ pub async fn set_dues_paid_until<'e, E: Executor<'e, Database = Any>>(
     until: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE memberships SET dues_paid_until = $2, updated_at = $3 WHERE account_id = $1",
-    )
-    .bind(account_id)
-    .bind(until)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(())
+    restore_dues_paid_until(db, account_id, Some(until), now).await
 }
 
 /// Sets (or clears) a member's paid-until date.
