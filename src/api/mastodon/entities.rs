@@ -65,24 +65,6 @@ pub struct Account {
     pub roles: Vec<AccountRole>,
 }
 
-/// Plain text as Mastodon renders it: escaped, paragraphs on blank lines, `<br>` for newlines.
-pub fn plain_to_html(text: &str) -> String {
-    let text = text.trim();
-    if text.is_empty() {
-        return String::new();
-    }
-    text.replace("\r\n", "\n")
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            format!(
-                "<p>{}</p>",
-                crate::text::escape(p.trim()).replace('\n', "<br />")
-            )
-        })
-        .collect()
-}
-
 fn stored_fields(row: &AccountRow) -> Vec<(String, String)> {
     serde_json::from_str::<Vec<(String, String)>>(&row.fields_json).unwrap_or_default()
 }
@@ -131,7 +113,7 @@ impl Account {
             url: row.url.clone(),
             uri: row.uri.clone(),
             display_name: row.display_name.clone(),
-            note: plain_to_html(&row.note),
+            note: crate::text::plain_to_html(&row.note),
             // Stored images are stills (an animated GIF is kept as a PNG of its first frame).
             avatar_static: avatar.clone(),
             avatar,
