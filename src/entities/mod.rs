@@ -1,5 +1,11 @@
+//! The view model both surfaces render: the Mastodon entity types the JSON API sends and the
+//! pages show. Services build them from storage rows; this module sits below the surfaces and
+//! never imports `api` or `web`.
+//!
 //! Mastodon wire types. Every key Mastodon sends is present (null rather than missing), ids
 //! are strings, times are ISO-8601 with milliseconds.
+
+pub mod media;
 
 use serde::Serialize;
 use serde_json::Value;
