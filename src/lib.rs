@@ -9,6 +9,8 @@
 //!   paging, rate limits
 //! - [`api`]: the Mastodon client API and OAuth (later the co-op API)
 //! - [`web`]: HTML pages (Tera)
+//! - [`entities`]: the view model (Mastodon entity types) both surfaces render; services
+//!   build them
 //! - [`federation`]: ActivityPub: discovery, actors, signatures, the guarded fetcher, inbox
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
@@ -19,6 +21,7 @@ pub mod bench;
 pub mod bench_federation;
 pub mod cli;
 pub mod config;
+pub mod entities;
 pub mod error;
 pub mod federation;
 pub mod http;

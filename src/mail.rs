@@ -6,14 +6,19 @@
 //! queue sends them in lanes of their own (`jobs::MAIL_LANES`), retrying a transient failure
 //! (4xx, refused connection, timeout) with the queue's backoff and dropping a permanent one
 //! (5xx, an address that does not parse) with a log line.
+//!
+//! Mail bodies are rendered here too, from plain-text Tera templates (`templates/mail/`)
+//! embedded in the binary (`render`).
 
 use std::path::PathBuf;
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tera::{Context, Tera};
 
 use crate::config::Config;
 use crate::jobs::{self, Job};
+use crate::state::AppState;
 
 /// Why a mail was not sent: `permanent` when trying again cannot help (the server answered
 /// 5xx, or the address or message is malformed).
@@ -124,6 +129,41 @@ impl Mailer {
         }
         Ok(())
     }
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "mail/confirmation.txt",
+        include_str!("../templates/mail/confirmation.txt"),
+    ),
+    (
+        "mail/password_reset.txt",
+        include_str!("../templates/mail/password_reset.txt"),
+    ),
+    (
+        "mail/role_term_ending.txt",
+        include_str!("../templates/mail/role_term_ending.txt"),
+    ),
+];
+
+/// The mail templates, embedded in the binary. Mail is plain text: no HTML escaping there.
+pub fn load_templates() -> anyhow::Result<Tera> {
+    let mut tera = Tera::default();
+    tera.add_raw_templates(TEMPLATES.iter().copied())?;
+    tera.autoescape_on(vec![]);
+    Ok(tera)
+}
+
+/// A plain-text mail body from a template.
+pub fn render(state: &AppState, name: &str, vars: &[(&str, &str)]) -> String {
+    let mut ctx = Context::new();
+    for (k, v) in vars {
+        ctx.insert(*k, v);
+    }
+    state.mail_templates.render(name, &ctx).unwrap_or_else(|e| {
+        tracing::error!(error = %e, template = name, "mail template failed");
+        vars.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+    })
 }
 
 /// Queues one plain-text mail inside the caller's transaction: it is sent once that commits

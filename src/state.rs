@@ -15,6 +15,8 @@ pub struct App {
     pub db: Db,
     pub mailer: Mailer,
     pub templates: tera::Tera,
+    /// The plain-text mail templates (`crate::mail::render`).
+    pub mail_templates: tera::Tera,
     pub clock: Clock,
     pub limiter: RateLimiter,
     /// Wakes the job worker after a commit that queued work.
@@ -44,6 +46,7 @@ impl App {
             .await?;
         let mailer = Mailer::from_config(&config)?;
         let templates = crate::web::templates::load()?;
+        let mail_templates = crate::mail::load_templates()?;
         let media = Arc::new(crate::storage::files::FsStore::new(
             config.data_dir.join("media"),
         ));
@@ -53,6 +56,7 @@ impl App {
             db,
             mailer,
             templates,
+            mail_templates,
             clock,
             limiter: RateLimiter::default(),
             jobs: Arc::default(),

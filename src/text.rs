@@ -176,6 +176,19 @@ pub fn escape(s: &str) -> String {
     tera::escape_html(s).replace("&#x2F;", "/")
 }
 
+/// Plain text as Mastodon renders it: escaped, paragraphs on blank lines, `<br>` for newlines.
+pub fn plain_to_html(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br />")))
+        .collect()
+}
+
 fn render_url(url: &str) -> String {
     let (prefix, rest) = match url.find("://") {
         Some(i) => url.split_at(i + 3),

@@ -302,7 +302,7 @@ pub fn person_json(state: &AppState, a: &accounts::AccountRow, public_pem: Optio
         "type": a.actor_type,
         "preferredUsername": a.username,
         "name": a.display_name,
-        "summary": crate::api::mastodon::entities::plain_to_html(&a.note),
+        "summary": crate::text::plain_to_html(&a.note),
         "url": a.url,
         "inbox": format!("{id}/inbox"),
         "outbox": format!("{id}/outbox"),

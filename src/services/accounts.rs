@@ -301,7 +301,7 @@ async fn queue_confirmation(
         "{}/auth/confirmation?confirmation_token={token}",
         state.base_url()
     );
-    let body = crate::web::templates::render_mail(
+    let body = crate::mail::render(
         state,
         "mail/confirmation.txt",
         &[
@@ -367,7 +367,7 @@ pub async fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
         "{}/auth/password/edit?reset_password_token={token}",
         state.base_url()
     );
-    let body = crate::web::templates::render_mail(
+    let body = crate::mail::render(
         state,
         "mail/password_reset.txt",
         &[("link", &link), ("title", &state.config.instance.title)],

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use crate::api::mastodon::entities::StatusApplication;
+use crate::entities::StatusApplication;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::storage::oauth;

@@ -1,7 +1,7 @@
 //! Direct-message conversations: one per participant and thread, kept up to date when a
 //! direct status is posted (unread for its recipients), read, or removed.
 
-use crate::api::mastodon::entities::Conversation;
+use crate::entities::Conversation;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;

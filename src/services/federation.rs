@@ -1350,7 +1350,7 @@ pub async fn collections_hidden(state: &AppState, account_id: i64) -> AppResult<
 /// rendered one level deep) and `hide_collections`.
 pub async fn decorate_account(
     state: &AppState,
-    entity: &mut crate::api::mastodon::entities::Account,
+    entity: &mut crate::entities::Account,
     account_id: i64,
 ) -> AppResult<()> {
     let Some(m) = store::migration(&state.db.pool, account_id).await? else {
@@ -1359,7 +1359,7 @@ pub async fn decorate_account(
     entity.hide_collections = Some(m.hide_collections != 0);
     if let Some(to) = m.moved_to_account_id {
         if let Some(target) = accounts::account_by_id(&state.db.pool, to).await? {
-            let moved = crate::api::mastodon::entities::Account::from_row(state, &target, &[]);
+            let moved = crate::entities::Account::from_row(state, &target, &[]);
             entity.moved = Some(serde_json::to_value(moved).map_err(AppError::internal)?);
         }
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::api::mastodon::entities::{Notification, Status};
+use crate::entities::{Notification, Status};
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::services::render::Viewer;

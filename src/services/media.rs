@@ -14,7 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use crate::api::mastodon::media_entities::{Focus, MediaAttachment, MediaMeta, MediaSize};
+use crate::entities::media::{Focus, MediaAttachment, MediaMeta, MediaSize};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::http::body::UploadedFile;

@@ -601,7 +601,7 @@ async fn warn_account(
 pub async fn account_warning(
     state: &AppState,
     strike_id: i64,
-    target: &crate::api::mastodon::entities::Account,
+    target: &crate::entities::Account,
 ) -> AppResult<Option<serde_json::Value>> {
     let Some(s) = store::strike(&state.db.pool, strike_id).await? else {
         return Ok(None);

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-use crate::api::mastodon::media_entities::{Poll, PollOption};
+use crate::entities::media::{Poll, PollOption};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::http::lenient;

@@ -3,9 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::api::mastodon::entities::{
-    Account, Mention, Notification, Status, StatusApplication, StatusTag,
-};
+use crate::entities::{Account, Mention, Notification, Status, StatusApplication, StatusTag};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};

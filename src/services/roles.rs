@@ -337,7 +337,7 @@ pub async fn notice_job(state: &AppState, job_id: i64, grant_id: i64) -> anyhow:
             let date = date.get(..10).unwrap_or(&date);
             let link = format!("{}/api/v1/coop/members/{}", state.base_url(), g.account_id);
             let render = |to_holder: bool| {
-                crate::web::templates::render_mail(
+                crate::mail::render(
                     state,
                     "mail/role_term_ending.txt",
                     &[

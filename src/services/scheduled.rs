@@ -5,9 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::mastodon::media_entities::{
-    ScheduledParamsEntity, ScheduledPollEntity, ScheduledStatus,
-};
+use crate::entities::media::{ScheduledParamsEntity, ScheduledPollEntity, ScheduledStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;

@@ -4,7 +4,7 @@
 //! through WebFinger and a URL is fetched as a status (or else an actor) through the federation
 //! resolver (SSRF guard, origin checks, domain blocks); a failure just finds nothing.
 
-use crate::api::mastodon::entities::{Account, SearchResults, Tag};
+use crate::entities::{Account, SearchResults, Tag};
 use crate::error::{AppError, AppResult};
 use crate::services::render::{self, tag_url, Viewer};
 use crate::state::AppState;

@@ -1,6 +1,6 @@
 //! Following, follow requests, blocks and mutes, and the relationship they add up to.
 
-use crate::api::mastodon::entities::Relationship;
+use crate::entities::Relationship;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;

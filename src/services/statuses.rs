@@ -415,7 +415,7 @@ pub async fn delete(
     state: &AppState,
     me: &CurrentUser,
     id: &str,
-) -> AppResult<crate::api::mastodon::entities::Status> {
+) -> AppResult<crate::entities::Status> {
     let s = visible(state, id, Some(me.account.id)).await?;
     own(me, &s)?;
     let mut rendered = render::status(state, render::Viewer(Some(me.account.id)), &s).await?;

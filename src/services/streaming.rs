@@ -523,8 +523,8 @@ impl Subscriber {
 /// An event's payload before the connection's filters are applied per stream.
 enum Rendered {
     Plain(Option<String>),
-    Filterable(Box<crate::api::mastodon::entities::Status>),
-    Note(Box<crate::api::mastodon::entities::Notification>),
+    Filterable(Box<crate::entities::Status>),
+    Note(Box<crate::entities::Notification>),
 }
 
 impl Stream {

@@ -1,4 +1,5 @@
-//! Tera templates, embedded in the binary, and the context every page shares.
+//! The page templates (Tera), embedded in the binary, and the context every page shares.
+//! Mail templates live with mail (`crate::mail`).
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -40,24 +41,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "oauth/code.html",
         include_str!("../../templates/oauth/code.html"),
     ),
-    (
-        "mail/confirmation.txt",
-        include_str!("../../templates/mail/confirmation.txt"),
-    ),
-    (
-        "mail/password_reset.txt",
-        include_str!("../../templates/mail/password_reset.txt"),
-    ),
-    (
-        "mail/role_term_ending.txt",
-        include_str!("../../templates/mail/role_term_ending.txt"),
-    ),
 ];
 
 pub fn load() -> anyhow::Result<Tera> {
     let mut tera = Tera::default();
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
-    // Mail is plain text: no HTML escaping there.
     tera.autoescape_on(vec![".html"]);
     Ok(tera)
 }
@@ -92,18 +80,6 @@ pub fn render_status(state: &AppState, status: StatusCode, name: &str, ctx: &Con
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
-}
-
-/// A plain-text mail body from a template.
-pub fn render_mail(state: &AppState, name: &str, vars: &[(&str, &str)]) -> String {
-    let mut ctx = Context::new();
-    for (k, v) in vars {
-        ctx.insert(*k, v);
-    }
-    state.templates.render(name, &ctx).unwrap_or_else(|e| {
-        tracing::error!(error = %e, template = name, "mail template failed");
-        vars.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
-    })
 }
 
 /// An error as an HTML page (the web surface's renderer of `AppError`).

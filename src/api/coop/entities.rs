@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::mastodon::entities::Account;
+use crate::entities::Account;
 use crate::services::membership::Member as MemberData;
 use crate::services::policies::PolicyView;
 use crate::services::proposals::{self as svc, ProposalDetail};

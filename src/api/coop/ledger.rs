@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{paging_headers, parse_id};
-use crate::api::mastodon::entities::Account as AccountEntity;
+use crate::entities::Account as AccountEntity;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::Payload;

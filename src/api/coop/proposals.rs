@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::entities::{Event, Proposal};
 use super::{paging_headers, parse_id};
-use crate::api::mastodon::entities::Account;
+use crate::entities::Account;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::Payload;

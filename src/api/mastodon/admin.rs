@@ -8,8 +8,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::entities::{role_entity, Account};
 use crate::api::coop::parse_id;
+use crate::entities::{role_entity, Account};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, CurrentUser, MaybeAuth};
 use crate::http::body::Payload;

@@ -4,7 +4,7 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::entities::Conversation;
+use crate::entities::Conversation;
 use crate::error::AppResult;
 use crate::http::auth::Auth;
 use crate::http::pagination::{link_for, PageParams, Paged};

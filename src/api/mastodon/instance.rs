@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::entities::{version_string, Rule};
 use crate::config::RegistrationMode;
+use crate::entities::{version_string, Rule};
 use crate::error::AppResult;
 use crate::services::policies;
 use crate::state::AppState;

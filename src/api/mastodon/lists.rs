@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::entities::{Account, List, Status};
+use crate::entities::{Account, List, Status};
 use crate::error::AppResult;
 use crate::http::auth::Auth;
 use crate::http::body::Payload;

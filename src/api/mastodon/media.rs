@@ -5,7 +5,7 @@ use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
-use super::media_entities::MediaAttachment;
+use crate::entities::media::MediaAttachment;
 use crate::error::AppResult;
 use crate::http::auth::Auth;
 use crate::http::body::Payload;

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::entities::Account;
+use crate::entities::Account;
 use crate::error::AppResult;
 use crate::http::auth::Auth;
 use crate::http::body::Payload;

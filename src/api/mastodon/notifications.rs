@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::entities::Notification;
+use crate::entities::Notification;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::parse_form;

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::entities::Token;
+use crate::entities::Token;
 use crate::error::AppResult;
 use crate::http::body::Payload;
 use crate::http::ClientIp;

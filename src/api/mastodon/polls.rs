@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 
-use super::media_entities::Poll;
+use crate::entities::media::Poll;
 use crate::error::AppResult;
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::Payload;

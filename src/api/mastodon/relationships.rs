@@ -5,7 +5,7 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 
-use super::entities::{Account, Relationship, Status};
+use crate::entities::{Account, Relationship, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::{parse_form, Payload};

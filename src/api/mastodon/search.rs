@@ -4,7 +4,7 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 
-use super::entities::SearchResults;
+use crate::entities::SearchResults;
 use crate::error::AppResult;
 use crate::http::auth::MaybeAuth;
 use crate::http::lenient;

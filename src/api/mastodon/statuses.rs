@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::entities::{Account, Context, Status, StatusEdit, StatusSource};
+use crate::entities::{Account, Context, Status, StatusEdit, StatusSource};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::Payload;
@@ -256,7 +256,7 @@ pub async fn history(
         };
         let mut entity = crate::services::media::entity(&state, m);
         entity.description = snap.description.clone();
-        entity.meta.focus = crate::api::mastodon::media_entities::Focus {
+        entity.meta.focus = crate::entities::media::Focus {
             x: snap.focus_x,
             y: snap.focus_y,
         };

@@ -3,7 +3,7 @@
 use axum::extract::{OriginalUri, Path, Query, State};
 use serde::Deserialize;
 
-use super::entities::Status;
+use crate::entities::Status;
 use crate::error::AppResult;
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::parse_form;

@@ -1,5 +1,11 @@
+//! The view model both surfaces render: the Mastodon entity types the JSON API sends and the
+//! pages show. Services build them from storage rows; this module sits below the surfaces and
+//! never imports `api` or `web`.
+//!
 //! Mastodon wire types. Every key Mastodon sends is present (null rather than missing), ids
 //! are strings, times are ISO-8601 with milliseconds.
+
+pub mod media;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -65,24 +71,6 @@ pub struct Account {
     pub roles: Vec<AccountRole>,
 }
 
-/// Plain text as Mastodon renders it: escaped, paragraphs on blank lines, `<br>` for newlines.
-pub fn plain_to_html(text: &str) -> String {
-    let text = text.trim();
-    if text.is_empty() {
-        return String::new();
-    }
-    text.replace("\r\n", "\n")
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            format!(
-                "<p>{}</p>",
-                crate::text::escape(p.trim()).replace('\n', "<br />")
-            )
-        })
-        .collect()
-}
-
 fn stored_fields(row: &AccountRow) -> Vec<(String, String)> {
     serde_json::from_str::<Vec<(String, String)>>(&row.fields_json).unwrap_or_default()
 }
@@ -131,7 +119,7 @@ impl Account {
             url: row.url.clone(),
             uri: row.uri.clone(),
             display_name: row.display_name.clone(),
-            note: plain_to_html(&row.note),
+            note: crate::text::plain_to_html(&row.note),
             // Stored images are stills (an animated GIF is kept as a PNG of its first frame).
             avatar_static: avatar.clone(),
             avatar,
