@@ -15,6 +15,17 @@
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
+//!
+//! Where a change goes (docs/architecture.md has the long form):
+//! - A new endpoint: its route in [`router`]; a handler in [`api`] or [`web`] that extracts,
+//!   calls one function of [`services`] and maps the result to its wire type ([`entities`] or
+//!   `api::coop::entities`); the SQL in [`storage`] (a schema change is a new file in
+//!   `migrations/`); a test over HTTP in `tests/`.
+//! - A new proposal kind: `ProposalKind` and its bylaws `decisions` rule in the governance
+//!   crate (`herd_governance::bylaws`), a rule in every bylaws document (`bylaws/bylaws.md`),
+//!   its payload check and enactment in `services::proposals` (`create`, `enact`).
+//! - A new sanction: `Sanction` in `herd_governance::bylaws`, the clauses that permit it in the
+//!   policies' front matter (`bylaws/*.md`), its effect in `services::moderation`.
 
 pub mod api;
 pub mod bench;
