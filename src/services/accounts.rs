@@ -177,6 +177,11 @@ pub fn validate_password(password: &str) -> AppResult<()> {
 }
 
 /// Creates the account and its login, and queues the confirmation mail, in one transaction.
+/// How many local users the server has (the instance's user count).
+pub async fn local_user_count(state: &AppState) -> AppResult<i64> {
+    Ok(store::count_local_users(&state.db.pool).await?)
+}
+
 pub async fn register(state: &AppState, s: SignUp, origin: Origin) -> AppResult<Registered> {
     let mut tx = state.db.begin_write().await?;
     let (registered, confirmation) = insert_account(state, &mut tx, s, origin).await?;
