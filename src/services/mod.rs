@@ -35,3 +35,4 @@ pub mod statuses;
 pub mod streaming;
 pub mod stripe;
 pub mod tags;
+pub mod timelines;
