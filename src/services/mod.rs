@@ -17,6 +17,7 @@ pub mod lists;
 pub mod media;
 pub mod membership;
 pub mod moderation;
+pub mod notifications;
 pub mod notify;
 pub mod oauth;
 pub mod officers;
