@@ -177,6 +177,48 @@ pub fn validate_password(password: &str) -> AppResult<()> {
 }
 
 /// Creates the account and its login, and queues the confirmation mail, in one transaction.
+/// How many local users the server has (the instance's user count).
+pub async fn local_user_count(state: &AppState) -> AppResult<i64> {
+    Ok(store::count_local_users(&state.db.pool).await?)
+}
+
+/// The username of an account, if it exists.
+pub async fn username(state: &AppState, account_id: i64) -> AppResult<Option<String>> {
+    Ok(store::account_by_id(&state.db.pool, account_id)
+        .await?
+        .map(|a| a.username))
+}
+
+/// The user behind a local account; not found when there is none.
+pub async fn user(state: &AppState, account_id: i64) -> AppResult<UserRow> {
+    store::user_by_account(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Resends the confirmation link of a user's account; `email`, if given, must be the address
+/// on file (moved here from `api/mastodon/accounts.rs`).
+pub async fn resend_confirmation_for(
+    state: &AppState,
+    account_id: i64,
+    email: Option<String>,
+) -> AppResult<()> {
+    let user = store::user_by_account(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if let Some(email) = email {
+        if !email.trim().eq_ignore_ascii_case(&user.email) {
+            return Err(AppError::unprocessable(
+                "Changing the email address is not supported here",
+            ));
+        }
+    }
+    let account = store::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    resend_confirmation(state, &user, &account.username).await
+}
+
 pub async fn register(state: &AppState, s: SignUp, origin: Origin) -> AppResult<Registered> {
     let mut tx = state.db.begin_write().await?;
     let (registered, confirmation) = insert_account(state, &mut tx, s, origin).await?;

@@ -1643,6 +1643,20 @@ pub async fn move_account(
     Ok(target)
 }
 
+/// An account as the client API shows it after a move (moved here from
+/// `api/mastodon/migration.rs`).
+pub async fn account_entity(
+    state: &AppState,
+    account_id: i64,
+) -> AppResult<crate::entities::Account> {
+    let row = accounts::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut entity = crate::entities::Account::from_row(state, &row, &[]);
+    decorate_account(state, &mut entity, row.id).await?;
+    Ok(entity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

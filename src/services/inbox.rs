@@ -1186,20 +1186,13 @@ async fn delete(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
         for s in store::statuses_of(&mut ***tx, actor.id).await? {
             crate::services::statuses::remove(tx, &s, now).await?;
         }
-        for (a, b) in [(actor.id, None), (0, Some(actor.id))] {
-            let rows: Vec<(i64, i64)> = match b {
-                None => sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE account_id = $1")
-                    .bind(a)
-                    .fetch_all(&mut ***tx)
-                    .await?,
-                Some(b) => sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE target_account_id = $1")
-                    .bind(b)
-                    .fetch_all(&mut ***tx)
-                    .await?,
-            };
-            for (f, t) in rows {
-                drop_follow(tx, f, t).await?;
-            }
+        let made = crate::storage::social::follows_made_by(&mut ***tx, actor.id).await?;
+        for (f, t) in made {
+            drop_follow(tx, f, t).await?;
+        }
+        let received = crate::storage::social::follows_of(&mut ***tx, actor.id).await?;
+        for (f, t) in received {
+            drop_follow(tx, f, t).await?;
         }
         return Ok(());
     }

@@ -21,6 +21,24 @@ pub struct Member {
     pub role_terms: Vec<crate::services::roles::RoleTerm>,
 }
 
+/// An account and its active co-op roles (the submitter of an expense, as shown).
+pub async fn account_with_roles(
+    state: &AppState,
+    account_id: i64,
+) -> AppResult<(AccountRow, Vec<String>)> {
+    let account = account_store::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov_store::active_roles(&state.db.pool, account.id).await?;
+    Ok((account, roles))
+}
+
+/// Until when the account's dues are paid, if it is a member who paid any.
+pub async fn dues_paid_until(state: &AppState, account_id: i64) -> AppResult<Option<i64>> {
+    let m = store::membership(&state.db.pool, account_id).await?;
+    Ok(m.and_then(|m| m.dues_paid_until))
+}
+
 /// Whether the account may read the co-op's internal records (roster, proposals, log): active
 /// and lapsed members may (a lapsed member can still follow what happens, not vote).
 pub async fn require_reader(state: &AppState, account_id: i64) -> AppResult<()> {

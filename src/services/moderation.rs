@@ -1477,3 +1477,32 @@ pub async fn log(state: &AppState, viewer: Option<i64>, page: &Page) -> AppResul
     }
     Ok(store::actions(&state.db.pool, None, &page.cursor()).await?)
 }
+
+/// An account as a moderator reviews it: its row, its user (local accounts only) and its
+/// active co-op roles (moved here from `api/mastodon/admin.rs`).
+pub async fn account_under_review(
+    state: &AppState,
+    id: i64,
+) -> AppResult<(
+    AccountRow,
+    Option<crate::storage::accounts::UserRow>,
+    Vec<String>,
+)> {
+    let a = account_store::account_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let user = account_store::user_by_account(&state.db.pool, id).await?;
+    let roles = gov_store::active_roles(&state.db.pool, id).await?;
+    Ok((a, user, roles))
+}
+
+/// The statuses a report cites, rendered for a moderator whoever their audience was (moved
+/// here from `api/mastodon/admin.rs`).
+pub async fn reported_statuses(
+    state: &AppState,
+    viewer: i64,
+    ids: &[i64],
+) -> AppResult<Vec<crate::entities::Status>> {
+    let rows = status_store::by_ids(&state.db.pool, ids).await?;
+    crate::services::render::statuses_for_moderators(state, viewer, &rows).await
+}

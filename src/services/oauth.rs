@@ -559,3 +559,8 @@ pub async fn user_token(
     )
     .await
 }
+
+/// The application a token was issued to, if it still exists.
+pub async fn app(state: &AppState, app_id: i64) -> AppResult<Option<AppRow>> {
+    Ok(store::app_by_id(&state.db.pool, app_id).await?)
+}

@@ -6,6 +6,7 @@
 //! the profile's one transaction (which also queues the actor Update to followers), and only
 //! after the commit is the replaced file removed. A failure removes the new file again.
 
+use crate::entities::{Account, CredentialAccount};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::http::body::UploadedFile;
@@ -14,6 +15,7 @@ use crate::services::media::{decode_permits, human_size};
 use crate::services::statuses::Visibility;
 use crate::state::AppState;
 use crate::storage::accounts::{self, ProfileImage, ProfileUpdate};
+use crate::storage::governance as gov_store;
 
 /// Mastodon's avatar and header geometry.
 pub const AVATAR_SIZE: (u32, u32) = (400, 400);
@@ -292,4 +294,50 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
             Err(e)
         }
     }
+}
+
+/// An account as the client API shows it, with its co-op roles (moved here from
+/// `api/mastodon/accounts.rs`).
+pub async fn account(state: &AppState, id: i64) -> AppResult<Account> {
+    let row = accounts::account_by_id(&state.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov_store::active_roles(&state.db.pool, row.id).await?;
+    let mut entity = Account::from_row(state, &row, &roles);
+    crate::services::federation::decorate_account(state, &mut entity, row.id).await?;
+    Ok(entity)
+}
+
+/// A local account by username, with its co-op roles.
+pub async fn local_account(state: &AppState, username: &str) -> AppResult<Account> {
+    let row = accounts::local_account_by_username(&state.db.pool, username)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov_store::active_roles(&state.db.pool, row.id).await?;
+    Ok(Account::from_row(state, &row, &roles))
+}
+
+/// The signed-in user's own account with its source (`verify_credentials`).
+pub async fn credentials_of(state: &AppState, me: &CurrentUser) -> AppResult<CredentialAccount> {
+    let roles = gov_store::active_roles(&state.db.pool, me.account.id).await?;
+    let mut entity = CredentialAccount::from_row(state, &me.account, &roles, &me.user);
+    crate::services::federation::decorate_account(state, &mut entity.account, me.account.id)
+        .await?;
+    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    Ok(entity)
+}
+
+/// A user's own account with its source, as it now stands.
+pub async fn credentials(state: &AppState, account_id: i64) -> AppResult<CredentialAccount> {
+    let account = accounts::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let user = accounts::user_by_account(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let roles = gov_store::active_roles(&state.db.pool, account_id).await?;
+    let mut entity = CredentialAccount::from_row(state, &account, &roles, &user);
+    crate::services::federation::decorate_account(state, &mut entity.account, account.id).await?;
+    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    Ok(entity)
 }

@@ -7,6 +7,7 @@
 //! posts it in the social timeline and replies with the result (see `proposal_posts`).
 //! [`close_due`] and [`remind_due`] remain as a sweep for tests and manual safety nets.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use herd_governance::ballot::{self, Ballot, ValidBallot};
@@ -1398,4 +1399,44 @@ pub async fn mail_member(
         Mailing::Result => (result_subject(&row), result_mail(state, &row)),
     };
     crate::mail::deliver(&state.mailer, &email, &subject, body).await
+}
+
+/// One entry of the governance log with its actor and subject accounts rendered.
+pub type LoggedEvent = (EventRow, Option<Value>, Option<Value>);
+
+/// One page of the governance log, newest first, each event with its actor and subject as
+/// client-API accounts (moved here from `api/coop/proposals.rs`).
+pub async fn events(state: &AppState, page: &Page) -> AppResult<Vec<LoggedEvent>> {
+    let rows = store::list_events(&state.db.pool, page).await?;
+    let mut cache: BTreeMap<i64, Option<Value>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let actor = account_cached(state, &mut cache, row.actor_account_id).await?;
+        let subject = account_cached(state, &mut cache, row.subject_account_id).await?;
+        out.push((row, actor, subject));
+    }
+    Ok(out)
+}
+
+async fn account_cached(
+    state: &AppState,
+    cache: &mut BTreeMap<i64, Option<Value>>,
+    id: Option<i64>,
+) -> AppResult<Option<Value>> {
+    let Some(id) = id else { return Ok(None) };
+    if let Some(a) = cache.get(&id) {
+        return Ok(a.clone());
+    }
+    let a = match account_store::account_by_id(&state.db.pool, id).await? {
+        Some(row) => {
+            let roles = gov_store::active_roles(&state.db.pool, id).await?;
+            Some(
+                serde_json::to_value(crate::entities::Account::from_row(state, &row, &roles))
+                    .map_err(AppError::internal)?,
+            )
+        }
+        None => None,
+    };
+    cache.insert(id, a.clone());
+    Ok(a)
 }

@@ -280,3 +280,12 @@ pub async fn entities(state: &AppState, rows: &[ScheduledRow]) -> AppResult<Vec<
     }
     Ok(out)
 }
+
+/// One scheduled status as the client API shows it (moved here from
+/// `api/mastodon/scheduled.rs`).
+pub async fn entity(state: &AppState, row: ScheduledRow) -> AppResult<ScheduledStatus> {
+    entities(state, std::slice::from_ref(&row))
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)
+}

@@ -408,3 +408,15 @@ pub async fn unblock_domain(state: &AppState, me: &CurrentUser, raw: &str) -> Ap
     domain_blocks::remove(&state.db.pool, me.account.id, &domain).await?;
     Ok(())
 }
+
+/// One page of the viewer's blocked domains, newest first, with their cursor ids (moved here
+/// from `api/mastodon/relationships.rs`).
+pub async fn blocked_domains(
+    state: &AppState,
+    viewer: i64,
+    page: &crate::http::pagination::Page,
+) -> AppResult<(Vec<String>, Vec<i64>)> {
+    let rows = domain_blocks::page(&state.db.pool, viewer, &page.cursor()).await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    Ok((rows.into_iter().map(|r| r.1).collect(), cursors))
+}

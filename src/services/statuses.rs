@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
+use crate::entities::{Account, StatusEdit};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
+use crate::http::pagination::Page;
 use crate::ids;
 use crate::jobs::{self, Job};
 use crate::services::federation::{self as fed, StatusEvent};
@@ -926,4 +928,115 @@ pub async fn context(
         }
     }
     Ok((ancestors, descendants))
+}
+
+/// What a viewer can do to a status from the client API: favourite, bookmark, pin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interaction {
+    Favourite,
+    Bookmark,
+    Pin,
+}
+
+/// Sets or clears one of the viewer's interactions with a status ([`mark`]).
+pub async fn interact(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    which: Interaction,
+    on: bool,
+) -> AppResult<StatusRow> {
+    let m = match which {
+        Interaction::Favourite => Mark::Favourite,
+        Interaction::Bookmark => Mark::Bookmark,
+        Interaction::Pin => Mark::Pin,
+    };
+    mark(state, me, id, m, on).await
+}
+
+/// Who favourited (or, with `favourites` false, boosted) a status the viewer can see: one
+/// page of accounts and their cursor ids (moved here from `api/mastodon/statuses.rs`).
+pub async fn interacted_by(
+    state: &AppState,
+    viewer: Option<i64>,
+    id: &str,
+    favourites: bool,
+    page: &Page,
+) -> AppResult<(Vec<Account>, Vec<i64>)> {
+    let row = visible(state, id, viewer).await?;
+    let rows = if favourites {
+        interactions::favourited_by(&state.db.pool, row.id, &page.cursor()).await?
+    } else {
+        interactions::reblogged_by(&state.db.pool, row.id, &page.cursor()).await?
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let accounts = render::account_list(state, &ids).await?;
+    Ok((accounts, cursors))
+}
+
+/// The edit history of a status the viewer can see, oldest first, each version with its
+/// attachments as they were then (moved here from `api/mastodon/statuses.rs`).
+pub async fn history(
+    state: &AppState,
+    viewer: Option<i64>,
+    id: &str,
+) -> AppResult<Vec<StatusEdit>> {
+    let row = visible(state, id, viewer).await?;
+    let account = render::account_list(state, &[row.account_id])
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)?;
+    let mut edits = store::edits(&state.db.pool, row.id).await?;
+    // Each version's attachments, as they were then (description and focus included).
+    let snapshots = store::edit_media(&state.db.pool, row.id).await?;
+    let ids: Vec<i64> = snapshots.iter().map(|m| m.media_id).collect();
+    let rows = media_store::by_ids(&state.db.pool, &ids).await?;
+    let mut by_edit: HashMap<i64, Vec<serde_json::Value>> = Default::default();
+    for snap in &snapshots {
+        let Some(m) = rows.iter().find(|m| m.id == snap.media_id) else {
+            continue;
+        };
+        let mut entity = media::entity(state, m);
+        entity.description = snap.description.clone();
+        entity.meta.focus = crate::entities::media::Focus {
+            x: snap.focus_x,
+            y: snap.focus_y,
+        };
+        by_edit
+            .entry(snap.edit_id)
+            .or_default()
+            .push(serde_json::to_value(entity).map_err(AppError::internal)?);
+    }
+    if edits.is_empty() {
+        // Never edited: the one version is the status as it is.
+        let current = media_store::of_statuses(&state.db.pool, &[row.id]).await?;
+        let media = current
+            .iter()
+            .map(|m| serde_json::to_value(media::entity(state, m)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(AppError::internal)?;
+        by_edit.insert(0, media);
+        edits.push(store::EditRow {
+            id: 0,
+            text: row.text.clone(),
+            content: row.content.clone(),
+            spoiler_text: row.spoiler_text.clone(),
+            sensitive: row.sensitive,
+            created_at: row.created_at,
+        });
+    }
+    Ok(edits
+        .into_iter()
+        .map(|e| StatusEdit {
+            media_attachments: by_edit.remove(&e.id).unwrap_or_default(),
+            content: e.content,
+            spoiler_text: e.spoiler_text,
+            sensitive: e.sensitive != 0,
+            created_at: crate::time::iso(e.created_at),
+            account: account.clone(),
+            poll: None,
+            emojis: Vec::new(),
+        })
+        .collect())
 }

@@ -211,6 +211,14 @@ impl Db {
             .count())
     }
 
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         let guard = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),

@@ -277,6 +277,28 @@ pub async fn notified_followers<'e, E: Executor<'e, Database = Any>>(
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Every follow the account makes, as (follower, followed) pairs.
+pub async fn follows_made_by<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_all(db)
+        .await
+}
+
+/// Every follow of the account, as (follower, followed) pairs.
+pub async fn follows_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as("SELECT account_id, target_account_id FROM follows WHERE target_account_id = $1")
+        .bind(account_id)
+        .fetch_all(db)
+        .await
+}
+
 /// Local followers of an account (the audience of its posts on this server).
 pub async fn local_follower_ids<'e, E: Executor<'e, Database = Any>>(
     db: E,

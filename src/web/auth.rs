@@ -15,7 +15,6 @@ use crate::http::session::{self, WebSession};
 use crate::http::ClientIp;
 use crate::services::accounts::{self, Origin, SignUp};
 use crate::state::AppState;
-use crate::storage;
 
 /// Where the browser goes after sign-in: `return_to` only if, read as a browser reads a
 /// `Location` header, it names a page on this site; `/` otherwise. Browsers parse it with the
@@ -48,9 +47,7 @@ pub fn safe_return_to(state: &AppState, return_to: &str) -> String {
 
 pub async fn username_of(state: &AppState, session: &WebSession) -> AppResult<Option<String>> {
     Ok(match session.account_id {
-        Some(id) => storage::accounts::account_by_id(&state.db.pool, id)
-            .await?
-            .map(|a| a.username),
+        Some(id) => crate::services::accounts::username(state, id).await?,
         None => None,
     })
 }

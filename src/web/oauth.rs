@@ -13,7 +13,6 @@ use crate::http::auth::functional;
 use crate::http::session::WebSession;
 use crate::services::oauth::{self, AuthorizationParams, AuthorizationRequest};
 use crate::state::AppState;
-use crate::storage;
 
 #[derive(Serialize)]
 struct ScopeLine {
@@ -75,9 +74,7 @@ pub async fn authorize_page(
         return Redirect::to(&target).into_response();
     };
     let result = async {
-        let user = storage::accounts::user_by_account(&state.db.pool, account_id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
+        let user = crate::services::accounts::user(&state, account_id).await?;
         functional(&state, &user)?;
         let username = username_of(&state, &session).await?;
         let mut ctx = page_context(&state, &session.csrf, username.as_deref());
@@ -136,9 +133,7 @@ pub async fn authorize(
     };
     let result = async {
         let req = oauth::check_authorization(&state, &form.params).await?;
-        let user = storage::accounts::user_by_account(&state.db.pool, account_id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
+        let user = crate::services::accounts::user(&state, account_id).await?;
         functional(&state, &user)?;
         if form.decision != "approve" {
             return Ok(

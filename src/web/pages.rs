@@ -8,14 +8,11 @@ use super::templates::{error_page, page_context, render};
 use crate::api::mastodon::instance::rules_in_force;
 use crate::http::session::WebSession;
 use crate::state::AppState;
-use crate::storage::accounts;
 
 pub async fn index(State(state): State<AppState>, session: WebSession) -> Response {
     let result = async {
         let signed_in = match session.account_id {
-            Some(id) => accounts::account_by_id(&state.db.pool, id)
-                .await?
-                .map(|a| a.username),
+            Some(id) => crate::services::accounts::username(&state, id).await?,
             None => None,
         };
         let mut ctx = page_context(&state, &session.csrf, signed_in.as_deref());

@@ -23,7 +23,7 @@ use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
-use crate::services::{dues, expenses, ledger};
+use crate::services::{dues, expenses, ledger, membership};
 use crate::state::AppState;
 use crate::storage::ledger::{AttachmentRow, ExpenseRow, TxFilter};
 use crate::time;
@@ -621,10 +621,7 @@ async fn expense_entity(
     viewer: Option<i64>,
     e: ExpenseRow,
 ) -> AppResult<Expense> {
-    let account = crate::storage::accounts::account_by_id(&state.db.pool, e.submitter_account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let roles = crate::storage::governance::active_roles(&state.db.pool, account.id).await?;
+    let (account, roles) = membership::account_with_roles(state, e.submitter_account_id).await?;
     let receipts = if expenses::may_see_receipts(state, viewer, &e).await? {
         Some(
             expenses::receipts(state, e.id)
@@ -937,12 +934,12 @@ pub async fn my_dues(
         ..TxFilter::default()
     };
     let entries: Vec<Entry> = ledger::list(&state, &filter, &page).await?;
-    let m = crate::storage::proposals::membership(&state.db.pool, me.account.id).await?;
+    let paid_until = membership::dues_paid_until(&state, me.account.id).await?;
     let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
     Ok((
         paging_headers(&state, &uri, &page, &cursors),
         Json(json!({
-            "paid_until": m.and_then(|m| m.dues_paid_until).map(time::iso),
+            "paid_until": paid_until.map(time::iso),
             "payments": entries.iter().map(Transaction::from).collect::<Vec<_>>(),
         })),
     ))

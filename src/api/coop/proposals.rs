@@ -10,9 +10,8 @@ use herd_governance::Ballot;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::entities::{Event, Proposal};
 use super::{paging_headers, parse_id};
-use crate::entities::Account;
+use super::entities::{Event, Proposal};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::Payload;
@@ -21,7 +20,6 @@ use crate::http::pagination::PageParams;
 use crate::services::membership;
 use crate::services::proposals::{self as svc, NewProposal};
 use crate::state::AppState;
-use crate::storage;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -237,37 +235,11 @@ pub async fn events(
     let me = auth.user(&state, "read").await?;
     membership::require_reader(&state, me.account.id).await?;
     let page = q.page(40, 80);
-    let rows = storage::proposals::list_events(&state.db.pool, &page).await?;
-    let mut cache: BTreeMap<i64, Option<Value>> = BTreeMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let actor = account_cached(&state, &mut cache, row.actor_account_id).await?;
-        let subject = account_cached(&state, &mut cache, row.subject_account_id).await?;
-        out.push(Event::from_row(row, actor, subject));
-    }
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let logged = svc::events(&state, &page).await?;
+    let cursors: Vec<i64> = logged.iter().map(|(r, _, _)| r.id).collect();
+    let out = logged
+        .into_iter()
+        .map(|(row, actor, subject)| Event::from_row(&row, actor, subject))
+        .collect();
     Ok((paging_headers(&state, &uri, &page, &cursors), Json(out)))
-}
-
-async fn account_cached(
-    state: &AppState,
-    cache: &mut BTreeMap<i64, Option<Value>>,
-    id: Option<i64>,
-) -> AppResult<Option<Value>> {
-    let Some(id) = id else { return Ok(None) };
-    if let Some(a) = cache.get(&id) {
-        return Ok(a.clone());
-    }
-    let a = match storage::accounts::account_by_id(&state.db.pool, id).await? {
-        Some(row) => {
-            let roles = storage::governance::active_roles(&state.db.pool, id).await?;
-            Some(
-                serde_json::to_value(Account::from_row(state, &row, &roles))
-                    .map_err(AppError::internal)?,
-            )
-        }
-        None => None,
-    };
-    cache.insert(id, a.clone());
-    Ok(a)
 }

@@ -11,11 +11,9 @@ use crate::http::body::Payload;
 use crate::http::rate_limit;
 use crate::http::{lenient, ClientIp};
 use crate::services::accounts::{self, Origin, SignUp};
-use crate::services::oauth;
+use crate::services::{oauth, profile};
 use crate::state::AppState;
-use crate::storage;
 use crate::storage::accounts::ProfileImage;
-use crate::storage::governance as gov;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateAccount {
@@ -101,12 +99,7 @@ pub async fn verify_credentials(
         "read:accounts"
     };
     let me = auth.user(&state, scope).await?;
-    let roles = gov::active_roles(&state.db.pool, me.account.id).await?;
-    let mut entity = CredentialAccount::from_row(&state, &me.account, &roles, &me.user);
-    crate::services::federation::decorate_account(&state, &mut entity.account, me.account.id)
-        .await?;
-    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
-    Ok(Json(entity))
+    Ok(Json(profile::credentials_of(&state, &me).await?))
 }
 
 pub async fn get(
@@ -118,13 +111,7 @@ pub async fn get(
         a.require("read:accounts")?;
     }
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let row = storage::accounts::account_by_id(&state.db.pool, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let roles = gov::active_roles(&state.db.pool, row.id).await?;
-    let mut entity = Account::from_row(&state, &row, &roles);
-    crate::services::federation::decorate_account(&state, &mut entity, row.id).await?;
-    Ok(Json(entity))
+    Ok(Json(profile::account(&state, id).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,11 +141,7 @@ pub async fn lookup(
         crate::services::federation::decorate_account(&state, &mut entity, row.id).await?;
         return Ok(Json(entity));
     }
-    let row = storage::accounts::local_account_by_username(&state.db.pool, username)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let roles = gov::active_roles(&state.db.pool, row.id).await?;
-    Ok(Json(Account::from_row(&state, &row, &roles)))
+    Ok(Json(profile::local_account(&state, username).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,20 +161,7 @@ pub async fn resend_confirmation(
     let account_id = auth
         .account_id
         .ok_or_else(|| AppError::unprocessable("This method requires an authenticated user"))?;
-    let user = storage::accounts::user_by_account(&state.db.pool, account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if let Some(email) = body.data.email {
-        if !email.trim().eq_ignore_ascii_case(&user.email) {
-            return Err(AppError::unprocessable(
-                "Changing the email address is not supported here",
-            ));
-        }
-    }
-    let account = storage::accounts::account_by_id(&state.db.pool, account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    accounts::resend_confirmation(&state, &user, &account.username).await?;
+    accounts::resend_confirmation_for(&state, account_id, body.data.email).await?;
     Ok(Json(serde_json::json!({})))
 }
 
@@ -330,15 +300,5 @@ async fn credential_account(
     state: &AppState,
     account_id: i64,
 ) -> AppResult<Json<CredentialAccount>> {
-    let account = storage::accounts::account_by_id(&state.db.pool, account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let user = storage::accounts::user_by_account(&state.db.pool, account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let roles = gov::active_roles(&state.db.pool, account_id).await?;
-    let mut entity = CredentialAccount::from_row(state, &account, &roles, &user);
-    crate::services::federation::decorate_account(state, &mut entity.account, account.id).await?;
-    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
-    Ok(Json(entity))
+    Ok(Json(profile::credentials(state, account_id).await?))
 }

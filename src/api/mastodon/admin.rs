@@ -20,8 +20,6 @@ use crate::services::moderation::{
 };
 use crate::services::{policies, render};
 use crate::state::AppState;
-use crate::storage::accounts as account_store;
-use crate::storage::governance as gov_store;
 use crate::storage::moderation::{
     AccountListFilter, AccountStatus, DomainAllowRow, DomainBlockRow, Origin, ReportFilter,
     ReportRow,
@@ -43,11 +41,7 @@ fn json_ids(text: &str) -> Vec<String> {
 
 /// Mastodon's Admin::Account.
 pub async fn admin_account(state: &AppState, id: i64) -> AppResult<Value> {
-    let a = account_store::account_by_id(&state.db.pool, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let user = account_store::user_by_account(&state.db.pool, id).await?;
-    let roles = gov_store::active_roles(&state.db.pool, id).await?;
+    let (a, user, roles) = svc::account_under_review(state, id).await?;
     let role = roles
         .iter()
         .filter_map(|r| role_entity(r))
@@ -102,8 +96,7 @@ async fn statuses_of(state: &AppState, viewer: i64, r: &ReportRow) -> AppResult<
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect();
-    let rows = crate::storage::statuses::by_ids(&state.db.pool, &ids).await?;
-    let rendered = render::statuses_for_moderators(state, viewer, &rows).await?;
+    let rendered = svc::reported_statuses(state, viewer, &ids).await?;
     Ok(rendered.into_iter().map(|s| json!(s)).collect())
 }
 

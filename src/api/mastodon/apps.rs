@@ -11,7 +11,6 @@ use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::services::oauth::{self, NewApp};
 use crate::state::AppState;
-use crate::storage;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateApp {
@@ -52,7 +51,7 @@ pub async fn verify_credentials(
     State(state): State<AppState>,
     auth: Auth,
 ) -> AppResult<Json<Application>> {
-    let app = storage::oauth::app_by_id(&state.db.pool, auth.app_id)
+    let app = crate::services::oauth::app(&state, auth.app_id)
         .await?
         .ok_or_else(|| AppError::unauthorized("The access token is invalid"))?;
     Ok(Json(Application::from_row(&app)))

@@ -9,7 +9,6 @@ use crate::entities::{version_string, Rule};
 use crate::error::AppResult;
 use crate::services::policies;
 use crate::state::AppState;
-use crate::storage;
 
 /// The code of conduct in force, as Mastodon rules: each top-level clause is a rule (its
 /// title the rule, its text the hint), and its id is the clause id reports cite.
@@ -82,7 +81,7 @@ fn streaming_url(state: &AppState) -> String {
 
 pub async fn v1(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let cfg = &state.config;
-    let users = storage::accounts::count_local_users(&state.db.pool).await?;
+    let users = crate::services::accounts::local_user_count(&state).await?;
     let rules = rules_in_force(&state).await?;
     let mut configuration = configuration(&state);
     configuration["urls"] = json!({ "streaming": streaming_url(&state) });
@@ -127,7 +126,7 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
         "version": version_string(),
         "source_url": "https://github.com/herd-coop/herd",
         "description": cfg.instance.description,
-        "usage": { "users": { "active_month": storage::accounts::count_local_users(&state.db.pool).await? } },
+        "usage": { "users": { "active_month": crate::services::accounts::local_user_count(&state).await? } },
         "thumbnail": {
             "url": format!("{}/avatars/original/missing.png", state.base_url()),
             "blurhash": null,
@@ -154,7 +153,7 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
 
 /// `GET /health`: 200 "OK" when the database answers.
 pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+    match state.db.ping().await {
         Ok(_) => (axum::http::StatusCode::OK, "OK"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");

@@ -73,10 +73,5 @@ pub async fn migrate(
         &p.current_password.unwrap_or_default(),
     )
     .await?;
-    let row = crate::storage::accounts::account_by_id(&state.db.pool, me.account.id)
-        .await?
-        .ok_or_else(crate::error::AppError::not_found)?;
-    let mut entity = Account::from_row(&state, &row, &[]);
-    fed::decorate_account(&state, &mut entity, row.id).await?;
-    Ok(Json(entity))
+    Ok(Json(fed::account_entity(&state, me.account.id).await?))
 }

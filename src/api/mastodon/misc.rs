@@ -8,8 +8,8 @@ use serde_json::{json, Map, Value};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::{parse_form, Payload};
+use crate::services::notifications as service;
 use crate::state::AppState;
-use crate::storage::markers;
 use crate::time;
 
 pub async fn empty_list() -> Json<Vec<Value>> {
@@ -63,7 +63,7 @@ pub async fn get_markers(
     };
     let mut out = Map::new();
     for (timeline, last_read_id, version, updated_at) in
-        markers::get(&state.db.pool, me.account.id).await?
+        service::markers(&state, me.account.id).await?
     {
         if wanted.contains(&timeline) {
             out.insert(
@@ -82,8 +82,7 @@ pub async fn set_markers(
     body: Payload<Value>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "write:statuses").await?;
-    let now = state.clock.now_micros();
-    let mut any = false;
+    let mut marks = Vec::new();
     for timeline in TIMELINES {
         let Some(id) = body.data.get(*timeline).and_then(|t| t.get("last_read_id")) else {
             continue;
@@ -97,30 +96,19 @@ pub async fn set_markers(
                 AppError::unprocessable(format!(
                     "Validation failed: {timeline}.last_read_id is not an id"
                 ))
-            })?;
-        markers::set(&state.db.pool, me.account.id, timeline, id, now).await?;
-        any = true;
+            });
+        marks.push((*timeline, id));
     }
-    if !any {
+    if marks.is_empty() {
         return Err(AppError::unprocessable(
             "Validation failed: give home[last_read_id] or notifications[last_read_id]",
         ));
     }
     let mut out = Map::new();
     for (timeline, last_read_id, version, updated_at) in
-        markers::get(&state.db.pool, me.account.id).await?
+        service::set_markers(&state, me.account.id, marks).await?
     {
         out.insert(timeline, json!({ "last_read_id": last_read_id.to_string(), "version": version, "updated_at": time::iso(updated_at) }));
     }
     Ok(Json(Value::Object(out)))
-}
-
-/// Where the notifications marker stands (0 when never set).
-pub async fn notifications_read_up_to(state: &AppState, account_id: i64) -> AppResult<i64> {
-    Ok(markers::get(&state.db.pool, account_id)
-        .await?
-        .into_iter()
-        .find(|m| m.0 == "notifications")
-        .map(|m| m.1)
-        .unwrap_or(0))
 }

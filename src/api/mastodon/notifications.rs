@@ -11,9 +11,8 @@ use crate::http::auth::Auth;
 use crate::http::body::parse_form;
 use crate::http::lenient;
 use crate::http::pagination::{link_for, PageParams, Paged};
-use crate::services::render;
+use crate::services::notifications::{self as service, Choice};
 use crate::state::AppState;
-use crate::storage::notifications as store;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ListParams {
@@ -41,21 +40,12 @@ pub async fn list(
         Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::not_found())?),
         None => None,
     };
-    let rows = store::list(
-        &state.db.pool,
-        &store::Selection {
-            account_id: me.account.id,
-            types: &p.types,
-            exclude: &p.exclude_types,
-            from_account: from,
-            now: state.clock.now_micros(),
-        },
-        &page.cursor(),
-    )
-    .await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let items = render::notifications(&state, me.account.id, &rows).await?;
-    let items = crate::services::filters::apply_notifications(&state, me.account.id, items).await?;
+    let choice = Choice {
+        types: &p.types,
+        exclude: &p.exclude_types,
+        from_account: from,
+    };
+    let (items, cursors) = service::list(&state, me.account.id, choice, &page).await?;
     Ok(Paged(
         items,
         link_for(&state.base_url(), &uri, &page, &cursors),
@@ -69,31 +59,8 @@ pub async fn get(
 ) -> AppResult<Json<Notification>> {
     let me = auth.user(&state, "read:notifications").await?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    // The list's selection for this one id: none from suspended senders (Mastodon's
-    // `without_suspended`), nor from silenced ones not followed, muted or blocked.
-    let rows = store::list(
-        &state.db.pool,
-        &store::Selection {
-            account_id: me.account.id,
-            types: &[],
-            exclude: &[],
-            from_account: None,
-            now: state.clock.now_micros(),
-        },
-        &crate::storage::timelines::Cursor {
-            max_id: Some(id.saturating_add(1)),
-            since_id: Some(id.saturating_sub(1)),
-            min_id: None,
-            limit: 1,
-        },
-    )
-    .await?;
-    if rows.is_empty() {
-        return Err(AppError::not_found());
-    }
-    render::notifications(&state, me.account.id, &rows)
+    service::one(&state, me.account.id, id)
         .await?
-        .pop()
         .map(Json)
         .ok_or_else(AppError::not_found)
 }
@@ -105,7 +72,7 @@ pub async fn dismiss(
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "write:notifications").await?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    if !store::dismiss(&state.db.pool, me.account.id, id).await? {
+    if !service::dismiss(&state, me.account.id, id).await? {
         return Err(AppError::not_found());
     }
     Ok(Json(json!({})))
@@ -113,7 +80,7 @@ pub async fn dismiss(
 
 pub async fn clear(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "write:notifications").await?;
-    store::clear(&state.db.pool, me.account.id).await?;
+    service::clear(&state, me.account.id).await?;
     Ok(Json(json!({})))
 }
 
@@ -134,19 +101,11 @@ pub async fn unread_count(
         None => None,
     };
     let cap = p.page.limit.unwrap_or(100).clamp(1, 1000) as i64;
-    let after = super::misc::notifications_read_up_to(&state, me.account.id).await?;
-    let count = store::count_after(
-        &state.db.pool,
-        &store::Selection {
-            account_id: me.account.id,
-            types: &p.types,
-            exclude: &p.exclude_types,
-            from_account: from,
-            now: state.clock.now_micros(),
-        },
-        after,
-        cap,
-    )
-    .await?;
+    let choice = Choice {
+        types: &p.types,
+        exclude: &p.exclude_types,
+        from_account: from,
+    };
+    let count = service::unread_count(&state, me.account.id, choice, cap).await?;
     Ok(Json(json!({ "count": count })))
 }

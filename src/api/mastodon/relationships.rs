@@ -463,12 +463,9 @@ pub async fn domain_blocks(
 ) -> AppResult<Paged<String>> {
     let me = auth.user(&state, "read:blocks").await?;
     let page = p.page(100, 200);
-    let rows =
-        crate::storage::account_domain_blocks::page(&state.db.pool, me.account.id, &page.cursor())
-            .await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let (domains, cursors) = social::blocked_domains(&state, me.account.id, &page).await?;
     Ok(Paged(
-        rows.into_iter().map(|r| r.1).collect(),
+        domains,
         link_for(&state.base_url(), &uri, &page, &cursors),
     ))
 }

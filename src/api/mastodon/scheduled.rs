@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::entities::media::ScheduledStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::auth::Auth;
 use crate::http::body::Payload;
 use crate::http::lenient;
@@ -31,17 +31,6 @@ pub async fn list(
     ))
 }
 
-async fn one(
-    state: &AppState,
-    row: crate::storage::scheduled::ScheduledRow,
-) -> AppResult<Json<ScheduledStatus>> {
-    scheduled::entities(state, std::slice::from_ref(&row))
-        .await?
-        .pop()
-        .map(Json)
-        .ok_or_else(AppError::not_found)
-}
-
 pub async fn get(
     State(state): State<AppState>,
     auth: Auth,
@@ -49,7 +38,7 @@ pub async fn get(
 ) -> AppResult<Json<ScheduledStatus>> {
     let me = auth.user(&state, "read:statuses").await?;
     let row = scheduled::get(&state, &me, &id).await?;
-    one(&state, row).await
+    Ok(Json(scheduled::entity(&state, row).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,7 +55,7 @@ pub async fn update(
 ) -> AppResult<Json<ScheduledStatus>> {
     let me = auth.user(&state, "write:statuses").await?;
     let row = scheduled::reschedule(&state, &me, &id, body.data.scheduled_at.as_deref()).await?;
-    one(&state, row).await
+    Ok(Json(scheduled::entity(&state, row).await?))
 }
 
 pub async fn delete(

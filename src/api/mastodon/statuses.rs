@@ -14,11 +14,9 @@ use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::{link_for, PageParams, Paged};
 use crate::services::render::{self, Viewer};
-use crate::services::statuses::{self, Edit, NewStatus, Posted};
+use crate::services::statuses::{self, Edit, Interaction, NewStatus, Posted};
 use crate::services::{polls, scheduled};
 use crate::state::AppState;
-use crate::storage::interactions::{self, Mark};
-use crate::storage::statuses as store;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateStatus {
@@ -42,16 +40,6 @@ pub struct CreateStatus {
     poll: Option<Value>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     scheduled_at: Option<String>,
-}
-
-async fn rendered(
-    state: &AppState,
-    viewer: i64,
-    row: &store::StatusRow,
-) -> AppResult<Json<Status>> {
-    Ok(Json(
-        render::status(state, Viewer(Some(viewer)), row).await?,
-    ))
 }
 
 pub async fn create(
@@ -87,7 +75,9 @@ pub async fn create(
     )
     .await?;
     Ok(match posted {
-        Posted::Status(row) => rendered(&state, me.account.id, &row).await?.into_response(),
+        Posted::Status(row) => {
+            Json(render::status(&state, Viewer(Some(me.account.id)), &row).await?).into_response()
+        }
         Posted::Scheduled(row) => {
             let entity = scheduled::entities(&state, std::slice::from_ref(&row))
                 .await?
@@ -230,7 +220,9 @@ pub async fn edit(
         },
     )
     .await?;
-    rendered(&state, me.account.id, &row).await
+    Ok(Json(
+        render::status(&state, Viewer(Some(me.account.id)), &row).await?,
+    ))
 }
 
 pub async fn history(
@@ -239,65 +231,7 @@ pub async fn history(
     Path(id): Path<String>,
 ) -> AppResult<Json<Vec<StatusEdit>>> {
     let viewer = viewer_of(&auth, "read:statuses")?;
-    let row = statuses::visible(&state, &id, viewer).await?;
-    let account = render::account_list(&state, &[row.account_id])
-        .await?
-        .pop()
-        .ok_or_else(AppError::not_found)?;
-    let mut edits = store::edits(&state.db.pool, row.id).await?;
-    // Each version's attachments, as they were then (description and focus included).
-    let snapshots = store::edit_media(&state.db.pool, row.id).await?;
-    let ids: Vec<i64> = snapshots.iter().map(|m| m.media_id).collect();
-    let rows = crate::storage::media::by_ids(&state.db.pool, &ids).await?;
-    let mut by_edit: std::collections::HashMap<i64, Vec<Value>> = Default::default();
-    for snap in &snapshots {
-        let Some(m) = rows.iter().find(|m| m.id == snap.media_id) else {
-            continue;
-        };
-        let mut entity = crate::services::media::entity(&state, m);
-        entity.description = snap.description.clone();
-        entity.meta.focus = crate::entities::media::Focus {
-            x: snap.focus_x,
-            y: snap.focus_y,
-        };
-        by_edit
-            .entry(snap.edit_id)
-            .or_default()
-            .push(serde_json::to_value(entity).map_err(AppError::internal)?);
-    }
-    if edits.is_empty() {
-        // Never edited: the one version is the status as it is.
-        let current = crate::storage::media::of_statuses(&state.db.pool, &[row.id]).await?;
-        let media = current
-            .iter()
-            .map(|m| serde_json::to_value(crate::services::media::entity(&state, m)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(AppError::internal)?;
-        by_edit.insert(0, media);
-        edits.push(store::EditRow {
-            id: 0,
-            text: row.text.clone(),
-            content: row.content.clone(),
-            spoiler_text: row.spoiler_text.clone(),
-            sensitive: row.sensitive,
-            created_at: row.created_at,
-        });
-    }
-    Ok(Json(
-        edits
-            .into_iter()
-            .map(|e| StatusEdit {
-                media_attachments: by_edit.remove(&e.id).unwrap_or_default(),
-                content: e.content,
-                spoiler_text: e.spoiler_text,
-                sensitive: e.sensitive != 0,
-                created_at: crate::time::iso(e.created_at),
-                account: account.clone(),
-                poll: None,
-                emojis: Vec::new(),
-            })
-            .collect(),
-    ))
+    Ok(Json(statuses::history(&state, viewer, &id).await?))
 }
 
 pub async fn source(
@@ -354,7 +288,9 @@ pub async fn reblog(
 ) -> AppResult<Json<Status>> {
     let me = auth.user(&state, "write:statuses").await?;
     let row = statuses::reblog(&state, &me, &id, body.data.visibility.as_deref()).await?;
-    rendered(&state, me.account.id, &row).await
+    Ok(Json(
+        render::status(&state, Viewer(Some(me.account.id)), &row).await?,
+    ))
 }
 
 pub async fn unreblog(
@@ -364,20 +300,24 @@ pub async fn unreblog(
 ) -> AppResult<Json<Status>> {
     let me = auth.user(&state, "write:statuses").await?;
     let row = statuses::unreblog(&state, &me, &id).await?;
-    rendered(&state, me.account.id, &row).await
+    Ok(Json(
+        render::status(&state, Viewer(Some(me.account.id)), &row).await?,
+    ))
 }
 
 async fn marked(
     state: AppState,
     auth: Auth,
     id: String,
-    mark: Mark,
+    which: Interaction,
     on: bool,
     scope: &str,
 ) -> AppResult<Json<Status>> {
     let me = auth.user(&state, scope).await?;
-    let row = statuses::mark(&state, &me, &id, mark, on).await?;
-    rendered(&state, me.account.id, &row).await
+    let row = statuses::interact(&state, &me, &id, which, on).await?;
+    Ok(Json(
+        render::status(&state, Viewer(Some(me.account.id)), &row).await?,
+    ))
 }
 
 pub async fn favourite(
@@ -385,42 +325,58 @@ pub async fn favourite(
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    marked(s, auth, id, Mark::Favourite, true, "write:favourites").await
+    marked(
+        s,
+        auth,
+        id,
+        Interaction::Favourite,
+        true,
+        "write:favourites",
+    )
+    .await
 }
 pub async fn unfavourite(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    marked(s, auth, id, Mark::Favourite, false, "write:favourites").await
+    marked(
+        s,
+        auth,
+        id,
+        Interaction::Favourite,
+        false,
+        "write:favourites",
+    )
+    .await
 }
 pub async fn bookmark(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    marked(s, auth, id, Mark::Bookmark, true, "write:bookmarks").await
+    marked(s, auth, id, Interaction::Bookmark, true, "write:bookmarks").await
 }
 pub async fn unbookmark(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    marked(s, auth, id, Mark::Bookmark, false, "write:bookmarks").await
+    marked(s, auth, id, Interaction::Bookmark, false, "write:bookmarks").await
 }
 pub async fn pin(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    marked(s, auth, id, Mark::Pin, true, "write:accounts").await
+    marked(s, auth, id, Interaction::Pin, true, "write:accounts").await
 }
 pub async fn unpin(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    marked(s, auth, id, Mark::Pin, false, "write:accounts").await
+    marked(s, auth, id, Interaction::Pin, false, "write:accounts").await
 }
 
 pub async fn mute(
@@ -430,7 +386,9 @@ pub async fn mute(
 ) -> AppResult<Json<Status>> {
     let me = auth.user(&state, "write:mutes").await?;
     let row = statuses::mute_thread(&state, &me, &id, true).await?;
-    rendered(&state, me.account.id, &row).await
+    Ok(Json(
+        render::status(&state, Viewer(Some(me.account.id)), &row).await?,
+    ))
 }
 
 pub async fn unmute(
@@ -440,7 +398,9 @@ pub async fn unmute(
 ) -> AppResult<Json<Status>> {
     let me = auth.user(&state, "write:mutes").await?;
     let row = statuses::mute_thread(&state, &me, &id, false).await?;
-    rendered(&state, me.account.id, &row).await
+    Ok(Json(
+        render::status(&state, Viewer(Some(me.account.id)), &row).await?,
+    ))
 }
 
 async fn who(
@@ -452,16 +412,9 @@ async fn who(
     favourites: bool,
 ) -> AppResult<Paged<Account>> {
     let viewer = viewer_of(&auth, "read:statuses")?;
-    let row = statuses::visible(&state, &id, viewer).await?;
     let page = params.page(40, 80);
-    let rows = if favourites {
-        interactions::favourited_by(&state.db.pool, row.id, &page.cursor()).await?
-    } else {
-        interactions::reblogged_by(&state.db.pool, row.id, &page.cursor()).await?
-    };
-    let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
-    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let accounts = render::account_list(&state, &ids).await?;
+    let (accounts, cursors) =
+        statuses::interacted_by(&state, viewer, &id, favourites, &page).await?;
     Ok(Paged(
         accounts,
         link_for(&state.base_url(), &uri, &page, &cursors),

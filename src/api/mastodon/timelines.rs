@@ -8,29 +8,15 @@ use crate::error::AppResult;
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::parse_form;
 use crate::http::lenient;
-use crate::http::pagination::{link_for, PageParams, Paged};
-use crate::services::render::{self, Viewer};
+use crate::http::pagination::{link_for, Page, PageParams, Paged};
+use crate::services::timelines::{self, Marked, Scope, Tags, Timeline};
 use crate::state::AppState;
-use crate::storage::interactions::{self, Mark};
-use crate::storage::statuses as store;
-use crate::storage::timelines::{self, PublicFilter};
 
-async fn page_of(
-    state: &AppState,
-    viewer: Viewer,
-    uri: &axum::http::Uri,
-    page: &crate::http::pagination::Page,
-    rows: Vec<store::StatusRow>,
-    context: &str,
-) -> AppResult<Paged<Status>> {
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let statuses = render::statuses(state, viewer, &rows).await?;
-    // The viewer's filters for this context (cursors still page over what was read).
-    let statuses = crate::services::filters::apply(state, viewer, context, statuses).await?;
-    Ok(Paged(
-        statuses,
-        link_for(&state.base_url(), uri, page, &cursors),
-    ))
+fn paged(state: &AppState, uri: &axum::http::Uri, page: &Page, t: Timeline) -> Paged<Status> {
+    Paged(
+        t.statuses,
+        link_for(&state.base_url(), uri, page, &t.cursors),
+    )
 }
 
 pub async fn home(
@@ -41,22 +27,8 @@ pub async fn home(
 ) -> AppResult<Paged<Status>> {
     let me = auth.user(&state, "read:statuses").await?;
     let page = p.page(20, 40);
-    let rows = timelines::home(
-        &state.db.pool,
-        me.account.id,
-        &page.cursor(),
-        state.clock.now_micros(),
-    )
-    .await?;
-    page_of(
-        &state,
-        Viewer(Some(me.account.id)),
-        &uri,
-        &page,
-        rows,
-        "home",
-    )
-    .await
+    let t = timelines::home(&state, me.account.id, &page).await?;
+    Ok(paged(&state, &uri, &page, t))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -69,6 +41,16 @@ pub struct PublicParams {
     remote: Option<bool>,
     #[serde(default, deserialize_with = "lenient::bool_opt")]
     only_media: Option<bool>,
+}
+
+impl PublicParams {
+    fn scope(&self) -> Scope {
+        Scope {
+            local: self.local.unwrap_or(false),
+            remote: self.remote.unwrap_or(false),
+            only_media: self.only_media.unwrap_or(false),
+        }
+    }
 }
 
 fn viewer_of(auth: &Option<Auth>) -> AppResult<Option<i64>> {
@@ -89,20 +71,8 @@ pub async fn public(
 ) -> AppResult<Paged<Status>> {
     let viewer = viewer_of(&auth)?;
     let page = p.page.page(20, 40);
-    let filter = PublicFilter {
-        local: p.local.unwrap_or(false),
-        remote: p.remote.unwrap_or(false),
-        only_media: p.only_media.unwrap_or(false),
-    };
-    let rows = timelines::public(
-        &state.db.pool,
-        viewer.unwrap_or(-1),
-        filter,
-        &page.cursor(),
-        state.clock.now_micros(),
-    )
-    .await?;
-    page_of(&state, Viewer(viewer), &uri, &page, rows, "public").await
+    let t = timelines::public(&state, viewer, p.scope(), &page).await?;
+    Ok(paged(&state, &uri, &page, t))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -113,17 +83,6 @@ pub struct TagParams {
     all: Vec<String>,
     #[serde(default, deserialize_with = "lenient::strings")]
     none: Vec<String>,
-}
-
-async fn tag_ids(state: &AppState, names: &[String]) -> AppResult<Vec<i64>> {
-    let mut ids = Vec::new();
-    for n in names {
-        if let Some((id, _)) = store::tag_by_name(&state.db.pool, n.trim_start_matches('#')).await?
-        {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
 }
 
 pub async fn tag(
@@ -139,33 +98,14 @@ pub async fn tag(
     let lists: TagParams =
         serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
             .unwrap_or_default();
-    let mut any = tag_ids(&state, std::slice::from_ref(&tag)).await?;
-    if any.is_empty() && lists.any.is_empty() {
-        return Ok(Paged(Vec::new(), None));
-    }
-    any.extend(tag_ids(&state, &lists.any).await?);
-    let all = tag_ids(&state, &lists.all).await?;
-    if all.len() < lists.all.len() {
-        return Ok(Paged(Vec::new(), None)); // an unknown tag in all[] matches nothing
-    }
-    let none = tag_ids(&state, &lists.none).await?;
-    let filter = PublicFilter {
-        local: p.local.unwrap_or(false),
-        remote: p.remote.unwrap_or(false),
-        only_media: p.only_media.unwrap_or(false),
+    let tags = Tags {
+        tag: &tag,
+        any: &lists.any,
+        all: &lists.all,
+        none: &lists.none,
     };
-    let rows = timelines::tagged(
-        &state.db.pool,
-        viewer.unwrap_or(-1),
-        &any,
-        &all,
-        &none,
-        filter,
-        &page.cursor(),
-        state.clock.now_micros(),
-    )
-    .await?;
-    page_of(&state, Viewer(viewer), &uri, &page, rows, "public").await
+    let t = timelines::tagged(&state, viewer, tags, p.scope(), &page).await?;
+    Ok(paged(&state, &uri, &page, t))
 }
 
 async fn marked(
@@ -173,28 +113,13 @@ async fn marked(
     auth: Auth,
     uri: axum::http::Uri,
     p: PageParams,
-    mark: Mark,
+    which: Marked,
     scope: &str,
 ) -> AppResult<Paged<Status>> {
     let me = auth.user(&state, scope).await?;
     let page = p.page(20, 40);
-    let rows = interactions::statuses(&state.db.pool, mark, me.account.id, &page.cursor()).await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    // A marked status the viewer can no longer see (unfollowed, blocked) drops out.
-    let mut visible = Vec::with_capacity(rows.len());
-    for (_, s) in rows {
-        if store::visible_by_id(&state.db.pool, s.id, me.account.id)
-            .await?
-            .is_some()
-        {
-            visible.push(s);
-        }
-    }
-    let statuses = render::statuses(&state, Viewer(Some(me.account.id)), &visible).await?;
-    Ok(Paged(
-        statuses,
-        link_for(&state.base_url(), &uri, &page, &cursors),
-    ))
+    let t = timelines::marked(&state, me.account.id, which, &page).await?;
+    Ok(paged(&state, &uri, &page, t))
 }
 
 pub async fn bookmarks(
@@ -203,7 +128,7 @@ pub async fn bookmarks(
     OriginalUri(uri): OriginalUri,
     Query(p): Query<PageParams>,
 ) -> AppResult<Paged<Status>> {
-    marked(state, auth, uri, p, Mark::Bookmark, "read:bookmarks").await
+    marked(state, auth, uri, p, Marked::Bookmarks, "read:bookmarks").await
 }
 
 pub async fn favourites(
@@ -212,5 +137,5 @@ pub async fn favourites(
     OriginalUri(uri): OriginalUri,
     Query(p): Query<PageParams>,
 ) -> AppResult<Paged<Status>> {
-    marked(state, auth, uri, p, Mark::Favourite, "read:favourites").await
+    marked(state, auth, uri, p, Marked::Favourites, "read:favourites").await
 }

@@ -1,0 +1,175 @@
+//! Reading timelines: home, public, hashtag, bookmarks and favourites, each rendered for its
+//! viewer with the viewer's filters applied (moved here from `api/mastodon/timelines.rs`).
+
+use crate::entities::Status;
+use crate::error::AppResult;
+use crate::http::pagination::Page;
+use crate::services::render::{self, Viewer};
+use crate::state::AppState;
+use crate::storage::interactions::{self, Mark};
+use crate::storage::statuses::{self as store, StatusRow};
+use crate::storage::timelines::{self, PublicFilter};
+
+/// One page of a timeline: the statuses shown and the cursor ids of every row read (a
+/// filtered or hidden row still moves the page on).
+pub struct Timeline {
+    pub statuses: Vec<Status>,
+    pub cursors: Vec<i64>,
+}
+
+impl Timeline {
+    fn empty() -> Self {
+        Timeline {
+            statuses: Vec::new(),
+            cursors: Vec::new(),
+        }
+    }
+}
+
+/// Which statuses of the public and hashtag timelines are read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    pub local: bool,
+    pub remote: bool,
+    pub only_media: bool,
+}
+
+impl Scope {
+    fn filter(self) -> PublicFilter {
+        PublicFilter {
+            local: self.local,
+            remote: self.remote,
+            only_media: self.only_media,
+        }
+    }
+}
+
+/// The viewer's own list of marked statuses.
+#[derive(Debug, Clone, Copy)]
+pub enum Marked {
+    Bookmarks,
+    Favourites,
+}
+
+async fn page_of(
+    state: &AppState,
+    viewer: Viewer,
+    rows: Vec<StatusRow>,
+    context: &str,
+) -> AppResult<Timeline> {
+    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let statuses = render::statuses(state, viewer, &rows).await?;
+    // The viewer's filters for this context (cursors still page over what was read).
+    let statuses = crate::services::filters::apply(state, viewer, context, statuses).await?;
+    Ok(Timeline { statuses, cursors })
+}
+
+/// The home timeline of `viewer`.
+pub async fn home(state: &AppState, viewer: i64, page: &Page) -> AppResult<Timeline> {
+    let rows = timelines::home(
+        &state.db.pool,
+        viewer,
+        &page.cursor(),
+        state.clock.now_micros(),
+    )
+    .await?;
+    page_of(state, Viewer(Some(viewer)), rows, "home").await
+}
+
+/// The public timeline, as `viewer` (if signed in) sees it.
+pub async fn public(
+    state: &AppState,
+    viewer: Option<i64>,
+    scope: Scope,
+    page: &Page,
+) -> AppResult<Timeline> {
+    let rows = timelines::public(
+        &state.db.pool,
+        viewer.unwrap_or(-1),
+        scope.filter(),
+        &page.cursor(),
+        state.clock.now_micros(),
+    )
+    .await?;
+    page_of(state, Viewer(viewer), rows, "public").await
+}
+
+async fn tag_ids(state: &AppState, names: &[String]) -> AppResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for n in names {
+        if let Some((id, _)) = store::tag_by_name(&state.db.pool, n.trim_start_matches('#')).await?
+        {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Which hashtags a hashtag timeline asks for (`any[]`, `all[]`, `none[]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Tags<'a> {
+    pub tag: &'a str,
+    pub any: &'a [String],
+    pub all: &'a [String],
+    pub none: &'a [String],
+}
+
+/// The hashtag timeline of `tags.tag` (or any of `tags.any`), with every tag of `tags.all`
+/// and none of `tags.none`.
+pub async fn tagged(
+    state: &AppState,
+    viewer: Option<i64>,
+    tags: Tags<'_>,
+    scope: Scope,
+    page: &Page,
+) -> AppResult<Timeline> {
+    let mut any = tag_ids(state, &[tags.tag.to_string()]).await?;
+    if any.is_empty() && tags.any.is_empty() {
+        return Ok(Timeline::empty());
+    }
+    any.extend(tag_ids(state, tags.any).await?);
+    let all = tag_ids(state, tags.all).await?;
+    if all.len() < tags.all.len() {
+        return Ok(Timeline::empty()); // an unknown tag in all[] matches nothing
+    }
+    let none = tag_ids(state, tags.none).await?;
+    let rows = timelines::tagged(
+        &state.db.pool,
+        viewer.unwrap_or(-1),
+        &any,
+        &all,
+        &none,
+        scope.filter(),
+        &page.cursor(),
+        state.clock.now_micros(),
+    )
+    .await?;
+    page_of(state, Viewer(viewer), rows, "public").await
+}
+
+/// The viewer's bookmarks or favourites, newest mark first.
+pub async fn marked(
+    state: &AppState,
+    viewer: i64,
+    which: Marked,
+    page: &Page,
+) -> AppResult<Timeline> {
+    let mark = match which {
+        Marked::Bookmarks => Mark::Bookmark,
+        Marked::Favourites => Mark::Favourite,
+    };
+    let rows = interactions::statuses(&state.db.pool, mark, viewer, &page.cursor()).await?;
+    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    // A marked status the viewer can no longer see (unfollowed, blocked) drops out.
+    let mut visible = Vec::with_capacity(rows.len());
+    for (_, s) in rows {
+        if store::visible_by_id(&state.db.pool, s.id, viewer)
+            .await?
+            .is_some()
+        {
+            visible.push(s);
+        }
+    }
+    let statuses = render::statuses(state, Viewer(Some(viewer)), &visible).await?;
+    Ok(Timeline { statuses, cursors })
+}
