@@ -10,8 +10,8 @@ use herd_governance::Ballot;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{paging_headers, parse_id};
 use super::entities::{Event, Proposal};
+use super::{paging_headers, parse_id};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::Payload;
