@@ -201,13 +201,14 @@ async fn two_seat_election(app: &common::TestApp) {
     // m5 and m6 are moderators now (by an earlier election, here by the operator's bootstrap).
     for i in [5, 6] {
         let mut tx = app.state.db.begin_write().await.unwrap();
-        herd::storage::governance::insert_role_grant(
+        herd::storage::governance::insert_role_grant_until(
             &mut **tx,
             herd::ids::next_id_at(app.state.clock.now_millis()),
             m[i].0,
             "moderator",
             "test",
             app.state.clock.now_micros(),
+            None,
         )
         .await
         .unwrap();

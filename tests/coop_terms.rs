@@ -559,13 +559,14 @@ async fn upgrade_scenario(app: &common::TestApp) {
     let now = app.state.clock.now_micros();
     for (who, granted_at) in [(m[1].0, now - 400 * DAY), (m[2].0, now - 10 * DAY)] {
         let mut tx = app.state.db.begin_write().await.unwrap();
-        herd::storage::governance::insert_role_grant(
+        herd::storage::governance::insert_role_grant_until(
             &mut **tx,
             herd::ids::next_id_at(granted_at / 1000),
             who,
             "treasurer",
             "proposal:1",
             granted_at,
+            None,
         )
         .await
         .unwrap();

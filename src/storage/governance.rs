@@ -93,19 +93,6 @@ pub struct RoleGrantRow {
 const GRANT_COLUMNS: &str =
     "id, account_id, role, source, granted_at, revoked_at, term_ends_at, holding_over";
 
-/// A grant without a term (as before terms existed; `herd serve` gives it one at start-up).
-/// Services grant through `services::roles`, which sets the term.
-pub async fn insert_role_grant<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    id: i64,
-    account_id: i64,
-    role: &str,
-    source: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    insert_role_grant_until(db, id, account_id, role, source, now, None).await
-}
-
 /// A grant whose term ends at `term_ends_at`.
 pub async fn insert_role_grant_until<'e, E: Executor<'e, Database = Any>>(
     db: E,
