@@ -564,7 +564,8 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
     Ok(row)
 }
 
-async fn log(
+/// One entry of the governance log, in the caller's transaction.
+pub(super) async fn log(
     tx: &mut WriteTx,
     kind: &str,
     actor: Option<i64>,

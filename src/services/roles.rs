@@ -15,7 +15,7 @@ use crate::ids;
 use crate::jobs::{self, Job};
 use crate::state::AppState;
 use crate::storage::governance::{self as gov_store, RoleGrantRow};
-use crate::storage::proposals::{self as store, NewProposalEvent};
+use crate::storage::proposals as store;
 use crate::storage::WriteTx;
 use crate::time::{self, MICROS_PER_DAY};
 
@@ -48,6 +48,8 @@ pub async fn rules_in(tx: &mut WriteTx, now: i64) -> AppResult<RoleRules> {
     Ok(doc.roles.unwrap_or_default())
 }
 
+/// A governance log entry about the holder `subject` (no acting member: the bylaws or a
+/// proposal act).
 async fn log(
     tx: &mut WriteTx,
     kind: &str,
@@ -56,20 +58,7 @@ async fn log(
     detail: Value,
     now: i64,
 ) -> AppResult<()> {
-    store::insert_event(
-        &mut ***tx,
-        &NewProposalEvent {
-            id: ids::next_id_at(now / 1000),
-            kind,
-            actor_account_id: None,
-            subject_account_id: Some(subject),
-            proposal_id,
-            detail_json: detail.to_string(),
-            now,
-        },
-    )
-    .await?;
-    Ok(())
+    super::proposals::log(tx, kind, None, Some(subject), proposal_id, detail, now).await
 }
 
 /// Queues the notice and the end of a grant's term, in the grant's transaction.
