@@ -3,7 +3,7 @@
 //! newest first, `limit` takes the endpoint's default and is clamped to its maximum, and the
 //! `Link` header carries `max_id` (next) and `min_id` (prev) with the other parameters kept.
 //! Checked over HTTP on a Mastodon list keyed by status id (the home timeline), one keyed by
-//! the relation's own id (followers) and a co-op list (proposals).
+//! the relation's own id (followers) and two co-op lists (proposals, the governance log).
 
 mod common;
 
@@ -264,6 +264,9 @@ async fn proposals(app: &TestApp) {
     items.reverse();
     edges(app, "/api/v1/coop/proposals", &ada, &items).await;
     limits(app, "/api/v1/coop/proposals", &ada, 20, 40).await;
+    // The governance log those proposals wrote pages the same way.
+    let events = walk(app, "/api/v1/coop/events", &ada).await;
+    edges(app, "/api/v1/coop/events", &ada, &events).await;
     // The state filter is one of the parameters the Link keeps.
     let (_, got, link) = page(app, "/api/v1/coop/proposals?state=open&limit=3", &ada).await;
     assert_eq!(got.len(), 3);

@@ -99,8 +99,8 @@ pub async fn update(
     let mut tx = state.db.begin_write().await?;
     store::update(&mut **tx, &row).await?;
     if row.exclusive != 0 && !was_exclusive {
-        let c = Page::default();
-        for member in store::members(&mut **tx, row.id, &c).await? {
+        // Limit 0: every member.
+        for member in store::members(&mut **tx, row.id, &Page::first(0)).await? {
             timelines::remove_author_from_feed(&mut **tx, me.account.id, member.id).await?;
         }
     }
