@@ -14,6 +14,7 @@
 //! - [`federation`]: ActivityPub: discovery, actors, signatures, the guarded fetcher, inbox
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
+//! - [`paging`]: a page of a list (Mastodon's cursor semantics), taken by every layer
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
 //!
 //! Where a change goes (docs/architecture.md has the long form):
@@ -39,6 +40,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod mail;
+pub mod paging;
 pub mod router;
 pub mod scopes;
 pub mod secrets;

@@ -473,7 +473,11 @@ pub async fn outbox(
             "last": format!("{id}?min_id=0&page=true"),
         })));
     }
-    let rows = store::outbox_page(&state.db.pool, a.id, q.max_id, PAGE).await?;
+    let page = crate::paging::Page {
+        max_id: q.max_id,
+        ..crate::paging::Page::first(PAGE)
+    };
+    let rows = store::outbox_page(&state.db.pool, a.id, &page).await?;
     let mut items = Vec::new();
     let mut conn = state.db.pool.acquire().await?;
     for s in &rows {
@@ -566,7 +570,11 @@ async fn follow_collection(
     if hidden {
         return Err(AppError::forbidden("This account hides its network"));
     }
-    let rows = store::follow_page(&state.db.pool, a.id, followers, q.max_id, PAGE).await?;
+    let page = crate::paging::Page {
+        max_id: q.max_id,
+        ..crate::paging::Page::first(PAGE)
+    };
+    let rows = store::follow_page(&state.db.pool, a.id, followers, &page).await?;
     let mut page = json!({
         "@context": context(),
         "id": format!("{id}?page=true{}", q.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),

@@ -5,6 +5,7 @@ use axum::http::HeaderValue;
 use serde::Deserialize;
 
 use crate::http::lenient;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PageParams {
@@ -18,17 +19,9 @@ pub struct PageParams {
     pub limit: Option<u64>,
 }
 
-/// Cursors parsed and the limit clamped to the endpoint's default and maximum.
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    pub max_id: Option<i64>,
-    pub since_id: Option<i64>,
-    pub min_id: Option<i64>,
-    pub limit: i64,
-}
-
 impl PageParams {
-    /// Ids that do not parse are ignored, as Mastodon does.
+    /// Cursors parsed and the limit clamped to the endpoint's default and maximum (the
+    /// semantics are in `crate::paging`). Ids that do not parse are ignored, as Mastodon does.
     pub fn page(&self, default: u64, max: u64) -> Page {
         let id = |s: &Option<String>| s.as_deref().and_then(|v| v.parse::<i64>().ok());
         Page {
@@ -76,18 +69,6 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Paged<T> {
                 .insert(axum::http::header::LINK, link);
         }
         response
-    }
-}
-
-impl Page {
-    /// The storage cursor for this page.
-    pub fn cursor(&self) -> crate::storage::timelines::Cursor {
-        crate::storage::timelines::Cursor {
-            max_id: self.max_id,
-            since_id: self.since_id,
-            min_id: self.min_id,
-            limit: self.limit,
-        }
     }
 }
 

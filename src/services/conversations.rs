@@ -5,11 +5,11 @@ use crate::entities::Conversation;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
+use crate::paging::Page;
 use crate::services::render::{self, Viewer};
 use crate::state::AppState;
 use crate::storage::conversations::{self as store, ConversationRow};
 use crate::storage::statuses::{self, StatusRow};
-use crate::storage::timelines::Cursor;
 use crate::storage::{Change, WriteTx};
 
 /// Inside the posting transaction: the direct status `s` joins the conversation of its
@@ -85,7 +85,7 @@ pub async fn one(state: &AppState, viewer: i64, id: i64) -> AppResult<Option<Con
 pub async fn list(
     state: &AppState,
     me: &CurrentUser,
-    cursor: &Cursor,
+    cursor: &Page,
 ) -> AppResult<(Vec<Conversation>, Vec<i64>)> {
     let rows = store::list(&state.db.pool, me.account.id, cursor).await?;
     let cursors = rows.iter().map(|r| r.last_status_id).collect();

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
 use crate::http::body::UploadedFile;
-use crate::http::pagination::Page;
 use crate::ids;
+use crate::paging::Page;
 use crate::services::ledger as ledger_svc;
 use crate::services::officers;
 use crate::state::AppState;

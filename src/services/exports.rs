@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
+use crate::paging::Page;
 use crate::services::{federation, lists, social, statuses};
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
@@ -411,7 +412,7 @@ async fn overwrite(
                 "blocks" => crate::storage::social::Relation::Block,
                 _ => crate::storage::social::Relation::Mute,
             };
-            crate::storage::social::list(db, rel, me.account.id, false, None, None, 100_000, now)
+            crate::storage::social::list(db, rel, me.account.id, false, &Page::first(100_000), now)
                 .await?
                 .into_iter()
                 .map(|(_, a, _)| a)
@@ -423,12 +424,7 @@ async fn overwrite(
                 db,
                 Mark::Bookmark,
                 me.account.id,
-                &crate::storage::timelines::Cursor {
-                    max_id: None,
-                    since_id: None,
-                    min_id: None,
-                    limit: 100_000,
-                },
+                &Page::first(100_000),
             )
             .await?;
             for (_, s) in all {
@@ -509,8 +505,15 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
     let mut max_id = None;
     let mut conn = state.db.pool.acquire().await?;
     loop {
-        let rows =
-            crate::storage::federation::outbox_page(&mut *conn, me.account.id, max_id, 200).await?;
+        let rows = crate::storage::federation::outbox_page(
+            &mut *conn,
+            me.account.id,
+            &Page {
+                max_id,
+                ..Page::first(200)
+            },
+        )
+        .await?;
         let Some(last) = rows.last() else { break };
         max_id = Some(last.id);
         for s in rows.iter().filter(|s| s.reblog_of_id.is_none()) {

@@ -17,8 +17,8 @@ use serde_json::json;
 
 use crate::error::{AppError, AppResult};
 use crate::http::body::UploadedFile;
-use crate::http::pagination::Page;
 use crate::ids;
+use crate::paging::Page;
 use crate::state::AppState;
 use crate::storage::governance as gov_store;
 use crate::storage::ledger::{self as store, AttachmentRow, PostingRow, TransactionRow, TxFilter};

@@ -4,12 +4,13 @@
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
+use crate::paging::Page;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
 use crate::storage::lists::{self as store, ListRow};
 use crate::storage::social::{self, Relation};
 use crate::storage::statuses::StatusRow;
-use crate::storage::timelines::{self, Cursor};
+use crate::storage::timelines;
 
 const POLICIES: &[&str] = &["followed", "list", "none"];
 const MAX_TITLE: usize = 256;
@@ -98,8 +99,8 @@ pub async fn update(
     let mut tx = state.db.begin_write().await?;
     store::update(&mut **tx, &row).await?;
     if row.exclusive != 0 && !was_exclusive {
-        let c = Cursor::default();
-        for member in store::members(&mut **tx, row.id, &c).await? {
+        // Limit 0: every member.
+        for member in store::members(&mut **tx, row.id, &Page::first(0)).await? {
             timelines::remove_author_from_feed(&mut **tx, me.account.id, member.id).await?;
         }
     }
@@ -119,7 +120,7 @@ pub async fn members(
     state: &AppState,
     me: &CurrentUser,
     id: &str,
-    c: &Cursor,
+    c: &Page,
 ) -> AppResult<Vec<AccountRow>> {
     let row = get(state, me, id).await?;
     Ok(store::members(&state.db.pool, row.id, c).await?)
@@ -193,7 +194,7 @@ pub async fn timeline(
     state: &AppState,
     me: &CurrentUser,
     id: &str,
-    c: &Cursor,
+    c: &Page,
 ) -> AppResult<Vec<StatusRow>> {
     let row = get(state, me, id).await?;
     Ok(timelines::list(

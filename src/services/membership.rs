@@ -6,8 +6,8 @@ use herd_governance::Admission;
 use serde_json::json;
 
 use crate::error::{AppError, AppResult};
-use crate::http::pagination::Page;
 use crate::ids;
+use crate::paging::Page;
 use crate::state::AppState;
 use crate::storage::accounts::{self as account_store, AccountRow};
 use crate::storage::governance as gov_store;

@@ -20,8 +20,8 @@ use herd_governance::moderation::{
 use serde_json::json;
 
 use crate::error::{AppError, AppResult};
-use crate::http::pagination::Page;
 use crate::ids;
+use crate::paging::Page;
 use crate::state::AppState;
 use crate::storage::accounts::{self as account_store, AccountRow};
 use crate::storage::governance as gov_store;
@@ -354,7 +354,7 @@ pub async fn reports(
     page: &Page,
 ) -> AppResult<Vec<ReportRow>> {
     require_moderator(state, actor).await?;
-    Ok(store::reports(&state.db.pool, f, &page.cursor()).await?)
+    Ok(store::reports(&state.db.pool, f, page).await?)
 }
 
 pub async fn get_report(state: &AppState, actor: i64, id: i64) -> AppResult<ReportRow> {
@@ -419,7 +419,7 @@ pub async fn admin_accounts(
     page: &Page,
 ) -> AppResult<Vec<i64>> {
     require_moderator(state, actor).await?;
-    Ok(store::account_ids(&state.db.pool, f, &page.cursor()).await?)
+    Ok(store::account_ids(&state.db.pool, f, page).await?)
 }
 
 // ---------------------------------------------------------------- account actions
@@ -1220,7 +1220,7 @@ pub async fn my_strikes(
     account_id: i64,
     page: &Page,
 ) -> AppResult<Vec<StrikeRow>> {
-    Ok(store::strikes_of(&state.db.pool, account_id, &page.cursor()).await?)
+    Ok(store::strikes_of(&state.db.pool, account_id, page).await?)
 }
 
 pub async fn appeal_of(state: &AppState, strike_id: i64) -> AppResult<Option<AppealRow>> {
@@ -1300,7 +1300,7 @@ pub async fn appeals(
             ));
         }
     }
-    Ok(store::appeals(&state.db.pool, filter, &page.cursor()).await?)
+    Ok(store::appeals(&state.db.pool, filter, page).await?)
 }
 
 /// A moderator other than the one who acted (and other than the appellant) decides an appeal.
@@ -1475,7 +1475,7 @@ pub async fn log(state: &AppState, viewer: Option<i64>, page: &Page) -> AppResul
             crate::services::membership::require_reader(state, viewer).await?;
         }
     }
-    Ok(store::actions(&state.db.pool, None, &page.cursor()).await?)
+    Ok(store::actions(&state.db.pool, None, page).await?)
 }
 
 /// An account as a moderator reviews it: its row, its user (local accounts only) and its

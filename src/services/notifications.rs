@@ -3,12 +3,11 @@
 
 use crate::entities::Notification;
 use crate::error::AppResult;
-use crate::http::pagination::Page;
+use crate::paging::Page;
 use crate::services::render;
 use crate::state::AppState;
 use crate::storage::markers;
 use crate::storage::notifications as store;
-use crate::storage::timelines::Cursor;
 
 /// Which notifications are asked for: `types[]`, `exclude_types[]`, `account_id`.
 #[derive(Debug, Clone, Copy)]
@@ -35,12 +34,7 @@ pub async fn list(
     choice: Choice<'_>,
     page: &Page,
 ) -> AppResult<(Vec<Notification>, Vec<i64>)> {
-    let rows = store::list(
-        &state.db.pool,
-        &selection(state, viewer, choice),
-        &page.cursor(),
-    )
-    .await?;
+    let rows = store::list(&state.db.pool, &selection(state, viewer, choice), page).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let items = render::notifications(state, viewer, &rows).await?;
     let items = crate::services::filters::apply_notifications(state, viewer, items).await?;
@@ -59,7 +53,7 @@ pub async fn one(state: &AppState, viewer: i64, id: i64) -> AppResult<Option<Not
     let rows = store::list(
         &state.db.pool,
         &selection(state, viewer, none),
-        &Cursor {
+        &Page {
             max_id: Some(id.saturating_add(1)),
             since_id: Some(id.saturating_sub(1)),
             min_id: None,

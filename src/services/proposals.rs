@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{AppError, AppResult};
-use crate::http::pagination::Page;
 use crate::ids;
 use crate::jobs::{self, Job};
+use crate::paging::Page;
 use crate::secrets;
 use crate::services::membership::{self, require_active};
 use crate::services::policies;

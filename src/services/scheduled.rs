@@ -10,13 +10,13 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
 use crate::jobs::{self, Job};
+use crate::paging::Page;
 use crate::services::media;
 use crate::services::polls::NewPoll;
 use crate::services::statuses::{self, NewStatus};
 use crate::state::AppState;
 use crate::storage::media as media_store;
 use crate::storage::scheduled::{self as store, ScheduledRow};
-use crate::storage::timelines::Cursor;
 use crate::storage::{accounts, WriteTx};
 use crate::time::{self, MICROS_PER_MINUTE};
 
@@ -135,7 +135,7 @@ pub async fn get(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<Sche
     own(state, me, id).await
 }
 
-pub async fn list(state: &AppState, me: &CurrentUser, c: &Cursor) -> AppResult<Vec<ScheduledRow>> {
+pub async fn list(state: &AppState, me: &CurrentUser, c: &Page) -> AppResult<Vec<ScheduledRow>> {
     Ok(store::of_account(&state.db.pool, me.account.id, c).await?)
 }
 

@@ -414,9 +414,9 @@ pub async fn unblock_domain(state: &AppState, me: &CurrentUser, raw: &str) -> Ap
 pub async fn blocked_domains(
     state: &AppState,
     viewer: i64,
-    page: &crate::http::pagination::Page,
+    page: &crate::paging::Page,
 ) -> AppResult<(Vec<String>, Vec<i64>)> {
-    let rows = domain_blocks::page(&state.db.pool, viewer, &page.cursor()).await?;
+    let rows = domain_blocks::page(&state.db.pool, viewer, page).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
     Ok((rows.into_iter().map(|r| r.1).collect(), cursors))
 }

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use crate::entities::{Account, StatusEdit};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
-use crate::http::pagination::Page;
 use crate::ids;
 use crate::jobs::{self, Job};
+use crate::paging::Page;
 use crate::services::federation::{self as fed, StatusEvent};
 use crate::services::notify::notify;
 use crate::services::polls::{self, NewPoll, PollSpec};
@@ -965,9 +965,9 @@ pub async fn interacted_by(
 ) -> AppResult<(Vec<Account>, Vec<i64>)> {
     let row = visible(state, id, viewer).await?;
     let rows = if favourites {
-        interactions::favourited_by(&state.db.pool, row.id, &page.cursor()).await?
+        interactions::favourited_by(&state.db.pool, row.id, page).await?
     } else {
-        interactions::reblogged_by(&state.db.pool, row.id, &page.cursor()).await?
+        interactions::reblogged_by(&state.db.pool, row.id, page).await?
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
     let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();

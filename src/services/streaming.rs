@@ -14,11 +14,12 @@ use std::sync::{Arc, Weak};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::error::{AppError, AppResult};
+use crate::paging::Page;
 use crate::services::conversations;
 use crate::services::render::{self, Viewer};
 use crate::state::{App, AppState};
 use crate::storage::notifications as notes;
-use crate::storage::timelines::{self, Cursor};
+use crate::storage::timelines;
 use crate::storage::{lists, statuses, Change, WriteTx};
 
 /// A logical stream, as clients name it (`user`, `public:local`, `hashtag` + tag …).
@@ -486,7 +487,7 @@ impl Subscriber {
             Event::FiltersChanged => Some(("filters_changed", Rendered::Plain(None))),
             Event::Notification(id) => {
                 // The same filter as the notifications list (mutes, blocks), for this one row.
-                let cursor = Cursor {
+                let cursor = Page {
                     max_id: Some(id.saturating_add(1)),
                     since_id: Some(id.saturating_sub(1)),
                     min_id: None,

@@ -5,11 +5,11 @@ use serde_json::{json, Value};
 
 use crate::error::{AppError, AppResult};
 use crate::ids;
+use crate::paging::Page;
 use crate::services::render;
 use crate::state::AppState;
 use crate::storage::statuses;
 use crate::storage::tags::{self as store, FeaturedRow, FollowedTag};
-use crate::storage::timelines::Cursor;
 use crate::time;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
@@ -115,7 +115,7 @@ pub async fn unfollow(state: &AppState, viewer: i64, name: &str) -> AppResult<Va
 pub async fn followed(
     state: &AppState,
     viewer: i64,
-    cursor: &Cursor,
+    cursor: &Page,
 ) -> AppResult<(Vec<Value>, Vec<i64>)> {
     let rows: Vec<FollowedTag> = store::followed(&state.db.pool, viewer, cursor).await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -3,7 +3,7 @@
 
 use crate::entities::Status;
 use crate::error::AppResult;
-use crate::http::pagination::Page;
+use crate::paging::Page;
 use crate::services::render::{self, Viewer};
 use crate::state::AppState;
 use crate::storage::interactions::{self, Mark};
@@ -66,13 +66,7 @@ async fn page_of(
 
 /// The home timeline of `viewer`.
 pub async fn home(state: &AppState, viewer: i64, page: &Page) -> AppResult<Timeline> {
-    let rows = timelines::home(
-        &state.db.pool,
-        viewer,
-        &page.cursor(),
-        state.clock.now_micros(),
-    )
-    .await?;
+    let rows = timelines::home(&state.db.pool, viewer, page, state.clock.now_micros()).await?;
     page_of(state, Viewer(Some(viewer)), rows, "home").await
 }
 
@@ -87,7 +81,7 @@ pub async fn public(
         &state.db.pool,
         viewer.unwrap_or(-1),
         scope.filter(),
-        &page.cursor(),
+        page,
         state.clock.now_micros(),
     )
     .await?;
@@ -140,7 +134,7 @@ pub async fn tagged(
         &all,
         &none,
         scope.filter(),
-        &page.cursor(),
+        page,
         state.clock.now_micros(),
     )
     .await?;
@@ -158,7 +152,7 @@ pub async fn marked(
         Marked::Bookmarks => Mark::Bookmark,
         Marked::Favourites => Mark::Favourite,
     };
-    let rows = interactions::statuses(&state.db.pool, mark, viewer, &page.cursor()).await?;
+    let rows = interactions::statuses(&state.db.pool, mark, viewer, page).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
     // A marked status the viewer can no longer see (unfollowed, blocked) drops out.
     let mut visible = Vec::with_capacity(rows.len());

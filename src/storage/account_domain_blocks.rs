@@ -3,8 +3,9 @@
 use sqlx::{Any, Executor};
 
 use super::accounts::AccountRow;
+use super::paging::{bound, newest_first};
 use super::query::Sql;
-use super::timelines::{bound, Cursor};
+use crate::paging::Page;
 
 /// SQL condition: the account `author` is not on a domain the viewer `v` has blocked.
 pub fn not_blocked(author: &str, v: &str) -> String {
@@ -71,17 +72,14 @@ pub async fn exists<'e, E: Executor<'e, Database = Any>>(
 pub async fn page<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let mut sql = Sql::new("SELECT id, domain FROM account_domain_blocks WHERE account_id = ");
     let a = sql.int(account_id);
     sql.push(&a);
     bound(&mut sql, "id", c);
-    let mut rows: Vec<(i64, String)> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let rows: Vec<(i64, String)> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c))
 }
 
 /// Every blocked domain, alphabetically (the CSV export).

@@ -3,7 +3,7 @@
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 use super::query::Sql;
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ConversationRow {
@@ -76,29 +76,16 @@ pub async fn upsert(
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<ConversationRow>> {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM conversations WHERE account_id = "
     ));
     let a = sql.int(account_id);
     sql.push(&a);
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND last_status_id < {p}"));
-    }
-    if let Some(since) = c.since_id.or(c.min_id) {
-        let p = sql.int(since);
-        sql.push(&format!(" AND last_status_id > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    let p = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY last_status_id {order} LIMIT {p}"));
-    let mut rows: Vec<ConversationRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    super::paging::bound(&mut sql, "last_status_id", c);
+    let rows: Vec<ConversationRow> = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, c))
 }
 
 pub async fn get<'e, E: Executor<'e, Database = Any>>(

@@ -4,6 +4,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::accounts::AccountRow;
+use super::query::Sql;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct KeyRow {
@@ -397,32 +398,31 @@ pub async fn inboxes_of<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_ids: &[i64],
 ) -> sqlx::Result<Vec<(i64, String, Option<String>)>> {
-    let mut sql = super::query::Sql::new(
-        "SELECT account_id, inbox, shared_inbox FROM remote_actors WHERE account_id IN (",
-    );
+    let mut sql =
+        Sql::new("SELECT account_id, inbox, shared_inbox FROM remote_actors WHERE account_id IN (");
     let list = sql.ints(account_ids);
     sql.push(&list);
     sql.push(")");
     sql.query_as().fetch_all(db).await
 }
 
-/// Statuses of an account, newest first, for the outbox (public and unlisted only).
+/// Statuses of an account, newest first, for the outbox (public and unlisted only), paged by
+/// status id.
 pub async fn outbox_page<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
-    max_id: Option<i64>,
-    limit: i64,
+    page: &crate::paging::Page,
 ) -> sqlx::Result<Vec<super::statuses::StatusRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {} FROM statuses s WHERE s.account_id = $1 AND s.visibility IN ('public', 'unlisted') \
-         AND s.local_only = 0 AND s.id < $2 ORDER BY s.id DESC LIMIT $3",
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM statuses s WHERE s.visibility IN ('public', 'unlisted') \
+         AND s.local_only = 0 AND s.account_id = ",
         super::statuses::COLUMNS
-    ))
-    .bind(account_id)
-    .bind(max_id.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    ));
+    let a = sql.int(account_id);
+    sql.push(&a);
+    super::paging::bound(&mut sql, "s.id", page);
+    let rows = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, page))
 }
 
 pub async fn count_outbox<'e, E: Executor<'e, Database = Any>>(
@@ -691,9 +691,8 @@ pub async fn remote_poll_counts<'e, E: Executor<'e, Database = Any>>(
     db: E,
     poll_ids: &[i64],
 ) -> sqlx::Result<Vec<(i64, String, Option<i64>)>> {
-    let mut sql = super::query::Sql::new(
-        "SELECT poll_id, counts, voters_count FROM remote_polls WHERE poll_id IN (",
-    );
+    let mut sql =
+        Sql::new("SELECT poll_id, counts, voters_count FROM remote_polls WHERE poll_id IN (");
     let list = sql.ints(poll_ids);
     sql.push(&list);
     sql.push(")");
@@ -877,23 +876,22 @@ pub async fn follow_page<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
     followers: bool,
-    max_id: Option<i64>,
-    limit: i64,
+    page: &crate::paging::Page,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let (mine, other) = if followers {
         ("target_account_id", "account_id")
     } else {
         ("account_id", "target_account_id")
     };
-    sqlx::query_as(&format!(
+    let mut sql = Sql::new(&format!(
         "SELECT f.id, a.uri FROM follows f JOIN accounts a ON a.id = f.{other} \
-         WHERE f.{mine} = $1 AND f.id < $2 AND a.suspended_at IS NULL ORDER BY f.id DESC LIMIT $3"
-    ))
-    .bind(account_id)
-    .bind(max_id.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(db)
-    .await
+         WHERE a.suspended_at IS NULL AND f.{mine} = "
+    ));
+    let a = sql.int(account_id);
+    sql.push(&a);
+    super::paging::bound(&mut sql, "f.id", page);
+    let rows = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, page))
 }
 
 pub async fn set_featured_collection<'e, E: Executor<'e, Database = Any>>(

@@ -6,7 +6,7 @@ use sqlx::{Any, Executor};
 
 use super::query::Sql;
 use super::statuses::{StatusRow, COLUMNS};
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -162,7 +162,7 @@ pub async fn statuses<'e, E: Executor<'e, Database = Any>>(
     db: E,
     mark: Mark,
     account_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<(i64, StatusRow)>> {
     let mut sql = Sql::new(&format!(
         "SELECT k.id AS mark_id, {COLUMNS} FROM {} k JOIN statuses s ON s.id = k.status_id WHERE k.account_id = ",
@@ -170,17 +170,7 @@ pub async fn statuses<'e, E: Executor<'e, Database = Any>>(
     ));
     let a = sql.int(account_id);
     sql.push(&a);
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND k.id < {p}"));
-    }
-    if let Some(min) = c.min_id.or(c.since_id) {
-        let p = sql.int(min);
-        sql.push(&format!(" AND k.id > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    let l = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY k.id {order} LIMIT {l}"));
+    super::paging::bound(&mut sql, "k.id", c);
     let rows = sqlx::query_with(sql.sql(), sql.arguments())
         .fetch_all(db)
         .await?;
@@ -192,45 +182,34 @@ pub async fn statuses<'e, E: Executor<'e, Database = Any>>(
             StatusRow::from_row(&row)?,
         ));
     }
-    if c.min_id.is_some() {
-        out.reverse();
-    }
-    Ok(out)
+    Ok(super::paging::newest_first(out, c))
 }
 
 /// Accounts that favourited (or reblogged, via the statuses table) a status, paged by row id.
 pub async fn favourited_by<'e, E: Executor<'e, Database = Any>>(
     db: E,
     status_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     let mut sql = Sql::new("SELECT id, account_id FROM favourites WHERE status_id = ");
     let s = sql.int(status_id);
     sql.push(&s);
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND id < {p}"));
-    }
-    let l = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY id DESC LIMIT {l}"));
-    sql.query_as().fetch_all(db).await
+    super::paging::bound(&mut sql, "id", c);
+    let rows = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, c))
 }
 
 pub async fn reblogged_by<'e, E: Executor<'e, Database = Any>>(
     db: E,
     status_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     let mut sql = Sql::new("SELECT id, account_id FROM statuses WHERE reblog_of_id = ");
     let s = sql.int(status_id);
     sql.push(&s);
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND id < {p}"));
-    }
-    let l = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY id DESC LIMIT {l}"));
-    sql.query_as().fetch_all(db).await
+    super::paging::bound(&mut sql, "id", c);
+    let rows = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, c))
 }
 
 pub async fn mute_thread<'e, E: Executor<'e, Database = Any>>(

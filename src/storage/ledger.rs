@@ -4,7 +4,7 @@
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 use super::Backend;
-use crate::http::pagination::Page;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TransactionRow {
@@ -183,21 +183,9 @@ pub async fn list_transactions<'e, E: Executor<'e, Database = Any>>(
     f: &TxFilter,
     page: &Page,
 ) -> sqlx::Result<Vec<TransactionRow>> {
-    let (order, lower) = match page.min_id {
-        Some(min) => ("ASC", Some(min)),
-        None => ("DESC", page.since_id),
-    };
     let mut q = super::query::Sql::new(&format!(
         "SELECT {TX_COLUMNS} FROM ledger_transactions WHERE 1 = 1"
     ));
-    if let Some(max) = page.max_id {
-        let p = q.int(max);
-        q.push(&format!(" AND id < {p}"));
-    }
-    if let Some(min) = lower {
-        let p = q.int(min);
-        q.push(&format!(" AND id > {p}"));
-    }
     if let Some(from) = f.from {
         let p = q.int(from);
         q.push(&format!(" AND occurred_at >= {p}"));
@@ -218,13 +206,9 @@ pub async fn list_transactions<'e, E: Executor<'e, Database = Any>>(
         let ps: Vec<String> = f.kinds.iter().map(|k| q.text(k)).collect();
         q.push(&format!(" AND kind IN ({})", ps.join(", ")));
     }
-    let limit = q.int(page.limit);
-    q.push(&format!(" ORDER BY id {order} LIMIT {limit}"));
-    let mut rows: Vec<TransactionRow> = q.query_as().fetch_all(db).await?;
-    if order == "ASC" {
-        rows.reverse();
-    }
-    Ok(rows)
+    super::paging::bound(&mut q, "id", page);
+    let rows: Vec<TransactionRow> = q.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, page))
 }
 
 /// Every transaction in a period, oldest first (CSV export).
@@ -425,24 +409,16 @@ pub async fn list_expenses<'e, E: Executor<'e, Database = Any>>(
     state: Option<&str>,
     page: &Page,
 ) -> sqlx::Result<Vec<ExpenseRow>> {
-    let (order, lower) = match page.min_id {
-        Some(min) => ("ASC", Some(min)),
-        None => ("DESC", page.since_id),
-    };
-    let mut rows: Vec<ExpenseRow> = sqlx::query_as(&format!(
-        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE ($1 = '' OR state = $1) \
-         AND ($2 = 0 OR id < $2) AND ($3 = 0 OR id > $3) ORDER BY id {order} LIMIT $4"
-    ))
-    .bind(state.unwrap_or(""))
-    .bind(page.max_id.unwrap_or(0))
-    .bind(lower.unwrap_or(0))
-    .bind(page.limit)
-    .fetch_all(db)
-    .await?;
-    if order == "ASC" {
-        rows.reverse();
+    let mut q = super::query::Sql::new(&format!(
+        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE 1 = 1"
+    ));
+    if let Some(s) = state {
+        let p = q.text(s);
+        q.push(&format!(" AND state = {p}"));
     }
-    Ok(rows)
+    super::paging::bound(&mut q, "id", page);
+    let rows: Vec<ExpenseRow> = q.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, page))
 }
 
 /// Moves an expense from `from` to `to` (compare-and-set); false when it was not in `from`.

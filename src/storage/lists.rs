@@ -4,7 +4,7 @@ use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 use super::accounts::AccountRow;
 use super::query::Sql;
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ListRow {
@@ -134,7 +134,7 @@ pub async fn remove_from_owner_lists<'e, E: Executor<'e, Database = Any>>(
 pub async fn members<'e, E: Executor<'e, Database = Any>>(
     db: E,
     list_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<AccountRow>> {
     let mut sql = Sql::new(&format!(
         "SELECT {} FROM accounts a WHERE a.id IN (SELECT account_id FROM list_accounts WHERE list_id = ",
@@ -143,25 +143,9 @@ pub async fn members<'e, E: Executor<'e, Database = Any>>(
     let l = sql.int(list_id);
     sql.push(&l);
     sql.push(")");
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND a.id < {p}"));
-    }
-    if let Some(since) = c.since_id.or(c.min_id) {
-        let p = sql.int(since);
-        sql.push(&format!(" AND a.id > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    sql.push(&format!(" ORDER BY a.id {order}"));
-    if c.limit > 0 {
-        let p = sql.int(c.limit);
-        sql.push(&format!(" LIMIT {p}"));
-    }
-    let mut rows: Vec<AccountRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    super::paging::bound(&mut sql, "a.id", c);
+    let rows: Vec<AccountRow> = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, c))
 }
 
 /// The lists of `owner` that hold `account_id`.

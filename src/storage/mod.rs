@@ -21,6 +21,7 @@ pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;
+pub mod paging;
 pub mod polls;
 pub mod proposals;
 pub mod query;

@@ -3,8 +3,9 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::paging::{bound, newest_first};
 use super::query::Sql;
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 /// The sanction columns on `accounts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +153,7 @@ pub struct ReportFilter {
 pub async fn reports<'e, E: Executor<'e, Database = Any>>(
     db: E,
     f: ReportFilter,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<ReportRow>> {
     let mut sql = Sql::new(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE "));
     sql.push(if f.resolved {
@@ -168,12 +169,9 @@ pub async fn reports<'e, E: Executor<'e, Database = Any>>(
         let p = sql.int(t);
         sql.push(&format!(" AND target_account_id = {p}"));
     }
-    super::timelines::bound(&mut sql, "id", c);
-    let mut rows: Vec<ReportRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    bound(&mut sql, "id", c);
+    let rows: Vec<ReportRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c))
 }
 
 pub async fn assign_report<'e, E: Executor<'e, Database = Any>>(
@@ -281,7 +279,7 @@ pub async fn insert_action<'e, E: Executor<'e, Database = Any>>(
 pub async fn actions<'e, E: Executor<'e, Database = Any>>(
     db: E,
     target_account_id: Option<i64>,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<ActionRow>> {
     let mut sql = Sql::new(&format!(
         "SELECT {ACTION_COLUMNS} FROM moderation_actions WHERE 1 = 1"
@@ -290,12 +288,9 @@ pub async fn actions<'e, E: Executor<'e, Database = Any>>(
         let p = sql.int(t);
         sql.push(&format!(" AND target_account_id = {p}"));
     }
-    super::timelines::bound(&mut sql, "id", c);
-    let mut rows: Vec<ActionRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    bound(&mut sql, "id", c);
+    let rows: Vec<ActionRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c))
 }
 
 pub async fn action<'e, E: Executor<'e, Database = Any>>(
@@ -370,19 +365,16 @@ pub async fn strike<'e, E: Executor<'e, Database = Any>>(
 pub async fn strikes_of<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<StrikeRow>> {
     let mut sql = Sql::new(&format!(
         "SELECT {STRIKE_COLUMNS} FROM strikes WHERE account_id = "
     ));
     let a = sql.int(account_id);
     sql.push(&a);
-    super::timelines::bound(&mut sql, "id", c);
-    let mut rows: Vec<StrikeRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    bound(&mut sql, "id", c);
+    let rows: Vec<StrikeRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c))
 }
 
 /// Overturns a strike; `false` when it already was (a concurrent decision).
@@ -483,19 +475,16 @@ pub async fn appeal_of_strike<'e, E: Executor<'e, Database = Any>>(
 pub async fn appeals<'e, E: Executor<'e, Database = Any>>(
     db: E,
     state: Option<&str>,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<AppealRow>> {
     let mut sql = Sql::new(&format!("SELECT {APPEAL_COLUMNS} FROM appeals WHERE 1 = 1"));
     if let Some(s) = state {
         let p = sql.text(s);
         sql.push(&format!(" AND state = {p}"));
     }
-    super::timelines::bound(&mut sql, "id", c);
-    let mut rows: Vec<AppealRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    bound(&mut sql, "id", c);
+    let rows: Vec<AppealRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c))
 }
 
 /// Records the decision on a pending appeal; `false` when it was no longer pending.
@@ -774,7 +763,7 @@ fn escape_like(s: &str) -> String {
 pub async fn account_ids<'e, E: Executor<'e, Database = Any>>(
     db: E,
     f: &AccountListFilter,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<i64>> {
     let mut sql = Sql::new(
         "SELECT a.id FROM accounts a LEFT JOIN users u ON u.account_id = a.id WHERE 1 = 1",
@@ -821,10 +810,7 @@ pub async fn account_ids<'e, E: Executor<'e, Database = Any>>(
         let p = sql.text(&format!("{}%", escape_like(v.trim())));
         sql.push(&format!(" AND u.email_lower LIKE {p} ESCAPE '\\'"));
     }
-    super::timelines::bound(&mut sql, "a.id", c);
-    let mut rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    bound(&mut sql, "a.id", c);
+    let rows: Vec<(i64,)> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c).into_iter().map(|r| r.0).collect())
 }

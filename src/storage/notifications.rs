@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::query::Sql;
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct NotificationRow {
@@ -177,16 +177,13 @@ fn select(sql: &mut Sql, s: &Selection<'_>) {
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     db: E,
     s: &Selection<'_>,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<NotificationRow>> {
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM notifications n"));
     select(&mut sql, s);
-    super::timelines::bound(&mut sql, "n.id", c);
-    let mut rows: Vec<NotificationRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    super::paging::bound(&mut sql, "n.id", c);
+    let rows: Vec<NotificationRow> = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, c))
 }
 
 pub async fn dismiss<'e, E: Executor<'e, Database = Any>>(

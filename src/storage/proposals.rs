@@ -3,8 +3,9 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::paging::{bound, newest_first};
 use super::query::Sql;
-use crate::http::pagination::Page;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ProposalRow {
@@ -97,24 +98,16 @@ pub async fn list_proposals<'e, E: Executor<'e, Database = Any>>(
     state: Option<&str>,
     page: &Page,
 ) -> sqlx::Result<Vec<ProposalRow>> {
-    let (order, lower) = match page.min_id {
-        Some(min) => ("ASC", Some(min)),
-        None => ("DESC", page.since_id),
-    };
-    let mut rows: Vec<ProposalRow> = sqlx::query_as(&format!(
-        "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE ($1 = '' OR state = $1) \
-         AND ($2 = 0 OR id < $2) AND ($3 = 0 OR id > $3) ORDER BY id {order} LIMIT $4"
-    ))
-    .bind(state.unwrap_or(""))
-    .bind(page.max_id.unwrap_or(0))
-    .bind(lower.unwrap_or(0))
-    .bind(page.limit)
-    .fetch_all(db)
-    .await?;
-    if order == "ASC" {
-        rows.reverse();
+    let mut sql = Sql::new(&format!(
+        "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE 1 = 1"
+    ));
+    if let Some(s) = state {
+        let p = sql.text(s);
+        sql.push(&format!(" AND state = {p}"));
     }
-    Ok(rows)
+    bound(&mut sql, "id", page);
+    let rows: Vec<ProposalRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, page))
 }
 
 /// When the co-op's first proposal opened, if it has opened one (the end of its founding).
@@ -445,24 +438,16 @@ pub async fn list_memberships<'e, E: Executor<'e, Database = Any>>(
     state: Option<&str>,
     page: &Page,
 ) -> sqlx::Result<Vec<MembershipRow>> {
-    let (order, lower) = match page.min_id {
-        Some(min) => ("ASC", Some(min)),
-        None => ("DESC", page.since_id),
-    };
-    let mut rows: Vec<MembershipRow> = sqlx::query_as(&format!(
-        "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE ($1 = '' OR state = $1) \
-         AND ($2 = 0 OR account_id < $2) AND ($3 = 0 OR account_id > $3) ORDER BY account_id {order} LIMIT $4"
-    ))
-    .bind(state.unwrap_or(""))
-    .bind(page.max_id.unwrap_or(0))
-    .bind(lower.unwrap_or(0))
-    .bind(page.limit)
-    .fetch_all(db)
-    .await?;
-    if order == "ASC" {
-        rows.reverse();
+    let mut sql = Sql::new(&format!(
+        "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE 1 = 1"
+    ));
+    if let Some(s) = state {
+        let p = sql.text(s);
+        sql.push(&format!(" AND state = {p}"));
     }
-    Ok(rows)
+    bound(&mut sql, "account_id", page);
+    let rows: Vec<MembershipRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, page))
 }
 
 /// Active members (those who may vote), with their mail preference.
@@ -649,23 +634,12 @@ pub async fn list_events<'e, E: Executor<'e, Database = Any>>(
     db: E,
     page: &Page,
 ) -> sqlx::Result<Vec<EventRow>> {
-    let (order, lower) = match page.min_id {
-        Some(min) => ("ASC", Some(min)),
-        None => ("DESC", page.since_id),
-    };
-    let mut rows: Vec<EventRow> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM governance_events WHERE ($1 = 0 OR id < $1) AND ($2 = 0 OR id > $2) \
-         ORDER BY id {order} LIMIT $3"
-    ))
-    .bind(page.max_id.unwrap_or(0))
-    .bind(lower.unwrap_or(0))
-    .bind(page.limit)
-    .fetch_all(db)
-    .await?;
-    if order == "ASC" {
-        rows.reverse();
-    }
-    Ok(rows)
+    let mut sql = Sql::new(&format!(
+        "SELECT {EVENT_COLUMNS} FROM governance_events WHERE 1 = 1"
+    ));
+    bound(&mut sql, "id", page);
+    let rows: Vec<EventRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, page))
 }
 
 /// A proposal's timeline, oldest first.

@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::query::Sql;
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ScheduledRow {
@@ -52,33 +52,16 @@ pub async fn by_id<'e, E: Executor<'e, Database = Any>>(
 pub async fn of_account<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<ScheduledRow>> {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM scheduled_statuses WHERE account_id = "
     ));
     let a = sql.int(account_id);
     sql.push(&a);
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND id < {p}"));
-    }
-    if let Some(since) = c.since_id {
-        let p = sql.int(since);
-        sql.push(&format!(" AND id > {p}"));
-    }
-    if let Some(min) = c.min_id {
-        let p = sql.int(min);
-        sql.push(&format!(" AND id > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    let l = sql.int(c.limit);
-    sql.push(&format!(" ORDER BY id {order} LIMIT {l}"));
-    let mut rows: Vec<ScheduledRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    super::paging::bound(&mut sql, "id", c);
+    let rows: Vec<ScheduledRow> = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, c))
 }
 
 pub async fn count_of_account<'e, E: Executor<'e, Database = Any>>(

@@ -3,6 +3,8 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::accounts::AccountRow;
+use super::query::Sql;
+use crate::paging::Page;
 
 /// The relation tables that share the (id, account_id, target_account_id) shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,17 +210,15 @@ where
     })
 }
 
-/// Accounts on one side of a relation, newest relation first, paged by the relation row id.
+/// Accounts on one side of a relation, newest relation first, paged by the relation row id
+/// (as Mastodon: the `Link` cursors are the relation's ids, not the accounts').
 /// `incoming` lists who points at `account_id` (followers, requesters); otherwise whom it points at.
-#[allow(clippy::too_many_arguments)] // one bound value per column or filter
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     db: E,
     rel: Relation,
     account_id: i64,
     incoming: bool,
-    max_id: Option<i64>,
-    min_id: Option<i64>,
-    limit: i64,
+    page: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<(i64, AccountRow, Option<i64>)>> {
     let (mine, theirs) = if incoming {
@@ -231,23 +231,21 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     } else {
         "NULL"
     };
-    let live = if rel == Relation::Mute {
-        "AND (r.expires_at IS NULL OR r.expires_at > $5)"
-    } else {
-        "AND $5 = $5"
-    };
-    let order = if min_id.is_some() { "ASC" } else { "DESC" };
-    let sql = format!(
+    let mut sql = Sql::new(&format!(
         "SELECT r.id AS rel_id, {expires} AS expires_at, a.* FROM {table} r JOIN accounts a ON a.id = r.{theirs} \
-         WHERE r.{mine} = $1 AND ($2 < 0 OR r.id < $2) AND ($3 < 0 OR r.id > $3) {live} ORDER BY r.id {order} LIMIT $4",
+         WHERE r.{mine} = ",
         table = rel.table()
-    );
-    let rows = sqlx::query(&sql)
-        .bind(account_id)
-        .bind(max_id.unwrap_or(-1))
-        .bind(min_id.unwrap_or(-1))
-        .bind(limit)
-        .bind(now)
+    ));
+    let a = sql.int(account_id);
+    sql.push(&a);
+    if rel == Relation::Mute {
+        let n = sql.int(now);
+        sql.push(&format!(
+            " AND (r.expires_at IS NULL OR r.expires_at > {n})"
+        ));
+    }
+    super::paging::bound(&mut sql, "r.id", page);
+    let rows = sqlx::query_with(sql.sql(), sql.arguments())
         .fetch_all(db)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -257,10 +255,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         let expires_at: Option<i64> = row.try_get("expires_at")?;
         out.push((rel_id, AccountRow::from_row(&row)?, expires_at));
     }
-    if min_id.is_some() {
-        out.reverse();
-    }
-    Ok(out)
+    Ok(super::paging::newest_first(out, page))
 }
 
 /// Followers who asked to be notified of the account's posts (`notify`).

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
-use super::timelines::Cursor;
+use crate::paging::Page;
 
 /// Follows a tag; false when already followed.
 pub async fn follow(
@@ -59,18 +59,17 @@ pub struct FollowedTag {
 pub async fn followed<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account: i64,
-    cursor: &Cursor,
+    cursor: &Page,
 ) -> sqlx::Result<Vec<FollowedTag>> {
-    sqlx::query_as(
+    let mut sql = super::query::Sql::new(
         "SELECT f.id, f.tag_id, t.name FROM tag_follows f JOIN tags t ON t.id = f.tag_id \
-         WHERE f.account_id = $1 AND f.id < $2 AND f.id > $3 ORDER BY f.id DESC LIMIT $4",
-    )
-    .bind(account)
-    .bind(cursor.max_id.unwrap_or(i64::MAX))
-    .bind(cursor.since_id.or(cursor.min_id).unwrap_or(0))
-    .bind(cursor.limit)
-    .fetch_all(db)
-    .await
+         WHERE f.account_id = ",
+    );
+    let a = sql.int(account);
+    sql.push(&a);
+    super::paging::bound(&mut sql, "f.id", cursor);
+    let rows = sql.query_as().fetch_all(db).await?;
+    Ok(super::paging::newest_first(rows, cursor))
 }
 
 /// Per-day uses (statuses) and distinct accounts of a tag since `since`, by day index

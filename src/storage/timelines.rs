@@ -3,53 +3,18 @@
 
 use sqlx::{Any, Executor};
 
+use super::paging::{bound, newest_first, order};
 use super::query::Sql;
 use super::statuses::{visible_to, StatusRow, COLUMNS};
-
-/// Cursor bounds on a column, newest first (or oldest first after `min_id`, reversed by the caller).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Cursor {
-    pub max_id: Option<i64>,
-    pub since_id: Option<i64>,
-    pub min_id: Option<i64>,
-    pub limit: i64,
-}
-
-/// Adds cursor bounds on `column`, then the order and limit: newest first, or oldest first
-/// after `min_id` (callers reverse those rows back to newest first).
-pub(crate) fn bound(sql: &mut Sql, column: &str, c: &Cursor) {
-    if let Some(max) = c.max_id {
-        let p = sql.int(max);
-        sql.push(&format!(" AND {column} < {p}"));
-    }
-    if let Some(since) = c.since_id {
-        let p = sql.int(since);
-        sql.push(&format!(" AND {column} > {p}"));
-    }
-    if let Some(min) = c.min_id {
-        let p = sql.int(min);
-        sql.push(&format!(" AND {column} > {p}"));
-    }
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
-    // The limit is written in, not bound: PostgreSQL plans a bound LIMIT as 10% of the rows,
-    // which steers its cached (generic) plans to full scans; a page size is one of a few
-    // small integers, so each stays one cached statement.
-    sql.push(&format!(
-        " ORDER BY {column} {order} LIMIT {}",
-        c.limit.max(0)
-    ));
-}
+use crate::paging::Page;
 
 async fn fetch<'e, E: Executor<'e, Database = Any>>(
     db: E,
     sql: &Sql,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<StatusRow>> {
-    let mut rows: Vec<StatusRow> = sql.query_as().fetch_all(db).await?;
-    if c.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let rows: Vec<StatusRow> = sql.query_as().fetch_all(db).await?;
+    Ok(newest_first(rows, c))
 }
 
 /// Hides what the viewer muted (while the mute lasts) or blocked (the account or its domain),
@@ -72,7 +37,7 @@ fn not_silenced(sql: &mut Sql, author: &str, viewer: i64, now: i64) {
 pub async fn home<'e, E: Executor<'e, Database = Any>>(
     db: E,
     viewer: i64,
-    c: &Cursor,
+    c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
     // The page is chosen from the feed alone (its rows carry the author, which is all the
@@ -83,10 +48,12 @@ pub async fn home<'e, E: Executor<'e, Database = Any>>(
     sql.push(&v);
     not_silenced(&mut sql, "h.author_id", viewer, now);
     bound(&mut sql, "h.status_id", c);
-    let order = if c.min_id.is_some() { "ASC" } else { "DESC" };
     sql.wrap(
         &format!("SELECT {COLUMNS} FROM ("),
-        &format!(") f JOIN statuses s ON s.id = f.status_id ORDER BY s.id {order}"),
+        &format!(
+            ") f JOIN statuses s ON s.id = f.status_id ORDER BY s.id {}",
+            order(c)
+        ),
     );
     fetch(db, &sql, c).await
 }
@@ -106,7 +73,7 @@ pub async fn public<'e, E: Executor<'e, Database = Any>>(
     db: E,
     viewer: i64,
     f: PublicFilter,
-    c: &Cursor,
+    c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
     let mut sql = Sql::new(&format!(
@@ -138,7 +105,7 @@ pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
     all: &[i64],
     none: &[i64],
     f: PublicFilter,
-    c: &Cursor,
+    c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
     let mut sql = Sql::new(&format!(
@@ -185,7 +152,7 @@ pub async fn account<'e, E: Executor<'e, Database = Any>>(
     account_id: i64,
     viewer: i64,
     f: AccountFilter,
-    c: &Cursor,
+    c: &Page,
 ) -> sqlx::Result<Vec<StatusRow>> {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM statuses s WHERE s.account_id = "
@@ -319,7 +286,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     list_id: i64,
     owner: i64,
     replies_policy: &str,
-    c: &Cursor,
+    c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
     let mut sql = Sql::new(&format!(

@@ -14,7 +14,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::http::pagination::{link_header, Page};
+use crate::http::pagination::link_header;
+use crate::paging::Page;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -385,7 +385,7 @@ async fn account_page(
     me: i64,
     uri: &axum::http::Uri,
     filter: &AccountListFilter,
-    page: &crate::http::pagination::Page,
+    page: &crate::paging::Page,
     ip: Option<&str>,
 ) -> AppResult<Paged<Value>> {
     // Herd records no sign-in addresses, so no account matches an `ip` filter.

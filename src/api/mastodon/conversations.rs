@@ -19,7 +19,7 @@ pub async fn index(
 ) -> AppResult<Paged<Conversation>> {
     let me = auth.user(&state, "read:statuses").await?;
     let page = p.page(20, 40);
-    let (items, cursors) = conversations::list(&state, &me, &page.cursor()).await?;
+    let (items, cursors) = conversations::list(&state, &me, &page).await?;
     Ok(Paged(
         items,
         link_for(&state.base_url(), &uri, &page, &cursors),

@@ -95,7 +95,7 @@ pub async fn accounts(
     if all {
         page.limit = 0;
     }
-    let rows = lists::members(&state, &me, &id, &page.cursor()).await?;
+    let rows = lists::members(&state, &me, &id, &page).await?;
     let cursors: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let link = if all {
         None
@@ -159,7 +159,7 @@ pub async fn timeline(
 ) -> AppResult<Paged<Status>> {
     let me = auth.user(&state, "read:lists").await?;
     let page = p.page(20, 40);
-    let rows = lists::timeline(&state, &me, &id, &page.cursor()).await?;
+    let rows = lists::timeline(&state, &me, &id, &page).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let statuses = render::statuses(&state, Viewer(Some(me.account.id)), &rows).await?;
     let statuses =

@@ -169,9 +169,7 @@ async fn relation_list(
         rel,
         account_id,
         incoming,
-        page.max_id,
-        page.min_id.or(page.since_id),
-        page.limit,
+        &page,
         state.clock.now_micros(),
     )
     .await?;
@@ -268,9 +266,7 @@ pub async fn mutes(
         Relation::Mute,
         me.account.id,
         false,
-        page.max_id,
-        page.min_id.or(page.since_id),
-        page.limit,
+        &page,
         state.clock.now_micros(),
     )
     .await?;
@@ -342,7 +338,7 @@ pub async fn statuses(
         target.id,
         viewer.unwrap_or(-1),
         filter,
-        &page.cursor(),
+        &page,
     )
     .await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();

@@ -22,7 +22,7 @@ pub async fn list(
 ) -> AppResult<Paged<ScheduledStatus>> {
     let me = auth.user(&state, "read:statuses").await?;
     let page = p.page(20, 40);
-    let rows = scheduled::list(&state, &me, &page.cursor()).await?;
+    let rows = scheduled::list(&state, &me, &page).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let items = scheduled::entities(&state, &rows).await?;
     Ok(Paged(

@@ -51,7 +51,7 @@ pub async fn followed(
 ) -> AppResult<Paged<Value>> {
     let me = auth.user(&state, "read:follows").await?;
     let page = p.page(100, 200);
-    let (items, cursors) = tags::followed(&state, me.account.id, &page.cursor()).await?;
+    let (items, cursors) = tags::followed(&state, me.account.id, &page).await?;
     Ok(Paged(
         items,
         link_for(&state.base_url(), &uri, &page, &cursors),

@@ -8,7 +8,8 @@ use crate::error::AppResult;
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::parse_form;
 use crate::http::lenient;
-use crate::http::pagination::{link_for, Page, PageParams, Paged};
+use crate::http::pagination::{link_for, PageParams, Paged};
+use crate::paging::Page;
 use crate::services::timelines::{self, Marked, Scope, Tags, Timeline};
 use crate::state::AppState;
 
