@@ -13,19 +13,13 @@
 
 mod common;
 
+use common::coop::members;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-
-const PW: &str = "correct horse battery";
-
-async fn token_for(app: &common::TestApp, account_id: i64) -> String {
-    herd::services::oauth::operator_token(&app.state, account_id, "read write follow")
-        .await
-        .expect("token")
-}
 
 async fn get(app: &common::TestApp, path: &str, token: &str) -> Value {
     let (status, v) = app.get_json(path, Some(token)).await;
@@ -45,17 +39,6 @@ async fn vote(app: &common::TestApp, token: &str, id: &str, body: Value) -> Valu
         .await;
     assert_eq!(status, 200, "{v}");
     v
-}
-
-/// `n` active members: ada (admin) first, then m1…; (account id, token) each.
-async fn members(app: &common::TestApp, n: usize) -> Vec<(i64, String)> {
-    let ada = app.create_user_with("ada", PW, Some("admin"), true).await;
-    let mut out = vec![(ada, token_for(app, ada).await)];
-    for i in 1..n {
-        let id = app.create_user_with(&format!("m{i}"), PW, None, true).await;
-        out.push((id, token_for(app, id).await));
-    }
-    out
 }
 
 /// Moves the clock past every open proposal's close and runs the queue.

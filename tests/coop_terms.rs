@@ -8,18 +8,13 @@
 
 mod common;
 
+use common::coop::{members, token_for, PW};
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-const PW: &str = "correct horse battery";
 const DAY: i64 = 86_400_000_000;
-
-async fn token_for(app: &common::TestApp, account_id: i64) -> String {
-    herd::services::oauth::operator_token(&app.state, account_id, "read write follow")
-        .await
-        .expect("token")
-}
 
 async fn get(app: &common::TestApp, path: &str, token: &str) -> Value {
     let (status, v) = app.get_json(path, Some(token)).await;
@@ -37,17 +32,6 @@ async fn proposal_count(app: &common::TestApp, token: &str) -> usize {
         .as_array()
         .unwrap()
         .len()
-}
-
-/// `n` active members: ada (admin) first, then m1…; (account id, token) each.
-async fn members(app: &common::TestApp, n: usize) -> Vec<(i64, String)> {
-    let ada = app.create_user_with("ada", PW, Some("admin"), true).await;
-    let mut out = vec![(ada, token_for(app, ada).await)];
-    for i in 1..n {
-        let id = app.create_user_with(&format!("m{i}"), PW, None, true).await;
-        out.push((id, token_for(app, id).await));
-    }
-    out
 }
 
 /// Moves the clock on by `days` (and a minute) and runs the queue.

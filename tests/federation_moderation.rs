@@ -9,6 +9,7 @@
 mod common;
 
 use common::federation::{domain, settle};
+use common::moderation::send;
 
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -34,25 +35,6 @@ async fn moderator(app: &TestApp, name: &str) -> (i64, String) {
         .await
         .expect("token");
     (id, token)
-}
-
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn post(app: &TestApp, token: &str, text: &str) -> Value {

@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::moderation::send;
 use common::TestApp;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -14,25 +15,6 @@ async fn post(app: &TestApp, token: &str, body: Value) -> String {
     let (status, s) = app.post_json("/api/v1/statuses", token, body).await;
     assert_eq!(status, 200, "{s}");
     s["id"].as_str().unwrap().to_string()
-}
-
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 fn find<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::moderation::send;
 use common::TestApp;
 use serde_json::{json, Value};
 
@@ -12,25 +13,6 @@ fn ids(v: &Value) -> Vec<String> {
         .iter()
         .map(|s| s["id"].as_str().unwrap().to_string())
         .collect()
-}
-
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn post(app: &TestApp, token: &str, body: Value) -> String {

@@ -3,6 +3,15 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::state::AppState;
+
+/// The public URL of a stored media file (an attachment, an avatar, a header). Pure, so the
+/// entities that carry such URLs compute them without reaching up into services (moved here
+/// from `services::media`).
+pub fn file_url(state: &AppState, key: &str) -> String {
+    format!("{}/system/media/{key}", state.base_url())
+}
+
 #[derive(Debug, Serialize, Clone)]
 pub struct MediaAttachment {
     pub id: String,

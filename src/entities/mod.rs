@@ -83,7 +83,7 @@ pub fn profile_image_urls(state: &AppState, row: &AccountRow) -> (String, String
         if row.suspended_at.is_some() {
             format!("{}{default}", state.base_url())
         } else if !file.is_empty() {
-            crate::services::media::file_url(state, file)
+            media::file_url(state, file)
         } else if !remote.is_empty() {
             remote.to_string()
         } else {

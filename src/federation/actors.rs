@@ -335,7 +335,7 @@ pub fn person_json(state: &AppState, a: &accounts::AccountRow, public_pem: Optio
         doc[key] = json!({
             "type": "Image",
             "mediaType": media_type,
-            "url": crate::services::media::file_url(state, file),
+            "url": crate::entities::media::file_url(state, file),
         });
     }
     if a.bot != 0 && a.actor_type == "Person" {

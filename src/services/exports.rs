@@ -500,7 +500,7 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
     let mut items = Vec::new();
     // The archive carries our own files; notes point at them by relative path, as
     // Mastodon's archive does (`/media_attachments/files/…`).
-    let media_prefix = crate::services::media::file_url(state, "");
+    let media_prefix = crate::entities::media::file_url(state, "");
     let mut files: Vec<String> = Vec::new();
     let mut max_id = None;
     let mut conn = state.db.pool.acquire().await?;

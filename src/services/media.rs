@@ -14,7 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use crate::entities::media::{Focus, MediaAttachment, MediaMeta, MediaSize};
+use crate::entities::media::{file_url, Focus, MediaAttachment, MediaMeta, MediaSize};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::http::body::UploadedFile;
@@ -377,10 +377,6 @@ pub async fn check_ids(
         )));
     }
     Ok(wanted)
-}
-
-pub fn file_url(state: &AppState, key: &str) -> String {
-    format!("{}/system/media/{key}", state.base_url())
 }
 
 /// The Mastodon entity of a stored attachment.

@@ -2,6 +2,7 @@
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
 pub mod accounts;
+pub mod admin;
 pub mod app_names;
 pub mod conversations;
 pub mod dues;

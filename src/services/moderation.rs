@@ -26,8 +26,8 @@ use crate::state::AppState;
 use crate::storage::accounts::{self as account_store, AccountRow};
 use crate::storage::governance as gov_store;
 use crate::storage::moderation::{
-    self as store, AccountFlag, ActionRow, AppealRow, DomainAllowRow, DomainBlockRow, ReportFilter,
-    ReportRow, StrikeRow,
+    self as store, AccountFlag, ActionRow, AppealRow, DomainAllowRow, DomainBlockRow, ReportRow,
+    StrikeRow,
 };
 use crate::storage::statuses as status_store;
 use crate::storage::WriteTx;
@@ -347,6 +347,14 @@ pub async fn report(state: &AppState, reporter: i64, r: NewReport) -> AppResult<
     Ok(row)
 }
 
+/// Which reports the queue lists (Mastodon's `GET /api/v1/admin/reports` filters).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportFilter {
+    pub resolved: bool,
+    pub account_id: Option<i64>,
+    pub target_account_id: Option<i64>,
+}
+
 pub async fn reports(
     state: &AppState,
     actor: i64,
@@ -354,6 +362,11 @@ pub async fn reports(
     page: &Page,
 ) -> AppResult<Vec<ReportRow>> {
     require_moderator(state, actor).await?;
+    let f = store::ReportFilter {
+        resolved: f.resolved,
+        account_id: f.account_id,
+        target_account_id: f.target_account_id,
+    };
     Ok(store::reports(&state.db.pool, f, page).await?)
 }
 
@@ -411,15 +424,76 @@ pub async fn change_report(
 
 // ---------------------------------------------------------------- admin account lists
 
+/// Where an account lives (Mastodon's `origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountOrigin {
+    Local,
+    Remote,
+}
+
+/// Mastodon's account `status` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Not suspended.
+    Active,
+    /// A local sign-up awaiting approval.
+    Pending,
+    /// A local login disabled.
+    Disabled,
+    Silenced,
+    Suspended,
+    Sensitized,
+}
+
+/// The filters of Mastodon's `GET /api/v1|v2/admin/accounts`.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub origin: Option<AccountOrigin>,
+    pub by_domain: Option<String>,
+    pub status: Option<AccountStatus>,
+    /// Holding any of these roles (`staff`: moderator or admin).
+    pub roles: Vec<String>,
+    /// Prefix of the username, case-insensitive.
+    pub username: Option<String>,
+    /// Substring of the display name, case-insensitive.
+    pub display_name: Option<String>,
+    /// Prefix of the login's e-mail address, case-insensitive.
+    pub email: Option<String>,
+}
+
+impl AccountFilter {
+    fn store(&self) -> store::AccountListFilter {
+        store::AccountListFilter {
+            origin: self.origin.map(|o| match o {
+                AccountOrigin::Local => store::Origin::Local,
+                AccountOrigin::Remote => store::Origin::Remote,
+            }),
+            by_domain: self.by_domain.clone(),
+            status: self.status.map(|s| match s {
+                AccountStatus::Active => store::AccountStatus::Active,
+                AccountStatus::Pending => store::AccountStatus::Pending,
+                AccountStatus::Disabled => store::AccountStatus::Disabled,
+                AccountStatus::Silenced => store::AccountStatus::Silenced,
+                AccountStatus::Suspended => store::AccountStatus::Suspended,
+                AccountStatus::Sensitized => store::AccountStatus::Sensitized,
+            }),
+            roles: self.roles.clone(),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
+        }
+    }
+}
+
 /// `GET /api/v1|v2/admin/accounts`: the ids of the accounts matching `f`, for moderators.
 pub async fn admin_accounts(
     state: &AppState,
     actor: i64,
-    f: &store::AccountListFilter,
+    f: &AccountFilter,
     page: &Page,
 ) -> AppResult<Vec<i64>> {
     require_moderator(state, actor).await?;
-    Ok(store::account_ids(&state.db.pool, f, page).await?)
+    Ok(store::account_ids(&state.db.pool, &f.store(), page).await?)
 }
 
 // ---------------------------------------------------------------- account actions

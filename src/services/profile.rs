@@ -14,12 +14,29 @@ use crate::services::imaging::{self, ImageError};
 use crate::services::media::{decode_permits, human_size};
 use crate::services::statuses::Visibility;
 use crate::state::AppState;
-use crate::storage::accounts::{self, ProfileImage, ProfileUpdate};
+use crate::storage::accounts::{self, ImageColumn, ProfileUpdate};
 use crate::storage::governance as gov_store;
 
 /// Mastodon's avatar and header geometry.
 pub const AVATAR_SIZE: (u32, u32) = (400, 400);
 pub const HEADER_SIZE: (u32, u32) = (1500, 500);
+
+/// Which profile image (moved here from `storage::accounts`: the API and the pages name it,
+/// storage only learns which column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileImage {
+    Avatar,
+    Header,
+}
+
+impl ProfileImage {
+    fn column(self) -> ImageColumn {
+        match self {
+            ProfileImage::Avatar => ImageColumn::AvatarFile,
+            ProfileImage::Header => ImageColumn::HeaderFile,
+        }
+    }
+}
 
 /// A processed avatar or header, ready to store.
 pub struct PreparedImage {
@@ -131,7 +148,7 @@ pub async fn remove_image(
     }
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
-    if !accounts::swap_image_file(&mut **tx, me.account.id, which, &old, "", now).await? {
+    if !accounts::swap_image_file(&mut **tx, me.account.id, which.column(), &old, "", now).await? {
         return Err(changed_meanwhile());
     }
     crate::services::federation::profile_updated(&mut tx, state, me.account.id, now).await?;
@@ -268,7 +285,7 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         }
         for (which, key) in &written {
             let old = current_file(me, *which);
-            if !accounts::swap_image_file(&mut **tx, a.id, *which, old, key, now).await? {
+            if !accounts::swap_image_file(&mut **tx, a.id, which.column(), old, key, now).await? {
                 return Err(changed_meanwhile());
             }
         }

@@ -181,3 +181,47 @@ async fn resolve_url(
         .filter(|a| a.suspended_at.is_none())
         .map(|a| Resolved::Account(Box::new(a))))
 }
+
+/// `GET /api/v1/accounts/search`: local accounts by username or display-name prefix.
+#[derive(Debug, Clone, Default)]
+pub struct AccountSearch {
+    pub q: String,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    /// Only accounts the viewer follows.
+    pub following: bool,
+}
+
+/// The local accounts matching `s.q` (`name` or `name@ourdomain`) for `viewer`; a handle on
+/// another server finds nothing here (moved here from `api/mastodon/relationships.rs`).
+pub async fn accounts_v1(
+    state: &AppState,
+    viewer: i64,
+    s: &AccountSearch,
+) -> AppResult<Vec<Account>> {
+    let q = s.q.trim().trim_start_matches('@');
+    let (name, domain) = match q.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (q, None),
+    };
+    if name.is_empty() || domain.is_some_and(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
+        return Ok(Vec::new());
+    }
+    let db = &state.db.pool;
+    let limit = s.limit.unwrap_or(40).clamp(1, 80) as i64;
+    let offset = s.offset.unwrap_or(0).min(10_000) as i64;
+    let mut rows = accounts::search(db, viewer, name, limit, offset).await?;
+    if s.following {
+        let mut kept = Vec::new();
+        for a in rows {
+            if social::exists(db, Relation::Follow, viewer, a.id).await? {
+                kept.push(a);
+            }
+        }
+        rows = kept;
+    }
+    Ok(rows
+        .iter()
+        .map(|a| Account::from_row(state, a, &[]))
+        .collect())
+}

@@ -1,9 +1,10 @@
 //! Following, follow requests, blocks and mutes, and the relationship they add up to.
 
-use crate::entities::Relationship;
+use crate::entities::{Account, Relationship};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::ids;
+use crate::paging::Page;
 use crate::services::federation as fed;
 use crate::services::notify::notify;
 use crate::services::proposal_posts::{self, CoopFollow};
@@ -414,9 +415,173 @@ pub async fn unblock_domain(state: &AppState, me: &CurrentUser, raw: &str) -> Ap
 pub async fn blocked_domains(
     state: &AppState,
     viewer: i64,
-    page: &crate::paging::Page,
+    page: &Page,
 ) -> AppResult<(Vec<String>, Vec<i64>)> {
     let rows = domain_blocks::page(&state.db.pool, viewer, page).await?;
     let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
     Ok((rows.into_iter().map(|r| r.1).collect(), cursors))
+}
+
+/// `GET /api/v1/accounts/relationships?id[]=…`: the viewer's relationship to each known account
+/// among the first 80 ids (unknown or malformed ids are left out, as Mastodon does).
+pub async fn relationships(
+    state: &AppState,
+    viewer: i64,
+    ids: &[String],
+) -> AppResult<Vec<Relationship>> {
+    let mut out = Vec::new();
+    for id in ids.iter().take(80) {
+        if let Ok(target) = id.parse::<i64>() {
+            if accounts::account_by_id(&state.db.pool, target)
+                .await?
+                .is_some()
+            {
+                out.push(relationship(state, viewer, target).await?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One page of accounts and the cursor ids of the rows read.
+pub struct AccountPage {
+    pub accounts: Vec<Account>,
+    pub cursors: Vec<i64>,
+}
+
+impl AccountPage {
+    fn empty() -> Self {
+        AccountPage {
+            accounts: Vec::new(),
+            cursors: Vec::new(),
+        }
+    }
+}
+
+/// The rows of one relation list (the page's bounds as Mastodon reads them: `min_id` or else
+/// `since_id`) with their cursor ids and, for mutes, the expiry.
+async fn relation_rows(
+    state: &AppState,
+    rel: Relation,
+    account_id: i64,
+    incoming: bool,
+    page: &Page,
+) -> AppResult<Vec<(i64, AccountRow, Option<i64>)>> {
+    Ok(social::list(
+        &state.db.pool,
+        rel,
+        account_id,
+        incoming,
+        page,
+        state.clock.now_micros(),
+    )
+    .await?)
+}
+
+async fn relation_page(
+    state: &AppState,
+    rel: Relation,
+    account_id: i64,
+    incoming: bool,
+    page: &Page,
+) -> AppResult<AccountPage> {
+    let rows = relation_rows(state, rel, account_id, incoming, page).await?;
+    Ok(AccountPage {
+        cursors: rows.iter().map(|r| r.0).collect(),
+        accounts: rows
+            .iter()
+            .map(|(_, a, _)| Account::from_row(state, a, &[]))
+            .collect(),
+    })
+}
+
+/// Followers (`incoming`) or followed accounts of `target`, as `viewer` may see them:
+/// with `hide_collections` only the account itself sees its lists (Mastodon answers others []).
+async fn follow_list(
+    state: &AppState,
+    viewer: Option<i64>,
+    target: i64,
+    incoming: bool,
+    page: &Page,
+) -> AppResult<AccountPage> {
+    if fed::collections_hidden(state, target).await? && viewer != Some(target) {
+        return Ok(AccountPage::empty());
+    }
+    relation_page(state, Relation::Follow, target, incoming, page).await
+}
+
+/// `GET /api/v1/accounts/:id/followers` (and the profile's followers page).
+pub async fn followers(
+    state: &AppState,
+    viewer: Option<i64>,
+    target: i64,
+    page: &Page,
+) -> AppResult<AccountPage> {
+    follow_list(state, viewer, target, true, page).await
+}
+
+/// `GET /api/v1/accounts/:id/following` (and the profile's following page).
+pub async fn following(
+    state: &AppState,
+    viewer: Option<i64>,
+    target: i64,
+    page: &Page,
+) -> AppResult<AccountPage> {
+    follow_list(state, viewer, target, false, page).await
+}
+
+/// The accounts asking to follow `viewer`.
+pub async fn follow_requests(state: &AppState, viewer: i64, page: &Page) -> AppResult<AccountPage> {
+    relation_page(state, Relation::FollowRequest, viewer, true, page).await
+}
+
+/// The accounts `viewer` blocks.
+pub async fn blocks(state: &AppState, viewer: i64, page: &Page) -> AppResult<AccountPage> {
+    relation_page(state, Relation::Block, viewer, false, page).await
+}
+
+/// A muted account and when the mute ends (`None`: never).
+pub struct Muted {
+    pub account: Account,
+    pub expires_at: Option<i64>,
+}
+
+/// The accounts `viewer` mutes, with the cursor ids of the rows read.
+pub async fn mutes(
+    state: &AppState,
+    viewer: i64,
+    page: &Page,
+) -> AppResult<(Vec<Muted>, Vec<i64>)> {
+    let rows = relation_rows(state, Relation::Mute, viewer, false, page).await?;
+    let cursors = rows.iter().map(|r| r.0).collect();
+    let muted = rows
+        .iter()
+        .map(|(_, a, expires_at)| Muted {
+            account: Account::from_row(state, a, &[]),
+            expires_at: *expires_at,
+        })
+        .collect();
+    Ok((muted, cursors))
+}
+
+/// `GET /api/v1/accounts/familiar_followers?id[]=…`: for each of the first 80 ids, the accounts
+/// `viewer` follows that follow it.
+pub async fn familiar_followers(
+    state: &AppState,
+    viewer: i64,
+    ids: &[String],
+) -> AppResult<Vec<(String, Vec<Account>)>> {
+    let mut out = Vec::new();
+    for id in ids.iter().take(80) {
+        let Ok(target) = id.parse::<i64>() else {
+            continue;
+        };
+        let rows = social::familiar_followers(&state.db.pool, viewer, target).await?;
+        let accounts = rows
+            .iter()
+            .map(|a| Account::from_row(state, a, &[]))
+            .collect();
+        out.push((id.clone(), accounts));
+    }
+    Ok(out)
 }

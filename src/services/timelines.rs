@@ -8,7 +8,7 @@ use crate::services::render::{self, Viewer};
 use crate::state::AppState;
 use crate::storage::interactions::{self, Mark};
 use crate::storage::statuses::{self as store, StatusRow};
-use crate::storage::timelines::{self, PublicFilter};
+use crate::storage::timelines::{self, AccountFilter, PublicFilter};
 
 /// One page of a timeline: the statuses shown and the cursor ids of every row read (a
 /// filtered or hidden row still moves the page on).
@@ -166,4 +166,49 @@ pub async fn marked(
     }
     let statuses = render::statuses(state, Viewer(Some(viewer)), &visible).await?;
     Ok(Timeline { statuses, cursors })
+}
+
+/// Which of an account's statuses are read (`GET /api/v1/accounts/:id/statuses`).
+#[derive(Debug, Clone, Default)]
+pub struct AccountStatuses {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub pinned: bool,
+    pub only_media: bool,
+    /// A hashtag (with or without `#`) every status must carry.
+    pub tagged: Option<String>,
+}
+
+/// What `viewer` may see of `account`'s statuses (moved here from
+/// `api/mastodon/relationships.rs`: the profile page reads the same). One's own profile is
+/// never filtered.
+pub async fn account(
+    state: &AppState,
+    viewer: Option<i64>,
+    account: i64,
+    which: &AccountStatuses,
+    page: &Page,
+) -> AppResult<Timeline> {
+    let tagged = match which.tagged.as_deref() {
+        Some(t) => match store::tag_by_name(&state.db.pool, t.trim_start_matches('#')).await? {
+            Some((id, _)) => Some(id),
+            None => return Ok(Timeline::empty()),
+        },
+        None => None,
+    };
+    let filter = AccountFilter {
+        exclude_replies: which.exclude_replies,
+        exclude_reblogs: which.exclude_reblogs,
+        pinned: which.pinned,
+        tagged,
+        only_media: which.only_media,
+    };
+    let rows =
+        timelines::account(&state.db.pool, account, viewer.unwrap_or(-1), filter, page).await?;
+    if viewer == Some(account) {
+        let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let statuses = render::statuses(state, Viewer(viewer), &rows).await?;
+        return Ok(Timeline { statuses, cursors });
+    }
+    page_of(state, Viewer(viewer), rows, "account").await
 }

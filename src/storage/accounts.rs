@@ -470,18 +470,19 @@ pub async fn update_posting_defaults<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// Which profile image.
+/// Which file column of a local account (a closed set, so the column name in the SQL is never
+/// caller text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileImage {
-    Avatar,
-    Header,
+pub enum ImageColumn {
+    AvatarFile,
+    HeaderFile,
 }
 
-impl ProfileImage {
-    fn file_column(self) -> &'static str {
+impl ImageColumn {
+    fn name(self) -> &'static str {
         match self {
-            ProfileImage::Avatar => "avatar_file",
-            ProfileImage::Header => "header_file",
+            ImageColumn::AvatarFile => "avatar_file",
+            ImageColumn::HeaderFile => "header_file",
         }
     }
 }
@@ -492,12 +493,12 @@ impl ProfileImage {
 pub async fn swap_image_file<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
-    which: ProfileImage,
+    column: ImageColumn,
     old: &str,
     new: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let column = which.file_column();
+    let column = column.name();
     let done = sqlx::query(&format!(
         "UPDATE accounts SET {column} = $1, updated_at = $2 WHERE id = $3 AND {column} = $4"
     ))

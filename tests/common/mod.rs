@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod coop;
 pub mod federation;
 pub mod images;
 pub mod moderation;

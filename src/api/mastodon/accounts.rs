@@ -11,9 +11,9 @@ use crate::http::body::Payload;
 use crate::http::rate_limit;
 use crate::http::{lenient, ClientIp};
 use crate::services::accounts::{self, Origin, SignUp};
-use crate::services::{oauth, profile};
+use crate::services::oauth;
+use crate::services::profile::{self, ProfileImage};
 use crate::state::AppState;
-use crate::storage::accounts::ProfileImage;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateAccount {

@@ -9,172 +9,18 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::coop::parse_id;
-use crate::entities::{role_entity, Account};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, CurrentUser, MaybeAuth};
 use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::{link_for, PageParams, Paged};
+use crate::paging::Page;
+use crate::services::admin;
 use crate::services::moderation::{
-    self as svc, AccountAction, ActionInput, DomainBlockInput, NewReport, ReportChange, Reversal,
+    self as svc, AccountAction, AccountFilter, AccountOrigin, AccountStatus, ActionInput,
+    DomainBlockInput, NewReport, ReportChange, ReportFilter, Reversal,
 };
-use crate::services::{policies, render};
 use crate::state::AppState;
-use crate::storage::moderation::{
-    AccountListFilter, AccountStatus, DomainAllowRow, DomainBlockRow, Origin, ReportFilter,
-    ReportRow,
-};
-use crate::time;
-
-fn json_ids(text: &str) -> Vec<String> {
-    serde_json::from_str::<Vec<Value>>(text)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .collect()
-}
-
-// ---------------------------------------------------------------- entities
-
-/// Mastodon's Admin::Account.
-pub async fn admin_account(state: &AppState, id: i64) -> AppResult<Value> {
-    let (a, user, roles) = svc::account_under_review(state, id).await?;
-    let role = roles
-        .iter()
-        .filter_map(|r| role_entity(r))
-        .next()
-        .map(|r| json!(r));
-    Ok(json!({
-        "id": a.id.to_string(),
-        "username": a.username,
-        "domain": if a.domain.is_empty() { Value::Null } else { json!(a.domain) },
-        "created_at": time::iso(a.created_at),
-        "email": user.as_ref().map(|u| u.email.clone()),
-        "ip": null,
-        "ips": [],
-        "locale": user.as_ref().map(|u| u.locale.clone()),
-        "invite_request": user.as_ref().map(|u| u.sign_up_reason.clone()).filter(|r| !r.is_empty()),
-        "role": role,
-        "confirmed": user.as_ref().is_some_and(|u| u.confirmed_at.is_some()),
-        "approved": user.as_ref().is_none_or(|u| u.approved != 0),
-        "disabled": user.as_ref().is_some_and(|u| u.disabled != 0),
-        "silenced": a.silenced_at.is_some(),
-        "suspended": a.suspended_at.is_some(),
-        "sensitized": a.sensitized_at.is_some(),
-        "account": Account::from_row(state, &a, &roles),
-        "created_by_application_id": null,
-        "invited_by_account_id": null,
-    }))
-}
-
-async fn rules_of(state: &AppState, r: &ReportRow) -> AppResult<Vec<Value>> {
-    // The rules as the version cited when the report was filed worded them.
-    let mut out = Vec::new();
-    for c in json_ids(&r.rule_citations_json) {
-        let Ok(cite) = c.parse::<herd_governance::bylaws::Citation>() else {
-            continue;
-        };
-        let view = policies::version(state, &cite.slug, Some(i64::from(cite.version))).await?;
-        if let Some(clause) = view.doc.clause(&cite.clause) {
-            out.push(json!({
-                "id": clause.id,
-                "text": clause.title,
-                "hint": clause.text.trim(),
-                "translations": {},
-                "citation": c,
-            }));
-        }
-    }
-    Ok(out)
-}
-
-async fn statuses_of(state: &AppState, viewer: i64, r: &ReportRow) -> AppResult<Vec<Value>> {
-    let ids: Vec<i64> = json_ids(&r.status_ids_json)
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    let rendered = svc::reported_statuses(state, viewer, &ids).await?;
-    Ok(rendered.into_iter().map(|s| json!(s)).collect())
-}
-
-/// Mastodon's Report (for the reporter).
-async fn report_entity(state: &AppState, r: &ReportRow) -> AppResult<Value> {
-    let target = render::account_list(state, &[r.target_account_id]).await?;
-    Ok(json!({
-        "id": r.id.to_string(),
-        "action_taken": r.action_taken_at.is_some(),
-        "action_taken_at": r.action_taken_at.map(time::iso),
-        "category": r.category,
-        "comment": r.comment,
-        "forwarded": r.forwarded_at.is_some(),
-        "created_at": time::iso(r.created_at),
-        "status_ids": json_ids(&r.status_ids_json),
-        "rule_ids": json_ids(&r.rule_ids_json),
-        "rule_citations": json_ids(&r.rule_citations_json),
-        "target_account": target.first(),
-    }))
-}
-
-async fn maybe_admin_account(state: &AppState, id: Option<i64>) -> AppResult<Value> {
-    match id {
-        Some(id) => admin_account(state, id).await,
-        None => Ok(Value::Null),
-    }
-}
-
-/// Mastodon's Admin::Report, plus `rule_citations` and `forward_requested`.
-async fn admin_report(state: &AppState, viewer: i64, r: &ReportRow) -> AppResult<Value> {
-    Ok(json!({
-        "id": r.id.to_string(),
-        "action_taken": r.action_taken_at.is_some(),
-        "action_taken_at": r.action_taken_at.map(time::iso),
-        "category": r.category,
-        "comment": r.comment,
-        "forwarded": r.forwarded_at.is_some(),
-        "forward_requested": r.forward != 0,
-        "created_at": time::iso(r.created_at),
-        "updated_at": time::iso(r.updated_at),
-        "account": admin_account(state, r.account_id).await?,
-        "target_account": admin_account(state, r.target_account_id).await?,
-        "assigned_account": maybe_admin_account(state, r.assigned_account_id).await?,
-        "action_taken_by_account": maybe_admin_account(state, r.action_taken_by_account_id).await?,
-        "statuses": statuses_of(state, viewer, r).await?,
-        "rules": rules_of(state, r).await?,
-        "rule_citations": json_ids(&r.rule_citations_json),
-    }))
-}
-
-fn domain_block_entity(b: &DomainBlockRow) -> Value {
-    json!({
-        "id": b.id.to_string(),
-        "domain": b.domain,
-        "digest": sha256_hex(&b.domain),
-        "created_at": time::iso(b.created_at),
-        "severity": b.severity,
-        "reject_media": b.reject_media != 0,
-        "reject_reports": b.reject_reports != 0,
-        "private_comment": b.private_comment,
-        "public_comment": b.public_comment,
-        "obfuscate": b.obfuscate != 0,
-        "policy_clause": b.citation,
-    })
-}
-
-fn domain_allow_entity(a: &DomainAllowRow) -> Value {
-    json!({
-        "id": a.id.to_string(),
-        "domain": a.domain,
-        "created_at": time::iso(a.created_at),
-        "policy_clause": a.citation,
-    })
-}
-
-fn sha256_hex(s: &str) -> String {
-    crate::secrets::token_hash(s)
-}
 
 // ---------------------------------------------------------------- access
 
@@ -213,7 +59,7 @@ pub async fn create_report(
         .account_id
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| AppError::validation("account_id", "blank", "can't be blank"))?;
-    let r = svc::report(
+    let r = admin::file_report(
         &state,
         me.account.id,
         NewReport {
@@ -226,7 +72,7 @@ pub async fn create_report(
         },
     )
     .await?;
-    Ok(Json(report_entity(&state, &r).await?))
+    Ok(Json(r))
 }
 
 // ---------------------------------------------------------------- admin reports
@@ -252,7 +98,7 @@ pub async fn reports(
     let me = moderator(&state, &auth, "admin:read:reports").await?;
     let page = q.page.page(100, 200);
     let id = |s: &Option<String>| s.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
-    let rows = svc::reports(
+    let (out, cursors) = admin::reports(
         &state,
         me.account.id,
         ReportFilter {
@@ -263,11 +109,6 @@ pub async fn reports(
         &page,
     )
     .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        out.push(admin_report(&state, me.account.id, r).await?);
-    }
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
     Ok(Paged(
         out,
         link_for(&state.base_url(), &uri, &page, &cursors),
@@ -280,8 +121,9 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let me = moderator(&state, &auth, "admin:read:reports").await?;
-    let r = svc::get_report(&state, me.account.id, parse_id(&id)?).await?;
-    Ok(Json(admin_report(&state, me.account.id, &r).await?))
+    Ok(Json(
+        admin::report(&state, me.account.id, parse_id(&id)?).await?,
+    ))
 }
 
 async fn change(
@@ -291,8 +133,9 @@ async fn change(
     c: ReportChange,
 ) -> AppResult<Json<Value>> {
     let me = moderator(&state, &auth, "admin:write:reports").await?;
-    let r = svc::change_report(&state, me.account.id, parse_id(&id)?, c).await?;
-    Ok(Json(admin_report(&state, me.account.id, &r).await?))
+    Ok(Json(
+        admin::change_report(&state, me.account.id, parse_id(&id)?, c).await?,
+    ))
 }
 
 pub async fn assign_to_self(
@@ -335,7 +178,7 @@ pub async fn account(
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     moderator(&state, &auth, "admin:read:accounts").await?;
-    Ok(Json(admin_account(&state, parse_id(&id)?).await?))
+    Ok(Json(admin::account(&state, parse_id(&id)?).await?))
 }
 
 /// `GET /api/v1/admin/accounts`: Mastodon's v1 filters, which default to local, active accounts.
@@ -379,26 +222,16 @@ fn non_blank(s: Option<String>) -> Option<String> {
 
 const STAFF_ROLES: [&str; 2] = ["moderator", "admin"];
 
-/// Renders a page of accounts as Admin::Account with its `Link` header.
+/// A page of accounts as Admin::Account with its `Link` header.
 async fn account_page(
     state: &AppState,
     me: i64,
     uri: &axum::http::Uri,
-    filter: &AccountListFilter,
-    page: &crate::paging::Page,
+    filter: &AccountFilter,
+    page: &Page,
     ip: Option<&str>,
 ) -> AppResult<Paged<Value>> {
-    // Herd records no sign-in addresses, so no account matches an `ip` filter.
-    let ids = if ip.is_some_and(|v| !v.trim().is_empty()) {
-        svc::require_moderator(state, me).await?;
-        Vec::new()
-    } else {
-        svc::admin_accounts(state, me, filter, page).await?
-    };
-    let mut out = Vec::with_capacity(ids.len());
-    for id in &ids {
-        out.push(admin_account(state, *id).await?);
-    }
+    let (out, ids) = admin::accounts(state, me, filter, page, ip).await?;
     Ok(Paged(out, link_for(&state.base_url(), uri, page, &ids)))
 }
 
@@ -425,11 +258,11 @@ pub async fn accounts_v1(
             status = s;
         }
     }
-    let filter = AccountListFilter {
+    let filter = AccountFilter {
         origin: Some(if q.remote == Some(true) {
-            Origin::Remote
+            AccountOrigin::Remote
         } else {
-            Origin::Local
+            AccountOrigin::Local
         }),
         by_domain: non_blank(q.by_domain),
         status: Some(status),
@@ -488,8 +321,8 @@ pub async fn accounts_v2(
     // Unknown values are refused as Mastodon does (InvalidParameterError: 400).
     let origin = match non_blank(q.origin).as_deref().map(str::trim) {
         None => None,
-        Some("local") => Some(Origin::Local),
-        Some("remote") => Some(Origin::Remote),
+        Some("local") => Some(AccountOrigin::Local),
+        Some("remote") => Some(AccountOrigin::Remote),
         Some(other) => return Err(AppError::bad_request(format!("Unknown origin: {other}"))),
     };
     let status = match non_blank(q.status).as_deref().map(str::trim) {
@@ -528,7 +361,7 @@ pub async fn accounts_v2(
         svc::require_moderator(&state, me.account.id).await?;
         return Ok(Paged(Vec::new(), None));
     }
-    let filter = AccountListFilter {
+    let filter = AccountFilter {
         origin,
         by_domain: non_blank(q.by_domain),
         status,
@@ -597,17 +430,16 @@ async fn reversal(
     r: Reversal,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:accounts").await?;
-    let target = parse_id(&id)?;
-    svc::reverse(
+    let account = admin::reverse(
         &state,
         me.account.id,
-        target,
+        parse_id(&id)?,
         r,
         data.policy_clause.as_deref(),
         data.text.as_deref().unwrap_or(""),
     )
     .await?;
-    Ok(Json(admin_account(&state, target).await?))
+    Ok(Json(account))
 }
 
 pub async fn unsilence(
@@ -653,16 +485,15 @@ pub async fn approve(
     Payload { data, .. }: Payload<ClauseParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:accounts").await?;
-    let target = parse_id(&id)?;
-    svc::approve(
+    let account = admin::approve(
         &state,
         me.account.id,
-        target,
+        parse_id(&id)?,
         data.policy_clause.as_deref(),
         data.text.as_deref().unwrap_or(""),
     )
     .await?;
-    Ok(Json(admin_account(&state, target).await?))
+    Ok(Json(account))
 }
 
 pub async fn reject(
@@ -672,16 +503,15 @@ pub async fn reject(
     Payload { data, .. }: Payload<ClauseParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:accounts").await?;
-    let target = parse_id(&id)?;
-    svc::reject(
+    let account = admin::reject(
         &state,
         me.account.id,
-        target,
+        parse_id(&id)?,
         data.policy_clause.as_deref(),
         data.text.as_deref().unwrap_or(""),
     )
     .await?;
-    Ok(Json(admin_account(&state, target).await?))
+    Ok(Json(account))
 }
 
 // ---------------------------------------------------------------- statuses
@@ -753,8 +583,7 @@ pub async fn domain_blocks(
     auth: Auth,
 ) -> AppResult<Json<Vec<Value>>> {
     let me = auth.user(&state, "admin:read:domain_blocks").await?;
-    let rows = svc::domain_blocks(&state, me.account.id).await?;
-    Ok(Json(rows.iter().map(domain_block_entity).collect()))
+    Ok(Json(admin::domain_blocks(&state, me.account.id).await?))
 }
 
 pub async fn domain_block(
@@ -763,8 +592,9 @@ pub async fn domain_block(
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:read:domain_blocks").await?;
-    let row = svc::domain_block(&state, me.account.id, parse_id(&id)?).await?;
-    Ok(Json(domain_block_entity(&row)))
+    Ok(Json(
+        admin::domain_block(&state, me.account.id, parse_id(&id)?).await?,
+    ))
 }
 
 pub async fn create_domain_block(
@@ -773,8 +603,9 @@ pub async fn create_domain_block(
     Payload { data, .. }: Payload<DomainBlockParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:domain_blocks").await?;
-    let row = svc::create_domain_block(&state, me.account.id, data.input()).await?;
-    Ok(Json(domain_block_entity(&row)))
+    Ok(Json(
+        admin::create_domain_block(&state, me.account.id, data.input()).await?,
+    ))
 }
 
 pub async fn update_domain_block(
@@ -784,8 +615,10 @@ pub async fn update_domain_block(
     Payload { data, .. }: Payload<DomainBlockParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:domain_blocks").await?;
-    let row = svc::update_domain_block(&state, me.account.id, parse_id(&id)?, data.input()).await?;
-    Ok(Json(domain_block_entity(&row)))
+    let id = parse_id(&id)?;
+    Ok(Json(
+        admin::update_domain_block(&state, me.account.id, id, data.input()).await?,
+    ))
 }
 
 pub async fn delete_domain_block(
@@ -795,14 +628,14 @@ pub async fn delete_domain_block(
     Payload { data, .. }: Payload<ClauseParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:domain_blocks").await?;
-    let row = svc::delete_domain_block(
+    let block = admin::delete_domain_block(
         &state,
         me.account.id,
         parse_id(&id)?,
         data.policy_clause.as_deref(),
     )
     .await?;
-    Ok(Json(domain_block_entity(&row)))
+    Ok(Json(block))
 }
 
 #[derive(Debug, Deserialize)]
@@ -818,8 +651,7 @@ pub async fn domain_allows(
     auth: Auth,
 ) -> AppResult<Json<Vec<Value>>> {
     let me = auth.user(&state, "admin:read:domain_allows").await?;
-    let rows = svc::domain_allows(&state, me.account.id).await?;
-    Ok(Json(rows.iter().map(domain_allow_entity).collect()))
+    Ok(Json(admin::domain_allows(&state, me.account.id).await?))
 }
 
 pub async fn domain_allow(
@@ -828,8 +660,9 @@ pub async fn domain_allow(
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:read:domain_allows").await?;
-    let row = svc::domain_allow(&state, me.account.id, parse_id(&id)?).await?;
-    Ok(Json(domain_allow_entity(&row)))
+    Ok(Json(
+        admin::domain_allow(&state, me.account.id, parse_id(&id)?).await?,
+    ))
 }
 
 pub async fn create_domain_allow(
@@ -838,14 +671,14 @@ pub async fn create_domain_allow(
     Payload { data, .. }: Payload<DomainAllowParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:domain_allows").await?;
-    let row = svc::create_domain_allow(
+    let allow = admin::create_domain_allow(
         &state,
         me.account.id,
         data.domain.as_deref(),
         data.policy_clause.as_deref(),
     )
     .await?;
-    Ok(Json(domain_allow_entity(&row)))
+    Ok(Json(allow))
 }
 
 pub async fn delete_domain_allow(
@@ -855,14 +688,14 @@ pub async fn delete_domain_allow(
     Payload { data, .. }: Payload<DomainAllowParams>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "admin:write:domain_allows").await?;
-    let row = svc::delete_domain_allow(
+    let allow = admin::delete_domain_allow(
         &state,
         me.account.id,
         parse_id(&id)?,
         data.policy_clause.as_deref(),
     )
     .await?;
-    Ok(Json(domain_allow_entity(&row)))
+    Ok(Json(allow))
 }
 
 /// `GET /api/v1/instance/domain_blocks`: public, each block with the clause it was taken under
@@ -871,18 +704,5 @@ pub async fn public_domain_blocks(
     State(state): State<AppState>,
     MaybeAuth(_): MaybeAuth,
 ) -> AppResult<Json<Vec<Value>>> {
-    let rows = svc::public_domain_blocks(&state).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|b| {
-                json!({
-                    "domain": if b.obfuscate != 0 { svc::obfuscate_domain(&b.domain) } else { b.domain.clone() },
-                    "digest": sha256_hex(&b.domain),
-                    "severity": b.severity,
-                    "comment": b.public_comment,
-                    "policy_clause": b.citation,
-                })
-            })
-            .collect(),
-    ))
+    Ok(Json(admin::public_domain_blocks(&state).await?))
 }

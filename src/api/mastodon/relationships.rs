@@ -11,13 +11,11 @@ use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::{parse_form, Payload};
 use crate::http::lenient;
 use crate::http::pagination::{link_for, PageParams, Paged};
-use crate::services::render::{self, Viewer};
-use crate::services::social;
+use crate::paging::Page;
+use crate::services::search::{self, AccountSearch};
+use crate::services::social::{self, AccountPage};
+use crate::services::timelines::{self, AccountStatuses};
 use crate::state::AppState;
-use crate::storage::accounts as account_store;
-use crate::storage::social::{self as store, Relation};
-use crate::storage::statuses as status_store;
-use crate::storage::timelines::{self, AccountFilter};
 
 #[derive(Debug, Deserialize, Default)]
 pub struct FollowParams {
@@ -141,47 +139,24 @@ pub async fn relationships(
     }
     let ids: Ids = serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
         .unwrap_or_default();
-    let mut out = Vec::new();
-    for id in ids.id.iter().take(80) {
-        if let Ok(target) = id.parse::<i64>() {
-            if account_store::account_by_id(&state.db.pool, target)
-                .await?
-                .is_some()
-            {
-                out.push(social::relationship(&state, me.account.id, target).await?);
-            }
-        }
-    }
-    Ok(Json(out))
+    Ok(Json(
+        social::relationships(&state, me.account.id, &ids.id).await?,
+    ))
 }
 
-async fn relation_list(
+/// The account lists' page size: 40 by default, at most 80.
+fn account_page(p: &PageParams) -> Page {
+    p.page(40, 80)
+}
+
+fn paged_accounts(
     state: &AppState,
-    rel: Relation,
-    account_id: i64,
-    incoming: bool,
     uri: &axum::http::Uri,
-    p: &PageParams,
-) -> AppResult<Paged<Account>> {
-    let page = p.page(40, 80);
-    let rows = store::list(
-        &state.db.pool,
-        rel,
-        account_id,
-        incoming,
-        &page,
-        state.clock.now_micros(),
-    )
-    .await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let accounts = rows
-        .iter()
-        .map(|(_, a, _)| Account::from_row(state, a, &[]))
-        .collect();
-    Ok(Paged(
-        accounts,
-        link_for(&state.base_url(), uri, &page, &cursors),
-    ))
+    page: &Page,
+    list: AccountPage,
+) -> Paged<Account> {
+    let link = link_for(&state.base_url(), uri, page, &list.cursors);
+    Paged(list.accounts, link)
 }
 
 pub async fn followers(
@@ -195,13 +170,10 @@ pub async fn followers(
         a.require("read:accounts")?;
     }
     let target = social::target(&state, &id).await?;
-    // hide_collections: only the account itself sees its lists (Mastodon answers others []).
-    if crate::services::federation::collections_hidden(&state, target.id).await?
-        && auth.as_ref().and_then(|a| a.account_id) != Some(target.id)
-    {
-        return Ok(Paged(Vec::new(), None));
-    }
-    relation_list(&state, Relation::Follow, target.id, true, &uri, &p).await
+    let page = account_page(&p);
+    let viewer = auth.as_ref().and_then(|a| a.account_id);
+    let list = social::followers(&state, viewer, target.id, &page).await?;
+    Ok(paged_accounts(&state, &uri, &page, list))
 }
 
 pub async fn following(
@@ -215,13 +187,10 @@ pub async fn following(
         a.require("read:accounts")?;
     }
     let target = social::target(&state, &id).await?;
-    // hide_collections: only the account itself sees its lists (Mastodon answers others []).
-    if crate::services::federation::collections_hidden(&state, target.id).await?
-        && auth.as_ref().and_then(|a| a.account_id) != Some(target.id)
-    {
-        return Ok(Paged(Vec::new(), None));
-    }
-    relation_list(&state, Relation::Follow, target.id, false, &uri, &p).await
+    let page = account_page(&p);
+    let viewer = auth.as_ref().and_then(|a| a.account_id);
+    let list = social::following(&state, viewer, target.id, &page).await?;
+    Ok(paged_accounts(&state, &uri, &page, list))
 }
 
 pub async fn follow_requests(
@@ -231,15 +200,9 @@ pub async fn follow_requests(
     Query(p): Query<PageParams>,
 ) -> AppResult<Paged<Account>> {
     let me = auth.user(&state, "read:follows").await?;
-    relation_list(
-        &state,
-        Relation::FollowRequest,
-        me.account.id,
-        true,
-        &uri,
-        &p,
-    )
-    .await
+    let page = account_page(&p);
+    let list = social::follow_requests(&state, me.account.id, &page).await?;
+    Ok(paged_accounts(&state, &uri, &page, list))
 }
 
 pub async fn blocks(
@@ -249,7 +212,9 @@ pub async fn blocks(
     Query(p): Query<PageParams>,
 ) -> AppResult<Paged<Account>> {
     let me = auth.user(&state, "read:blocks").await?;
-    relation_list(&state, Relation::Block, me.account.id, false, &uri, &p).await
+    let page = account_page(&p);
+    let list = social::blocks(&state, me.account.id, &page).await?;
+    Ok(paged_accounts(&state, &uri, &page, list))
 }
 
 /// `GET /api/v1/mutes`: accounts with `mute_expires_at`.
@@ -260,22 +225,12 @@ pub async fn mutes(
     Query(p): Query<PageParams>,
 ) -> AppResult<Paged<serde_json::Value>> {
     let me = auth.user(&state, "read:mutes").await?;
-    let page = p.page(40, 80);
-    let rows = store::list(
-        &state.db.pool,
-        Relation::Mute,
-        me.account.id,
-        false,
-        &page,
-        state.clock.now_micros(),
-    )
-    .await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for (_, a, expires) in &rows {
-        let mut v =
-            serde_json::to_value(Account::from_row(&state, a, &[])).map_err(AppError::internal)?;
-        v["mute_expires_at"] = serde_json::json!(expires.map(crate::time::iso));
+    let page = account_page(&p);
+    let (muted, cursors) = social::mutes(&state, me.account.id, &page).await?;
+    let mut out = Vec::with_capacity(muted.len());
+    for m in muted {
+        let mut v = serde_json::to_value(m.account).map_err(AppError::internal)?;
+        v["mute_expires_at"] = serde_json::json!(m.expires_at.map(crate::time::iso));
         out.push(v);
     }
     Ok(Paged(
@@ -317,41 +272,17 @@ pub async fn statuses(
     };
     let target = social::target(&state, &id).await?;
     let page = p.page.page(20, 40);
-    let tagged = match p.tagged.as_deref() {
-        Some(t) => {
-            match status_store::tag_by_name(&state.db.pool, t.trim_start_matches('#')).await? {
-                Some((id, _)) => Some(id),
-                None => return Ok(Paged(Vec::new(), None)),
-            }
-        }
-        None => None,
-    };
-    let filter = AccountFilter {
+    let which = AccountStatuses {
         exclude_replies: p.exclude_replies.unwrap_or(false),
         exclude_reblogs: p.exclude_reblogs.unwrap_or(false),
         pinned: p.pinned.unwrap_or(false),
-        tagged,
         only_media: p.only_media.unwrap_or(false),
+        tagged: p.tagged,
     };
-    let rows = timelines::account(
-        &state.db.pool,
-        target.id,
-        viewer.unwrap_or(-1),
-        filter,
-        &page,
-    )
-    .await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let statuses = render::statuses(&state, Viewer(viewer), &rows).await?;
-    // One's own profile is never filtered.
-    let statuses = if viewer == Some(target.id) {
-        statuses
-    } else {
-        crate::services::filters::apply(&state, Viewer(viewer), "account", statuses).await?
-    };
+    let timeline = timelines::account(&state, viewer, target.id, &which, &page).await?;
     Ok(Paged(
-        statuses,
-        link_for(&state.base_url(), &uri, &page, &cursors),
+        timeline.statuses,
+        link_for(&state.base_url(), &uri, &page, &timeline.cursors),
     ))
 }
 
@@ -374,36 +305,14 @@ pub async fn search(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Json<Vec<Account>>> {
     let me = auth.user(&state, "read:accounts").await?;
-    let q = p.q.trim().trim_start_matches('@');
-    let (name, domain) = match q.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (q, None),
+    let query = AccountSearch {
+        q: p.q,
+        limit: p.limit,
+        offset: p.offset,
+        following: p.following.unwrap_or(false),
     };
-    if name.is_empty() || domain.is_some_and(|d| !d.eq_ignore_ascii_case(&state.config.domain)) {
-        return Ok(Json(Vec::new()));
-    }
-    let limit = p.limit.unwrap_or(40).clamp(1, 80) as i64;
-    let mut rows = account_store::search(
-        &state.db.pool,
-        me.account.id,
-        name,
-        limit,
-        p.offset.unwrap_or(0).min(10_000) as i64,
-    )
-    .await?;
-    if p.following.unwrap_or(false) {
-        let mut kept = Vec::new();
-        for a in rows {
-            if store::exists(&state.db.pool, Relation::Follow, me.account.id, a.id).await? {
-                kept.push(a);
-            }
-        }
-        rows = kept;
-    }
     Ok(Json(
-        rows.iter()
-            .map(|a| Account::from_row(&state, a, &[]))
-            .collect(),
+        search::accounts_v1(&state, me.account.id, &query).await?,
     ))
 }
 
@@ -421,19 +330,13 @@ pub async fn familiar_followers(
     }
     let ids: Ids = serde_json::from_value(parse_form(uri.query().unwrap_or("").as_bytes())?)
         .unwrap_or_default();
-    let mut out = Vec::new();
-    for id in ids.id.iter().take(80) {
-        let Ok(target) = id.parse::<i64>() else {
-            continue;
-        };
-        let rows = store::familiar_followers(&state.db.pool, me.account.id, target).await?;
-        let accounts: Vec<Account> = rows
-            .iter()
-            .map(|a| Account::from_row(&state, a, &[]))
-            .collect();
-        out.push(serde_json::json!({ "id": id, "accounts": accounts }));
-    }
-    Ok(Json(out))
+    let found = social::familiar_followers(&state, me.account.id, &ids.id).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(id, accounts)| serde_json::json!({ "id": id, "accounts": accounts }))
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, Default)]
