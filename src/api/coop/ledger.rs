@@ -4,138 +4,25 @@
 //! `POST expenses/:id/{approve,reject,pay,proposal}`, `GET expenses/:id/receipts/:rid`;
 //! `POST members/:account_id/dues`, `GET membership/dues`; `POST stripe/webhook`.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herd_governance::ledger::{Entry, Posting};
-use serde::{Deserialize, Serialize};
+use herd_governance::ledger::Posting;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{paging_headers, parse_id};
-use crate::entities::Account as AccountEntity;
+use crate::entities::coop::{DuesHistory, Expense, ExpenseProposal, LedgerAccount, Transaction};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
-use crate::services::{dues, expenses, ledger, membership};
+use crate::services::{dues, expenses, ledger};
 use crate::state::AppState;
-use crate::storage::ledger::{AttachmentRow, ExpenseRow, TxFilter};
-use crate::time;
-
-#[derive(Debug, Serialize)]
-pub struct PostingEntity {
-    pub account: String,
-    pub amount: i64,
-    pub currency: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Transaction {
-    pub id: String,
-    pub seq: i64,
-    pub date: String,
-    pub memo: String,
-    pub counterparty: String,
-    pub category: String,
-    pub kind: String,
-    pub reverses: Option<String>,
-    pub member_id: Option<String>,
-    pub postings: Vec<PostingEntity>,
-    pub hash: String,
-    pub prev_hash: String,
-    /// Files a treasurer attached (invoices, statements), served to ledger readers.
-    pub attachments: Vec<Attachment>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Attachment {
-    pub id: String,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub url: String,
-}
-
-fn attachment_entity(state: &AppState, a: AttachmentRow) -> Attachment {
-    Attachment {
-        url: format!(
-            "{}/api/v1/coop/ledger/transactions/{}/attachments/{}",
-            state.base_url(),
-            a.transaction_id,
-            a.id
-        ),
-        id: a.id.to_string(),
-        file_name: a.file_name,
-        content_type: a.content_type,
-        size: a.size,
-        sha256: a.sha256,
-    }
-}
-
-/// Transactions with their attachments.
-async fn transactions_of(state: &AppState, entries: &[Entry]) -> AppResult<Vec<Transaction>> {
-    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
-    let mut files = ledger::attachments(state, &ids).await?;
-    Ok(entries
-        .iter()
-        .map(|e| {
-            let mut t = Transaction::from(e);
-            t.attachments = files
-                .remove(&e.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| attachment_entity(state, a))
-                .collect();
-            t
-        })
-        .collect())
-}
-
-impl From<&Entry> for Transaction {
-    fn from(e: &Entry) -> Self {
-        Transaction {
-            id: e.id.to_string(),
-            seq: e.seq,
-            date: time::iso(e.draft.date),
-            memo: e.draft.memo.clone(),
-            counterparty: e.draft.counterparty.clone(),
-            category: e.draft.category.clone(),
-            kind: e.draft.kind.clone(),
-            reverses: e.draft.reverses.map(|r| r.to_string()),
-            member_id: e.draft.member.map(|r| r.to_string()),
-            postings: e
-                .draft
-                .postings
-                .iter()
-                .map(|p| PostingEntity {
-                    account: p.account.clone(),
-                    amount: p.amount,
-                    currency: p.currency.clone(),
-                })
-                .collect(),
-            hash: e.hash.clone(),
-            prev_hash: e.prev_hash.clone(),
-            attachments: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct LedgerAccount {
-    pub code: String,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Signed sums of all postings: debits positive, credits negative.
-    pub balances: BTreeMap<String, i64>,
-}
 
 fn viewer(auth: &MaybeAuth) -> AppResult<Option<i64>> {
     match &auth.0 {
@@ -151,17 +38,8 @@ pub async fn accounts(
     State(state): State<AppState>,
     auth: MaybeAuth,
 ) -> AppResult<Json<Vec<LedgerAccount>>> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
-    let list = ledger::accounts(&state).await?;
     Ok(Json(
-        list.into_iter()
-            .map(|(a, balances)| LedgerAccount {
-                code: a.code,
-                name: a.name,
-                kind: a.kind.to_string(),
-                balances,
-            })
-            .collect(),
+        ledger::chart_of_accounts(&state, viewer(&auth)?).await?,
     ))
 }
 
@@ -183,29 +61,14 @@ pub async fn transactions(
     OriginalUri(uri): OriginalUri,
     Query(q): Query<TxQuery>,
 ) -> AppResult<(HeaderMap, Json<Vec<Transaction>>)> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
     let page = q.page.page(40, 200);
-    let filter = TxFilter {
-        from: q
-            .from
-            .as_deref()
-            .map(|s| ledger::parse_date("from", s))
-            .transpose()?,
-        to: q
-            .to
-            .as_deref()
-            .map(|s| ledger::parse_date("to", s))
-            .transpose()?,
-        member: None,
+    let query = ledger::TransactionQuery {
+        from: q.from,
+        to: q.to,
         kind: q.kind,
-        kinds: vec![],
     };
-    let entries = ledger::list(&state, &filter, &page).await?;
-    let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
-    Ok((
-        paging_headers(&state, &uri, &page, &cursors),
-        Json(transactions_of(&state, &entries).await?),
-    ))
+    let (list, cursors) = ledger::list_transactions(&state, viewer(&auth)?, &query, &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
 
 pub async fn transaction(
@@ -213,10 +76,9 @@ pub async fn transaction(
     auth: MaybeAuth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Transaction>> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
-    let e = ledger::get(&state, parse_id(&id)?).await?;
-    let mut list = transactions_of(&state, std::slice::from_ref(&e)).await?;
-    list.pop().map(Json).ok_or_else(AppError::not_found)
+    Ok(Json(
+        ledger::show_transaction(&state, viewer(&auth)?, parse_id(&id)?).await?,
+    ))
 }
 
 /// `GET ledger/transactions/:id/attachments/:aid`: the file, for ledger readers.
@@ -347,7 +209,7 @@ pub async fn create_transaction(
         })?),
         None => None,
     };
-    let (entry, files) = ledger::record(
+    let t = ledger::post_transaction(
         &state,
         me.account.id,
         ledger::NewTransaction {
@@ -365,11 +227,6 @@ pub async fn create_transaction(
         body.files,
     )
     .await?;
-    let mut t = Transaction::from(&entry);
-    t.attachments = files
-        .into_iter()
-        .map(|a| attachment_entity(&state, a))
-        .collect();
     Ok(Json(t))
 }
 
@@ -381,30 +238,14 @@ pub struct PeriodQuery {
     to: Option<String>,
 }
 
-/// `from` defaults to the epoch, `to` to now (exclusive).
-fn period(state: &AppState, q: &PeriodQuery) -> AppResult<(i64, i64)> {
-    let from = q
-        .from
-        .as_deref()
-        .map(|s| ledger::parse_date("from", s))
-        .transpose()?
-        .unwrap_or(0);
-    let to =
-        q.to.as_deref()
-            .map(|s| ledger::parse_date("to", s))
-            .transpose()?
-            .unwrap_or_else(|| state.clock.now_micros() + 1);
-    Ok((from, to))
-}
-
 pub async fn report(
     State(state): State<AppState>,
     auth: MaybeAuth,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Json<ledger::Report>> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
-    let (from, to) = period(&state, &q)?;
-    Ok(Json(ledger::report(&state, from, to).await?))
+    Ok(Json(
+        ledger::period_report(&state, viewer(&auth)?, q.from.as_deref(), q.to.as_deref()).await?,
+    ))
 }
 
 pub async fn csv(
@@ -412,9 +253,8 @@ pub async fn csv(
     auth: MaybeAuth,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
-    let (from, to) = period(&state, &q)?;
-    let body = ledger::csv(&state, from, to).await?;
+    let body =
+        ledger::csv_export(&state, viewer(&auth)?, q.from.as_deref(), q.to.as_deref()).await?;
     let mut res = body.into_response();
     res.headers_mut().insert(
         CONTENT_TYPE,
@@ -429,17 +269,7 @@ pub async fn csv(
 
 /// The chain's head and whether it verifies, for anyone who may read the ledger.
 pub async fn verify(State(state): State<AppState>, auth: MaybeAuth) -> AppResult<Json<Value>> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
-    let daily = ledger::verify_daily_sums(&state.db).await?;
-    match ledger::verify(&state.db).await? {
-        Ok((count, head)) => Ok(Json(
-            json!({ "valid": true, "transactions": count, "head": head,
-                    "daily_sums_match": daily.is_none(), "daily_sums_error": daily }),
-        )),
-        Err(b) => Ok(Json(
-            json!({ "valid": false, "transactions": null, "broken": b }),
-        )),
-    }
+    Ok(Json(ledger::chain_check(&state, viewer(&auth)?).await?))
 }
 
 // ---- budgets ----
@@ -450,36 +280,6 @@ pub struct BudgetQuery {
     period: Option<String>,
 }
 
-fn budgets_json(b: ledger::Budgets) -> Value {
-    let mut out = json!({
-        "currency": b.currency,
-        "bylaws_monthly": b.bylaws_monthly.iter().map(|(a, amount)| json!({
-            "account": a.code, "name": a.name, "amount": amount, "currency": b.currency,
-        })).collect::<Vec<_>>(),
-        "budgets": b.stored.iter().map(|(a, r)| json!({
-            "period": r.period, "account": a.code, "name": a.name, "amount": r.amount,
-            "currency": r.currency, "set_by": r.set_by_account_id.map(|i| i.to_string()),
-            "updated_at": time::iso(r.updated_at),
-        })).collect::<Vec<_>>(),
-    });
-    if let Some((p, from, to)) = b.period {
-        out["period"] = json!(p.key());
-        out["from"] = json!(time::iso(from));
-        out["to"] = json!(time::iso(to));
-        out["effective"] = b
-            .effective
-            .iter()
-            .map(|(a, currency, r)| {
-                json!({
-                    "account": a.code, "name": a.name, "amount": r.amount, "currency": currency,
-                    "source": if r.set_by_treasurer { "treasurer" } else { "bylaws" },
-                })
-            })
-            .collect();
-    }
-    out
-}
-
 /// `GET ledger/budgets?period=YYYY-MM|YYYY`: the treasurers' budgets (and the bylaws'
 /// monthly defaults); with a period, each account's budget resolved for it.
 pub async fn budgets(
@@ -487,13 +287,9 @@ pub async fn budgets(
     auth: MaybeAuth,
     Query(q): Query<BudgetQuery>,
 ) -> AppResult<Json<Value>> {
-    ledger::require_reader(&state, viewer(&auth)?).await?;
-    let period = q
-        .period
-        .as_deref()
-        .map(|p| ledger::parse_period("period", p))
-        .transpose()?;
-    Ok(Json(budgets_json(ledger::budgets(&state, period).await?)))
+    Ok(Json(
+        ledger::budgets_for(&state, viewer(&auth)?, q.period.as_deref()).await?,
+    ))
 }
 
 /// One `{account | category, amount, currency?}`; `remove: true` (or, in a JSON list,
@@ -579,89 +375,12 @@ pub async fn set_budgets(
             ))
         }
     };
-    ledger::set_budgets(&state, me.account.id, period, items).await?;
-    Ok(Json(budgets_json(
-        ledger::budgets(&state, Some(period)).await?,
-    )))
+    Ok(Json(
+        ledger::update_budgets(&state, me.account.id, period, items).await?,
+    ))
 }
 
 // ---- expenses ----
-
-#[derive(Debug, Serialize)]
-pub struct Receipt {
-    pub id: String,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub url: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Expense {
-    pub id: String,
-    pub state: String,
-    pub amount: i64,
-    pub currency: String,
-    pub description: String,
-    pub category: String,
-    pub submitter: AccountEntity,
-    pub proposal_id: Option<String>,
-    pub reject_reason: Option<String>,
-    pub transaction_id: Option<String>,
-    pub created_at: String,
-    pub decided_at: Option<String>,
-    pub paid_at: Option<String>,
-    /// Only for the submitter, treasurers and admins; `null` for everyone else.
-    pub receipts: Option<Vec<Receipt>>,
-}
-
-async fn expense_entity(
-    state: &AppState,
-    viewer: Option<i64>,
-    e: ExpenseRow,
-) -> AppResult<Expense> {
-    let (account, roles) = membership::account_with_roles(state, e.submitter_account_id).await?;
-    let receipts = if expenses::may_see_receipts(state, viewer, &e).await? {
-        Some(
-            expenses::receipts(state, e.id)
-                .await?
-                .into_iter()
-                .map(|r| Receipt {
-                    url: format!(
-                        "{}/api/v1/coop/expenses/{}/receipts/{}",
-                        state.base_url(),
-                        e.id,
-                        r.id
-                    ),
-                    id: r.id.to_string(),
-                    file_name: r.file_name,
-                    content_type: r.content_type,
-                    size: r.size,
-                    sha256: r.sha256,
-                })
-                .collect(),
-        )
-    } else {
-        None
-    };
-    Ok(Expense {
-        id: e.id.to_string(),
-        state: e.state,
-        amount: e.amount,
-        currency: e.currency,
-        description: e.description,
-        category: e.category,
-        submitter: AccountEntity::from_row(state, &account, &roles),
-        proposal_id: e.proposal_id.map(|p| p.to_string()),
-        reject_reason: e.reject_reason,
-        transaction_id: e.transaction_id.map(|t| t.to_string()),
-        created_at: time::iso(e.created_at),
-        decided_at: e.decided_at.map(time::iso),
-        paid_at: e.paid_at.map(time::iso),
-        receipts,
-    })
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ExpenseQuery {
@@ -677,16 +396,9 @@ pub async fn list_expenses(
     OriginalUri(uri): OriginalUri,
     Query(q): Query<ExpenseQuery>,
 ) -> AppResult<(HeaderMap, Json<Vec<Expense>>)> {
-    let viewer = viewer(&auth)?;
-    ledger::require_reader(&state, viewer).await?;
     let page = q.page.page(40, 80);
-    let rows = expenses::list(&state, q.state.as_deref(), &page).await?;
-    let cursors: Vec<i64> = rows.iter().map(|e| e.id).collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(expense_entity(&state, viewer, r).await?);
-    }
-    Ok((paging_headers(&state, &uri, &page, &cursors), Json(out)))
+    let (list, cursors) = expenses::list(&state, viewer(&auth)?, q.state.as_deref(), &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
 
 pub async fn get_expense(
@@ -694,10 +406,9 @@ pub async fn get_expense(
     auth: MaybeAuth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Expense>> {
-    let viewer = viewer(&auth)?;
-    ledger::require_reader(&state, viewer).await?;
-    let e = expenses::get(&state, parse_id(&id)?).await?;
-    Ok(Json(expense_entity(&state, viewer, e).await?))
+    Ok(Json(
+        expenses::show(&state, viewer(&auth)?, parse_id(&id)?).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -732,7 +443,7 @@ pub async fn submit_expense(
         body.files,
     )
     .await?;
-    Ok(Json(expense_entity(&state, Some(me.account.id), e).await?))
+    Ok(Json(e))
 }
 
 pub async fn approve_expense(
@@ -741,8 +452,9 @@ pub async fn approve_expense(
     Path(id): Path<String>,
 ) -> AppResult<Json<Expense>> {
     let me = auth.user(&state, "write").await?;
-    let e = expenses::approve(&state, me.account.id, parse_id(&id)?).await?;
-    Ok(Json(expense_entity(&state, Some(me.account.id), e).await?))
+    Ok(Json(
+        expenses::approve(&state, me.account.id, parse_id(&id)?).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -765,7 +477,7 @@ pub async fn reject_expense(
         body.data.reason.as_deref().unwrap_or(""),
     )
     .await?;
-    Ok(Json(expense_entity(&state, Some(me.account.id), e).await?))
+    Ok(Json(e))
 }
 
 #[derive(Debug, Deserialize)]
@@ -797,7 +509,7 @@ pub async fn pay_expense(
         date,
     )
     .await?;
-    Ok(Json(expense_entity(&state, Some(me.account.id), e).await?))
+    Ok(Json(e))
 }
 
 /// Opens the `expense` proposal for an expense above the treasurer's threshold.
@@ -805,11 +517,10 @@ pub async fn propose_expense(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ExpenseProposal>> {
     let me = auth.user(&state, "write").await?;
-    let pid = expenses::propose(&state, me.account.id, parse_id(&id)?).await?;
     Ok(Json(
-        json!({ "proposal_id": pid.to_string(), "expense_id": id }),
+        expenses::propose(&state, me.account.id, parse_id(&id)?).await?,
     ))
 }
 
@@ -924,25 +635,11 @@ pub async fn my_dues(
     auth: Auth,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PageParams>,
-) -> AppResult<(HeaderMap, Json<Value>)> {
+) -> AppResult<(HeaderMap, Json<DuesHistory>)> {
     let me = auth.user(&state, "read").await?;
     let page = q.page(40, 80);
-    // Filtered in SQL, so every page is full until the history ends.
-    let filter = TxFilter {
-        member: Some(me.account.id),
-        kinds: ["dues", "stripe", "reversal"].map(String::from).to_vec(),
-        ..TxFilter::default()
-    };
-    let entries: Vec<Entry> = ledger::list(&state, &filter, &page).await?;
-    let paid_until = membership::dues_paid_until(&state, me.account.id).await?;
-    let cursors: Vec<i64> = entries.iter().map(|e| e.id).collect();
-    Ok((
-        paging_headers(&state, &uri, &page, &cursors),
-        Json(json!({
-            "paid_until": paid_until.map(time::iso),
-            "payments": entries.iter().map(Transaction::from).collect::<Vec<_>>(),
-        })),
-    ))
+    let (history, cursors) = dues::history(&state, me.account.id, &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(history)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::entities::{Member, Preferences};
 use super::{paging_headers, parse_id};
+use crate::entities::coop::{Member, Preferences};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::Payload;

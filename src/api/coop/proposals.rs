@@ -8,16 +8,15 @@ use axum::http::HeaderMap;
 use axum::Json;
 use herd_governance::Ballot;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::entities::{Event, Proposal};
 use super::{paging_headers, parse_id};
+use crate::entities::coop::{Event, Proposal, VoteReceipt};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
-use crate::services::membership;
 use crate::services::proposals::{self as svc, NewProposal};
 use crate::state::AppState;
 
@@ -36,16 +35,10 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<(HeaderMap, Json<Vec<Proposal>>)> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
     let page = q.page.page(20, 40);
-    let rows = svc::list(&state, q.state.as_deref(), &page).await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let d = svc::detail(&state, me.account.id, row).await?;
-        out.push(Proposal::from_detail(&state, &d));
-    }
-    Ok((paging_headers(&state, &uri, &page, &cursors), Json(out)))
+    let (list, cursors) =
+        svc::proposals_page(&state, me.account.id, q.state.as_deref(), &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
 
 pub async fn get(
@@ -54,10 +47,9 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> AppResult<Json<Proposal>> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
-    let row = svc::get(&state, parse_id(&id)?).await?;
-    let d = svc::detail(&state, me.account.id, row).await?;
-    Ok(Json(Proposal::from_detail(&state, &d)))
+    Ok(Json(
+        svc::show(&state, me.account.id, parse_id(&id)?).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,7 +83,7 @@ pub async fn create(
 ) -> AppResult<Json<Proposal>> {
     let me = auth.user(&state, "write").await?;
     let p = body.data;
-    let row = svc::create(
+    let proposal = svc::propose(
         &state,
         me.account.id,
         NewProposal {
@@ -110,8 +102,7 @@ pub async fn create(
         },
     )
     .await?;
-    let d = svc::detail(&state, me.account.id, row).await?;
-    Ok(Json(Proposal::from_detail(&state, &d)))
+    Ok(Json(proposal))
 }
 
 /// Reads the one ballot shape a vote carries (`choice`, `choices`, `ranking`, `scores`, `dots`);
@@ -198,7 +189,7 @@ pub async fn vote(
     auth: Auth,
     Path(id): Path<String>,
     body: Payload<Value>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<VoteReceipt>> {
     let me = auth.user(&state, "write").await?;
     let id = parse_id(&id)?;
     let ballot = ballot_of(&body.data)?;
@@ -214,15 +205,7 @@ pub async fn vote(
         }
     };
     let r = svc::vote(&state, me.account.id, id, ballot, reason, "api").await?;
-    Ok(Json(json!({
-        "proposal_id": r.proposal_id.to_string(),
-        "receipt": r.receipt,
-        "nonce": r.nonce,
-        "ballot": r.ballot,
-        "reason": r.reason,
-        "cast_at": crate::time::iso(r.cast_at),
-        "replaced": r.replaced,
-    })))
+    Ok(Json(VoteReceipt::from(r)))
 }
 
 /// `GET /api/v1/coop/events`: the governance log, newest first, paged.
@@ -233,13 +216,7 @@ pub async fn events(
     Query(q): Query<PageParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Event>>)> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
     let page = q.page(40, 80);
-    let logged = svc::events(&state, &page).await?;
-    let cursors: Vec<i64> = logged.iter().map(|(r, _, _)| r.id).collect();
-    let out = logged
-        .into_iter()
-        .map(|(row, actor, subject)| Event::from_row(&row, actor, subject))
-        .collect();
-    Ok((paging_headers(&state, &uri, &page, &cursors), Json(out)))
+    let (list, cursors) = svc::events(&state, me.account.id, &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
