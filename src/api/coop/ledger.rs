@@ -10,15 +10,18 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herd_governance::ledger::Posting;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::body::Body;
+use super::finance_bodies::{
+    BudgetsBody, CheckoutBody, DuesBody, NewExpenseBody, NewTransactionBody, PayBody, RejectBody,
+    ShareBody,
+};
 use super::{paging_headers, parse_id};
 use crate::entities::coop::{DuesHistory, Expense, ExpenseProposal, LedgerAccount, Transaction};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
-use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
 use crate::services::{dues, expenses, ledger};
@@ -118,116 +121,16 @@ pub async fn posted_is_final() -> Response {
     res
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewTransactionBody {
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    memo: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    counterparty: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    category: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    date: Option<String>,
-    #[serde(default)]
-    postings: Option<Value>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    reverses: Option<String>,
-}
-
-/// An amount in minor units: a JSON integer or a string of digits; never a fraction.
-fn minor_units(field: &str, v: &Value) -> AppResult<i64> {
-    let bad = || {
-        AppError::validation(
-            field,
-            "ERR_INVALID",
-            "must be a whole number of minor units (cents), e.g. 1250 for 12.50",
-        )
-    };
-    match v {
-        Value::Number(n) => n.as_i64().ok_or_else(bad),
-        Value::String(s) => s.trim().parse::<i64>().map_err(|_| bad()),
-        _ => Err(bad()),
-    }
-}
-
-fn parse_postings(v: Option<&Value>) -> AppResult<Vec<Posting>> {
-    let items: Vec<&Value> = match v {
-        None | Some(Value::Null) => return Ok(vec![]),
-        Some(Value::Array(a)) => a.iter().collect(),
-        // Form and multipart bodies give `postings[0][account]` as an object keyed by index.
-        Some(Value::Object(m)) => {
-            let mut keyed: Vec<(usize, &Value)> = m
-                .iter()
-                .filter_map(|(k, v)| k.parse().ok().map(|i| (i, v)))
-                .collect();
-            keyed.sort_by_key(|(i, _)| *i);
-            keyed.into_iter().map(|(_, v)| v).collect()
-        }
-        Some(_) => {
-            return Err(AppError::validation(
-                "postings",
-                "ERR_INVALID",
-                "must be a list of {account, amount, currency}",
-            ))
-        }
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let field = format!("postings[{i}]");
-            let s = |k: &str| -> AppResult<String> {
-                p.get(k)
-                    .and_then(Value::as_str)
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| AppError::validation(&field, "ERR_BLANK", &format!("needs {k}")))
-            };
-            let amount = minor_units(
-                &format!("{field}.amount"),
-                p.get("amount").unwrap_or(&Value::Null),
-            )?;
-            Ok(Posting::new(
-                &s("account")?,
-                amount,
-                &s("currency")?.to_ascii_uppercase(),
-            ))
-        })
-        .collect()
-}
-
 pub async fn create_transaction(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<NewTransactionBody>,
+    body: Body<NewTransactionBody>,
 ) -> AppResult<Json<Transaction>> {
     let me = auth.user(&state, "write").await?;
-    let b = body.data;
-    let reverses = match b.reverses.as_deref() {
-        Some(r) => Some(r.trim().parse::<i64>().map_err(|_| {
-            AppError::validation("reverses", "ERR_INVALID", "must be a transaction id")
-        })?),
-        None => None,
-    };
-    let t = ledger::post_transaction(
-        &state,
-        me.account.id,
-        ledger::NewTransaction {
-            date: b
-                .date
-                .as_deref()
-                .map(|d| ledger::parse_date("date", d))
-                .transpose()?,
-            memo: b.memo.unwrap_or_default(),
-            counterparty: b.counterparty.unwrap_or_default(),
-            category: b.category.unwrap_or_default(),
-            postings: parse_postings(b.postings.as_ref())?,
-            reverses,
-        },
-        body.files,
-    )
-    .await?;
-    Ok(Json(t))
+    let t = body.data.validate()?;
+    Ok(Json(
+        ledger::post_transaction(&state, me.account.id, t, body.files).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,89 +195,15 @@ pub async fn budgets(
     ))
 }
 
-/// One `{account | category, amount, currency?}`; `remove: true` (or, in a JSON list,
-/// `amount: null`) removes the budget.
-fn budget_input(field: &str, v: &Value) -> AppResult<ledger::BudgetInput> {
-    let remove = match v.get("remove") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => matches!(s.trim(), "true" | "1" | "on"),
-        _ => false,
-    };
-    let text = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
-    let account = text("account")
-        .or_else(|| text("category"))
-        .ok_or_else(|| {
-            AppError::validation(
-                &format!("{field}.account"),
-                "ERR_BLANK",
-                "needs account (or category)",
-            )
-        })?;
-    let amount = match v.get("amount") {
-        _ if remove => None,
-        None => {
-            return Err(AppError::validation(
-                &format!("{field}.amount"),
-                "ERR_BLANK",
-                "needs amount (minor units; null removes the budget)",
-            ))
-        }
-        Some(Value::Null) => None,
-        Some(a) => Some(minor_units(&format!("{field}.amount"), a)?),
-    };
-    Ok(ledger::BudgetInput {
-        account,
-        amount,
-        currency: text("currency"),
-    })
-}
-
 /// `PUT ledger/budgets` `{period, budgets: [{account | category, amount, currency?}]}` (or one
 /// budget's fields at the top level): treasurers only; answers like `GET ?period=`.
 pub async fn set_budgets(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<Value>,
+    body: Body<BudgetsBody>,
 ) -> AppResult<Json<Value>> {
     let me = auth.user(&state, "write").await?;
-    let b = body.data;
-    let period = ledger::parse_period(
-        "period",
-        b.get("period").and_then(Value::as_str).unwrap_or(""),
-    )?;
-    let items: Vec<ledger::BudgetInput> = match b.get("budgets") {
-        None | Some(Value::Null) => vec![budget_input("budgets[0]", &b)?],
-        Some(Value::Array(list)) => list
-            .iter()
-            .enumerate()
-            .map(|(i, v)| budget_input(&format!("budgets[{i}]"), v))
-            .collect::<AppResult<_>>()?,
-        // Form and multipart bodies give `budgets[0][account]` as an object keyed by index.
-        Some(Value::Object(m)) => {
-            let mut keyed: Vec<(usize, &Value)> = m
-                .iter()
-                .filter_map(|(k, v)| k.parse().ok().map(|i| (i, v)))
-                .collect();
-            keyed.sort_by_key(|(i, _)| *i);
-            keyed
-                .into_iter()
-                .map(|(i, v)| budget_input(&format!("budgets[{i}]"), v))
-                .collect::<AppResult<_>>()?
-        }
-        Some(_) => {
-            return Err(AppError::validation(
-                "budgets",
-                "ERR_INVALID",
-                "must be a list of {account or category, amount, currency?}",
-            ))
-        }
-    };
+    let (period, items) = body.data.validate()?;
     Ok(Json(
         ledger::update_budgets(&state, me.account.id, period, items).await?,
     ))
@@ -411,39 +240,16 @@ pub async fn get_expense(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewExpenseBody {
-    #[serde(default)]
-    amount: Option<Value>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    currency: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    description: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    category: Option<String>,
-}
-
 pub async fn submit_expense(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<NewExpenseBody>,
+    body: Body<NewExpenseBody>,
 ) -> AppResult<Json<Expense>> {
     let me = auth.user(&state, "write").await?;
-    let b = body.data;
-    let amount = minor_units("amount", b.amount.as_ref().unwrap_or(&Value::Null))?;
-    let e = expenses::submit(
-        &state,
-        me.account.id,
-        expenses::NewExpense {
-            amount,
-            currency: b.currency.unwrap_or_default(),
-            description: b.description.unwrap_or_default(),
-            category: b.category.unwrap_or_default(),
-        },
-        body.files,
-    )
-    .await?;
-    Ok(Json(e))
+    let e = body.data.validate()?;
+    Ok(Json(
+        expenses::submit(&state, me.account.id, e, body.files).await?,
+    ))
 }
 
 pub async fn approve_expense(
@@ -457,17 +263,11 @@ pub async fn approve_expense(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RejectBody {
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    reason: Option<String>,
-}
-
 pub async fn reject_expense(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    body: Payload<RejectBody>,
+    body: Body<RejectBody>,
 ) -> AppResult<Json<Expense>> {
     let me = auth.user(&state, "write").await?;
     let e = expenses::reject(
@@ -480,36 +280,24 @@ pub async fn reject_expense(
     Ok(Json(e))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PayBody {
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    account: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    date: Option<String>,
-}
-
 pub async fn pay_expense(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    body: Payload<PayBody>,
+    body: Body<PayBody>,
 ) -> AppResult<Json<Expense>> {
     let me = auth.user(&state, "write").await?;
-    let date = body
-        .data
-        .date
-        .as_deref()
-        .map(|d| ledger::parse_date("date", d))
-        .transpose()?;
-    let e = expenses::pay(
-        &state,
-        me.account.id,
-        parse_id(&id)?,
-        body.data.account.as_deref(),
-        date,
-    )
-    .await?;
-    Ok(Json(e))
+    let (account, date) = body.data.validate()?;
+    Ok(Json(
+        expenses::pay(
+            &state,
+            me.account.id,
+            parse_id(&id)?,
+            account.as_deref(),
+            date,
+        )
+        .await?,
+    ))
 }
 
 /// Opens the `expense` proposal for an expense above the treasurer's threshold.
@@ -547,59 +335,16 @@ pub async fn receipt(
 
 // ---- dues ----
 
-#[derive(Debug, Deserialize)]
-pub struct DuesBody {
-    #[serde(default)]
-    amount: Option<Value>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    currency: Option<String>,
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
-    periods: Option<u64>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    account: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    date: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    memo: Option<String>,
-}
-
 pub async fn record_dues(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<String>,
-    body: Payload<DuesBody>,
+    body: Body<DuesBody>,
 ) -> AppResult<Json<Transaction>> {
     let me = auth.user(&state, "write").await?;
-    let b = body.data;
-    let entry = dues::record(
-        &state,
-        me.account.id,
-        dues::ManualDues {
-            account_id: parse_id(&account_id)?,
-            amount: minor_units("amount", b.amount.as_ref().unwrap_or(&Value::Null))?,
-            currency: b.currency,
-            periods: u32::try_from(b.periods.unwrap_or(1)).unwrap_or(0),
-            account: b.account,
-            date: b
-                .date
-                .as_deref()
-                .map(|d| ledger::parse_date("date", d))
-                .transpose()?,
-            memo: b.memo,
-        },
-    )
-    .await?;
+    let d = body.data.validate(parse_id(&account_id)?)?;
+    let entry = dues::record(&state, me.account.id, d).await?;
     Ok(Json(Transaction::from(&entry)))
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct ShareBody {
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    account: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    date: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    memo: Option<String>,
 }
 
 /// `POST /api/v1/coop/members/:account_id/share`: a treasurer records the member's share.
@@ -607,25 +352,11 @@ pub async fn record_share(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<String>,
-    body: Payload<ShareBody>,
+    body: Body<ShareBody>,
 ) -> AppResult<Json<Transaction>> {
     let me = auth.user(&state, "write").await?;
-    let b = body.data;
-    let entry = dues::record_share(
-        &state,
-        me.account.id,
-        dues::SharePayment {
-            account_id: parse_id(&account_id)?,
-            account: b.account,
-            date: b
-                .date
-                .as_deref()
-                .map(|d| ledger::parse_date("date", d))
-                .transpose()?,
-            memo: b.memo,
-        },
-    )
-    .await?;
+    let p = body.data.validate(parse_id(&account_id)?)?;
+    let entry = dues::record_share(&state, me.account.id, p).await?;
     Ok(Json(Transaction::from(&entry)))
 }
 
@@ -642,50 +373,17 @@ pub async fn my_dues(
     Ok((paging_headers(&state, &uri, &page, &cursors), Json(history)))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CheckoutBody {
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    mode: Option<String>,
-    #[serde(default)]
-    amount: Option<Value>,
-    #[serde(default, deserialize_with = "lenient::u64_opt")]
-    periods: Option<u64>,
-}
-
 /// `POST /api/v1/coop/dues/checkout` `{mode: payment|subscription, amount?, periods?}`: a
 /// Stripe Checkout Session for the caller's dues; answers `{id, url, …}` (send the member to
 /// `url`), or 503 when the instance has no Stripe key.
 pub async fn dues_checkout(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<CheckoutBody>,
+    body: Body<CheckoutBody>,
 ) -> AppResult<Json<dues::CheckoutSession>> {
     let me = auth.user(&state, "write").await?;
-    Ok(Json(
-        start_checkout(&state, me.account.id, body.data).await?,
-    ))
-}
-
-/// Starts a Checkout Session for `account_id`'s dues (also `POST membership {dues: …}`).
-pub async fn start_checkout(
-    state: &AppState,
-    account_id: i64,
-    b: CheckoutBody,
-) -> AppResult<dues::CheckoutSession> {
-    let amount = match b.amount.as_ref() {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(minor_units("amount", v)?),
-    };
-    dues::checkout(
-        state,
-        account_id,
-        dues::CheckoutRequest {
-            mode: b.mode.unwrap_or_else(|| "payment".into()),
-            amount,
-            periods: u32::try_from(b.periods.unwrap_or(1)).unwrap_or(0),
-        },
-    )
-    .await
+    let request = body.data.validate()?;
+    Ok(Json(dues::checkout(&state, me.account.id, request).await?))
 }
 
 /// Stripe's webhook: 200 once applied (or already applied), 400 for a refused delivery.

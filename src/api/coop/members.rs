@@ -7,14 +7,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
+use super::body::Body;
+use super::finance_bodies::CheckoutBody;
 use super::{paging_headers, parse_id};
 use crate::entities::coop::{Member, Preferences};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
-use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
-use crate::services::membership;
+use crate::services::{dues, membership};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -82,18 +83,18 @@ pub struct Application {
     /// DESIGN §7's "apply (or pay dues)": `{dues: {mode, amount?, periods?}}` starts a Stripe
     /// Checkout for the caller's dues, as `POST dues/checkout` does.
     #[serde(default)]
-    dues: Option<super::ledger::CheckoutBody>,
+    dues: Option<CheckoutBody>,
 }
 
 pub async fn apply(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<Application>,
+    body: Body<Application>,
 ) -> AppResult<Response> {
     let me = auth.user(&state, "write").await?;
     let body = body.data;
     if let Some(dues) = body.dues {
-        let session = super::ledger::start_checkout(&state, me.account.id, dues).await?;
+        let session = dues::checkout(&state, me.account.id, dues.validate()?).await?;
         return Ok(Json(session).into_response());
     }
     let m = membership::apply(&state, me.account.id, body.note.as_deref().unwrap_or("")).await?;
@@ -126,7 +127,7 @@ pub struct PreferencesUpdate {
 pub async fn update_preferences(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<PreferencesUpdate>,
+    body: Body<PreferencesUpdate>,
 ) -> AppResult<Json<Preferences>> {
     let me = auth.user(&state, "write").await?;
     let on = body

@@ -6,11 +6,11 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 
+use super::body::Body;
 use super::{paging_headers, parse_id};
 use crate::entities::coop::{Appeal, AppealDetail, ModerationAction, Strike};
 use crate::error::AppResult;
 use crate::http::auth::{Auth, MaybeAuth};
-use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
 use crate::services::moderation as svc;
@@ -40,7 +40,7 @@ pub async fn appeal(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Payload { data, .. }: Payload<AppealParams>,
+    Body { data, .. }: Body<AppealParams>,
 ) -> AppResult<Json<Appeal>> {
     let me = auth.user_even_if_disabled(&state, "write").await?;
     Ok(Json(
@@ -105,7 +105,7 @@ pub async fn approve(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Payload { data, .. }: Payload<DecisionParams>,
+    Body { data, .. }: Body<DecisionParams>,
 ) -> AppResult<Json<AppealDetail>> {
     decide(state, auth, id, true, data).await
 }
@@ -114,7 +114,7 @@ pub async fn reject(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Payload { data, .. }: Payload<DecisionParams>,
+    Body { data, .. }: Body<DecisionParams>,
 ) -> AppResult<Json<AppealDetail>> {
     decide(state, auth, id, false, data).await
 }
