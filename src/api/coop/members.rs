@@ -33,19 +33,10 @@ pub async fn list(
     Query(q): Query<RosterQuery>,
 ) -> AppResult<(HeaderMap, Json<Vec<Member>>)> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
     let page = q.page.page(40, 80);
-    let members = membership::roster(&state, q.state.as_deref(), &page).await?;
-    let cursors: Vec<i64> = members.iter().map(|m| m.account.id).collect();
-    Ok((
-        paging_headers(&state, &uri, &page, &cursors),
-        Json(
-            members
-                .iter()
-                .map(|m| Member::from_data(&state, m))
-                .collect(),
-        ),
-    ))
+    let (list, cursors) =
+        membership::roster(&state, me.account.id, q.state.as_deref(), &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
 
 pub async fn get(
@@ -54,9 +45,9 @@ pub async fn get(
     Path(account_id): Path<String>,
 ) -> AppResult<Json<Member>> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
-    let m = membership::get(&state, parse_id(&account_id)?).await?;
-    Ok(Json(Member::from_data(&state, &m)))
+    Ok(Json(
+        membership::member(&state, me.account.id, parse_id(&account_id)?).await?,
+    ))
 }
 
 pub async fn admit(
@@ -124,16 +115,21 @@ pub struct PreferencesUpdate {
     email_proposals: Option<bool>,
 }
 
+impl PreferencesUpdate {
+    /// Whether the member wants proposal mails (the one preference, so it is required).
+    pub fn validate(self) -> AppResult<bool> {
+        self.email_proposals
+            .ok_or_else(|| AppError::validation("email_proposals", "ERR_BLANK", "can't be blank"))
+    }
+}
+
 pub async fn update_preferences(
     State(state): State<AppState>,
     auth: Auth,
     body: Body<PreferencesUpdate>,
 ) -> AppResult<Json<Preferences>> {
     let me = auth.user(&state, "write").await?;
-    let on = body
-        .data
-        .email_proposals
-        .ok_or_else(|| AppError::validation("email_proposals", "ERR_BLANK", "can't be blank"))?;
+    let on = body.data.validate()?;
     let m = membership::set_email_proposals(&state, me.account.id, on).await?;
     Ok(Json(Preferences {
         email_proposals: m.membership.email_proposals != 0,
