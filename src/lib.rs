@@ -20,7 +20,7 @@
 //! Where a change goes (docs/architecture.md has the long form):
 //! - A new endpoint: its route in [`router`]; a handler in [`api`] or [`web`] that extracts,
 //!   calls one function of [`services`] and maps the result to its wire type ([`entities`] or
-//!   `api::coop::entities`); the SQL in [`storage`] (a schema change is a new file in
+//!   `entities::coop`); the SQL in [`storage`] (a schema change is a new file in
 //!   `migrations/`); a test over HTTP in `tests/`.
 //! - A new proposal kind: `ProposalKind` and its bylaws `decisions` rule in the governance
 //!   crate (`herd_governance::bylaws`), a rule in every bylaws document (`bylaws/bylaws.md`),

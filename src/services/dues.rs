@@ -970,3 +970,31 @@ pub fn spawn_lapser(state: AppState, every: std::time::Duration) -> tokio::task:
         }
     })
 }
+
+/// A member's own dues history (treasurer entries, Stripe payments and their reversals),
+/// newest first, with the date they are paid up to; with the page's cursor ids.
+pub async fn history(
+    state: &AppState,
+    account_id: i64,
+    page: &crate::paging::Page,
+) -> AppResult<(crate::entities::coop::DuesHistory, Vec<i64>)> {
+    // Filtered in SQL, so every page is full until the history ends.
+    let filter = store::TxFilter {
+        member: Some(account_id),
+        kinds: ["dues", "stripe", "reversal"].map(String::from).to_vec(),
+        ..store::TxFilter::default()
+    };
+    let entries = ledger_svc::list(state, &filter, page).await?;
+    let paid_until = crate::services::membership::dues_paid_until(state, account_id).await?;
+    let cursors = entries.iter().map(|e| e.id).collect();
+    Ok((
+        crate::entities::coop::DuesHistory {
+            paid_until: paid_until.map(crate::time::iso),
+            payments: entries
+                .iter()
+                .map(crate::entities::coop::Transaction::from)
+                .collect(),
+        },
+        cursors,
+    ))
+}

@@ -11,6 +11,8 @@ use herd_governance::officers::{self as officers_rules, Claim};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::entities::coop::{Expense, ExpenseProposal, Receipt};
+use crate::entities::Account;
 use crate::error::{AppError, AppResult};
 use crate::http::body::UploadedFile;
 use crate::ids;
@@ -123,7 +125,7 @@ pub async fn submit(
     submitter: i64,
     e: NewExpense,
     files: Vec<UploadedFile>,
-) -> AppResult<ExpenseRow> {
+) -> AppResult<Expense> {
     crate::services::membership::require_active(state, submitter, "submit expenses").await?;
     let now = state.clock.now_micros();
     let (chart, _) = ledger_svc::chart(state, now).await?;
@@ -223,7 +225,7 @@ pub async fn submit(
         return Err(e);
     }
     state.jobs.wake();
-    Ok(row)
+    entity(state, Some(submitter), row).await
 }
 
 pub async fn get(state: &AppState, id: i64) -> AppResult<ExpenseRow> {
@@ -232,11 +234,14 @@ pub async fn get(state: &AppState, id: i64) -> AppResult<ExpenseRow> {
         .ok_or_else(AppError::not_found)
 }
 
+/// One page of expenses, newest first, for ledger readers; with the page's cursor ids.
 pub async fn list(
     state: &AppState,
+    viewer: Option<i64>,
     filter: Option<&str>,
     page: &Page,
-) -> AppResult<Vec<ExpenseRow>> {
+) -> AppResult<(Vec<Expense>, Vec<i64>)> {
+    ledger_svc::require_reader(state, viewer).await?;
     if let Some(f) = filter {
         if !["submitted", "approved", "rejected", "paid"].contains(&f) {
             return Err(AppError::unprocessable(format!(
@@ -244,7 +249,41 @@ pub async fn list(
             )));
         }
     }
-    Ok(store::list_expenses(&state.db.pool, filter, page).await?)
+    let rows = store::list_expenses(&state.db.pool, filter, page).await?;
+    let cursors = rows.iter().map(|e| e.id).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(entity(state, viewer, r).await?);
+    }
+    Ok((out, cursors))
+}
+
+/// One expense, for ledger readers (receipts only for those who may see them).
+pub async fn show(state: &AppState, viewer: Option<i64>, id: i64) -> AppResult<Expense> {
+    ledger_svc::require_reader(state, viewer).await?;
+    entity(state, viewer, get(state, id).await?).await
+}
+
+/// The expense as `viewer` sees it: receipts only for the submitter, treasurers and admins.
+async fn entity(state: &AppState, viewer: Option<i64>, e: ExpenseRow) -> AppResult<Expense> {
+    let (account, roles) =
+        crate::services::membership::account_with_roles(state, e.submitter_account_id).await?;
+    let receipts = if may_see_receipts(state, viewer, &e).await? {
+        Some(
+            receipts(state, e.id)
+                .await?
+                .into_iter()
+                .map(|r| Receipt::from_row(state, r))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Expense::from_row(
+        e,
+        Account::from_row(state, &account, &roles),
+        receipts,
+    ))
 }
 
 /// Whether `viewer` may see an expense's receipts: its submitter, treasurers and admins.
@@ -293,7 +332,7 @@ pub async fn receipt_file(
 /// up to the bylaws' threshold counted over what the submitter claimed in the category within
 /// the bylaws' window (`herd_governance::officers::check_limit`). Once a proposal was opened
 /// for the expense only its enactment approves it (409).
-pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<ExpenseRow> {
+pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<Expense> {
     let now = state.clock.now_micros();
     let e = get(state, id).await?;
     officers::require_office_for(state, actor, e.submitter_account_id, false).await?;
@@ -373,7 +412,7 @@ pub async fn approve(state: &AppState, actor: i64, id: i64) -> AppResult<Expense
     notify(&mut tx, state, &e, "approved", "", now).await?;
     tx.commit().await?;
     state.jobs.wake();
-    get(state, id).await
+    entity(state, Some(actor), get(state, id).await?).await
 }
 
 /// Why a conditional transition found the expense changed: a proposal opened for it meanwhile
@@ -454,7 +493,7 @@ pub async fn check_proposable(state: &AppState, expense_id: i64) -> AppResult<Ex
 }
 
 /// Opens the `expense` proposal that decides an expense (its submitter or a treasurer).
-pub async fn propose(state: &AppState, actor: i64, id: i64) -> AppResult<i64> {
+pub async fn propose(state: &AppState, actor: i64, id: i64) -> AppResult<ExpenseProposal> {
     let e = get(state, id).await?;
     if e.submitter_account_id != actor && !ledger_svc::has_role(state, actor, "treasurer").await? {
         return Err(AppError::forbidden(
@@ -495,7 +534,10 @@ pub async fn propose(state: &AppState, actor: i64, id: i64) -> AppResult<i64> {
         },
     )
     .await?;
-    Ok(row.id)
+    Ok(ExpenseProposal {
+        proposal_id: row.id.to_string(),
+        expense_id: id.to_string(),
+    })
 }
 
 /// Links the expense to its proposal (inside the proposal's transaction), unless a treasurer
@@ -516,7 +558,7 @@ pub async fn link_proposal(
 
 /// A treasurer (or an admin, for a treasurer's claim) rejects a submitted expense with a
 /// reason; never one a proposal decides (409).
-pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppResult<ExpenseRow> {
+pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppResult<Expense> {
     let e = get(state, id).await?;
     officers::require_office_for(state, actor, e.submitter_account_id, true).await?;
     officers::require_not_before_members(state, &e).await?;
@@ -553,7 +595,7 @@ pub async fn reject(state: &AppState, actor: i64, id: i64, reason: &str) -> AppR
     notify(&mut tx, state, &e, "rejected", reason, now).await?;
     tx.commit().await?;
     state.jobs.wake();
-    get(state, id).await
+    entity(state, Some(actor), get(state, id).await?).await
 }
 
 /// A treasurer other than the submitter (or an admin, for a treasurer's claim) pays an
@@ -566,7 +608,7 @@ pub async fn pay(
     id: i64,
     from_account: Option<&str>,
     date: Option<i64>,
-) -> AppResult<ExpenseRow> {
+) -> AppResult<Expense> {
     let e = get(state, id).await?;
     officers::require_office_for(state, actor, e.submitter_account_id, false).await?;
     officers::require_not_before_members(state, &e).await?;
@@ -657,7 +699,7 @@ pub async fn pay(
     notify(&mut tx, state, &e, "paid", "", now).await?;
     tx.commit().await?;
     state.jobs.wake();
-    get(state, id).await
+    entity(state, Some(actor), get(state, id).await?).await
 }
 
 /// A treasurer reversed a transaction in the ledger (inside the reversal's transaction). When

@@ -15,6 +15,7 @@ use herd_governance::ledger::{
 use serde::Serialize;
 use serde_json::json;
 
+use crate::entities::coop;
 use crate::error::{AppError, AppResult};
 use crate::http::body::UploadedFile;
 use crate::ids;
@@ -927,4 +928,162 @@ pub async fn set_budgets(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---- what ledger readers see (the co-op API and the co-op's pages)
+
+/// Which transactions a reader asks for: `from` and `to` as [`parse_date`] reads them
+/// (`to` exclusive), and one kind.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// The chart of accounts with each account's balances, for ledger readers.
+pub async fn chart_of_accounts(
+    state: &AppState,
+    viewer: Option<i64>,
+) -> AppResult<Vec<coop::LedgerAccount>> {
+    require_reader(state, viewer).await?;
+    Ok(accounts(state)
+        .await?
+        .into_iter()
+        .map(|(a, balances)| coop::LedgerAccount {
+            code: a.code,
+            name: a.name,
+            kind: a.kind.to_string(),
+            balances,
+        })
+        .collect())
+}
+
+/// Transactions with their attachments.
+async fn with_attachments(
+    state: &AppState,
+    entries: &[Entry],
+) -> AppResult<Vec<coop::Transaction>> {
+    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+    let mut files = attachments(state, &ids).await?;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            let own = files.remove(&e.id).unwrap_or_default();
+            coop::Transaction::with_attachments(state, e, own)
+        })
+        .collect())
+}
+
+fn optional_date(field: &str, s: Option<&str>) -> AppResult<Option<i64>> {
+    s.map(|s| parse_date(field, s)).transpose()
+}
+
+/// One page of transactions, newest first, for ledger readers; with the page's cursor ids.
+pub async fn list_transactions(
+    state: &AppState,
+    viewer: Option<i64>,
+    q: &TransactionQuery,
+    page: &Page,
+) -> AppResult<(Vec<coop::Transaction>, Vec<i64>)> {
+    require_reader(state, viewer).await?;
+    let filter = TxFilter {
+        from: optional_date("from", q.from.as_deref())?,
+        to: optional_date("to", q.to.as_deref())?,
+        member: None,
+        kind: q.kind.clone(),
+        kinds: vec![],
+    };
+    let entries = list(state, &filter, page).await?;
+    let cursors = entries.iter().map(|e| e.id).collect();
+    Ok((with_attachments(state, &entries).await?, cursors))
+}
+
+/// One transaction with its attachments, for ledger readers.
+pub async fn show_transaction(
+    state: &AppState,
+    viewer: Option<i64>,
+    id: i64,
+) -> AppResult<coop::Transaction> {
+    require_reader(state, viewer).await?;
+    let e = get(state, id).await?;
+    with_attachments(state, std::slice::from_ref(&e))
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)
+}
+
+/// A treasurer posts a balanced transaction (or a reversal) with its attached files.
+pub async fn post_transaction(
+    state: &AppState,
+    actor: i64,
+    t: NewTransaction,
+    files: Vec<UploadedFile>,
+) -> AppResult<coop::Transaction> {
+    let (entry, attached) = record(state, actor, t, files).await?;
+    Ok(coop::Transaction::with_attachments(state, &entry, attached))
+}
+
+/// `[from, to)` from a reader's dates: `from` defaults to the epoch, `to` to now (exclusive).
+fn period_of(state: &AppState, from: Option<&str>, to: Option<&str>) -> AppResult<(i64, i64)> {
+    let from = optional_date("from", from)?.unwrap_or(0);
+    let to = optional_date("to", to)?.unwrap_or_else(|| state.clock.now_micros() + 1);
+    Ok((from, to))
+}
+
+/// The report for a reader's period (see [`report`]).
+pub async fn period_report(
+    state: &AppState,
+    viewer: Option<i64>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Report> {
+    require_reader(state, viewer).await?;
+    let (from, to) = period_of(state, from, to)?;
+    report(state, from, to).await
+}
+
+/// The CSV export for a reader's period (see [`csv`]).
+pub async fn csv_export(
+    state: &AppState,
+    viewer: Option<i64>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<String> {
+    require_reader(state, viewer).await?;
+    let (from, to) = period_of(state, from, to)?;
+    csv(state, from, to).await
+}
+
+/// The chain's head and whether it verifies, for anyone who may read the ledger.
+pub async fn chain_check(state: &AppState, viewer: Option<i64>) -> AppResult<serde_json::Value> {
+    require_reader(state, viewer).await?;
+    let daily = verify_daily_sums(&state.db).await?;
+    Ok(match verify(&state.db).await? {
+        Ok((count, head)) => json!({ "valid": true, "transactions": count, "head": head,
+                "daily_sums_match": daily.is_none(), "daily_sums_error": daily }),
+        Err(b) => json!({ "valid": false, "transactions": null, "broken": b }),
+    })
+}
+
+/// The budgets for a reader, all periods or the one `period` (`YYYY-MM` or `YYYY`) names.
+pub async fn budgets_for(
+    state: &AppState,
+    viewer: Option<i64>,
+    period: Option<&str>,
+) -> AppResult<serde_json::Value> {
+    require_reader(state, viewer).await?;
+    let period = period.map(|p| parse_period("period", p)).transpose()?;
+    Ok(coop::budgets(&budgets(state, period).await?))
+}
+
+/// A treasurer sets budgets for a period; answers with that period's budgets.
+pub async fn update_budgets(
+    state: &AppState,
+    actor: i64,
+    period: BudgetPeriod,
+    items: Vec<BudgetInput>,
+) -> AppResult<serde_json::Value> {
+    set_budgets(state, actor, period, items).await?;
+    Ok(coop::budgets(&budgets(state, Some(period)).await?))
 }

@@ -5,6 +5,7 @@
 use herd_governance::Admission;
 use serde_json::json;
 
+use crate::entities::coop;
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::paging::Page;
@@ -86,7 +87,15 @@ pub async fn get(state: &AppState, account_id: i64) -> AppResult<Member> {
     load(state, m).await
 }
 
-pub async fn roster(state: &AppState, filter: Option<&str>, page: &Page) -> AppResult<Vec<Member>> {
+/// One page of the roster for a member (active or lapsed) or an officer, in the given state or
+/// all; with the page's cursor ids.
+pub async fn roster(
+    state: &AppState,
+    viewer: i64,
+    filter: Option<&str>,
+    page: &Page,
+) -> AppResult<(Vec<coop::Member>, Vec<i64>)> {
+    require_reader(state, viewer).await?;
     if let Some(f) = filter {
         if !MEMBERSHIP_STATES.contains(&f) {
             return Err(AppError::unprocessable(format!(
@@ -96,11 +105,21 @@ pub async fn roster(state: &AppState, filter: Option<&str>, page: &Page) -> AppR
         }
     }
     let rows = store::list_memberships(&state.db.pool, filter, page).await?;
+    let cursors = rows.iter().map(|r| r.account_id).collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(load(state, r).await?);
+        out.push(coop::Member::from_data(state, &load(state, r).await?));
     }
-    Ok(out)
+    Ok((out, cursors))
+}
+
+/// One member as another member (or an officer) sees them.
+pub async fn member(state: &AppState, viewer: i64, account_id: i64) -> AppResult<coop::Member> {
+    require_reader(state, viewer).await?;
+    Ok(coop::Member::from_data(
+        state,
+        &get(state, account_id).await?,
+    ))
 }
 
 pub const MEMBERSHIP_STATES: &[&str] = &["applicant", "active", "lapsed", "withdrawn", "expelled"];

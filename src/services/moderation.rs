@@ -19,6 +19,8 @@ use herd_governance::moderation::{
 };
 use serde_json::json;
 
+use crate::entities::coop;
+use crate::entities::Account;
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::paging::Page;
@@ -1293,12 +1295,14 @@ pub async fn my_strikes(
     state: &AppState,
     account_id: i64,
     page: &Page,
-) -> AppResult<Vec<StrikeRow>> {
-    Ok(store::strikes_of(&state.db.pool, account_id, page).await?)
-}
-
-pub async fn appeal_of(state: &AppState, strike_id: i64) -> AppResult<Option<AppealRow>> {
-    Ok(store::appeal_of_strike(&state.db.pool, strike_id).await?)
+) -> AppResult<(Vec<coop::Strike>, Vec<i64>)> {
+    let rows = store::strikes_of(&state.db.pool, account_id, page).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for s in &rows {
+        let appeal = store::appeal_of_strike(&state.db.pool, s.id).await?;
+        out.push(strike_entity(state, s, appeal.as_ref()).await?);
+    }
+    Ok((out, rows.iter().map(|s| s.id).collect()))
 }
 
 pub async fn strike(state: &AppState, id: i64) -> AppResult<StrikeRow> {
@@ -1323,7 +1327,7 @@ pub async fn appeal(
     account_id: i64,
     strike_id: i64,
     text: &str,
-) -> AppResult<AppealRow> {
+) -> AppResult<coop::Appeal> {
     let s = strike(state, strike_id).await?;
     let existing = store::appeal_of_strike(&state.db.pool, s.id).await?;
     let now = state.clock.now_micros();
@@ -1355,15 +1359,16 @@ pub async fn appeal(
         }
     })?;
     tx.commit().await?;
-    Ok(row)
+    Ok(coop::Appeal::from(&row))
 }
 
+/// The appeal queue (moderators), newest first; with the page's cursor ids.
 pub async fn appeals(
     state: &AppState,
     actor: i64,
     filter: Option<&str>,
     page: &Page,
-) -> AppResult<Vec<AppealRow>> {
+) -> AppResult<(Vec<coop::AppealDetail>, Vec<i64>)> {
     require_moderator(state, actor).await?;
     if let Some(f) = filter {
         if !matches!(f, "pending" | "approved" | "rejected") {
@@ -1374,7 +1379,12 @@ pub async fn appeals(
             ));
         }
     }
-    Ok(store::appeals(&state.db.pool, filter, page).await?)
+    let rows = store::appeals(&state.db.pool, filter, page).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for a in &rows {
+        out.push(appeal_entity(state, a).await?);
+    }
+    Ok((out, rows.iter().map(|a| a.id).collect()))
 }
 
 /// A moderator other than the one who acted (and other than the appellant) decides an appeal.
@@ -1385,7 +1395,7 @@ pub async fn decide_appeal(
     appeal_id: i64,
     approve: bool,
     reason: &str,
-) -> AppResult<AppealRow> {
+) -> AppResult<coop::AppealDetail> {
     let a = store::appeal(&state.db.pool, appeal_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -1401,7 +1411,7 @@ pub async fn decide_appeal(
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
-    Ok(row)
+    appeal_entity(state, &row).await
 }
 
 /// Records a decision on an appeal (by a moderator, or by the members through an enacted
@@ -1538,7 +1548,11 @@ pub async fn log_visibility(state: &AppState) -> AppResult<bylaws::LogVisibility
 /// The moderation log. Who may read it is the moderation policy's `log_visibility`: `members`
 /// (the default: active or lapsed members and moderators; anonymous callers get 401) or
 /// `public` (anyone, signed in or not).
-pub async fn log(state: &AppState, viewer: Option<i64>, page: &Page) -> AppResult<Vec<ActionRow>> {
+pub async fn log(
+    state: &AppState,
+    viewer: Option<i64>,
+    page: &Page,
+) -> AppResult<(Vec<coop::ModerationAction>, Vec<i64>)> {
     if log_visibility(state).await? != bylaws::LogVisibility::Public {
         let Some(viewer) = viewer else {
             return Err(AppError::unauthorized(
@@ -1549,7 +1563,16 @@ pub async fn log(state: &AppState, viewer: Option<i64>, page: &Page) -> AppResul
             crate::services::membership::require_reader(state, viewer).await?;
         }
     }
-    Ok(store::actions(&state.db.pool, None, page).await?)
+    let rows = store::actions(&state.db.pool, None, page).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for a in &rows {
+        out.push(coop::ModerationAction::from_row(
+            a,
+            account_entity(state, a.target_account_id).await?,
+            account_entity(state, a.moderator_account_id).await?,
+        ));
+    }
+    Ok((out, rows.iter().map(|a| a.id).collect()))
 }
 
 /// An account as a moderator reviews it: its row, its user (local accounts only) and its
@@ -1579,4 +1602,65 @@ pub async fn reported_statuses(
 ) -> AppResult<Vec<crate::entities::Status>> {
     let rows = status_store::by_ids(&state.db.pool, ids).await?;
     crate::services::render::statuses_for_moderators(state, viewer, &rows).await
+}
+
+// ---------------------------------------------------------------- entities
+
+/// An account as the client API shows it (None when it is gone).
+async fn account_entity(state: &AppState, id: Option<i64>) -> AppResult<Option<Account>> {
+    Ok(match id {
+        Some(id) => crate::services::render::account_list(state, &[id])
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    })
+}
+
+/// The clause a citation names, as the cited version words it (null if it cannot be read).
+async fn cited_clause(state: &AppState, citation: &str) -> serde_json::Value {
+    let Ok(c) = citation.parse::<Citation>() else {
+        return serde_json::Value::Null;
+    };
+    let Ok(view) =
+        crate::services::policies::version(state, &c.slug, Some(i64::from(c.version))).await
+    else {
+        return serde_json::Value::Null;
+    };
+    match view.doc.clause(&c.clause) {
+        Some(cl) => json!({
+            "policy": c.slug,
+            "version": c.version,
+            "id": cl.id,
+            "title": cl.title,
+            "text": cl.text.trim(),
+            "sanctions": cl.sanctions,
+        }),
+        None => serde_json::Value::Null,
+    }
+}
+
+async fn strike_entity(
+    state: &AppState,
+    s: &StrikeRow,
+    appeal: Option<&AppealRow>,
+) -> AppResult<coop::Strike> {
+    Ok(coop::Strike::from_row(
+        s,
+        cited_clause(state, &s.citation).await,
+        appeal,
+    ))
+}
+
+/// An appeal as moderators see it: the appellant, the decider, the strike and its moderator.
+async fn appeal_entity(state: &AppState, a: &AppealRow) -> AppResult<coop::AppealDetail> {
+    let s = strike(state, a.strike_id).await?;
+    let mut strike = strike_entity(state, &s, None).await?;
+    strike.moderator = Some(account_entity(state, Some(s.moderator_account_id)).await?);
+    Ok(coop::AppealDetail {
+        appeal: coop::Appeal::from(a),
+        account: account_entity(state, Some(a.account_id)).await?,
+        decided_by: account_entity(state, a.decided_by_account_id).await?,
+        strike,
+    })
 }

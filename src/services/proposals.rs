@@ -16,6 +16,7 @@ use herd_governance::{lifecycle, receipt, tally, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::entities::coop;
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::jobs::{self, Job};
@@ -1402,21 +1403,64 @@ pub async fn mail_member(
     crate::mail::deliver(&state.mailer, &email, &subject, body).await
 }
 
-/// One entry of the governance log with its actor and subject accounts rendered.
-pub type LoggedEvent = (EventRow, Option<Value>, Option<Value>);
-
-/// One page of the governance log, newest first, each event with its actor and subject as
-/// client-API accounts (moved here from `api/coop/proposals.rs`).
-pub async fn events(state: &AppState, page: &Page) -> AppResult<Vec<LoggedEvent>> {
+/// One page of the governance log for members, newest first, each event with its actor and
+/// subject as client-API accounts; with the page's cursor ids.
+pub async fn events(
+    state: &AppState,
+    viewer: i64,
+    page: &Page,
+) -> AppResult<(Vec<coop::Event>, Vec<i64>)> {
+    membership::require_reader(state, viewer).await?;
     let rows = store::list_events(&state.db.pool, page).await?;
+    let cursors = rows.iter().map(|r| r.id).collect();
     let mut cache: BTreeMap<i64, Option<Value>> = BTreeMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let actor = account_cached(state, &mut cache, row.actor_account_id).await?;
         let subject = account_cached(state, &mut cache, row.subject_account_id).await?;
-        out.push((row, actor, subject));
+        out.push(coop::Event::from_row(&row, actor, subject));
     }
-    Ok(out)
+    Ok((out, cursors))
+}
+
+// ---- what members see (the co-op API and the co-op's pages)
+
+/// One page of proposals for a member, newest first, in the given state or all; with the
+/// page's cursor ids.
+pub async fn proposals_page(
+    state: &AppState,
+    viewer: i64,
+    filter: Option<&str>,
+    page: &Page,
+) -> AppResult<(Vec<coop::Proposal>, Vec<i64>)> {
+    membership::require_reader(state, viewer).await?;
+    let rows = list(state, filter, page).await?;
+    let cursors = rows.iter().map(|r| r.id).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let d = detail(state, viewer, row).await?;
+        out.push(coop::Proposal::from_detail(state, &d));
+    }
+    Ok((out, cursors))
+}
+
+/// One proposal as a member sees it (tally when visible, their own vote).
+pub async fn show(state: &AppState, viewer: i64, id: i64) -> AppResult<coop::Proposal> {
+    membership::require_reader(state, viewer).await?;
+    let row = get(state, id).await?;
+    let d = detail(state, viewer, row).await?;
+    Ok(coop::Proposal::from_detail(state, &d))
+}
+
+/// A member opens a proposal; answers it as its author sees it.
+pub async fn propose(
+    state: &AppState,
+    author_id: i64,
+    p: NewProposal,
+) -> AppResult<coop::Proposal> {
+    let row = create(state, author_id, p).await?;
+    let d = detail(state, author_id, row).await?;
+    Ok(coop::Proposal::from_detail(state, &d))
 }
 
 async fn account_cached(

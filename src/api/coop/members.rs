@@ -7,14 +7,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::entities::{Member, Preferences};
+use super::body::Body;
+use super::finance_bodies::CheckoutBody;
 use super::{paging_headers, parse_id};
+use crate::entities::coop::{Member, Preferences};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
-use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
-use crate::services::membership;
+use crate::services::{dues, membership};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -32,19 +33,10 @@ pub async fn list(
     Query(q): Query<RosterQuery>,
 ) -> AppResult<(HeaderMap, Json<Vec<Member>>)> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
     let page = q.page.page(40, 80);
-    let members = membership::roster(&state, q.state.as_deref(), &page).await?;
-    let cursors: Vec<i64> = members.iter().map(|m| m.account.id).collect();
-    Ok((
-        paging_headers(&state, &uri, &page, &cursors),
-        Json(
-            members
-                .iter()
-                .map(|m| Member::from_data(&state, m))
-                .collect(),
-        ),
-    ))
+    let (list, cursors) =
+        membership::roster(&state, me.account.id, q.state.as_deref(), &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
 
 pub async fn get(
@@ -53,9 +45,9 @@ pub async fn get(
     Path(account_id): Path<String>,
 ) -> AppResult<Json<Member>> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
-    let m = membership::get(&state, parse_id(&account_id)?).await?;
-    Ok(Json(Member::from_data(&state, &m)))
+    Ok(Json(
+        membership::member(&state, me.account.id, parse_id(&account_id)?).await?,
+    ))
 }
 
 pub async fn admit(
@@ -82,18 +74,18 @@ pub struct Application {
     /// DESIGN §7's "apply (or pay dues)": `{dues: {mode, amount?, periods?}}` starts a Stripe
     /// Checkout for the caller's dues, as `POST dues/checkout` does.
     #[serde(default)]
-    dues: Option<super::ledger::CheckoutBody>,
+    dues: Option<CheckoutBody>,
 }
 
 pub async fn apply(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<Application>,
+    body: Body<Application>,
 ) -> AppResult<Response> {
     let me = auth.user(&state, "write").await?;
     let body = body.data;
     if let Some(dues) = body.dues {
-        let session = super::ledger::start_checkout(&state, me.account.id, dues).await?;
+        let session = dues::checkout(&state, me.account.id, dues.validate()?).await?;
         return Ok(Json(session).into_response());
     }
     let m = membership::apply(&state, me.account.id, body.note.as_deref().unwrap_or("")).await?;
@@ -123,16 +115,21 @@ pub struct PreferencesUpdate {
     email_proposals: Option<bool>,
 }
 
+impl PreferencesUpdate {
+    /// Whether the member wants proposal mails (the one preference, so it is required).
+    pub fn validate(self) -> AppResult<bool> {
+        self.email_proposals
+            .ok_or_else(|| AppError::validation("email_proposals", "ERR_BLANK", "can't be blank"))
+    }
+}
+
 pub async fn update_preferences(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<PreferencesUpdate>,
+    body: Body<PreferencesUpdate>,
 ) -> AppResult<Json<Preferences>> {
     let me = auth.user(&state, "write").await?;
-    let on = body
-        .data
-        .email_proposals
-        .ok_or_else(|| AppError::validation("email_proposals", "ERR_BLANK", "can't be blank"))?;
+    let on = body.data.validate()?;
     let m = membership::set_email_proposals(&state, me.account.id, on).await?;
     Ok(Json(Preferences {
         email_proposals: m.membership.email_proposals != 0,

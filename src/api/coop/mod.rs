@@ -2,7 +2,8 @@
 //! votes, the governance log, policies. Mastodon conventions: string ids, `Link` paging,
 //! `{"error"}` bodies, `read` / `write` scopes.
 
-pub mod entities;
+pub mod body;
+pub mod finance_bodies;
 pub mod ledger;
 pub mod members;
 pub mod moderation;

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::entities::Policy;
+use crate::entities::coop::Policy;
 use crate::error::{AppError, AppResult};
 use crate::http::lenient;
 use crate::services::policies;

@@ -8,16 +8,15 @@ use axum::http::HeaderMap;
 use axum::Json;
 use herd_governance::Ballot;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::entities::{Event, Proposal};
+use super::body::Body;
 use super::{paging_headers, parse_id};
+use crate::entities::coop::{Event, Proposal, VoteReceipt};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
-use crate::http::body::Payload;
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
-use crate::services::membership;
 use crate::services::proposals::{self as svc, NewProposal};
 use crate::state::AppState;
 
@@ -36,16 +35,10 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<(HeaderMap, Json<Vec<Proposal>>)> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
     let page = q.page.page(20, 40);
-    let rows = svc::list(&state, q.state.as_deref(), &page).await?;
-    let cursors: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let d = svc::detail(&state, me.account.id, row).await?;
-        out.push(Proposal::from_detail(&state, &d));
-    }
-    Ok((paging_headers(&state, &uri, &page, &cursors), Json(out)))
+    let (list, cursors) =
+        svc::proposals_page(&state, me.account.id, q.state.as_deref(), &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
 
 pub async fn get(
@@ -54,10 +47,9 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> AppResult<Json<Proposal>> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
-    let row = svc::get(&state, parse_id(&id)?).await?;
-    let d = svc::detail(&state, me.account.id, row).await?;
-    Ok(Json(Proposal::from_detail(&state, &d)))
+    Ok(Json(
+        svc::show(&state, me.account.id, parse_id(&id)?).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,112 +76,154 @@ pub struct CreateProposal {
     secret: Option<bool>,
 }
 
+impl CreateProposal {
+    pub fn validate(self) -> AppResult<NewProposal> {
+        Ok(NewProposal {
+            kind: self
+                .kind
+                .ok_or_else(|| AppError::validation("kind", "ERR_BLANK", "can't be blank"))?,
+            title: self.title.unwrap_or_default(),
+            body: self.body.unwrap_or_default(),
+            urgent: self.urgent.unwrap_or(false),
+            urgent_reason: self.urgent_reason,
+            closes_at: self.closes_at,
+            options: self.options,
+            payload: self.payload,
+            hide_results: self.hide_results,
+            secret: self.secret,
+        })
+    }
+}
+
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    body: Payload<CreateProposal>,
+    body: Body<CreateProposal>,
 ) -> AppResult<Json<Proposal>> {
     let me = auth.user(&state, "write").await?;
-    let p = body.data;
-    let row = svc::create(
-        &state,
-        me.account.id,
-        NewProposal {
-            kind: p
-                .kind
-                .ok_or_else(|| AppError::validation("kind", "ERR_BLANK", "can't be blank"))?,
-            title: p.title.unwrap_or_default(),
-            body: p.body.unwrap_or_default(),
-            urgent: p.urgent.unwrap_or(false),
-            urgent_reason: p.urgent_reason,
-            closes_at: p.closes_at,
-            options: p.options,
-            payload: p.payload,
-            hide_results: p.hide_results,
-            secret: p.secret,
-        },
-    )
-    .await?;
-    let d = svc::detail(&state, me.account.id, row).await?;
-    Ok(Json(Proposal::from_detail(&state, &d)))
+    let p = body.data.validate()?;
+    Ok(Json(svc::propose(&state, me.account.id, p).await?))
 }
 
-/// Reads the one ballot shape a vote carries (`choice`, `choices`, `ranking`, `scores`, `dots`);
-/// form and JSON bodies alike (numbers may arrive as strings).
-fn ballot_of(body: &Value) -> AppResult<Ballot> {
-    let keys: Vec<&str> = ["choice", "choices", "ranking", "scores", "dots"]
-        .into_iter()
-        .filter(|k| body.get(*k).is_some())
-        .collect();
-    let bad = |k: &str, what: &str| AppError::validation(k, "ERR_INVALID", what);
-    let list = |k: &str| -> AppResult<Vec<String>> {
-        match &body[k] {
-            Value::Array(a) => a
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s.clone()),
-                    Value::Number(n) => Ok(n.to_string()),
-                    _ => Err(bad(k, "must be a list of option names")),
-                })
-                .collect(),
-            Value::Object(m) => m
-                .values()
-                .map(|v| {
-                    v.as_str()
-                        .map(String::from)
-                        .ok_or_else(|| bad(k, "must be a list of option names"))
-                })
-                .collect(),
-            Value::String(s) => Ok(vec![s.clone()]),
-            _ => Err(bad(k, "must be a list of option names")),
-        }
+/// A ballot: exactly one of `choice`, `choices`, `ranking`, `scores`, `dots` (their shapes
+/// differ by method, so each is read in [`VoteBody::validate`]), and `reason?`.
+#[derive(Debug, Deserialize)]
+pub struct VoteBody {
+    #[serde(default)]
+    choice: Option<Value>,
+    #[serde(default)]
+    choices: Option<Value>,
+    #[serde(default)]
+    ranking: Option<Value>,
+    #[serde(default)]
+    scores: Option<Value>,
+    #[serde(default)]
+    dots: Option<Value>,
+    #[serde(default)]
+    reason: Option<Value>,
+}
+
+fn bad(k: &str, what: &str) -> AppError {
+    AppError::validation(k, "ERR_INVALID", what)
+}
+
+/// Option names, from a JSON list, a form's `k[]` (an object keyed by index) or one name.
+fn names(k: &str, v: Value) -> AppResult<Vec<String>> {
+    let name = |v: Value| match v {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(bad(k, "must be a list of option names")),
     };
-    let counts = |k: &str| -> AppResult<BTreeMap<String, u32>> {
-        let Value::Object(m) = &body[k] else {
-            return Err(bad(k, "must be an object of option: number"));
-        };
-        m.iter()
-            .map(|(o, v)| {
-                let n = match v {
-                    Value::Number(n) => n.as_u64(),
-                    Value::String(s) => s.trim().parse().ok(),
-                    _ => None,
-                }
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| {
-                    bad(
-                        k,
-                        &format!("value for `{o}` must be a non-negative integer"),
-                    )
-                })?;
-                Ok((o.clone(), n))
+    match v {
+        Value::Array(a) => a.into_iter().map(name).collect(),
+        Value::Object(m) => m
+            .into_values()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(bad(k, "must be a list of option names")),
             })
-            .collect()
+            .collect(),
+        Value::String(s) => Ok(vec![s]),
+        _ => Err(bad(k, "must be a list of option names")),
+    }
+}
+
+/// `{option: n}`, numbers as numbers or strings (form bodies).
+fn counts(k: &str, v: Value) -> AppResult<BTreeMap<String, u32>> {
+    let Value::Object(m) = v else {
+        return Err(bad(k, "must be an object of option: number"));
     };
-    match keys.as_slice() {
-        ["choice"] => match &body["choice"] {
-            Value::String(s) => Ok(Ballot::Choice { choice: s.clone() }),
-            _ => Err(bad("choice", "must be a string")),
-        },
-        ["choices"] => Ok(Ballot::Choices {
-            choices: list("choices")?,
-        }),
-        ["ranking"] => Ok(Ballot::Ranking {
-            ranking: list("ranking")?,
-        }),
-        ["scores"] => Ok(Ballot::Scores {
-            scores: counts("scores")?,
-        }),
-        ["dots"] => Ok(Ballot::Dots {
-            dots: counts("dots")?,
-        }),
-        [] => Err(AppError::unprocessable(
-            "A ballot needs one of choice, choices, ranking, scores or dots",
-        )),
-        _ => Err(AppError::unprocessable(format!(
-            "A ballot takes exactly one of choice, choices, ranking, scores or dots (got {})",
-            keys.join(", ")
-        ))),
+    m.into_iter()
+        .map(|(o, v)| {
+            let n = match v {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| {
+                bad(
+                    k,
+                    &format!("value for `{o}` must be a non-negative integer"),
+                )
+            })?;
+            Ok((o, n))
+        })
+        .collect()
+}
+
+impl VoteBody {
+    /// The one ballot shape the vote carries, and its reason.
+    pub fn validate(self) -> AppResult<(Ballot, Option<String>)> {
+        let given: Vec<(&str, Value)> = [
+            ("choice", self.choice),
+            ("choices", self.choices),
+            ("ranking", self.ranking),
+            ("scores", self.scores),
+            ("dots", self.dots),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        let keys: Vec<&str> = given.iter().map(|(k, _)| *k).collect();
+        let ballot = match (keys.as_slice(), given.into_iter().next()) {
+            ([_], Some((k, v))) => match k {
+                "choice" => match v {
+                    Value::String(s) => Ballot::Choice { choice: s },
+                    _ => return Err(bad("choice", "must be a string")),
+                },
+                "choices" => Ballot::Choices {
+                    choices: names(k, v)?,
+                },
+                "ranking" => Ballot::Ranking {
+                    ranking: names(k, v)?,
+                },
+                "scores" => Ballot::Scores {
+                    scores: counts(k, v)?,
+                },
+                _ => Ballot::Dots {
+                    dots: counts(k, v)?,
+                },
+            },
+            ([], _) => {
+                return Err(AppError::unprocessable(
+                    "A ballot needs one of choice, choices, ranking, scores or dots",
+                ))
+            }
+            _ => {
+                return Err(AppError::unprocessable(format!(
+                    "A ballot takes exactly one of choice, choices, ranking, scores or dots \
+                     (got {})",
+                    keys.join(", ")
+                )))
+            }
+        };
+        let reason = match self.reason {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err(bad("reason", "must be a string")),
+        };
+        Ok((ballot, reason))
     }
 }
 
@@ -197,32 +231,13 @@ pub async fn vote(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    body: Payload<Value>,
-) -> AppResult<Json<Value>> {
+    body: Body<VoteBody>,
+) -> AppResult<Json<VoteReceipt>> {
     let me = auth.user(&state, "write").await?;
     let id = parse_id(&id)?;
-    let ballot = ballot_of(&body.data)?;
-    let reason = match body.data.get("reason") {
-        None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            return Err(AppError::validation(
-                "reason",
-                "ERR_INVALID",
-                "must be a string",
-            ))
-        }
-    };
+    let (ballot, reason) = body.data.validate()?;
     let r = svc::vote(&state, me.account.id, id, ballot, reason, "api").await?;
-    Ok(Json(json!({
-        "proposal_id": r.proposal_id.to_string(),
-        "receipt": r.receipt,
-        "nonce": r.nonce,
-        "ballot": r.ballot,
-        "reason": r.reason,
-        "cast_at": crate::time::iso(r.cast_at),
-        "replaced": r.replaced,
-    })))
+    Ok(Json(VoteReceipt::from(r)))
 }
 
 /// `GET /api/v1/coop/events`: the governance log, newest first, paged.
@@ -233,13 +248,7 @@ pub async fn events(
     Query(q): Query<PageParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Event>>)> {
     let me = auth.user(&state, "read").await?;
-    membership::require_reader(&state, me.account.id).await?;
     let page = q.page(40, 80);
-    let logged = svc::events(&state, &page).await?;
-    let cursors: Vec<i64> = logged.iter().map(|(r, _, _)| r.id).collect();
-    let out = logged
-        .into_iter()
-        .map(|(row, actor, subject)| Event::from_row(&row, actor, subject))
-        .collect();
-    Ok((paging_headers(&state, &uri, &page, &cursors), Json(out)))
+    let (list, cursors) = svc::events(&state, me.account.id, &page).await?;
+    Ok((paging_headers(&state, &uri, &page, &cursors), Json(list)))
 }
