@@ -14,6 +14,7 @@
 //! - [`federation`]: ActivityPub: discovery, actors, signatures, the guarded fetcher, inbox
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
+//! - [`i18n`]: the Fluent catalogues (`locales/`) and the reader's locale
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
 //!
 //! Where a change goes (docs/architecture.md has the long form):
@@ -36,6 +37,7 @@ pub mod entities;
 pub mod error;
 pub mod federation;
 pub mod http;
+pub mod i18n;
 pub mod ids;
 pub mod jobs;
 pub mod mail;

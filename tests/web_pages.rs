@@ -1,0 +1,450 @@
+//! The public pages over HTTP on both backends: profiles, a post in its thread, followers and
+//! following, hashtags, a known remote account; what an anonymous reader and a signed-in
+//! non-follower see and do not see; ActivityPub clients at the same URLs; assets and headers.
+
+mod common;
+
+use common::{csrf_of, TestApp};
+use serde_json::{json, Value};
+
+const PW: &str = "correct horse battery";
+
+/// A cookie-keeping client signed in through the web form.
+async fn web_sign_in(app: &TestApp, login: &str) -> reqwest::Client {
+    let browser = app.browser();
+    let page = browser
+        .get(app.url("/auth/sign_in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = browser
+        .post(app.url("/auth/sign_in"))
+        .form(&[
+            ("csrf_token", csrf_of(&page).as_str()),
+            ("login", login),
+            ("password", PW),
+            ("return_to", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "signed in as {login}");
+    browser
+}
+
+async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
+    let res = client.get(url).send().await.expect("GET");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+async fn post_status(app: &TestApp, token: &str, body: Value) -> String {
+    let (status, s) = app.post_json("/api/v1/statuses", token, body).await;
+    assert_eq!(status, 200, "{s}");
+    s["id"].as_str().expect("id").to_string()
+}
+
+async fn public_pages(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let bobs = post_status(
+        app,
+        &bob,
+        json!({"status": "My seedlings", "visibility": "public"}),
+    )
+    .await;
+    let public = post_status(
+        app,
+        &alice,
+        json!({"status": "Hello #garden from the allotment", "visibility": "public", "language": "en"}),
+    )
+    .await;
+    let unlisted = post_status(
+        app,
+        &alice,
+        json!({"status": "A quiet unlisted note", "visibility": "unlisted"}),
+    )
+    .await;
+    let private = post_status(
+        app,
+        &alice,
+        json!({"status": "Secret seeds for followers", "visibility": "private"}),
+    )
+    .await;
+    post_status(
+        app,
+        &alice,
+        json!({"status": "Replying to bob", "in_reply_to_id": bobs, "visibility": "public"}),
+    )
+    .await;
+    post_status(
+        app,
+        &alice,
+        json!({"status": "Thread goes on", "in_reply_to_id": public, "visibility": "public"}),
+    )
+    .await;
+    let cw = post_status(
+        app,
+        &alice,
+        json!({"status": "Slugs everywhere", "spoiler_text": "garden pests", "visibility": "public"}),
+    )
+    .await;
+    let anon = app.browser();
+
+    // The profile: posts an anonymous reader may see, never the private one; replies only
+    // under "with replies"; meta for other sites.
+    let res = anon.get(app.url("/@alice")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(res.headers()["vary"], "Accept");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Hello <a"), "{html}");
+    assert!(html.contains("A quiet unlisted note"));
+    assert!(
+        !html.contains("Secret seeds"),
+        "a private post on a public page"
+    );
+    assert!(
+        !html.contains("Replying to bob"),
+        "replies to others are in their own tab"
+    );
+    let actor = format!("{}/users/alice", app.base);
+    assert!(
+        common::unescape(&html).contains(&format!(
+            "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{actor}\">"
+        )),
+        "{html}"
+    );
+    assert!(html.contains("<meta property=\"og:title\" content=\"alice (@alice@"));
+    assert!(html.contains("<details class=\"cw\">") && html.contains("garden pests"));
+    assert!(
+        html.contains("lang=\"en\""),
+        "each post carries its language"
+    );
+    let (status, with_replies) = page(&anon, &app.url("/@alice/with_replies")).await;
+    assert_eq!(status, 200);
+    assert!(with_replies.contains("Replying to bob"));
+    assert!(!with_replies.contains("Secret seeds"));
+    let (status, media) = page(&anon, &app.url("/@alice/media")).await;
+    assert_eq!(status, 200);
+    assert!(!media.contains("Hello"), "no post with media yet");
+
+    // A post in its thread, at the URL the Status entity gives.
+    let (_, entity) = app
+        .get_json(&format!("/api/v1/statuses/{public}"), None)
+        .await;
+    let url = entity["url"].as_str().expect("url").to_string();
+    assert_eq!(url, app.url(&format!("/@alice/{public}")));
+    let (status, thread) = page(&anon, &url).await;
+    assert_eq!(status, 200);
+    assert!(thread.contains("Hello <a") && thread.contains("Thread goes on"));
+    assert!(thread.contains("class=\"status focused\""));
+    let (status, _) = page(&anon, &app.url(&format!("/@alice/{unlisted}"))).await;
+    assert_eq!(status, 200);
+    let (status, cw_page) = page(&anon, &app.url(&format!("/@alice/{cw}"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        cw_page.contains("<meta property=\"og:description\" content=\"garden pests\">"),
+        "behind a content warning only the warning is quoted"
+    );
+
+    // The private post: 404 for an anonymous reader and for a signed-in non-follower, as the
+    // API answers them; the same post under another account's name is no page either.
+    let (status, body) = page(&anon, &app.url(&format!("/@alice/{private}"))).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("Secret seeds"));
+    let bob_web = web_sign_in(app, "bob").await;
+    let (status, body) = page(&bob_web, &app.url(&format!("/@alice/{private}"))).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("Secret seeds"));
+    let (status, bobs_view) = page(&bob_web, &app.url("/@alice")).await;
+    assert_eq!(status, 200);
+    assert!(!bobs_view.contains("Secret seeds"));
+    let (status, _) = page(&anon, &app.url(&format!("/@bob/{public}"))).await;
+    assert_eq!(status, 404);
+    let (status, _) = page(&anon, &app.url("/@alice/99999999")).await;
+    assert_eq!(status, 404);
+    let (status, _) = page(&anon, &app.url("/@nobody")).await;
+    assert_eq!(status, 404);
+    // The author sees their own private post.
+    let alice_web = web_sign_in(app, "alice").await;
+    let (status, body) = page(&alice_web, &app.url(&format!("/@alice/{private}"))).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Secret seeds"));
+
+    // Hashtags: public posts only; markup in the tag is no page and is never echoed.
+    let (status, tag) = page(&anon, &app.url("/tags/garden")).await;
+    assert_eq!(status, 200);
+    assert!(tag.contains("<h1 id=\"tag-h\">#garden</h1>") && tag.contains("allotment"));
+    let (status, body) = page(&anon, &app.url("/tags/%3Cscript%3Ealert(1)%3C%2Fscript%3E")).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("<script>alert"), "{body}");
+
+    // Followers and following; hidden collections show a notice to others, not the list.
+    let (status, _) = app
+        .post_json(
+            &format!(
+                "/api/v1/accounts/{}/follow",
+                entity["account"]["id"].as_str().unwrap()
+            ),
+            &app.login("bob", PW, "read write follow").await,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, followers) = page(&anon, &app.url("/@alice/followers")).await;
+    assert_eq!(status, 200);
+    assert!(followers.contains("href=\"/@bob\""), "{followers}");
+    let (status, following) = page(&anon, &app.url("/@bob/following")).await;
+    assert_eq!(status, 200);
+    assert!(following.contains("href=\"/@alice\""));
+    let res = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&[("hide_collections", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, hidden) = page(&anon, &app.url("/@alice/followers")).await;
+    assert_eq!(status, 200);
+    assert!(!hidden.contains("href=\"/@bob\""), "{hidden}");
+    assert!(hidden.contains("keeps this list private"));
+    let (_, own) = page(&alice_web, &app.url("/@alice/followers")).await;
+    assert!(
+        own.contains("href=\"/@bob\""),
+        "the account itself sees its list"
+    );
+
+    // Now bob follows alice: her private post is on his view of the thread.
+    let (status, body) = page(&bob_web, &app.url(&format!("/@alice/{private}"))).await;
+    assert_eq!(status, 200, "a follower sees a followers-only post");
+    assert!(body.contains("Secret seeds"));
+}
+
+on_both_backends!(public, public_pages);
+
+/// `/@NAME` and `/@NAME/ID` answer ActivityPub clients with the `/users/NAME…` documents.
+async fn content_negotiation(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let public = post_status(
+        app,
+        &alice,
+        json!({"status": "Negotiated", "visibility": "public"}),
+    )
+    .await;
+    let private = post_status(
+        app,
+        &alice,
+        json!({"status": "Not for you", "visibility": "private"}),
+    )
+    .await;
+    for accept in [
+        "application/activity+json",
+        "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+    ] {
+        let res = app
+            .client
+            .get(app.url("/@alice"))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{accept}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("json"));
+        let doc: Value = res.json().await.unwrap();
+        let (_, direct) = {
+            let r = app
+                .client
+                .get(app.url("/users/alice"))
+                .header("accept", accept)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        };
+        assert_eq!(doc, direct, "the same document as /users/alice");
+        assert_eq!(doc["id"], format!("{}/users/alice", app.base));
+
+        let res = app
+            .client
+            .get(app.url(&format!("/@alice/{public}")))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let note: Value = res.json().await.unwrap();
+        assert_eq!(note["type"], "Note");
+        assert_eq!(
+            note["id"],
+            format!("{}/users/alice/statuses/{public}", app.base)
+        );
+        let res = app
+            .client
+            .get(app.url(&format!("/@alice/{private}")))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "no private Note for an unsigned fetch");
+    }
+    // A browser's Accept gets the page.
+    let res = app
+        .client
+        .get(app.url("/@alice"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+on_both_backends!(negotiation, content_negotiation);
+
+/// A suspended account shows a notice and no posts, to anyone.
+async fn suspended_profile(app: &TestApp) {
+    let (_, mod1) = common::moderation::user(app, "mod1", Some("moderator"), true).await;
+    let (target, token) = common::moderation::user(app, "target", None, true).await;
+    post_status(
+        app,
+        &token,
+        json!({"status": "Before the fall", "visibility": "public"}),
+    )
+    .await;
+    let (status, _) = page(&app.browser(), &app.url("/@target")).await;
+    assert_eq!(status, 200);
+    let (status, body) = common::moderation::action(
+        app,
+        &mod1,
+        target,
+        json!({ "type": "suspend", "policy_clause": "code-of-conduct@1#2.1", "text": "abuse" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, html) = page(&app.browser(), &app.url("/@target")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("This account has been suspended."), "{html}");
+    assert!(!html.contains("Before the fall"));
+    assert!(html.contains("<meta name=\"robots\" content=\"noindex, noarchive\">"));
+}
+
+on_both_backends!(suspended, suspended_profile);
+
+/// Static files at content-hashed URLs, cached for good; the locale from Accept-Language.
+async fn assets_and_language(app: &TestApp) {
+    let (status, html) = page(&app.browser(), &app.url("/")).await;
+    assert_eq!(status, 200);
+    for (prefix, ext, kind) in [
+        ("/static/herd.", ".css", "text/css"),
+        ("/static/herd.", ".js", "text/javascript"),
+    ] {
+        let start = html
+            .match_indices(prefix)
+            .map(|(i, _)| i)
+            .find(|i| html[*i..].split('"').next().unwrap_or("").ends_with(ext))
+            .unwrap_or_else(|| panic!("no {prefix}…{ext} in {html}"));
+        let href = html[start..].split('"').next().unwrap();
+        let hash = href.trim_start_matches(prefix).trim_end_matches(ext);
+        assert!(
+            hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{href}"
+        );
+        let res = app.client.get(app.url(href)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(kind));
+    }
+    assert!(
+        !html.contains("<script>") && !html.contains(" style="),
+        "no inline script or style"
+    );
+    let res = app
+        .client
+        .get(app.url("/static/herd.00000000.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    let res = app
+        .client
+        .get(app.url("/auth/sign_in"))
+        .header("accept-language", "ja-JP,ja;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let ja = res.text().await.unwrap();
+    assert!(ja.contains("<html lang=\"ja\">"), "{ja}");
+    assert!(ja.contains("<h1>ログイン</h1>"));
+    let (_, en) = page(&app.browser(), &app.url("/auth/sign_in")).await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("<h1>Sign in</h1>"));
+}
+
+on_both_backends!(assets, assets_and_language);
+
+/// A remote account this server knows has a local page; an unknown one is not fetched.
+async fn remote_account_page(app: &TestApp) {
+    let other = TestApp::spawn(common::Backend::Sqlite)
+        .await
+        .expect("second instance");
+    let (_, remote_token) = other.user_with_token("rosa").await;
+    post_status(
+        &other,
+        &remote_token,
+        json!({"status": "Greetings from afar", "visibility": "public"}),
+    )
+    .await;
+    let (_, token) = app.user_with_token("alice").await;
+    let other_domain = other.state.config.domain.clone();
+    let (status, looked_up) = app
+        .get_json(
+            &format!("/api/v1/accounts/lookup?acct=rosa@{other_domain}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{looked_up}");
+    let (status, html) = page(&app.browser(), &app.url(&format!("/@rosa@{other_domain}"))).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&format!("@rosa@{other_domain}")));
+    assert!(
+        !html.contains("application/activity+json"),
+        "no alternate for a remote account"
+    );
+    let (status, _) = page(
+        &app.browser(),
+        &app.url(&format!("/@nobody@{other_domain}")),
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "an unknown remote account is not fetched for a page view"
+    );
+    other.stop().await;
+}
+
+on_both_backends!(remote, remote_account_page);
