@@ -448,3 +448,231 @@ async fn remote_account_page(app: &TestApp) {
 }
 
 on_both_backends!(remote, remote_account_page);
+
+/// The form on /home: CSRF checked, errors beside the field with the text kept, post/
+/// redirect/get on success, and the status actions as forms.
+async fn home_compose_and_actions(app: &TestApp) {
+    app.create_user("alice", PW).await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let secret = post_status(
+        app,
+        &bob,
+        json!({"status": "Bob only", "visibility": "private"}),
+    )
+    .await;
+    let bobs = post_status(app, &bob, json!({"status": "Bob in public"})).await;
+
+    // Anonymous: /home is the sign-in page's business.
+    let res = app.client.get(app.url("/home")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/auth/sign_in?return_to=%2Fhome");
+
+    let web = web_sign_in(app, "alice").await;
+    let (status, home) = page(&web, &app.url("/home")).await;
+    assert_eq!(status, 200);
+    for field in [
+        "status",
+        "spoiler_text",
+        "visibility",
+        "language",
+        "sensitive",
+    ] {
+        assert!(home.contains(&format!("name=\"{field}\"")), "{field}");
+    }
+    let csrf = csrf_of(&home);
+    let count = || async {
+        let (_, list) = app
+            .get_json("/api/v1/accounts/lookup?acct=alice", None)
+            .await;
+        list["statuses_count"].as_i64().unwrap_or(-1)
+    };
+
+    // Without the form's token, or from a client without the cookie: refused, nothing written.
+    let res = web
+        .post(app.url("/web/statuses"))
+        .form(&[("status", "forged"), ("visibility", "public")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app
+        .browser()
+        .post(app.url("/web/statuses"))
+        .form(&[("csrf_token", csrf.as_str()), ("status", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(count().await, 0);
+
+    // Over the limit: 422, the message beside the field, the text kept.
+    let long = "x".repeat(501);
+    let res = web
+        .post(app.url("/web/statuses"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("status", long.as_str()),
+            ("spoiler_text", "my warning"),
+            ("visibility", "unlisted"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"status-error\""), "{html}");
+    assert!(html.contains("character limit of 500"), "{html}");
+    assert!(
+        html.contains(&format!(">{long}</textarea>")),
+        "the text is kept"
+    );
+    assert!(html.contains("value=\"my warning\""));
+    assert!(html.contains("<option value=\"unlisted\" selected>"));
+    assert_eq!(count().await, 0);
+
+    // A reply to a post alice may not see: 404, as the API answers.
+    let res = web
+        .post(app.url("/web/statuses"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("status", "peeking"),
+            ("in_reply_to_id", secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (status, _) = page(&web, &app.url(&format!("/home?in_reply_to_id={secret}"))).await;
+    assert_eq!(status, 404);
+    assert_eq!(count().await, 0);
+
+    // Markup is text.
+    let res = web
+        .post(app.url("/web/statuses"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("status", "Hello <script>alert(1)</script> #web"),
+            ("visibility", "public"),
+            ("language", "en"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/home");
+    assert_eq!(count().await, 1);
+    let (_, home) = page(&web, &app.url("/home")).await;
+    assert!(
+        home.contains("Hello &lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || home.contains("Hello &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{home}"
+    );
+    assert!(!home.contains("<script>alert"));
+
+    // Replying to bob's public post from its reply link.
+    let (status, reply_form) = page(&web, &app.url(&format!("/home?in_reply_to_id={bobs}"))).await;
+    assert_eq!(status, 200);
+    assert!(reply_form.contains("@bob </textarea>"), "{reply_form}");
+    let res = web
+        .post(app.url("/web/statuses"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("status", "@bob nice"),
+            ("in_reply_to_id", bobs.as_str()),
+            ("visibility", "public"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, ctx) = app
+        .get_json(&format!("/api/v1/statuses/{bobs}/context"), None)
+        .await;
+    let reply = &ctx["descendants"][0];
+    assert_eq!(reply["account"]["acct"], "alice", "{ctx}");
+    assert!(reply["content"].as_str().unwrap().ends_with(" nice</p>"));
+    assert_eq!(reply["mentions"][0]["acct"], "bob");
+
+    // Actions on bob's post: favourite, boost, bookmark; each 303 back, the API agrees.
+    let alice_token = app.login("alice", PW, "read").await;
+    for action in ["favourite", "reblog", "bookmark"] {
+        let res = web
+            .post(app.url(&format!("/web/statuses/{bobs}/{action}")))
+            .form(&[("csrf_token", csrf.as_str()), ("return_to", "/@bob")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{action}");
+        assert_eq!(res.headers()["location"], "/@bob");
+    }
+    let (_, s) = app
+        .get_json(&format!("/api/v1/statuses/{bobs}"), Some(&alice_token))
+        .await;
+    assert_eq!(
+        (&s["favourited"], &s["reblogged"], &s["bookmarked"]),
+        (&json!(true), &json!(true), &json!(true)),
+        "{s}"
+    );
+    // Without a token an action is refused; return_to never leaves the site.
+    let res = web
+        .post(app.url(&format!("/web/statuses/{bobs}/unfavourite")))
+        .form(&[("return_to", "/@bob")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = web
+        .post(app.url(&format!("/web/statuses/{bobs}/unfavourite")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("return_to", "https://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    let (status, _) = page(&web, &app.url(&format!("/web/statuses/{secret}/favourite"))).await;
+    assert_eq!(status, 405, "actions are POST only");
+
+    // Delete: a confirmation page, then the form; not for someone else's post.
+    let (status, _) = page(&web, &app.url(&format!("/web/statuses/{bobs}/delete"))).await;
+    assert_eq!(status, 404);
+    let (_, mine) = app
+        .get_json(
+            &format!(
+                "/api/v1/accounts/{}/statuses",
+                app.get_json("/api/v1/accounts/lookup?acct=alice", None)
+                    .await
+                    .1["id"]
+                    .as_str()
+                    .unwrap()
+            ),
+            None,
+        )
+        .await;
+    let first_mine = mine[mine.as_array().unwrap().len() - 1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, confirm) = page(
+        &web,
+        &app.url(&format!("/web/statuses/{first_mine}/delete")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(confirm.contains("Delete this post?"));
+    let res = web
+        .post(app.url(&format!("/web/statuses/{first_mine}/delete")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/statuses/{first_mine}"), None)
+        .await;
+    assert_eq!(status, 404);
+}
+
+on_both_backends!(home, home_compose_and_actions);

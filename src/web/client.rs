@@ -230,35 +230,51 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
 ) -> Response {
+    act_on(&state, &session, &id, &action, &form).await
+}
+
+/// `POST /web/statuses/{id}/delete`, the form of the confirmation page.
+pub async fn delete(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act_on(&state, &session, &id, "delete", &form).await
+}
+
+async fn act_on(
+    state: &AppState,
+    session: &WebSession,
+    id: &str,
+    action: &str,
+    form: &ActionForm,
+) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session, e);
+        return error_page(state, session, e);
     }
-    let me = match member(&state, &session, "/home").await {
+    let me = match member(state, session, "/home").await {
         Ok(m) => m,
         Err(r) => return r,
     };
-    let done: AppResult<()> = match action.as_str() {
+    let done: AppResult<()> = match action {
         "favourite" | "unfavourite" => statuses::interact(
-            &state,
+            state,
             &me,
-            &id,
+            id,
             Interaction::Favourite,
             action == "favourite",
         )
         .await
         .map(drop),
-        "bookmark" | "unbookmark" => statuses::interact(
-            &state,
-            &me,
-            &id,
-            Interaction::Bookmark,
-            action == "bookmark",
-        )
-        .await
-        .map(drop),
-        "reblog" => statuses::reblog(&state, &me, &id, None).await.map(drop),
-        "unreblog" => statuses::unreblog(&state, &me, &id).await.map(drop),
-        "delete" => statuses::delete(&state, &me, &id).await.map(drop),
+        "bookmark" | "unbookmark" => {
+            statuses::interact(state, &me, id, Interaction::Bookmark, action == "bookmark")
+                .await
+                .map(drop)
+        }
+        "reblog" => statuses::reblog(state, &me, id, None).await.map(drop),
+        "unreblog" => statuses::unreblog(state, &me, id).await.map(drop),
+        "delete" => statuses::delete(state, &me, id).await.map(drop),
         _ => Err(AppError::not_found()),
     };
     match done {
@@ -269,11 +285,11 @@ pub async fn act(
             let back = if form.return_to.is_empty() {
                 "/home".to_string()
             } else {
-                safe_return_to(&state, &form.return_to)
+                safe_return_to(state, &form.return_to)
             };
             Redirect::to(&back).into_response()
         }
-        Err(e) => error_page(&state, &session, e),
+        Err(e) => error_page(state, session, e),
     }
 }
 

@@ -22,7 +22,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/web/statuses", post(client::compose))
         .route(
             "/web/statuses/{id}/delete",
-            get(client::confirm_delete).post(client::act),
+            get(client::confirm_delete).post(client::delete),
         )
         .route("/web/statuses/{id}/{action}", post(client::act))
         .layer(middleware::from_fn_with_state(state, session::ensure_csrf));
