@@ -691,6 +691,8 @@ async fn public_pages_are_accessible() {
     // Signed in: home with its compose form, and with an error beside a field.
     sign_in(&app, &b, "bob", "correct horse battery").await;
     accessible_in_both_schemes(&app, &b, "/home", "home").await;
+    accessible_in_both_schemes(&app, &b, "/local", "the local timeline").await;
+    accessible_in_both_schemes(&app, &b, "/notifications", "notifications").await;
     b.goto(&app.url("/home")).await;
     b.submit("#compose button[type=submit]").await;
     assert_eq!(b.text("#status-error").await, "Text can't be blank");

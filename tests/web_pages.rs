@@ -676,3 +676,77 @@ async fn home_compose_and_actions(app: &TestApp) {
 }
 
 on_both_backends!(home, home_compose_and_actions);
+
+/// /local, /federated and /notifications for a member; anonymous readers are sent to sign in.
+async fn timelines_and_notifications(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    app.create_user("bob", PW).await;
+    post_status(app, &alice, json!({"status": "Local news"})).await;
+    let hidden = post_status(
+        app,
+        &alice,
+        json!({"status": "Not on the wire", "visibility": "unlisted"}),
+    )
+    .await;
+    let mention = post_status(app, &alice, json!({"status": "@bob look at this"})).await;
+    app.run_jobs().await;
+    for path in ["/local", "/federated", "/notifications"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+    }
+    let web = web_sign_in(app, "bob").await;
+    for path in ["/local", "/federated"] {
+        let (status, html) = page(&web, &app.url(path)).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("Local news"), "{path}: {html}");
+        assert!(
+            !html.contains("Not on the wire"),
+            "unlisted posts stay off {path}"
+        );
+    }
+    let _ = hidden;
+    let (status, html) = page(&web, &app.url("/notifications")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("alice mentioned you"), "{html}");
+    assert!(html.contains(&format!("id=\"s-{mention}\"")));
+    let (status, html) = page(&web, &app.url("/notifications?type=follow")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("alice mentioned you"));
+    assert!(html.contains("No notifications yet."));
+    let (status, _) = page(&web, &app.url("/notifications?type=%3Cb%3E")).await;
+    assert_eq!(status, 404);
+    // A member's own locale wins over the browser's Accept-Language.
+    let res = web
+        .get(app.url("/notifications"))
+        .header("accept-language", "ja")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("alice mentioned you"));
+    herd::services::accounts::create_by_operator(
+        &app.state,
+        herd::services::accounts::SignUp {
+            username: "kenji".into(),
+            email: "kenji@example.org".into(),
+            password: PW.into(),
+            agreement: true,
+            locale: "ja".into(),
+            reason: String::new(),
+            invite_code: String::new(),
+        },
+        None,
+        false,
+    )
+    .await
+    .expect("kenji");
+    post_status(app, &alice, json!({"status": "@kenji こんにちは"})).await;
+    let kenji = web_sign_in(app, "kenji").await;
+    let (_, ja) = page(&kenji, &app.url("/notifications")).await;
+    assert!(ja.contains("<html lang=\"ja\">"), "{ja}");
+    assert!(
+        ja.contains("alice さんがあなたにメンションしました"),
+        "{ja}"
+    );
+}
+
+on_both_backends!(member_timelines, timelines_and_notifications);

@@ -180,3 +180,27 @@ delete-title = Delete this post?
 delete-explain = The post is removed here and from the servers it reached. This cannot be undone.
 delete-confirm = Delete
 delete-cancel = Keep it
+
+## Timelines and notifications
+nav-local = Local
+nav-federated = Federated
+nav-notifications = Notifications
+local-heading = This server's posts
+federated-heading = Posts from everywhere
+timeline-empty = No posts here yet.
+notifications-filter = Show
+notifications-all = All
+notifications-mentions = Mentions
+notifications-favourites = Favourites
+notifications-boosts = Boosts
+notifications-follows = Follows
+notifications-empty = No notifications yet.
+notification-mention = { $name } mentioned you
+notification-status = { $name } posted
+notification-reblog = { $name } boosted your post
+notification-follow = { $name } followed you
+notification-follow_request = { $name } asked to follow you
+notification-favourite = { $name } favourited your post
+notification-poll = A poll you took part in has ended
+notification-update = { $name } edited a post
+notification-other = { $name }: something new

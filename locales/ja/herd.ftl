@@ -162,3 +162,27 @@ delete-title = この投稿を削除しますか？
 delete-explain = 投稿はこのサーバーと、届いた先のサーバーから削除されます。元に戻せません。
 delete-confirm = 削除する
 delete-cancel = 削除しない
+
+## タイムラインと通知
+nav-local = ローカル
+nav-federated = 連合
+nav-notifications = 通知
+local-heading = このサーバーの投稿
+federated-heading = あらゆる場所からの投稿
+timeline-empty = まだ投稿はありません。
+notifications-filter = 表示
+notifications-all = すべて
+notifications-mentions = メンション
+notifications-favourites = お気に入り
+notifications-boosts = ブースト
+notifications-follows = フォロー
+notifications-empty = まだ通知はありません。
+notification-mention = { $name } さんがあなたにメンションしました
+notification-status = { $name } さんが投稿しました
+notification-reblog = { $name } さんがあなたの投稿をブーストしました
+notification-follow = { $name } さんにフォローされました
+notification-follow_request = { $name } さんからフォローリクエストが届きました
+notification-favourite = { $name } さんがあなたの投稿をお気に入りに登録しました
+notification-poll = 参加したアンケートが終了しました
+notification-update = { $name } さんが投稿を編集しました
+notification-other = { $name } さん：新しいお知らせ

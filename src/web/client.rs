@@ -316,3 +316,184 @@ pub async fn confirm_delete(
     .await;
     result.unwrap_or_else(|e| error_page(&state, &session, e))
 }
+
+async fn timeline_page(
+    state: &AppState,
+    session: &WebSession,
+    local: bool,
+    p: &PageParams,
+) -> Response {
+    let path = if local { "/local" } else { "/federated" };
+    let me = match member(state, session, path).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let page = p.page(20, 40);
+        let scope = timelines::Scope {
+            local,
+            ..timelines::Scope::default()
+        };
+        let t = timelines::public(state, Some(me.account.id), scope, &page).await?;
+        let mut ctx = page_context(state, session, Some(&me.account.username));
+        super::public::pager(&mut ctx, path, &page, &t.cursors);
+        let heading = if local {
+            "local-heading"
+        } else {
+            "federated-heading"
+        };
+        ctx.insert("heading", &crate::i18n::text(session.locale, heading));
+        ctx.insert("statuses", &t.statuses);
+        ctx.insert("here", path);
+        Ok::<_, AppError>(render(state, "pages/timeline.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(state, session, e))
+}
+
+/// `GET /local`: this server's public posts.
+pub async fn local(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+) -> Response {
+    timeline_page(&state, &session, true, &p).await
+}
+
+/// `GET /federated`: public posts from everywhere this server knows.
+pub async fn federated(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+) -> Response {
+    timeline_page(&state, &session, false, &p).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NotificationQuery {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+/// The filter tabs of /notifications: (type, label key, the API types it selects).
+const NOTIFICATION_FILTERS: &[(&str, &str, &[&str])] = &[
+    ("", "notifications-all", &[]),
+    ("mention", "notifications-mentions", &["mention"]),
+    ("favourite", "notifications-favourites", &["favourite"]),
+    ("reblog", "notifications-boosts", &["reblog"]),
+    (
+        "follow",
+        "notifications-follows",
+        &["follow", "follow_request"],
+    ),
+];
+
+#[derive(Serialize)]
+struct Filter {
+    kind: &'static str,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct NotificationView {
+    label: String,
+    item: crate::entities::Notification,
+}
+
+/// The message key of a notification type (one the catalogue has, whatever the type).
+fn notification_key(kind: &str) -> &'static str {
+    match kind {
+        "mention" => "notification-mention",
+        "status" => "notification-status",
+        "reblog" => "notification-reblog",
+        "follow" => "notification-follow",
+        "follow_request" => "notification-follow_request",
+        "favourite" => "notification-favourite",
+        "poll" => "notification-poll",
+        "update" => "notification-update",
+        _ => "notification-other",
+    }
+}
+
+/// `GET /notifications` (`?type=mention|favourite|reblog|follow` filters).
+pub async fn notifications(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+    Query(q): Query<NotificationQuery>,
+) -> Response {
+    let me = match member(&state, &session, "/notifications").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let current = q.kind.unwrap_or_default();
+        let (kind, _, types) = NOTIFICATION_FILTERS
+            .iter()
+            .find(|(k, _, _)| *k == current)
+            .ok_or_else(AppError::not_found)?;
+        let types: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+        let page = p.page(40, 80);
+        let choice = crate::services::notifications::Choice {
+            types: &types,
+            exclude: &[],
+            from_account: None,
+        };
+        let (items, cursors) =
+            crate::services::notifications::list(&state, me.account.id, choice, &page).await?;
+        let items: Vec<NotificationView> = items
+            .into_iter()
+            .map(|n| {
+                let name = if n.account.display_name.is_empty() {
+                    n.account.username.clone()
+                } else {
+                    n.account.display_name.clone()
+                };
+                NotificationView {
+                    label: crate::i18n::text_with(
+                        session.locale,
+                        notification_key(&n.kind),
+                        &[("name", &name)],
+                    ),
+                    item: n,
+                }
+            })
+            .collect();
+        let filters: Vec<Filter> = NOTIFICATION_FILTERS
+            .iter()
+            .map(|(k, label, _)| Filter {
+                kind: k,
+                label: crate::i18n::text(session.locale, label),
+            })
+            .collect();
+        let mut ctx = page_context(&state, &session, Some(&me.account.username));
+        let path = if kind.is_empty() {
+            "/notifications".to_string()
+        } else {
+            format!("/notifications?type={kind}")
+        };
+        super::public::pager(&mut ctx, "/notifications", &page, &cursors);
+        if !kind.is_empty() {
+            // Keep the filter on the pager's links.
+            for key in ["older", "newer"] {
+                if let Some(v) = ctx.get(key).and_then(|v| v.as_str()).map(String::from) {
+                    if !v.is_empty() {
+                        let joined = if v.contains('?') {
+                            format!("{v}&type={kind}")
+                        } else {
+                            format!("{v}?type={kind}")
+                        };
+                        ctx.insert(key, &joined);
+                    }
+                }
+            }
+        }
+        ctx.insert("items", &items);
+        ctx.insert("filters", &filters);
+        ctx.insert("current", kind);
+        ctx.insert("here", &path);
+        Ok::<_, AppError>(render(&state, "pages/notifications.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
+}

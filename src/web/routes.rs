@@ -19,6 +19,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/@{name}/{id}", get(public::status))
         .route("/tags/{tag}", get(public::tag))
         .route("/home", get(client::home))
+        .route("/local", get(client::local))
+        .route("/federated", get(client::federated))
+        .route("/notifications", get(client::notifications))
         .route("/web/statuses", post(client::compose))
         .route(
             "/web/statuses/{id}/delete",

@@ -96,6 +96,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/partials/compose.html"),
     ),
     (
+        "pages/timeline.html",
+        include_str!("../../templates/pages/timeline.html"),
+    ),
+    (
+        "pages/notifications.html",
+        include_str!("../../templates/pages/notifications.html"),
+    ),
+    (
+        "partials/notification.html",
+        include_str!("../../templates/partials/notification.html"),
+    ),
+    (
         "pages/tag.html",
         include_str!("../../templates/pages/tag.html"),
     ),
