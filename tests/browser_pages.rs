@@ -693,6 +693,12 @@ async fn public_pages_are_accessible() {
     accessible_in_both_schemes(&app, &b, "/home", "home").await;
     accessible_in_both_schemes(&app, &b, "/local", "the local timeline").await;
     accessible_in_both_schemes(&app, &b, "/notifications", "notifications").await;
+    accessible_in_both_schemes(&app, &b, "/@alice", "a profile, signed in").await;
+    // Follow from the profile's button.
+    b.goto(&app.url("/@alice")).await;
+    b.submit("form[action$='/follow'] button").await;
+    assert_eq!(b.url().await.path(), "/@alice");
+    assert_eq!(b.text("form[action$='/unfollow'] button").await, "Unfollow");
     b.goto(&app.url("/home")).await;
     b.submit("#compose button[type=submit]").await;
     assert_eq!(b.text("#status-error").await, "Text can't be blank");

@@ -750,3 +750,69 @@ async fn timelines_and_notifications(app: &TestApp) {
 }
 
 on_both_backends!(member_timelines, timelines_and_notifications);
+
+/// The follow button on a profile, and the member's bookmarks and favourites pages.
+async fn follow_button_and_marks(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    app.create_user("bob", PW).await;
+    let post = post_status(app, &alice, json!({"status": "Mark me"})).await;
+    let web = web_sign_in(app, "bob").await;
+    let (status, profile) = page(&web, &app.url("/@alice")).await;
+    assert_eq!(status, 200);
+    let alice_id = app
+        .get_json("/api/v1/accounts/lookup?acct=alice", None)
+        .await
+        .1["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let follow = format!("action=\"/web/accounts/{alice_id}/follow\"");
+    assert!(profile.contains(&follow), "{profile}");
+    let csrf = csrf_of(&profile);
+    // Refused without the form's token.
+    let res = web
+        .post(app.url(&format!("/web/accounts/{alice_id}/follow")))
+        .form(&[("return_to", "/@alice")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = web
+        .post(app.url(&format!("/web/accounts/{alice_id}/follow")))
+        .form(&[("csrf_token", csrf.as_str()), ("return_to", "/@alice")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/@alice");
+    let (_, followers) = app
+        .get_json(&format!("/api/v1/accounts/{alice_id}/followers"), None)
+        .await;
+    assert_eq!(followers[0]["acct"], "bob", "{followers}");
+    let (_, profile) = page(&web, &app.url("/@alice")).await;
+    assert!(profile.contains(&format!("action=\"/web/accounts/{alice_id}/unfollow\"")));
+    assert!(profile.contains(">Unfollow</button>"));
+    // Not on one's own profile.
+    let (_, own) = page(&web, &app.url("/@bob")).await;
+    assert!(!own.contains("/web/accounts/"), "{own}");
+
+    // Bookmarks and favourites list what was marked through the forms.
+    for action in ["bookmark", "favourite"] {
+        let res = web
+            .post(app.url(&format!("/web/statuses/{post}/{action}")))
+            .form(&[("csrf_token", csrf.as_str()), ("return_to", "/home")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    for path in ["/bookmarks", "/favourites"] {
+        let (status, html) = page(&web, &app.url(path)).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("Mark me"), "{path}: {html}");
+        let (status, _) = page(&app.browser(), &app.url(path)).await;
+        assert_eq!(status, 303, "{path} for an anonymous reader");
+    }
+}
+
+on_both_backends!(follow_and_marks, follow_button_and_marks);

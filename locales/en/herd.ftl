@@ -204,3 +204,11 @@ notification-favourite = { $name } favourited your post
 notification-poll = A poll you took part in has ended
 notification-update = { $name } edited a post
 notification-other = { $name }: something new
+
+## Following, bookmarks, favourites
+profile-follow = Follow
+profile-unfollow = Unfollow
+profile-cancel-request = Withdraw follow request
+profile-follows-you = Follows you
+nav-bookmarks = Bookmarks
+nav-favourites = Favourites

@@ -186,3 +186,11 @@ notification-favourite = { $name } さんがあなたの投稿をお気に入り
 notification-poll = 参加したアンケートが終了しました
 notification-update = { $name } さんが投稿を編集しました
 notification-other = { $name } さん：新しいお知らせ
+
+## フォロー、ブックマーク、お気に入り
+profile-follow = フォローする
+profile-unfollow = フォロー解除
+profile-cancel-request = フォローリクエストを取り消す
+profile-follows-you = あなたをフォローしています
+nav-bookmarks = ブックマーク
+nav-favourites = お気に入り

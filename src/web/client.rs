@@ -497,3 +497,75 @@ pub async fn notifications(
     .await;
     result.unwrap_or_else(|e| error_page(&state, &session, e))
 }
+
+/// `POST /web/accounts/{id}/{follow,unfollow}`: the profile's button, through the services
+/// behind the API's follow and unfollow (a locked account gets a request; unfollow also
+/// withdraws one).
+pub async fn account_act(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session, e);
+    }
+    let me = match member(&state, &session, "/home").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let target = crate::services::social::target(&state, &id).await?;
+        match action.as_str() {
+            "follow" => crate::services::social::follow(&state, &me, &target, None, None).await,
+            "unfollow" => crate::services::social::unfollow(&state, &me, &target).await,
+            _ => Err(AppError::not_found()),
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&safe_return_to(&state, &form.return_to)).into_response(),
+        Err(e) => error_page(&state, &session, e),
+    }
+}
+
+/// `GET /bookmarks` and `/favourites`: the member's marked posts, newest mark first.
+pub async fn marked(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+    uri: axum::http::Uri,
+) -> Response {
+    let bookmarks = uri.path() == "/bookmarks";
+    let path = if bookmarks {
+        "/bookmarks"
+    } else {
+        "/favourites"
+    };
+    let me = match member(&state, &session, path).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let page = p.page(20, 40);
+        let which = if bookmarks {
+            timelines::Marked::Bookmarks
+        } else {
+            timelines::Marked::Favourites
+        };
+        let t = timelines::marked(&state, me.account.id, which, &page).await?;
+        let mut ctx = page_context(&state, &session, Some(&me.account.username));
+        super::public::pager(&mut ctx, path, &page, &t.cursors);
+        let heading = if bookmarks {
+            "nav-bookmarks"
+        } else {
+            "nav-favourites"
+        };
+        ctx.insert("heading", &crate::i18n::text(session.locale, heading));
+        ctx.insert("statuses", &t.statuses);
+        ctx.insert("here", path);
+        Ok::<_, AppError>(render(&state, "pages/timeline.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
+}

@@ -158,6 +158,13 @@ async fn profile_page(
     } else {
         profile.account.display_name.clone()
     };
+    let relationship = match session.account_id {
+        Some(viewer) if viewer != profile.id && !suspended => {
+            Some(crate::services::social::relationship(state, viewer, profile.id).await?)
+        }
+        _ => None,
+    };
+    ctx.insert("relationship", &relationship);
     ctx.insert("meta", &profile_meta(state, &profile));
     ctx.insert("name", &name);
     ctx.insert("handle", &handle_of(state, &profile.account.acct));

@@ -22,6 +22,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/local", get(client::local))
         .route("/federated", get(client::federated))
         .route("/notifications", get(client::notifications))
+        .route("/bookmarks", get(client::marked))
+        .route("/favourites", get(client::marked))
+        .route("/web/accounts/{id}/{action}", post(client::account_act))
         .route("/web/statuses", post(client::compose))
         .route(
             "/web/statuses/{id}/delete",
