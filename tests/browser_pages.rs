@@ -668,6 +668,31 @@ async fn public_pages_are_accessible() {
 
     b.goto(&app.url("/@alice")).await;
     assert_eq!(b.text("main h1").await, "alice");
+    // By keyboard: the first Tab reaches the skip link, which leads to the content.
+    b.find("body")
+        .await
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .expect("Tab");
+    let focused: Value = b
+        .client
+        .execute("return document.activeElement.className", vec![])
+        .await
+        .expect("activeElement");
+    assert_eq!(focused, Value::String("skip".into()));
+    b.client
+        .active_element()
+        .await
+        .expect("focused element")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("Enter on the skip link");
+    let focused: Value = b
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .expect("activeElement");
+    assert_eq!(focused, Value::String("main".into()));
     assert!(b.text("main").await.contains("Tomatoes are in"));
     // The content warning is a disclosure: closed, then opened by its summary.
     let cw = b.find("details.cw").await;

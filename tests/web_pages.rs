@@ -816,3 +816,50 @@ async fn follow_button_and_marks(app: &TestApp) {
 }
 
 on_both_backends!(follow_and_marks, follow_button_and_marks);
+
+fn no_confirmation(c: &mut herd::config::Config) {
+    c.registrations.require_email_confirmation = false;
+}
+
+/// A sign-up from a Japanese browser records `ja`, and the member's pages stay in Japanese
+/// whatever a later browser asks for.
+async fn sign_up_records_the_locale(app: &TestApp) {
+    let browser = app.browser();
+    let res = browser
+        .get(app.url("/auth/sign_up"))
+        .header("accept-language", "ja,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let form = res.text().await.unwrap();
+    assert!(form.contains("<h1>アカウントを作成</h1>"), "{form}");
+    let res = browser
+        .post(app.url("/auth/sign_up"))
+        .header("accept-language", "ja,en;q=0.5")
+        .form(&[
+            ("csrf_token", csrf_of(&form).as_str()),
+            ("username", "hana"),
+            ("email", "hana@example.org"),
+            ("password", PW),
+            ("password_confirmation", PW),
+            ("agreement", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("ようこそ！"));
+    let web = web_sign_in(app, "hana").await;
+    let res = web
+        .get(app.url("/home"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let home = res.text().await.unwrap();
+    assert!(home.contains("<html lang=\"ja\">"), "{home}");
+    assert!(home.contains("投稿する"));
+}
+
+on_both_backends!(sign_up_locale, sign_up_records_the_locale, no_confirmation);
