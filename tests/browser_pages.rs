@@ -786,3 +786,43 @@ async fn member_posts_from_home_without_scripts() {
     b.close().await;
     app.stop().await;
 }
+
+/// With scripts on, the compose box keeps a draft in the browser until the post is accepted,
+/// and counts the characters left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_keeps_a_draft_and_counts() {
+    let Some((app, b)) = start().await else {
+        return;
+    };
+    app.create_user("noa", PASSWORD).await;
+    sign_in(&app, &b, "noa", PASSWORD).await;
+    b.goto(&app.url("/home")).await;
+    b.fill("#status", "Half a thought").await;
+    let counter = b.find("#status-counter").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while counter.text().await.unwrap_or_default() != "486" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "counter says {:?}",
+            counter.text().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.goto(&app.url("/home")).await;
+    assert_eq!(
+        b.find("#status").await.prop("value").await.unwrap(),
+        Some("Half a thought".into()),
+        "the draft survives leaving the page"
+    );
+    b.fill("#status", "Half a thought, finished").await;
+    b.submit("#compose button[type=submit]").await;
+    assert!(b.text(".feed .status .content").await.contains("finished"));
+    assert_eq!(
+        b.find("#status").await.prop("value").await.unwrap(),
+        Some(String::new()),
+        "an accepted post clears the draft"
+    );
+    b.close().await;
+    app.stop().await;
+}
