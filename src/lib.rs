@@ -15,6 +15,7 @@
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
 //! - [`paging`]: a page of a list (Mastodon's cursor semantics), taken by every layer
+//! - [`i18n`]: the Fluent catalogues (`locales/`) and the reader's locale
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
 //!
 //! Where a change goes (docs/architecture.md has the long form):
@@ -37,6 +38,7 @@ pub mod entities;
 pub mod error;
 pub mod federation;
 pub mod http;
+pub mod i18n;
 pub mod ids;
 pub mod jobs;
 pub mod mail;

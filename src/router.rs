@@ -262,7 +262,6 @@ pub fn router(state: AppState) -> Router {
         ));
 
     let assets = Router::new()
-        .route("/static/herd.css", get(web::pages::css))
         .route(
             "/avatars/original/missing.png",
             get(web::pages::missing_image),
@@ -304,6 +303,7 @@ pub fn router(state: AppState) -> Router {
         .merge(federation)
         .merge(pages)
         .merge(assets)
+        .merge(web::routes::routes(state.clone()))
         .fallback(not_found)
         .with_state(state)
 }
@@ -457,9 +457,14 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
         return AppError::new(StatusCode::NOT_FOUND, "Record not found").into_response();
     }
     // No form on this page needs a CSRF token (it shows nobody as signed in).
-    web::templates::error_page(
+    let locale = crate::i18n::Locale::from_headers(req.headers());
+    web::templates::error_page_in(
         &state,
+        locale,
         "",
-        AppError::new(StatusCode::NOT_FOUND, "There is no page at this address."),
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            crate::i18n::text(locale, "error-no-page"),
+        ),
     )
 }

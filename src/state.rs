@@ -14,7 +14,7 @@ pub struct App {
     pub config: Config,
     pub db: Db,
     pub mailer: Mailer,
-    pub templates: tera::Tera,
+    pub templates: crate::web::templates::Pages,
     /// The plain-text mail templates (`crate::mail::render`).
     pub mail_templates: tera::Tera,
     pub clock: Clock,

@@ -605,3 +605,224 @@ async fn dark_theme_and_approval_sign_up() {
     b.close().await;
     app.stop().await;
 }
+
+/// Loads `path` and runs axe-core on it in the light and the dark colour scheme.
+async fn accessible_in_both_schemes(app: &TestApp, b: &Browser, path: &str, what: &str) {
+    b.prefer_color_scheme("light").await;
+    b.goto(&app.url(path)).await;
+    b.assert_accessible(&format!("{what} (light)")).await;
+    b.prefer_color_scheme("dark").await;
+    b.goto(&app.url(path)).await;
+    let dark: Value = b
+        .client
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches",
+            vec![],
+        )
+        .await
+        .expect("matchMedia");
+    assert_eq!(dark, Value::Bool(true));
+    b.assert_accessible(&format!("{what} (dark)")).await;
+    b.prefer_color_scheme("light").await;
+}
+
+async fn api_post(app: &TestApp, token: &str, body: Value) -> String {
+    let (status, s) = app.post_json("/api/v1/statuses", token, body).await;
+    assert_eq!(status, 200, "{s}");
+    s["id"].as_str().expect("id").to_string()
+}
+
+/// An anonymous visitor reads a profile, a post in its thread and a hashtag; every page is
+/// axe-clean in light and dark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_are_accessible() {
+    let Some((app, b)) = start().await else {
+        return;
+    };
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let first = api_post(
+        &app,
+        &alice,
+        serde_json::json!({"status": "Tomatoes are in #garden", "language": "en"}),
+    )
+    .await;
+    api_post(
+        &app,
+        &bob,
+        serde_json::json!({"status": "@alice lovely!", "in_reply_to_id": first, "language": "en"}),
+    )
+    .await;
+    api_post(
+        &app,
+        &alice,
+        serde_json::json!({"status": "What to plant next?", "poll": {"options": ["Beans", "Peas"], "expires_in": 3600}}),
+    )
+    .await;
+    api_post(
+        &app,
+        &alice,
+        serde_json::json!({"status": "Slug damage", "spoiler_text": "garden pests"}),
+    )
+    .await;
+
+    b.goto(&app.url("/@alice")).await;
+    assert_eq!(b.text("main h1").await, "alice");
+    // By keyboard: the first Tab reaches the skip link, which leads to the content.
+    b.find("body")
+        .await
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .expect("Tab");
+    let focused: Value = b
+        .client
+        .execute("return document.activeElement.className", vec![])
+        .await
+        .expect("activeElement");
+    assert_eq!(focused, Value::String("skip".into()));
+    b.client
+        .active_element()
+        .await
+        .expect("focused element")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("Enter on the skip link");
+    let focused: Value = b
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .expect("activeElement");
+    assert_eq!(focused, Value::String("main".into()));
+    assert!(b.text("main").await.contains("Tomatoes are in"));
+    // The content warning is a disclosure: closed, then opened by its summary.
+    let cw = b.find("details.cw").await;
+    assert_eq!(cw.attr("open").await.unwrap(), None);
+    b.click("details.cw summary").await;
+    assert!(b.text("details.cw .content").await.contains("Slug damage"));
+    accessible_in_both_schemes(&app, &b, "/@alice", "a profile").await;
+    accessible_in_both_schemes(
+        &app,
+        &b,
+        &format!("/@alice/{first}"),
+        "a post in its thread",
+    )
+    .await;
+    b.goto(&app.url(&format!("/@alice/{first}"))).await;
+    assert!(b.text(".status.focused").await.contains("Tomatoes are in"));
+    assert!(b.text("main").await.contains("lovely!"));
+    accessible_in_both_schemes(&app, &b, "/tags/garden", "a hashtag").await;
+    accessible_in_both_schemes(&app, &b, "/@alice/followers", "followers").await;
+
+    // Signed in: home with its compose form, and with an error beside a field.
+    sign_in(&app, &b, "bob", "correct horse battery").await;
+    accessible_in_both_schemes(&app, &b, "/home", "home").await;
+    accessible_in_both_schemes(&app, &b, "/local", "the local timeline").await;
+    accessible_in_both_schemes(&app, &b, "/notifications", "notifications").await;
+    accessible_in_both_schemes(&app, &b, "/@alice", "a profile, signed in").await;
+    // Follow from the profile's button.
+    b.goto(&app.url("/@alice")).await;
+    b.submit("form[action$='/follow'] button").await;
+    assert_eq!(b.url().await.path(), "/@alice");
+    assert_eq!(b.text("form[action$='/unfollow'] button").await, "Unfollow");
+    b.goto(&app.url("/home")).await;
+    b.submit("#compose button[type=submit]").await;
+    assert_eq!(b.text("#status-error").await, "Text can't be blank");
+    b.assert_accessible("home with an error").await;
+    accessible_in_both_schemes(&app, &b, &format!("/@alice/{first}"), "a thread, signed in").await;
+    b.close().await;
+    app.stop().await;
+}
+
+/// A member posts from /home with scripts off: the form alone does it (post/redirect/get),
+/// and an empty post comes back with the message beside the field. (axe-core needs scripts:
+/// `public_pages_are_accessible` checks /home.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_posts_from_home_without_scripts() {
+    let Some(b) = Browser::start_without_scripts().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    app.create_user("mia", PASSWORD).await;
+    // Anonymous: /home sends to the sign-in form, which comes back here.
+    b.goto(&app.url("/home")).await;
+    assert_eq!(b.text("h1").await, "Sign in");
+    b.fill("#login", "mia").await;
+    b.fill("#password", PASSWORD).await;
+    b.submit("form[action='/auth/sign_in'] button[type=submit]")
+        .await;
+    assert_eq!(b.url().await.path(), "/home");
+
+    b.fill("#spoiler_text", "kept").await;
+    b.submit("#compose button[type=submit]").await;
+    assert_eq!(b.text("#status-error").await, "Text can't be blank");
+    assert_eq!(
+        b.find("#spoiler_text").await.prop("value").await.unwrap(),
+        Some("kept".into()),
+        "what was typed is kept"
+    );
+
+    b.fill("#spoiler_text", "").await;
+    b.fill("#status", "Posted with #noscript").await;
+    b.submit("#compose button[type=submit]").await;
+    assert_eq!(b.url().await.path(), "/home");
+    assert!(
+        b.text(".feed .status .content")
+            .await
+            .contains("Posted with #noscript"),
+        "{}",
+        b.body_text().await
+    );
+    // Favourite it with the form.
+    b.submit(".feed .status form[action$='/favourite'] button")
+        .await;
+    assert_eq!(
+        b.find(".feed .status form[action$='/unfavourite'] button")
+            .await
+            .attr("aria-pressed")
+            .await
+            .unwrap(),
+        Some("true".into())
+    );
+    b.close().await;
+    app.stop().await;
+}
+
+/// With scripts on, the compose box keeps a draft in the browser until the post is accepted,
+/// and counts the characters left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_keeps_a_draft_and_counts() {
+    let Some((app, b)) = start().await else {
+        return;
+    };
+    app.create_user("noa", PASSWORD).await;
+    sign_in(&app, &b, "noa", PASSWORD).await;
+    b.goto(&app.url("/home")).await;
+    b.fill("#status", "Half a thought").await;
+    let counter = b.find("#status-counter").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while counter.text().await.unwrap_or_default() != "486" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "counter says {:?}",
+            counter.text().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.goto(&app.url("/home")).await;
+    assert_eq!(
+        b.find("#status").await.prop("value").await.unwrap(),
+        Some("Half a thought".into()),
+        "the draft survives leaving the page"
+    );
+    b.fill("#status", "Half a thought, finished").await;
+    b.submit("#compose button[type=submit]").await;
+    assert!(b.text(".feed .status .content").await.contains("finished"));
+    assert_eq!(
+        b.find("#status").await.prop("value").await.unwrap(),
+        Some(String::new()),
+        "an accepted post clears the draft"
+    );
+    b.close().await;
+    app.stop().await;
+}

@@ -34,7 +34,8 @@ fn ap_json(v: Value) -> Response {
         .into_response()
 }
 
-fn wants_ap(headers: &HeaderMap) -> bool {
+/// Whether a request asks for ActivityStreams (`/@NAME` pages answer such clients too).
+pub fn wants_ap(headers: &HeaderMap) -> bool {
     headers
         .get_all(ACCEPT)
         .iter()

@@ -14,6 +14,7 @@ use axum::response::Response;
 use cookie::{Cookie, SameSite};
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
 use crate::secrets;
 use crate::state::AppState;
 use crate::storage::sessions;
@@ -76,8 +77,10 @@ pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: 
     );
     headers.insert(
         "content-security-policy",
+        // Strict: scripts and styles only from our own files (no inline code or style
+        // attributes), media from here or any https origin (remote posts' images).
         HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; media-src 'self' https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ),
     );
     if mint {
@@ -88,11 +91,13 @@ pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: 
     response
 }
 
-/// The web visitor: their CSRF token and, when logged in, their account.
+/// The web visitor: their CSRF token, their language and, when logged in, their account.
 pub struct WebSession {
     pub csrf: String,
     pub account_id: Option<i64>,
     pub user_agent: String,
+    /// The signed-in user's locale if it is one of ours, else the best for `Accept-Language`.
+    pub locale: Locale,
 }
 
 impl FromRequestParts<AppState> for WebSession {
@@ -125,10 +130,21 @@ impl FromRequestParts<AppState> for WebSession {
             .chars()
             .take(300)
             .collect();
+        let mut locale = Locale::from_headers(&parts.headers);
+        if let Some(id) = account_id {
+            if let Some(user) =
+                crate::storage::accounts::user_by_account(&state.db.pool, id).await?
+            {
+                if let Some(l) = Locale::parse(&user.locale) {
+                    locale = l;
+                }
+            }
+        }
         Ok(WebSession {
             csrf,
             account_id,
             user_agent,
+            locale,
         })
     }
 }
@@ -139,9 +155,10 @@ impl WebSession {
         if secrets::secure_eq(&self.csrf, submitted) {
             Ok(())
         } else {
-            Err(AppError::forbidden(
-                "The form has expired or did not come from this site. Reload the page and try again.",
-            ))
+            Err(AppError::forbidden(crate::i18n::text(
+                self.locale,
+                "error-csrf",
+            )))
         }
     }
 

@@ -196,6 +196,23 @@ pub async fn user(state: &AppState, account_id: i64) -> AppResult<UserRow> {
         .ok_or_else(AppError::not_found)
 }
 
+/// The user behind a web session, who must be able to act as a token's user can (confirmed,
+/// approved, enabled, not suspended): the pages' counterpart of `Auth::user`.
+pub async fn session_user(
+    state: &AppState,
+    account_id: i64,
+) -> AppResult<crate::http::auth::CurrentUser> {
+    let account = store::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let user = user(state, account_id).await?;
+    if account.suspended_at.is_some() {
+        return Err(AppError::forbidden("Your login is currently disabled"));
+    }
+    crate::http::auth::functional(state, &user)?;
+    Ok(crate::http::auth::CurrentUser { account, user })
+}
+
 /// Resends the confirmation link of a user's account; `email`, if given, must be the address
 /// on file (moved here from `api/mastodon/accounts.rs`).
 pub async fn resend_confirmation_for(

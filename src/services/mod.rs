@@ -27,6 +27,7 @@ pub mod polls;
 pub mod profile;
 pub mod proposal_posts;
 pub mod proposals;
+pub mod reading;
 pub mod remote_media;
 pub mod render;
 pub mod roles;

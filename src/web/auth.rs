@@ -13,6 +13,7 @@ use crate::http::auth::functional;
 use crate::http::rate_limit;
 use crate::http::session::{self, WebSession};
 use crate::http::ClientIp;
+use crate::i18n::{text, text_with};
 use crate::services::accounts::{self, Origin, SignUp};
 use crate::state::AppState;
 
@@ -59,7 +60,7 @@ fn message_page(
     message: &str,
     link: Option<(&str, &str)>,
 ) -> Response {
-    let mut ctx = page_context(state, &session.csrf, None);
+    let mut ctx = page_context(state, session, None);
     ctx.insert("heading", heading);
     ctx.insert("message", message);
     ctx.insert("is_error", &false);
@@ -67,7 +68,7 @@ fn message_page(
     ctx.insert("link_text", &link.map(|l| l.1));
     match render(state, "auth/message.html", &ctx) {
         Ok(h) => h.into_response(),
-        Err(e) => error_page(state, &session.csrf, e),
+        Err(e) => error_page(state, session, e),
     }
 }
 
@@ -85,7 +86,7 @@ fn sign_in_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let mut ctx = page_context(state, &session.csrf, None);
+    let mut ctx = page_context(state, session, None);
     ctx.insert("login", login);
     ctx.insert("return_to", &safe_return_to(state, return_to));
     ctx.insert("error", &error);
@@ -124,7 +125,7 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     let user = match accounts::authenticate(&state, &form.login, &form.password, ip).await {
         Ok(u) => u,
@@ -134,7 +135,7 @@ pub async fn sign_in(
                 &session,
                 &form.login,
                 &form.return_to,
-                Some("Invalid email or password."),
+                Some(&text(session.locale, "sign-in-invalid")),
                 StatusCode::UNAUTHORIZED,
             )
         }
@@ -144,11 +145,11 @@ pub async fn sign_in(
                 &session,
                 &form.login,
                 &form.return_to,
-                Some("Too many failed attempts. Wait a few minutes and try again."),
+                Some(&text(session.locale, "sign-in-too-many")),
                 StatusCode::TOO_MANY_REQUESTS,
             )
         }
-        Err(e) => return error_page(&state, &session.csrf, e),
+        Err(e) => return error_page(&state, &session, e),
     };
     if let Err(e) = functional(&state, &user) {
         return sign_in_form(
@@ -173,7 +174,7 @@ pub async fn sign_in(
             )
                 .into_response()
         }
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -190,7 +191,7 @@ pub async fn sign_out(
     Form(form): Form<CsrfOnly>,
 ) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     match session::end(&state, &headers).await {
         Ok(cookie) => {
@@ -201,7 +202,7 @@ pub async fn sign_out(
             h.insert(LOCATION, axum::http::HeaderValue::from_static("/"));
             (StatusCode::SEE_OTHER, h).into_response()
         }
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -232,7 +233,7 @@ fn sign_up_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let mut ctx = page_context(state, &session.csrf, None);
+    let mut ctx = page_context(state, session, None);
     ctx.insert("username", &form.username);
     ctx.insert("email", &form.email);
     ctx.insert("reason", &form.reason);
@@ -271,14 +272,14 @@ pub async fn sign_up(
     Form(form): Form<SignUpForm>,
 ) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     if form.password != form.password_confirmation {
         return sign_up_form(
             &state,
             &session,
             &form,
-            Some("The passwords do not match."),
+            Some(&text(session.locale, "passwords-differ")),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -299,7 +300,7 @@ pub async fn sign_up(
                 &state,
                 &session,
                 &form,
-                Some("Too many sign-ups from your address. Try again later."),
+                Some(&text(session.locale, "sign-up-too-many")),
                 StatusCode::TOO_MANY_REQUESTS,
             );
         }
@@ -311,7 +312,7 @@ pub async fn sign_up(
             email: form.email.clone(),
             password: form.password.clone(),
             agreement: form.agreement.is_some(),
-            locale: "en".into(),
+            locale: session.locale.tag().into(),
             reason: form.reason.clone(),
             invite_code: form.invite_code.clone(),
         },
@@ -322,23 +323,28 @@ pub async fn sign_up(
         Ok(r) => {
             let mut message = String::new();
             if r.needs_confirmation {
-                message.push_str(&format!(
-                    "We sent a confirmation link to {}. Open it to activate your account. ",
-                    form.email.trim()
+                message.push_str(&text_with(
+                    session.locale,
+                    "sign-up-confirm-sent",
+                    &[("email", form.email.trim())],
                 ));
+                message.push(' ');
             }
             if r.needs_approval {
-                message.push_str("A member of the co-op will review your request; we will email you when it is approved.");
+                message.push_str(&text(session.locale, "sign-up-review"));
             }
             if message.is_empty() {
-                message.push_str("Your account is ready. You can sign in now.");
+                message.push_str(&text(session.locale, "sign-up-ready"));
             }
             message_page(
                 &state,
                 &session,
-                "Welcome!",
+                &text(session.locale, "sign-up-welcome"),
                 message.trim(),
-                Some(("/auth/sign_in", "Sign in")),
+                Some((
+                    "/auth/sign_in",
+                    text(session.locale, "nav-sign-in").as_str(),
+                )),
             )
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -361,7 +367,7 @@ pub async fn sign_up(
             Some(&e.message),
             StatusCode::FORBIDDEN,
         ),
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -377,13 +383,22 @@ pub async fn confirmation(
     Query(q): Query<ConfirmationQuery>,
 ) -> Response {
     match accounts::confirm(&state, &q.confirmation_token).await {
-        Ok(Some(_)) => message_page(&state, &session, "Email confirmed", "Thank you: your email address is confirmed.", Some(("/auth/sign_in", "Sign in"))),
+        Ok(Some(_)) => message_page(
+            &state,
+            &session,
+            &text(session.locale, "confirmed-heading"),
+            &text(session.locale, "confirmed-message"),
+            Some((
+                "/auth/sign_in",
+                text(session.locale, "nav-sign-in").as_str(),
+            )),
+        ),
         Ok(None) => error_page(
             &state,
-            &session.csrf,
-            AppError::unprocessable("This confirmation link is invalid, already used, or has expired. Sign in to get a new one."),
+            &session,
+            AppError::unprocessable(text(session.locale, "confirmation-invalid")),
         ),
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -391,10 +406,10 @@ pub async fn password_new(State(state): State<AppState>, session: WebSession) ->
     match render(
         &state,
         "auth/password_new.html",
-        &page_context(&state, &session.csrf, None),
+        &page_context(&state, &session, None),
     ) {
         Ok(h) => h.into_response(),
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -413,7 +428,7 @@ pub async fn password_request(
     Form(form): Form<PasswordRequestForm>,
 ) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     // Mastodon: 5 resets per 30 minutes per address.
     if rate_limit::limited(&state, ip) {
@@ -423,17 +438,17 @@ pub async fn password_request(
             .hit(&key, 5, 1800, state.clock.now_micros())
             .allowed
         {
-            return error_page(&state, &session.csrf, AppError::too_many_requests());
+            return error_page(&state, &session, AppError::too_many_requests());
         }
     }
     if let Err(e) = accounts::request_reset(&state, &form.email).await {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     message_page(
         &state,
         &session,
-        "Check your email",
-        "If an account uses that address, we have sent it a link to choose a new password.",
+        &text(session.locale, "password-check-email"),
+        &text(session.locale, "password-link-sent"),
         None,
     )
 }
@@ -451,7 +466,7 @@ fn password_edit_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let mut ctx = page_context(state, &session.csrf, None);
+    let mut ctx = page_context(state, session, None);
     ctx.insert("token", token);
     ctx.insert("error", &error);
     render_status(state, status, "auth/password_edit.html", &ctx)
@@ -472,10 +487,10 @@ pub async fn password_edit(
         ),
         Ok(None) => error_page(
             &state,
-            &session.csrf,
-            AppError::unprocessable("This password reset link is invalid or has expired."),
+            &session,
+            AppError::unprocessable(text(session.locale, "password-link-invalid")),
         ),
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -497,14 +512,14 @@ pub async fn password_update(
     Form(form): Form<PasswordEditForm>,
 ) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     if form.password != form.password_confirmation {
         return password_edit_form(
             &state,
             &session,
             &form.reset_password_token,
-            Some("The passwords do not match."),
+            Some(&text(session.locale, "passwords-differ")),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -512,9 +527,12 @@ pub async fn password_update(
         Ok(()) => message_page(
             &state,
             &session,
-            "Password changed",
-            "Your new password is set. Sign in with it now.",
-            Some(("/auth/sign_in", "Sign in")),
+            &text(session.locale, "password-changed"),
+            &text(session.locale, "password-changed-message"),
+            Some((
+                "/auth/sign_in",
+                text(session.locale, "nav-sign-in").as_str(),
+            )),
         ),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let text = e
@@ -529,6 +547,6 @@ pub async fn password_update(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }

@@ -11,28 +11,30 @@ use super::templates::{error_page, page_context, render};
 use crate::error::AppError;
 use crate::http::auth::functional;
 use crate::http::session::WebSession;
+use crate::i18n::{self, Locale};
 use crate::services::oauth::{self, AuthorizationParams, AuthorizationRequest};
 use crate::state::AppState;
 
 #[derive(Serialize)]
 struct ScopeLine {
     name: String,
-    text: &'static str,
+    text: String,
 }
 
-fn describe(scope: &str) -> &'static str {
-    match scope {
-        "read" => "read all your account's data",
-        "write" => "change all your account's data and post for you",
-        "follow" => "follow, block and mute accounts",
-        "push" => "receive push notifications",
-        "profile" => "read only your profile",
-        "admin:read" => "read data on the server (moderators and admins)",
-        "admin:write" => "take moderation actions (moderators and admins)",
-        s if s.starts_with("read:") => "read part of your account's data",
-        s if s.starts_with("write:") => "change part of your account's data",
-        _ => "administer part of the server",
-    }
+fn describe(locale: Locale, scope: &str) -> String {
+    let key = match scope {
+        "read" => "scope-read",
+        "write" => "scope-write",
+        "follow" => "scope-follow",
+        "push" => "scope-push",
+        "profile" => "scope-profile",
+        "admin:read" => "scope-admin-read",
+        "admin:write" => "scope-admin-write",
+        s if s.starts_with("read:") => "scope-read-part",
+        s if s.starts_with("write:") => "scope-write-part",
+        _ => "scope-admin-part",
+    };
+    i18n::text(locale, key)
 }
 
 /// Hidden fields that carry the request from the consent page to its POST.
@@ -61,7 +63,7 @@ pub async fn authorize_page(
 ) -> Response {
     let req = match oauth::check_authorization(&state, &params).await {
         Ok(r) => r,
-        Err(e) => return error_page(&state, &session.csrf, e),
+        Err(e) => return error_page(&state, &session, e),
     };
     let Some(account_id) = session.account_id else {
         let back = format!("/oauth/authorize?{}", raw.unwrap_or_default());
@@ -77,7 +79,7 @@ pub async fn authorize_page(
         let user = crate::services::accounts::user(&state, account_id).await?;
         functional(&state, &user)?;
         let username = username_of(&state, &session).await?;
-        let mut ctx = page_context(&state, &session.csrf, username.as_deref());
+        let mut ctx = page_context(&state, &session, username.as_deref());
         ctx.insert("app_name", &req.app.name);
         ctx.insert("app_website", &req.app.website);
         ctx.insert(
@@ -86,7 +88,7 @@ pub async fn authorize_page(
                 .iter()
                 .map(|s| ScopeLine {
                     name: s.to_string(),
-                    text: describe(s),
+                    text: describe(session.locale, s),
                 })
                 .collect::<Vec<_>>(),
         );
@@ -106,7 +108,7 @@ pub async fn authorize_page(
     .await;
     match result {
         Ok(h) => h.into_response(),
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }
 
@@ -126,7 +128,7 @@ pub async fn authorize(
     Form(form): Form<Decision>,
 ) -> Response {
     if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session.csrf, e);
+        return error_page(&state, &session, e);
     }
     let Some(account_id) = session.account_id else {
         return Redirect::to("/auth/sign_in").into_response();
@@ -141,8 +143,8 @@ pub async fn authorize(
                     Some(url) => Redirect::to(&url).into_response(),
                     None => error_page(
                         &state,
-                        &session.csrf,
-                        AppError::forbidden("You denied the authorization."),
+                        &session,
+                        AppError::forbidden(i18n::text(session.locale, "oauth-denied")),
                     ),
                 },
             );
@@ -152,7 +154,7 @@ pub async fn authorize(
             Some(url) => Redirect::to(&url).into_response(),
             None => {
                 let username = username_of(&state, &session).await?;
-                let mut ctx = page_context(&state, &session.csrf, username.as_deref());
+                let mut ctx = page_context(&state, &session, username.as_deref());
                 ctx.insert("app_name", &req.app.name);
                 ctx.insert("code", &code);
                 render(&state, "oauth/code.html", &ctx)?.into_response()
@@ -162,6 +164,6 @@ pub async fn authorize(
     .await;
     match result {
         Ok(r) => r,
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
 }

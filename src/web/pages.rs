@@ -15,7 +15,7 @@ pub async fn index(State(state): State<AppState>, session: WebSession) -> Respon
             Some(id) => crate::services::accounts::username(&state, id).await?,
             None => None,
         };
-        let mut ctx = page_context(&state, &session.csrf, signed_in.as_deref());
+        let mut ctx = page_context(&state, &session, signed_in.as_deref());
         ctx.insert("rules", &rules_in_force(&state).await?);
         ctx.insert(
             "finances",
@@ -26,19 +26,8 @@ pub async fn index(State(state): State<AppState>, session: WebSession) -> Respon
     .await;
     match result {
         Ok(html) => html.into_response(),
-        Err(e) => error_page(&state, &session.csrf, e),
+        Err(e) => error_page(&state, &session, e),
     }
-}
-
-pub async fn css() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/herd.css"),
-    )
-        .into_response()
 }
 
 /// Mastodon's default avatar and header: apps expect a URL, never null.

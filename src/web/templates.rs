@@ -1,15 +1,25 @@
-//! The page templates (Tera), embedded in the binary, and the context every page shares.
-//! Mail templates live with mail (`crate::mail`).
+//! The page templates (Tera), embedded in the binary, one set per locale, and the context
+//! every page shares. Mail templates live with mail (`crate::mail`).
+//!
+//! Each locale's Tera instance has its own `t(key=…, …)` function, bound to that locale's
+//! Fluent catalogue, so a template never names its language; `asset(name=…)` gives a static
+//! file's content-hashed URL.
+
+use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use tera::{Context, Tera};
+use fluent_bundle::{FluentArgs, FluentValue};
+use tera::{Context, Tera, Value};
 
 use crate::config::RegistrationMode;
 use crate::error::AppError;
+use crate::http::session::WebSession;
+use crate::i18n::{self, Locale};
 use crate::state::AppState;
 
-const TEMPLATES: &[(&str, &str)] = &[
+/// Every page template and partial, by name.
+pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("error.html", include_str!("../../templates/error.html")),
@@ -41,18 +51,153 @@ const TEMPLATES: &[(&str, &str)] = &[
         "oauth/code.html",
         include_str!("../../templates/oauth/code.html"),
     ),
+    (
+        "partials/status.html",
+        include_str!("../../templates/partials/status.html"),
+    ),
+    (
+        "partials/status_actions.html",
+        include_str!("../../templates/partials/status_actions.html"),
+    ),
+    (
+        "partials/account_card.html",
+        include_str!("../../templates/partials/account_card.html"),
+    ),
+    (
+        "partials/meta.html",
+        include_str!("../../templates/partials/meta.html"),
+    ),
+    (
+        "partials/pager.html",
+        include_str!("../../templates/partials/pager.html"),
+    ),
+    (
+        "pages/profile.html",
+        include_str!("../../templates/pages/profile.html"),
+    ),
+    (
+        "pages/status.html",
+        include_str!("../../templates/pages/status.html"),
+    ),
+    (
+        "pages/accounts.html",
+        include_str!("../../templates/pages/accounts.html"),
+    ),
+    (
+        "pages/home.html",
+        include_str!("../../templates/pages/home.html"),
+    ),
+    (
+        "pages/confirm_delete.html",
+        include_str!("../../templates/pages/confirm_delete.html"),
+    ),
+    (
+        "partials/compose.html",
+        include_str!("../../templates/partials/compose.html"),
+    ),
+    (
+        "pages/timeline.html",
+        include_str!("../../templates/pages/timeline.html"),
+    ),
+    (
+        "pages/notifications.html",
+        include_str!("../../templates/pages/notifications.html"),
+    ),
+    (
+        "partials/notification.html",
+        include_str!("../../templates/partials/notification.html"),
+    ),
+    (
+        "pages/tag.html",
+        include_str!("../../templates/pages/tag.html"),
+    ),
 ];
 
-pub fn load() -> anyhow::Result<Tera> {
-    let mut tera = Tera::default();
-    tera.add_raw_templates(TEMPLATES.iter().copied())?;
-    tera.autoescape_on(vec![".html"]);
-    Ok(tera)
+/// The templates, once per locale.
+pub struct Pages {
+    by_locale: Vec<(Locale, Tera)>,
 }
 
-/// The context of every page: instance, CSRF token, who is signed in.
-pub fn page_context(state: &AppState, csrf: &str, signed_in: Option<&str>) -> Context {
+impl Pages {
+    pub fn get(&self, locale: Locale) -> &Tera {
+        self.by_locale
+            .iter()
+            .find(|(l, _)| *l == locale)
+            .or_else(|| self.by_locale.first())
+            .map(|(_, t)| t)
+            .unwrap_or_else(|| unreachable!("load() builds every locale"))
+    }
+}
+
+/// `t(key="…", name=…)`: the message in this instance's locale; a missing key is an error,
+/// so a page that names one fails its tests instead of showing the key.
+struct Translate(Locale);
+
+impl tera::Function for Translate {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let key = args
+            .get("key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| tera::Error::msg("t() needs key=\"…\""))?;
+        let mut fa = FluentArgs::new();
+        for (name, v) in args.iter().filter(|(n, _)| n.as_str() != "key") {
+            let value = match v {
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => FluentValue::from(i),
+                    None => FluentValue::from(n.as_f64().unwrap_or(0.0)),
+                },
+                Value::String(s) => FluentValue::from(s.clone()),
+                Value::Null => FluentValue::from(""),
+                other => FluentValue::from(other.to_string()),
+            };
+            fa.set(name.clone(), value);
+        }
+        i18n::format(i18n::bundle_of(self.0), key, Some(&fa))
+            .map(Value::String)
+            .ok_or_else(|| tera::Error::msg(format!("no message {key} in {}", self.0.tag())))
+    }
+}
+
+/// `asset(name="herd.css")`: the content-hashed URL of a static file.
+struct Asset;
+
+impl tera::Function for Asset {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let name = args
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| tera::Error::msg("asset() needs name=\"…\""))?;
+        super::assets::url(name)
+            .map(Value::String)
+            .ok_or_else(|| tera::Error::msg(format!("no asset {name}")))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+pub fn load() -> anyhow::Result<Pages> {
+    let mut by_locale = Vec::new();
+    for locale in Locale::ALL {
+        let mut tera = Tera::default();
+        tera.register_function("t", Translate(locale));
+        tera.register_function("asset", Asset);
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.autoescape_on(vec![".html"]);
+        by_locale.push((locale, tera));
+    }
+    Ok(Pages { by_locale })
+}
+
+/// The context of every page: instance, language, CSRF token, who is signed in.
+pub fn page_context(state: &AppState, session: &WebSession, signed_in: Option<&str>) -> Context {
+    base_context(state, session.locale, &session.csrf, signed_in)
+}
+
+fn base_context(state: &AppState, locale: Locale, csrf: &str, signed_in: Option<&str>) -> Context {
     let mut ctx = Context::new();
+    ctx.insert("lang", locale.tag());
     ctx.insert("instance_title", &state.config.instance.title);
     ctx.insert("instance_description", &state.config.instance.description);
     ctx.insert("domain", &state.config.domain);
@@ -71,32 +216,45 @@ pub fn page_context(state: &AppState, csrf: &str, signed_in: Option<&str>) -> Co
     ctx
 }
 
+/// The locale a context was built for (its `lang`).
+fn locale_of(ctx: &Context) -> Locale {
+    ctx.get("lang")
+        .and_then(Value::as_str)
+        .and_then(Locale::parse)
+        .unwrap_or_default()
+}
+
 pub fn render(state: &AppState, name: &str, ctx: &Context) -> Result<Html<String>, AppError> {
-    Ok(Html(state.templates.render(name, ctx)?))
+    Ok(Html(state.templates.get(locale_of(ctx)).render(name, ctx)?))
 }
 
 pub fn render_status(state: &AppState, status: StatusCode, name: &str, ctx: &Context) -> Response {
-    match state.templates.render(name, ctx) {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::from(e).into_response(),
+    match render(state, name, ctx) {
+        Ok(html) => (status, html).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
 /// An error as an HTML page (the web surface's renderer of `AppError`).
-pub fn error_page(state: &AppState, csrf: &str, err: AppError) -> Response {
-    let mut ctx = page_context(state, csrf, None);
+pub fn error_page(state: &AppState, session: &WebSession, err: AppError) -> Response {
+    error_page_in(state, session.locale, &session.csrf, err)
+}
+
+/// An error page for a request without a session (no form on it needs a CSRF token).
+pub fn error_page_in(state: &AppState, locale: Locale, csrf: &str, err: AppError) -> Response {
+    let mut ctx = base_context(state, locale, csrf, None);
     let heading = match err.status {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
-        s if s.is_server_error() => "Something went wrong",
-        _ => "That did not work",
+        StatusCode::NOT_FOUND => "error-not-found",
+        StatusCode::FORBIDDEN => "error-forbidden",
+        StatusCode::TOO_MANY_REQUESTS => "error-too-many",
+        s if s.is_server_error() => "error-server",
+        _ => "error-other",
     };
     if err.status.is_server_error() {
         tracing::error!(error = %err, "web request failed");
     }
     ctx.insert("status", &err.status.as_u16());
-    ctx.insert("heading", heading);
+    ctx.insert("heading", &i18n::text(locale, heading));
     ctx.insert(
         "message",
         err.description.as_deref().unwrap_or(&err.message),

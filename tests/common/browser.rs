@@ -93,6 +93,16 @@ impl Browser {
     /// A fresh headless Chromium session, or None (after printing `SKIP: …`) when this
     /// machine has no chromedriver and the browser is not required.
     pub async fn start() -> Option<Browser> {
+        Self::start_with(true).await
+    }
+
+    /// A session whose pages run no JavaScript (progressive enhancement: every form must work
+    /// as plain HTML).
+    pub async fn start_without_scripts() -> Option<Browser> {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(scripts: bool) -> Option<Browser> {
         let Some(chromedriver) = on_path("chromedriver") else {
             let reason = "chromedriver is not on PATH (bash .ci/browser.sh installs chromium and chromium-driver)";
             if std::env::var("HERD_TEST_REQUIRE_BROWSER").as_deref() == Ok("1") {
@@ -131,6 +141,9 @@ impl Browser {
                 format!("--user-data-dir={}", profile.path().join("chromium").display()),
             ]
         });
+        if !scripts {
+            options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
+        }
         let binary = std::env::var_os("HERD_CHROMIUM")
             .map(PathBuf::from)
             .or_else(|| on_path("chromium"));

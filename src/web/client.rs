@@ -1,0 +1,571 @@
+//! The signed-in pages: `/home` (compose at the top, then the home timeline) and the status
+//! actions as plain forms (favourite, boost, bookmark, delete with a confirmation page). Each
+//! form posts the API's field names, is checked for CSRF, calls the service the API calls,
+//! and answers 303 back (post/redirect/get); an error shows the form again with the message
+//! beside its field (422) and what was typed kept.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use super::auth::safe_return_to;
+use super::templates::{error_page, page_context, render, render_status};
+use crate::error::{AppError, AppResult};
+use crate::http::auth::CurrentUser;
+use crate::http::pagination::PageParams;
+use crate::http::session::WebSession;
+use crate::services::statuses::{self, Interaction, NewStatus};
+use crate::services::{accounts, reading, timelines};
+use crate::state::AppState;
+
+const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
+
+/// The signed-in user, or the sign-in page (returning here) for an anonymous reader.
+async fn member(
+    state: &AppState,
+    session: &WebSession,
+    back: &str,
+) -> Result<CurrentUser, Response> {
+    let Some(id) = session.account_id else {
+        let target = format!(
+            "/auth/sign_in?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("return_to", back)
+                .finish()
+        );
+        return Err(Redirect::to(&target).into_response());
+    };
+    accounts::session_user(state, id)
+        .await
+        .map_err(|e| error_page(state, session, e))
+}
+
+/// What the compose form holds (the API's parameter names).
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ComposeForm {
+    #[serde(default, skip_serializing)]
+    csrf_token: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    spoiler_text: String,
+    #[serde(default)]
+    visibility: String,
+    #[serde(default)]
+    in_reply_to_id: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    sensitive: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReplyQuery {
+    #[serde(default)]
+    in_reply_to_id: Option<String>,
+}
+
+async fn home_page(
+    state: &AppState,
+    session: &WebSession,
+    me: &CurrentUser,
+    form: &ComposeForm,
+    errors: &HashMap<&str, String>,
+    page: &PageParams,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let page = page.page(20, 40);
+    let t = timelines::home(state, me.account.id, &page).await?;
+    let replying = match form.in_reply_to_id.as_str() {
+        "" => None,
+        id => Some(
+            reading::thread(state, Some(me.account.id), id)
+                .await?
+                .status,
+        ),
+    };
+    let mut ctx = page_context(state, session, Some(&me.account.username));
+    super::public::pager(&mut ctx, "/home", &page, &t.cursors);
+    ctx.insert("statuses", &t.statuses);
+    ctx.insert("here", "/home");
+    ctx.insert("form", form);
+    ctx.insert("errors", errors);
+    ctx.insert("replying", &replying);
+    ctx.insert("visibilities", &VISIBILITIES);
+    ctx.insert("max_characters", &state.config.limits.max_characters);
+    Ok(render_status(state, status, "pages/home.html", &ctx))
+}
+
+/// `GET /home`.
+pub async fn home(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+    Query(reply): Query<ReplyQuery>,
+) -> Response {
+    let me = match member(&state, &session, "/home").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut form = ComposeForm {
+        visibility: me.user.default_privacy.clone(),
+        language: me.user.default_language.clone(),
+        ..ComposeForm::default()
+    };
+    if let Some(id) = reply.in_reply_to_id.filter(|s| !s.is_empty()) {
+        form.in_reply_to_id = id;
+    }
+    let result = async {
+        let mut form = form;
+        // A reply starts with the author's handle, as Mastodon's compose box does.
+        if !form.in_reply_to_id.is_empty() {
+            let parent = reading::thread(&state, Some(me.account.id), &form.in_reply_to_id)
+                .await?
+                .status;
+            if parent.account.acct != me.account.username {
+                form.status = format!("@{} ", parent.account.acct);
+            }
+            if parent.visibility != "public" {
+                form.visibility = parent.visibility.clone();
+            }
+        }
+        home_page(
+            &state,
+            &session,
+            &me,
+            &form,
+            &HashMap::new(),
+            &p,
+            StatusCode::OK,
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
+}
+
+/// Which field of the compose form a service's validation message is about.
+fn field_of(err: &AppError) -> &'static str {
+    let m = err.message.as_str();
+    if m.contains("Spoiler") {
+        "spoiler_text"
+    } else if m.contains("Visibility") {
+        "visibility"
+    } else if m.contains("Language") {
+        "language"
+    } else {
+        "status"
+    }
+}
+
+/// `POST /web/statuses`: publishes through the service behind `POST /api/v1/statuses`.
+pub async fn compose(
+    State(state): State<AppState>,
+    session: WebSession,
+    Form(form): Form<ComposeForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session, e);
+    }
+    let me = match member(&state, &session, "/home").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let new = NewStatus {
+        text: form.status.clone(),
+        spoiler_text: form.spoiler_text.clone(),
+        sensitive: form.sensitive.as_deref().is_some_and(|v| !v.is_empty()),
+        visibility: Some(form.visibility.clone()).filter(|v| !v.is_empty()),
+        local_only: false,
+        in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|v| !v.is_empty()),
+        language: Some(form.language.clone()).filter(|v| !v.is_empty()),
+        idempotency_key: None,
+        media_ids: Vec::new(),
+        poll: None,
+        scheduled_at: None,
+        scheduled_status_id: None,
+    };
+    // Posts from the pages name no app (Mastodon's web client shows none either).
+    match statuses::post(&state, &me, 0, new).await {
+        Ok(_) => (StatusCode::SEE_OTHER, [("location", "/home")]).into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut errors = HashMap::new();
+            let text = e
+                .message
+                .trim_start_matches("Validation failed: ")
+                .to_string();
+            errors.insert(field_of(&e), text);
+            home_page(
+                &state,
+                &session,
+                &me,
+                &form,
+                &errors,
+                &PageParams::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+            .unwrap_or_else(|e| error_page(&state, &session, e))
+        }
+        Err(e) => error_page(&state, &session, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// `POST /web/statuses/{id}/{action}`: favourite, boost, bookmark and their undoing, or
+/// delete (after its confirmation page), each through the service the API calls.
+pub async fn act(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act_on(&state, &session, &id, &action, &form).await
+}
+
+/// `POST /web/statuses/{id}/delete`, the form of the confirmation page.
+pub async fn delete(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act_on(&state, &session, &id, "delete", &form).await
+}
+
+async fn act_on(
+    state: &AppState,
+    session: &WebSession,
+    id: &str,
+    action: &str,
+    form: &ActionForm,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(state, session, e);
+    }
+    let me = match member(state, session, "/home").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let done: AppResult<()> = match action {
+        "favourite" | "unfavourite" => statuses::interact(
+            state,
+            &me,
+            id,
+            Interaction::Favourite,
+            action == "favourite",
+        )
+        .await
+        .map(drop),
+        "bookmark" | "unbookmark" => {
+            statuses::interact(state, &me, id, Interaction::Bookmark, action == "bookmark")
+                .await
+                .map(drop)
+        }
+        "reblog" => statuses::reblog(state, &me, id, None).await.map(drop),
+        "unreblog" => statuses::unreblog(state, &me, id).await.map(drop),
+        "delete" => statuses::delete(state, &me, id).await.map(drop),
+        _ => Err(AppError::not_found()),
+    };
+    match done {
+        Ok(()) if action == "delete" => {
+            Redirect::to(&format!("/@{}", me.account.username)).into_response()
+        }
+        Ok(()) => {
+            let back = if form.return_to.is_empty() {
+                "/home".to_string()
+            } else {
+                safe_return_to(state, &form.return_to)
+            };
+            Redirect::to(&back).into_response()
+        }
+        Err(e) => error_page(state, session, e),
+    }
+}
+
+/// `GET /web/statuses/{id}/delete`: the confirmation page (a plain form works without
+/// scripts; the author alone may delete).
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match member(&state, &session, &format!("/web/statuses/{id}/delete")).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let thread = reading::thread(&state, Some(me.account.id), &id).await?;
+        if thread.status.account.id != me.account.id.to_string() {
+            return Err(AppError::not_found());
+        }
+        let mut ctx = page_context(&state, &session, Some(&me.account.username));
+        ctx.insert("status", &thread.status);
+        Ok(render(&state, "pages/confirm_delete.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
+}
+
+async fn timeline_page(
+    state: &AppState,
+    session: &WebSession,
+    local: bool,
+    p: &PageParams,
+) -> Response {
+    let path = if local { "/local" } else { "/federated" };
+    let me = match member(state, session, path).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let page = p.page(20, 40);
+        let scope = timelines::Scope {
+            local,
+            ..timelines::Scope::default()
+        };
+        let t = timelines::public(state, Some(me.account.id), scope, &page).await?;
+        let mut ctx = page_context(state, session, Some(&me.account.username));
+        super::public::pager(&mut ctx, path, &page, &t.cursors);
+        let heading = if local {
+            "local-heading"
+        } else {
+            "federated-heading"
+        };
+        ctx.insert("heading", &crate::i18n::text(session.locale, heading));
+        ctx.insert("statuses", &t.statuses);
+        ctx.insert("here", path);
+        Ok::<_, AppError>(render(state, "pages/timeline.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(state, session, e))
+}
+
+/// `GET /local`: this server's public posts.
+pub async fn local(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+) -> Response {
+    timeline_page(&state, &session, true, &p).await
+}
+
+/// `GET /federated`: public posts from everywhere this server knows.
+pub async fn federated(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+) -> Response {
+    timeline_page(&state, &session, false, &p).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NotificationQuery {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+/// The filter tabs of /notifications: (type, label key, the API types it selects).
+const NOTIFICATION_FILTERS: &[(&str, &str, &[&str])] = &[
+    ("", "notifications-all", &[]),
+    ("mention", "notifications-mentions", &["mention"]),
+    ("favourite", "notifications-favourites", &["favourite"]),
+    ("reblog", "notifications-boosts", &["reblog"]),
+    (
+        "follow",
+        "notifications-follows",
+        &["follow", "follow_request"],
+    ),
+];
+
+#[derive(Serialize)]
+struct Filter {
+    kind: &'static str,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct NotificationView {
+    label: String,
+    item: crate::entities::Notification,
+}
+
+/// The message key of a notification type (one the catalogue has, whatever the type).
+fn notification_key(kind: &str) -> &'static str {
+    match kind {
+        "mention" => "notification-mention",
+        "status" => "notification-status",
+        "reblog" => "notification-reblog",
+        "follow" => "notification-follow",
+        "follow_request" => "notification-follow_request",
+        "favourite" => "notification-favourite",
+        "poll" => "notification-poll",
+        "update" => "notification-update",
+        _ => "notification-other",
+    }
+}
+
+/// `GET /notifications` (`?type=mention|favourite|reblog|follow` filters).
+pub async fn notifications(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+    Query(q): Query<NotificationQuery>,
+) -> Response {
+    let me = match member(&state, &session, "/notifications").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let current = q.kind.unwrap_or_default();
+        let (kind, _, types) = NOTIFICATION_FILTERS
+            .iter()
+            .find(|(k, _, _)| *k == current)
+            .ok_or_else(AppError::not_found)?;
+        let types: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+        let page = p.page(40, 80);
+        let choice = crate::services::notifications::Choice {
+            types: &types,
+            exclude: &[],
+            from_account: None,
+        };
+        let (items, cursors) =
+            crate::services::notifications::list(&state, me.account.id, choice, &page).await?;
+        let items: Vec<NotificationView> = items
+            .into_iter()
+            .map(|n| {
+                let name = if n.account.display_name.is_empty() {
+                    n.account.username.clone()
+                } else {
+                    n.account.display_name.clone()
+                };
+                NotificationView {
+                    label: crate::i18n::text_with(
+                        session.locale,
+                        notification_key(&n.kind),
+                        &[("name", &name)],
+                    ),
+                    item: n,
+                }
+            })
+            .collect();
+        let filters: Vec<Filter> = NOTIFICATION_FILTERS
+            .iter()
+            .map(|(k, label, _)| Filter {
+                kind: k,
+                label: crate::i18n::text(session.locale, label),
+            })
+            .collect();
+        let mut ctx = page_context(&state, &session, Some(&me.account.username));
+        let path = if kind.is_empty() {
+            "/notifications".to_string()
+        } else {
+            format!("/notifications?type={kind}")
+        };
+        super::public::pager(&mut ctx, "/notifications", &page, &cursors);
+        if !kind.is_empty() {
+            // Keep the filter on the pager's links.
+            for key in ["older", "newer"] {
+                if let Some(v) = ctx.get(key).and_then(|v| v.as_str()).map(String::from) {
+                    if !v.is_empty() {
+                        let joined = if v.contains('?') {
+                            format!("{v}&type={kind}")
+                        } else {
+                            format!("{v}?type={kind}")
+                        };
+                        ctx.insert(key, &joined);
+                    }
+                }
+            }
+        }
+        ctx.insert("items", &items);
+        ctx.insert("filters", &filters);
+        ctx.insert("current", kind);
+        ctx.insert("here", &path);
+        Ok::<_, AppError>(render(&state, "pages/notifications.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
+}
+
+/// `POST /web/accounts/{id}/{follow,unfollow}`: the profile's button, through the services
+/// behind the API's follow and unfollow (a locked account gets a request; unfollow also
+/// withdraws one).
+pub async fn account_act(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if let Err(e) = session.verify_csrf(&form.csrf_token) {
+        return error_page(&state, &session, e);
+    }
+    let me = match member(&state, &session, "/home").await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let target = crate::services::social::target(&state, &id).await?;
+        match action.as_str() {
+            "follow" => crate::services::social::follow(&state, &me, &target, None, None).await,
+            "unfollow" => crate::services::social::unfollow(&state, &me, &target).await,
+            _ => Err(AppError::not_found()),
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&safe_return_to(&state, &form.return_to)).into_response(),
+        Err(e) => error_page(&state, &session, e),
+    }
+}
+
+/// `GET /bookmarks` and `/favourites`: the member's marked posts, newest mark first.
+pub async fn marked(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(p): Query<PageParams>,
+    uri: axum::http::Uri,
+) -> Response {
+    let bookmarks = uri.path() == "/bookmarks";
+    let path = if bookmarks {
+        "/bookmarks"
+    } else {
+        "/favourites"
+    };
+    let me = match member(&state, &session, path).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = async {
+        let page = p.page(20, 40);
+        let which = if bookmarks {
+            timelines::Marked::Bookmarks
+        } else {
+            timelines::Marked::Favourites
+        };
+        let t = timelines::marked(&state, me.account.id, which, &page).await?;
+        let mut ctx = page_context(&state, &session, Some(&me.account.username));
+        super::public::pager(&mut ctx, path, &page, &t.cursors);
+        let heading = if bookmarks {
+            "nav-bookmarks"
+        } else {
+            "nav-favourites"
+        };
+        ctx.insert("heading", &crate::i18n::text(session.locale, heading));
+        ctx.insert("statuses", &t.statuses);
+        ctx.insert("here", path);
+        Ok::<_, AppError>(render(&state, "pages/timeline.html", &ctx)?.into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
+}

@@ -1,0 +1,67 @@
+// Herd's one hand-written ES module. Every page works without it; it only adds comfort:
+// a confirmation before destructive forms, a character counter on the compose box, and a
+// draft of the compose box kept in this browser until the post is accepted.
+
+const confirmForms = () => {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+};
+
+const counters = () => {
+  for (const field of document.querySelectorAll("textarea[data-max]")) {
+    const out = document.getElementById(field.dataset.counter);
+    if (!out) continue;
+    const max = Number(field.dataset.max);
+    const spoiler = field.form && field.form.elements.namedItem("spoiler_text");
+    let timer = 0;
+    const update = () => {
+      const used = [...field.value].length + (spoiler ? [...spoiler.value].length : 0);
+      out.textContent = String(max - used);
+      out.classList.toggle("over", used > max);
+    };
+    const later = () => { clearTimeout(timer); timer = setTimeout(update, 150); };
+    field.addEventListener("input", later);
+    if (spoiler) spoiler.addEventListener("input", later);
+    update();
+  }
+};
+
+const drafts = () => {
+  const form = document.getElementById("compose");
+  const field = form && form.elements.namedItem("status");
+  if (!field || !window.localStorage) return;
+  const reply = form.elements.namedItem("in_reply_to_id");
+  const key = "herd:draft:" + (reply ? reply.value : "new");
+  const pending = key + ":sent";
+  try {
+    // Back after a submit with no error beside a field: the post was accepted.
+    if (localStorage.getItem(pending) && !form.querySelector(".field-error")) {
+      localStorage.removeItem(key);
+    }
+    localStorage.removeItem(pending);
+    const saved = localStorage.getItem(key);
+    // What the server put in the field (kept after an error, or a reply's handle) wins
+    // unless the draft continues it.
+    if (saved && saved.startsWith(field.value)) field.value = saved;
+  } catch (_) { return; }
+  let timer = 0;
+  field.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try { localStorage.setItem(key, field.value); } catch (_) { /* full or private */ }
+    }, 300);
+  });
+  form.addEventListener("submit", () => {
+    try {
+      localStorage.setItem(key, field.value);
+      localStorage.setItem(pending, "1");
+    } catch (_) { /* full or private */ }
+  });
+};
+
+confirmForms();
+counters();
+drafts();
