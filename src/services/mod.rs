@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app_names;
+pub mod cluster_events;
 pub mod conversations;
 pub mod dues;
 pub mod expenses;
