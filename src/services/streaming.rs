@@ -7,7 +7,8 @@
 //! renders the status or notification for that viewer. A private or direct status therefore
 //! reaches nobody outside its audience even if it was routed too widely.
 //!
-//! One process, one hub: several app processes would each stream only their own writes.
+//! On PostgreSQL the routed events also go to the other nodes of a cluster through
+//! `LISTEN/NOTIFY` (services/cluster_events.rs); each node renders them for its own viewers.
 
 use std::sync::{Arc, Weak};
 
@@ -109,7 +110,7 @@ pub async fn parse_stream(
 }
 
 /// What happened, by id; rendered per viewer by each connection.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     Update(i64),
     StatusUpdate(i64),
@@ -125,21 +126,27 @@ pub struct Message {
     pub event: Event,
 }
 
-/// The in-process broadcast every connection listens to.
+/// The in-process broadcast every connection listens to, fed by this node's writes and, on
+/// PostgreSQL, by other nodes' (services/cluster_events.rs).
 pub struct Hub {
     sender: broadcast::Sender<Arc<Message>>,
+    /// This node's id on the cluster channel, drawn at boot: a node skips its own events there.
+    node: String,
+    pub cluster: crate::services::cluster_events::ClusterStats,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         Hub {
             sender: broadcast::channel(1024).0,
+            node: uuid::Uuid::new_v4().simple().to_string(),
+            cluster: Default::default(),
         }
     }
 }
 
 impl Hub {
-    fn send(&self, m: Message) {
+    pub(crate) fn send(&self, m: Message) {
         if !m.streams.is_empty() {
             let _ = self.sender.send(Arc::new(m));
         }
@@ -147,6 +154,16 @@ impl Hub {
 
     pub fn listeners(&self) -> usize {
         self.sender.receiver_count()
+    }
+
+    /// Every routed message from now on (a live page or a streaming connection filters
+    /// them by stream and renders them for its viewer, as `Subscriber` does).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
+        self.sender.subscribe()
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
     }
 }
 
@@ -157,19 +174,28 @@ pub fn start(state: &AppState) {
         let _ = tx.send(changes);
     }));
     let weak: Weak<App> = Arc::downgrade(state);
+    let cluster = crate::services::cluster_events::enabled(state);
     tokio::spawn(async move {
         while let Some(changes) = rx.recv().await {
             let Some(state) = weak.upgrade() else { break };
-            if state.stream.listeners() == 0 {
+            if state.stream.listeners() == 0 && !cluster {
                 continue; // nobody is listening: nothing to work out
             }
             for change in changes {
-                if let Err(e) = dispatch(&state, change).await {
-                    tracing::warn!(error = %e, "streaming: could not route a change");
+                match dispatch(&state, change).await {
+                    Ok(Some(m)) if !m.streams.is_empty() => {
+                        if cluster {
+                            crate::services::cluster_events::publish(&state, &m).await;
+                        }
+                        state.stream.send(m);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "streaming: could not route a change"),
                 }
             }
         }
     });
+    crate::services::cluster_events::start_listener(state);
 }
 
 fn public_streams(local: bool, with_media: bool, tags: &[String], out: &mut Vec<Stream>) {
@@ -222,30 +248,30 @@ async fn status_streams(
     list_streams(state, s.account_id, out).await
 }
 
-async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
-    let hub = &state.stream;
-    match change {
+/// The streams `change` reaches and what to tell them, or None when nothing is to be told.
+async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>> {
+    Ok(match change {
         Change::StatusCreated(id) => {
             let Some(s) = statuses::by_id(&state.db.pool, id).await? else {
-                return Ok(());
+                return Ok(None);
             };
             let mut streams = vec![Stream::User(s.account_id)];
             status_streams(state, &s, &mut streams).await?;
-            hub.send(Message {
+            Some(Message {
                 streams,
                 event: Event::Update(id),
-            });
+            })
         }
         Change::FedTo {
             status_id,
             accounts,
-        } => hub.send(Message {
+        } => Some(Message {
             streams: accounts.into_iter().map(Stream::User).collect(),
             event: Event::Update(status_id),
         }),
         Change::StatusEdited(id) => {
             let Some(s) = statuses::by_id(&state.db.pool, id).await? else {
-                return Ok(());
+                return Ok(None);
             };
             let mut streams: Vec<Stream> = timelines::feed_holders(&state.db.pool, id)
                 .await?
@@ -253,10 +279,10 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
                 .map(Stream::User)
                 .collect();
             status_streams(state, &s, &mut streams).await?;
-            hub.send(Message {
+            Some(Message {
                 streams,
                 event: Event::StatusUpdate(id),
-            });
+            })
         }
         Change::StatusDeleted {
             status_id,
@@ -274,40 +300,37 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<()> {
                 public_streams(local, true, &tags, &mut streams);
             }
             list_streams(state, author_id, &mut streams).await?;
-            hub.send(Message {
+            Some(Message {
                 streams,
                 event: Event::Delete(status_id),
-            });
+            })
         }
         Change::StatusRetracted {
             status_id,
             accounts,
-        } => hub.send(Message {
+        } => Some(Message {
             streams: accounts.into_iter().map(Stream::User).collect(),
             event: Event::Delete(status_id),
         }),
         Change::Notification(id) => {
             let row: Option<(i64,)> = notes::recipient(&state.db.pool, id).await?;
-            if let Some((recipient,)) = row {
-                hub.send(Message {
-                    streams: vec![Stream::User(recipient), Stream::UserNotification(recipient)],
-                    event: Event::Notification(id),
-                });
-            }
+            row.map(|(recipient,)| Message {
+                streams: vec![Stream::User(recipient), Stream::UserNotification(recipient)],
+                event: Event::Notification(id),
+            })
         }
         Change::Conversation {
             account_id,
             conversation_id,
-        } => hub.send(Message {
+        } => Some(Message {
             streams: vec![Stream::Direct(account_id)],
             event: Event::Conversation(conversation_id),
         }),
-        Change::FiltersChanged(account_id) => hub.send(Message {
+        Change::FiltersChanged(account_id) => Some(Message {
             streams: vec![Stream::User(account_id)],
             event: Event::FiltersChanged,
         }),
-    }
-    Ok(())
+    })
 }
 
 /// Records, inside the deleting transaction, who must hear that a status is gone.
@@ -362,7 +385,7 @@ pub struct Subscriber {
 impl Subscriber {
     pub fn new(state: &AppState, viewer: i64) -> Subscriber {
         Subscriber {
-            rx: state.stream.sender.subscribe(),
+            rx: state.stream.subscribe(),
             state: state.clone(),
             viewer,
             subs: Vec::new(),

@@ -24,6 +24,7 @@ pub mod oauth;
 pub mod paging;
 pub mod polls;
 pub mod proposals;
+pub mod pubsub;
 pub mod query;
 pub mod remote_media;
 pub mod scheduled;
