@@ -175,6 +175,28 @@ async fn media_and_receipts_in_the_bucket(backend: Backend) {
     assert_eq!(s, 200, "{status}");
     assert_eq!(status["media_attachments"][0]["url"], url.as_str());
 
+    // An avatar goes to the bucket too, and is shown at its public URL.
+    let form = reqwest::multipart::Form::new().part(
+        "avatar",
+        reqwest::multipart::Part::bytes(png())
+            .file_name("me.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let res = app
+        .client
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    let avatar = me["avatar"].as_str().unwrap();
+    assert!(avatar.starts_with(&public_base), "{avatar}");
+    assert_eq!(reqwest::get(avatar).await.unwrap().status(), 200);
+
     // A receipt: in the bucket, but only Herd serves it, to those allowed.
     app.create_user_with("tess", PW, Some("treasurer"), true)
         .await;
