@@ -1,5 +1,5 @@
 //! The `herd` command: `serve` (the default), `migrate`, `admin create-account`, `admin token`,
-//! `ledger verify`.
+//! `ledger verify`, `media migrate-to-s3`, `backup`, `restore`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +41,26 @@ enum Command {
     /// The co-op's ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// The file store.
+    #[command(subcommand)]
+    Media(MediaCommand),
+    /// Copy a SQLite instance (database and files) into a new directory while it runs.
+    Backup {
+        /// The directory to create (it must not exist or be empty).
+        dest: PathBuf,
+    },
+    /// Bring a backup back into the data directory, which must hold no database yet.
+    Restore {
+        /// A directory made by `herd backup`.
+        src: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MediaCommand {
+    /// Copy every file of the data directory into the S3 bucket of HERD_S3_*; files the
+    /// bucket already holds are skipped, so an interrupted run can simply be started again.
+    MigrateToS3,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +286,9 @@ pub fn run() -> ExitCode {
                 .await
             }
             Command::Ledger(LedgerCommand::Verify { head }) => ledger_verify(config, head).await,
+            Command::Media(MediaCommand::MigrateToS3) => migrate_to_s3(config).await,
+            Command::Backup { dest } => backup(config, &dest).await,
+            Command::Restore { src } => restore(config, &src),
         }
     });
     match result {
@@ -356,6 +379,62 @@ async fn ledger_verify(config: Config, expected_head: Option<String>) -> anyhow:
         }
         Err(broken) => anyhow::bail!("{broken}"),
     }
+}
+
+async fn migrate_to_s3(config: Config) -> anyhow::Result<()> {
+    use crate::storage::files::{copy_local_into, FileStore, S3Store};
+    if config.media.s3.bucket.is_empty() {
+        anyhow::bail!("set HERD_S3_BUCKET (and HERD_S3_ENDPOINT, HERD_S3_REGION, credentials) to the bucket to copy into");
+    }
+    let bucket = FileStore::new(std::sync::Arc::new(S3Store::new(&config.media)?));
+    let report = copy_local_into(&config.data_dir, &bucket)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("copying into the bucket stopped (run again to resume): {e}")
+        })?;
+    println!(
+        "copied {} files ({} bytes) into bucket {}; {} were already there",
+        report.copied, report.bytes, config.media.s3.bucket, report.skipped
+    );
+    println!("now set HERD_MEDIA_STORE=s3 and restart every node");
+    Ok(())
+}
+
+async fn backup(config: Config, dest: &std::path::Path) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url(), 1).await?;
+    let local = config.media.store == crate::config::StoreKind::Local;
+    let files_root = local.then_some(config.data_dir.as_path());
+    let result = crate::storage::backup::backup(&db, files_root, dest).await;
+    db.close().await;
+    let c = result?;
+    println!(
+        "backed up the database ({} bytes) and {} files ({} bytes) into {}",
+        c.database_bytes,
+        c.files,
+        c.file_bytes,
+        dest.display()
+    );
+    if !local {
+        println!("files are in the S3 bucket: back it up with the store's own tools (docs/operating.md#backups)");
+    }
+    Ok(())
+}
+
+fn restore(config: Config, src: &std::path::Path) -> anyhow::Result<()> {
+    if !config.database_url.is_empty() && !config.database_url.starts_with("sqlite:") {
+        anyhow::bail!(
+            "herd restore brings back a SQLite instance; restore PostgreSQL with pg_restore"
+        );
+    }
+    let c = crate::storage::backup::restore(src, &config.data_dir)?;
+    println!(
+        "restored the database ({} bytes) and {} files ({} bytes) into {}; start herd as usual",
+        c.database_bytes,
+        c.files,
+        c.file_bytes,
+        config.data_dir.display()
+    );
+    Ok(())
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

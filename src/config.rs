@@ -165,15 +165,61 @@ pub struct LimitsConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MediaConfig {
-    /// Bytes the cached previews of remote attachments may take in the data directory; the
+    /// Bytes the cached previews of remote attachments may take in the file store; the
     /// least recently cached are evicted first (0: no cache, previews load from their origin).
     pub remote_cache_bytes: u64,
+    /// Where every file lives: the data directory, or an S3-protocol bucket.
+    pub store: StoreKind,
+    /// A base URL at which the public reads media (not receipts, attachments or exports)
+    /// straight from the store or a CDN; the object key (`media/…`) is appended. Empty: Herd
+    /// serves them at /system/media.
+    pub public_url: String,
+    pub s3: S3Config,
 }
 
 impl Default for MediaConfig {
     fn default() -> Self {
         MediaConfig {
             remote_cache_bytes: 1024 * 1024 * 1024,
+            store: StoreKind::Local,
+            public_url: String::new(),
+            s3: S3Config::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// `{data_dir}/media`, `{data_dir}/receipts`, `{data_dir}/ledger-attachments`.
+    Local,
+    /// The bucket in `[media.s3]`, under the same keys.
+    S3,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// The S3 endpoint (`https://s3.example.org`); empty: AWS for the region.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// `endpoint/bucket/key` requests (MinIO and most self-hosted stores) instead of
+    /// `bucket.endpoint/key`.
+    pub path_style: bool,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        S3Config {
+            endpoint: String::new(),
+            bucket: String::new(),
+            region: "us-east-1".into(),
+            access_key_id: String::new(),
+            secret_access_key: String::new(),
+            path_style: false,
         }
     }
 }
@@ -428,6 +474,39 @@ impl Config {
                 )
             })?;
         }
+        if let Some(v) = env("HERD_MEDIA_STORE") {
+            self.media.store = match v.trim() {
+                "local" | "fs" => StoreKind::Local,
+                "s3" => StoreKind::S3,
+                other => {
+                    return Err(invalid(
+                        "HERD_MEDIA_STORE",
+                        format!("expected local or s3, got {other:?}"),
+                    ))
+                }
+            };
+        }
+        if let Some(v) = env("HERD_MEDIA_PUBLIC_URL") {
+            self.media.public_url = v;
+        }
+        if let Some(v) = env("HERD_S3_ENDPOINT") {
+            self.media.s3.endpoint = v;
+        }
+        if let Some(v) = env("HERD_S3_BUCKET") {
+            self.media.s3.bucket = v;
+        }
+        if let Some(v) = env("HERD_S3_REGION") {
+            self.media.s3.region = v;
+        }
+        if let Some(v) = env("HERD_S3_ACCESS_KEY_ID") {
+            self.media.s3.access_key_id = v;
+        }
+        if let Some(v) = env("HERD_S3_SECRET_ACCESS_KEY") {
+            self.media.s3.secret_access_key = v;
+        }
+        if let Some(v) = env("HERD_S3_PATH_STYLE") {
+            self.media.s3.path_style = parse_bool("HERD_S3_PATH_STYLE", &v)?;
+        }
         if let Some(v) = env("HERD_SMTP_URL") {
             self.mail.smtp_url = v;
         }
@@ -534,6 +613,22 @@ impl Config {
         }
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self.media.store == StoreKind::S3 && self.media.s3.bucket.is_empty() {
+            return Err(invalid(
+                "media.s3.bucket",
+                "must name a bucket when media.store is s3 (HERD_S3_BUCKET)",
+            ));
+        }
+        for (key, u) in [
+            ("media.s3.endpoint", &self.media.s3.endpoint),
+            ("media.public_url", &self.media.public_url),
+        ] {
+            if !u.is_empty()
+                && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(invalid(key, "must be an http:// or https:// URL"));
+            }
         }
         if !self.stripe.api_base.is_empty() && url::Url::parse(&self.stripe.api_base).is_err() {
             return Err(invalid("stripe.api_base", "is not a URL"));

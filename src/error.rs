@@ -76,6 +76,15 @@ impl AppError {
         }
     }
 
+    /// A backing service (the file store) did not answer: 503 with a message the client can
+    /// act on; the cause is logged, never shown.
+    pub fn unavailable(message: impl Into<String>, source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
+        }
+    }
+
     /// An internal failure described by a message (no error value to carry).
     pub fn internal_msg(message: impl std::fmt::Display) -> Self {
         Self::internal(anyhow::anyhow!("{message}"))

@@ -26,8 +26,12 @@ pub struct App {
     pub founding: FoundingDocuments,
     /// Live events for the streaming API, fed by committed writes.
     pub stream: crate::services::streaming::Hub,
-    /// Where uploaded media files live (`{data_dir}/media` on the filesystem by default).
-    pub media: Arc<dyn crate::storage::files::MediaStore>,
+    /// Public files (uploads, avatars and headers, cached remote previews): the file store's
+    /// `media/` keys, readable at `HERD_MEDIA_PUBLIC_URL` when it is set.
+    pub media: crate::storage::files::FileStore,
+    /// Every file, private ones included (receipts, ledger attachments): never given a public
+    /// address, read only through Herd's access checks.
+    pub files: crate::storage::files::FileStore,
     /// Federation: the guarded HTTP client, parsed keys, key refetch limits.
     pub federation: crate::federation::Federation,
     /// The apps statuses name, kept per process (apps are never edited).
@@ -47,9 +51,8 @@ impl App {
         let mailer = Mailer::from_config(&config)?;
         let templates = crate::web::templates::load()?;
         let mail_templates = crate::mail::load_templates()?;
-        let media = Arc::new(crate::storage::files::FsStore::new(
-            config.data_dir.join("media"),
-        ));
+        let files = crate::storage::files::FileStore::from_config(&config.data_dir, &config.media)?;
+        let media = files.scoped("media/", &config.media.public_url);
         let federation = crate::federation::Federation::new(&config)?;
         let state = Arc::new(App {
             config,
@@ -63,6 +66,7 @@ impl App {
             founding,
             stream: Default::default(),
             media,
+            files,
             federation,
             app_names: Default::default(),
         });

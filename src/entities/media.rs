@@ -5,11 +5,15 @@ use serde_json::Value;
 
 use crate::state::AppState;
 
-/// The public URL of a stored media file (an attachment, an avatar, a header). Pure, so the
+/// The public URL of a stored media file (an attachment, an avatar, a header), here so the
 /// entities that carry such URLs compute them without reaching up into services (moved here
 /// from `services::media`).
 pub fn file_url(state: &AppState, key: &str) -> String {
-    format!("{}/system/media/{key}", state.base_url())
+    // `HERD_MEDIA_PUBLIC_URL` when set (files served from there), else Herd itself.
+    state
+        .media
+        .public_url(key)
+        .unwrap_or_else(|| format!("{}/system/media/{key}", state.base_url()))
 }
 
 #[derive(Debug, Serialize, Clone)]

@@ -69,37 +69,35 @@ pub fn check_files(field: &str, files: Vec<UploadedFile>) -> AppResult<Vec<Uploa
     Ok(files)
 }
 
-/// A file written under the data directory, never served but through the API.
+/// A private file in the file store, never served but through the API.
+#[derive(Clone)]
 pub struct StoredFile {
     pub id: i64,
     pub file_name: String,
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
-    /// Relative to the data directory.
+    /// Its key in the file store (relative to the data directory on the local backend).
     pub path: String,
 }
 
-/// Writes checked files under `{data_dir}/{rel_dir}/`, each named by a new id. The caller
-/// removes the directory when the transaction that records them fails.
+/// Writes checked files under `{rel_dir}/` in the file store, each named by a new id; if one
+/// cannot be written, those written before are removed and the store's 503 returned. The
+/// caller removes them (see [`remove_files`]) when the transaction that records them fails.
 pub async fn write_files(
     state: &AppState,
     rel_dir: &str,
     files: &[UploadedFile],
     now: i64,
 ) -> AppResult<Vec<StoredFile>> {
-    let dir = state.config.data_dir.join(rel_dir);
-    if !files.is_empty() {
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(AppError::internal)?;
-    }
-    let mut out = Vec::with_capacity(files.len());
+    let mut out: Vec<StoredFile> = Vec::with_capacity(files.len());
     for f in files {
         let id = ids::next_id_at(now / 1000);
-        tokio::fs::write(dir.join(id.to_string()), &f.bytes)
-            .await
-            .map_err(AppError::internal)?;
+        let path = format!("{rel_dir}/{id}");
+        if let Err(e) = state.files.put(&path, f.bytes.clone()).await {
+            remove_files(state, &out).await;
+            return Err(crate::services::media::store_unavailable(e));
+        }
         let file_name: String = f
             .file_name
             .as_deref()
@@ -114,10 +112,32 @@ pub async fn write_files(
             content_type: f.content_type.clone().unwrap_or_default(),
             size: f.bytes.len() as i64,
             sha256: hex::encode(Sha256::digest(&f.bytes)),
-            path: format!("{rel_dir}/{id}"),
+            path,
         });
     }
     Ok(out)
+}
+
+/// Removes stored files whose rows were never written (best effort: a leftover is only an
+/// unreferenced object).
+pub async fn remove_files(state: &AppState, files: &[StoredFile]) {
+    for f in files {
+        if let Err(e) = state.files.delete(&f.path).await {
+            tracing::warn!(key = %f.path, error = %e, "could not remove an unrecorded file");
+        }
+    }
+}
+
+/// A private file's bytes: 404 when the store has no such file, 503 when it cannot answer.
+pub async fn read_private(state: &AppState, path: &str) -> AppResult<Vec<u8>> {
+    match state.files.get(path).await {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => {
+            tracing::warn!(key = %path, "a recorded file is missing from the file store");
+            Err(AppError::not_found())
+        }
+        Err(e) => Err(crate::services::media::store_unavailable(e)),
+    }
 }
 
 pub async fn submit(
@@ -184,18 +204,17 @@ pub async fn submit(
     };
     // Files first (a failed commit leaves only unreferenced files, removed below).
     let rel_dir = format!("receipts/{id}");
-    let dir = state.config.data_dir.join(&rel_dir);
-    let receipts: Vec<ReceiptRow> = write_files(state, &rel_dir, &files, now)
-        .await?
-        .into_iter()
+    let stored = write_files(state, &rel_dir, &files, now).await?;
+    let receipts: Vec<ReceiptRow> = stored
+        .iter()
         .map(|f| ReceiptRow {
             id: f.id,
             expense_id: id,
-            file_name: f.file_name,
-            content_type: f.content_type,
+            file_name: f.file_name.clone(),
+            content_type: f.content_type.clone(),
             size: f.size,
-            sha256: f.sha256,
-            path: f.path,
+            sha256: f.sha256.clone(),
+            path: f.path.clone(),
             created_at: now,
         })
         .collect();
@@ -221,7 +240,7 @@ pub async fn submit(
     }
     .await;
     if let Err(e) = result {
-        let _ = tokio::fs::remove_dir_all(&dir).await;
+        remove_files(state, &stored).await;
         return Err(e);
     }
     state.jobs.wake();
@@ -322,9 +341,7 @@ pub async fn receipt_file(
         .into_iter()
         .find(|r| r.id == receipt_id)
         .ok_or_else(AppError::not_found)?;
-    let bytes = tokio::fs::read(state.config.data_dir.join(&r.path))
-        .await
-        .map_err(AppError::internal)?;
+    let bytes = read_private(state, &r.path).await?;
     Ok((r, bytes))
 }
 

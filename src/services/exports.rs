@@ -549,7 +549,12 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
         zip.start_file("actor.json", options).map_err(zip_err)?;
         zip.write_all(&actor).map_err(AppError::internal)?;
         for (name, key) in &profile_images {
-            if let Some(bytes) = state.media.get(key).await.map_err(AppError::internal)? {
+            if let Some(bytes) = state
+                .media
+                .get(key)
+                .await
+                .map_err(crate::services::media::store_unavailable)?
+            {
                 zip.start_file(name.as_str(), options).map_err(zip_err)?;
                 zip.write_all(&bytes).map_err(AppError::internal)?;
             }
@@ -559,7 +564,12 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
             .map_err(AppError::internal)?;
         for key in &files {
             // A file gone from the store leaves its reference dangling, as in Mastodon.
-            if let Some(bytes) = state.media.get(key).await.map_err(AppError::internal)? {
+            if let Some(bytes) = state
+                .media
+                .get(key)
+                .await
+                .map_err(crate::services::media::store_unavailable)?
+            {
                 zip.start_file(format!("media_attachments/files/{key}"), options)
                     .map_err(zip_err)?;
                 zip.write_all(&bytes).map_err(AppError::internal)?;

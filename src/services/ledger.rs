@@ -202,13 +202,10 @@ pub async fn record(
     let files = crate::services::expenses::check_files("attachments", files)?;
     // Files first, in a directory of their own (the transaction's id is not known yet).
     let rel_dir = format!("ledger-attachments/{}", ids::next_id_at(now / 1000));
-    let stored = crate::services::expenses::write_files(state, &rel_dir, &files, now).await;
-    let result = match stored {
-        Ok(stored) => record_in(state, actor, t, &chart, stored, now).await,
-        Err(e) => Err(e),
-    };
+    let stored = crate::services::expenses::write_files(state, &rel_dir, &files, now).await?;
+    let result = record_in(state, actor, t, &chart, stored.clone(), now).await;
     if result.is_err() {
-        let _ = tokio::fs::remove_dir_all(state.config.data_dir.join(&rel_dir)).await;
+        crate::services::expenses::remove_files(state, &stored).await;
     }
     result
 }
@@ -330,9 +327,7 @@ pub async fn attachment_file(
         .into_iter()
         .find(|a| a.id == attachment_id)
         .ok_or_else(AppError::not_found)?;
-    let bytes = tokio::fs::read(state.config.data_dir.join(&a.path))
-        .await
-        .map_err(AppError::internal)?;
+    let bytes = crate::services::expenses::read_private(state, &a.path).await?;
     Ok((a, bytes))
 }
 

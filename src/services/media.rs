@@ -21,8 +21,14 @@ use crate::http::body::UploadedFile;
 use crate::ids;
 use crate::services::imaging::{self, ImageError};
 use crate::state::AppState;
-use crate::storage::files::valid_key;
+use crate::storage::files::{valid_key, ByteStream};
 use crate::storage::media::{self as store, MediaRow};
+
+/// The 503 of a file store that did not answer (an S3 endpoint down, a full disk): the
+/// client is told to retry; nothing was recorded.
+pub fn store_unavailable(e: std::io::Error) -> AppError {
+    AppError::unavailable("The file store is unavailable; please try again later", e)
+}
 
 /// Mastodon's limit on a description.
 pub const DESCRIPTION_LIMIT: usize = 1500;
@@ -159,14 +165,14 @@ pub async fn upload(
         remote_url: None,
         created_at: now,
     };
-    let files = state.media.as_ref();
+    let files = &state.media;
     files
         .put(&file_key, p.original)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(store_unavailable)?;
     if let Err(e) = files.put(&thumb_key, p.thumbnail).await {
         let _ = files.delete(&file_key).await;
-        return Err(AppError::internal(e));
+        return Err(store_unavailable(e));
     }
     let written = async {
         let mut tx = state.db.begin_write().await?;
@@ -421,9 +427,9 @@ pub async fn serve(state: &AppState, dir: &str, file: &str) -> Response {
     if !valid_key(&key) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match state.media.get(&key).await {
-        Ok(Some(bytes)) => {
-            let mut res = bytes.into_response();
+    match state.media.open(&key).await {
+        Ok(Some(stream)) => {
+            let mut res = stream_body(stream).into_response();
             let h = res.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             h.insert(
@@ -445,6 +451,11 @@ pub async fn serve(state: &AppState, dir: &str, file: &str) -> Response {
             res
         }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => AppError::internal(e).into_response(),
+        Err(e) => store_unavailable(e).into_response(),
     }
+}
+
+/// A body streamed from the file store as it arrives.
+pub fn stream_body(stream: ByteStream) -> axum::body::Body {
+    axum::body::Body::from_stream(stream)
 }

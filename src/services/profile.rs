@@ -262,7 +262,7 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         if let Err(e) = state.media.put(&key, image.bytes).await {
             let keys: Vec<String> = written.into_iter().map(|(_, k)| k).collect();
             remove_files(state, &keys).await;
-            return Err(AppError::internal(e));
+            return Err(crate::services::media::store_unavailable(e));
         }
         written.push((image.which, key));
     }

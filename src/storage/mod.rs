@@ -5,6 +5,7 @@
 pub mod account_domain_blocks;
 pub mod accounts;
 pub mod audiences;
+pub mod backup;
 pub mod conversations;
 pub mod exports;
 pub mod federation;

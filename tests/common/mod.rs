@@ -110,6 +110,24 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}/herd.db", dir.path().display()),
             Backend::Postgres => postgres_url().await?,
         };
+        if std::env::var("HERD_TEST_FILE_STORE").as_deref() == Ok("s3") {
+            // The whole suite on the S3 backend (.ci/run's `s3` phase): a bucket per app.
+            let endpoint = std::env::var("HERD_TEST_S3_URL")
+                .expect("HERD_TEST_FILE_STORE=s3 needs HERD_TEST_S3_URL (.ci/s3.sh)");
+            let endpoint = endpoint.trim_end_matches('/').to_string();
+            let bucket = format!("herd-{}", uuid::Uuid::new_v4().simple());
+            reqwest::Client::new()
+                .put(format!("{endpoint}/{bucket}"))
+                .send()
+                .await
+                .expect("create a test bucket");
+            config.media.store = herd::config::StoreKind::S3;
+            config.media.s3.endpoint = endpoint;
+            config.media.s3.bucket = bucket;
+            config.media.s3.path_style = true;
+            config.media.s3.access_key_id = "test".into();
+            config.media.s3.secret_access_key = "test".into();
+        }
         tweak(&mut config);
         let state = App::new(config, Clock::default())
             .await
