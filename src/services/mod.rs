@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app_names;
+pub mod cluster;
 pub mod conversations;
 pub mod dues;
 pub mod expenses;

@@ -5,6 +5,7 @@
 pub mod account_domain_blocks;
 pub mod accounts;
 pub mod audiences;
+pub mod cluster;
 pub mod conversations;
 pub mod exports;
 pub mod federation;
@@ -24,6 +25,7 @@ pub mod oauth;
 pub mod polls;
 pub mod proposals;
 pub mod query;
+pub mod rate_limits;
 pub mod remote_media;
 pub mod scheduled;
 pub mod search;
