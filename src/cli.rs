@@ -406,6 +406,14 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
     let state = App::new(config, Clock::default()).await?;
+    let result = admin_command(state.clone(), cmd).await;
+    // A command's node slot is free at once: a script of many commands does not hold 64.
+    crate::services::cluster::release_node(&state.db, state.holder).await;
+    state.db.close().await;
+    result
+}
+
+async fn admin_command(state: crate::state::AppState, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::CreateAccount {
             username,
@@ -507,6 +515,5 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
     }
-    state.db.close().await;
     Ok(())
 }
