@@ -104,6 +104,12 @@ impl Job {
         }
     }
 
+    /// Whether a successful run deleted its own row (fenced by its claim) in the transaction
+    /// that queued what it expands to, so it never expands twice.
+    fn deletes_itself(&self) -> bool {
+        matches!(self, Job::MailMembers { .. } | Job::RoleTermNotice { .. })
+    }
+
     /// How many attempts before the job is dropped (and logged).
     fn max_attempts(&self) -> i64 {
         match self {
@@ -317,7 +323,7 @@ fn backoff(attempts: i64) -> i64 {
 
 /// Runs `job` (row `id`: an expansion deletes its own row in the transaction that queues what
 /// it expands to, so it never expands twice).
-async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
+async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
         Job::PollUpdate { status_id } => {
@@ -369,7 +375,10 @@ async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
         Job::MailMembers {
             proposal_id,
             mailing,
-        } => crate::services::proposals::expand_mailing(state, id, *proposal_id, *mailing).await,
+        } => {
+            crate::services::proposals::expand_mailing(state, id, token, *proposal_id, *mailing)
+                .await
+        }
         Job::MailMember {
             proposal_id,
             mailing,
@@ -382,7 +391,7 @@ async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
             crate::services::roles::end_term_job(state, *grant_id).await
         }
         Job::RoleTermNotice { grant_id } => {
-            crate::services::roles::notice_job(state, id, *grant_id).await
+            crate::services::roles::notice_job(state, id, token, *grant_id).await
         }
         Job::Mail { to, subject, body } => {
             crate::mail::deliver(&state.mailer, to, subject, body.clone()).await
@@ -473,7 +482,7 @@ async fn run_claimed(
             ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
                 .await
                 .map(|_| ()),
-            _ => run(state, row.id, &job).await,
+            _ => run(state, row.id, token, &job).await,
         }
     };
     let outcome = tokio::select! {
@@ -488,7 +497,8 @@ async fn run_claimed(
             if delivery {
                 Stats::add(&stats.deliveries_ok, 1);
             }
-            store::finish(&state.db.pool, row.id, token).await?
+            // An expansion deleted its own row (fenced) with what it queued.
+            job.deletes_itself() || store::finish(&state.db.pool, row.id, token).await?
         }
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
