@@ -320,9 +320,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let users = crate::storage::accounts::count_local_users(&state.db.pool).await?;
     eprintln!(
-        "Herd {} is running at {} (listening on {listen}, database: {:?})",
+        "Herd {} is running at {} (node {}, listening on {listen}, database: {:?})",
         env!("CARGO_PKG_VERSION"),
         state.base_url(),
+        state.node,
         state.db.backend()
     );
     if users == 0 {
@@ -332,24 +333,60 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              (or `herd admin create-account …` with the installed binary)."
         );
     }
-    // Proposals close by queued jobs; once at start-up, a sweep closes any whose job was lost
-    // (dropped after its retries) so no decision stays open past its time.
-    if let Err(e) = crate::services::proposals::close_due(&state).await {
-        tracing::error!(error = %e, "closing overdue proposals at start-up failed");
-    }
-    // Roles end by queued jobs too; at start-up, grants from before terms existed get one, and
-    // a term whose job was lost ends now.
-    if let Err(e) = crate::services::roles::catch_up(&state).await {
-        tracing::error!(error = %e, "catching up on the terms of roles at start-up failed");
+    // Proposals close by queued jobs; at start-up, a sweep closes any whose job was lost
+    // (dropped after its retries) so no decision stays open past its time. Roles end by
+    // queued jobs too: grants from before terms existed get one, and a term whose job was lost
+    // ends now. With several nodes, the first to start in ten minutes does both for all.
+    match crate::services::cluster::claim_periodic(
+        &state.db,
+        "start_up_catch_up",
+        std::time::Duration::from_secs(600),
+        state.holder,
+    )
+    .await
+    {
+        Ok(true) => {
+            if let Err(e) = crate::services::proposals::close_due(&state).await {
+                tracing::error!(error = %e, "closing overdue proposals at start-up failed");
+            }
+            if let Err(e) = crate::services::roles::catch_up(&state).await {
+                tracing::error!(error = %e, "catching up on the terms of roles at start-up failed");
+            }
+        }
+        Ok(false) => {
+            tracing::info!("another node caught up on proposals and roles a moment ago")
+        }
+        Err(e) => tracing::error!(error = %e, "claiming the start-up catch-up failed"),
     }
     let lapser =
         crate::services::dues::spawn_lapser(state.clone(), std::time::Duration::from_secs(3600));
+    let renewal = crate::services::cluster::spawn_renewal(state.db.clone(), state.holder);
     let db = state.db.clone();
+    let holder = state.holder;
     let worker = crate::jobs::spawn_worker(state.clone());
+    let metrics = match state.config.cluster.metrics_listen.as_str() {
+        "" => None,
+        addr => {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for metrics: {e}"))?;
+            let app = crate::metrics::router(state.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, app).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            }))
+        }
+    };
     crate::serve(state, listener, crate::shutdown_signal()).await?;
+    if let Some(m) = metrics {
+        m.abort();
+    }
     // Jobs left half-done are claimed again after their lease: nothing is lost.
     worker.abort();
     lapser.abort();
+    renewal.abort();
+    crate::services::cluster::release_node(&db, holder).await;
     db.close().await;
     Ok(())
 }
@@ -448,6 +485,14 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
     let state = App::new(config, Clock::default()).await?;
+    let result = admin_command(state.clone(), cmd).await;
+    // A command's node slot is free at once: a script of many commands does not hold 64.
+    crate::services::cluster::release_node(&state.db, state.holder).await;
+    state.db.close().await;
+    result
+}
+
+async fn admin_command(state: crate::state::AppState, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::CreateAccount {
             username,
@@ -549,6 +594,5 @@ async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
     }
-    state.db.close().await;
     Ok(())
 }

@@ -86,6 +86,7 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub log: LogConfig,
     pub database: DatabaseConfig,
+    pub cluster: ClusterConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -274,6 +275,32 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// Running several nodes on one PostgreSQL (docs/operating.md, "Several nodes").
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Names this node in logs and metrics; empty means the host name (`HERD_NODE_NAME`).
+    pub node_name: String,
+    /// Address of a second listener serving Prometheus text at `/metrics` only; empty means
+    /// none (`HERD_METRICS_LISTEN`, e.g. `127.0.0.1:9100`).
+    pub metrics_listen: String,
+}
+
+impl ClusterConfig {
+    /// The node's name: the setting, else the host name, else "herd".
+    pub fn node_name(&self) -> String {
+        if !self.node_name.is_empty() {
+            return self.node_name.clone();
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "herd".into())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -296,6 +323,7 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
+            cluster: ClusterConfig::default(),
         }
     }
 }
@@ -519,6 +547,12 @@ impl Config {
         if let Some(v) = env("HERD_STRIPE_API_BASE") {
             self.stripe.api_base = v;
         }
+        if let Some(v) = env("HERD_NODE_NAME") {
+            self.cluster.node_name = v;
+        }
+        if let Some(v) = env("HERD_METRICS_LISTEN") {
+            self.cluster.metrics_listen = v;
+        }
         if let Some(v) = env("HERD_LOG_FORMAT") {
             self.log.format = match v.as_str() {
                 "text" => LogFormat::Text,
@@ -535,6 +569,20 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if !self.cluster.metrics_listen.is_empty() {
+            self.cluster
+                .metrics_listen
+                .parse::<SocketAddr>()
+                .map_err(|e| {
+                    invalid(
+                        "HERD_METRICS_LISTEN",
+                        format!(
+                            "{:?} is not a socket address: {e}",
+                            self.cluster.metrics_listen
+                        ),
+                    )
+                })?;
+        }
         self.listen.parse::<SocketAddr>().map_err(|e| {
             invalid(
                 "listen",

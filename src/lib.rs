@@ -42,6 +42,7 @@ pub mod i18n;
 pub mod ids;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod paging;
 pub mod router;
 pub mod scopes;
@@ -69,16 +70,17 @@ use crate::state::AppState;
 /// The application router with its outer layers (request ids, tracing).
 pub fn app(state: AppState) -> axum::Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let node = state.node.clone();
     router::router(state)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            TraceLayer::new_for_http().make_span_with(move |req: &Request| {
                 let id = req
                     .headers()
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                tracing::info_span!("request", node = %node, method = %req.method(), path = %req.uri().path(), request_id = %id)
             })
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )

@@ -271,6 +271,7 @@ pub fn router(state: AppState) -> Router {
             get(web::pages::missing_image),
         )
         .route("/health", get(instance::health))
+        .route("/health/ready", get(crate::metrics::ready))
         .route("/system/media/{dir}/{file}", get(media::file));
 
     // ActivityPub federation: discovery, actor documents, collections, inboxes.
@@ -298,14 +299,23 @@ pub fn router(state: AppState) -> Router {
             .route("/users/{username}/statuses/{id}", get(ap::status))
     };
 
-    Router::new()
+    let router = Router::new()
         .merge(api)
         .merge(federation)
         .merge(pages)
         .merge(assets)
         .merge(web::routes::routes(state.clone()))
-        .fallback(not_found)
-        .with_state(state)
+        .fallback(not_found);
+    // Requests are counted and timed only when something scrapes them (HERD_METRICS_LISTEN).
+    let router = if state.config.cluster.metrics_listen.is_empty() {
+        router
+    } else {
+        router.layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+    };
+    router.with_state(state)
 }
 
 /// Streaming, lists, conversations and search (issue 3's streaming slice).

@@ -21,6 +21,10 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Wakes the job worker after a commit that queued work.
     pub jobs: Arc<crate::jobs::Waker>,
+    /// What this node's job workers did (claims, fenced finishes, deliveries by outcome).
+    pub job_stats: crate::jobs::Stats,
+    /// Requests by route and status, and their latency (`/metrics`).
+    pub http_metrics: crate::metrics::HttpMetrics,
     /// The founding documents this binary (or HERD_BYLAWS_DIR) carries; what is in force is in
     /// the database.
     pub founding: FoundingDocuments,
@@ -36,6 +40,11 @@ pub struct App {
     pub federation: crate::federation::Federation,
     /// The apps statuses name, kept per process (apps are never edited).
     pub app_names: crate::services::app_names::AppNames,
+    /// This node's name (`HERD_NODE_NAME`, default the host name), in logs and metrics.
+    pub node: String,
+    /// Who holds this process's leases (node slot, periodic work): the node's name, its
+    /// process id and a random part.
+    pub holder: &'static str,
 }
 
 pub type AppState = Arc<App>;
@@ -43,7 +52,19 @@ pub type AppState = Arc<App>;
 impl App {
     pub async fn new(config: Config, clock: Clock) -> anyhow::Result<AppState> {
         let db = Db::connect(&config.database_url(), config.database.max_connections).await?;
+        // Nodes starting at once on one database take turns (migrations, the founding
+        // import, @coop): the second finds the first's work done.
+        let boot = crate::storage::cluster::boot_lock(&db).await?;
+        let result = Self::boot(config, clock, db).await;
+        boot.release().await;
+        result
+    }
+
+    async fn boot(config: Config, clock: Clock, db: Db) -> anyhow::Result<AppState> {
         db.migrate().await?;
+        let node = config.cluster.node_name();
+        let holder = crate::services::cluster::holder(&node);
+        crate::services::cluster::lease_node(&db, holder).await?;
         let founding = crate::services::policies::load_founding(&config)?;
         crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
         crate::services::proposal_posts::ensure_coop_account(&db, &config, clock.now_micros())
@@ -63,12 +84,16 @@ impl App {
             clock,
             limiter: RateLimiter::default(),
             jobs: Arc::default(),
+            job_stats: Default::default(),
+            http_metrics: Default::default(),
             founding,
             stream: Default::default(),
             media,
             files,
             federation,
             app_names: Default::default(),
+            node,
+            holder,
         });
         // The bylaws in force decide who may follow the co-op's account (its proposal posts).
         crate::services::proposal_posts::apply_bylaws(&state)

@@ -21,6 +21,13 @@ impl Clock {
         self.now_micros() / 1000
     }
 
+    /// How far this clock runs ahead of the real one (0 outside tests). Job leases run on
+    /// the database's clock plus this, so a test that moves the clock past a lease sees it
+    /// expire while nodes in production agree on the database's time.
+    pub fn offset_micros(&self) -> i64 {
+        self.offset_micros.load(Ordering::Relaxed)
+    }
+
     /// Moves this clock forward (tests only drive it through the test harness).
     pub fn advance(&self, by: std::time::Duration) {
         self.offset_micros

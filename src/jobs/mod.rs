@@ -11,6 +11,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use crate::ids;
 use crate::state::AppState;
@@ -103,6 +104,12 @@ impl Job {
         }
     }
 
+    /// Whether a successful run deleted its own row (fenced by its claim) in the transaction
+    /// that queued what it expands to, so it never expands twice.
+    fn deletes_itself(&self) -> bool {
+        matches!(self, Job::MailMembers { .. } | Job::RoleTermNotice { .. })
+    }
+
     /// How many attempts before the job is dropped (and logged).
     fn max_attempts(&self) -> i64 {
         match self {
@@ -118,7 +125,42 @@ impl Job {
     }
 }
 
-const LEASE: i64 = 5 * MICROS_PER_MINUTE;
+/// A claimed job is leased for this long and its lease extended every `HEARTBEAT` while it
+/// runs, so a node that dies frees its jobs a minute later while a slow job keeps its own.
+const LEASE: i64 = MICROS_PER_MINUTE;
+const HEARTBEAT: Duration = Duration::from_secs(20);
+
+/// What this node's workers did, for metrics and the cluster tests.
+#[derive(Default, Debug)]
+pub struct Stats {
+    /// The worker runs (readiness).
+    pub running: std::sync::atomic::AtomicBool,
+    /// Jobs claimed (a job retried counts once per claim).
+    pub claims: std::sync::atomic::AtomicU64,
+    /// Finishes (done, retried, postponed) refused because the lease had run out and another
+    /// node held the job by then.
+    pub fenced: std::sync::atomic::AtomicU64,
+    /// Deliveries by outcome: delivered, retried, dropped.
+    pub deliveries_ok: std::sync::atomic::AtomicU64,
+    pub deliveries_failed: std::sync::atomic::AtomicU64,
+    pub deliveries_dropped: std::sync::atomic::AtomicU64,
+}
+
+impl Stats {
+    fn add(counter: &std::sync::atomic::AtomicU64, n: u64) {
+        counter.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A claim made now by this node (a fresh fence token; the database's clock decides leases).
+fn new_claim(state: &AppState) -> store::Claim {
+    store::Claim {
+        now: state.clock.now_micros(),
+        lease: LEASE,
+        skew: state.clock.offset_micros(),
+        token: ids::next_id(),
+    }
+}
 
 /// Queues `job` inside the caller's transaction; it runs once that commits.
 pub async fn enqueue(conn: &mut AnyConnection, job: &Job, now: i64) -> sqlx::Result<()> {
@@ -157,16 +199,84 @@ pub async fn enqueue_many(conn: &mut AnyConnection, jobs: &[Job], now: i64) -> s
 
 /// Wakes the worker after a commit that queued work (its main loop, its delivery claimer,
 /// its media lanes and its mail lanes).
+/// On PostgreSQL it also tells the other nodes (`NOTIFY herd_jobs`), so their idle workers
+/// claim at once instead of at their next poll.
 #[derive(Default)]
-pub struct Waker(Notify, Notify, Notify, Notify);
+pub struct Waker(
+    Notify,
+    Notify,
+    Notify,
+    Notify,
+    std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<()>>,
+);
 
 impl Waker {
     pub fn wake(&self) {
+        self.wake_here();
+        if let Some(tx) = self.4.get() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Wakes this node's workers only (a wake-up heard from another node).
+    fn wake_here(&self) {
         self.0.notify_one();
         self.1.notify_one();
         self.2.notify_one();
         self.3.notify_one();
     }
+}
+
+/// The channel other nodes' wake-ups arrive on.
+const WAKE_CHANNEL: &str = "herd_jobs";
+
+/// PostgreSQL: sends this node's wake-ups to the others (after the commit, as a statement of
+/// its own, coalescing a burst into one NOTIFY) and wakes this node's workers on theirs.
+/// Wake-ups are hints: the one-second poll still finds any that a lost connection dropped.
+fn spawn_cross_node_wakeups(state: &AppState, lanes: &mut tokio::task::JoinSet<()>) {
+    if state.db.backend() != crate::storage::Backend::Postgres {
+        return;
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    if state.jobs.4.set(tx).is_err() {
+        // Another worker of this process (tests) already sends them.
+        return;
+    }
+    let sender = state.clone();
+    lanes.spawn(Instrument::in_current_span(async move {
+        while rx.recv().await.is_some() {
+            while rx.try_recv().is_ok() {}
+            if let Err(e) = sqlx::query("SELECT CAST(1 AS BIGINT) FROM pg_notify($1, $2)")
+                .bind(WAKE_CHANNEL)
+                .bind(sender.holder)
+                .execute(&sender.db.pool)
+                .await
+            {
+                tracing::warn!(error = %e, "telling the other nodes about new jobs failed");
+            }
+        }
+    }));
+    let listener = state.clone();
+    lanes.spawn(Instrument::in_current_span(async move {
+        loop {
+            let connected: anyhow::Result<()> = async {
+                let mut l =
+                    sqlx::postgres::PgListener::connect(&listener.config.database_url()).await?;
+                l.listen(WAKE_CHANNEL).await?;
+                loop {
+                    let n = l.recv().await?;
+                    if n.payload() != listener.holder {
+                        listener.jobs.wake_here();
+                    }
+                }
+            }
+            .await;
+            if let Err(e) = connected {
+                tracing::warn!(error = %e, "job wake-up listener lost; reconnecting");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }));
 }
 
 /// Remote media previews (fetch and decode) run in this many lanes of their own, so a slow
@@ -213,7 +323,7 @@ fn backoff(attempts: i64) -> i64 {
 
 /// Runs `job` (row `id`: an expansion deletes its own row in the transaction that queues what
 /// it expands to, so it never expands twice).
-async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
+async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result<()> {
     match job {
         Job::FanOut { status_id } => crate::services::feeds::fan_out(state, *status_id).await,
         Job::PollUpdate { status_id } => {
@@ -265,7 +375,10 @@ async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
         Job::MailMembers {
             proposal_id,
             mailing,
-        } => crate::services::proposals::expand_mailing(state, id, *proposal_id, *mailing).await,
+        } => {
+            crate::services::proposals::expand_mailing(state, id, token, *proposal_id, *mailing)
+                .await
+        }
         Job::MailMember {
             proposal_id,
             mailing,
@@ -278,7 +391,7 @@ async fn run(state: &AppState, id: i64, job: &Job) -> anyhow::Result<()> {
             crate::services::roles::end_term_job(state, *grant_id).await
         }
         Job::RoleTermNotice { grant_id } => {
-            crate::services::roles::notice_job(state, id, *grant_id).await
+            crate::services::roles::notice_job(state, id, token, *grant_id).await
         }
         Job::Mail { to, subject, body } => {
             crate::mail::deliver(&state.mailer, to, subject, body.clone()).await
@@ -293,63 +406,149 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
 
 /// Claims and runs one due job of `kinds`.
 async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result<bool> {
-    let now = state.clock.now_micros();
-    let claimed = {
-        let mut tx = state.db.begin_write().await?;
-        let row = store::claim_kinds(&mut **tx, now, LEASE, kinds).await?;
-        tx.commit().await?;
-        row
+    let claim = new_claim(state);
+    let backend = state.db.backend();
+    let claimed = match backend {
+        // One autocommit statement: SKIP LOCKED keeps nodes off each other's rows.
+        crate::storage::Backend::Postgres => {
+            store::claim_kinds(&state.db.pool, backend, claim, kinds).await?
+        }
+        // The single writer's path (the process-wide write lock, BEGIN IMMEDIATE).
+        crate::storage::Backend::Sqlite => {
+            let mut tx = state.db.begin_write().await?;
+            let row = store::claim_kinds(&mut **tx, backend, claim, kinds).await?;
+            tx.commit().await?;
+            row
+        }
     };
     let Some(row) = claimed else { return Ok(false) };
+    Stats::add(&state.job_stats.claims, 1);
     run_claimed(state, row, None).await?;
     Ok(true)
 }
 
-/// Runs a claimed job and records its outcome (deleted, postponed, retried or dropped).
-/// A delivery uses `ctx`'s lookups when it was claimed with others.
+/// Extends `row`'s lease every `HEARTBEAT` for as long as it is polled (beside the job).
+async fn keep_leased(state: &AppState, id: i64, token: i64) {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        match store::extend(
+            &state.db.pool,
+            state.db.backend(),
+            id,
+            token,
+            LEASE,
+            state.clock.offset_micros(),
+        )
+        .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(
+                    job = id,
+                    "lease lost while the job ran; another node has it"
+                );
+                std::future::pending::<()>().await;
+            }
+            Err(e) => tracing::warn!(job = id, error = %e, "extending a job's lease failed"),
+        }
+    }
+}
+
+/// Runs a claimed job and records its outcome (deleted, postponed, retried or dropped), each
+/// fenced by the claim's token. A delivery uses `ctx`'s lookups when it was claimed with others.
 async fn run_claimed(
     state: &AppState,
     row: store::JobRow,
     ctx: Option<&crate::services::federation::DeliveryContext>,
 ) -> anyhow::Result<()> {
+    let token = row.claim_token.unwrap_or_default();
     let job: Job = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
         Err(e) => {
             tracing::error!(job = row.id, kind = %row.kind, error = %e, "dropping a job that does not parse");
-            store::delete(&state.db.pool, row.id).await?;
+            store::finish(&state.db.pool, row.id, token).await?;
             return Ok(());
         }
     };
-    let outcome = match (&job, ctx) {
-        (
-            Job::Deliver {
-                inbox,
-                activity,
-                key_owner,
-            },
-            Some(ctx),
-        ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
-            .await
-            .map(|_| ()),
-        _ => run(state, row.id, &job).await,
+    let work = async {
+        match (&job, ctx) {
+            (
+                Job::Deliver {
+                    inbox,
+                    activity,
+                    key_owner,
+                },
+                Some(ctx),
+            ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
+                .await
+                .map(|_| ()),
+            _ => run(state, row.id, token, &job).await,
+        }
     };
-    match outcome {
-        Ok(()) => store::delete(&state.db.pool, row.id).await?,
+    let outcome = tokio::select! {
+        outcome = work => outcome,
+        // The heartbeat never ends; should it, the job is retried like a failure.
+        _ = keep_leased(state, row.id, token) => Err(anyhow::anyhow!("the lease heartbeat stopped")),
+    };
+    let delivery = matches!(job, Job::Deliver { .. });
+    let stats = &state.job_stats;
+    let ours = match outcome {
+        Ok(()) => {
+            if delivery {
+                Stats::add(&stats.deliveries_ok, 1);
+            }
+            // An expansion deleted its own row (fenced) with what it queued.
+            job.deletes_itself() || store::finish(&state.db.pool, row.id, token).await?
+        }
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
-            store::postpone(&state.db.pool, row.id, state.clock.now_micros() + by).await?;
+            store::postpone(&state.db.pool, row.id, token, state.clock.now_micros() + by).await?
         }
         Err(e) if row.attempts >= job.max_attempts() => {
             tracing::error!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed for good; dropped");
-            store::delete(&state.db.pool, row.id).await?;
+            if delivery {
+                Stats::add(&stats.deliveries_dropped, 1);
+            }
+            store::finish(&state.db.pool, row.id, token).await?
         }
         Err(e) => {
             tracing::warn!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed; will retry");
+            if delivery {
+                Stats::add(&stats.deliveries_failed, 1);
+            }
             let at = state.clock.now_micros() + backoff(row.attempts);
-            store::retry_at(&state.db.pool, row.id, at, &format!("{e:#}")).await?;
+            store::retry_at(&state.db.pool, row.id, token, at, &format!("{e:#}")).await?
         }
+    };
+    if !ours {
+        Stats::add(&stats.fenced, 1);
+        tracing::warn!(job = row.id, kind = %row.kind, "finish refused: the lease ran out and another node claimed the job");
     }
     Ok(())
+}
+
+/// Runs a job claimed earlier with `token` to its fenced finish (tests: a node whose lease
+/// ran out finishing late). True when the finish was accepted.
+pub async fn finish_claimed(state: &AppState, id: i64, token: i64) -> anyhow::Result<bool> {
+    let ours = store::finish(&state.db.pool, id, token).await?;
+    if !ours {
+        Stats::add(&state.job_stats.fenced, 1);
+    }
+    Ok(ours)
+}
+
+/// Claims one due job for this node without running it: (id, fence token). Tests use it to
+/// stand for a node that dies holding a lease.
+pub async fn claim_only(state: &AppState) -> anyhow::Result<Option<(i64, i64)>> {
+    let claim = new_claim(state);
+    let backend = state.db.backend();
+    let mut tx = state.db.begin_write().await?;
+    let row = store::claim_kinds(&mut **tx, backend, claim, store::Kinds::Any).await?;
+    tx.commit().await?;
+    Ok(row.map(|r| {
+        Stats::add(&state.job_stats.claims, 1);
+        (r.id, claim.token)
+    }))
 }
 
 /// Runs every due job (including those the jobs themselves queue). Returns how many ran.
@@ -391,15 +590,24 @@ async fn delivery_worker(state: AppState) {
                 held.merge(p);
             }
         }
-        let now = state.clock.now_micros();
+        let claim = new_claim(&state);
         let free = held.num_permits() as i64;
+        let backend = state.db.backend();
         let claimed = async {
+            if backend == crate::storage::Backend::Postgres {
+                return anyhow::Ok(
+                    store::claim_many(&state.db.pool, backend, claim, "deliver", free).await?,
+                );
+            }
             let mut tx = state.db.begin_write().await?;
-            let rows = store::claim_many(&mut **tx, now, LEASE, "deliver", free).await?;
+            let rows = store::claim_many(&mut **tx, backend, claim, "deliver", free).await?;
             tx.commit().await?;
             anyhow::Ok(rows)
         }
         .await;
+        if let Ok(rows) = &claimed {
+            Stats::add(&state.job_stats.claims, rows.len() as u64);
+        }
         let rows = match claimed {
             Ok(rows) if !rows.is_empty() => rows,
             other => {
@@ -484,31 +692,40 @@ const CLAIM_AT_LEAST: u32 = 4;
 /// sleeps until woken or a second passes. Aborting the returned task stops them all (jobs in
 /// flight keep their lease and run again after it: nothing is lost).
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut lanes = tokio::task::JoinSet::new();
-        lanes.spawn(delivery_worker(state.clone()));
-        for _ in 0..MEDIA_LANES {
-            lanes.spawn(media_lane(state.clone()));
-        }
-        for _ in 0..MAIL_LANES {
-            lanes.spawn(mail_lane(state.clone()));
-        }
-        let waker: Arc<Waker> = state.jobs.clone();
-        loop {
+    state
+        .job_stats
+        .running
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let span = tracing::info_span!("worker", node = %state.node);
+    tokio::spawn(Instrument::instrument(
+        async move {
+            let mut lanes = tokio::task::JoinSet::new();
+            spawn_cross_node_wakeups(&state, &mut lanes);
+            lanes.spawn(delivery_worker(state.clone()).in_current_span());
+            for _ in 0..MEDIA_LANES {
+                lanes.spawn(media_lane(state.clone()).in_current_span());
+            }
+            for _ in 0..MAIL_LANES {
+                lanes.spawn(mail_lane(state.clone()).in_current_span());
+            }
+            let waker: Arc<Waker> = state.jobs.clone();
             loop {
-                match run_one_of(&state, store::Kinds::AllBut(LANED)).await {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        tracing::error!(error = %e, "job worker");
-                        break;
+                loop {
+                    match run_one_of(&state, store::Kinds::AllBut(LANED)).await {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            tracing::error!(error = %e, "job worker");
+                            break;
+                        }
                     }
                 }
+                tokio::select! {
+                    _ = waker.0.notified() => {},
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                }
             }
-            tokio::select! {
-                _ = waker.0.notified() => {},
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {},
-            }
-        }
-    })
+        },
+        span,
+    ))
 }

@@ -472,7 +472,7 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Ap
 /// email share one; a login no account has is keyed by the login as the lookup reads it
 /// (trimmed, lower-cased), so unknown names are limited alike and a refusal does not tell
 /// them apart. Each attempt is counted in both buckets before its password is checked, in one
-/// step (`RateLimiter::hit_all`), so a burst sent at once has at most the limit checked; a
+/// step, in the database (`shared_hit_all`), so a burst sent at once has at most the limit checked; a
 /// success gives its count back, so only failures use the limit up.
 pub async fn authenticate(
     state: &AppState,
@@ -491,12 +491,8 @@ pub async fn authenticate(
     };
     let buckets = [ip_key.as_str(), account_key.as_str()];
     let counted = rate_limit::limited(state, ip);
-    if counted
-        && !state
-            .limiter
-            .hit_all(&buckets, cfg.login_attempts, cfg.login_window_seconds, now)
-            .allowed
-    {
+    let window = window_start(now, cfg.login_window_seconds);
+    if counted && !shared_hit_all(state, &buckets, cfg.login_attempts, window, now).await? {
         return Err(AppError::too_many_requests());
     }
     let hash = user
@@ -510,12 +506,44 @@ pub async fn authenticate(
     match user {
         Some(u) if ok => {
             if counted {
-                state.limiter.undo(&buckets, cfg.login_window_seconds, now);
+                let mut tx = state.db.begin_write().await?;
+                crate::storage::rate_limits::undo(&mut tx, &buckets, window).await?;
+                tx.commit().await?;
             }
             Ok(u)
         }
         _ => Err(AppError::unauthorized("Invalid email or password")),
     }
+}
+
+/// The start of the fixed window of `seconds` that `now` falls in.
+fn window_start(now: i64, seconds: u64) -> i64 {
+    let window = i64::try_from(seconds)
+        .unwrap_or(i64::MAX / crate::time::MICROS_PER_SECOND)
+        .saturating_mul(crate::time::MICROS_PER_SECOND)
+        .max(1);
+    now - now.rem_euclid(window)
+}
+
+/// Counts a sign-in attempt in every bucket, or in none if one is at `limit`, in the
+/// database's `rate_counters`: every node counts in the same buckets, so N nodes allow the
+/// guesses of one (a process-local count would allow N times as many). Now and then the
+/// windows of more than a day ago are forgotten.
+async fn shared_hit_all(
+    state: &AppState,
+    keys: &[&str],
+    limit: u32,
+    window: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let mut tx = state.db.begin_write().await?;
+    let (allowed, _) =
+        crate::storage::rate_limits::hit_all(&mut tx, keys, window, i64::from(limit)).await?;
+    if rand::random::<u8>() == 0 {
+        crate::storage::rate_limits::prune(&mut tx, now - MICROS_PER_DAY).await?;
+    }
+    tx.commit().await?;
+    Ok(allowed)
 }
 
 async fn hash_password_blocking(password: String) -> AppResult<String> {

@@ -962,6 +962,23 @@ pub fn spawn_lapser(state: AppState, every: std::time::Duration) -> tokio::task:
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            // Once per cluster and period: the first node to tick does it (a tenth of slack,
+            // so nodes whose ticks drift apart do not skip a period).
+            match crate::services::cluster::claim_periodic(
+                &state.db,
+                "dues_lapser",
+                every.mul_f64(0.9),
+                state.holder,
+            )
+            .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming the dues lapser's run failed");
+                    continue;
+                }
+            }
             match lapse_overdue(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(lapsed = n, "memberships lapsed for unpaid dues"),

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod app_names;
+pub mod cluster;
 pub mod cluster_events;
 pub mod conversations;
 pub mod dues;

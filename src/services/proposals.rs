@@ -1321,6 +1321,7 @@ async fn queue_mailing(tx: &mut WriteTx, id: i64, mailing: Mailing, now: i64) ->
 pub async fn expand_mailing(
     state: &AppState,
     job_id: i64,
+    claim_token: i64,
     proposal_id: i64,
     mailing: Mailing,
 ) -> anyhow::Result<()> {
@@ -1351,7 +1352,10 @@ pub async fn expand_mailing(
         })
         .collect();
     jobs::enqueue_many(&mut tx, &each, now).await?;
-    crate::storage::jobs::delete(&mut **tx, job_id).await?;
+    // Fenced: a node whose lease ran out (another node has the job now) expands nothing.
+    if !crate::storage::jobs::finish(&mut **tx, job_id, claim_token).await? {
+        anyhow::bail!("the mailing's job is another node's now");
+    }
     tx.commit().await?;
     state.jobs.wake();
     Ok(())

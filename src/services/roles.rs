@@ -313,7 +313,12 @@ async fn end_term(tx: &mut WriteTx, grant_id: i64, now: i64) -> AppResult<()> {
 /// The `RoleTermNotice` job (row `job_id`): mails the holder and the members (those who take
 /// the co-op's mails) that the term ends, and deletes itself in the same transaction, so the
 /// notice goes out once. Nothing is sent for a grant that ended or holds over meanwhile.
-pub async fn notice_job(state: &AppState, job_id: i64, grant_id: i64) -> anyhow::Result<()> {
+pub async fn notice_job(
+    state: &AppState,
+    job_id: i64,
+    claim_token: i64,
+    grant_id: i64,
+) -> anyhow::Result<()> {
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     let grant = gov_store::role_grant(&mut **tx, grant_id).await?;
@@ -364,7 +369,10 @@ pub async fn notice_job(state: &AppState, job_id: i64, grant_id: i64) -> anyhow:
         }
     }
     jobs::enqueue_many(&mut tx, &mails, now).await?;
-    crate::storage::jobs::delete(&mut **tx, job_id).await?;
+    // Fenced: a node whose lease ran out (another node has the job now) sends nothing.
+    if !crate::storage::jobs::finish(&mut **tx, job_id, claim_token).await? {
+        anyhow::bail!("the notice's job is another node's now");
+    }
     tx.commit().await?;
     state.jobs.wake();
     Ok(())

@@ -3,12 +3,16 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::Backend;
+
 #[derive(Debug, Clone, FromRow)]
 pub struct JobRow {
     pub id: i64,
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
+    /// The claim's fence (`finish`, `retry_at`, `postpone` and `extend` check it).
+    pub claim_token: Option<i64>,
 }
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
@@ -80,95 +84,158 @@ pub enum Kinds<'a> {
     AllBut(&'a [&'a str]),
 }
 
-/// Claims the oldest due job for `lease` microseconds. The outer condition re-checks the
-/// lease so two workers racing for one row cannot both win.
+/// How a claim is made: the node's clock skew (`Clock::offset_micros`, 0 outside tests) is
+/// added to the database's clock, which decides leases; `token` fences the claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    /// The app's clock: jobs whose `run_at` has come are due.
+    pub now: i64,
+    /// Lease length, microseconds.
+    pub lease: i64,
+    /// Added to the database's clock (tests move their clock past leases).
+    pub skew: i64,
+    /// Written on the claimed rows; finishing checks it.
+    pub token: i64,
+}
+
+/// Claims the oldest due job for `lease` microseconds.
 pub async fn claim<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    now: i64,
-    lease: i64,
+    backend: Backend,
+    claim: Claim,
 ) -> sqlx::Result<Option<JobRow>> {
-    claim_kinds(db, now, lease, Kinds::Any).await
+    claim_kinds(db, backend, claim, Kinds::Any).await
+}
+
+fn kinds_filter<'a>(kinds: Kinds<'a>, first: usize) -> (String, Vec<&'a str>) {
+    let marks = |ks: &[&str]| -> String {
+        (0..ks.len())
+            .map(|i| format!("${}", i + first))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match kinds {
+        Kinds::Any => ("TRUE".into(), Vec::new()),
+        Kinds::Only(k) => (format!("kind = ${first}"), vec![k]),
+        Kinds::AllBut([]) => ("TRUE".into(), Vec::new()),
+        Kinds::Among([]) => ("FALSE".into(), Vec::new()),
+        Kinds::Among(ks) => (format!("kind IN ({})", marks(ks)), ks.to_vec()),
+        Kinds::AllBut(ks) => (format!("kind NOT IN ({})", marks(ks)), ks.to_vec()),
+    }
+}
+
+/// The claim statement for up to `$5` rows. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so nodes
+/// claiming at once take different rows instead of queueing on the oldest one. SQLite (one
+/// writer at a time): the same statement without it, its outer condition re-checking the
+/// lease. The lease runs on the database's clock (plus the test skew `$3`).
+fn claim_sql(backend: Backend, filter: &str) -> String {
+    let now = format!("({} + $3)", super::cluster::now_sql(backend));
+    let (lock, recheck) = match backend {
+        Backend::Postgres => (" FOR UPDATE SKIP LOCKED", String::new()),
+        Backend::Sqlite => (
+            "",
+            format!(" AND (locked_until IS NULL OR locked_until < {now})"),
+        ),
+    };
+    format!(
+        "UPDATE jobs SET locked_until = {now} + $1, attempts = attempts + 1, claim_token = $4 \
+         WHERE id IN (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < {now}) \
+                      AND {filter} ORDER BY run_at, id LIMIT $5{lock}){recheck} \
+         RETURNING id, kind, payload, attempts, claim_token"
+    )
 }
 
 /// `claim`, restricted to some kinds.
 pub async fn claim_kinds<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    now: i64,
-    lease: i64,
+    backend: Backend,
+    claim: Claim,
     kinds: Kinds<'_>,
 ) -> sqlx::Result<Option<JobRow>> {
-    let (filter, bound): (String, Vec<&str>) = match kinds {
-        Kinds::Any => ("TRUE".into(), Vec::new()),
-        Kinds::Only(k) => ("kind = $3".into(), vec![k]),
-        Kinds::AllBut([]) => ("TRUE".into(), Vec::new()),
-        Kinds::Among([]) => ("FALSE".into(), Vec::new()),
-        Kinds::Among(ks) => {
-            let marks: Vec<String> = (0..ks.len()).map(|i| format!("${}", i + 3)).collect();
-            (format!("kind IN ({})", marks.join(", ")), ks.to_vec())
-        }
-        Kinds::AllBut(ks) => {
-            let marks: Vec<String> = (0..ks.len()).map(|i| format!("${}", i + 3)).collect();
-            (format!("kind NOT IN ({})", marks.join(", ")), ks.to_vec())
-        }
-    };
-    let sql = format!(
-        "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
-         WHERE id = (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
-                     AND {filter} ORDER BY run_at, id LIMIT 1) \
-         AND (locked_until IS NULL OR locked_until < $2) \
-         RETURNING id, kind, payload, attempts"
-    );
-    let mut query = sqlx::query_as(&sql).bind(now + lease).bind(now);
+    let (filter, bound) = kinds_filter(kinds, 6);
+    let sql = claim_sql(backend, &filter);
+    let mut query = sqlx::query_as(&sql)
+        .bind(claim.lease)
+        .bind(claim.now)
+        .bind(claim.skew)
+        .bind(claim.token)
+        .bind(1i64);
     for k in bound {
         query = query.bind(k);
     }
     query.fetch_optional(db).await
 }
 
-/// Claims up to `limit` due jobs of one kind for `lease` microseconds, oldest first, in one
-/// statement (the delivery worker's claim: one write per batch, not per delivery). The outer
-/// condition re-checks the lease as `claim_kinds` does.
+/// Claims up to `limit` due jobs of one kind, oldest first, in one statement (the delivery
+/// worker's claim: one write per batch, not per delivery).
 pub async fn claim_many<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    now: i64,
-    lease: i64,
+    backend: Backend,
+    claim: Claim,
     kind: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<JobRow>> {
-    let mut rows: Vec<JobRow> = sqlx::query_as(
-        "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM jobs WHERE run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
-                      AND kind = $3 ORDER BY run_at, id LIMIT $4) \
-         AND (locked_until IS NULL OR locked_until < $2) \
-         RETURNING id, kind, payload, attempts",
-    )
-    .bind(now + lease)
-    .bind(now)
-    .bind(kind)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    let sql = claim_sql(backend, "kind = $6");
+    let mut rows: Vec<JobRow> = sqlx::query_as(&sql)
+        .bind(claim.lease)
+        .bind(claim.now)
+        .bind(claim.skew)
+        .bind(claim.token)
+        .bind(limit)
+        .bind(kind)
+        .fetch_all(db)
+        .await?;
     // RETURNING gives no order: oldest (smallest id) first, as they were queued.
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
 
-/// Puts a claimed job back to run at `run_at` without counting the attempt (it was not made).
+/// Extends a claimed job's lease by `lease` from now (database clock plus `skew`) while it
+/// runs. False when the claim is no longer ours (the lease ran out and another node claimed it).
+pub async fn extend<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    backend: Backend,
+    id: i64,
+    token: i64,
+    lease: i64,
+    skew: i64,
+) -> sqlx::Result<bool> {
+    let sql = format!(
+        "UPDATE jobs SET locked_until = {} + $1 + $2 WHERE id = $3 AND claim_token = $4",
+        super::cluster::now_sql(backend)
+    );
+    let done = sqlx::query(&sql)
+        .bind(skew)
+        .bind(lease)
+        .bind(id)
+        .bind(token)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts a claimed job back to run at `run_at` without counting the attempt (it was not
+/// made). False when the claim is no longer ours.
 pub async fn postpone<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
+    token: i64,
     run_at: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE jobs SET run_at = $1, locked_until = NULL, attempts = attempts - 1 WHERE id = $2",
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET run_at = $1, locked_until = NULL, claim_token = NULL, attempts = attempts - 1 \
+         WHERE id = $2 AND claim_token = $3",
     )
     .bind(run_at)
     .bind(id)
+    .bind(token)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
+/// Deletes a job (an expansion deletes its own row in the transaction that queues what it
+/// expands to).
 pub async fn delete<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM jobs WHERE id = $1")
         .bind(id)
@@ -177,19 +244,54 @@ pub async fn delete<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx
     Ok(())
 }
 
+/// Deletes a finished job if the claim `token` is still its own. False when the lease ran
+/// out and another node claimed it since (that node finishes it; this one must not).
+pub async fn finish<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    token: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM jobs WHERE id = $1 AND claim_token = $2")
+        .bind(id)
+        .bind(token)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Reschedules a failed job, if the claim is still ours.
 pub async fn retry_at<'e, E: Executor<'e, Database = Any>>(
     db: E,
     id: i64,
+    token: i64,
     run_at: i64,
     error: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE jobs SET run_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
-        .bind(run_at)
-        .bind(error)
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET run_at = $1, locked_until = NULL, claim_token = NULL, last_error = $2 \
+         WHERE id = $3 AND claim_token = $4",
+    )
+    .bind(run_at)
+    .bind(error)
+    .bind(id)
+    .bind(token)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Queue depth and the age of the oldest due job (microseconds, app clock) per kind, for
+/// metrics.
+pub async fn depth_by_kind<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    now: i64,
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT kind, COUNT(*), COALESCE(MAX($1 - run_at), 0) FROM jobs WHERE run_at <= $1 GROUP BY kind",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn count_due<'e, E: Executor<'e, Database = Any>>(db: E, now: i64) -> sqlx::Result<i64> {

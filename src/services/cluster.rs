@@ -1,0 +1,94 @@
+//! This process as one node of several on one database (DESIGN §11): its name, the node slot
+//! its ids carry (leased from the database, renewed while it runs), and periodic work that
+//! runs once per cluster whichever node gets to it first.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::storage::cluster as store;
+use crate::storage::Db;
+use crate::time::MICROS_PER_MINUTE;
+
+/// A node slot is leased for this long and renewed every `RENEW_EVERY`; a node that stops
+/// renewing (it crashed) frees its slot after the lease.
+const SLOT_LEASE: i64 = 10 * MICROS_PER_MINUTE;
+pub const RENEW_EVERY: Duration = Duration::from_secs(60);
+
+/// Who holds this process's leases: the node's name, its process id and a random part (two
+/// processes on one host, or a restarted one, are different holders).
+pub fn holder(node_name: &str) -> &'static str {
+    static HOLDER: OnceLock<String> = OnceLock::new();
+    HOLDER.get_or_init(|| {
+        format!(
+            "{node_name}/{}/{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        )
+    })
+}
+
+/// Leases a node slot for this process's ids: the one it already has when it can keep it,
+/// else the first free one from a random start. Fails when every slot is held.
+pub async fn lease_node(db: &Db, holder: &str) -> anyhow::Result<u64> {
+    if let Some(slot) = crate::ids::leased_node() {
+        if store::take_slot(db, slot as i64, holder, SLOT_LEASE).await? {
+            return Ok(slot);
+        }
+    }
+    let start = rand::Rng::gen_range(&mut rand::thread_rng(), 0..store::SLOTS);
+    for i in 0..store::SLOTS {
+        let slot = (start + i) % store::SLOTS;
+        if store::take_slot(db, slot, holder, SLOT_LEASE).await? {
+            if crate::ids::leased_node() != Some(slot as u64) {
+                crate::ids::set_node(slot as u64);
+                tracing::info!(slot, "node slot leased for ids");
+            }
+            return Ok(slot as u64);
+        }
+    }
+    anyhow::bail!(
+        "all {} node slots are held: more herd processes share this database than ids allow",
+        store::SLOTS
+    )
+}
+
+/// Keeps this process's node slot leased while the server runs (`herd serve`).
+pub fn spawn_renewal(db: Db, holder: &'static str) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RENEW_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = lease_node(&db, holder).await {
+                tracing::error!(error = %e, "renewing the node slot failed");
+            }
+        }
+    })
+}
+
+/// Gives the node slot back on a clean shutdown, so a restart need not wait out the lease.
+pub async fn release_node(db: &Db, holder: &str) {
+    if let Some(slot) = crate::ids::leased_node() {
+        let _ = store::release_slot(&db.pool, slot as i64, holder).await;
+    }
+}
+
+/// True for the one node that runs the periodic task `name` in this period of `every`
+/// (the others skip it until the period has passed). The database's clock decides.
+pub async fn claim_periodic(
+    db: &Db,
+    name: &str,
+    every: Duration,
+    holder: &str,
+) -> anyhow::Result<bool> {
+    let every = i64::try_from(every.as_micros()).unwrap_or(i64::MAX);
+    Ok(store::claim_periodic(db, name, every, holder).await?)
+}
+
+/// Due jobs per kind: (kind, how many, age of the oldest in microseconds), for metrics.
+pub async fn queue_depth(
+    state: &crate::state::AppState,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    Ok(crate::storage::jobs::depth_by_kind(&state.db.pool, state.clock.now_micros()).await?)
+}

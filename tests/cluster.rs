@@ -1,0 +1,468 @@
+//! Several `herd serve` processes on one PostgreSQL database (DESIGN §11), driven over HTTP:
+//! starting at once on an empty database, writing on both without a failed or duplicate
+//! write, sharing the job queue. They need PostgreSQL and say so when it is absent.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn herd(data_dir: &std::path::Path, database_url: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_herd"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HERD_DATA_DIR", data_dir)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn");
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// One `herd serve` process; killed when dropped.
+struct Node {
+    base: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Node {
+    /// Starts a node named `name` on `database_url`; every node answers for `domain`.
+    fn start(name: &str, database_url: &str, domain: &str, extra: &[(&str, &str)]) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut cmd = herd(dir.path(), database_url);
+        cmd.env("HERD_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HERD_DOMAIN", domain)
+            .env("HERD_NODE_NAME", name);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn herd serve");
+        Node {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            _dir: dir,
+        }
+    }
+
+    /// Waits until the node answers `/health`; fails with its log when it died instead.
+    async fn ready(&mut self) {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = client.get(format!("{}/health", self.base)).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut log = String::new();
+                if let Some(mut err) = self.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut err, &mut log);
+                }
+                panic!(
+                    "node {} exited ({status}) while starting:\n{log}",
+                    self.base
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "node {} did not start",
+                self.base
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// A CLI command on the shared database; its stdout.
+fn admin(database_url: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = herd(dir.path(), database_url)
+        .args(args)
+        .output()
+        .expect("run herd");
+    assert!(
+        out.status.success(),
+        "herd {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn token_for(database_url: &str, name: &str) -> String {
+    let email = format!("{name}@example.org");
+    admin(
+        database_url,
+        &[
+            "admin",
+            "create-account",
+            name,
+            "--email",
+            &email,
+            "--password",
+            "correct horse battery",
+        ],
+    );
+    admin(
+        database_url,
+        &["admin", "token", name, "--scopes", "read write"],
+    )
+}
+
+/// Two nodes starting at the same moment on an empty database both come up (migrations once,
+/// the founding documents and @coop made once); then writers on both nodes post at once and
+/// every post is written, each with its own id, the ids of each node carrying its own node bits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_boot_at_once_and_write_without_collisions() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let domain = format!("127.0.0.1:{}", free_port());
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let mut a = Node::start(
+        "node-a",
+        &url,
+        &domain,
+        &[("HERD_METRICS_LISTEN", &metrics)],
+    );
+    let mut b = Node::start("node-b", &url, &domain, &[]);
+    a.ready().await;
+    b.ready().await;
+
+    let token = token_for(&url, "writer");
+    let client = reqwest::Client::new();
+    const PER_NODE: usize = 60;
+    let mut tasks = Vec::new();
+    for (n, base) in [a.base.clone(), b.base.clone()].into_iter().enumerate() {
+        for i in 0..PER_NODE {
+            let (client, token, base) = (client.clone(), token.clone(), base.clone());
+            tasks.push(tokio::spawn(async move {
+                let res = client
+                    .post(format!("{base}/api/v1/statuses"))
+                    .bearer_auth(&token)
+                    .form(&[("status", format!("post {i} through node {n}"))])
+                    .send()
+                    .await
+                    .expect("POST /api/v1/statuses");
+                let status = res.status().as_u16();
+                let body: Value = res.json().await.expect("json");
+                assert_eq!(status, 200, "{body}");
+                let id: i64 = body["id"]
+                    .as_str()
+                    .expect("id")
+                    .parse()
+                    .expect("numeric id");
+                (n, id)
+            }));
+        }
+    }
+    let mut ids = std::collections::HashSet::new();
+    let mut node_bits = [
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    ];
+    for t in tasks {
+        let (n, id) = t.await.expect("task");
+        assert!(ids.insert(id), "id {id} was given twice");
+        node_bits[n].insert(id & 63);
+    }
+    assert_eq!(ids.len(), 2 * PER_NODE);
+    // Each node's ids carry its one node slot, and the two slots differ.
+    assert_eq!(node_bits[0].len(), 1, "{node_bits:?}");
+    assert_eq!(node_bits[1].len(), 1, "{node_bits:?}");
+    assert!(node_bits[0].is_disjoint(&node_bits[1]), "{node_bits:?}");
+
+    // Both nodes read the same posts.
+    for base in [&a.base, &b.base] {
+        let me: Value = client
+            .get(format!("{base}/api/v1/accounts/verify_credentials"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(me["statuses_count"], 2 * PER_NODE as i64, "{me}");
+    }
+    // One founding import and one @coop, whichever node started first.
+    let (s, coop) = {
+        let res = client
+            .get(format!("{}/api/v1/accounts/lookup?acct=coop", a.base))
+            .send()
+            .await
+            .expect("GET");
+        (
+            res.status().as_u16(),
+            res.json::<Value>().await.expect("json"),
+        )
+    };
+    assert_eq!(s, 200, "{coop}");
+
+    // Both nodes are ready (database, migrations, worker).
+    for base in [&a.base, &b.base] {
+        let res = client
+            .get(format!("{base}/health/ready"))
+            .send()
+            .await
+            .expect("GET /health/ready");
+        assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    }
+    // Metrics on their own listener only, with the posts counted by route and status.
+    let res = client
+        .get(format!("{}/metrics", a.base))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), 404, "never on the public listener");
+    let text = client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("text");
+    let posts = text
+        .lines()
+        .find(|l| {
+            l.starts_with("herd_http_requests_total{")
+                && l.contains("route=\"/api/v1/statuses\"")
+                && l.contains("status=\"200\"")
+        })
+        .unwrap_or_else(|| panic!("no request count for the posts:\n{text}"));
+    assert!(
+        posts.ends_with(&format!(" {PER_NODE}")),
+        "node A served {PER_NODE} posts: {posts}"
+    );
+    for name in [
+        "herd_http_request_duration_seconds_bucket{",
+        "herd_db_pool_connections ",
+        "herd_streams_open ",
+        "herd_job_claims_total ",
+        "herd_deliveries_total{outcome=\"delivered\"}",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    drop((a, b));
+    common::drop_postgres_database(&url).await;
+}
+
+/// Two in-process nodes (each its own App, pool, clock and worker) on one database: SQLite's
+/// file for the fenced lease (one writer at a time, as one machine has), PostgreSQL for all.
+async fn two_apps(backend: common::Backend) -> Option<(common::TestApp, common::TestApp)> {
+    two_apps_with(backend, |_| {}).await
+}
+
+async fn two_apps_with(
+    backend: common::Backend,
+    tweak: impl Fn(&mut herd::config::Config) + Clone,
+) -> Option<(common::TestApp, common::TestApp)> {
+    let url = match backend {
+        common::Backend::Postgres => common::postgres_url().await?,
+        common::Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/shared.db", dir.path().display());
+            // The file outlives the directory handle for the test's length.
+            std::mem::forget(dir);
+            url
+        }
+    };
+    let (ta, tb) = (tweak.clone(), tweak);
+    let a = common::TestApp::spawn_with(common::Backend::Sqlite, |c| {
+        ta(c);
+        c.database_url = url.clone();
+    })
+    .await?;
+    let b = common::TestApp::spawn_with(common::Backend::Sqlite, |c| {
+        tb(c);
+        c.database_url = url.clone();
+    })
+    .await?;
+    Some((a, b))
+}
+
+async fn queued(app: &common::TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count jobs");
+    n
+}
+
+/// Queues `n` jobs that do nothing but succeed (deleting no files).
+async fn enqueue_noops(app: &common::TestApp, n: usize) {
+    let jobs: Vec<herd::jobs::Job> = (0..n)
+        .map(|_| herd::jobs::Job::DeleteMediaFiles { keys: Vec::new() })
+        .collect();
+    let mut tx = app.state.db.begin_write().await.expect("tx");
+    herd::jobs::enqueue_many(&mut tx, &jobs, app.state.clock.now_micros())
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    app.state.jobs.wake();
+}
+
+fn count(c: &std::sync::atomic::AtomicU64) -> u64 {
+    c.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A job leased by a node that then stalls past its lease is claimed again by another node;
+/// when the first finally finishes, its finish is refused (the claim token fences it), so the
+/// job is done once.
+async fn expired_lease_is_reclaimed_and_the_late_finish_fenced(backend: common::Backend) {
+    let Some((a, b)) = two_apps(backend).await else {
+        return;
+    };
+    enqueue_noops(&a, 1).await;
+    let (id, stale) = herd::jobs::claim_only(&a.state)
+        .await
+        .expect("claim")
+        .expect("a due job");
+    // Within the lease, B finds nothing to claim.
+    assert_eq!(herd::jobs::run_pending(&b.state).await.expect("run"), 0);
+    // Past the lease (B's clock moved two minutes on; leases run on the database's clock plus
+    // a test clock's lead), B claims it and finishes it.
+    b.state.clock.advance(Duration::from_secs(120));
+    assert_eq!(herd::jobs::run_pending(&b.state).await.expect("run"), 1);
+    assert_eq!(queued(&b).await, 0);
+    // A wakes up and tries to finish: refused, counted.
+    assert!(!herd::jobs::finish_claimed(&a.state, id, stale)
+        .await
+        .expect("finish"));
+    assert_eq!(count(&a.state.job_stats.fenced), 1);
+    assert_eq!(count(&b.state.job_stats.fenced), 0);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_lease_fenced_sqlite() {
+    expired_lease_is_reclaimed_and_the_late_finish_fenced(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_lease_fenced_postgres() {
+    expired_lease_is_reclaimed_and_the_late_finish_fenced(common::Backend::Postgres).await;
+}
+
+/// Two nodes' workers drain one queue of 1,000 jobs: every job is claimed exactly once (the
+/// claims counted on both nodes add up to the jobs), and both nodes take part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_claim_each_job_once() {
+    let Some((a, b)) = two_apps(common::Backend::Postgres).await else {
+        return;
+    };
+    const JOBS: u64 = 1000;
+    enqueue_noops(&a, JOBS as usize).await;
+    let started = Instant::now();
+    let wa = herd::jobs::spawn_worker(a.state.clone());
+    let wb = herd::jobs::spawn_worker(b.state.clone());
+    while queued(&a).await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} jobs left",
+            queued(&a).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = started.elapsed();
+    wa.abort();
+    wb.abort();
+    let (ca, cb) = (
+        count(&a.state.job_stats.claims),
+        count(&b.state.job_stats.claims),
+    );
+    let conflicts = (ca + cb).saturating_sub(JOBS);
+    println!(
+        "two nodes drained {JOBS} jobs in {} ms: node A claimed {ca}, node B {cb}; \
+         claim conflicts (claims beyond one per job): {conflicts} per {JOBS}",
+        took.as_millis()
+    );
+    assert_eq!(ca + cb, JOBS, "each job is claimed once");
+    assert!(ca > 0 && cb > 0, "both nodes claim: {ca} and {cb}");
+    assert_eq!(
+        count(&a.state.job_stats.fenced) + count(&b.state.job_stats.fenced),
+        0
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
+/// The failed sign-in limit counts attempts on every node in one bucket: with a limit of 4,
+/// two failures on each node use it up, and the next attempt is refused on both nodes, even
+/// with the right password (per-node counts would have allowed 4 on each).
+async fn sign_in_limit_is_shared(backend: common::Backend) {
+    let Some((a, b)) = two_apps_with(backend, |c| {
+        c.rate_limits.exempt_loopback = false;
+        c.rate_limits.login_attempts = 4;
+    })
+    .await
+    else {
+        return;
+    };
+    a.create_user("alice", "correct horse battery").await;
+    let (id, secret) = a.register_app("read", "urn:ietf:wg:oauth:2.0:oob").await;
+    let attempt = |app: &common::TestApp, password: &str| {
+        let (client, url) = (app.client.clone(), app.url("/oauth/token"));
+        let form = [
+            ("grant_type", "password".to_string()),
+            ("client_id", id.clone()),
+            ("client_secret", secret.clone()),
+            ("username", "alice".to_string()),
+            ("password", password.to_string()),
+        ];
+        async move {
+            let res = client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .expect("POST /oauth/token");
+            res.status().as_u16()
+        }
+    };
+    for node in [&a, &b, &a, &b] {
+        assert_eq!(attempt(node, "wrong").await, 400);
+    }
+    assert_eq!(attempt(&a, "correct horse battery").await, 429);
+    assert_eq!(attempt(&b, "correct horse battery").await, 429);
+    // The window passes on both nodes' clocks: the right password works again, on either.
+    a.state.clock.advance(Duration::from_secs(301));
+    b.state.clock.advance(Duration::from_secs(301));
+    assert_eq!(attempt(&b, "correct horse battery").await, 200);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_limit_shared_sqlite() {
+    sign_in_limit_is_shared(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_limit_shared_postgres() {
+    sign_in_limit_is_shared(common::Backend::Postgres).await;
+}
