@@ -14,17 +14,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{AppError, AppResult};
-use crate::federation::protocol::context;
-use crate::federation::{actor_uri, coop_actor_uri, instance_actor_uri, keys, shared_inbox};
-use crate::services::federation::note_for;
+use crate::federation::{actor_uri, coop_actor_uri, instance_actor_uri};
+use crate::services::documents::{self as docs, CollectionPart, LocalActor};
 use crate::state::AppState;
-use crate::storage::accounts::{self, AccountRow};
-use crate::storage::federation as store;
-use crate::storage::statuses;
-use crate::time;
 
 const AP_TYPE: &str = "application/activity+json; charset=utf-8";
-const PAGE: i64 = 20;
 
 fn ap_json(v: Value) -> Response {
     (
@@ -49,30 +43,24 @@ pub struct WebfingerQuery {
 }
 
 /// Authorized fetch: in secure mode, the verified signer of this GET (401 without a valid
-/// signature, 403 when the signer's domain is suspended here); outside it, `None`.
-pub async fn signed_fetch(
-    state: &AppState,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> AppResult<Option<AccountRow>> {
+/// signature, 403 when the signer's domain is suspended here); outside it, nothing to check.
+pub async fn signed_fetch(state: &AppState, uri: &Uri, headers: &HeaderMap) -> AppResult<()> {
     if !state.config.federation.secure_mode {
-        return Ok(None);
+        return Ok(());
     }
-    let key_id = crate::federation::inbox::claimed_key_id(headers);
+    let key_id = crate::federation::verify::claimed_key_id(headers);
     if let Some(k) = key_id {
         if crate::services::federation::domain_suspended(state, &k).await? {
             return Err(AppError::forbidden("Your domain is blocked by this server"));
         }
     }
-    let signer =
-        crate::federation::inbox::verify(state, "GET", uri.path(), uri.query(), headers, &[])
-            .await?;
-    Ok(Some(signer))
+    crate::federation::verify::verify(state, "GET", uri.path(), uri.query(), headers, &[]).await?;
+    Ok(())
 }
 
 /// Which local actor a WebFinger resource names.
 enum Named {
-    Account(Box<AccountRow>),
+    Account(Box<LocalActor>),
     Instance,
     Coop,
 }
@@ -107,7 +95,7 @@ async fn named(state: &AppState, resource: &str) -> AppResult<Option<Named>> {
     if username.eq_ignore_ascii_case("coop") {
         return Ok(Some(Named::Coop));
     }
-    if let Some(a) = accounts::local_account_by_username(&state.db.pool, &username).await? {
+    if let Some(a) = docs::find_local(state, &username).await? {
         return Ok(Some(Named::Account(Box::new(a))));
     }
     Ok(None)
@@ -128,9 +116,9 @@ pub async fn webfinger(
         .ok_or_else(AppError::not_found)?
     {
         Named::Account(a) => (
-            format!("acct:{}@{domain}", a.username),
-            actor_uri(&state, &a.username),
-            a.url.clone(),
+            format!("acct:{}@{domain}", a.username()),
+            actor_uri(&state, a.username()),
+            a.url().to_string(),
         ),
         Named::Instance => (
             format!("acct:{domain}@{domain}"),
@@ -217,7 +205,7 @@ pub async fn nodeinfo(
     if version != "2.0" && version != "2.1" {
         return Err(AppError::not_found());
     }
-    let (users, posts) = store::usage(&state.db.pool).await?;
+    let (users, posts) = docs::usage(&state).await?;
     let mut software = json!({"name": "herd", "version": env!("CARGO_PKG_VERSION")});
     if version == "2.1" {
         software["homepage"] = json!(state.base_url());
@@ -248,10 +236,6 @@ pub async fn nodeinfo(
         .into_response())
 }
 
-fn key_block(id: &str, pem: &str) -> Value {
-    json!({"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem})
-}
-
 /// `GET /users/:username`: the actor document for ActivityPub clients, a redirect otherwise.
 pub async fn actor(
     State(state): State<AppState>,
@@ -259,121 +243,17 @@ pub async fn actor(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = accounts::local_account_by_username(&state.db.pool, &username)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let a = docs::local(&state, &username).await?;
     if !wants_ap(&headers) {
-        return Ok((StatusCode::FOUND, [(LOCATION, a.url.clone())]).into_response());
+        return Ok((StatusCode::FOUND, [(LOCATION, a.url().to_string())]).into_response());
     }
     signed_fetch(&state, &uri, &headers).await?;
-    actor_document(&state, &a).await
-}
-
-/// A local account's actor document as served (no signature check: for our own use, such
-/// as the archive export).
-pub async fn actor_document(state: &AppState, a: &AccountRow) -> AppResult<Response> {
-    if a.username == "coop" && a.actor_type == "Group" {
-        // The co-op's account (author of proposal posts) is the `/coop` Group actor.
-        return coop_document(state).await;
-    }
-    let key = keys::signing_key(state, &a.id.to_string()).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let doc =
-        crate::services::federation::person_document(&mut conn, state, a, Some(&key.public_pem))
-            .await?;
-    Ok(ap_json(doc))
-}
-
-/// A local account's actor document. A suspended account shows `suspended: true` and none of
-/// its profile (as Mastodon serves it).
-pub fn person_json(state: &AppState, a: &accounts::AccountRow, public_pem: Option<&str>) -> Value {
-    let id = actor_uri(state, &a.username);
-    let fields: Vec<Value> = serde_json::from_str::<Vec<Value>>(&a.fields_json)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|f| {
-            let name = f.get("name")?.as_str()?.to_string();
-            let value = f.get("value")?.as_str()?.to_string();
-            Some(json!({"type": "PropertyValue", "name": name, "value": crate::text::escape(&value)}))
-        })
-        .collect();
-    let mut doc = json!({
-        "@context": context(),
-        "id": id,
-        "type": a.actor_type,
-        "preferredUsername": a.username,
-        "name": a.display_name,
-        "summary": crate::text::plain_to_html(&a.note),
-        "url": a.url,
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "followers": format!("{id}/followers"),
-        "following": format!("{id}/following"),
-        "featured": format!("{id}/collections/featured"),
-        "featuredTags": format!("{id}/collections/tags"),
-        "endpoints": {"sharedInbox": shared_inbox(state)},
-        "manuallyApprovesFollowers": a.locked != 0,
-        "discoverable": a.discoverable != 0,
-        "indexable": a.discoverable != 0,
-        "published": time::iso_midnight(a.created_at),
-        "memorial": false,
-        "attachment": fields,
-        "tag": [],
-        "alsoKnownAs": [],
-        "webfinger": format!("{}@{}", a.username, state.config.domain),
-        "suspended": a.suspended_at.is_some(),
-    });
-    // The avatar and header when the account has them (Mastodon omits both otherwise).
-    for (key, file) in [("icon", &a.avatar_file), ("image", &a.header_file)] {
-        if file.is_empty() {
-            continue;
-        }
-        let media_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("jpg") => "image/jpeg",
-            Some("webp") => "image/webp",
-            _ => "image/png",
-        };
-        doc[key] = json!({
-            "type": "Image",
-            "mediaType": media_type,
-            "url": crate::entities::media::file_url(state, file),
-        });
-    }
-    if a.bot != 0 && a.actor_type == "Person" {
-        doc["type"] = json!("Service");
-    }
-    if let Some(pem) = public_pem {
-        doc["publicKey"] = key_block(&id, pem);
-    }
-    if a.suspended_at.is_some() {
-        doc["name"] = json!(a.username);
-        doc["summary"] = json!("");
-        doc["attachment"] = json!([]);
-        if let Some(o) = doc.as_object_mut() {
-            o.remove("icon");
-            o.remove("image");
-        }
-    }
-    doc
+    Ok(ap_json(docs::actor(&state, &a).await?))
 }
 
 /// `GET /actor`: the instance actor (signs fetches; always readable unsigned).
 pub async fn instance_actor(State(state): State<AppState>) -> AppResult<Response> {
-    let key = keys::signing_key(&state, "instance").await?;
-    let id = instance_actor_uri(&state);
-    Ok(ap_json(json!({
-        "@context": context(),
-        "id": id,
-        "type": "Application",
-        "preferredUsername": state.config.domain,
-        "name": state.config.instance.title,
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "endpoints": {"sharedInbox": shared_inbox(&state)},
-        "manuallyApprovesFollowers": true,
-        "url": format!("{}/about", state.base_url()),
-        "publicKey": key_block(&id, &key.public_pem),
-    })))
+    Ok(ap_json(docs::instance_actor(&state).await?))
 }
 
 /// `GET /coop`: the co-op's own actor, a Group.
@@ -383,45 +263,14 @@ pub async fn coop_actor(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     signed_fetch(&state, &uri, &headers).await?;
-    coop_document(&state).await
-}
-
-async fn coop_document(state: &AppState) -> AppResult<Response> {
-    let state = state.clone();
-    let key = keys::signing_key(&state, "coop").await?;
-    let id = coop_actor_uri(&state);
-    // Locked while the bylaws keep the proposal posts for members.
-    let locked = accounts::local_account_by_username(&state.db.pool, "coop")
-        .await?
-        .is_some_and(|a| a.locked != 0);
-    Ok(ap_json(json!({
-        "@context": context(),
-        "id": id,
-        "type": "Group",
-        "preferredUsername": "coop",
-        "name": state.config.instance.title,
-        "summary": crate::text::escape(&state.config.instance.description),
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "followers": format!("{id}/followers"),
-        "following": format!("{id}/following"),
-        "endpoints": {"sharedInbox": shared_inbox(&state)},
-        "manuallyApprovesFollowers": locked,
-        "discoverable": true,
-        "url": format!("{}/about", state.base_url()),
-        "publicKey": key_block(&id, &key.public_pem),
-    })))
-}
-
-/// Empty ordered collections (the instance and co-op actors' outboxes, featured tags).
-pub fn empty_collection(id: String) -> Response {
-    ap_json(
-        json!({"@context": context(), "id": id, "type": "OrderedCollection", "totalItems": 0, "orderedItems": []}),
-    )
+    Ok(ap_json(docs::coop(&state).await?))
 }
 
 pub async fn instance_outbox(State(state): State<AppState>) -> Response {
-    empty_collection(format!("{}/outbox", instance_actor_uri(&state)))
+    ap_json(docs::empty_collection(format!(
+        "{}/outbox",
+        instance_actor_uri(&state)
+    )))
 }
 
 pub async fn coop_collection(
@@ -434,10 +283,10 @@ pub async fn coop_collection(
     if !["outbox", "followers", "following"].contains(&name.as_str()) {
         return Err(AppError::not_found());
     }
-    Ok(empty_collection(format!(
+    Ok(ap_json(docs::empty_collection(format!(
         "{}/{name}",
         coop_actor_uri(&state)
-    )))
+    ))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -446,10 +295,13 @@ pub struct PageQuery {
     max_id: Option<i64>,
 }
 
-async fn local(state: &AppState, username: &str) -> AppResult<AccountRow> {
-    accounts::local_account_by_username(&state.db.pool, username)
-        .await?
-        .ok_or_else(AppError::not_found)
+impl PageQuery {
+    fn part(&self) -> CollectionPart {
+        CollectionPart {
+            paged: self.page.is_some(),
+            max_id: self.max_id,
+        }
+    }
 }
 
 /// `GET /users/:username/outbox`: Create activities of public and unlisted statuses, paged.
@@ -460,64 +312,12 @@ pub async fn outbox(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = local(&state, &username).await?;
+    let a = docs::local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    let id = format!("{}/outbox", actor_uri(&state, &a.username));
-    if q.page.is_none() && q.max_id.is_none() {
-        let total = store::count_outbox(&state.db.pool, a.id).await?;
-        return Ok(ap_json(json!({
-            "@context": context(),
-            "id": id,
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{id}?page=true"),
-            "last": format!("{id}?min_id=0&page=true"),
-        })));
-    }
-    let page = crate::paging::Page {
-        max_id: q.max_id,
-        ..crate::paging::Page::first(PAGE)
-    };
-    let rows = store::outbox_page(&state.db.pool, a.id, &page).await?;
-    let mut items = Vec::new();
-    let mut conn = state.db.pool.acquire().await?;
-    for s in &rows {
-        if s.reblog_of_id.is_some() {
-            continue;
-        }
-        if let Some(note) = note_for(&mut conn, &state, s).await? {
-            items.push(crate::federation::protocol::wrap(
-                "Create",
-                &format!("{}/activity", s.uri),
-                &actor_uri(&state, &a.username),
-                note,
-            ));
-        }
-    }
-    for item in &mut items {
-        if let Some(o) = item.as_object_mut() {
-            o.remove("@context");
-        }
-    }
-    let mut page = json!({
-        "@context": context(),
-        "id": format!("{id}?page=true{}", q.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
-        "type": "OrderedCollectionPage",
-        "partOf": id,
-        "orderedItems": items,
-    });
-    if rows.len() as i64 == PAGE {
-        if let Some(last) = rows.last() {
-            page["next"] = json!(format!("{id}?page=true&max_id={}", last.id));
-        }
-    }
-    Ok(ap_json(page))
+    Ok(ap_json(docs::outbox(&state, &a, q.part()).await?))
 }
 
-/// `GET /users/:username/followers` and `/following`: an `OrderedCollection` with
-/// `totalItems` and `first`; pages (`?page=true[&max_id=…]`) are `OrderedCollectionPage`s of
-/// actor ids, newest first, with `next`. An account with hide_collections shows only the
-/// count, and its pages answer 403 (as Mastodon's).
+/// `GET /users/:username/followers` (see `services::documents::follow_collection`).
 pub async fn followers(
     State(state): State<AppState>,
     Path(username): Path<String>,
@@ -525,11 +325,14 @@ pub async fn followers(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = local(&state, &username).await?;
+    let a = docs::local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    follow_collection(&state, &a, true, &q).await
+    Ok(ap_json(
+        docs::follow_collection(&state, &a, true, q.part()).await?,
+    ))
 }
 
+/// `GET /users/:username/following`.
 pub async fn following(
     State(state): State<AppState>,
     Path(username): Path<String>,
@@ -537,59 +340,11 @@ pub async fn following(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = local(&state, &username).await?;
+    let a = docs::local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    follow_collection(&state, &a, false, &q).await
-}
-
-async fn follow_collection(
-    state: &AppState,
-    a: &AccountRow,
-    followers: bool,
-    q: &PageQuery,
-) -> AppResult<Response> {
-    let name = if followers { "followers" } else { "following" };
-    let id = format!("{}/{name}", actor_uri(state, &a.username));
-    let total = if followers {
-        a.followers_count
-    } else {
-        a.following_count
-    };
-    let hidden = crate::services::federation::collections_hidden(state, a.id).await?;
-    if q.page.is_none() && q.max_id.is_none() {
-        let mut doc = json!({
-            "@context": context(),
-            "id": id,
-            "type": "OrderedCollection",
-            "totalItems": total,
-        });
-        if !hidden {
-            doc["first"] = json!(format!("{id}?page=true"));
-        }
-        return Ok(ap_json(doc));
-    }
-    if hidden {
-        return Err(AppError::forbidden("This account hides its network"));
-    }
-    let page = crate::paging::Page {
-        max_id: q.max_id,
-        ..crate::paging::Page::first(PAGE)
-    };
-    let rows = store::follow_page(&state.db.pool, a.id, followers, &page).await?;
-    let mut page = json!({
-        "@context": context(),
-        "id": format!("{id}?page=true{}", q.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
-        "type": "OrderedCollectionPage",
-        "partOf": id,
-        "totalItems": total,
-        "orderedItems": rows.iter().map(|(_, u)| u.clone()).collect::<Vec<_>>(),
-    });
-    if rows.len() as i64 == PAGE {
-        if let Some((last, _)) = rows.last() {
-            page["next"] = json!(format!("{id}?page=true&max_id={last}"));
-        }
-    }
-    Ok(ap_json(page))
+    Ok(ap_json(
+        docs::follow_collection(&state, &a, false, q.part()).await?,
+    ))
 }
 
 /// `GET /users/:username/collections/featured`: pinned statuses inline.
@@ -599,27 +354,9 @@ pub async fn featured(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = local(&state, &username).await?;
+    let a = docs::local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    let pinned: Vec<(i64,)> = store::pinned_ids(&state.db.pool, a.id).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let mut items = Vec::new();
-    for (sid,) in pinned {
-        if let Some(s) = statuses::by_id(&mut *conn, sid).await? {
-            if (s.visibility == "public" || s.visibility == "unlisted") && s.local_only == 0 {
-                if let Some(n) = note_for(&mut conn, &state, &s).await? {
-                    items.push(n);
-                }
-            }
-        }
-    }
-    Ok(ap_json(json!({
-        "@context": context(),
-        "id": format!("{}/collections/featured", actor_uri(&state, &a.username)),
-        "type": "OrderedCollection",
-        "totalItems": items.len(),
-        "orderedItems": items,
-    })))
+    Ok(ap_json(docs::featured(&state, &a).await?))
 }
 
 pub async fn featured_tags(
@@ -628,12 +365,12 @@ pub async fn featured_tags(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = local(&state, &username).await?;
+    let a = docs::local(&state, &username).await?;
     signed_fetch(&state, &uri, &headers).await?;
-    Ok(empty_collection(format!(
+    Ok(ap_json(docs::empty_collection(format!(
         "{}/collections/tags",
-        actor_uri(&state, &a.username)
-    )))
+        actor_uri(&state, a.username())
+    ))))
 }
 
 /// `GET /users/:username/statuses/:id`: a public or unlisted status as a Note.
@@ -643,25 +380,11 @@ pub async fn status(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let a = local(&state, &username).await?;
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let s = statuses::by_id(&state.db.pool, id)
-        .await?
-        .filter(|s| s.account_id == a.id && s.reblog_of_id.is_none() && s.local_only == 0)
-        .filter(|s| s.visibility == "public" || s.visibility == "unlisted")
-        .ok_or_else(AppError::not_found)?;
+    let a = docs::local(&state, &username).await?;
+    let s = docs::public_status(&state, &a, &id).await?;
     if !wants_ap(&headers) {
-        return Ok((
-            StatusCode::FOUND,
-            [(LOCATION, s.url.clone().unwrap_or(s.uri.clone()))],
-        )
-            .into_response());
+        return Ok((StatusCode::FOUND, [(LOCATION, s.url())]).into_response());
     }
     signed_fetch(&state, &uri, &headers).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let mut note = note_for(&mut conn, &state, &s)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    note["@context"] = context();
-    Ok(ap_json(note))
+    Ok(ap_json(docs::note(&state, &s).await?))
 }

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod protocol;
 pub mod rfc9421;
 pub mod signatures;
+pub mod verify;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -475,14 +475,9 @@ pub async fn archive(state: &AppState, me: &CurrentUser) -> AppResult<Vec<u8>> {
 
     let actor_id = crate::federation::actor_uri(state, &me.account.username);
     // The actor document exactly as federation serves it.
-    let response = crate::federation::actors::actor_document(state, &me.account).await?;
-    let actor = axum::body::to_bytes(response.into_body(), 1024 * 1024)
-        .await
-        .map_err(|e| AppError::internal_msg(format!("actor document: {e}")))?;
+    let mut actor_doc = crate::services::documents::actor_of_row(state, &me.account).await?;
     // The avatar and header travel as files beside actor.json, which names them.
     let mut profile_images: Vec<(String, String)> = Vec::new();
-    let mut actor_doc: serde_json::Value =
-        serde_json::from_slice(&actor).map_err(AppError::internal)?;
     for (property, name, key) in [
         ("icon", "avatar", &me.account.avatar_file),
         ("image", "header", &me.account.header_file),

@@ -1310,7 +1310,7 @@ pub async fn person_document(
     account: &AccountRow,
     public_pem: Option<&str>,
 ) -> sqlx::Result<Value> {
-    let mut doc = crate::federation::actors::person_json(state, account, public_pem);
+    let mut doc = crate::services::documents::person_json(state, account, public_pem);
     if let Some(m) = store::migration(&mut *conn, account.id).await? {
         doc["alsoKnownAs"] = json!(m.aliases());
         if let Some(to) = m.moved_to_account_id {
