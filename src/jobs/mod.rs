@@ -246,12 +246,9 @@ fn spawn_cross_node_wakeups(state: &AppState, lanes: &mut tokio::task::JoinSet<(
     lanes.spawn(Instrument::in_current_span(async move {
         while rx.recv().await.is_some() {
             while rx.try_recv().is_ok() {}
-            if let Err(e) = sqlx::query("SELECT CAST(1 AS BIGINT) FROM pg_notify($1, $2)")
-                .bind(WAKE_CHANNEL)
-                .bind(sender.holder)
-                .execute(&sender.db.pool)
-                .await
-            {
+            let sent =
+                crate::storage::pubsub::notify(&sender.db.pool, WAKE_CHANNEL, sender.holder).await;
+            if let Err(e) = sent {
                 tracing::warn!(error = %e, "telling the other nodes about new jobs failed");
             }
         }
@@ -260,13 +257,17 @@ fn spawn_cross_node_wakeups(state: &AppState, lanes: &mut tokio::task::JoinSet<(
     lanes.spawn(Instrument::in_current_span(async move {
         loop {
             let connected: anyhow::Result<()> = async {
-                let mut l =
-                    sqlx::postgres::PgListener::connect(&listener.config.database_url()).await?;
-                l.listen(WAKE_CHANNEL).await?;
+                let mut l = crate::storage::pubsub::Listener::connect(
+                    &listener.config.database_url(),
+                    WAKE_CHANNEL,
+                )
+                .await?;
                 loop {
-                    let n = l.recv().await?;
-                    if n.payload() != listener.holder {
-                        listener.jobs.wake_here();
+                    match l.next().await? {
+                        Some(from) if from != listener.holder => listener.jobs.wake_here(),
+                        Some(_) => {}
+                        // The connection was lost: listen again on a fresh one.
+                        None => anyhow::bail!("the listening connection was lost"),
                     }
                 }
             }
