@@ -120,7 +120,7 @@ run_on() { # backend [database url]
   [ -n "$db_url" ] && db_env=(DATABASE_URL="$db_url")
   local herd_env=(env -u HERD_CONFIG -u HERD_SMTP_URL -u HERD_REGISTRATIONS "${db_env[@]}"
     HERD_DATA_DIR="$data" HERD_LISTEN="127.0.0.1:$port" HERD_DOMAIN="127.0.0.1:$port" HERD_SCHEME=http
-    HERD_FEDERATION_ALLOW_PRIVATE=127.0.0.0/8 RUST_LOG="${RUST_LOG:-info},herd::federation::inbox=debug" NO_COLOR=1)
+    HERD_FEDERATION_ALLOW_PRIVATE=127.0.0.0/8 RUST_LOG="${RUST_LOG:-info},herd::federation::inbox=debug,herd::federation::verify=debug" NO_COLOR=1)
   "${herd_env[@]}" "$HERD_BIN" admin create-account alice --email alice@example.org \
     --password 'correct horse battery' --role admin </dev/null >/dev/null || fail "herd admin create-account alice"
   token=$("${herd_env[@]}" "$HERD_BIN" admin token alice --scopes "read write follow" </dev/null) || fail "herd admin token alice"
