@@ -466,3 +466,57 @@ async fn sign_in_limit_shared_sqlite() {
 async fn sign_in_limit_shared_postgres() {
     sign_in_limit_is_shared(common::Backend::Postgres).await;
 }
+
+/// The sign-up limit counts on every node in one bucket: with a limit of 2 per address, one
+/// sign-up through each node uses it up, and a third is refused on either node (per-node
+/// counts would have allowed 2 on each).
+async fn sign_up_limit_is_shared(backend: common::Backend) {
+    let Some((a, b)) = two_apps_with(backend, |c| {
+        c.rate_limits.exempt_loopback = false;
+        c.rate_limits.sign_ups = 2;
+        c.rate_limits.api_requests = 1000;
+    })
+    .await
+    else {
+        return;
+    };
+    let sign_up = |app: &common::TestApp, token: String, name: &str| {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/accounts"));
+        let body = serde_json::json!({
+            "username": name,
+            "email": format!("{name}@example.org"),
+            "password": "correct horse battery",
+            "agreement": true,
+        });
+        async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("POST /api/v1/accounts");
+            res.status().as_u16()
+        }
+    };
+    let (ta, tb) = (
+        a.app_token("read write").await,
+        b.app_token("read write").await,
+    );
+    assert_eq!(sign_up(&a, ta.clone(), "first").await, 200);
+    assert_eq!(sign_up(&b, tb.clone(), "second").await, 200);
+    assert_eq!(sign_up(&a, ta, "third").await, 429);
+    assert_eq!(sign_up(&b, tb, "fourth").await, 429);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_limit_shared_sqlite() {
+    sign_up_limit_is_shared(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_limit_shared_postgres() {
+    sign_up_limit_is_shared(common::Backend::Postgres).await;
+}

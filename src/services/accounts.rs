@@ -516,6 +516,42 @@ pub async fn authenticate(
     }
 }
 
+/// Counts a sign-up from `ip` (the sign-up page and `POST /api/v1/accounts` alike) in the
+/// database's `rate_counters`, so every node counts in one bucket: 429 past
+/// `rate_limits.sign_ups` per window.
+pub async fn count_sign_up(state: &AppState, ip: std::net::IpAddr) -> AppResult<()> {
+    if !rate_limit::limited(state, ip) {
+        return Ok(());
+    }
+    let cfg = &state.config.rate_limits;
+    let key = format!("signup:ip:{}", rate_limit::ip_key(ip));
+    count_shared(state, &key, cfg.sign_ups, cfg.sign_up_window_seconds).await
+}
+
+/// Counts a password-reset request for `email` (Mastodon: 5 per 30 minutes), shared by every
+/// node like [`count_sign_up`].
+pub async fn count_reset_request(
+    state: &AppState,
+    email: &str,
+    ip: std::net::IpAddr,
+) -> AppResult<()> {
+    if !rate_limit::limited(state, ip) {
+        return Ok(());
+    }
+    let key = format!("reset:email:{}", email.trim().to_lowercase());
+    count_shared(state, &key, 5, 1800).await
+}
+
+async fn count_shared(state: &AppState, key: &str, limit: u32, seconds: u64) -> AppResult<()> {
+    let now = state.clock.now_micros();
+    let window = window_start(now, seconds);
+    if shared_hit_all(state, &[key], limit, window, now).await? {
+        Ok(())
+    } else {
+        Err(AppError::too_many_requests())
+    }
+}
+
 /// The start of the fixed window of `seconds` that `now` falls in.
 fn window_start(now: i64, seconds: u64) -> i64 {
     let window = i64::try_from(seconds)

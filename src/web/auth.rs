@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::templates::{error_page, page_context, render, render_status};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::functional;
-use crate::http::rate_limit;
 use crate::http::session::{self, WebSession};
 use crate::http::ClientIp;
 use crate::i18n::{text, text_with};
@@ -283,19 +282,9 @@ pub async fn sign_up(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    if rate_limit::limited(&state, ip) {
-        let cfg = &state.config.rate_limits;
-        let key = format!("signup:ip:{}", rate_limit::ip_key(ip));
-        if !state
-            .limiter
-            .hit(
-                &key,
-                cfg.sign_ups,
-                cfg.sign_up_window_seconds,
-                state.clock.now_micros(),
-            )
-            .allowed
-        {
+    match accounts::count_sign_up(&state, ip).await {
+        Ok(()) => {}
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
             return sign_up_form(
                 &state,
                 &session,
@@ -304,6 +293,7 @@ pub async fn sign_up(
                 StatusCode::TOO_MANY_REQUESTS,
             );
         }
+        Err(e) => return error_page(&state, &session, e),
     }
     let result = accounts::register(
         &state,
@@ -431,15 +421,8 @@ pub async fn password_request(
         return error_page(&state, &session, e);
     }
     // Mastodon: 5 resets per 30 minutes per address.
-    if rate_limit::limited(&state, ip) {
-        let key = format!("reset:email:{}", form.email.trim().to_lowercase());
-        if !state
-            .limiter
-            .hit(&key, 5, 1800, state.clock.now_micros())
-            .allowed
-        {
-            return error_page(&state, &session, AppError::too_many_requests());
-        }
+    if let Err(e) = accounts::count_reset_request(&state, &form.email, ip).await {
+        return error_page(&state, &session, e);
     }
     if let Err(e) = accounts::request_reset(&state, &form.email).await {
         return error_page(&state, &session, e);

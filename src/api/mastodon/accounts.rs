@@ -8,7 +8,6 @@ use crate::entities::{Account, CredentialAccount, Token};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, MaybeAuth};
 use crate::http::body::Payload;
-use crate::http::rate_limit;
 use crate::http::{lenient, ClientIp};
 use crate::services::accounts::{self, Origin, SignUp};
 use crate::services::oauth;
@@ -47,22 +46,7 @@ pub async fn create(
             "This method requires an app token, not a user token",
         ));
     }
-    if rate_limit::limited(&state, ip) {
-        let cfg = &state.config.rate_limits;
-        let key = format!("signup:ip:{}", rate_limit::ip_key(ip));
-        if !state
-            .limiter
-            .hit(
-                &key,
-                cfg.sign_ups,
-                cfg.sign_up_window_seconds,
-                state.clock.now_micros(),
-            )
-            .allowed
-        {
-            return Err(AppError::too_many_requests());
-        }
-    }
+    accounts::count_sign_up(&state, ip).await?;
     let p = body.data;
     let registered = accounts::register(
         &state,
