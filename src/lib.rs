@@ -15,6 +15,7 @@
 //! - [`services`]: use cases, each committing its writes in one transaction
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
 //! - [`paging`]: a page of a list (Mastodon's cursor semantics), taken by every layer
+//! - [`admin_queries`]: the filters of the moderators' lists, taken by every layer
 //! - [`i18n`]: the Fluent catalogues (`locales/`) and the reader's locale
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
 //!
@@ -29,6 +30,7 @@
 //! - A new sanction: `Sanction` in `herd_governance::bylaws`, the clauses that permit it in the
 //!   policies' front matter (`bylaws/*.md`), its effect in `services::moderation`.
 
+pub mod admin_queries;
 pub mod api;
 pub mod bench;
 pub mod bench_federation;

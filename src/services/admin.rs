@@ -7,11 +7,12 @@
 
 use serde_json::{json, Value};
 
+use crate::admin_queries::{AccountFilter, ReportFilter};
 use crate::entities::{role_entity, Account};
 use crate::error::AppResult;
 use crate::paging::Page;
 use crate::services::moderation::{
-    self as svc, AccountFilter, DomainBlockInput, NewReport, ReportChange, ReportFilter, Reversal,
+    self as svc, DomainBlockInput, NewReport, ReportChange, Reversal,
 };
 use crate::services::{policies, render};
 use crate::state::AppState;

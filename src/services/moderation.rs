@@ -19,6 +19,7 @@ use herd_governance::moderation::{
 };
 use serde_json::json;
 
+use crate::admin_queries::{AccountFilter, ReportFilter};
 use crate::entities::coop;
 use crate::entities::Account;
 use crate::error::{AppError, AppResult};
@@ -350,13 +351,6 @@ pub async fn report(state: &AppState, reporter: i64, r: NewReport) -> AppResult<
 }
 
 /// Which reports the queue lists (Mastodon's `GET /api/v1/admin/reports` filters).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReportFilter {
-    pub resolved: bool,
-    pub account_id: Option<i64>,
-    pub target_account_id: Option<i64>,
-}
-
 pub async fn reports(
     state: &AppState,
     actor: i64,
@@ -364,11 +358,6 @@ pub async fn reports(
     page: &Page,
 ) -> AppResult<Vec<ReportRow>> {
     require_moderator(state, actor).await?;
-    let f = store::ReportFilter {
-        resolved: f.resolved,
-        account_id: f.account_id,
-        target_account_id: f.target_account_id,
-    };
     Ok(store::reports(&state.db.pool, f, page).await?)
 }
 
@@ -426,67 +415,6 @@ pub async fn change_report(
 
 // ---------------------------------------------------------------- admin account lists
 
-/// Where an account lives (Mastodon's `origin`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountOrigin {
-    Local,
-    Remote,
-}
-
-/// Mastodon's account `status` filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountStatus {
-    /// Not suspended.
-    Active,
-    /// A local sign-up awaiting approval.
-    Pending,
-    /// A local login disabled.
-    Disabled,
-    Silenced,
-    Suspended,
-    Sensitized,
-}
-
-/// The filters of Mastodon's `GET /api/v1|v2/admin/accounts`.
-#[derive(Debug, Clone, Default)]
-pub struct AccountFilter {
-    pub origin: Option<AccountOrigin>,
-    pub by_domain: Option<String>,
-    pub status: Option<AccountStatus>,
-    /// Holding any of these roles (`staff`: moderator or admin).
-    pub roles: Vec<String>,
-    /// Prefix of the username, case-insensitive.
-    pub username: Option<String>,
-    /// Substring of the display name, case-insensitive.
-    pub display_name: Option<String>,
-    /// Prefix of the login's e-mail address, case-insensitive.
-    pub email: Option<String>,
-}
-
-impl AccountFilter {
-    fn store(&self) -> store::AccountListFilter {
-        store::AccountListFilter {
-            origin: self.origin.map(|o| match o {
-                AccountOrigin::Local => store::Origin::Local,
-                AccountOrigin::Remote => store::Origin::Remote,
-            }),
-            by_domain: self.by_domain.clone(),
-            status: self.status.map(|s| match s {
-                AccountStatus::Active => store::AccountStatus::Active,
-                AccountStatus::Pending => store::AccountStatus::Pending,
-                AccountStatus::Disabled => store::AccountStatus::Disabled,
-                AccountStatus::Silenced => store::AccountStatus::Silenced,
-                AccountStatus::Suspended => store::AccountStatus::Suspended,
-                AccountStatus::Sensitized => store::AccountStatus::Sensitized,
-            }),
-            roles: self.roles.clone(),
-            username: self.username.clone(),
-            display_name: self.display_name.clone(),
-            email: self.email.clone(),
-        }
-    }
-}
-
 /// `GET /api/v1|v2/admin/accounts`: the ids of the accounts matching `f`, for moderators.
 pub async fn admin_accounts(
     state: &AppState,
@@ -495,7 +423,7 @@ pub async fn admin_accounts(
     page: &Page,
 ) -> AppResult<Vec<i64>> {
     require_moderator(state, actor).await?;
-    Ok(store::account_ids(&state.db.pool, &f.store(), page).await?)
+    Ok(store::account_ids(&state.db.pool, f, page).await?)
 }
 
 // ---------------------------------------------------------------- account actions

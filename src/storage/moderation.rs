@@ -5,6 +5,7 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::paging::{bound, newest_first};
 use super::query::Sql;
+use crate::admin_queries::{AccountFilter, AccountOrigin, AccountStatus, ReportFilter};
 use crate::paging::Page;
 
 /// The sanction columns on `accounts`.
@@ -141,13 +142,6 @@ pub async fn report<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .fetch_optional(db)
     .await
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReportFilter {
-    pub resolved: bool,
-    pub account_id: Option<i64>,
-    pub target_account_id: Option<i64>,
 }
 
 pub async fn reports<'e, E: Executor<'e, Database = Any>>(
@@ -715,43 +709,6 @@ pub async fn is_pending<'e, E: Executor<'e, Database = Any>>(
 
 // ---------------------------------------------------------------- admin account lists
 
-/// Where an account lives (Mastodon's `origin`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Local,
-    Remote,
-}
-
-/// Mastodon's account `status` filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountStatus {
-    /// Not suspended.
-    Active,
-    /// A local sign-up awaiting approval.
-    Pending,
-    /// A local login disabled.
-    Disabled,
-    Silenced,
-    Suspended,
-    Sensitized,
-}
-
-/// The filters of Mastodon's `GET /api/v1|v2/admin/accounts`.
-#[derive(Debug, Clone, Default)]
-pub struct AccountListFilter {
-    pub origin: Option<Origin>,
-    pub by_domain: Option<String>,
-    pub status: Option<AccountStatus>,
-    /// Holding any of these roles (`staff`: moderator or admin).
-    pub roles: Vec<String>,
-    /// Prefix of the username, case-insensitive.
-    pub username: Option<String>,
-    /// Substring of the display name, case-insensitive.
-    pub display_name: Option<String>,
-    /// Prefix of the login's e-mail address, case-insensitive.
-    pub email: Option<String>,
-}
-
 fn escape_like(s: &str) -> String {
     s.to_lowercase()
         .replace('\\', "\\\\")
@@ -762,15 +719,15 @@ fn escape_like(s: &str) -> String {
 /// The ids of the accounts matching `f`, newest first, paged by account id.
 pub async fn account_ids<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    f: &AccountListFilter,
+    f: &AccountFilter,
     c: &Page,
 ) -> sqlx::Result<Vec<i64>> {
     let mut sql = Sql::new(
         "SELECT a.id FROM accounts a LEFT JOIN users u ON u.account_id = a.id WHERE 1 = 1",
     );
     match f.origin {
-        Some(Origin::Local) => sql.push(" AND a.domain = ''"),
-        Some(Origin::Remote) => sql.push(" AND a.domain <> ''"),
+        Some(AccountOrigin::Local) => sql.push(" AND a.domain = ''"),
+        Some(AccountOrigin::Remote) => sql.push(" AND a.domain <> ''"),
         None => &mut sql,
     };
     if let Some(d) = &f.by_domain {

@@ -8,6 +8,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::admin_queries::{AccountFilter, AccountOrigin, AccountStatus, ReportFilter};
 use crate::api::coop::parse_id;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{Auth, CurrentUser, MaybeAuth};
@@ -17,8 +18,7 @@ use crate::http::pagination::{link_for, PageParams, Paged};
 use crate::paging::Page;
 use crate::services::admin;
 use crate::services::moderation::{
-    self as svc, AccountAction, AccountFilter, AccountOrigin, AccountStatus, ActionInput,
-    DomainBlockInput, NewReport, ReportChange, ReportFilter, Reversal,
+    self as svc, AccountAction, ActionInput, DomainBlockInput, NewReport, ReportChange, Reversal,
 };
 use crate::state::AppState;
 
