@@ -77,15 +77,23 @@ impl Locale {
     }
 }
 
-/// The catalogue sources, embedded.
-pub const CATALOGUES: &[(Locale, &str)] = &[
-    (Locale::En, include_str!("../locales/en/herd.ftl")),
-    (Locale::Ja, include_str!("../locales/ja/herd.ftl")),
-];
+/// The catalogue files, embedded: each name is `locales/en/NAME.ftl` and `locales/ja/NAME.ftl`.
+/// Each part of the site keeps its strings in its own file; a key lives in one file only.
+macro_rules! catalogues {
+    ($($name:literal),* $(,)?) => {
+        &[
+            (Locale::En, &[$(($name, include_str!(concat!("../locales/en/", $name, ".ftl")))),*]),
+            (Locale::Ja, &[$(($name, include_str!(concat!("../locales/ja/", $name, ".ftl")))),*]),
+        ]
+    };
+}
+
+/// Per locale, its files as (name, source).
+pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues!["herd"];
 
 pub type Bundle = FluentBundle<FluentResource>;
 
-fn bundle(locale: Locale, source: &str) -> Bundle {
+fn bundle(locale: Locale, files: &[(&str, &str)]) -> Bundle {
     let langid = locale
         .tag()
         .parse()
@@ -95,15 +103,18 @@ fn bundle(locale: Locale, source: &str) -> Bundle {
     // set `dir` and `lang` themselves.
     bundle.set_use_isolating(false);
     // A catalogue that does not parse is a build mistake: tests/i18n.rs parses each one.
-    let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(r, _)| r);
-    let _ = bundle.add_resource(resource);
+    for (_, source) in files {
+        let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(r, _)| r);
+        // A key defined twice is refused here and caught by tests/i18n.rs.
+        let _ = bundle.add_resource(resource);
+    }
     bundle
 }
 
 static BUNDLES: LazyLock<HashMap<Locale, Bundle>> = LazyLock::new(|| {
     CATALOGUES
         .iter()
-        .map(|(l, src)| (*l, bundle(*l, src)))
+        .map(|(l, files)| (*l, bundle(*l, files)))
         .collect()
 });
 

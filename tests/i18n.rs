@@ -3,10 +3,17 @@
 
 use std::collections::BTreeSet;
 
-const EN: &str = include_str!("../locales/en/herd.ftl");
-const JA: &str = include_str!("../locales/ja/herd.ftl");
+use herd::i18n::{Locale, CATALOGUES};
 
-fn keys(source: &str) -> BTreeSet<String> {
+fn files(locale: Locale) -> &'static [(&'static str, &'static str)] {
+    CATALOGUES
+        .iter()
+        .find(|(l, _)| *l == locale)
+        .map(|(_, f)| *f)
+        .unwrap_or(&[])
+}
+
+fn keys_of(source: &str) -> Vec<String> {
     source
         .lines()
         .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
@@ -15,10 +22,33 @@ fn keys(source: &str) -> BTreeSet<String> {
         .collect()
 }
 
+fn keys(locale: Locale) -> BTreeSet<String> {
+    files(locale)
+        .iter()
+        .flat_map(|(_, src)| keys_of(src))
+        .collect()
+}
+
+#[test]
+fn no_key_is_defined_twice() {
+    for locale in Locale::ALL {
+        let mut seen = BTreeSet::new();
+        let mut twice = Vec::new();
+        for (name, src) in files(locale) {
+            for k in keys_of(src) {
+                if !seen.insert(k.clone()) {
+                    twice.push(format!("{}/{name}.ftl: {k}", locale.tag()));
+                }
+            }
+        }
+        assert!(twice.is_empty(), "keys defined twice: {twice:?}");
+    }
+}
+
 #[test]
 fn en_and_ja_have_the_same_keys() {
-    let en = keys(EN);
-    let ja = keys(JA);
+    let en = keys(Locale::En);
+    let ja = keys(Locale::Ja);
     assert!(
         en.len() > 100,
         "the English catalogue has {} keys",
@@ -34,16 +64,21 @@ fn en_and_ja_have_the_same_keys() {
 
 #[test]
 fn catalogues_parse() {
-    for (name, src) in [("en", EN), ("ja", JA)] {
-        if let Err((_, errors)) = fluent_bundle::FluentResource::try_new(src.to_string()) {
-            panic!("locales/{name}/herd.ftl does not parse: {errors:?}");
+    for locale in Locale::ALL {
+        for (name, src) in files(locale) {
+            if let Err((_, errors)) = fluent_bundle::FluentResource::try_new(src.to_string()) {
+                panic!(
+                    "locales/{}/{name}.ftl does not parse: {errors:?}",
+                    locale.tag()
+                );
+            }
         }
     }
 }
 
 #[test]
 fn every_key_a_template_names_is_in_the_catalogue() {
-    let en = keys(EN);
+    let en = keys(Locale::En);
     let mut missing = Vec::new();
     for (name, source) in herd::web::templates::TEMPLATES {
         for piece in source.split("t(key=").skip(1) {

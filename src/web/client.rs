@@ -7,47 +7,25 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use super::auth::safe_return_to;
+use super::form::{CsrfForm, SignedIn};
 use super::templates::{error_page, page_context, render, render_status};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::http::pagination::PageParams;
 use crate::http::session::WebSession;
 use crate::services::statuses::{self, Interaction, NewStatus};
-use crate::services::{accounts, reading, timelines};
+use crate::services::{reading, timelines};
 use crate::state::AppState;
 
 const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
 
-/// The signed-in user, or the sign-in page (returning here) for an anonymous reader.
-async fn member(
-    state: &AppState,
-    session: &WebSession,
-    back: &str,
-) -> Result<CurrentUser, Response> {
-    let Some(id) = session.account_id else {
-        let target = format!(
-            "/auth/sign_in?{}",
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("return_to", back)
-                .finish()
-        );
-        return Err(Redirect::to(&target).into_response());
-    };
-    accounts::session_user(state, id)
-        .await
-        .map_err(|e| error_page(state, session, e))
-}
-
 /// What the compose form holds (the API's parameter names).
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ComposeForm {
-    #[serde(default, skip_serializing)]
-    csrf_token: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -102,14 +80,10 @@ async fn home_page(
 /// `GET /home`.
 pub async fn home(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Query(p): Query<PageParams>,
     Query(reply): Query<ReplyQuery>,
 ) -> Response {
-    let me = match member(&state, &session, "/home").await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let mut form = ComposeForm {
         visibility: me.user.default_privacy.clone(),
         language: me.user.default_language.clone(),
@@ -164,16 +138,9 @@ fn field_of(err: &AppError) -> &'static str {
 /// `POST /web/statuses`: publishes through the service behind `POST /api/v1/statuses`.
 pub async fn compose(
     State(state): State<AppState>,
-    session: WebSession,
-    Form(form): Form<ComposeForm>,
+    SignedIn { session, me }: SignedIn,
+    CsrfForm(form): CsrfForm<ComposeForm>,
 ) -> Response {
-    if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session, e);
-    }
-    let me = match member(&state, &session, "/home").await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let new = NewStatus {
         text: form.status.clone(),
         spoiler_text: form.spoiler_text.clone(),
@@ -217,8 +184,6 @@ pub async fn compose(
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     return_to: String,
 }
 
@@ -226,55 +191,45 @@ pub struct ActionForm {
 /// delete (after its confirmation page), each through the service the API calls.
 pub async fn act(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Response {
-    act_on(&state, &session, &id, &action, &form).await
+    act_on(&state, &session, &me, &id, &action, &form).await
 }
 
 /// `POST /web/statuses/{id}/delete`, the form of the confirmation page.
 pub async fn delete(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Response {
-    act_on(&state, &session, &id, "delete", &form).await
+    act_on(&state, &session, &me, &id, "delete", &form).await
 }
 
 async fn act_on(
     state: &AppState,
     session: &WebSession,
+    me: &CurrentUser,
     id: &str,
     action: &str,
     form: &ActionForm,
 ) -> Response {
-    if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(state, session, e);
-    }
-    let me = match member(state, session, "/home").await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let done: AppResult<()> = match action {
-        "favourite" | "unfavourite" => statuses::interact(
-            state,
-            &me,
-            id,
-            Interaction::Favourite,
-            action == "favourite",
-        )
-        .await
-        .map(drop),
-        "bookmark" | "unbookmark" => {
-            statuses::interact(state, &me, id, Interaction::Bookmark, action == "bookmark")
+        "favourite" | "unfavourite" => {
+            statuses::interact(state, me, id, Interaction::Favourite, action == "favourite")
                 .await
                 .map(drop)
         }
-        "reblog" => statuses::reblog(state, &me, id, None).await.map(drop),
-        "unreblog" => statuses::unreblog(state, &me, id).await.map(drop),
-        "delete" => statuses::delete(state, &me, id).await.map(drop),
+        "bookmark" | "unbookmark" => {
+            statuses::interact(state, me, id, Interaction::Bookmark, action == "bookmark")
+                .await
+                .map(drop)
+        }
+        "reblog" => statuses::reblog(state, me, id, None).await.map(drop),
+        "unreblog" => statuses::unreblog(state, me, id).await.map(drop),
+        "delete" => statuses::delete(state, me, id).await.map(drop),
         _ => Err(AppError::not_found()),
     };
     match done {
@@ -297,13 +252,9 @@ async fn act_on(
 /// scripts; the author alone may delete).
 pub async fn confirm_delete(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let me = match member(&state, &session, &format!("/web/statuses/{id}/delete")).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let result = async {
         let thread = reading::thread(&state, Some(me.account.id), &id).await?;
         if thread.status.account.id != me.account.id.to_string() {
@@ -320,14 +271,11 @@ pub async fn confirm_delete(
 async fn timeline_page(
     state: &AppState,
     session: &WebSession,
+    me: &CurrentUser,
     local: bool,
     p: &PageParams,
 ) -> Response {
     let path = if local { "/local" } else { "/federated" };
-    let me = match member(state, session, path).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let result = async {
         let page = p.page(20, 40);
         let scope = timelines::Scope {
@@ -354,19 +302,19 @@ async fn timeline_page(
 /// `GET /local`: this server's public posts.
 pub async fn local(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Query(p): Query<PageParams>,
 ) -> Response {
-    timeline_page(&state, &session, true, &p).await
+    timeline_page(&state, &session, &me, true, &p).await
 }
 
 /// `GET /federated`: public posts from everywhere this server knows.
 pub async fn federated(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Query(p): Query<PageParams>,
 ) -> Response {
-    timeline_page(&state, &session, false, &p).await
+    timeline_page(&state, &session, &me, false, &p).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -418,14 +366,10 @@ fn notification_key(kind: &str) -> &'static str {
 /// `GET /notifications` (`?type=mention|favourite|reblog|follow` filters).
 pub async fn notifications(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Query(p): Query<PageParams>,
     Query(q): Query<NotificationQuery>,
 ) -> Response {
-    let me = match member(&state, &session, "/notifications").await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let result = async {
         let current = q.kind.unwrap_or_default();
         let (kind, _, types) = NOTIFICATION_FILTERS
@@ -503,17 +447,10 @@ pub async fn notifications(
 /// withdraws one).
 pub async fn account_act(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Response {
-    if let Err(e) = session.verify_csrf(&form.csrf_token) {
-        return error_page(&state, &session, e);
-    }
-    let me = match member(&state, &session, "/home").await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     let result = async {
         let target = crate::services::social::target(&state, &id).await?;
         match action.as_str() {
@@ -532,7 +469,7 @@ pub async fn account_act(
 /// `GET /bookmarks` and `/favourites`: the member's marked posts, newest mark first.
 pub async fn marked(
     State(state): State<AppState>,
-    session: WebSession,
+    SignedIn { session, me }: SignedIn,
     Query(p): Query<PageParams>,
     uri: axum::http::Uri,
 ) -> Response {
@@ -541,10 +478,6 @@ pub async fn marked(
         "/bookmarks"
     } else {
         "/favourites"
-    };
-    let me = match member(&state, &session, path).await {
-        Ok(m) => m,
-        Err(r) => return r,
     };
     let result = async {
         let page = p.page(20, 40);

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod form;
 pub mod oauth;
 pub mod pages;
 pub mod public;

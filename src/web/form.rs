@@ -1,0 +1,113 @@
+//! The preamble every signed-in page and form shares, as two extractors, so a page handler
+//! is as thin as an API handler:
+//! - [`SignedIn`]: the session and the signed-in member, else a redirect to the sign-in page
+//!   that comes back here (a GET) or to the page the form was on (a POST);
+//! - [`CsrfForm`]: a form body whose `csrf_token` matches the cookie, parsed by the API's own
+//!   form parser (so `media_ids[]`, `poll[options][]` and `scores[OPTION]` read as they do for a
+//!   Mastodon client) into the handler's type.
+//!
+//! In a handler, `SignedIn` comes before `CsrfForm` (the form consumes the body).
+
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header::REFERER, Method};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+
+use super::auth::safe_return_to;
+use super::templates::{error_page, error_page_in};
+use crate::error::AppError;
+use crate::http::auth::CurrentUser;
+use crate::http::body::{parse_form, MAX_BODY_BYTES};
+use crate::http::session::{csrf_in, verify_csrf_in, WebSession};
+use crate::i18n::Locale;
+use crate::services::accounts;
+use crate::state::AppState;
+
+/// A signed-in member and their web session.
+pub struct SignedIn {
+    pub session: WebSession,
+    pub me: CurrentUser,
+}
+
+impl SignedIn {
+    pub fn account_id(&self) -> i64 {
+        self.me.account.id
+    }
+
+    /// The error page for `err`, in this member's language.
+    pub fn error(&self, state: &AppState, err: AppError) -> Response {
+        error_page(state, &self.session, err)
+    }
+}
+
+/// Where to come back to after signing in: this page for a GET, else the page the form was
+/// on (a POST's own URL cannot be reopened with a GET).
+fn return_target(state: &AppState, parts: &Parts) -> String {
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        return parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str().to_string())
+            .unwrap_or_else(|| "/home".into());
+    }
+    parts
+        .headers
+        .get(REFERER)
+        .and_then(|v| v.to_str().ok())
+        .map(|r| safe_return_to(state, r))
+        .unwrap_or_else(|| "/home".into())
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let session = WebSession::from_request_parts(parts, state)
+            .await
+            .map_err(|e| error_page_in(state, Locale::from_headers(&parts.headers), "", e))?;
+        let Some(id) = session.account_id else {
+            let target = format!(
+                "/auth/sign_in?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("return_to", &return_target(state, parts))
+                    .finish()
+            );
+            return Err(Redirect::to(&target).into_response());
+        };
+        let me = accounts::session_user(state, id)
+            .await
+            .map_err(|e| error_page(state, &session, e))?;
+        Ok(SignedIn { session, me })
+    }
+}
+
+/// A form posted from one of our pages: CSRF-checked, then parsed as the API parses forms.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let locale = Locale::from_headers(&parts.headers);
+        let fail = |e: AppError| error_page_in(state, locale, &csrf_in(&parts), e);
+        let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+            fail(AppError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "The form is too large",
+            ))
+        })?;
+        let mut value = parse_form(&bytes).map_err(fail)?;
+        let submitted = value
+            .as_object_mut()
+            .and_then(|m| m.remove("csrf_token"))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        verify_csrf_in(&parts, &submitted).map_err(fail)?;
+        serde_json::from_value(value)
+            .map(CsrfForm)
+            .map_err(|e| fail(AppError::bad_request(format!("Invalid form: {e}"))))
+    }
+}
