@@ -63,15 +63,6 @@ async fn start() -> Option<(TestApp, Browser)> {
     Some((app, browser))
 }
 
-/// Signs in through the form; the caller is on any page with the site header.
-async fn sign_in(app: &TestApp, b: &Browser, login: &str, password: &str) {
-    b.goto(&app.url("/auth/sign_in")).await;
-    b.fill("#login", login).await;
-    b.fill("#password", password).await;
-    b.submit("form[action='/auth/sign_in'] button[type=submit]")
-        .await;
-}
-
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(&app.state.db.pool)
@@ -162,7 +153,7 @@ async fn sign_up_confirm_sign_in_and_out() {
     b.assert_accessible("the sign-up result").await;
 
     // Before confirming, signing in says what is missing.
-    sign_in(&app, &b, "gina", PASSWORD).await;
+    b.sign_in(&app, "gina", PASSWORD).await;
     assert!(
         b.text("p.error").await.contains("confirmed e-mail address"),
         "{}",
@@ -349,7 +340,7 @@ async fn password_reset_through_the_mailed_link() {
     assert_eq!(b.text("h1").await, "Password changed");
 
     // The old password no longer works, the new one does, and the link is spent.
-    sign_in(&app, &b, "pia", PASSWORD).await;
+    b.sign_in(&app, "pia", PASSWORD).await;
     assert_eq!(b.text("p.error").await, "Invalid email or password.");
     // With the keyboard alone: the login field has focus, Tab moves on, Enter submits.
     b.goto(&app.url("/auth/sign_in")).await;
@@ -441,7 +432,7 @@ async fn forms_auto_submitted_from_another_site_are_refused() {
     )
     .await;
 
-    sign_in(&app, &b, "vic", PASSWORD).await;
+    b.sign_in(&app, "vic", PASSWORD).await;
     assert_eq!(b.text("header .who").await, "@vic");
     let sessions = count(&app, "SELECT COUNT(*) FROM web_sessions").await;
     let accounts = count(&app, "SELECT COUNT(*) FROM accounts").await;
@@ -584,10 +575,10 @@ async fn dark_theme_and_approval_sign_up() {
     b.assert_accessible("the sign-up result (dark)").await;
 
     app.create_user("iris", PASSWORD).await;
-    sign_in(&app, &b, "iris", "not it").await;
+    b.sign_in(&app, "iris", "not it").await;
     b.assert_accessible("the sign-in form with an error (dark)")
         .await;
-    sign_in(&app, &b, "iris", PASSWORD).await;
+    b.sign_in(&app, "iris", PASSWORD).await;
     let oob = "urn:ietf:wg:oauth:2.0:oob";
     let (id, _) = app.register_app("read", oob).await;
     b.goto(&app.url(&format!(
@@ -604,26 +595,6 @@ async fn dark_theme_and_approval_sign_up() {
 
     b.close().await;
     app.stop().await;
-}
-
-/// Loads `path` and runs axe-core on it in the light and the dark colour scheme.
-async fn accessible_in_both_schemes(app: &TestApp, b: &Browser, path: &str, what: &str) {
-    b.prefer_color_scheme("light").await;
-    b.goto(&app.url(path)).await;
-    b.assert_accessible(&format!("{what} (light)")).await;
-    b.prefer_color_scheme("dark").await;
-    b.goto(&app.url(path)).await;
-    let dark: Value = b
-        .client
-        .execute(
-            "return matchMedia('(prefers-color-scheme: dark)').matches",
-            vec![],
-        )
-        .await
-        .expect("matchMedia");
-    assert_eq!(dark, Value::Bool(true));
-    b.assert_accessible(&format!("{what} (dark)")).await;
-    b.prefer_color_scheme("light").await;
 }
 
 async fn api_post(app: &TestApp, token: &str, body: Value) -> String {
@@ -699,26 +670,27 @@ async fn public_pages_are_accessible() {
     assert_eq!(cw.attr("open").await.unwrap(), None);
     b.click("details.cw summary").await;
     assert!(b.text("details.cw .content").await.contains("Slug damage"));
-    accessible_in_both_schemes(&app, &b, "/@alice", "a profile").await;
-    accessible_in_both_schemes(
-        &app,
-        &b,
-        &format!("/@alice/{first}"),
-        "a post in its thread",
-    )
-    .await;
+    b.accessible_in_both_schemes(&app, "/@alice", "a profile")
+        .await;
+    b.accessible_in_both_schemes(&app, &format!("/@alice/{first}"), "a post in its thread")
+        .await;
     b.goto(&app.url(&format!("/@alice/{first}"))).await;
     assert!(b.text(".status.focused").await.contains("Tomatoes are in"));
     assert!(b.text("main").await.contains("lovely!"));
-    accessible_in_both_schemes(&app, &b, "/tags/garden", "a hashtag").await;
-    accessible_in_both_schemes(&app, &b, "/@alice/followers", "followers").await;
+    b.accessible_in_both_schemes(&app, "/tags/garden", "a hashtag")
+        .await;
+    b.accessible_in_both_schemes(&app, "/@alice/followers", "followers")
+        .await;
 
     // Signed in: home with its compose form, and with an error beside a field.
-    sign_in(&app, &b, "bob", "correct horse battery").await;
-    accessible_in_both_schemes(&app, &b, "/home", "home").await;
-    accessible_in_both_schemes(&app, &b, "/local", "the local timeline").await;
-    accessible_in_both_schemes(&app, &b, "/notifications", "notifications").await;
-    accessible_in_both_schemes(&app, &b, "/@alice", "a profile, signed in").await;
+    b.sign_in(&app, "bob", "correct horse battery").await;
+    b.accessible_in_both_schemes(&app, "/home", "home").await;
+    b.accessible_in_both_schemes(&app, "/local", "the local timeline")
+        .await;
+    b.accessible_in_both_schemes(&app, "/notifications", "notifications")
+        .await;
+    b.accessible_in_both_schemes(&app, "/@alice", "a profile, signed in")
+        .await;
     // Follow from the profile's button.
     b.goto(&app.url("/@alice")).await;
     b.submit("form[action$='/follow'] button").await;
@@ -728,7 +700,8 @@ async fn public_pages_are_accessible() {
     b.submit("#compose button[type=submit]").await;
     assert_eq!(b.text("#status-error").await, "Text can't be blank");
     b.assert_accessible("home with an error").await;
-    accessible_in_both_schemes(&app, &b, &format!("/@alice/{first}"), "a thread, signed in").await;
+    b.accessible_in_both_schemes(&app, &format!("/@alice/{first}"), "a thread, signed in")
+        .await;
     b.close().await;
     app.stop().await;
 }
@@ -795,7 +768,7 @@ async fn compose_keeps_a_draft_and_counts() {
         return;
     };
     app.create_user("noa", PASSWORD).await;
-    sign_in(&app, &b, "noa", PASSWORD).await;
+    b.sign_in(&app, "noa", PASSWORD).await;
     b.goto(&app.url("/home")).await;
     b.fill("#status", "Half a thought").await;
     let counter = b.find("#status-counter").await;

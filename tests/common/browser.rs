@@ -310,6 +310,35 @@ impl Browser {
 
     /// Runs axe-core on the current page and fails on any WCAG 2.x A/AA violation, listing
     /// rule, target and failure summary. Without HERD_AXE_PATH it checks nothing.
+    /// Signs in through the form.
+    pub async fn sign_in(&self, app: &super::TestApp, login: &str, password: &str) {
+        self.goto(&app.url("/auth/sign_in")).await;
+        self.fill("#login", login).await;
+        self.fill("#password", password).await;
+        self.submit("form[action='/auth/sign_in'] button[type=submit]")
+            .await;
+    }
+
+    /// Loads `path` and runs axe-core on it in the light and the dark colour scheme.
+    pub async fn accessible_in_both_schemes(&self, app: &super::TestApp, path: &str, what: &str) {
+        self.prefer_color_scheme("light").await;
+        self.goto(&app.url(path)).await;
+        self.assert_accessible(&format!("{what} (light)")).await;
+        self.prefer_color_scheme("dark").await;
+        self.goto(&app.url(path)).await;
+        let dark: serde_json::Value = self
+            .client
+            .execute(
+                "return matchMedia('(prefers-color-scheme: dark)').matches",
+                vec![],
+            )
+            .await
+            .expect("matchMedia");
+        assert_eq!(dark, serde_json::Value::Bool(true));
+        self.assert_accessible(&format!("{what} (dark)")).await;
+        self.prefer_color_scheme("light").await;
+    }
+
     pub async fn assert_accessible(&self, what: &str) {
         self.screenshot(what).await;
         let Some(source) = &self.axe else {
