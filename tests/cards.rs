@@ -328,3 +328,83 @@ async fn private_target(app: &TestApp) {
 on_both_backends!(private_targets_get_no_card, private_target, |c| {
     c.federation.allow_private = Vec::new();
 });
+
+/// A remote post gets its card where it arrives: alice on A links a page, bob on B follows
+/// her; B's queue fetches the page itself (cards are not federated), credits alice (known on
+/// B, the page on her host) and changes the card when her edit brings a new link.
+async fn remote_cards(backend: common::Backend) {
+    let Some(a) = TestApp::spawn_with(backend, tweak).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn_with(backend, tweak).await else {
+        return;
+    };
+    let da = a.state.config.domain.clone();
+    let site = site(da.clone()).await;
+    let (_, alice) = a.user_with_token("alice").await;
+    let (_, bob) = b.user_with_token("bob").await;
+    let (code, found) = b
+        .get_json(
+            &format!("/api/v1/accounts/lookup?acct=alice@{da}"),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(code, 200, "{found}");
+    let alice_on_b = found["id"].as_str().expect("id").to_string();
+    let (code, rel) = b
+        .post_json(
+            &format!("/api/v1/accounts/{alice_on_b}/follow"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, 200, "{rel}");
+    common::federation::settle(&a, &b).await;
+
+    let posted = post(&a, &alice, &format!("read http://{site}/article")).await;
+    common::federation::settle(&a, &b).await;
+    let (_, home) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+    let on_b = home
+        .as_array()
+        .and_then(|h| h.iter().find(|s| s["uri"] == posted["uri"]).cloned())
+        .unwrap_or_else(|| panic!("not in bob's home: {home}"));
+    let card = &on_b["card"];
+    assert_eq!(card["title"], "An article", "{on_b}");
+    assert!(
+        card["image"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&format!("{}/system/media/", b.base))),
+        "B serves its own preview: {card}"
+    );
+    assert_eq!(card["authors"][0]["account"]["id"], alice_on_b.as_str());
+    assert_eq!(card["authors"][0]["account"]["acct"], format!("alice@{da}"));
+
+    let res = a
+        .client
+        .put(a.url(&format!(
+            "/api/v1/statuses/{}",
+            posted["id"].as_str().expect("id")
+        )))
+        .bearer_auth(&alice)
+        .json(&json!({ "status": format!("now http://{site}/second") }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(res.status(), 200);
+    common::federation::settle(&a, &b).await;
+    let id_on_b = on_b["id"].as_str().expect("id");
+    let s = status(&b, id_on_b, &bob).await;
+    assert_eq!(s["card"]["title"], "A second article", "{s}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_cards_sqlite() {
+    remote_cards(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_cards_postgres() {
+    remote_cards(common::Backend::Postgres).await;
+}
