@@ -199,11 +199,11 @@ async fn build(state: &AppState, url: &str) -> Result<(CardRow, Option<Vec<u8>>)
     card.author_account_id = creator(state, &meta, &page.url).await;
     let image_url = oembed
         .as_ref()
-        .and_then(|o| {
+        .map(|o| {
             if o.kind == "photo" {
-                Some(o.url.as_str())
+                o.url.as_str()
             } else {
-                Some(o.thumbnail_url.as_str())
+                o.thumbnail_url.as_str()
             }
         })
         .filter(|u| !u.is_empty())

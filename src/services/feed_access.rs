@@ -103,8 +103,11 @@ pub async fn may_stream(
     remote: bool,
 ) -> AppResult<bool> {
     let l = levels(state, feed);
-    let local_ok = !(local || !remote) || may(state, l.local, viewer).await?;
-    let remote_ok = !(remote || !local) || may(state, l.remote, viewer).await?;
+    // `public` carries both parts, `public:local` the local one, `public:remote` the other.
+    let needs_local = local || !remote;
+    let needs_remote = remote || !local;
+    let local_ok = !needs_local || may(state, l.local, viewer).await?;
+    let remote_ok = !needs_remote || may(state, l.remote, viewer).await?;
     Ok(local_ok && remote_ok)
 }
 
