@@ -87,6 +87,8 @@ pub struct Config {
     pub log: LogConfig,
     pub database: DatabaseConfig,
     pub cluster: ClusterConfig,
+    pub link_previews: LinkPreviewsConfig,
+    pub timelines_access: TimelinesAccessConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -275,6 +277,67 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// Link preview cards (`services::cards`, docs/operating.md#link-previews).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkPreviewsConfig {
+    /// Fetch the first link of each post for its card.
+    pub enabled: bool,
+    /// How long one card's fetches (page, oEmbed, image) may take together.
+    pub timeout_seconds: u64,
+}
+
+impl Default for LinkPreviewsConfig {
+    fn default() -> Self {
+        LinkPreviewsConfig {
+            enabled: true,
+            timeout_seconds: 10,
+        }
+    }
+}
+
+/// Who may read a feed (Mastodon 4.5's `timelines_access` levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedAccess {
+    /// Anyone, signed in or not.
+    #[default]
+    Public,
+    /// Signed-in users only.
+    Authenticated,
+    /// Nobody but moderators and admins.
+    Disabled,
+}
+
+impl FeedAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Authenticated => "authenticated",
+            Self::Disabled => "disabled",
+        }
+    }
+}
+
+/// A feed's access for local posts and for remote ones.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedAccessPair {
+    pub local: FeedAccess,
+    pub remote: FeedAccess,
+}
+
+/// Who may read the public timelines and streams (`live_feeds`), hashtag timelines and
+/// streams (`hashtag_feeds`) and trending links (`trending_link_feeds`), as Mastodon 4.5's
+/// `configuration.timelines_access`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimelinesAccessConfig {
+    pub live_feeds: FeedAccessPair,
+    pub hashtag_feeds: FeedAccessPair,
+    pub trending_link_feeds: FeedAccessPair,
+}
+
 /// Running several nodes on one PostgreSQL (docs/operating.md, "Several nodes").
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -324,6 +387,8 @@ impl Default for Config {
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
             cluster: ClusterConfig::default(),
+            link_previews: LinkPreviewsConfig::default(),
+            timelines_access: TimelinesAccessConfig::default(),
         }
     }
 }

@@ -120,7 +120,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/media",
             post(media::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/api/v1/media/{id}", get(media::get).put(media::update))
+        .route(
+            "/api/v1/media/{id}",
+            get(media::get).put(media::update).delete(media::delete),
+        )
         .route("/api/v1/polls/{id}", get(polls::get))
         .route("/api/v1/polls/{id}/votes", post(polls::vote))
         .route("/api/v1/scheduled_statuses", get(scheduled::list))
@@ -220,6 +223,8 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .merge(crate::api::coop::routes())
+        .merge(crate::api::mastodon::cards::routes())
+        .merge(instance::routes())
         .merge(stream_lists_search())
         .merge(moderation_routes())
         .route(

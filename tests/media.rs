@@ -753,3 +753,85 @@ async fn cleanup_and_edit_media(app: &common::TestApp) {
     );
 }
 on_both_backends!(cleanup_and_edit, cleanup_and_edit_media);
+
+/// `DELETE /api/v1/media/:id` (4.4): the caller's unattached upload goes with its files;
+/// attached media are refused with Mastodon's 422 and stay; another account's are not found.
+async fn delete_uploads(app: &common::TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let png = encode(&gradient(300, 200), ImageFormat::Png);
+    let (code, free) = upload(app, &alice, png.clone(), "image/png").await;
+    assert_eq!(code, 200, "{free}");
+    let (_, held) = upload(app, &alice, png, "image/png").await;
+    let (code, posted) = app
+        .post_json(
+            "/api/v1/statuses",
+            &alice,
+            json!({ "status": "a picture", "media_ids": [held["id"]] }),
+        )
+        .await;
+    assert_eq!(code, 200, "{posted}");
+    let media_dir = app.data_dir.join("media");
+    let files_before = files_under(&media_dir);
+    let delete = |id: &Value, token: &str| {
+        let req = app
+            .client
+            .delete(app.url(&format!("/api/v1/media/{}", id.as_str().expect("id"))))
+            .bearer_auth(token);
+        async move {
+            let res = req.send().await.expect("DELETE");
+            let code = res.status().as_u16();
+            (code, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // Someone else's upload: not found, and it stays.
+    let (code, body) = delete(&free["id"], &bob).await;
+    assert_eq!(code, 404, "{body}");
+    assert!(body["error"].is_string());
+    // Attached to a status: 422 with Mastodon's message; the status keeps it.
+    let (code, body) = delete(&held["id"], &alice).await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(
+        body["error"],
+        "Media attachment is currently used by a status"
+    );
+    let (_, s) = app
+        .get_json(
+            &format!("/api/v1/statuses/{}", posted["id"].as_str().expect("id")),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(s["media_attachments"][0]["id"], held["id"]);
+    assert_eq!(
+        fetch(app, held["url"].as_str().expect("url"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(files_under(&media_dir), files_before);
+
+    // Free and the caller's own: gone, with its files.
+    let before = media_rows(app).await;
+    let (code, body) = delete(&free["id"], &alice).await;
+    assert_eq!((code, body), (200, json!({})));
+    assert_eq!(media_rows(app).await, before - 1);
+    if std::env::var("HERD_TEST_FILE_STORE").as_deref() != Ok("s3") {
+        assert_eq!(
+            files_under(&media_dir),
+            files_before - 2,
+            "original and preview"
+        );
+    }
+    assert_eq!(
+        fetch(app, free["url"].as_str().expect("url"))
+            .await
+            .status(),
+        404
+    );
+    let (code, _) = delete(&free["id"], &alice).await;
+    assert_eq!(code, 404, "a second delete finds nothing");
+    let (code, _) = delete(&json!("not-a-number"), &alice).await;
+    assert_eq!(code, 404);
+}
+on_both_backends!(delete_media, delete_uploads);

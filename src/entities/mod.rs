@@ -5,6 +5,7 @@
 //! Mastodon wire types. Every key Mastodon sends is present (null rather than missing), ids
 //! are strings, times are ISO-8601 with milliseconds.
 
+pub mod card;
 pub mod coop;
 pub mod media;
 

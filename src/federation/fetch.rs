@@ -334,6 +334,66 @@ pub async fn get_media(state: &AppState, url: &str, cap: usize) -> Result<Vec<u8
     Err(FetchError::Refused("too many redirects".into()))
 }
 
+/// A page fetched for a link preview: where it ended up, its content type, its body.
+#[derive(Debug)]
+pub struct Page {
+    pub url: Url,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// An unsigned GET of a web page behind a link (link previews: `services::cards`), through
+/// the same guard and timeouts, at most `cap` bytes. Pages often redirect to another host
+/// (a shortener, `www.`), so redirects may leave the first origin, each hop checked again.
+/// The content type is only reported: the caller decides what it accepts.
+pub async fn get_page(
+    state: &AppState,
+    url: &str,
+    accept: &str,
+    cap: usize,
+) -> Result<Page, FetchError> {
+    let fetcher = &state.federation.fetcher;
+    let mut current = Url::parse(url).map_err(|_| FetchError::Refused("not a URL".into()))?;
+    for _ in 0..=MAX_REDIRECTS {
+        fetcher.check_url(&current)?;
+        let res = fetcher
+            .client
+            .get(current.clone())
+            .header("accept", accept)
+            .send()
+            .await
+            .map_err(|e| FetchError::Transport(e.to_string()))?;
+        let status = res.status();
+        if status.is_redirection() {
+            let loc = res
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| FetchError::Refused("redirect without location".into()))?;
+            current = current
+                .join(loc)
+                .map_err(|_| FetchError::Refused("bad redirect".into()))?;
+            continue;
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = Fetcher::read_capped_to(res, cap).await?;
+        return Ok(Page {
+            url: current,
+            content_type,
+            body,
+        });
+    }
+    Err(FetchError::Refused("too many redirects".into()))
+}
+
 /// A WebFinger lookup (JRD, looser content type), same guard and caps, unsigned.
 pub async fn get_jrd(state: &AppState, url: &str) -> Result<Value, FetchError> {
     let fetcher = &state.federation.fetcher;

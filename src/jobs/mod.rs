@@ -54,6 +54,8 @@ pub enum Job {
     PollUpdate { status_id: i64 },
     /// Fetch a remote attachment and cache its preview (`services::remote_media`).
     CacheRemoteMedia { media_id: i64 },
+    /// Fetch the link preview card of a status's first link (`services::cards`).
+    FetchCard { status_id: i64, url: String },
     /// Delete media files whose rows are gone (previews of replaced remote attachments).
     DeleteMediaFiles { keys: Vec<String> },
     /// Expand a proposal's mail to the members it goes to (chosen when this runs) into one
@@ -95,6 +97,7 @@ impl Job {
             Job::FetchThread { .. } => "fetch_thread",
             Job::PollUpdate { .. } => "poll_update",
             Job::CacheRemoteMedia { .. } => "cache_remote_media",
+            Job::FetchCard { .. } => "fetch_card",
             Job::DeleteMediaFiles { .. } => "delete_media_files",
             Job::MailMembers { .. } => "mail_members",
             Job::MailMember { .. } => "mail_member",
@@ -120,6 +123,8 @@ impl Job {
             Job::Mail { .. } | Job::MailMember { .. } => 14,
             // It counts its own transient failures and gives up after a few (no retry storm).
             Job::CacheRemoteMedia { .. } => crate::services::remote_media::MAX_ATTEMPTS,
+            // A failed fetch is remembered and not retried; only a database error comes back.
+            Job::FetchCard { .. } => 3,
             _ => 8,
         }
     }
@@ -280,7 +285,7 @@ fn spawn_cross_node_wakeups(state: &AppState, lanes: &mut tokio::task::JoinSet<(
     }));
 }
 
-/// Remote media previews (fetch and decode) run in this many lanes of their own, so a slow
+/// Remote media previews and link cards (fetch and decode) run in this many lanes of their own, so a slow
 /// media host never holds up fan-out, polls or proposals in the main loop.
 pub const MEDIA_LANES: usize = 2;
 
@@ -295,7 +300,16 @@ pub const MAIL_LANES: usize = 4;
 const MAIL_KINDS: &[&str] = &["mail", "mail_member"];
 
 /// The kinds the main loop leaves to their own lanes.
-const LANED: &[&str] = &["deliver", "cache_remote_media", "mail", "mail_member"];
+const LANED: &[&str] = &[
+    "deliver",
+    "cache_remote_media",
+    "fetch_card",
+    "mail",
+    "mail_member",
+];
+
+/// The kinds the media lanes run: remote fetches that may be slow (previews, link cards).
+const MEDIA_KINDS: &[&str] = &["cache_remote_media", "fetch_card"];
 
 /// Deliveries run in this many concurrent lanes, so a slow or hanging inbox holds up one lane
 /// (and at most `federation::health::MAX_IN_FLIGHT` of them per host), not the queue.
@@ -369,6 +383,9 @@ async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result
         Job::SweepMedia => crate::services::media::sweep(state).await,
         Job::CacheRemoteMedia { media_id } => {
             crate::services::remote_media::cache(state, *media_id).await
+        }
+        Job::FetchCard { status_id, url } => {
+            crate::services::cards::fetch_for_status(state, *status_id, url).await
         }
         Job::DeleteMediaFiles { keys } => {
             crate::services::remote_media::delete_files(state, keys).await
@@ -644,7 +661,7 @@ async fn media_lane(state: AppState) {
     let waker: Arc<Waker> = state.jobs.clone();
     loop {
         loop {
-            match run_one_of(&state, store::Kinds::Only("cache_remote_media")).await {
+            match run_one_of(&state, store::Kinds::Among(MEDIA_KINDS)).await {
                 Ok(true) => waker.2.notify_one(),
                 Ok(false) => break,
                 Err(e) => {

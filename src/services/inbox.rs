@@ -709,6 +709,7 @@ async fn insert_note_with_audience(
     };
     statuses::insert(tx, &row).await?;
     store_attachments(tx, author, id, obj, now).await?;
+    crate::services::cards::queue(tx, id, &row.content, now).await?;
     for a in &local {
         statuses::insert_mention(&mut ***tx, id, *a).await?;
     }
@@ -1140,6 +1141,7 @@ async fn update(
     crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
     store_attachments(tx, actor, s.id, object, now).await?;
     crate::services::remote_media::carry_over(tx, s.id, previews, now).await?;
+    crate::services::cards::queue(tx, s.id, &content, now).await?;
     // The local accounts it addresses now: those it dropped lose it as after a local edit,
     // those it adds are told of the mention. An object without any addressing says nothing
     // of its audience: the mentions stay.

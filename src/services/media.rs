@@ -459,3 +459,31 @@ pub async fn serve(state: &AppState, dir: &str, file: &str) -> Response {
 pub fn stream_body(stream: ByteStream) -> axum::body::Body {
     axum::body::Body::from_stream(stream)
 }
+
+/// `DELETE /api/v1/media/:id` (Mastodon 4.4): deletes the caller's upload that no status
+/// holds, row first, then its files. Media a status (or a scheduled status, or an edit's
+/// history) holds are refused with Mastodon's 422; another account's are not found.
+pub async fn delete(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<()> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let m = match store::by_id(&state.db.pool, id).await? {
+        Some(m) if m.account_id == me.account.id && m.remote_url.is_none() => m,
+        _ => return Err(AppError::not_found()),
+    };
+    let mut tx = state.db.begin_write().await?;
+    let deleted = store::delete_own_unattached(&mut **tx, m.id, me.account.id).await?;
+    tx.commit().await?;
+    if !deleted {
+        return Err(AppError::unprocessable(
+            "Media attachment is currently used by a status",
+        ));
+    }
+    for key in [&m.file_key, &m.thumb_key]
+        .into_iter()
+        .filter(|k| !k.is_empty())
+    {
+        if let Err(e) = state.media.delete(key).await {
+            tracing::warn!(media = m.id, key = %key, error = %e, "could not delete a deleted upload's file");
+        }
+    }
+    Ok(())
+}

@@ -66,6 +66,8 @@ struct Loaded {
     /// Rendered attachments and polls by status id.
     media: HashMap<i64, Vec<serde_json::Value>>,
     polls: HashMap<i64, serde_json::Value>,
+    /// Link preview cards by status id (their credited authors are in `accounts`).
+    cards: HashMap<i64, crate::storage::cards::CardRow>,
 }
 
 async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult<Loaded> {
@@ -89,8 +91,10 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
     for (status, name) in tag_rows {
         tags.entry(status).or_default().push(name);
     }
+    let cards = crate::services::cards::of_statuses(state, &ids).await?;
     let mut account_ids: Vec<i64> = statuses.values().map(|s| s.account_id).collect();
     account_ids.extend(mentions.values().flatten());
+    account_ids.extend(cards.values().filter_map(|c| c.author_account_id));
     account_ids.sort_unstable();
     account_ids.dedup();
     let accounts = accounts::accounts_by_ids(db, &account_ids)
@@ -128,6 +132,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
     Ok(Loaded {
         media,
         polls,
+        cards,
         statuses,
         accounts,
         mentions,
@@ -201,7 +206,13 @@ fn build(
         in_reply_to_account_id: row.in_reply_to_account_id.map(|i| i.to_string()),
         reblog,
         poll: l.polls.get(&row.id).cloned(),
-        card: None,
+        card: l
+            .cards
+            .get(&row.id)
+            .filter(|_| row.reblog_of_id.is_none())
+            .and_then(|c| {
+                serde_json::to_value(crate::services::cards::entity(state, c, &l.accounts)).ok()
+            }),
         language: row.language.clone(),
         text: None,
         favourited: mark(&l.marks.favourited),

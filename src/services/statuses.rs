@@ -390,6 +390,7 @@ pub async fn create(
     }
     tx.record(crate::storage::Change::StatusCreated(id));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;
+    crate::services::cards::queue(&mut tx, id, &row.content, now).await?;
     fed::status_changed(&mut tx, state, &row, StatusEvent::Created, now).await?;
     tx.commit().await?;
     state.jobs.wake();
@@ -617,6 +618,7 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         .await?;
     }
     tx.record(crate::storage::Change::StatusEdited(s.id));
+    crate::services::cards::queue(&mut tx, s.id, &updated.content, now).await?;
     fed::status_changed(&mut tx, state, &updated, StatusEvent::Updated, now).await?;
     tx.commit().await?;
     state.jobs.wake();

@@ -106,6 +106,8 @@ pub async fn parse_stream(
         _ => return Err(AppError::bad_request("Unknown stream type")),
     };
     auth.require(stream.scope())?;
+    crate::services::feed_access::check_stream(state, &stream, Some(viewer).filter(|v| *v > 0))
+        .await?;
     Ok(stream)
 }
 

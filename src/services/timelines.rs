@@ -4,6 +4,7 @@
 use crate::entities::Status;
 use crate::error::AppResult;
 use crate::paging::Page;
+use crate::services::feed_access::{self, Feed, Reach};
 use crate::services::render::{self, Viewer};
 use crate::state::AppState;
 use crate::storage::interactions::{self, Mark};
@@ -77,6 +78,15 @@ pub async fn public(
     scope: Scope,
     page: &Page,
 ) -> AppResult<Timeline> {
+    let scope =
+        match feed_access::reach(state, Feed::Live, viewer, scope.local, scope.remote).await? {
+            Reach::Nothing => return Ok(Timeline::empty()),
+            Reach::Parts { local, remote } => Scope {
+                local,
+                remote,
+                ..scope
+            },
+        };
     let rows = timelines::public(
         &state.db.pool,
         viewer.unwrap_or(-1),
@@ -117,6 +127,15 @@ pub async fn tagged(
     scope: Scope,
     page: &Page,
 ) -> AppResult<Timeline> {
+    let scope =
+        match feed_access::reach(state, Feed::Hashtag, viewer, scope.local, scope.remote).await? {
+            Reach::Nothing => return Ok(Timeline::empty()),
+            Reach::Parts { local, remote } => Scope {
+                local,
+                remote,
+                ..scope
+            },
+        };
     let mut any = tag_ids(state, &[tags.tag.to_string()]).await?;
     if any.is_empty() && tags.any.is_empty() {
         return Ok(Timeline::empty());

@@ -296,3 +296,22 @@ pub async fn delete_if_free<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Deletes `account_id`'s upload `id` if nothing holds it (no status, scheduled status or
+/// edit history). Returns whether it did.
+pub async fn delete_own_unattached<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    account_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM media_attachments WHERE id = $1 AND account_id = $2 \
+         AND status_id IS NULL AND scheduled_status_id IS NULL AND remote_url IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM status_edit_media e WHERE e.media_id = $1)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -493,6 +493,7 @@ pub async fn delete(conn: &mut AnyConnection, s: &StatusRow, now: i64) -> sqlx::
         "home_feed",
         "notifications",
         "status_audiences",
+        "status_cards",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE status_id = $1"))
             .bind(s.id)

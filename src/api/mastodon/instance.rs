@@ -1,12 +1,16 @@
-//! `GET /api/v1/instance`, `/api/v2/instance`, `/api/v1/instance/rules`, and `/health`.
+//! `GET /api/v1/instance`, `/api/v2/instance`, `/api/v1/instance/rules`, the instance's
+//! other documents (peers, activity, languages, extended description, privacy policy, terms
+//! of service, translation languages), and `/health`.
 
 use axum::extract::State;
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::config::RegistrationMode;
-use crate::entities::{version_string, Rule};
-use crate::error::AppResult;
+use crate::entities::{version_string, Rule, MASTODON_COMPAT};
+use crate::error::{AppError, AppResult};
+use crate::services::instance::{self as info, PRIVACY_POLICY_SLUGS, TERMS_OF_SERVICE_SLUGS};
 use crate::services::policies;
 use crate::state::AppState;
 
@@ -109,18 +113,31 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let cfg = &state.config;
     let rules = rules_in_force(&state).await?;
     let mut configuration = configuration(&state);
+    // A co-op document serves as a policy when one is in force under a fitting slug; its URL
+    // is the co-op API's reading of it (the document, its versions and who adopted it).
+    let policy_url = |slug: Option<String>| {
+        slug.map(|s| format!("{}/api/v1/coop/policies/{s}", state.base_url()))
+    };
     configuration["urls"] = json!({
         "streaming": streaming_url(&state),
         "status": null,
         "about": format!("{}/about", state.base_url()),
-        "privacy_policy": null,
-        "terms_of_service": null,
+        "privacy_policy": policy_url(info::policy_slug(&state, PRIVACY_POLICY_SLUGS).await?),
+        "terms_of_service": policy_url(info::policy_slug(&state, TERMS_OF_SERVICE_SLUGS).await?),
     });
     configuration["vapid"] = json!({ "public_key": "" });
     configuration["translation"] = json!({ "enabled": false });
+    configuration["limited_federation"] = json!(false);
+    let access = &cfg.timelines_access;
+    let pair = |p: &crate::config::FeedAccessPair| json!({ "local": p.local.as_str(), "remote": p.remote.as_str() });
+    configuration["timelines_access"] = json!({
+        "live_feeds": pair(&access.live_feeds),
+        "hashtag_feeds": pair(&access.hashtag_feeds),
+        "trending_link_feeds": pair(&access.trending_link_feeds),
+    });
     let message =
         (!cfg.registrations.message.is_empty()).then(|| cfg.registrations.message.clone());
-    Ok(Json(json!({
+    let mut v2 = json!({
         "domain": cfg.domain,
         "title": cfg.instance.title,
         "version": version_string(),
@@ -135,7 +152,10 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
                 "@2x": format!("{}/avatars/original/missing.png", state.base_url()),
             },
         },
-        "icon": [],
+        "icon": [{
+            "src": format!("{}/avatars/original/missing.png", state.base_url()),
+            "size": "120x120",
+        }],
         "languages": cfg.instance.languages,
         "configuration": configuration,
         "registrations": {
@@ -148,6 +168,94 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
         },
         "contact": { "email": cfg.instance.contact_email, "account": null },
         "rules": rules,
+    });
+    if let Some(level) = api_level(MASTODON_COMPAT) {
+        v2["api_versions"] = json!({ "mastodon": level });
+    }
+    Ok(Json(v2))
+}
+
+/// The Mastodon API level Herd serves (`api_versions.mastodon`, 4.3+): 2 is 4.3's grouped
+/// notifications, 7 4.5's quote posts. Raise it with the version claim.
+pub const MASTODON_API_LEVEL: u32 = 2;
+
+/// `api_versions` exists from 4.3 on: a 4.2 claim carries none (clients read its absence).
+fn api_level(claim: &str) -> Option<u32> {
+    let mut parts = claim.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next()?, parts.next().unwrap_or(0));
+    (major > 4 || (major == 4 && minor >= 3)).then_some(MASTODON_API_LEVEL)
+}
+
+/// The instance's documents besides v1, v2 and rules (merged into the router in one line).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/instance/peers", get(peers))
+        .route("/api/v1/instance/activity", get(activity))
+        .route("/api/v1/instance/languages", get(languages))
+        .route(
+            "/api/v1/instance/extended_description",
+            get(extended_description),
+        )
+        .route(
+            "/api/v1/instance/translation_languages",
+            get(translation_languages),
+        )
+        .route("/api/v1/instance/privacy_policy", get(privacy_policy))
+        .route("/api/v1/instance/terms_of_service", get(terms_of_service))
+}
+
+pub async fn peers(State(state): State<AppState>) -> AppResult<Json<Vec<String>>> {
+    Ok(Json(info::peers(&state).await?))
+}
+
+pub async fn activity(State(state): State<AppState>) -> AppResult<Json<Vec<info::WeekActivity>>> {
+    Ok(Json(info::activity(&state).await?))
+}
+
+pub async fn languages() -> Json<Value> {
+    Json(Value::Array(
+        info::languages()
+            .into_iter()
+            .map(|(code, name)| json!({ "code": code, "name": name }))
+            .collect(),
+    ))
+}
+
+pub async fn extended_description(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    let d = info::extended_description(&state).await?;
+    Ok(Json(json!({
+        "updated_at": crate::time::iso(d.effective_at),
+        "content": d.html,
+    })))
+}
+
+/// No translation service: an empty map, as Mastodon answers without one.
+pub async fn translation_languages() -> Json<Value> {
+    Json(json!({}))
+}
+
+/// The co-op's privacy policy in force, or 404 when it has adopted none.
+pub async fn privacy_policy(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    let d = info::policy_document(&state, PRIVACY_POLICY_SLUGS)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(json!({
+        "updated_at": crate::time::iso(d.effective_at),
+        "content": d.html,
+    })))
+}
+
+/// The co-op's terms of service in force (4.4's entity), or 404 when it has adopted none.
+pub async fn terms_of_service(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    let d = info::policy_document(&state, TERMS_OF_SERVICE_SLUGS)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let date = crate::time::iso(d.effective_at);
+    Ok(Json(json!({
+        "effective_date": date.get(..10).unwrap_or(&date),
+        "effective": true,
+        "content": d.html,
+        "succeeded_by": null,
     })))
 }
 
@@ -162,5 +270,15 @@ pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, &
                 "database unavailable",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn api_versions_come_with_a_4_3_claim() {
+        assert_eq!(super::api_level("4.2.0"), None);
+        assert_eq!(super::api_level("4.3.2"), Some(super::MASTODON_API_LEVEL));
+        assert_eq!(super::api_level("4.5.0"), Some(super::MASTODON_API_LEVEL));
     }
 }

@@ -76,3 +76,14 @@ pub async fn file(
 ) -> Response {
     media::serve(&state, &dir, &file).await
 }
+
+/// `DELETE /api/v1/media/:id` (4.4): `{}` once the unattached upload is gone.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    let me = auth.user(&state, "write:media").await?;
+    media::delete(&state, &me, &id).await?;
+    Ok(Json(serde_json::json!({})))
+}

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod apps;
+pub mod cards;
 pub mod conversations;
 pub mod exports;
 pub mod filters;

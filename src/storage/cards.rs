@@ -1,0 +1,178 @@
+//! preview_cards (link previews cached per URL) and status_cards (the card a status shows);
+//! migration 0032.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::query::Sql;
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct CardRow {
+    pub id: i64,
+    pub url: String,
+    pub state: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub provider_name: String,
+    pub provider_url: String,
+    pub html: String,
+    pub width: i64,
+    pub height: i64,
+    pub image_key: String,
+    pub image_width: i64,
+    pub image_height: i64,
+    pub image_description: String,
+    pub blurhash: Option<String>,
+    pub embed_url: String,
+    pub language: Option<String>,
+    pub published_at: Option<i64>,
+    pub author_account_id: Option<i64>,
+    pub fetched_at: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, url, state, kind, title, description, author_name, author_url, \
+     provider_name, provider_url, html, width, height, image_key, image_width, image_height, \
+     image_description, blurhash, embed_url, language, published_at, author_account_id, \
+     fetched_at, created_at";
+
+/// The cached card of `url`, whatever its state.
+pub async fn by_url<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    url: &str,
+) -> sqlx::Result<Option<CardRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM preview_cards WHERE url = $1"
+    ))
+    .bind(url)
+    .fetch_optional(db)
+    .await
+}
+
+/// Writes the card of `c.url` (a new row, or the fetch replacing the previous one's fields;
+/// the id stays). Returns the row's id.
+pub async fn upsert<'e, E: Executor<'e, Database = Any>>(db: E, c: &CardRow) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO preview_cards (id, url, state, kind, title, description, author_name, \
+         author_url, provider_name, provider_url, html, width, height, image_key, image_width, \
+         image_height, image_description, blurhash, embed_url, language, published_at, \
+         author_account_id, fetched_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22, $23, $24) \
+         ON CONFLICT (url) DO UPDATE SET state = excluded.state, kind = excluded.kind, \
+         title = excluded.title, description = excluded.description, \
+         author_name = excluded.author_name, author_url = excluded.author_url, \
+         provider_name = excluded.provider_name, provider_url = excluded.provider_url, \
+         html = excluded.html, width = excluded.width, height = excluded.height, \
+         image_key = excluded.image_key, image_width = excluded.image_width, \
+         image_height = excluded.image_height, image_description = excluded.image_description, \
+         blurhash = excluded.blurhash, embed_url = excluded.embed_url, \
+         language = excluded.language, published_at = excluded.published_at, \
+         author_account_id = excluded.author_account_id, fetched_at = excluded.fetched_at \
+         RETURNING id",
+    )
+    .bind(c.id)
+    .bind(&c.url)
+    .bind(&c.state)
+    .bind(&c.kind)
+    .bind(&c.title)
+    .bind(&c.description)
+    .bind(&c.author_name)
+    .bind(&c.author_url)
+    .bind(&c.provider_name)
+    .bind(&c.provider_url)
+    .bind(&c.html)
+    .bind(c.width)
+    .bind(c.height)
+    .bind(&c.image_key)
+    .bind(c.image_width)
+    .bind(c.image_height)
+    .bind(&c.image_description)
+    .bind(&c.blurhash)
+    .bind(&c.embed_url)
+    .bind(&c.language)
+    .bind(c.published_at)
+    .bind(c.author_account_id)
+    .bind(c.fetched_at)
+    .bind(c.created_at)
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+/// The URL whose card `status_id` shows, if any.
+pub async fn linked_url<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT url FROM status_cards WHERE status_id = $1")
+            .bind(status_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(u,)| u))
+}
+
+/// `status_id` shows no card any more (its link changed or went, or it is deleted).
+pub async fn unlink<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM status_cards WHERE status_id = $1")
+        .bind(status_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// `status_id` shows card `card_id` (of `url`).
+pub async fn link<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+    card_id: i64,
+    url: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO status_cards (status_id, card_id, url) VALUES ($1, $2, $3) \
+         ON CONFLICT (status_id) DO UPDATE SET card_id = excluded.card_id, url = excluded.url",
+    )
+    .bind(status_id)
+    .bind(card_id)
+    .bind(url)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The ready cards of these statuses, as (status id, card), in one query.
+pub async fn of_statuses<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, CardRow)>> {
+    if status_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(FromRow)]
+    struct Joined {
+        status_id: i64,
+        #[sqlx(flatten)]
+        card: CardRow,
+    }
+    let cols: String = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = Sql::new(&format!(
+        "SELECT sc.status_id, {cols} FROM status_cards sc \
+         JOIN preview_cards c ON c.id = sc.card_id \
+         WHERE c.state = 'ready' AND sc.status_id IN ("
+    ));
+    let list = sql.ints(status_ids);
+    sql.push(&list);
+    sql.push(")");
+    let rows: Vec<Joined> = sql.query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|j| (j.status_id, j.card)).collect())
+}
