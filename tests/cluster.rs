@@ -679,3 +679,60 @@ async fn host_health_shared_sqlite() {
 async fn host_health_shared_postgres() {
     host_down_on_one_node_is_skipped_by_the_other(common::Backend::Postgres).await;
 }
+
+/// An idempotency key holds across nodes even for requests in flight together (a client's
+/// retry sent through the balancer while its original still runs): eight posts with one key,
+/// half through each node at once, make one status, and every answer names it.
+async fn idempotency_key_is_shared(backend: common::Backend) {
+    let Some((a, b)) = two_apps(backend).await else {
+        return;
+    };
+    let (_, token) = a.user_with_token("alice").await;
+    let mut posts = Vec::new();
+    for i in 0..8 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let (client, url, token) = (
+            node.client.clone(),
+            node.url("/api/v1/statuses"),
+            token.clone(),
+        );
+        posts.push(tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "retry-1")
+                .json(&serde_json::json!({"status": "posted once"}))
+                .send()
+                .await
+                .expect("POST /api/v1/statuses");
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.expect("json");
+            (status, body["id"].as_str().unwrap_or_default().to_string())
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for p in posts {
+        let (status, id) = p.await.expect("join");
+        assert_eq!(status, 200);
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 1, "every answer names one status: {ids:?}");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM statuses WHERE text = $1")
+        .bind("posted once")
+        .fetch_one(&a.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "one status was written");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_shared_sqlite() {
+    idempotency_key_is_shared(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_shared_postgres() {
+    idempotency_key_is_shared(common::Backend::Postgres).await;
+}
