@@ -151,3 +151,39 @@ async fn add(
     tx.commit().await?;
     Ok(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syncs(step: Step) -> Option<i64> {
+        match step {
+            Step::Sync(delta) => Some(delta),
+            Step::Decided(_) => None,
+        }
+    }
+
+    #[test]
+    fn counts_in_memory_between_adds_and_adds_near_the_limit() {
+        let c = ApiCounts::default();
+        let (w, window, limit) = (0, 300, 100);
+        // The first hit in a window adds to the shared count at once.
+        assert_eq!(syncs(c.count("k", w, window, limit)), Some(1));
+        assert_eq!(c.synced("k", w, 1), 1);
+        // Then hits count here, within the second and far from the limit.
+        for n in 2..=5 {
+            assert!(matches!(c.count("k", w, window, limit), Step::Decided(x) if x == n));
+        }
+        // Another node's hits, seen at the next add, are counted with this node's.
+        c.keys.lock().unwrap().get_mut("k").unwrap().shared = 85;
+        // 85 + 4 pending + 1 = 90: within a tenth of the limit, so every hit adds now.
+        assert_eq!(syncs(c.count("k", w, window, limit)), Some(5));
+        assert_eq!(c.synced("k", w, 90), 90);
+        assert_eq!(syncs(c.count("k", w, window, limit)), Some(1));
+        // A failed add keeps the hits to add next time.
+        assert_eq!(c.unsynced("k", w, 1), 91);
+        assert_eq!(syncs(c.count("k", w, window, limit)), Some(2));
+        // A new window starts from nothing, and adds its first hit.
+        assert_eq!(syncs(c.count("k", w + window, window, limit)), Some(1));
+    }
+}
