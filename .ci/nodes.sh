@@ -90,6 +90,7 @@ for n in a b; do
   "${common[@]}" HERD_NODE_NAME="$n" HERD_DATA_DIR="$TMP/data-$n" HERD_LISTEN="127.0.0.1:${!port}" \
     HERD_METRICS_LISTEN="127.0.0.1:${!metrics}" "$HERD_BIN" serve </dev/null >"$TMP/node-$n.log" 2>&1 &
   PIDS+=($!)
+  disown "$!" # the driver kills node A on purpose: no job notice for it
 done
 PID_A=${PIDS[0]}
 PID_B=${PIDS[1]}

@@ -209,7 +209,7 @@ if LB:
     s, _ = call("GET", LB + path)
     if s != 200:
         fail(f"GET {path} through the load balancer: {s}")
-    say("caddy balances the API and media across the nodes")
+    say("caddy (deploy/Caddyfile, ip_hash) serves reads, a post and media through the node it picks")
 
 # --- metrics on both nodes ----------------------------------------------------------------
 for name, url in (("A", cfg["metrics_a"]), ("B", cfg["metrics_b"])):
