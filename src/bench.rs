@@ -219,7 +219,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// For PostgreSQL, a fresh database per size on the server `admin_url` points at.
-async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(String, String)> {
+pub(crate) async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(String, String)> {
     sqlx::any::install_default_drivers();
     let name = format!("herd_bench_{}", uuid::Uuid::new_v4().simple());
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
@@ -231,7 +231,7 @@ async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(String, String)> {
     Ok((url.to_string(), name))
 }
 
-async fn drop_postgres(admin_url: &str, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn drop_postgres(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut conn)

@@ -134,6 +134,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         domains: usize,
     },
+    /// Delivery throughput with one node, then two, on one PostgreSQL; claim conflicts.
+    ClusterDeliveries {
+        /// A PostgreSQL server (a fresh database is made on it and dropped).
+        #[arg(long)]
+        database_url: String,
+        /// Deliveries per round.
+        #[arg(long, default_value_t = 5000)]
+        jobs: usize,
+        /// Loopback hosts the deliveries are spread over.
+        #[arg(long, default_value_t = 20)]
+        domains: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +295,20 @@ pub fn run() -> ExitCode {
                     followers,
                     domains,
                 })
+                .await
+            }
+            Command::Bench(BenchCommand::ClusterDeliveries {
+                database_url,
+                jobs,
+                domains,
+            }) => {
+                crate::bench_cluster::cluster_deliveries(
+                    crate::bench_cluster::ClusterDeliveriesBench {
+                        database_url,
+                        jobs,
+                        domains,
+                    },
+                )
                 .await
             }
             Command::Ledger(LedgerCommand::Verify { head }) => ledger_verify(config, head).await,

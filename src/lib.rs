@@ -33,6 +33,7 @@
 pub mod admin_queries;
 pub mod api;
 pub mod bench;
+pub mod bench_cluster;
 pub mod bench_federation;
 pub mod cli;
 pub mod config;

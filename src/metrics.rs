@@ -151,12 +151,37 @@ pub async fn render(State(state): State<AppState>) -> Response {
         ("delivered", &s.deliveries_ok),
         ("retried", &s.deliveries_failed),
         ("dropped", &s.deliveries_dropped),
+        ("refused", &s.deliveries_refused),
     ] {
         deliveries
             .get_or_create(&vec![("outcome", outcome.to_string())])
             .inc_by(load(c));
     }
-    registry.register("deliveries", "Federation deliveries by outcome", deliveries);
+    registry.register(
+        "deliveries",
+        "Federation deliveries by outcome: delivered; retried (failed, to be tried again); \
+         dropped (failed on its last attempt); refused (given up at once: a 4xx that retrying \
+         cannot change, or a blocked, unavailable or disallowed host)",
+        deliveries,
+    );
+    let hosts = Family::<Labels, Gauge>::default();
+    match crate::services::federation::host_health_counts(&state).await {
+        Ok((open, unavailable)) => {
+            hosts
+                .get_or_create(&vec![("state", "circuit_open".to_string())])
+                .set(open);
+            hosts
+                .get_or_create(&vec![("state", "unavailable".to_string())])
+                .set(unavailable);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: reading host health failed"),
+    }
+    registry.register(
+        "federation_hosts",
+        "Remote hosts deliveries skip, on every node: circuit_open (failing now, retried after \
+         a cool-down) and unavailable (failing on several days, dropped until they answer)",
+        hosts,
+    );
     let pool = &state.db.pool;
     registry.register(
         "db_pool_connections",

@@ -1,11 +1,10 @@
-//! Shared application state: configuration, database, mailer, templates, clock, limiter.
+//! Shared application state: configuration, database, mailer, templates, clock, API limit counts.
 
 use std::sync::Arc;
 
 use herd_governance::bylaws::FoundingDocuments;
 
 use crate::config::Config;
-use crate::http::rate_limit::RateLimiter;
 use crate::mail::Mailer;
 use crate::storage::Db;
 use crate::time::Clock;
@@ -18,7 +17,8 @@ pub struct App {
     /// The plain-text mail templates (`crate::mail::render`).
     pub mail_templates: tera::Tera,
     pub clock: Clock,
-    pub limiter: RateLimiter,
+    /// This node's share of the general API limit's counts (`services::rate_limits`).
+    pub api_counts: crate::services::rate_limits::ApiCounts,
     /// Wakes the job worker after a commit that queued work.
     pub jobs: Arc<crate::jobs::Waker>,
     /// What this node's job workers did (claims, fenced finishes, deliveries by outcome).
@@ -82,7 +82,7 @@ impl App {
             templates,
             mail_templates,
             clock,
-            limiter: RateLimiter::default(),
+            api_counts: Default::default(),
             jobs: Arc::default(),
             job_stats: Default::default(),
             http_metrics: Default::default(),

@@ -263,6 +263,8 @@ async fn two_nodes_boot_at_once_and_write_without_collisions() {
         "herd_streams_open ",
         "herd_job_claims_total ",
         "herd_deliveries_total{outcome=\"delivered\"}",
+        "herd_deliveries_total{outcome=\"refused\"}",
+        "herd_federation_hosts{state=\"unavailable\"}",
     ] {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
@@ -519,4 +521,218 @@ async fn sign_up_limit_shared_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_limit_shared_postgres() {
     sign_up_limit_is_shared(common::Backend::Postgres).await;
+}
+
+/// The general API limit counts on every node in one bucket: with a limit of 10 per address,
+/// ten requests through node A use it up, and the next is refused on B as on A (per-node
+/// counts would have allowed 10 on each). A new window opens it again on both.
+async fn api_limit_is_shared(backend: common::Backend) {
+    let Some((a, b)) = two_apps_with(backend, |c| {
+        c.rate_limits.exempt_loopback = false;
+        c.rate_limits.api_requests = 10;
+    })
+    .await
+    else {
+        return;
+    };
+    let get = |app: &common::TestApp| {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/instance"));
+        async move {
+            let res = client.get(url).send().await.expect("GET /api/v1/instance");
+            let remaining = res
+                .headers()
+                .get("x-ratelimit-remaining")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u32>().ok());
+            (res.status().as_u16(), remaining)
+        }
+    };
+    for n in 1..=10u32 {
+        assert_eq!(get(&a).await, (200, Some(10 - n)), "request {n} on A");
+    }
+    assert_eq!(get(&b).await, (429, Some(0)), "B counts A's requests");
+    assert_eq!(get(&a).await, (429, Some(0)));
+    a.state.clock.advance(Duration::from_secs(301));
+    b.state.clock.advance(Duration::from_secs(301));
+    assert_eq!(get(&b).await.0, 200);
+    assert_eq!(get(&a).await.0, 200);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_limit_shared_sqlite() {
+    api_limit_is_shared(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_limit_shared_postgres() {
+    api_limit_is_shared(common::Backend::Postgres).await;
+}
+
+/// An inbox on loopback that answers the status set in `answer` and counts its requests.
+async fn fake_inbox(
+    answer: std::sync::Arc<std::sync::atomic::AtomicU16>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::Ordering;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let h = hits.clone();
+    let app = axum::Router::new().route(
+        "/inbox",
+        axum::routing::post(move || {
+            let (h, s) = (h.clone(), answer.clone());
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::from_u16(s.load(Ordering::SeqCst))
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/inbox"), hits)
+}
+
+async fn queue_delivery(app: &common::TestApp, inbox: &str, n: usize) {
+    let now = app.state.clock.now_micros();
+    let jobs: Vec<herd::jobs::Job> = (0..n)
+        .map(|i| herd::jobs::Job::Deliver {
+            inbox: inbox.to_string(),
+            activity: serde_json::json!({"type": "Create", "id": format!("x{now}-{i}")})
+                .to_string(),
+            key_owner: "instance".into(),
+        })
+        .collect();
+    let mut tx = app.state.db.begin_write().await.expect("tx");
+    herd::jobs::enqueue_many(&mut tx, &jobs, now)
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+}
+
+/// A node's `/metrics` text.
+async fn metrics_text(app: &common::TestApp) -> String {
+    let response = herd::metrics::render(axum::extract::State(app.state.clone())).await;
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("metrics body");
+    String::from_utf8(body.to_vec()).expect("utf-8")
+}
+
+/// Federation host health is shared: a host whose circuit node A opened (ten failed
+/// deliveries in a row) is skipped by node B without a request; after the cool-down one trial
+/// from B succeeds and closes the circuit for A too.
+async fn host_down_on_one_node_is_skipped_by_the_other(backend: common::Backend) {
+    use std::sync::atomic::Ordering;
+    let Some((a, b)) = two_apps(backend).await else {
+        return;
+    };
+    let answer = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(500));
+    let (inbox, hits) = fake_inbox(answer.clone()).await;
+    let hits = || hits.load(Ordering::SeqCst);
+    queue_delivery(&a, &inbox, 10).await;
+    a.run_jobs().await;
+    assert_eq!(hits(), 10, "A tried each delivery once");
+    queue_delivery(&b, &inbox, 3).await;
+    b.run_jobs().await;
+    assert_eq!(hits(), 10, "B skipped the host A found down");
+    let metrics = metrics_text(&b).await;
+    assert!(
+        metrics.contains("herd_federation_hosts{state=\"circuit_open\"} 1"),
+        "B's /metrics counts the host A found down:\n{metrics}"
+    );
+    assert!(
+        metrics.contains("herd_deliveries_total{outcome=\"retried\"} 3"),
+        "B's skipped deliveries wait to be retried:\n{metrics}"
+    );
+    // Past the cool-down (and the retries' backoff) on B's clock: one trial goes, succeeds,
+    // and the circuit is closed on both nodes.
+    answer.store(202, Ordering::SeqCst);
+    b.state.clock.advance(Duration::from_secs(3600));
+    b.run_jobs().await;
+    assert!(hits() > 10, "B tried again after the cool-down");
+    let (circuits,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM host_circuits")
+        .fetch_one(&a.state.db.pool)
+        .await
+        .expect("count circuits");
+    assert_eq!(circuits, 0, "the success closed the shared circuit");
+    let before = hits();
+    a.state.clock.advance(Duration::from_secs(3600));
+    queue_delivery(&a, &inbox, 1).await;
+    a.run_jobs().await;
+    assert!(hits() > before, "A delivers again");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_health_shared_sqlite() {
+    host_down_on_one_node_is_skipped_by_the_other(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_health_shared_postgres() {
+    host_down_on_one_node_is_skipped_by_the_other(common::Backend::Postgres).await;
+}
+
+/// An idempotency key holds across nodes even for requests in flight together (a client's
+/// retry sent through the balancer while its original still runs): eight posts with one key,
+/// half through each node at once, make one status, and every answer names it.
+async fn idempotency_key_is_shared(backend: common::Backend) {
+    let Some((a, b)) = two_apps(backend).await else {
+        return;
+    };
+    let (_, token) = a.user_with_token("alice").await;
+    let mut posts = Vec::new();
+    for i in 0..8 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let (client, url, token) = (
+            node.client.clone(),
+            node.url("/api/v1/statuses"),
+            token.clone(),
+        );
+        posts.push(tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "retry-1")
+                .json(&serde_json::json!({"status": "posted once"}))
+                .send()
+                .await
+                .expect("POST /api/v1/statuses");
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.expect("json");
+            (status, body["id"].as_str().unwrap_or_default().to_string())
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for p in posts {
+        let (status, id) = p.await.expect("join");
+        assert_eq!(status, 200);
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 1, "every answer names one status: {ids:?}");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM statuses WHERE text = $1")
+        .bind("posted once")
+        .fetch_one(&a.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "one status was written");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_shared_sqlite() {
+    idempotency_key_is_shared(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_shared_postgres() {
+    idempotency_key_is_shared(common::Backend::Postgres).await;
 }

@@ -145,10 +145,13 @@ pub struct Stats {
     /// Finishes (done, retried, postponed) refused because the lease had run out and another
     /// node held the job by then.
     pub fenced: std::sync::atomic::AtomicU64,
-    /// Deliveries by outcome: delivered, retried, dropped.
+    /// Deliveries by outcome: delivered; failed and to be retried; failed for good after the
+    /// last attempt (dropped); given up at once (refused: the remote answered a 4xx that
+    /// retrying cannot change, or the host is blocked, unavailable or not allowed).
     pub deliveries_ok: std::sync::atomic::AtomicU64,
     pub deliveries_failed: std::sync::atomic::AtomicU64,
     pub deliveries_dropped: std::sync::atomic::AtomicU64,
+    pub deliveries_refused: std::sync::atomic::AtomicU64,
 }
 
 impl Stats {
@@ -499,8 +502,8 @@ async fn run_claimed(
                 Some(ctx),
             ) => crate::services::federation::deliver_in(state, inbox, activity, key_owner, ctx)
                 .await
-                .map(|_| ()),
-            _ => run(state, row.id, token, &job).await,
+                .map(|d| matches!(d, crate::services::federation::Delivered::GaveUp(_))),
+            _ => run(state, row.id, token, &job).await.map(|()| false),
         }
     };
     let outcome = tokio::select! {
@@ -511,8 +514,10 @@ async fn run_claimed(
     let delivery = matches!(job, Job::Deliver { .. });
     let stats = &state.job_stats;
     let ours = match outcome {
-        Ok(()) => {
-            if delivery {
+        Ok(refused) => {
+            if delivery && refused {
+                Stats::add(&stats.deliveries_refused, 1);
+            } else if delivery {
                 Stats::add(&stats.deliveries_ok, 1);
             }
             // An expansion deleted its own row (fenced) with what it queued.

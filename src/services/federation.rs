@@ -1141,8 +1141,7 @@ pub async fn deliver_in(
         return Ok(Delivered::GaveUp(0));
     }
     let now = state.clock.now_micros();
-    let health = &state.federation.hosts;
-    let _slot = match health.begin(&host, now) {
+    let _slot = match state.federation.hosts.begin(&host) {
         Ok(slot) => slot,
         // Every slot for the host is taken: try again shortly, without counting an attempt.
         Err(crate::federation::health::Skip::Busy) => {
@@ -1151,6 +1150,11 @@ pub async fn deliver_in(
         }
         Err(skip) => return Err(anyhow::anyhow!("{inbox}: not attempted ({skip:?})")),
     };
+    let circuit = store::host_circuit(&state.db.pool, &host).await?;
+    if !circuit_lets_through(state, &host, circuit, now).await? {
+        let skip = crate::federation::health::Skip::CircuitOpen;
+        return Err(anyhow::anyhow!("{inbox}: not attempted ({skip:?})"));
+    }
     let key = keys::signing_key(state, key_owner).await?;
     let outcome = match fetch::post_activity(state, inbox, activity.as_bytes(), &key, &key_id).await
     {
@@ -1167,12 +1171,15 @@ pub async fn deliver_in(
         Err(e) => Err(anyhow::anyhow!("{inbox}: {e}")),
     };
     match &outcome {
-        Ok(Delivered::Done) => host_succeeded(state, &host).await?,
+        Ok(Delivered::Done) if circuit.is_some() => clear_host(state, &host).await?,
+        Ok(Delivered::Done) => {}
         // An answer that retrying cannot change is neither a failure nor a success (Mastodon).
         Ok(Delivered::GaveUp(_)) => {}
         Err(_) => {
-            health.failed(&host, now);
             let mut tx = state.db.begin_write().await?;
+            let threshold = i64::from(crate::federation::health::BREAKER_THRESHOLD);
+            let cool_down = crate::federation::health::BREAKER_COOL_DOWN;
+            store::circuit_failed(&mut tx, &host, threshold, now + cool_down).await?;
             let days =
                 store::record_failure(&mut tx, &host, now.div_euclid(crate::time::MICROS_PER_DAY))
                     .await?;
@@ -1193,15 +1200,51 @@ pub async fn deliver_in(
 /// Distinct days of failed deliveries after which a host is marked unavailable (Mastodon's).
 pub const UNAVAILABLE_AFTER_DAYS: i64 = 7;
 
-/// The host answered (a delivery succeeded, or it sent us a verified activity): its circuit
-/// closes and its recorded failures and unavailability are cleared.
-pub async fn host_succeeded(state: &AppState, host: &str) -> anyhow::Result<()> {
-    if state.federation.hosts.succeeded(host) {
-        let mut tx = state.db.begin_write().await?;
-        store::clear_failures(&mut tx, host).await?;
-        tx.commit().await?;
-        state.federation.hosts.mark_clean(host);
+/// Whether a delivery to `host`, whose circuit (in the database, shared by every node) is
+/// `circuit`, goes now: a closed circuit lets everything through; an open one nothing until
+/// its cool-down has passed, and then one trial, taken in the database so that one delivery
+/// on one node decides (the others wait out a fresh cool-down meanwhile).
+async fn circuit_lets_through(
+    state: &AppState,
+    host: &str,
+    circuit: Option<(i64, i64)>,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let threshold = i64::from(crate::federation::health::BREAKER_THRESHOLD);
+    match circuit {
+        Some((failures, open_until)) if failures >= threshold => {
+            if now < open_until {
+                return Ok(false);
+            }
+            let cool_down = crate::federation::health::BREAKER_COOL_DOWN;
+            let mut tx = state.db.begin_write().await?;
+            let took = store::take_trial(&mut **tx, host, now, now + cool_down).await?;
+            tx.commit().await?;
+            Ok(took)
+        }
+        _ => Ok(true),
     }
+}
+
+/// The host answered (a delivery succeeded, or it sent us a verified activity): its circuit
+/// closes and its recorded failures and unavailability are cleared, for every node.
+pub async fn host_succeeded(state: &AppState, host: &str) -> anyhow::Result<()> {
+    if store::host_circuit(&state.db.pool, host).await?.is_some() {
+        clear_host(state, host).await?;
+    }
+    Ok(())
+}
+
+/// (hosts whose circuit is open now, hosts marked unavailable), for `/metrics`.
+pub async fn host_health_counts(state: &AppState) -> AppResult<(i64, i64)> {
+    let threshold = i64::from(crate::federation::health::BREAKER_THRESHOLD);
+    Ok(store::host_health_counts(&state.db.pool, threshold, state.clock.now_micros()).await?)
+}
+
+async fn clear_host(state: &AppState, host: &str) -> anyhow::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    store::clear_failures(&mut tx, host).await?;
+    tx.commit().await?;
     Ok(())
 }
 

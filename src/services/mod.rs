@@ -34,6 +34,7 @@ pub mod polls;
 pub mod profile;
 pub mod proposal_posts;
 pub mod proposals;
+pub mod rate_limits;
 pub mod reading;
 pub mod remote_media;
 pub mod render;

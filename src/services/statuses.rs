@@ -335,6 +335,22 @@ pub async fn create(
     };
 
     let mut tx = state.db.begin_write().await?;
+    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
+        // Claimed first, so a retry racing its original (on this node or another) waits for
+        // it and then answers with its status instead of writing a second one.
+        let not_before = now - IDEMPOTENCY_WINDOW;
+        if !store::claim_idempotency(&mut **tx, author.id, key, id, now, not_before).await? {
+            if let Some(existing) =
+                store::idempotent_status(&mut **tx, author.id, key, not_before).await?
+            {
+                if let Some(row) = store::by_id(&mut **tx, existing).await? {
+                    return Ok(row);
+                }
+            }
+            // The status that held the key is gone: the key is this one's now.
+            store::remember_idempotency(&mut **tx, author.id, key, id, now).await?;
+        }
+    }
     store::insert(&mut tx, &row).await?;
     crate::services::proposal_posts::bind_audience(&mut tx, id, &audience).await?;
     for (position, mid) in media.iter().enumerate() {
@@ -380,9 +396,6 @@ pub async fn create(
         {
             notify(&mut tx, *account_id, author.id, "mention", Some(id), now).await?;
         }
-    }
-    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
-        store::remember_idempotency(&mut **tx, author.id, key, id, now).await?;
     }
     if visibility == Visibility::Direct {
         let ids: Vec<i64> = mentioned.iter().map(|(_, a)| *a).collect();

@@ -609,6 +609,78 @@ pub async fn reach_inboxes<'e, E: Executor<'e, Database = Any>>(
 // ---------------------------------------------------------------------------------------
 // Delivery health: failures by host and day, unavailable hosts.
 
+/// A host's circuit: (consecutive failures, skipped until), or None when it has no failure
+/// recorded since its last success.
+pub async fn host_circuit<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    host: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as("SELECT failures, open_until FROM host_circuits WHERE host = $1")
+        .bind(host)
+        .fetch_optional(db)
+        .await
+}
+
+/// Counts a failed delivery to `host`: at `threshold` consecutive failures (and on every one
+/// beyond) the circuit opens until `open_until`. Returns the consecutive failures.
+pub async fn circuit_failed(
+    conn: &mut sqlx::AnyConnection,
+    host: &str,
+    threshold: i64,
+    open_until: i64,
+) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "INSERT INTO host_circuits (host, failures, open_until) \
+         VALUES ($1, 1, CASE WHEN 1 >= $2 THEN $3 ELSE 0 END) \
+         ON CONFLICT (host) DO UPDATE SET failures = host_circuits.failures + 1, \
+         open_until = CASE WHEN host_circuits.failures + 1 >= $2 THEN $3 \
+         ELSE host_circuits.open_until END \
+         RETURNING failures",
+    )
+    .bind(host)
+    .bind(threshold)
+    .bind(open_until)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n)
+}
+
+/// Takes the one trial delivery of an open circuit whose cool-down has passed (`now`): the
+/// circuit stays open until `open_until` for every other delivery, on every node, while the
+/// trial decides. False when another delivery took it first.
+pub async fn take_trial<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    host: &str,
+    now: i64,
+    open_until: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE host_circuits SET open_until = $3 WHERE host = $1 AND open_until <= $2",
+    )
+    .bind(host)
+    .bind(now)
+    .bind(open_until)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// (hosts whose circuit is open at `now`, hosts marked unavailable).
+pub async fn host_health_counts<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    threshold: i64,
+    now: i64,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM host_circuits WHERE failures >= $1 AND open_until > $2), \
+         (SELECT COUNT(*) FROM unavailable_domains)",
+    )
+    .bind(threshold)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
 /// Records a failed delivery to `domain` on `day`; returns the distinct failing days known.
 pub async fn record_failure(
     conn: &mut sqlx::AnyConnection,
@@ -644,9 +716,13 @@ pub async fn mark_unavailable<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// A success clears the host's failures and its unavailability.
+/// A success clears the host's failures, its circuit and its unavailability.
 pub async fn clear_failures(conn: &mut sqlx::AnyConnection, domain: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM delivery_failures WHERE domain = $1")
+        .bind(domain)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM host_circuits WHERE host = $1")
         .bind(domain)
         .execute(&mut *conn)
         .await?;

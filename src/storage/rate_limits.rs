@@ -63,3 +63,24 @@ pub async fn prune(conn: &mut AnyConnection, before: i64) -> sqlx::Result<u64> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Adds `delta` hits to `key`'s window starting at `window_start` and returns its count
+/// after them: one statement, so nodes adding at once each see a total that includes their
+/// own hits (the general API limit, which counts on each node between these adds).
+pub async fn add(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_start: i64,
+    delta: i64,
+) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "INSERT INTO rate_counters (key, window_start, n) VALUES ($1, $2, $3) \
+         ON CONFLICT (key, window_start) DO UPDATE SET n = rate_counters.n + $3 RETURNING n",
+    )
+    .bind(key)
+    .bind(window_start)
+    .bind(delta)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n)
+}

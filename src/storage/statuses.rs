@@ -318,6 +318,33 @@ pub async fn idempotent_status<'e, E: Executor<'e, Database = Any>>(
     Ok(row.map(|r| r.0))
 }
 
+/// Claims `key` for `status_id` in the writing transaction, unless a status written since
+/// `not_before` holds it (false). On PostgreSQL a claim made by a transaction
+/// still open (a retry racing its original, on any node) waits for it to end, so two requests
+/// with one key never both write.
+pub async fn claim_idempotency<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    key: &str,
+    status_id: i64,
+    now: i64,
+    not_before: i64,
+) -> sqlx::Result<bool> {
+    let claimed: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, key) DO UPDATE SET status_id = $3, created_at = $4 \
+         WHERE idempotency_keys.created_at < $5 RETURNING status_id",
+    )
+    .bind(account_id)
+    .bind(key)
+    .bind(status_id)
+    .bind(now)
+    .bind(not_before)
+    .fetch_optional(db)
+    .await?;
+    Ok(claimed.is_some())
+}
+
 pub async fn remember_idempotency<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,

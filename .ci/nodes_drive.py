@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Drives two `herd serve` nodes on one PostgreSQL (and one S3 bucket) over HTTP, for
+.ci/nodes.sh. Standard library only. Each check prints one line; the first failure exits 1.
+
+Usage: nodes_drive.py CONFIG.json
+CONFIG: {"a": base URL of node A, "b": node B, "lb": the load balancer or null,
+         "metrics_a", "metrics_b": metrics listeners, "pid_a": node A's process id,
+         "alice", "bob": tokens, "psql": the database URL}
+"""
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+cfg = json.load(open(sys.argv[1]))
+A, B, LB = cfg["a"], cfg["b"], cfg.get("lb")
+STARTED = time.monotonic()
+
+
+def say(msg):
+    print(f"nodes_drive [{time.monotonic() - STARTED:6.1f}s] {msg}", flush=True)
+
+
+def fail(msg):
+    say("FAILED: " + msg)
+    sys.exit(1)
+
+
+def call(method, url, token=None, body=None, content_type=None, timeout=10):
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if body is not None and content_type is None:
+        body = json.dumps(body).encode()
+        content_type = "application/json"
+    if content_type:
+        headers["Content-Type"] = content_type
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def json_of(method, url, token=None, body=None, want=200):
+    status, data = call(method, url, token, body)
+    if status != want:
+        fail(f"{method} {url}: {status} {data[:300]!r}")
+    return json.loads(data)
+
+
+def until(what, check, seconds=15, every=0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(every)
+    fail(f"{what}: not within {seconds} s")
+
+
+def psql(sql):
+    out = subprocess.run(
+        ["psql", "-qtAX", "-v", "ON_ERROR_STOP=1", cfg["psql"], "-c", sql],
+        capture_output=True, text=True, timeout=30,
+    )
+    if out.returncode != 0:
+        fail(f"psql {sql!r}: {out.stderr}")
+    return out.stdout.strip()
+
+
+alice, bob = cfg["alice"], cfg["bob"]
+
+# --- both nodes ready, both serving metrics that name themselves -------------------------
+for name, base in (("A", A), ("B", B)):
+    status, body = call("GET", base + "/health/ready")
+    if status != 200:
+        fail(f"{name} /health/ready: {status} {body!r}")
+say("both nodes answer /health/ready 200")
+
+# --- a follow on B, a post on A, read in B's home timeline --------------------------------
+alice_id = json_of("GET", f"{B}/api/v1/accounts/lookup?acct=alice")["id"]
+bob_id = json_of("GET", f"{A}/api/v1/accounts/lookup?acct=bob")["id"]
+rel = json_of("POST", f"{B}/api/v1/accounts/{alice_id}/follow", bob)
+if not rel.get("following"):
+    fail(f"bob follows alice through B: {rel}")
+first = json_of("POST", f"{A}/api/v1/statuses", alice, {"status": "written on node A"})
+
+
+def in_home(token, base, status_id):
+    home = json_of("GET", f"{base}/api/v1/timelines/home?limit=40", token)
+    return any(s["id"] == status_id for s in home)
+
+
+until("A's post in bob's home timeline read through B", lambda: in_home(bob, B, first["id"]))
+say(f"post {first['id']} written on A is in bob's home timeline on B")
+
+# --- a stream on B hears a post written on A ----------------------------------------------
+heard = {}
+ready = threading.Event()
+
+
+def listen():
+    req = urllib.request.Request(
+        f"{B}/api/v1/streaming/user", headers={"Authorization": f"Bearer {bob}"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            ready.set()
+            event = None
+            for raw in r:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event == "update":
+                    status = json.loads(line[5:].strip())
+                    heard[status["id"]] = time.monotonic()
+                    if status.get("content", "").find("streamed from A") >= 0:
+                        return
+    except Exception as e:  # noqa: BLE001 - reported by the waiting side
+        heard["error"] = repr(e)
+        ready.set()
+
+
+t = threading.Thread(target=listen, daemon=True)
+t.start()
+ready.wait(10)
+if "error" in heard:
+    fail(f"stream on B: {heard['error']}")
+time.sleep(0.3)  # the stream has subscribed once its headers are out; leave it a moment
+sent = time.monotonic()
+second = json_of("POST", f"{A}/api/v1/statuses", alice, {"status": "streamed from A"})
+until("the stream on B hears A's post", lambda: second["id"] in heard or "error" in heard)
+if "error" in heard:
+    fail(f"stream on B: {heard['error']}")
+say(f"a stream on B heard post {second['id']} written on A "
+    f"({(heard[second['id']] - sent) * 1000:.0f} ms after the POST began)")
+
+# --- a mention written on B notifies on A -------------------------------------------------
+mention = json_of("POST", f"{B}/api/v1/statuses", bob, {"status": "@alice hello from B"})
+
+
+def mentioned():
+    notes = json_of("GET", f"{A}/api/v1/notifications", alice)
+    return any(n.get("status", {}).get("id") == mention["id"] for n in notes)
+
+
+until("bob's mention (written on B) in alice's notifications on A", mentioned)
+say("a mention written on B is in alice's notifications on A")
+
+# --- media uploaded through A, read through B ----------------------------------------------
+
+
+def png_bytes(w=8, h=8):
+    """A small valid PNG, red, made here (no image library)."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * w for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+png = png_bytes()
+boundary = uuid.uuid4().hex
+form = (
+    f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dot.png\"\r\n"
+    f"Content-Type: image/png\r\n\r\n"
+).encode() + png + f"\r\n--{boundary}--\r\n".encode()
+status, data = call("POST", f"{A}/api/v2/media", alice, form,
+                    f"multipart/form-data; boundary={boundary}", timeout=30)
+if status not in (200, 202):
+    fail(f"POST /api/v2/media on A: {status} {data[:300]!r}")
+media = json.loads(data)
+
+
+def processed():
+    s, d = call("GET", f"{B}/api/v1/media/{media['id']}", alice)
+    return json.loads(d) if s == 200 and json.loads(d).get("url") else None
+
+
+media = until("the upload processed", processed)
+path = "/" + media["url"].split("://", 1)[1].split("/", 1)[1]
+status, body = call("GET", B + path)
+if status != 200 or len(body) == 0:
+    fail(f"GET {path} through B: {status}")
+say(f"media uploaded through A is served by B ({path}, {len(body)} bytes)")
+
+# --- the load balancer -------------------------------------------------------------------
+if LB:
+    seen = set()
+    for _ in range(6):
+        s, _ = call("GET", f"{LB}/api/v1/timelines/home", alice)
+        if s != 200:
+            fail(f"GET /api/v1/timelines/home through the load balancer: {s}")
+    third = json_of("POST", f"{LB}/api/v1/statuses", alice, {"status": "through caddy"})
+    until("the post made through caddy on B",
+          lambda: json_of("GET", f"{B}/api/v1/statuses/{third['id']}", alice)["id"] == third["id"])
+    s, _ = call("GET", LB + path)
+    if s != 200:
+        fail(f"GET {path} through the load balancer: {s}")
+    say("caddy (deploy/Caddyfile, ip_hash) serves reads, a post and media through the node it picks")
+
+# --- metrics on both nodes ----------------------------------------------------------------
+for name, url in (("A", cfg["metrics_a"]), ("B", cfg["metrics_b"])):
+    s, text = call("GET", url + "/metrics")
+    text = text.decode()
+    for series in ("herd_http_requests_total", "herd_deliveries_total", "herd_job_claims_total",
+                   "herd_db_pool_connections", "herd_streams_open"):
+        if s != 200 or series not in text:
+            fail(f"{name} /metrics lacks {series} ({s})")
+say("both nodes serve /metrics")
+
+
+def metric(url, name, labels=""):
+    s, text = call("GET", url + "/metrics")
+    total = 0.0
+    for line in text.decode().splitlines():
+        if line.startswith(name + labels) or (not labels and line.startswith(name + " ")):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+# --- node A killed holding leased deliveries: B takes them over after the lease -----------
+held = threading.Event()
+received = {}
+lock = threading.Lock()
+
+
+class Inbox(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 - the http.server API
+        n = int(self.headers.get("Content-Length", "0"))
+        activity = json.loads(self.rfile.read(n) or b"{}")
+        with lock:
+            received.setdefault(activity.get("id"), []).append(time.monotonic())
+        if not held.is_set():
+            # Held until node A is dead: its connections break, and nothing answers them.
+            time.sleep(20)
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+inbox = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
+threading.Thread(target=inbox.serve_forever, daemon=True).start()
+inbox_url = f"http://127.0.0.1:{inbox.server_address[1]}/inbox"
+# Only A works while the deliveries are claimed: B is paused for that moment.
+pid_a, pid_b = cfg["pid_a"], cfg["pid_b"]
+os.kill(pid_b, signal.SIGSTOP)
+N = 4
+ids = [f"https://nodes.invalid/activities/{uuid.uuid4()}" for _ in range(N)]
+try:
+    values = []
+    for i, aid in enumerate(ids):
+        payload = json.dumps({"kind": "deliver", "inbox": inbox_url,
+                              "activity": json.dumps({"type": "Create", "id": aid}),
+                              "key_owner": "instance"}).replace("'", "''")
+        values.append(
+            f"((SELECT COALESCE(MAX(id), 0) FROM jobs) + {i + 1}, 'deliver', '{payload}', "
+            f"(extract(epoch from now()) * 1000000)::bigint, "
+            f"(extract(epoch from now()) * 1000000)::bigint)"
+        )
+    psql("INSERT INTO jobs (id, kind, payload, run_at, created_at) VALUES "
+         + ", ".join(values) + "; NOTIFY herd_jobs")
+    until("node A's deliveries reach the inbox", lambda: len(received) == N, seconds=20)
+finally:
+    os.kill(pid_b, signal.SIGCONT)
+os.kill(pid_a, signal.SIGKILL)
+killed = time.monotonic()
+held.set()
+say(f"node A killed (SIGKILL) holding {N} leased deliveries")
+delivered_before = metric(cfg["metrics_b"], "herd_deliveries_total", '{outcome="delivered"}')
+
+
+def taken_over():
+    left = int(psql("SELECT COUNT(*) FROM jobs WHERE kind = 'deliver'"))
+    with lock:
+        again = sum(1 for aid in ids if len(received.get(aid, [])) >= 2)
+    return left == 0 and again == N
+
+
+until("node B delivers A's leased jobs after the lease", taken_over, seconds=120, every=0.5)
+took = time.monotonic() - killed
+delivered = metric(cfg["metrics_b"], "herd_deliveries_total", '{outcome="delivered"}') - delivered_before
+if delivered < N:
+    fail(f"B counted {delivered} deliveries, not {N}")
+fenced = metric(cfg["metrics_b"], "herd_job_fenced_finishes_total")
+say(f"node B delivered A's {N} jobs {took:.1f} s after the kill (lease expiry); "
+    f"each activity was sent twice at most: "
+    f"{max(len(received[a]) for a in ids)}; B's fenced finishes: {fenced:.0f}")
+if max(len(received[a]) for a in ids) > 2:
+    fail("an activity was delivered more than once after the takeover")
+
+# B still serves everything alone.
+status, _ = call("GET", B + "/health/ready")
+if status != 200:
+    fail(f"B /health/ready after A died: {status}")
+if LB:
+    until("caddy sends everything to B", lambda: call("GET", f"{LB}/api/v1/timelines/home",
+                                                     alice)[0] == 200, seconds=15)
+say("all checks passed")
