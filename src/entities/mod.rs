@@ -7,6 +7,7 @@
 
 pub mod coop;
 pub mod media;
+pub mod notifications;
 
 use serde::Serialize;
 use serde_json::Value;
