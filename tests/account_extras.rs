@@ -281,7 +281,7 @@ async fn directory_and_suggestions(app: &TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .any(|s| s["account"]["id"] == carol_id.to_string()));
+        .any(|s| s["account"]["id"].as_str() == Some(carol_id.to_string().as_str())));
     assert_eq!(app.get_json("/api/v2/suggestions", None).await.0, 401);
 }
 
