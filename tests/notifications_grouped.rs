@@ -319,6 +319,15 @@ async fn policy_filters_and_drops(app: &TestApp) {
         })
     );
 
+    // 4.3's v1 shape of the same policy, in booleans.
+    let (status, v1) = app
+        .get_json("/api/v1/notifications/policy", Some(&alice))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(v1["filter_not_following"], false);
+    assert_eq!(v1["filter_private_mentions"], true);
+    assert_eq!(v1["summary"]["pending_requests_count"], 0);
+
     // A stranger's private mention lands in requests, not in the list.
     let dm = post(
         app,
@@ -446,6 +455,10 @@ async fn policy_filters_and_drops(app: &TestApp) {
     let policy: Value = res.json().await.unwrap();
     assert_eq!(policy["for_not_following"], "drop");
     assert_eq!(policy["for_private_mentions"], "filter");
+    let (_, v1) = app
+        .get_json("/api/v1/notifications/policy", Some(&alice))
+        .await;
+    assert_eq!(v1["filter_not_following"], true);
 
     // Dropped: a stranger's public mention and favourite make nothing at all; Carol, whose
     // request was accepted, still gets through.

@@ -66,7 +66,7 @@ pub struct GroupedNotifications {
     pub notification_groups: Vec<NotificationGroup>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, Copy)]
 pub struct PolicySummary {
     pub pending_requests_count: i64,
     pub pending_notifications_count: i64,

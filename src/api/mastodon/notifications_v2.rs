@@ -33,6 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/notifications/{group_key}", get(show))
         .route("/api/v2/notifications/{group_key}/dismiss", post(dismiss))
         .route("/api/v2/notifications/{group_key}/accounts", get(accounts))
+        .route(
+            "/api/v1/notifications/policy",
+            get(policy_v1).patch(update_policy_v1),
+        )
         .route("/api/v1/notifications/requests", get(requests_list))
         .route("/api/v1/notifications/requests/merged", get(merged))
         .route("/api/v1/notifications/requests/accept", post(accept_many))
@@ -225,6 +229,58 @@ async fn update_policy(
     Ok(Json(
         requests::update_policy(&state, me.account.id, change).await?,
     ))
+}
+
+/// 4.3's v1 policy, in booleans: a rule that filters or drops reads `true`.
+fn v1_policy(p: NotificationPolicy) -> Value {
+    let on = |rule: &str| rule != "accept";
+    json!({
+        "filter_not_following": on(&p.for_not_following),
+        "filter_not_followers": on(&p.for_not_followers),
+        "filter_new_accounts": on(&p.for_new_accounts),
+        "filter_private_mentions": on(&p.for_private_mentions),
+        "summary": p.summary,
+    })
+}
+
+async fn policy_v1(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "read:notifications").await?;
+    Ok(Json(v1_policy(
+        requests::policy(&state, me.account.id).await?,
+    )))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct PolicyParamsV1 {
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    filter_not_following: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    filter_not_followers: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    filter_new_accounts: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    filter_private_mentions: Option<bool>,
+}
+
+/// `PATCH /api/v1/notifications/policy`: `true` filters, `false` accepts.
+async fn update_policy_v1(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<PolicyParamsV1>,
+) -> AppResult<Json<Value>> {
+    let me = auth.user(&state, "write:notifications").await?;
+    let p = body.data;
+    let rule = |b: Option<bool>| b.map(|on| if on { "filter" } else { "accept" }.to_string());
+    let change = PolicyChange {
+        for_not_following: rule(p.filter_not_following),
+        for_not_followers: rule(p.filter_not_followers),
+        for_new_accounts: rule(p.filter_new_accounts),
+        for_private_mentions: rule(p.filter_private_mentions),
+        for_limited_accounts: None,
+    };
+    Ok(Json(v1_policy(
+        requests::update_policy(&state, me.account.id, change).await?,
+    )))
 }
 
 async fn requests_list(
