@@ -160,7 +160,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/trends/tags", get(misc::empty_public_list))
         .route("/api/v1/trends/statuses", get(misc::empty_public_list))
         .route("/api/v1/trends/links", get(misc::empty_public_list))
-        .route("/api/v2/suggestions", get(misc::empty_list_for_user))
         // Filters (v2, and the v1 projection), tags, followed and featured tags.
         .route("/api/v1/filters", get(filters::index_v1))
         .route("/api/v1/filters/{id}", get(filters::show_v1))
@@ -227,6 +226,9 @@ pub fn router(state: AppState) -> Router {
         .merge(instance::routes())
         .merge(stream_lists_search())
         .merge(moderation_routes())
+        .merge(crate::api::mastodon::notifications_v2::routes())
+        .merge(crate::api::mastodon::endorsements::routes())
+        .merge(crate::api::mastodon::discovery::routes())
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),

@@ -129,7 +129,15 @@ async fn unfollowed_notes_skip_the_fan_out(backend: Backend) {
     // …and not in the home feed of someone who does not follow bob.
     assert!(!contains(&home(&a, &alice).await, "first unfollowed note"));
 
-    // A direct note mentioning alice: no job either, but alice is notified and may read it.
+    // A direct note mentioning alice: no job either, but alice is notified and may read it
+    // (she lets strangers' private mentions through; Mastodon's default policy filters them).
+    a.client
+        .patch(a.url("/api/v2/notifications/policy"))
+        .bearer_auth(&alice)
+        .json(&json!({"for_private_mentions": "accept"}))
+        .send()
+        .await
+        .expect("PATCH policy");
     let mention = note(
         2,
         "a word for alice",

@@ -309,6 +309,14 @@ async fn edit_dropping_a_remote_mention_is_not_delivered(backend: Backend) {
     let (_, alice) = a.user_with_token("alice").await;
     let _ = a.user_with_token("dave").await;
     let (_, bob) = b.user_with_token("bob").await;
+    // Bob lets strangers' private mentions through (Mastodon's default policy filters them).
+    b.client
+        .patch(b.url("/api/v2/notifications/policy"))
+        .bearer_auth(&bob)
+        .json(&json!({"for_private_mentions": "accept"}))
+        .send()
+        .await
+        .expect("PATCH policy");
     let direct = post(
         &a,
         &alice,

@@ -455,6 +455,15 @@ async fn edit_dropping_a_direct_mention(app: &TestApp) {
     let (_, bob) = app.user_with_token("bob").await;
     let (_, carol) = app.user_with_token("carol").await;
     follow(app, &bob, alice_id).await;
+    // Carol does not follow Alice: she lets strangers' private mentions through (Mastodon's
+    // default policy filters them).
+    app.client
+        .patch(app.url("/api/v2/notifications/policy"))
+        .bearer_auth(&carol)
+        .json(&json!({"for_private_mentions": "accept"}))
+        .send()
+        .await
+        .expect("PATCH policy");
     let direct = post(
         app,
         &alice,

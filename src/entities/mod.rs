@@ -8,6 +8,7 @@
 pub mod card;
 pub mod coop;
 pub mod media;
+pub mod notifications;
 
 use serde::Serialize;
 use serde_json::Value;

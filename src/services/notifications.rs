@@ -9,20 +9,23 @@ use crate::state::AppState;
 use crate::storage::markers;
 use crate::storage::notifications as store;
 
-/// Which notifications are asked for: `types[]`, `exclude_types[]`, `account_id`.
-#[derive(Debug, Clone, Copy)]
+/// Which notifications are asked for: `types[]`, `exclude_types[]`, `account_id`,
+/// `include_filtered` (those the notification policy held back, too).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Choice<'a> {
     pub types: &'a [String],
     pub exclude: &'a [String],
     pub from_account: Option<i64>,
+    pub include_filtered: bool,
 }
 
-fn selection<'a>(state: &AppState, viewer: i64, c: Choice<'a>) -> store::Selection<'a> {
+pub(crate) fn selection<'a>(state: &AppState, viewer: i64, c: Choice<'a>) -> store::Selection<'a> {
     store::Selection {
         account_id: viewer,
         types: c.types,
         exclude: c.exclude,
         from_account: c.from_account,
+        include_filtered: c.include_filtered,
         now: state.clock.now_micros(),
     }
 }
@@ -45,11 +48,7 @@ pub async fn list(
 pub async fn one(state: &AppState, viewer: i64, id: i64) -> AppResult<Option<Notification>> {
     // The list's selection for this one id: none from suspended senders (Mastodon's
     // `without_suspended`), nor from silenced ones not followed, muted or blocked.
-    let none = Choice {
-        types: &[],
-        exclude: &[],
-        from_account: None,
-    };
+    let none = Choice::default();
     let rows = store::list(
         &state.db.pool,
         &selection(state, viewer, none),

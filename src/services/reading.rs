@@ -70,6 +70,7 @@ pub async fn account_posts(
         pinned: false,
         only_media: tab == Tab::Media,
         tagged: None,
+        exclude_direct: false,
     };
     timelines::account(state, viewer, account_id, &which, page).await
 }
@@ -86,6 +87,7 @@ pub async fn pinned(
         pinned: true,
         only_media: false,
         tagged: None,
+        exclude_direct: false,
     };
     let page = Page {
         max_id: None,

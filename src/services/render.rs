@@ -287,14 +287,12 @@ pub async fn notifications(
     viewer: i64,
     rows: &[NotificationRow],
 ) -> AppResult<Vec<Notification>> {
-    let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
-    let mut visible = Vec::new();
-    for id in status_ids {
-        if let Some(s) = statuses::visible_by_id(&state.db.pool, id, viewer).await? {
-            visible.push(s);
-        }
-    }
-    let rendered = statuses(state, Viewer(Some(viewer)), &visible).await?;
+    let mut status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
+    status_ids.sort_unstable();
+    status_ids.dedup();
+    // One query for the statuses; `statuses` drops those the viewer may not see.
+    let found = statuses::by_ids(&state.db.pool, &status_ids).await?;
+    let rendered = statuses(state, Viewer(Some(viewer)), &found).await?;
     let by_id: HashMap<String, Status> = rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut from_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
     from_ids.sort_unstable();
@@ -327,7 +325,10 @@ pub async fn notifications(
         out.push(Notification {
             id: n.id.to_string(),
             kind: n.kind.clone(),
-            group_key: format!("ungrouped-{}", n.id),
+            group_key: n
+                .group_key
+                .clone()
+                .unwrap_or_else(|| format!("ungrouped-{}", n.id)),
             created_at: time::iso(n.created_at),
             account: account.clone(),
             status,

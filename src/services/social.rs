@@ -26,6 +26,8 @@ pub async fn target(state: &AppState, id: &str) -> AppResult<AccountRow> {
 pub async fn relationship(state: &AppState, viewer: i64, target: i64) -> AppResult<Relationship> {
     let now = state.clock.now_micros();
     let r = social::relationship(&state.db.pool, viewer, target, now).await?;
+    let (note, endorsed) =
+        crate::storage::account_notes::note_and_endorsed(&state.db.pool, viewer, target).await?;
     Ok(Relationship {
         id: target.to_string(),
         following: r.following.is_some(),
@@ -41,8 +43,8 @@ pub async fn relationship(state: &AppState, viewer: i64, target: i64) -> AppResu
         requested: r.requested,
         requested_by: r.requested_by,
         domain_blocking: r.domain_blocking,
-        endorsed: false,
-        note: String::new(),
+        endorsed,
+        note: note.unwrap_or_default(),
     })
 }
 

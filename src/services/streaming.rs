@@ -525,6 +525,8 @@ impl Subscriber {
                         types: &[],
                         exclude: &[],
                         from_account: None,
+                        // A filtered notification is never streamed.
+                        include_filtered: false,
                         now: state.clock.now_micros(),
                     },
                     &cursor,

@@ -196,6 +196,8 @@ pub struct AccountStatuses {
     pub only_media: bool,
     /// A hashtag (with or without `#`) every status must carry.
     pub tagged: Option<String>,
+    /// Leave out direct messages (4.4's `exclude_direct`; one's own profile shows them).
+    pub exclude_direct: bool,
 }
 
 /// What `viewer` may see of `account`'s statuses (moved here from
@@ -221,6 +223,7 @@ pub async fn account(
         pinned: which.pinned,
         tagged,
         only_media: which.only_media,
+        exclude_direct: which.exclude_direct,
     };
     let rows =
         timelines::account(&state.db.pool, account, viewer.unwrap_or(-1), filter, page).await?;

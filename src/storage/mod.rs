@@ -3,12 +3,15 @@
 //! and timestamps (epoch microseconds), TEXT for strings and JSON, DOUBLE PRECISION for reals.
 
 pub mod account_domain_blocks;
+pub mod account_notes;
 pub mod accounts;
 pub mod audiences;
 pub mod backup;
 pub mod cards;
 pub mod cluster;
 pub mod conversations;
+pub mod discovery;
+pub mod endorsements;
 pub mod exports;
 pub mod federation;
 pub mod files;
@@ -23,6 +26,7 @@ pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod moderation;
+pub mod notification_requests;
 pub mod notifications;
 pub mod oauth;
 pub mod paging;

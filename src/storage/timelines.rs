@@ -145,6 +145,7 @@ pub struct AccountFilter {
     pub pinned: bool,
     pub tagged: Option<i64>,
     pub only_media: bool,
+    pub exclude_direct: bool,
 }
 
 pub async fn account<'e, E: Executor<'e, Database = Any>>(
@@ -169,6 +170,9 @@ pub async fn account<'e, E: Executor<'e, Database = Any>>(
     }
     if f.exclude_reblogs {
         sql.push(" AND s.reblog_of_id IS NULL");
+    }
+    if f.exclude_direct {
+        sql.push(" AND s.visibility <> 'direct'");
     }
     if f.only_media {
         sql.push(WITH_MEDIA);

@@ -382,6 +382,7 @@ pub async fn notifications(
             types: &types,
             exclude: &[],
             from_account: None,
+            include_filtered: false,
         };
         let (items, cursors) =
             crate::services::notifications::list(&state, me.account.id, choice, &page).await?;

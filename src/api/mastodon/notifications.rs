@@ -24,6 +24,8 @@ pub struct ListParams {
     exclude_types: Vec<String>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    include_filtered: Option<bool>,
 }
 
 pub async fn list(
@@ -44,6 +46,7 @@ pub async fn list(
         types: &p.types,
         exclude: &p.exclude_types,
         from_account: from,
+        include_filtered: p.include_filtered.unwrap_or(false),
     };
     let (items, cursors) = service::list(&state, me.account.id, choice, &page).await?;
     Ok(Paged(
@@ -105,6 +108,7 @@ pub async fn unread_count(
         types: &p.types,
         exclude: &p.exclude_types,
         from_account: from,
+        include_filtered: false,
     };
     let count = service::unread_count(&state, me.account.id, choice, cap).await?;
     Ok(Json(json!({ "count": count })))

@@ -253,6 +253,8 @@ pub struct StatusesParams {
     pinned: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     tagged: Option<String>,
+    #[serde(default, deserialize_with = "lenient::bool_opt")]
+    exclude_direct: Option<bool>,
 }
 
 /// `GET /api/v1/accounts/:id/statuses`: what the viewer may see of an account's posts.
@@ -278,6 +280,7 @@ pub async fn statuses(
         pinned: p.pinned.unwrap_or(false),
         only_media: p.only_media.unwrap_or(false),
         tagged: p.tagged,
+        exclude_direct: p.exclude_direct.unwrap_or(false),
     };
     let timeline = timelines::account(&state, viewer, target.id, &which, &page).await?;
     Ok(Paged(
