@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod amendment_preview;
 pub mod app_names;
+pub mod ballots;
 pub mod cluster;
 pub mod cluster_events;
 pub mod conversations;
