@@ -126,6 +126,15 @@ async fn consent_by_form(app: &TestApp) {
     )
     .await;
     let path = format!("/proposals/{id}");
+    // The mail announcing it links to its page.
+    app.run_jobs().await;
+    let page_url = app.url(&path);
+    assert!(
+        app.mails()
+            .iter()
+            .any(|m| common::link_in(m, &page_url).as_deref() == Some(page_url.as_str())),
+        "a mail links to {page_url}"
+    );
     let m1 = web_sign_in(app, "m1").await;
 
     let (status, html) = page(&m1, app, &path).await;
