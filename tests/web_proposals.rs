@@ -187,7 +187,10 @@ async fn consent_by_form(app: &TestApp) {
     assert_eq!(p["my_vote"]["receipt"], receipt.as_str());
     let (_, again) = page(&m1, app, &path).await;
     assert!(!again.contains(&nonce), "the nonce is shown only once");
-    assert!(again.contains("You voted:"));
+    assert!(
+        again.contains("You voted: <strong>Agree</strong>"),
+        "{again}"
+    );
     assert!(again.contains("We need room"), "my reason, shown");
     let (_, coop) = page(&m1, app, "/coop").await;
     let waiting = coop.split("needs-vote").nth(1).unwrap_or("");
@@ -240,7 +243,7 @@ async fn consent_by_form(app: &TestApp) {
     // Open, not secret, not hidden: the count and who voted how, with the reason.
     let (_, html) = page(&m1, app, &path).await;
     assert!(html.contains("Who voted, and how"));
-    assert!(html.contains("@m1"));
+    assert!(html.contains("@m1</a>: Disagree"), "in words: {html}");
     assert!(html.contains("1 of 3 members have voted."), "{html}");
 
     // The discussion: a reply by form lands in the proposal's thread.
@@ -365,6 +368,11 @@ async fn ranked_secret_hidden(app: &TestApp) {
     assert_eq!(
         proposal(app, &m[3].1, &id).await["my_vote"]["ballot"],
         json!({ "ranking": [c2] })
+    );
+    let (_, html) = page(&web, app, &path).await;
+    assert!(
+        html.contains("You voted: <strong>1. @m2</strong>"),
+        "{html}"
     );
 
     // A secret ballot: no one sees how anyone voted, nor the count until the close.

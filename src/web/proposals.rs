@@ -167,6 +167,45 @@ async fn option_labels(state: &AppState, p: &Proposal) -> BTreeMap<String, Strin
     out
 }
 
+/// A ballot in words: "Agree", "Tuesday, Thursday", "1. @m2, 2. @m1", "Blue: 4".
+fn ballot_words(locale: Locale, ballot: &Value, labels: &BTreeMap<String, String>) -> String {
+    let label = |o: &str| labels.get(o).cloned().unwrap_or_else(|| o.to_string());
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).map(label).collect())
+            .unwrap_or_default()
+    };
+    if let Some(c) = ballot["choice"].as_str() {
+        return i18n::text(locale, &format!("choice-{c}"));
+    }
+    let words = if ballot.get("choices").is_some() {
+        names(&ballot["choices"]).join(", ")
+    } else if ballot.get("ranking").is_some() {
+        names(&ballot["ranking"])
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{}. {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        ["scores", "dots"]
+            .iter()
+            .find_map(|k| ballot.get(*k).and_then(Value::as_object))
+            .map(|m| {
+                m.iter()
+                    .map(|(o, n)| format!("{}: {n}", label(o)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    if words.is_empty() {
+        "—".into()
+    } else {
+        words
+    }
+}
+
 /// The log's entries with a label in the reader's language.
 fn log_entries(locale: Locale, p: &Proposal) -> Vec<Value> {
     p.timeline
@@ -225,8 +264,25 @@ async fn proposal_page(
             check_form.receipt = v["receipt"].as_str().unwrap_or_default().to_string();
         }
     }
+    let locale = signed.session.locale;
+    let my_vote_words = p
+        .my_vote
+        .as_ref()
+        .map(|v| ballot_words(locale, &v["ballot"], &labels));
+    let shown: Option<Vec<Value>> = shown.map(|list| {
+        list.iter()
+            .map(|b| {
+                serde_json::json!({
+                    "acct": b.voter.acct,
+                    "words": ballot_words(locale, &b.ballot, &labels),
+                    "reason": b.reason,
+                })
+            })
+            .collect()
+    });
     let mut ctx = page_context(state, &signed.session, Some(&signed.me.account.username));
     let here = format!("/proposals/{id}");
+    ctx.insert("my_vote_words", &my_vote_words);
     ctx.insert("here", &here);
     ctx.insert("log", &log_entries(signed.session.locale, &p));
     ctx.insert("p", &p);
