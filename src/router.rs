@@ -292,7 +292,7 @@ pub fn router(state: AppState) -> Router {
             .route("/actor", get(ap::instance_actor))
             .route("/actor/outbox", get(ap::instance_outbox))
             .route("/actor/inbox", post(inbox::shared_inbox))
-            .route("/coop", get(ap::coop_actor))
+            // GET /coop (the actor for ActivityPub, the page for browsers): web::coop_home.
             .route("/coop/inbox", post(inbox::shared_inbox))
             .route("/coop/{collection}", get(ap::coop_collection))
             .route("/inbox", post(inbox::shared_inbox))

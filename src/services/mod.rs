@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod amendment_preview;
 pub mod app_names;
+pub mod ballots;
 pub mod card_pages;
 pub mod cards;
 pub mod cluster;

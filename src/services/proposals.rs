@@ -1239,8 +1239,9 @@ async fn remind_one(state: &AppState, id: i64, now: i64) -> anyhow::Result<bool>
     Ok(true)
 }
 
+/// The proposal's page, where a member reads, votes and discusses it.
 fn proposal_url(state: &AppState, id: i64) -> String {
-    format!("{}/api/v1/coop/proposals/{id}", state.base_url())
+    format!("{}/proposals/{id}", state.base_url())
 }
 
 fn opened_mail(state: &AppState, row: &ProposalRow, rule: &DecisionRule) -> String {

@@ -5,9 +5,12 @@
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod coop_home;
 pub mod form;
 pub mod oauth;
 pub mod pages;
+pub mod proposal_form;
+pub mod proposals;
 pub mod public;
 pub mod routes;
 pub mod templates;

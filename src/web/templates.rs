@@ -111,6 +111,30 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "pages/tag.html",
         include_str!("../../templates/pages/tag.html"),
     ),
+    (
+        "proposals/show.html",
+        include_str!("../../templates/proposals/show.html"),
+    ),
+    (
+        "proposals/list.html",
+        include_str!("../../templates/proposals/list.html"),
+    ),
+    (
+        "proposals/coop.html",
+        include_str!("../../templates/proposals/coop.html"),
+    ),
+    (
+        "proposals/new.html",
+        include_str!("../../templates/proposals/new.html"),
+    ),
+    (
+        "partials/ballot.html",
+        include_str!("../../templates/partials/ballot.html"),
+    ),
+    (
+        "partials/tally.html",
+        include_str!("../../templates/partials/tally.html"),
+    ),
 ];
 
 /// The templates, once per locale.
