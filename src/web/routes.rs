@@ -5,7 +5,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::{assets, client, public};
+use super::{assets, client, public, social};
 use crate::http::session;
 use crate::state::AppState;
 
@@ -31,8 +31,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(client::confirm_delete).post(client::delete),
         )
         .route("/web/statuses/{id}/{action}", post(client::act))
-        .layer(middleware::from_fn_with_state(state, session::ensure_csrf));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::ensure_csrf,
+        ));
     Router::new()
         .merge(pages)
+        .merge(social::routes(state))
         .route("/static/{file}", get(assets::serve))
 }
