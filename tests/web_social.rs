@@ -677,3 +677,112 @@ async fn conversations_and_requests(app: &TestApp) {
     assert_eq!(status, 404);
 }
 on_both_backends!(conversations, conversations_and_requests);
+
+async fn compose_extras(app: &TestApp) {
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let web = web_sign_in(app, "alice").await;
+    let (_, home) = page(&web, app, "/home").await;
+    for field in [
+        "poll[options][]",
+        "poll[expires_in]",
+        "poll[multiple]",
+        "scheduled_at",
+    ] {
+        assert!(home.contains(&format!("name=\"{field}\"")), "{field}");
+    }
+    assert!(home.contains("<option value=\"local\""));
+    let token = csrf_of(&home);
+    let latest = || async {
+        let (_, list) = app
+            .get_json(
+                &format!("/api/v1/accounts/{alice_id}/statuses"),
+                Some(&alice),
+            )
+            .await;
+        list
+    };
+
+    // A poll with one option: 422 beside the poll, the options and text kept.
+    let (status, _, html) = submit(
+        &web,
+        app,
+        "/web/statuses",
+        &token,
+        &[
+            ("status", "Which bean?"),
+            ("poll[options][]", "Runner"),
+            ("poll[options][]", ""),
+            ("poll[expires_in]", "3600"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"poll-error\""), "{html}");
+    assert!(html.contains("value=\"Runner\""));
+    assert!(html.contains("<option value=\"3600\" selected>"));
+    assert_eq!(latest().await.as_array().unwrap().len(), 0);
+
+    let (status, location, _) = submit(
+        &web,
+        app,
+        "/web/statuses",
+        &token,
+        &[
+            ("status", "Which bean?"),
+            ("poll[options][]", "Runner"),
+            ("poll[options][]", "Broad"),
+            ("poll[options][]", ""),
+            ("poll[expires_in]", "3600"),
+            ("poll[multiple]", "true"),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/home"));
+    let s = latest().await[0].clone();
+    assert_eq!(s["poll"]["options"][1]["title"], "Broad");
+    assert_eq!(s["poll"]["multiple"], true);
+
+    // Local only: public, never federated.
+    submit(
+        &web,
+        app,
+        "/web/statuses",
+        &token,
+        &[("status", "Just for us"), ("visibility", "local")],
+    )
+    .await;
+    let s = latest().await[0].clone();
+    assert_eq!(s["content"], "<p>Just for us</p>");
+    assert_eq!(
+        (s["visibility"].clone(), s["local_only"].clone()),
+        (json!("public"), json!(true))
+    );
+
+    // Scheduled: a date in the past is refused beside the field; a future one is stored.
+    let (status, _, html) = submit(
+        &web,
+        app,
+        "/web/statuses",
+        &token,
+        &[("status", "Later"), ("scheduled_at", "2001-01-01T10:00")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"scheduled_at-error\""), "{html}");
+    assert!(html.contains("value=\"2001-01-01T10:00\""));
+    let (status, _, _) = submit(
+        &web,
+        app,
+        "/web/statuses",
+        &token,
+        &[("status", "Later"), ("scheduled_at", "2099-01-01T10:00")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, scheduled) = app
+        .get_json("/api/v1/scheduled_statuses", Some(&alice))
+        .await;
+    assert_eq!(scheduled[0]["scheduled_at"], "2099-01-01T10:00:00.000Z");
+    assert_eq!(scheduled[0]["params"]["text"], "Later");
+}
+on_both_backends!(compose, compose_extras);

@@ -117,3 +117,19 @@ conversation-unread = Unread
 conversation-with = With
 conversation-mark-read = Mark as read
 conversation-remove = Remove
+
+## Compose extras (templates/partials/compose.html)
+visibility-local = Local only (not federated)
+compose-poll = Add a poll
+compose-poll-options = Poll options
+compose-poll-option = Option { $n }
+compose-poll-length = Poll length
+compose-poll-multiple = Allow several choices
+compose-scheduled = Publish later (UTC, optional)
+poll-duration-300 = 5 minutes
+poll-duration-1800 = 30 minutes
+poll-duration-3600 = 1 hour
+poll-duration-21600 = 6 hours
+poll-duration-86400 = 1 day
+poll-duration-259200 = 3 days
+poll-duration-604800 = 1 week

@@ -117,3 +117,19 @@ conversation-unread = 未読
 conversation-with = 相手：
 conversation-mark-read = 既読にする
 conversation-remove = 削除
+
+## 投稿フォームの追加項目
+visibility-local = ローカル限定（連合しない）
+compose-poll = アンケートを追加
+compose-poll-options = アンケートの選択肢
+compose-poll-option = 選択肢 { $n }
+compose-poll-length = アンケートの期間
+compose-poll-multiple = 複数選択を許可
+compose-scheduled = 予約投稿（UTC、任意）
+poll-duration-300 = 5分
+poll-duration-1800 = 30分
+poll-duration-3600 = 1時間
+poll-duration-21600 = 6時間
+poll-duration-86400 = 1日
+poll-duration-259200 = 3日
+poll-duration-604800 = 1週間

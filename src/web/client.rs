@@ -21,7 +21,11 @@ use crate::services::statuses::{self, Interaction, NewStatus};
 use crate::services::{reading, timelines};
 use crate::state::AppState;
 
-const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
+/// `local` is public and `local_only` (never federated), as Mastodon forks offer it.
+const VISIBILITIES: [&str; 5] = ["public", "local", "unlisted", "private", "direct"];
+
+/// The poll durations the compose form offers, in seconds.
+const POLL_DURATIONS: [u64; 7] = [300, 1800, 3600, 21600, 86400, 259200, 604800];
 
 /// What the compose form holds (the API's parameter names).
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -38,6 +42,54 @@ pub struct ComposeForm {
     language: String,
     #[serde(default)]
     sensitive: Option<String>,
+    /// `poll[options][]`, `poll[expires_in]`, `poll[multiple]`, as the API reads them.
+    #[serde(default)]
+    poll: Option<serde_json::Value>,
+    /// A `datetime-local` value, read as UTC.
+    #[serde(default)]
+    scheduled_at: String,
+}
+
+impl ComposeForm {
+    /// The poll's non-empty options, or `None` without any.
+    fn poll_options(&self) -> Vec<String> {
+        let options = self.poll.as_ref().and_then(|p| p.get("options"));
+        let list: Vec<String> = match options {
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        list.into_iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+
+    /// The poll to post: options typed, else none.
+    fn new_poll(&self) -> AppResult<Option<crate::services::polls::NewPoll>> {
+        let options = self.poll_options();
+        let Some(mut poll) = self.poll.clone().filter(|_| !options.is_empty()) else {
+            return Ok(None);
+        };
+        if let Some(o) = poll.as_object_mut() {
+            o.insert("options".into(), serde_json::json!(options));
+        }
+        crate::services::polls::parse(&poll).map(Some)
+    }
+
+    /// `scheduled_at` as RFC 3339: a browser's `2030-01-31T12:00` is taken as UTC.
+    fn scheduled(&self) -> Option<String> {
+        let s = self.scheduled_at.trim();
+        match s.len() {
+            0 => None,
+            16 => Some(format!("{s}:00Z")),
+            19 => Some(format!("{s}Z")),
+            _ => Some(s.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +125,27 @@ async fn home_page(
     ctx.insert("errors", errors);
     ctx.insert("replying", &replying);
     ctx.insert("visibilities", &VISIBILITIES);
+    let mut options = form.poll_options();
+    options.resize(4, String::new());
+    ctx.insert("poll_options", &options);
+    ctx.insert("poll_durations", &POLL_DURATIONS);
+    ctx.insert(
+        "poll_expires_in",
+        &form
+            .poll
+            .as_ref()
+            .and_then(|p| p.get("expires_in"))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "86400".into()),
+    );
+    ctx.insert(
+        "poll_multiple",
+        &form
+            .poll
+            .as_ref()
+            .and_then(|p| p.get("multiple"))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())),
+    );
     ctx.insert("max_characters", &state.config.limits.max_characters);
     Ok(render_status(state, status, "pages/home.html", &ctx))
 }
@@ -126,6 +199,10 @@ fn field_of(err: &AppError) -> &'static str {
     let m = err.message.as_str();
     if m.contains("Spoiler") {
         "spoiler_text"
+    } else if m.contains("Poll") || m.contains("poll") {
+        "poll"
+    } else if m.contains("Scheduled") {
+        "scheduled_at"
     } else if m.contains("Visibility") {
         "visibility"
     } else if m.contains("Language") {
@@ -141,22 +218,30 @@ pub async fn compose(
     SignedIn { session, me }: SignedIn,
     CsrfForm(form): CsrfForm<ComposeForm>,
 ) -> Response {
-    let new = NewStatus {
-        text: form.status.clone(),
-        spoiler_text: form.spoiler_text.clone(),
-        sensitive: form.sensitive.as_deref().is_some_and(|v| !v.is_empty()),
-        visibility: Some(form.visibility.clone()).filter(|v| !v.is_empty()),
-        local_only: false,
-        in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|v| !v.is_empty()),
-        language: Some(form.language.clone()).filter(|v| !v.is_empty()),
-        idempotency_key: None,
-        media_ids: Vec::new(),
-        poll: None,
-        scheduled_at: None,
-        scheduled_status_id: None,
+    let local_only = form.visibility == "local";
+    let posted = async {
+        let new = NewStatus {
+            text: form.status.clone(),
+            spoiler_text: form.spoiler_text.clone(),
+            sensitive: form.sensitive.as_deref().is_some_and(|v| !v.is_empty()),
+            visibility: if local_only {
+                Some("public".into())
+            } else {
+                Some(form.visibility.clone()).filter(|v| !v.is_empty())
+            },
+            local_only,
+            in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|v| !v.is_empty()),
+            language: Some(form.language.clone()).filter(|v| !v.is_empty()),
+            idempotency_key: None,
+            media_ids: Vec::new(),
+            poll: form.new_poll()?,
+            scheduled_at: form.scheduled(),
+            scheduled_status_id: None,
+        };
+        // Posts from the pages name no app (Mastodon's web client shows none either).
+        statuses::post(&state, &me, 0, new).await
     };
-    // Posts from the pages name no app (Mastodon's web client shows none either).
-    match statuses::post(&state, &me, 0, new).await {
+    match posted.await {
         Ok(_) => (StatusCode::SEE_OTHER, [("location", "/home")]).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut errors = HashMap::new();
