@@ -786,3 +786,124 @@ async fn compose_extras(app: &TestApp) {
     assert_eq!(scheduled[0]["params"]["text"], "Later");
 }
 on_both_backends!(compose, compose_extras);
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// The compose form as a browser sends it with a file: multipart.
+async fn compose_multipart(
+    client: &reqwest::Client,
+    app: &TestApp,
+    fields: &[(&str, &str)],
+    file: Option<(Vec<u8>, &str)>,
+) -> (u16, String) {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((bytes, name)) = file {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    let res = client
+        .post(app.url("/web/statuses"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+async fn compose_with_image(app: &TestApp) {
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let web = web_sign_in(app, "alice").await;
+    let token = csrf(&web, app).await;
+    let (_, home) = page(&web, app, "/home").await;
+    assert!(home.contains("enctype=\"multipart/form-data\""));
+    let latest = || async {
+        let (_, list) = app
+            .get_json(
+                &format!("/api/v1/accounts/{alice_id}/statuses"),
+                Some(&alice),
+            )
+            .await;
+        list
+    };
+    // Without the token: refused before anything is stored.
+    let (status, _) = compose_multipart(
+        &web,
+        app,
+        &[("status", "forged")],
+        Some((png(8, 8), "a.png")),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Not an image: 422 beside the file field, the text kept, nothing posted.
+    let (status, html) = compose_multipart(
+        &web,
+        app,
+        &[("csrf_token", &token), ("status", "My seedlings")],
+        Some((b"not an image at all".to_vec(), "notes.txt")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"file-error\""), "{html}");
+    assert!(html.contains(">My seedlings</textarea>"));
+    assert_eq!(latest().await.as_array().unwrap().len(), 0);
+    // An image, its alt text and focal point; the post over the limit first: the image stays
+    // attached in the form (its id), so the second try needs no new upload.
+    let long = "z".repeat(501);
+    let (status, html) = compose_multipart(
+        &web,
+        app,
+        &[
+            ("csrf_token", &token),
+            ("status", &long),
+            ("description", "Three seedlings in a pot"),
+            ("focus_x", "0.5"),
+            ("focus_y", "-0.25"),
+        ],
+        Some((png(40, 30), "seedlings.png")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"status-error\""));
+    let media_id = html
+        .split("name=\"media_ids[]\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the uploaded image is kept in the form")
+        .to_string();
+    let (status, _) = compose_multipart(
+        &web,
+        app,
+        &[
+            ("csrf_token", &token),
+            ("status", "My seedlings"),
+            ("media_ids[]", &media_id),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 303);
+    let s = latest().await[0].clone();
+    let m = &s["media_attachments"][0];
+    assert_eq!(m["id"], media_id.as_str());
+    assert_eq!(m["description"], "Three seedlings in a pot");
+    assert_eq!(m["meta"]["focus"]["x"], 0.5);
+    assert_eq!(m["meta"]["focus"]["y"], -0.25);
+    let (_, html) = page(&web, app, "/home").await;
+    assert!(html.contains("alt=\"Three seedlings in a pot\""));
+}
+on_both_backends!(compose_image, compose_with_image);

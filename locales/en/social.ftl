@@ -133,3 +133,13 @@ poll-duration-21600 = 6 hours
 poll-duration-86400 = 1 day
 poll-duration-259200 = 3 days
 poll-duration-604800 = 1 week
+compose-media = Image (optional)
+compose-media-attached = { $count ->
+    [one] One image is attached.
+   *[other] { $count } images are attached.
+}
+compose-media-file = Choose an image (JPEG, PNG, GIF or WebP)
+compose-media-description = Description of the image (alt text)
+compose-media-description-hint = Describe it for people who cannot see it.
+compose-media-focus-x = Focal point across (−1 left to 1 right)
+compose-media-focus-y = Focal point up and down (−1 bottom to 1 top)

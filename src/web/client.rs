@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::auth::safe_return_to;
 use super::form::{CsrfForm, SignedIn};
+use super::social::upload::CsrfUpload;
 use super::templates::{error_page, page_context, render, render_status};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
@@ -48,6 +49,16 @@ pub struct ComposeForm {
     /// A `datetime-local` value, read as UTC.
     #[serde(default)]
     scheduled_at: String,
+    /// Images already uploaded (kept when the form comes back with an error).
+    #[serde(default, deserialize_with = "crate::http::lenient::strings")]
+    media_ids: Vec<String>,
+    /// The alt text and focal point of the image in `file` (the upload's fields).
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    focus_x: String,
+    #[serde(default)]
+    focus_y: String,
 }
 
 impl ComposeForm {
@@ -199,6 +210,12 @@ fn field_of(err: &AppError) -> &'static str {
     let m = err.message.as_str();
     if m.contains("Spoiler") {
         "spoiler_text"
+    } else if m.contains("Description") {
+        "description"
+    } else if m.contains("Focus") {
+        "focus_x"
+    } else if m.contains("File") || m.contains("image") || m.contains("Media") {
+        "file"
     } else if m.contains("Poll") || m.contains("poll") {
         "poll"
     } else if m.contains("Scheduled") {
@@ -216,9 +233,44 @@ fn field_of(err: &AppError) -> &'static str {
 pub async fn compose(
     State(state): State<AppState>,
     SignedIn { session, me }: SignedIn,
-    CsrfForm(form): CsrfForm<ComposeForm>,
+    CsrfUpload {
+        data: mut form,
+        files,
+    }: CsrfUpload<ComposeForm>,
 ) -> Response {
     let local_only = form.visibility == "local";
+    // An image chosen in the form is uploaded first, through the service behind
+    // `POST /api/v2/media`; its id then rides in the form, so an error later keeps it.
+    let file = files
+        .iter()
+        .find(|f| f.field == "file" && !f.bytes.is_empty());
+    if let Some(file) = file {
+        let focus = match (form.focus_x.trim(), form.focus_y.trim()) {
+            ("", "") => None,
+            (x, y) => Some(format!(
+                "{},{}",
+                if x.is_empty() { "0" } else { x },
+                if y.is_empty() { "0" } else { y }
+            )),
+        };
+        match crate::services::media::upload(
+            &state,
+            &me,
+            Some(file),
+            Some(form.description.as_str()),
+            focus.as_deref(),
+        )
+        .await
+        {
+            Ok(row) => {
+                form.media_ids.push(row.id.to_string());
+                form.description.clear();
+                form.focus_x.clear();
+                form.focus_y.clear();
+            }
+            Err(e) => return compose_error(&state, &session, &me, &form, e).await,
+        }
+    }
     let posted = async {
         let new = NewStatus {
             text: form.status.clone(),
@@ -233,7 +285,7 @@ pub async fn compose(
             in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|v| !v.is_empty()),
             language: Some(form.language.clone()).filter(|v| !v.is_empty()),
             idempotency_key: None,
-            media_ids: Vec::new(),
+            media_ids: form.media_ids.clone(),
             poll: form.new_poll()?,
             scheduled_at: form.scheduled(),
             scheduled_status_id: None,
@@ -243,27 +295,39 @@ pub async fn compose(
     };
     match posted.await {
         Ok(_) => (StatusCode::SEE_OTHER, [("location", "/home")]).into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let mut errors = HashMap::new();
-            let text = e
-                .message
-                .trim_start_matches("Validation failed: ")
-                .to_string();
-            errors.insert(field_of(&e), text);
-            home_page(
-                &state,
-                &session,
-                &me,
-                &form,
-                &errors,
-                &PageParams::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-            .unwrap_or_else(|e| error_page(&state, &session, e))
-        }
-        Err(e) => error_page(&state, &session, e),
+        Err(e) => compose_error(&state, &session, &me, &form, e).await,
     }
+}
+
+/// The compose form again with the service's message beside its field (422), or the error
+/// page for anything else.
+async fn compose_error(
+    state: &AppState,
+    session: &WebSession,
+    me: &CurrentUser,
+    form: &ComposeForm,
+    e: AppError,
+) -> Response {
+    if e.status != StatusCode::UNPROCESSABLE_ENTITY {
+        return error_page(state, session, e);
+    }
+    let mut errors = HashMap::new();
+    let text = e
+        .message
+        .trim_start_matches("Validation failed: ")
+        .to_string();
+    errors.insert(field_of(&e), text);
+    home_page(
+        state,
+        session,
+        me,
+        form,
+        &errors,
+        &PageParams::default(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+    .unwrap_or_else(|e| error_page(state, session, e))
 }
 
 #[derive(Debug, Deserialize)]

@@ -25,7 +25,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/bookmarks", get(client::marked))
         .route("/favourites", get(client::marked))
         .route("/web/accounts/{id}/{action}", post(client::account_act))
-        .route("/web/statuses", post(client::compose))
+        .route(
+            "/web/statuses",
+            post(client::compose).layer(axum::extract::DefaultBodyLimit::max(
+                crate::services::media::body_limit(&state),
+            )),
+        )
         .route(
             "/web/statuses/{id}/delete",
             get(client::confirm_delete).post(client::delete),

@@ -119,16 +119,20 @@ pub struct ShowQuery {
     q: String,
 }
 
-/// The list page. `form` is `None` to show the list's own settings.
+/// A settings form that failed: what was typed and the message by field.
+struct Failed<'a> {
+    form: &'a ListForm,
+    errors: HashMap<&'static str, String>,
+}
+
+/// The list page: its settings as stored, or as typed with errors (`failed`, a 422).
 async fn show_page(
     state: &AppState,
     signed: &SignedIn,
     id: &str,
     p: &PageParams,
     q: &str,
-    form: Option<&ListForm>,
-    errors: &HashMap<&str, String>,
-    status: StatusCode,
+    failed: Option<Failed<'_>>,
 ) -> AppResult<Response> {
     let me = &signed.me;
     let row = lists::get(state, me, id).await?;
@@ -173,8 +177,21 @@ async fn show_page(
     let mut ctx = page_context(state, &signed.session, Some(&me.account.username));
     super::super::public::pager(&mut ctx, &path, &page, &cursors);
     ctx.insert("list", &list);
-    ctx.insert("form", form.unwrap_or(&own));
-    ctx.insert("errors", errors);
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    match &failed {
+        Some(f) => {
+            ctx.insert("form", f.form);
+            ctx.insert("errors", &f.errors);
+        }
+        None => {
+            ctx.insert("form", &own);
+            ctx.insert("errors", &HashMap::<&str, String>::new());
+        }
+    }
     ctx.insert("policies", POLICIES);
     ctx.insert("statuses", &statuses);
     ctx.insert("members", &members);
@@ -193,18 +210,9 @@ pub async fn show(
     Query(p): Query<PageParams>,
     Query(q): Query<ShowQuery>,
 ) -> Response {
-    show_page(
-        &state,
-        &signed,
-        &id,
-        &p,
-        &q.q,
-        None,
-        &HashMap::new(),
-        StatusCode::OK,
-    )
-    .await
-    .unwrap_or_else(|e| signed.error(&state, e))
+    show_page(&state, &signed, &id, &p, &q.q, None)
+        .await
+        .unwrap_or_else(|e| signed.error(&state, e))
 }
 
 /// `POST /web/lists/{id}`: rename, replies policy, exclusive.
@@ -217,16 +225,17 @@ pub async fn update(
     match lists::update(&state, &signed.me, &id, form.input()).await {
         Ok(row) => Redirect::to(&format!("/lists/{}", row.id)).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = errors_of(&e, FIELDS, "title");
+            let failed = Failed {
+                form: &form,
+                errors: errors_of(&e, FIELDS, "title"),
+            };
             show_page(
                 &state,
                 &signed,
                 &id,
                 &PageParams::default(),
                 "",
-                Some(&form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(failed),
             )
             .await
             .unwrap_or_else(|e| signed.error(&state, e))
