@@ -89,7 +89,7 @@ macro_rules! catalogues {
 }
 
 /// Per locale, its files as (name, source).
-pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues!["herd", "proposals"];
+pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues!["herd", "proposals", "social"];
 
 pub type Bundle = FluentBundle<FluentResource>;
 

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::auth::safe_return_to;
 use super::form::{CsrfForm, SignedIn};
+use super::social::upload::CsrfUpload;
 use super::templates::{error_page, page_context, render, render_status};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
@@ -21,7 +22,11 @@ use crate::services::statuses::{self, Interaction, NewStatus};
 use crate::services::{reading, timelines};
 use crate::state::AppState;
 
-const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
+/// `local` is public and `local_only` (never federated), as Mastodon forks offer it.
+const VISIBILITIES: [&str; 5] = ["public", "local", "unlisted", "private", "direct"];
+
+/// The poll durations the compose form offers, in seconds.
+const POLL_DURATIONS: [u64; 7] = [300, 1800, 3600, 21600, 86400, 259200, 604800];
 
 /// What the compose form holds (the API's parameter names).
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -38,6 +43,64 @@ pub struct ComposeForm {
     language: String,
     #[serde(default)]
     sensitive: Option<String>,
+    /// `poll[options][]`, `poll[expires_in]`, `poll[multiple]`, as the API reads them.
+    #[serde(default)]
+    poll: Option<serde_json::Value>,
+    /// A `datetime-local` value, read as UTC.
+    #[serde(default)]
+    scheduled_at: String,
+    /// Images already uploaded (kept when the form comes back with an error).
+    #[serde(default, deserialize_with = "crate::http::lenient::strings")]
+    media_ids: Vec<String>,
+    /// The alt text and focal point of the image in `file` (the upload's fields).
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    focus_x: String,
+    #[serde(default)]
+    focus_y: String,
+}
+
+impl ComposeForm {
+    /// The poll's non-empty options, or `None` without any.
+    fn poll_options(&self) -> Vec<String> {
+        let options = self.poll.as_ref().and_then(|p| p.get("options"));
+        let list: Vec<String> = match options {
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        list.into_iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+
+    /// The poll to post: options typed, else none.
+    fn new_poll(&self) -> AppResult<Option<crate::services::polls::NewPoll>> {
+        let options = self.poll_options();
+        let Some(mut poll) = self.poll.clone().filter(|_| !options.is_empty()) else {
+            return Ok(None);
+        };
+        if let Some(o) = poll.as_object_mut() {
+            o.insert("options".into(), serde_json::json!(options));
+        }
+        crate::services::polls::parse(&poll).map(Some)
+    }
+
+    /// `scheduled_at` as RFC 3339: a browser's `2030-01-31T12:00` is taken as UTC.
+    fn scheduled(&self) -> Option<String> {
+        let s = self.scheduled_at.trim();
+        match s.len() {
+            0 => None,
+            16 => Some(format!("{s}:00Z")),
+            19 => Some(format!("{s}Z")),
+            _ => Some(s.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +136,27 @@ async fn home_page(
     ctx.insert("errors", errors);
     ctx.insert("replying", &replying);
     ctx.insert("visibilities", &VISIBILITIES);
+    let mut options = form.poll_options();
+    options.resize(4, String::new());
+    ctx.insert("poll_options", &options);
+    ctx.insert("poll_durations", &POLL_DURATIONS);
+    ctx.insert(
+        "poll_expires_in",
+        &form
+            .poll
+            .as_ref()
+            .and_then(|p| p.get("expires_in"))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "86400".into()),
+    );
+    ctx.insert(
+        "poll_multiple",
+        &form
+            .poll
+            .as_ref()
+            .and_then(|p| p.get("multiple"))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())),
+    );
     ctx.insert("max_characters", &state.config.limits.max_characters);
     Ok(render_status(state, status, "pages/home.html", &ctx))
 }
@@ -126,6 +210,16 @@ fn field_of(err: &AppError) -> &'static str {
     let m = err.message.as_str();
     if m.contains("Spoiler") {
         "spoiler_text"
+    } else if m.contains("Description") {
+        "description"
+    } else if m.contains("Focus") {
+        "focus_x"
+    } else if m.contains("File") || m.contains("image") || m.contains("Media") {
+        "file"
+    } else if m.contains("Poll") || m.contains("poll") {
+        "poll"
+    } else if m.contains("Scheduled") {
+        "scheduled_at"
     } else if m.contains("Visibility") {
         "visibility"
     } else if m.contains("Language") {
@@ -139,46 +233,101 @@ fn field_of(err: &AppError) -> &'static str {
 pub async fn compose(
     State(state): State<AppState>,
     SignedIn { session, me }: SignedIn,
-    CsrfForm(form): CsrfForm<ComposeForm>,
+    CsrfUpload {
+        data: mut form,
+        files,
+    }: CsrfUpload<ComposeForm>,
 ) -> Response {
-    let new = NewStatus {
-        text: form.status.clone(),
-        spoiler_text: form.spoiler_text.clone(),
-        sensitive: form.sensitive.as_deref().is_some_and(|v| !v.is_empty()),
-        visibility: Some(form.visibility.clone()).filter(|v| !v.is_empty()),
-        local_only: false,
-        in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|v| !v.is_empty()),
-        language: Some(form.language.clone()).filter(|v| !v.is_empty()),
-        idempotency_key: None,
-        media_ids: Vec::new(),
-        poll: None,
-        scheduled_at: None,
-        scheduled_status_id: None,
-    };
-    // Posts from the pages name no app (Mastodon's web client shows none either).
-    match statuses::post(&state, &me, 0, new).await {
-        Ok(_) => (StatusCode::SEE_OTHER, [("location", "/home")]).into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let mut errors = HashMap::new();
-            let text = e
-                .message
-                .trim_start_matches("Validation failed: ")
-                .to_string();
-            errors.insert(field_of(&e), text);
-            home_page(
-                &state,
-                &session,
-                &me,
-                &form,
-                &errors,
-                &PageParams::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-            .unwrap_or_else(|e| error_page(&state, &session, e))
+    let local_only = form.visibility == "local";
+    // An image chosen in the form is uploaded first, through the service behind
+    // `POST /api/v2/media`; its id then rides in the form, so an error later keeps it.
+    let file = files
+        .iter()
+        .find(|f| f.field == "file" && !f.bytes.is_empty());
+    if let Some(file) = file {
+        let focus = match (form.focus_x.trim(), form.focus_y.trim()) {
+            ("", "") => None,
+            (x, y) => Some(format!(
+                "{},{}",
+                if x.is_empty() { "0" } else { x },
+                if y.is_empty() { "0" } else { y }
+            )),
+        };
+        match crate::services::media::upload(
+            &state,
+            &me,
+            Some(file),
+            Some(form.description.as_str()),
+            focus.as_deref(),
+        )
+        .await
+        {
+            Ok(row) => {
+                form.media_ids.push(row.id.to_string());
+                form.description.clear();
+                form.focus_x.clear();
+                form.focus_y.clear();
+            }
+            Err(e) => return compose_error(&state, &session, &me, &form, e).await,
         }
-        Err(e) => error_page(&state, &session, e),
     }
+    let posted = async {
+        let new = NewStatus {
+            text: form.status.clone(),
+            spoiler_text: form.spoiler_text.clone(),
+            sensitive: form.sensitive.as_deref().is_some_and(|v| !v.is_empty()),
+            visibility: if local_only {
+                Some("public".into())
+            } else {
+                Some(form.visibility.clone()).filter(|v| !v.is_empty())
+            },
+            local_only,
+            in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|v| !v.is_empty()),
+            language: Some(form.language.clone()).filter(|v| !v.is_empty()),
+            idempotency_key: None,
+            media_ids: form.media_ids.clone(),
+            poll: form.new_poll()?,
+            scheduled_at: form.scheduled(),
+            scheduled_status_id: None,
+        };
+        // Posts from the pages name no app (Mastodon's web client shows none either).
+        statuses::post(&state, &me, 0, new).await
+    };
+    match posted.await {
+        Ok(_) => (StatusCode::SEE_OTHER, [("location", "/home")]).into_response(),
+        Err(e) => compose_error(&state, &session, &me, &form, e).await,
+    }
+}
+
+/// The compose form again with the service's message beside its field (422), or the error
+/// page for anything else.
+async fn compose_error(
+    state: &AppState,
+    session: &WebSession,
+    me: &CurrentUser,
+    form: &ComposeForm,
+    e: AppError,
+) -> Response {
+    if e.status != StatusCode::UNPROCESSABLE_ENTITY {
+        return error_page(state, session, e);
+    }
+    let mut errors = HashMap::new();
+    let text = e
+        .message
+        .trim_start_matches("Validation failed: ")
+        .to_string();
+    errors.insert(field_of(&e), text);
+    home_page(
+        state,
+        session,
+        me,
+        form,
+        &errors,
+        &PageParams::default(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+    .unwrap_or_else(|e| error_page(state, session, e))
 }
 
 #[derive(Debug, Deserialize)]

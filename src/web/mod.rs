@@ -13,4 +13,5 @@ pub mod proposal_form;
 pub mod proposals;
 pub mod public;
 pub mod routes;
+pub mod social;
 pub mod templates;

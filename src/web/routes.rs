@@ -5,7 +5,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::{assets, client, public};
+use super::{assets, client, public, social};
 use crate::http::session;
 use crate::state::AppState;
 
@@ -25,15 +25,24 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/bookmarks", get(client::marked))
         .route("/favourites", get(client::marked))
         .route("/web/accounts/{id}/{action}", post(client::account_act))
-        .route("/web/statuses", post(client::compose))
+        .route(
+            "/web/statuses",
+            post(client::compose).layer(axum::extract::DefaultBodyLimit::max(
+                crate::services::media::body_limit(&state),
+            )),
+        )
         .route(
             "/web/statuses/{id}/delete",
             get(client::confirm_delete).post(client::delete),
         )
         .route("/web/statuses/{id}/{action}", post(client::act))
         .merge(super::proposals::routes())
-        .layer(middleware::from_fn_with_state(state, session::ensure_csrf));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::ensure_csrf,
+        ));
     Router::new()
         .merge(pages)
+        .merge(social::routes(state))
         .route("/static/{file}", get(assets::serve))
 }

@@ -135,6 +135,58 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "partials/tally.html",
         include_str!("../../templates/partials/tally.html"),
     ),
+    (
+        "social/search.html",
+        include_str!("../../templates/social/search.html"),
+    ),
+    (
+        "social/edit.html",
+        include_str!("../../templates/social/edit.html"),
+    ),
+    (
+        "social/history.html",
+        include_str!("../../templates/social/history.html"),
+    ),
+    (
+        "social/report.html",
+        include_str!("../../templates/social/report.html"),
+    ),
+    (
+        "social/report_sent.html",
+        include_str!("../../templates/social/report_sent.html"),
+    ),
+    (
+        "social/mute.html",
+        include_str!("../../templates/social/mute.html"),
+    ),
+    (
+        "social/account_lists.html",
+        include_str!("../../templates/social/account_lists.html"),
+    ),
+    (
+        "social/follow_requests.html",
+        include_str!("../../templates/social/follow_requests.html"),
+    ),
+    (
+        "social/lists.html",
+        include_str!("../../templates/social/lists.html"),
+    ),
+    (
+        "social/list_fields.html",
+        include_str!("../../templates/social/list_fields.html"),
+    ),
+    (
+        "social/list.html",
+        include_str!("../../templates/social/list.html"),
+    ),
+    (
+        "social/conversations.html",
+        include_str!("../../templates/social/conversations.html"),
+    ),
+    (
+        "social/profile_actions.html",
+        include_str!("../../templates/social/profile_actions.html"),
+    ),
 ];
 
 /// The templates, once per locale.
