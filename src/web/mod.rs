@@ -10,4 +10,5 @@ pub mod oauth;
 pub mod pages;
 pub mod public;
 pub mod routes;
+pub mod settings;
 pub mod templates;

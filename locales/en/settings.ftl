@@ -1,0 +1,108 @@
+# The signed-in settings pages (/settings/…).
+nav-settings = Settings
+settings-title = Settings
+settings-nav-label = Settings sections
+settings-nav-profile = Profile
+settings-nav-preferences = Preferences
+settings-nav-filters = Filters
+settings-nav-applications = Apps
+settings-nav-sessions = Sessions
+settings-saved = Your changes were saved.
+settings-save = Save changes
+
+# Profile
+settings-profile-title = Profile
+settings-display-name = Display name
+settings-note = Bio
+settings-fields = Profile fields
+settings-fields-hint = Up to four name and value pairs shown on your profile, such as a website or pronouns.
+settings-field-name = Field { $n } name
+settings-field-value = Field { $n } value
+settings-avatar = Avatar
+settings-avatar-current = Your current avatar
+settings-avatar-hint = PNG, JPEG, GIF or WebP; cropped to 400×400 pixels.
+settings-avatar-remove = Remove avatar
+settings-header = Header image
+settings-header-current = Your current header image
+settings-header-hint = PNG, JPEG, GIF or WebP; cropped to 1500×500 pixels.
+settings-header-remove = Remove header image
+settings-account-flags = Account
+settings-locked = Approve followers by hand (locked account)
+settings-bot = This account is a bot
+settings-discoverable = Suggest this account to others and list it in the directory
+settings-hide-collections = Hide whom I follow and who follows me
+
+# Preferences
+settings-preferences-title = Preferences
+settings-posting = Posting
+settings-privacy = Default visibility of new posts
+settings-language = Default language of new posts
+settings-language-hint = A language code such as en or ja; leave empty to let each post say.
+settings-sensitive = Mark my media as sensitive by default
+settings-site = This site
+settings-locale = Interface language
+settings-locale-name = English
+settings-theme = Theme
+settings-theme-auto = Follow my system
+settings-theme-light = Light
+settings-theme-dark = Dark
+settings-theme-contrast = High contrast
+settings-reduce-motion = Reduce motion
+settings-shortcuts = Keyboard shortcuts in timelines
+
+# Filters
+settings-filters-title = Filters
+settings-filters-hint = Posts that contain a filter's keywords are hidden or shown behind a warning in the places you choose.
+settings-filters-none = You have no filters.
+settings-filters-back = Back to filters
+settings-filter-new = New filter
+settings-filter-edit = Edit filter
+settings-filter-title = Title
+settings-filter-contexts = Where it applies
+settings-context-home = Home and lists
+settings-context-notifications = Notifications
+settings-context-public = Public timelines
+settings-context-thread = Conversations
+settings-context-account = Profiles
+settings-filter-action = What to do
+settings-filter-action-warn = Hide behind a warning
+settings-filter-action-hide = Hide completely
+settings-filter-action-blur = Blur media
+settings-filter-expiry = Expires
+settings-filter-expiry-keep = Keep the current expiry ({ $at })
+settings-filter-expiry-never = Never
+settings-filter-expiry-1800 = In 30 minutes
+settings-filter-expiry-3600 = In 1 hour
+settings-filter-expiry-21600 = In 6 hours
+settings-filter-expiry-43200 = In 12 hours
+settings-filter-expiry-86400 = In 1 day
+settings-filter-expiry-604800 = In 1 week
+settings-filter-expired = expired
+settings-filter-expires = expires { $at }
+settings-filter-keywords = Keywords: { $list }
+settings-filter-keywords-legend = Keywords
+settings-filter-keyword = Keyword { $n }
+settings-filter-whole-word = Whole word
+settings-filter-keyword-remove = Remove
+settings-filter-delete = Delete
+settings-filter-delete-named = Delete the filter { $title }
+
+# Apps
+settings-applications-title = Authorised apps
+settings-applications-hint = These apps can use your account. Revoking one signs it out.
+settings-applications-none = No app has access to your account.
+settings-app-authorised = Authorised { $at }
+settings-app-scopes = Permissions: { $scopes }
+settings-app-revoke = Revoke access
+settings-app-revoke-named = Revoke the access of { $name }
+
+# Sessions
+settings-sessions-title = Sessions
+settings-sessions-hint = The browsers signed in to your account.
+settings-session-unknown = Unknown browser
+settings-session-current = This browser
+settings-session-used = Last used { $at }
+settings-session-started = Signed in { $at }
+settings-session-revoke = Sign out
+settings-session-revoke-named = Sign out the browser last used { $at }
+settings-sessions-revoke-others = Sign out everywhere else
