@@ -261,7 +261,10 @@ async fn preferences(app: &TestApp) {
     let web = web_sign_in(app, "alice").await;
     let (status, html) = page(&web, &app.url("/settings/preferences")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("<html lang=\"en\">"), "the system's theme by default");
+    assert!(
+        html.contains("<html lang=\"en\">"),
+        "the system's theme by default"
+    );
     assert!(
         html.contains("name=\"shortcuts\" value=\"1\" checked"),
         "shortcuts on by default"

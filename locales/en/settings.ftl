@@ -94,7 +94,7 @@ settings-applications-none = No app has access to your account.
 settings-app-authorised = Authorised { $at }
 settings-app-scopes = Permissions: { $scopes }
 settings-app-revoke = Revoke access
-settings-app-revoke-named = Revoke the access of { $name }
+settings-app-revoke-named = Revoke access for { $name }
 
 # Sessions
 settings-sessions-title = Sessions
