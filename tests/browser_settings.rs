@@ -40,6 +40,8 @@ async fn every_settings_page_is_accessible() {
         (&format!("/settings/filters/{id}")[..], "a filter's form"),
         ("/settings/applications", "the authorised apps"),
         ("/settings/sessions", "the sessions"),
+        ("/settings/export", "the exports"),
+        ("/settings/import", "the import form"),
     ] {
         b.accessible_in_both_schemes(&app, path, what).await;
     }

@@ -636,3 +636,109 @@ async fn sessions_and_apps(app: &TestApp) {
     assert!(!html.contains(&format!("/settings/applications/{app_id}/revoke")));
 }
 on_both_backends!(sessions_and_apps_pages, sessions_and_apps);
+
+async fn export_and_import(app: &TestApp) {
+    let (alice_id, token) = app.user_with_token("alice").await;
+    let bob = app.create_user("bob", PW).await;
+    let carol = app.create_user("carol", PW).await;
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/accounts/{bob}/follow"),
+            &token,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let web = web_sign_in(app, "alice").await;
+    let (status, html) = page(&web, &app.url("/settings/export")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("/settings/export/follows.csv"));
+
+    let res = web
+        .get(app.url("/settings/export/follows.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("bob@"), "{csv}");
+    let (status, _) = page(&web, &app.url("/settings/export/secrets.csv")).await;
+    assert_eq!(status, 404);
+    // Signed out: nobody's data.
+    let res = app
+        .browser()
+        .get(app.url("/settings/export/follows.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    let (status, html) = page(&web, &app.url("/settings/import")).await;
+    assert_eq!(status, 200, "{html}");
+    let csrf = csrf_of(&html);
+    // No file: the message beside the file field.
+    let form = Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("type", "follows")
+        .text("mode", "merge");
+    let res = web
+        .post(app.url("/settings/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(error_text(&res.text().await.unwrap(), "data-error").is_some());
+
+    let file = Part::bytes(b"Account address,Show boosts\ncarol,true\nnobody_here,true\n".to_vec())
+        .file_name("following.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    let form = Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("type", "follows")
+        .text("mode", "merge")
+        .part("data", file);
+    let res = web
+        .post(app.url("/settings/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("1 of 2 rows imported"), "{html}");
+    assert!(html.contains("nobody_here"), "the refused row is reported");
+    let (_, following) = app
+        .get_json(
+            &format!("/api/v1/accounts/{alice_id}/following"),
+            Some(&token),
+        )
+        .await;
+    let ids: Vec<&str> = following
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&carol.to_string().as_str()), "{following}");
+    assert!(ids.contains(&bob.to_string().as_str()), "merge keeps bob");
+
+    // Without the token: refused, nothing imported.
+    let file = Part::bytes(b"dave\n".to_vec())
+        .file_name("x.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    let res = web
+        .post(app.url("/settings/import"))
+        .multipart(Form::new().text("type", "blocks").part("data", file))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+on_both_backends!(export_import_pages, export_and_import);

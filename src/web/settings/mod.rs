@@ -5,6 +5,7 @@
 //! again with the message beside its field (422) and what was typed kept.
 
 mod access;
+mod data;
 mod filters;
 mod preferences;
 mod profile;
@@ -54,6 +55,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "settings/sessions.html",
         include_str!("../../../templates/settings/sessions.html"),
     ),
+    (
+        "settings/export.html",
+        include_str!("../../../templates/settings/export.html"),
+    ),
+    (
+        "settings/import.html",
+        include_str!("../../../templates/settings/import.html"),
+    ),
 ];
 
 /// The settings pages' routes (merged under the page middleware in `web/routes.rs`).
@@ -98,6 +107,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/settings/sessions/others/revoke",
             post(access::revoke_others),
+        )
+        .route("/settings/export", get(data::export_page))
+        .route("/settings/export/{file}", get(data::download))
+        .route(
+            "/settings/import",
+            get(data::import_form).post(data::import),
         )
         .route(
             "/settings/sessions/{id}/revoke",
