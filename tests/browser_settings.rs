@@ -42,6 +42,7 @@ async fn every_settings_page_is_accessible() {
         ("/settings/sessions", "the sessions"),
         ("/settings/export", "the exports"),
         ("/settings/import", "the import form"),
+        ("/settings/migration", "the migration page"),
     ] {
         b.accessible_in_both_schemes(&app, path, what).await;
     }

@@ -742,3 +742,96 @@ async fn export_and_import(app: &TestApp) {
     assert_eq!(res.status(), 403);
 }
 on_both_backends!(export_import_pages, export_and_import);
+
+async fn migration(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    app.create_user("carol", PW).await;
+    let web = web_sign_in(app, "alice").await;
+    let (status, html) = page(&web, &app.url("/settings/migration")).await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&html);
+
+    // Aliases: an unknown address beside its field; carol added, then removed.
+    let (status, _, html) = post_form(
+        &web,
+        &app.url("/settings/migration/aliases"),
+        &csrf,
+        &[("acct", "nobody_here")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(error_text(&html, "acct-error").is_some(), "{html}");
+    assert!(html.contains("value=\"nobody_here\""));
+    let (status, location, _) = post_form(
+        &web,
+        &app.url("/settings/migration/aliases"),
+        &csrf,
+        &[("acct", "carol")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/settings/migration?saved=1")
+    );
+    let (_, aliases) = app.get_json("/api/v1/herd/aliases", Some(&alice)).await;
+    let carol_uri = aliases["also_known_as"][0]
+        .as_str()
+        .expect("alias")
+        .to_string();
+    assert!(carol_uri.ends_with("/users/carol"), "{aliases}");
+    let (status, _, _) = post_form(
+        &web,
+        &app.url("/settings/migration/aliases/delete"),
+        &csrf,
+        &[("acct", &carol_uri)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, aliases) = app.get_json("/api/v1/herd/aliases", Some(&alice)).await;
+    assert_eq!(aliases["also_known_as"], serde_json::json!([]));
+
+    // Moving to bob: a wrong password is refused beside the password, nothing moves.
+    let (status, _) = app
+        .post_json(
+            "/api/v1/herd/aliases",
+            &bob,
+            serde_json::json!({"acct": "alice"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, html) = post_form(
+        &web,
+        &app.url("/settings/migration/move"),
+        &csrf,
+        &[("target_acct", "bob"), ("current_password", "wrong horse")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        error_text(&html, "current_password-error").is_some(),
+        "{html}"
+    );
+    assert!(html.contains("value=\"bob\""), "the target as typed");
+    assert!(
+        !html.contains("wrong horse"),
+        "a password is never sent back"
+    );
+    let (_, me) = app
+        .get_json("/api/v1/accounts/verify_credentials", Some(&alice))
+        .await;
+    assert!(me["moved"].is_null());
+    let (status, _, _) = post_form(
+        &web,
+        &app.url("/settings/migration/move"),
+        &csrf,
+        &[("target_acct", "bob"), ("current_password", PW)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, me) = app
+        .get_json("/api/v1/accounts/verify_credentials", Some(&alice))
+        .await;
+    assert_eq!(me["moved"]["username"], "bob", "{me}");
+}
+on_both_backends!(migration_page, migration);

@@ -134,3 +134,21 @@ settings-import-failures = Rows not imported
 settings-import-line = Line
 settings-import-value = Value
 settings-import-reason = Reason
+
+# Migration
+settings-nav-migration = Moving
+settings-migration-title = Moving accounts
+settings-migration-not-found = No account answers to that address.
+settings-aliases-title = Moving here from another account
+settings-aliases-hint = To bring your followers here from another account, first name it here; then start the move on the other account's server.
+settings-aliases-none = No other account is named as yours.
+settings-alias-acct = Address of the other account
+settings-alias-add = Add alias
+settings-alias-remove = Remove
+settings-alias-remove-named = Remove the alias { $alias }
+settings-move-title = Moving this account elsewhere
+settings-move-hint = The new account must first name this one as an alias. Your followers will follow the new account; this one stays, marked as moved.
+settings-moved-to = This account has moved to { $acct }.
+settings-move-target = Address of the new account
+settings-current-password = Your current password
+settings-move-submit = Move this account

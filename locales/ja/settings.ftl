@@ -134,3 +134,21 @@ settings-import-failures = インポートできなかった行
 settings-import-line = 行
 settings-import-value = 値
 settings-import-reason = 理由
+
+# 引っ越し
+settings-nav-migration = 引っ越し
+settings-migration-title = アカウントの引っ越し
+settings-migration-not-found = そのアドレスのアカウントが見つかりません。
+settings-aliases-title = ほかのアカウントからここへ引っ越す
+settings-aliases-hint = ほかのアカウントのフォロワーをここへ移すには、まずそのアカウントをここで指定し、次に元のサーバーで引っ越しを始めてください。
+settings-aliases-none = あなたのものとして指定されたアカウントはありません。
+settings-alias-acct = ほかのアカウントのアドレス
+settings-alias-add = エイリアスを追加
+settings-alias-remove = 削除
+settings-alias-remove-named = エイリアス { $alias } を削除
+settings-move-title = このアカウントをほかへ引っ越す
+settings-move-hint = 新しいアカウントで、先にこのアカウントをエイリアスとして指定してください。フォロワーは新しいアカウントをフォローし、このアカウントは引っ越し済みとして残ります。
+settings-moved-to = このアカウントは { $acct } へ引っ越しました。
+settings-move-target = 新しいアカウントのアドレス
+settings-current-password = 現在のパスワード
+settings-move-submit = このアカウントを引っ越す

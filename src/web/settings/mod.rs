@@ -7,6 +7,7 @@
 mod access;
 mod data;
 mod filters;
+mod migration;
 mod preferences;
 mod profile;
 mod upload;
@@ -54,6 +55,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "settings/sessions.html",
         include_str!("../../../templates/settings/sessions.html"),
+    ),
+    (
+        "settings/migration.html",
+        include_str!("../../../templates/settings/migration.html"),
     ),
     (
         "settings/export.html",
@@ -108,6 +113,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/settings/sessions/others/revoke",
             post(access::revoke_others),
         )
+        .route("/settings/migration", get(migration::show))
+        .route("/settings/migration/aliases", post(migration::add_alias))
+        .route(
+            "/settings/migration/aliases/delete",
+            post(migration::remove_alias),
+        )
+        .route("/settings/migration/move", post(migration::move_account))
         .route("/settings/export", get(data::export_page))
         .route("/settings/export/{file}", get(data::download))
         .route(
