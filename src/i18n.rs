@@ -89,7 +89,8 @@ macro_rules! catalogues {
 }
 
 /// Per locale, its files as (name, source).
-pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues!["herd", "proposals", "social"];
+pub const CATALOGUES: &[(Locale, &[(&str, &str)])] =
+    catalogues!["herd", "proposals", "social", "settings"];
 
 pub type Bundle = FluentBundle<FluentResource>;
 

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::secrets;
 use crate::state::AppState;
-use crate::storage::sessions;
+use crate::storage::{sessions, web_settings};
 use crate::time::MICROS_PER_DAY;
 
 pub const SESSION_COOKIE: &str = "herd_session";
@@ -98,7 +98,32 @@ pub struct WebSession {
     pub user_agent: String,
     /// The signed-in user's locale if it is one of ours, else the best for `Accept-Language`.
     pub locale: Locale,
+    /// The hash of the session cookie (its row's key), when signed in: /settings/sessions
+    /// marks it as "this browser" and keeps it when signing out everywhere else.
+    pub session_hash: Option<String>,
+    /// How the signed-in member wants pages drawn (`web_preferences`); defaults otherwise.
+    pub look: Look,
 }
+
+/// The theme and motion a page is drawn with (base.html puts them on `<html>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Look {
+    /// `auto` (the system's), `light`, `dark` or `contrast`.
+    pub theme: String,
+    pub reduce_motion: bool,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look {
+            theme: "auto".into(),
+            reduce_motion: false,
+        }
+    }
+}
+
+/// A session's last use is written at most this often (one write per few minutes of use).
+const TOUCH_EVERY_MICROS: i64 = 5 * 60 * 1_000_000;
 
 impl FromRequestParts<AppState> for WebSession {
     type Rejection = AppError;
@@ -111,17 +136,26 @@ impl FromRequestParts<AppState> for WebSession {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .ok_or_else(|| AppError::internal_msg("ensure_csrf middleware missing"))?;
-        let account_id = match cookie_value(&parts.headers, SESSION_COOKIE) {
-            Some(v) => {
-                sessions::account_of(
-                    &state.db.pool,
-                    &secrets::token_hash(&v),
-                    state.clock.now_micros(),
-                )
-                .await?
+        let now = state.clock.now_micros();
+        let mut session_hash = None;
+        let mut account_id = None;
+        if let Some(v) = cookie_value(&parts.headers, SESSION_COOKIE) {
+            let hash = secrets::token_hash(&v);
+            if let Some((id, last_used)) = web_settings::session(&state.db.pool, &hash, now).await?
+            {
+                if last_used.is_none_or(|t| t < now - TOUCH_EVERY_MICROS) {
+                    web_settings::touch_session(
+                        &state.db.pool,
+                        &hash,
+                        now,
+                        now - TOUCH_EVERY_MICROS,
+                    )
+                    .await?;
+                }
+                account_id = Some(id);
+                session_hash = Some(hash);
             }
-            None => None,
-        };
+        }
         let user_agent = parts
             .headers
             .get(USER_AGENT)
@@ -140,11 +174,24 @@ impl FromRequestParts<AppState> for WebSession {
                 }
             }
         }
+        let mut look = Look::default();
+        if let Some(id) = account_id {
+            if let Some((theme, reduce_motion, _)) =
+                web_settings::preferences(&state.db.pool, id).await?
+            {
+                look = Look {
+                    theme,
+                    reduce_motion: reduce_motion != 0,
+                };
+            }
+        }
         Ok(WebSession {
             csrf,
             account_id,
             user_agent,
             locale,
+            session_hash,
+            look,
         })
     }
 }

@@ -53,3 +53,4 @@ pub mod streaming;
 pub mod stripe;
 pub mod tags;
 pub mod timelines;
+pub mod web_settings;

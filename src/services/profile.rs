@@ -160,6 +160,45 @@ pub async fn remove_image(
 
 const FIELD_MAX: usize = 255;
 
+#[derive(Debug, serde::Deserialize, Default)]
+struct FieldParam {
+    #[serde(default, deserialize_with = "crate::http::lenient::string_opt")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::lenient::string_opt")]
+    value: Option<String>,
+}
+
+/// Profile fields as `update_credentials` and the profile page post them: an array (JSON) or
+/// an object keyed by index (`fields_attributes[0][name]`); pairs left blank are dropped
+/// (moved here from `api/mastodon/accounts.rs`, so the page reads them the same way).
+pub fn fields_from_attributes(v: serde_json::Value) -> AppResult<Vec<(String, String)>> {
+    let items: Vec<serde_json::Value> = match v {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(m) => {
+            let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+            entries.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
+            entries.into_iter().map(|(_, v)| v).collect()
+        }
+        _ => {
+            return Err(AppError::unprocessable(
+                "Validation failed: fields_attributes must be a list",
+            ))
+        }
+    };
+    let mut fields = Vec::new();
+    for item in items {
+        let f: FieldParam = serde_json::from_value(item).map_err(|e| {
+            AppError::unprocessable(format!("Validation failed: fields_attributes: {e}"))
+        })?;
+        let (name, value) = (f.name.unwrap_or_default(), f.value.unwrap_or_default());
+        if name.trim().is_empty() && value.trim().is_empty() {
+            continue;
+        }
+        fields.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    Ok(fields)
+}
+
 #[derive(Debug, Default)]
 pub struct ProfileChange {
     pub display_name: Option<String>,

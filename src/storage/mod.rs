@@ -43,6 +43,7 @@ pub mod social;
 pub mod statuses;
 pub mod tags;
 pub mod timelines;
+pub mod web_settings;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

@@ -13,5 +13,6 @@ pub mod proposal_form;
 pub mod proposals;
 pub mod public;
 pub mod routes;
+pub mod settings;
 pub mod social;
 pub mod templates;

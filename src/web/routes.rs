@@ -37,6 +37,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/web/statuses/{id}/{action}", post(client::act))
         .merge(super::proposals::routes())
+        .merge(super::settings::routes(&state))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::ensure_csrf,

@@ -260,6 +260,7 @@ pub fn load() -> anyhow::Result<Pages> {
         tera.register_function("t", Translate(locale));
         tera.register_function("asset", Asset);
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.add_raw_templates(super::settings::TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         by_locale.push((locale, tera));
     }
@@ -268,7 +269,11 @@ pub fn load() -> anyhow::Result<Pages> {
 
 /// The context of every page: instance, language, CSRF token, who is signed in.
 pub fn page_context(state: &AppState, session: &WebSession, signed_in: Option<&str>) -> Context {
-    base_context(state, session.locale, &session.csrf, signed_in)
+    let mut ctx = base_context(state, session.locale, &session.csrf, signed_in);
+    // The member's theme and motion preferences (base.html puts them on <html>).
+    ctx.insert("theme", &session.look.theme);
+    ctx.insert("reduce_motion", &session.look.reduce_motion);
+    ctx
 }
 
 fn base_context(state: &AppState, locale: Locale, csrf: &str, signed_in: Option<&str>) -> Context {
@@ -280,6 +285,8 @@ fn base_context(state: &AppState, locale: Locale, csrf: &str, signed_in: Option<
     ctx.insert("herd_version", env!("CARGO_PKG_VERSION"));
     ctx.insert("csrf_token", csrf);
     ctx.insert("signed_in", &signed_in);
+    ctx.insert("theme", "auto");
+    ctx.insert("reduce_motion", &false);
     ctx.insert(
         "registrations_open",
         &(state.config.registrations.mode != RegistrationMode::Closed),

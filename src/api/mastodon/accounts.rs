@@ -150,14 +150,6 @@ pub async fn resend_confirmation(
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub struct FieldParam {
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string_opt")]
-    value: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
 pub struct SourceParam {
     #[serde(default, deserialize_with = "lenient::string_opt")]
     privacy: Option<String>,
@@ -206,36 +198,10 @@ pub async fn update_credentials(
         }
     }
     let p = body.data;
-    let fields = match p.fields_attributes {
-        None => None,
-        Some(v) => {
-            let items: Vec<serde_json::Value> = match v {
-                serde_json::Value::Array(a) => a,
-                serde_json::Value::Object(m) => {
-                    let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
-                    entries.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
-                    entries.into_iter().map(|(_, v)| v).collect()
-                }
-                _ => {
-                    return Err(AppError::unprocessable(
-                        "Validation failed: fields_attributes must be a list",
-                    ))
-                }
-            };
-            let mut fields = Vec::new();
-            for item in items {
-                let f: FieldParam = serde_json::from_value(item).map_err(|e| {
-                    AppError::unprocessable(format!("Validation failed: fields_attributes: {e}"))
-                })?;
-                let (name, value) = (f.name.unwrap_or_default(), f.value.unwrap_or_default());
-                if name.trim().is_empty() && value.trim().is_empty() {
-                    continue;
-                }
-                fields.push((name.trim().to_string(), value.trim().to_string()));
-            }
-            Some(fields)
-        }
-    };
+    let fields = p
+        .fields_attributes
+        .map(profile::fields_from_attributes)
+        .transpose()?;
     let update = crate::services::profile::ProfileChange {
         display_name: p.display_name,
         note: p.note,
