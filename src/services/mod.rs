@@ -7,6 +7,7 @@ pub mod app_names;
 pub mod cluster;
 pub mod cluster_events;
 pub mod conversations;
+pub mod coop_site;
 pub mod documents;
 pub mod dues;
 pub mod expenses;

@@ -5,9 +5,12 @@
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod coop_site;
 pub mod form;
+pub mod ledger_pages;
 pub mod oauth;
 pub mod pages;
 pub mod public;
 pub mod routes;
 pub mod templates;
+pub mod upload_form;
