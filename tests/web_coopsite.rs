@@ -208,6 +208,66 @@ async fn members_only_ledger(app: &TestApp) {
     let (status, mine) = page(&m1, &app.url("/membership")).await;
     assert_eq!(status, 200);
     assert!(mine.contains("Leave the co-op"), "{mine}");
+    // A treasurer's attachment is served to members through the page's route, not to Olga.
+    let tess = app
+        .create_user_with("tess", PW, Some("treasurer"), true)
+        .await;
+    let form = reqwest::multipart::Form::new()
+        .text("memo", "Hosting, March")
+        .text("postings[0][account]", "expenses:hosting")
+        .text("postings[0][amount]", "4250")
+        .text("postings[0][currency]", "EUR")
+        .text("postings[1][account]", "assets:bank")
+        .text("postings[1][amount]", "-4250")
+        .text("postings[1][currency]", "EUR")
+        .part(
+            "attachments[]",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 invoice".to_vec())
+                .file_name("invoice.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/v1/coop/ledger/transactions"))
+        .bearer_auth(token_for(app, tess).await)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, body) = page(&m1, &app.url("/ledger")).await;
+    let link = body
+        .split("href=\"/ledger/transactions/")
+        .find(|s| s.contains("/attachments/"))
+        .and_then(|s| s.split('"').next())
+        .map(|s| format!("/ledger/transactions/{s}"))
+        .expect("an attachment link");
+    let res = m1.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"%PDF-1.4 invoice");
+    assert_eq!(page(&olga, &app.url(&link)).await.0, 403);
+    assert!(body.contains("42.50"), "{body}");
+
+    // Withdrawing needs the box ticked; then the membership is withdrawn.
+    let res = m1
+        .post(app.url("/membership/withdraw"))
+        .form(&[("csrf_token", csrf_of(&mine).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"confirm-error\""));
+    let res = m1
+        .post(app.url("/membership/withdraw"))
+        .form(&[("csrf_token", csrf_of(&mine).as_str()), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, mine) = page(&m1, &app.url("/membership")).await;
+    assert!(mine.contains("withdrawn"), "{mine}");
+
     // Olga applies from her page.
     let (_, form) = page(&olga, &app.url("/membership")).await;
     let res = olga

@@ -166,3 +166,4 @@ coop-reject = Reject
 coop-pay-from = Pay from account
 coop-pay = Record the payment
 coop-back-to-expenses = All expenses
+coop-nav-label = The co-op

@@ -163,3 +163,4 @@ coop-reject = 却下する
 coop-pay-from = 支払元の勘定
 coop-pay = 支払いを記録する
 coop-back-to-expenses = 経費の一覧
+coop-nav-label = 協同組合
