@@ -208,6 +208,9 @@ async fn members_only_ledger(app: &TestApp) {
     let (status, mine) = page(&m1, &app.url("/membership")).await;
     assert_eq!(status, 200);
     assert!(mine.contains("Leave the co-op"), "{mine}");
+    // Without Stripe, dues are paid by hand: no card form.
+    assert!(!mine.contains("action=\"/membership/dues\""), "{mine}");
+    assert!(mine.contains("bank transfer"), "{mine}");
     // A treasurer's attachment is served to members through the page's route, not to Olga.
     let tess = app
         .create_user_with("tess", PW, Some("treasurer"), true)
@@ -485,3 +488,79 @@ async fn expense_pages(app: &TestApp) {
 }
 
 on_both_backends!(expenses, expense_pages);
+
+/// A fake Stripe API that opens any Checkout Session asked for.
+async fn fake_stripe() -> String {
+    use axum::routing::post as route_post;
+    let app = axum::Router::new().route(
+        "/v1/checkout/sessions",
+        route_post(|| async {
+            axum::Json(json!({ "id": "cs_test_1", "object": "checkout.session",
+                "url": "https://checkout.stripe.test/c/pay/cs_test_1" }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+async fn dues_by_card(backend: common::Backend) {
+    let base = fake_stripe().await;
+    let Some(app) = TestApp::spawn_with(backend, move |c| {
+        c.stripe.secret_key = "sk_test_herd_fake".into();
+        c.stripe.api_base = base;
+    })
+    .await
+    else {
+        return;
+    };
+    members(&app, 2).await;
+    let m1 = web_sign_in(&app, "m1").await;
+    let (_, mine) = page(&m1, &app.url("/membership")).await;
+    assert!(mine.contains("action=\"/membership/dues\""), "{mine}");
+    let csrf = csrf_of(&mine);
+    let res = m1
+        .post(app.url("/membership/dues"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("amount", "lots"),
+            ("periods", "2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"amount-error\""));
+    let res = m1
+        .post(app.url("/membership/dues"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("amount", "5.00"),
+            ("periods", "2"),
+            ("mode", "payment"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "https://checkout.stripe.test/c/pay/cs_test_1"
+    );
+    app.stop().await;
+}
+
+mod dues_checkout {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        dues_by_card(common::Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        dues_by_card(common::Backend::Postgres).await;
+    }
+}

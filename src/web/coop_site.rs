@@ -89,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .route("/membership", get(my_membership))
         .route("/membership/apply", post(apply))
         .route("/membership/withdraw", post(withdraw))
+        .route("/membership/dues", post(pay_dues))
         .merge(super::ledger_pages::routes())
 }
 
@@ -265,11 +266,44 @@ pub struct ApplyForm {
     note: String,
 }
 
+/// The dues form: Stripe Checkout's `mode`, the amount per period typed in the currency's
+/// units (empty: the bylaws' suggestion) and how many periods.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct DuesForm {
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    periods: String,
+}
+
 async fn membership_page(
     state: &AppState,
     session: &WebSession,
     me: &crate::http::auth::CurrentUser,
     form: &ApplyForm,
+    errors: &HashMap<&str, String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    membership_page_with(
+        state,
+        session,
+        me,
+        form,
+        &DuesForm::default(),
+        errors,
+        status,
+    )
+    .await
+}
+
+async fn membership_page_with(
+    state: &AppState,
+    session: &WebSession,
+    me: &crate::http::auth::CurrentUser,
+    form: &ApplyForm,
+    dues_form: &DuesForm,
     errors: &HashMap<&str, String>,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -292,6 +326,7 @@ async fn membership_page(
     ctx.insert("join", &coop_site::join_terms(state).await?);
     ctx.insert("stripe", &!state.config.stripe.secret_key.is_empty());
     ctx.insert("form", form);
+    ctx.insert("dues_form", dues_form);
     ctx.insert("errors", errors);
     Ok(render_status(state, status, "coop/membership.html", &ctx))
 }
@@ -404,4 +439,74 @@ pub async fn withdraw(
         Ok(_) => Redirect::to("/membership").into_response(),
         Err(e) => error_page(&state, &session, e),
     }
+}
+
+/// `POST /membership/dues`: a Stripe Checkout Session for my dues, through the service behind
+/// `POST /api/v1/coop/dues/checkout`; the browser goes on to Stripe's page. Without Stripe
+/// configured the service answers 503 and the page says so (the form is not offered then).
+pub async fn pay_dues(
+    State(state): State<AppState>,
+    SignedIn { session, me }: SignedIn,
+    CsrfForm(form): CsrfForm<DuesForm>,
+) -> Response {
+    let result = async {
+        let currency = coop_site::join_terms(&state)
+            .await?
+            .map(|j| j.currency)
+            .unwrap_or_default();
+        let invalid = |field: &'static str, key: &str| {
+            let mut errors = HashMap::new();
+            errors.insert(field, crate::i18n::text(session.locale, key));
+            errors
+        };
+        let amount = match form.amount.trim() {
+            "" => Ok(None),
+            a => coop_site::parse_money(a, &currency)
+                .map(Some)
+                .ok_or_else(|| invalid("amount", "coop-expense-amount-invalid")),
+        };
+        let periods = match form.periods.trim() {
+            "" => Ok(1),
+            p => p
+                .parse::<u32>()
+                .map_err(|_| invalid("periods", "coop-periods-invalid")),
+        };
+        let errors = match (amount, periods) {
+            (Ok(amount), Ok(periods)) => {
+                let request = dues::CheckoutRequest {
+                    mode: Some(form.mode.trim())
+                        .filter(|m| !m.is_empty())
+                        .unwrap_or("payment")
+                        .to_string(),
+                    amount,
+                    periods,
+                };
+                match dues::checkout(&state, me.account.id, request).await {
+                    Ok(s) => return Ok(Redirect::to(&s.url).into_response()),
+                    Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+                        let mut errors = HashMap::new();
+                        errors.insert(
+                            error_field(&e, "amount", &["mode", "amount", "periods"]),
+                            error_text(&e),
+                        );
+                        errors
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            (Err(errors), _) | (_, Err(errors)) => errors,
+        };
+        membership_page_with(
+            &state,
+            &session,
+            &me,
+            &ApplyForm::default(),
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, &session, e))
 }

@@ -717,13 +717,16 @@ pub async fn expense_action(
                 .map(drop),
             "pay" => {
                 let date = match form.date.trim() {
-                    "" => None,
-                    d => Some(ledger::parse_date("date", d)?),
+                    "" => Ok(None),
+                    d => ledger::parse_date("date", d).map(Some),
                 };
                 let account = Some(form.account.trim()).filter(|a| !a.is_empty());
-                expenses::pay(&state, actor, id, account, date)
-                    .await
-                    .map(drop)
+                match date {
+                    Ok(date) => expenses::pay(&state, actor, id, account, date)
+                        .await
+                        .map(drop),
+                    Err(e) => Err(e),
+                }
             }
             "proposal" => {
                 let p = expenses::propose(&state, actor, id).await?;
