@@ -174,7 +174,7 @@ on_both_backends!(policies, policies_and_about);
 
 async fn members_only_ledger(app: &TestApp) {
     let _crew = members(app, 2).await;
-    app.create_user("olga", PW).await;
+    let olga_id = app.create_user("olga", PW).await;
     let anon = app.browser();
     // A visitor is sent to sign in; a non-member is refused; a member reads it.
     let res = anon.get(app.url("/ledger")).send().await.unwrap();
@@ -282,6 +282,33 @@ async fn members_only_ledger(app: &TestApp) {
     assert_eq!(res.status(), 303);
     let (_, form) = page(&olga, &app.url("/membership")).await;
     assert!(form.contains("applicant"), "{form}");
+
+    // Only an admin gets the admit button, and only the admin's form admits.
+    app.create_user_with("m9", PW, None, true).await;
+    let m9 = web_sign_in(app, "m9").await;
+    let (_, roster) = page(&m9, &app.url("/members?state=applicant")).await;
+    assert!(roster.contains("olga"), "{roster}");
+    assert!(!roster.contains("/admit"), "{roster}");
+    let res = m9
+        .post(app.url(&format!("/members/{olga_id}/admit")))
+        .form(&[("csrf_token", csrf_of(&roster).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let ada = web_sign_in(app, "ada").await;
+    let (_, roster) = page(&ada, &app.url("/members?state=applicant")).await;
+    let action = format!("action=\"/members/{olga_id}/admit\"");
+    assert!(roster.contains(&action), "{roster}");
+    let res = ada
+        .post(app.url(&format!("/members/{olga_id}/admit")))
+        .form(&[("csrf_token", csrf_of(&roster).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, mine) = page(&olga, &app.url("/membership")).await;
+    assert!(mine.contains("Leave the co-op"), "now a member: {mine}");
 }
 
 on_both_backends!(members_ledger, members_only_ledger);

@@ -174,3 +174,4 @@ coop-dues-once = Once, for these periods
 coop-dues-subscribe = Every period until I cancel
 coop-dues-pay = Continue to payment
 coop-periods-invalid = Enter a whole number of periods, 1 or more.
+coop-admit = Admit

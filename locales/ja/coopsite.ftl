@@ -171,3 +171,4 @@ coop-dues-once = 一回で、この期間分
 coop-dues-subscribe = 解約するまで毎期
 coop-dues-pay = 支払いに進む
 coop-periods-invalid = 1 以上の整数で期間の数を入力してください。
+coop-admit = 承認する

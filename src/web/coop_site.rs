@@ -86,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .route("/policies/{slug}/versions/{n}", get(policy_version))
         .route("/policies/{slug}/diff", get(policy_diff))
         .route("/members", get(members))
+        .route("/members/{id}/admit", post(admit))
         .route("/membership", get(my_membership))
         .route("/membership/apply", post(apply))
         .route("/membership/withdraw", post(withdraw))
@@ -251,6 +252,13 @@ pub async fn members(
         let (list, cursors) = membership::roster(&state, me.account.id, filter, &page).await?;
         let mut ctx = page_context(&state, &session, Some(&me.account.username));
         super::public::pager(&mut ctx, "/members", &page, &cursors);
+        // Admins admit applicants here when the bylaws leave admission to them; the service
+        // checks both again.
+        let admits = ledger::has_role(&state, me.account.id, "admin").await?
+            && coop_site::join_terms(&state)
+                .await?
+                .is_some_and(|j| j.admission == "admin");
+        ctx.insert("admits", &admits);
         ctx.insert("members", &list);
         ctx.insert("filter", &filter.unwrap_or(""));
         ctx.insert("states", membership::MEMBERSHIP_STATES);
@@ -509,4 +517,26 @@ pub async fn pay_dues(
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, &session, e))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AdmitForm {}
+
+/// `POST /members/ID/admit`: an admin admits an applicant, through the service behind
+/// `POST /api/v1/coop/members/ID/admit`.
+pub async fn admit(
+    State(state): State<AppState>,
+    SignedIn { session, me }: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<AdmitForm>,
+) -> Response {
+    let result = async {
+        let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+        membership::admit_by_admin(&state, me.account.id, id).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/members?state=active").into_response(),
+        Err(e) => error_page(&state, &session, e),
+    }
 }
