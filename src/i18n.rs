@@ -89,8 +89,14 @@ macro_rules! catalogues {
 }
 
 /// Per locale, its files as (name, source).
-pub const CATALOGUES: &[(Locale, &[(&str, &str)])] =
-    catalogues!["herd", "proposals", "social", "settings"];
+pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
+    "herd",
+    "proposals",
+    "social",
+    "settings",
+    "coopsite",
+    "moderation"
+];
 
 pub type Bundle = FluentBundle<FluentResource>;
 

@@ -242,7 +242,6 @@ pub fn router(state: AppState) -> Router {
 
     let pages = Router::new()
         .route("/", get(web::pages::index))
-        .route("/about", get(web::pages::index))
         .route(
             "/auth/sign_in",
             get(web::auth::sign_in_page).post(web::auth::sign_in),

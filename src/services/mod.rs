@@ -11,6 +11,7 @@ pub mod cards;
 pub mod cluster;
 pub mod cluster_events;
 pub mod conversations;
+pub mod coop_site;
 pub mod discovery;
 pub mod documents;
 pub mod dues;

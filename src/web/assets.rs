@@ -24,6 +24,11 @@ const FILES: &[Asset] = &[
         bytes: include_bytes!("../../static/herd.css"),
     },
     Asset {
+        name: "coop.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../static/coop.css"),
+    },
+    Asset {
         name: "herd.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/herd.js"),

@@ -38,6 +38,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/web/statuses/{id}/{action}", post(client::act))
         .merge(super::proposals::routes())
         .merge(super::settings::routes(&state))
+        .merge(super::coop_site::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::ensure_csrf,
