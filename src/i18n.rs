@@ -89,7 +89,7 @@ macro_rules! catalogues {
 }
 
 /// Per locale, its files as (name, source).
-pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues!["herd"];
+pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues!["herd", "moderation"];
 
 pub type Bundle = FluentBundle<FluentResource>;
 

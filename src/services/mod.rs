@@ -21,6 +21,7 @@ pub mod lists;
 pub mod media;
 pub mod membership;
 pub mod moderation;
+pub mod moderation_desk;
 pub mod notifications;
 pub mod notify;
 pub mod oauth;

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod client;
 pub mod form;
+pub mod moderation;
 pub mod oauth;
 pub mod pages;
 pub mod public;

@@ -31,6 +31,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(client::confirm_delete).post(client::delete),
         )
         .route("/web/statuses/{id}/{action}", post(client::act))
+        .merge(super::moderation::routes())
         .layer(middleware::from_fn_with_state(state, session::ensure_csrf));
     Router::new()
         .merge(pages)
