@@ -420,6 +420,85 @@ async fn a_struck_member_appeals(app: &TestApp) {
 }
 on_both_backends!(struck_member_appeals, a_struck_member_appeals);
 
+/// A sign-in that does not follow redirects: the status and where it sends.
+async fn try_sign_in(app: &TestApp, login: &str) -> (reqwest::Client, u16, String) {
+    let browser = app.browser();
+    let (_, form) = page(&browser, &app.url("/auth/sign_in")).await;
+    let res = browser
+        .post(app.url("/auth/sign_in"))
+        .form(&[
+            ("csrf_token", csrf_of(&form).as_str()),
+            ("login", login),
+            ("password", PW),
+            ("return_to", "/home"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let to = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (browser, status, to)
+}
+
+/// A disabled login and a suspended account still reach /strikes (only /strikes) and appeal.
+async fn sanctioned_accounts_reach_their_strikes(app: &TestApp) {
+    let (_, mod1) = user(app, "mod1", Some("moderator"), true).await;
+    let (disabled, _) = user(app, "disabled", None, true).await;
+    let (suspended, _) = user(app, "suspended", None, true).await;
+    for (target, kind, clause) in [
+        (disabled, "disable", "code-of-conduct@1#3.2"),
+        (suspended, "suspend", "code-of-conduct@1#1.1"),
+    ] {
+        let (status, body) = action(
+            app,
+            &mod1,
+            target,
+            json!({ "type": kind, "policy_clause": clause, "text": "Automated posting" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for name in ["disabled", "suspended"] {
+        let (web, status, to) = try_sign_in(app, name).await;
+        assert_eq!(status, 303, "{name}");
+        if name == "disabled" {
+            assert_eq!(to, "/strikes");
+        }
+        let (status, strikes) = page(&web, &app.url("/strikes")).await;
+        assert_eq!(status, 200, "{name}: {strikes}");
+        assert!(strikes.contains("Automated posting"), "{strikes}");
+        let (status, _) = page(&web, &app.url("/home")).await;
+        assert_eq!(status, 403, "{name} reaches nothing else");
+        let (status, _) = page(&web, &app.url("/moderation/log")).await;
+        assert_eq!(status, 403, "{name} reaches nothing else");
+        let form = strikes
+            .split("action=\"/strikes/")
+            .nth(1)
+            .expect("appeal form");
+        let strike = form.split('/').next().unwrap_or("");
+        let (status, _) = submit(
+            &web,
+            &app.url(&format!("/strikes/{strike}/appeal")),
+            &[
+                ("csrf_token", csrf_of(&strikes).as_str()),
+                ("text", "Not a bot"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{name}");
+    }
+    assert_eq!(count(app, "appeals").await, 2);
+}
+on_both_backends!(
+    sanctioned_reach_strikes,
+    sanctioned_accounts_reach_their_strikes
+);
+
 async fn admin_blocks_domains_and_decides_sign_ups(app: &TestApp) {
     user(app, "admin1", Some("admin"), true).await;
     let app_token = app.app_token("read write").await;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::admin_queries::{AccountFilter, AccountOrigin, AccountStatus, ReportFilter};
 use crate::entities::coop;
 use crate::error::AppResult;
+use crate::http::auth::CurrentUser;
 use crate::paging::Page;
 use crate::services::moderation as svc;
 use crate::services::{admin, moderation};
@@ -132,6 +133,20 @@ pub async fn account_record(state: &AppState, actor: i64, id: i64) -> AppResult<
         resolved_reports,
         actions,
     })
+}
+
+/// The member behind a web session who may read and appeal their own strikes: as the API's
+/// `user_even_if_disabled`, a disabled login or a suspended account still may (a strike must
+/// be appealable by the account it silenced), and nothing else is relaxed.
+pub async fn strikes_reader(state: &AppState, account_id: i64) -> AppResult<CurrentUser> {
+    let account = crate::storage::accounts::account_by_id(&state.db.pool, account_id)
+        .await?
+        .ok_or_else(crate::error::AppError::not_found)?;
+    let user = crate::services::accounts::user(state, account_id).await?;
+    let mut enabled = user.clone();
+    enabled.disabled = 0;
+    crate::http::auth::functional(state, &enabled)?;
+    Ok(CurrentUser { account, user })
 }
 
 /// What the admin dashboard lists.

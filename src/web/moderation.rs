@@ -10,7 +10,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,11 +21,12 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::form::{CsrfForm, SignedIn};
-use super::templates::{error_page, page_context, render_status};
+use super::templates::{error_page, error_page_in, page_context, render_status};
 use crate::admin_queries::AccountOrigin;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageParams;
 use crate::http::session::WebSession;
+use crate::i18n::Locale;
 use crate::services::moderation::{self as svc, AccountAction, ActionInput, DomainBlockInput};
 use crate::services::moderation_desk as desk;
 use crate::services::{admin, moderation};
@@ -508,7 +510,17 @@ async fn log(
 ) -> Response {
     let result = async {
         let page = p.page(40, 80);
-        let viewer = session.account_id;
+        // A session's member is checked as everywhere (a disabled login or a suspended
+        // account reads nothing but its strikes), as the API checks a user's token.
+        let viewer = match session.account_id {
+            Some(id) => Some(
+                crate::services::accounts::session_user(&state, id)
+                    .await?
+                    .account
+                    .id,
+            ),
+            None => None,
+        };
         let (entries, cursors) = match svc::log(&state, viewer, &page).await {
             Err(e) if e.status == StatusCode::UNAUTHORIZED => {
                 return Ok(
@@ -583,10 +595,31 @@ async fn strikes_page(
     ))
 }
 
+/// The signed-in member for `/strikes`, who may be disabled or suspended (the service says
+/// who may read their strikes); without a session, the sign-in page that comes back here.
+pub struct StrikesReader(SignedIn);
+
+impl FromRequestParts<AppState> for StrikesReader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let session = WebSession::from_request_parts(parts, state)
+            .await
+            .map_err(|e| error_page_in(state, Locale::from_headers(&parts.headers), "", e))?;
+        let Some(id) = session.account_id else {
+            return Err(Redirect::to("/auth/sign_in?return_to=%2Fstrikes").into_response());
+        };
+        match desk::strikes_reader(state, id).await {
+            Ok(me) => Ok(StrikesReader(SignedIn { session, me })),
+            Err(e) => Err(error_page(state, &session, e)),
+        }
+    }
+}
+
 /// `GET /strikes`: my strikes, each with the clause it cites and, while appealable, a form.
 async fn strikes(
     State(state): State<AppState>,
-    s: SignedIn,
+    StrikesReader(s): StrikesReader,
     Query(p): Query<PageParams>,
 ) -> Response {
     strikes_page(
@@ -604,7 +637,7 @@ async fn strikes(
 /// `POST /strikes/{id}/appeal`: the service behind `POST moderation/strikes/:id/appeal`.
 async fn appeal(
     State(state): State<AppState>,
-    s: SignedIn,
+    StrikesReader(s): StrikesReader,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<AppealForm>,
 ) -> Response {
