@@ -54,6 +54,15 @@ async fn moderation_pages_are_accessible() {
     )
     .await;
     assert_eq!(status, 200, "{strike}");
+    // A sanction in effect, so the account's page shows its lift form.
+    let (status, v) = action(
+        &app,
+        &mod1,
+        target,
+        json!({ "type": "silence", "policy_clause": "code-of-conduct@1#1.1", "text": "Limit" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
     let app_token = app.app_token("read write").await;
     let (status, v) = app
         .post_json(

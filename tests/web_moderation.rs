@@ -199,11 +199,45 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     );
     assert!(record.contains("Repeated spam"));
 
+    // Lifting the limit cites a clause too: none is refused beside the field; one lifts it.
+    assert!(record.contains("/lift/unsilence\""), "{record}");
+    assert!(
+        !record.contains("/lift/unsuspend\""),
+        "only sanctions in effect"
+    );
+    let lift = app.url(&format!("/moderation/accounts/{target}/lift/unsilence"));
+    let (status, body) = submit(
+        &web,
+        &lift,
+        &[("csrf_token", csrf.as_str()), ("policy_clause", "")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(field_error(&body, "lift-unsilence").is_some(), "{body}");
+    let (status, _) = submit(
+        &web,
+        &lift,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("policy_clause", "code-of-conduct@1#1.1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, v) = get(
+        app,
+        &format!("/api/v1/admin/accounts/{target}"),
+        &user_token(app, "mod1").await,
+    )
+    .await;
+    assert_eq!(v["silenced"], false, "{v}");
+
     // The log, read by a plain member, shows it with the citation linked.
     let member = web_sign_in(app, "reporter").await;
     let (status, log) = page(&member, &app.url("/moderation/log")).await;
     assert_eq!(status, 200, "{log}");
     assert!(log.contains("<code>silence</code>"), "{log}");
+    assert!(log.contains("<code>unsilence</code>"), "{log}");
     assert!(
         log.contains("href=\"/policies/code-of-conduct#1.1\""),
         "{log}"

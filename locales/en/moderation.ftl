@@ -61,6 +61,11 @@ mod-act = Take this action
 mod-own-account = You cannot act on your own account.
 
 ## An account
+mod-lift = Lift it
+mod-lift-unsuspend = Lift the suspension under
+mod-lift-unsilence = Lift the limit under
+mod-lift-unsensitive = Stop marking media sensitive under
+mod-lift-enable = Enable the login again under
 mod-account-title = Moderation record of @{ $acct }
 mod-profile = Profile
 mod-joined = Joined

@@ -60,6 +60,11 @@ mod-act = この措置を取る
 mod-own-account = 自分のアカウントには措置を取れません。
 
 ## An account
+mod-lift = 解除する
+mod-lift-unsuspend = 停止を解除する根拠
+mod-lift-unsilence = 制限を解除する根拠
+mod-lift-unsensitive = メディアの閲覧注意を解除する根拠
+mod-lift-enable = ログインを再び有効にする根拠
 mod-account-title = @{ $acct } のモデレーション記録
 mod-profile = プロフィール
 mod-joined = 登録日

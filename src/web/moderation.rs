@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/moderation/reports/{id}/{change}", post(report_change))
         .route("/moderation/accounts/{id}", get(account))
         .route("/moderation/accounts/{id}/action", post(account_action))
+        .route("/moderation/accounts/{id}/lift/{reversal}", post(lift))
         .route("/moderation/appeals", get(appeals))
         .route("/moderation/appeals/{id}/{decision}", post(decide))
         .route("/moderation/log", get(log))
@@ -340,6 +341,22 @@ async fn report_change(
 
 // ---------------------------------------------------------------- accounts
 
+/// The sanctions a moderator can lift from an account's page: (Admin::Account flag, the
+/// reversal's name, the sanction it lifts).
+const LIFTS: [(&str, &str, Sanction); 4] = [
+    ("suspended", "unsuspend", Sanction::Suspend),
+    ("silenced", "unsilence", Sanction::Silence),
+    ("sensitized", "unsensitive", Sanction::Sensitive),
+    ("disabled", "enable", Sanction::Disable),
+];
+
+#[derive(Serialize)]
+struct Lift {
+    name: &'static str,
+    clauses: Vec<desk::ClauseOption>,
+    error: Option<String>,
+}
+
 async fn account_page(
     state: &AppState,
     s: &SignedIn,
@@ -356,6 +373,19 @@ async fn account_page(
     let here = format!("/moderation/accounts/{id}");
     ctx.insert("action_path", &format!("{here}/action"));
     ctx.insert("here", &here);
+    // A form to lift each sanction in effect, offering the clauses that govern it (lifting
+    // cites a clause in force; the service checks it).
+    let mut lifts = Vec::new();
+    for (flag, name, sanction) in LIFTS {
+        if record.account[flag] == true && id != s.account_id() {
+            lifts.push(Lift {
+                name,
+                clauses: desk::permitting(state, &[sanction]).await?,
+                error: errors.get(&format!("lift-{name}")).cloned(),
+            });
+        }
+    }
+    ctx.insert("lifts", &lifts);
     ctx.insert("record", &record);
     action_context(state, &mut ctx, chosen, form, errors).await?;
     Ok(render_status(
@@ -405,6 +435,59 @@ async fn account_action(
                 &id,
                 Some(&form.kind),
                 &form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+            .unwrap_or_else(|e| s.error(&state, e))
+        }
+        Err(e) => s.error(&state, e),
+    }
+}
+
+/// `POST /moderation/accounts/{id}/lift/{unsuspend|unsilence|unsensitive|enable}`: the
+/// service behind the admin API's reversals.
+async fn lift(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path((id, name)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<CitedForm>,
+) -> Response {
+    let done = async {
+        let reversal = match name.as_str() {
+            "unsuspend" => svc::Reversal::Unsuspend,
+            "unsilence" => svc::Reversal::Unsilence,
+            "unsensitive" => svc::Reversal::Unsensitive,
+            "enable" => svc::Reversal::Enable,
+            _ => return Err(AppError::not_found()),
+        };
+        let clause = Some(form.policy_clause.as_str()).filter(|c| !c.trim().is_empty());
+        svc::reverse(
+            &state,
+            s.account_id(),
+            parse_id(&id)?,
+            reversal,
+            clause,
+            form.text.trim(),
+        )
+        .await
+    }
+    .await;
+    match done {
+        Ok(()) => back(&format!("/moderation/accounts/{id}")),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let text = field_errors(&e, "policy_clause")
+                .into_values()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut errors = Errors::new();
+            errors.insert(format!("lift-{name}"), text);
+            account_page(
+                &state,
+                &s,
+                &id,
+                None,
+                &ActionForm::default(),
                 &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
