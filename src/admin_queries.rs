@@ -8,6 +8,10 @@ pub struct ReportFilter {
     pub resolved: bool,
     pub account_id: Option<i64>,
     pub target_account_id: Option<i64>,
+    /// Where the reported account lives (Mastodon's `target_origin`).
+    pub target_origin: Option<AccountOrigin>,
+    /// One of `services::moderation::CATEGORIES`.
+    pub category: Option<&'static str>,
 }
 
 /// Where an account lives (Mastodon's `origin`).

@@ -30,6 +30,7 @@ pub mod lists;
 pub mod media;
 pub mod membership;
 pub mod moderation;
+pub mod moderation_desk;
 pub mod notification_groups;
 pub mod notification_requests;
 pub mod notifications;

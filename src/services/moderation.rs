@@ -1535,7 +1535,7 @@ pub async fn reported_statuses(
 // ---------------------------------------------------------------- entities
 
 /// An account as the client API shows it (None when it is gone).
-async fn account_entity(state: &AppState, id: Option<i64>) -> AppResult<Option<Account>> {
+pub async fn account_entity(state: &AppState, id: Option<i64>) -> AppResult<Option<Account>> {
     Ok(match id {
         Some(id) => crate::services::render::account_list(state, &[id])
             .await?
@@ -1568,7 +1568,7 @@ async fn cited_clause(state: &AppState, citation: &str) -> serde_json::Value {
     }
 }
 
-async fn strike_entity(
+pub async fn strike_entity(
     state: &AppState,
     s: &StrikeRow,
     appeal: Option<&AppealRow>,

@@ -163,6 +163,19 @@ pub async fn reports<'e, E: Executor<'e, Database = Any>>(
         let p = sql.int(t);
         sql.push(&format!(" AND target_account_id = {p}"));
     }
+    match f.target_origin {
+        Some(AccountOrigin::Local) => {
+            sql.push(" AND target_account_id IN (SELECT id FROM accounts WHERE domain = '')")
+        }
+        Some(AccountOrigin::Remote) => {
+            sql.push(" AND target_account_id IN (SELECT id FROM accounts WHERE domain <> '')")
+        }
+        None => &mut sql,
+    };
+    if let Some(category) = f.category {
+        let p = sql.text(category);
+        sql.push(&format!(" AND category = {p}"));
+    }
     bound(&mut sql, "id", c);
     let rows: Vec<ReportRow> = sql.query_as().fetch_all(db).await?;
     Ok(newest_first(rows, c))

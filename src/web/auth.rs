@@ -150,7 +150,12 @@ pub async fn sign_in(
         }
         Err(e) => return error_page(&state, &session, e),
     };
-    if let Err(e) = functional(&state, &user) {
+    let mut enabled = user.clone();
+    enabled.disabled = 0;
+    // A disabled login may still read and appeal its strikes (as its token may): it gets a
+    // session, which every page but /strikes refuses, and is sent there.
+    let strikes_only = user.disabled != 0 && functional(&state, &enabled).is_ok();
+    if let (Err(e), false) = (functional(&state, &user), strikes_only) {
         return sign_in_form(
             &state,
             &session,
@@ -167,11 +172,12 @@ pub async fn sign_in(
         Ok(cookie) => {
             let mut headers = HeaderMap::new();
             headers.insert(SET_COOKIE, cookie);
-            (
-                headers,
-                Redirect::to(&safe_return_to(&state, &form.return_to)),
-            )
-                .into_response()
+            let to = if strikes_only {
+                "/strikes".to_string()
+            } else {
+                safe_return_to(&state, &form.return_to)
+            };
+            (headers, Redirect::to(&to)).into_response()
         }
         Err(e) => error_page(&state, &session, e),
     }

@@ -9,6 +9,7 @@ pub mod coop_home;
 pub mod coop_site;
 pub mod form;
 pub mod ledger_pages;
+pub mod moderation;
 pub mod oauth;
 pub mod pages;
 pub mod proposal_form;

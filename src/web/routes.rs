@@ -39,6 +39,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(super::proposals::routes())
         .merge(super::settings::routes(&state))
         .merge(super::coop_site::routes())
+        .merge(super::moderation::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::ensure_csrf,

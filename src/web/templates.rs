@@ -187,6 +187,50 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "social/profile_actions.html",
         include_str!("../../templates/social/profile_actions.html"),
     ),
+    (
+        "moderation/queue.html",
+        include_str!("../../templates/moderation/queue.html"),
+    ),
+    (
+        "moderation/report.html",
+        include_str!("../../templates/moderation/report.html"),
+    ),
+    (
+        "moderation/account.html",
+        include_str!("../../templates/moderation/account.html"),
+    ),
+    (
+        "moderation/appeals.html",
+        include_str!("../../templates/moderation/appeals.html"),
+    ),
+    (
+        "moderation/log.html",
+        include_str!("../../templates/moderation/log.html"),
+    ),
+    (
+        "moderation/strikes.html",
+        include_str!("../../templates/moderation/strikes.html"),
+    ),
+    (
+        "moderation/admin.html",
+        include_str!("../../templates/moderation/admin.html"),
+    ),
+    (
+        "moderation/cite.html",
+        include_str!("../../templates/moderation/cite.html"),
+    ),
+    (
+        "moderation/entry.html",
+        include_str!("../../templates/moderation/entry.html"),
+    ),
+    (
+        "partials/report.html",
+        include_str!("../../templates/partials/report.html"),
+    ),
+    (
+        "partials/action_form.html",
+        include_str!("../../templates/partials/action_form.html"),
+    ),
 ];
 
 /// The templates, once per locale.

@@ -105,6 +105,7 @@ pub async fn reports(
             resolved: q.resolved.unwrap_or(false),
             account_id: id(&q.account_id),
             target_account_id: id(&q.target_account_id),
+            ..ReportFilter::default()
         },
         &page,
     )
