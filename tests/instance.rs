@@ -271,7 +271,7 @@ async fn instance_documents(app: &TestApp) {
         assert_eq!(tos["effective_date"].as_str().expect("date").len(), 10);
         assert_eq!(
             v2["configuration"]["urls"]["terms_of_service"],
-            app.url("/api/v1/coop/policies/terms-of-service")
+            app.url("/policies/terms-of-service")
         );
     }
 }

@@ -162,6 +162,30 @@ tl=Tagalog;tn=Tswana;to=Tonga;tr=Turkish;ts=Tsonga;tt=Tatar;tw=Twi;ty=Tahitian;u
 uk=Ukrainian;ur=Urdu;uz=Uzbek;ve=Venda;vi=Vietnamese;vo=Volapük;wa=Walloon;wo=Wolof;xh=Xhosa;\
 yi=Yiddish;yo=Yoruba;za=Zhuang;zh=Chinese;zu=Zulu";
 
+/// The code of conduct in force, as Mastodon rules (`/api/v1/instance/rules`, the report form,
+/// the about page): each top-level clause is a rule (its title the rule, its text the hint),
+/// and its id is the clause id reports cite.
+pub async fn rules_in_force(state: &AppState) -> AppResult<Vec<crate::entities::Rule>> {
+    let coc = crate::services::policies::in_force(
+        &state.db,
+        herd_governance::bylaws::CODE_OF_CONDUCT_SLUG,
+        state.clock.now_micros(),
+    )
+    .await?;
+    Ok(coc
+        .map(|doc| {
+            doc.top_level_clauses()
+                .map(|c| crate::entities::Rule {
+                    id: c.id.clone(),
+                    text: c.title.clone(),
+                    hint: c.text.trim().to_string(),
+                    translations: Default::default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -16,12 +16,12 @@ use tera::Context;
 
 use super::form::{CsrfForm, SignedIn};
 use super::templates::{error_page, page_context, render, render_status};
-use crate::api::mastodon::instance::rules_in_force;
 use crate::entities::coop::{Member, Policy};
 use crate::error::{AppError, AppResult};
 use crate::http::lenient;
 use crate::http::pagination::PageParams;
 use crate::http::session::WebSession;
+use crate::services::instance::rules_in_force;
 use crate::services::{coop_site, dues, ledger, membership, policies};
 use crate::state::AppState;
 

@@ -5,8 +5,8 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
 use super::templates::{error_page, page_context, render};
-use crate::api::mastodon::instance::rules_in_force;
 use crate::http::session::WebSession;
+use crate::services::instance::rules_in_force;
 use crate::state::AppState;
 
 pub async fn index(State(state): State<AppState>, session: WebSession) -> Response {

@@ -10,32 +10,10 @@ use serde_json::{json, Value};
 use crate::config::RegistrationMode;
 use crate::entities::{version_string, Rule, MASTODON_COMPAT};
 use crate::error::{AppError, AppResult};
-use crate::services::instance::{self as info, PRIVACY_POLICY_SLUGS, TERMS_OF_SERVICE_SLUGS};
-use crate::services::policies;
+use crate::services::instance::{
+    self as info, rules_in_force, PRIVACY_POLICY_SLUGS, TERMS_OF_SERVICE_SLUGS,
+};
 use crate::state::AppState;
-
-/// The code of conduct in force, as Mastodon rules: each top-level clause is a rule (its
-/// title the rule, its text the hint), and its id is the clause id reports cite.
-pub async fn rules_in_force(state: &AppState) -> AppResult<Vec<Rule>> {
-    let coc = policies::in_force(
-        &state.db,
-        herd_governance::bylaws::CODE_OF_CONDUCT_SLUG,
-        state.clock.now_micros(),
-    )
-    .await?;
-    Ok(coc
-        .map(|doc| {
-            doc.top_level_clauses()
-                .map(|c| Rule {
-                    id: c.id.clone(),
-                    text: c.title.clone(),
-                    hint: c.text.trim().to_string(),
-                    translations: Default::default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default())
-}
 
 pub async fn rules(State(state): State<AppState>) -> AppResult<Json<Vec<Rule>>> {
     Ok(Json(rules_in_force(&state).await?))
@@ -114,10 +92,9 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let rules = rules_in_force(&state).await?;
     let mut configuration = configuration(&state);
     // A co-op document serves as a policy when one is in force under a fitting slug; its URL
-    // is the co-op API's reading of it (the document, its versions and who adopted it).
-    let policy_url = |slug: Option<String>| {
-        slug.map(|s| format!("{}/api/v1/coop/policies/{s}", state.base_url()))
-    };
+    // is the policy's page (its clauses, versions and the proposal that adopted it).
+    let policy_url =
+        |slug: Option<String>| slug.map(|s| format!("{}/policies/{s}", state.base_url()));
     configuration["urls"] = json!({
         "streaming": streaming_url(&state),
         "status": null,
