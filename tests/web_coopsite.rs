@@ -8,41 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::coop::{members, token_for, PW};
+use common::web::{page, web_sign_in};
 use common::{csrf_of, TestApp};
 use herd::services::proposals::close_due;
 use serde_json::{json, Value};
-
-/// A cookie-keeping client signed in through the web form.
-async fn web_sign_in(app: &TestApp, login: &str) -> reqwest::Client {
-    let browser = app.browser();
-    let page = browser
-        .get(app.url("/auth/sign_in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(app.url("/auth/sign_in"))
-        .form(&[
-            ("csrf_token", csrf_of(&page).as_str()),
-            ("login", login),
-            ("password", PW),
-            ("return_to", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "signed in as {login}");
-    browser
-}
-
-async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
-    let res = client.get(url).send().await.expect("GET");
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
-}
 
 async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
     let (status, v) = app.post_json(path, token, body).await;

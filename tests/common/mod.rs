@@ -7,6 +7,7 @@ pub mod coop;
 pub mod federation;
 pub mod images;
 pub mod moderation;
+pub mod web;
 
 use std::path::PathBuf;
 
