@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import zlib
@@ -210,6 +211,77 @@ if LB:
     if s != 200:
         fail(f"GET {path} through the load balancer: {s}")
     say("caddy (deploy/Caddyfile, ip_hash) serves reads, a post and media through the node it picks")
+
+# --- writers on both nodes at once: no failed write, no id given twice ------------------
+WRITERS, EACH = 4, 25
+written, failures = [], []
+lock = threading.Lock()
+
+
+def writer(n):
+    base = A if n % 2 == 0 else B
+    for i in range(EACH):
+        s, d = call("POST", f"{base}/api/v1/statuses", alice, {"status": f"writer {n} post {i}"})
+        with lock:
+            if s == 200:
+                written.append(json.loads(d)["id"])
+            else:
+                failures.append((n, i, s, d[:200]))
+
+
+threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+if failures:
+    fail(f"{len(failures)} writes failed, first: {failures[0]!r}")
+if len(set(written)) != WRITERS * EACH:
+    fail(f"{WRITERS * EACH} posts written, {len(set(written))} distinct ids")
+stored = psql("SELECT count(*) FROM statuses WHERE id IN (%s)" % ",".join(written))
+if stored != str(WRITERS * EACH):
+    fail(f"{WRITERS * EACH} posts written, {stored} stored")
+say(f"{WRITERS} writers on both nodes at once: {len(written)} posts, all stored, ids distinct")
+
+# --- the sign-in limit is one limit for both nodes ------------------------------------------
+# Failed sign-ins alternate between A and B from one client address (named by X-Forwarded-For,
+# which both nodes trust from loopback). With a limit per node, each would allow its own 25.
+LOGIN_LIMIT, LOGIN_WINDOW = 25, 300
+
+
+def sign_in_attempts(ip):
+    req = urllib.request.Request(f"{A}/auth/sign_in", headers={"X-Forwarded-For": ip})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        cookie = next(v for k, v in r.getheaders()
+                      if k.lower() == "set-cookie" and v.startswith("herd_csrf="))
+    token = cookie.split(";", 1)[0].split("=", 1)[1]
+    form = urllib.parse.urlencode({"csrf_token": token, "login": "nobody-here",
+                                   "password": "wrong"}).encode()
+    codes = []
+    for i in range(LOGIN_LIMIT + 1):
+        base = A if i % 2 == 0 else B
+        req = urllib.request.Request(
+            f"{base}/auth/sign_in", data=form, method="POST",
+            headers={"X-Forwarded-For": ip, "Cookie": f"herd_csrf={token}",
+                     "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                codes.append(r.status)
+        except urllib.error.HTTPError as e:
+            codes.append(e.code)
+    return codes
+
+
+for attempt, ip in enumerate(("198.51.100.7", "198.51.100.8")):
+    window = int(time.time()) // LOGIN_WINDOW
+    codes = sign_in_attempts(ip)
+    if int(time.time()) // LOGIN_WINDOW == window:
+        break
+    say("the sign-in window turned during the attempts; again from another address")
+if 429 in codes[:LOGIN_LIMIT] or codes[LOGIN_LIMIT] != 429:
+    fail(f"sign-in limit across nodes: statuses {codes}")
+say(f"the sign-in limit is shared: {LOGIN_LIMIT} failures split between A and B, "
+    f"then 429 on {'A' if LOGIN_LIMIT % 2 == 0 else 'B'}")
 
 # --- metrics on both nodes ----------------------------------------------------------------
 for name, url in (("A", cfg["metrics_a"]), ("B", cfg["metrics_b"])):
