@@ -2,10 +2,10 @@
 # Two `herd serve` nodes as processes on one fresh PostgreSQL database, every file in one S3
 # bucket (moto on loopback), Debian's caddy balancing them with deploy/Caddyfile (skipped, with
 # the reason, where caddy is missing), driven over HTTP by .ci/nodes_drive.py: a post on A read
-# and streamed on B, a mention on B notified on A, media uploaded through A served by B, both
+# and streamed on B, a mention on B notified on A, media uploaded through A served by B,
 # writers on both nodes at once (no failed write, no id twice), failed sign-ins split between
-# the nodes meeting one shared limit, both nodes' /health/ready and /metrics, then node A killed (SIGKILL) holding leased deliveries,
-# which B delivers once the lease runs out.
+# the nodes meeting one shared limit, both nodes' /health/ready and /metrics, then node A
+# killed (SIGKILL) holding leased deliveries, which B delivers once the lease runs out.
 # Usage: HERD_BIN=target/debug/herd bash .ci/nodes.sh [VENV]
 #   HERD_TEST_POSTGRES_URL names the PostgreSQL cluster (default: .ci/postgres.sh starts one).
 set -euo pipefail
