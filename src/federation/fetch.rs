@@ -303,38 +303,10 @@ pub async fn get_object(state: &AppState, url: &str) -> Result<Value, FetchError
 /// bytes, through the same guard and timeouts. Media often sit on another host (a CDN), so
 /// redirects may leave the first origin, but each hop is checked again like the first URL.
 pub async fn get_media(state: &AppState, url: &str, cap: usize) -> Result<Vec<u8>, FetchError> {
-    let fetcher = &state.federation.fetcher;
-    let mut current = Url::parse(url).map_err(|_| FetchError::Refused("not a URL".into()))?;
-    for _ in 0..=MAX_REDIRECTS {
-        fetcher.check_url(&current)?;
-        let res = fetcher
-            .client
-            .get(current.clone())
-            .header("accept", "image/*")
-            .send()
-            .await
-            .map_err(|e| FetchError::Transport(e.to_string()))?;
-        let status = res.status();
-        if status.is_redirection() {
-            let loc = res
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| FetchError::Refused("redirect without location".into()))?;
-            current = current
-                .join(loc)
-                .map_err(|_| FetchError::Refused("bad redirect".into()))?;
-            continue;
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status(status.as_u16()));
-        }
-        return Fetcher::read_capped_to(res, cap).await;
-    }
-    Err(FetchError::Refused("too many redirects".into()))
+    get_page(state, url, "image/*", cap).await.map(|p| p.body)
 }
 
-/// A page fetched for a link preview: where it ended up, its content type, its body.
+/// A document fetched by [`get_page`]: where it ended up, its content type, its body.
 #[derive(Debug)]
 pub struct Page {
     pub url: Url,
@@ -342,10 +314,11 @@ pub struct Page {
     pub body: Vec<u8>,
 }
 
-/// An unsigned GET of a web page behind a link (link previews: `services::cards`), through
-/// the same guard and timeouts, at most `cap` bytes. Pages often redirect to another host
-/// (a shortener, `www.`), so redirects may leave the first origin, each hop checked again.
-/// The content type is only reported: the caller decides what it accepts.
+/// An unsigned GET of a web page behind a link (link previews: `services::cards`) or of a
+/// media file, through the same guard and timeouts, at most `cap` bytes. Pages and media often
+/// redirect to another host (a shortener, `www.`, a CDN), so redirects may leave the first
+/// origin, each hop checked again. The content type is only reported: the caller decides what
+/// it accepts.
 pub async fn get_page(
     state: &AppState,
     url: &str,
