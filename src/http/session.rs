@@ -196,24 +196,6 @@ impl FromRequestParts<AppState> for WebSession {
     }
 }
 
-/// Checks a submitted form token against this request's CSRF cookie (set by [`ensure_csrf`])
-/// without reading the session: `web::form::CsrfForm` runs it before parsing a body.
-pub fn verify_csrf_in(parts: &Parts, submitted: &str) -> AppResult<()> {
-    let expected = parts
-        .extensions
-        .get::<CsrfToken>()
-        .map(|t| t.0.as_str())
-        .ok_or_else(|| AppError::internal_msg("ensure_csrf middleware missing"))?;
-    if secrets::secure_eq(expected, submitted) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(crate::i18n::text(
-            Locale::from_headers(&parts.headers),
-            "error-csrf",
-        )))
-    }
-}
-
 /// The CSRF token of this request (what a re-rendered form must carry).
 pub fn csrf_in(parts: &Parts) -> String {
     parts

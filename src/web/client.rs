@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use super::auth::safe_return_to;
+use super::form::CsrfUpload;
 use super::form::{CsrfForm, SignedIn};
-use super::social::upload::CsrfUpload;
 use super::templates::{error_page, page_context, render, render_status};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;

@@ -4,7 +4,10 @@
 //!   that comes back here (a GET) or to the page the form was on (a POST);
 //! - [`CsrfForm`]: a form body whose `csrf_token` matches the cookie, parsed by the API's own
 //!   form parser (so `media_ids[]`, `poll[options][]` and `scores[OPTION]` read as they do for a
-//!   Mastodon client) into the handler's type.
+//!   Mastodon client) into the handler's type;
+//! - [`CsrfUpload`]: the same for a form that carries files (`multipart/form-data`: the
+//!   compose form's image, avatars and headers, an expense's receipts), read by the API's
+//!   body parser (`http::body::Payload`). The route sets the body limit.
 //!
 //! In a handler, `SignedIn` comes before `CsrfForm` (the form consumes the body).
 
@@ -14,14 +17,16 @@ use axum::http::request::Parts;
 use axum::http::{header::REFERER, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::auth::safe_return_to;
 use super::templates::{error_page, error_page_in};
 use crate::error::AppError;
 use crate::http::auth::CurrentUser;
-use crate::http::body::{parse_form, MAX_BODY_BYTES};
-use crate::http::session::{csrf_in, verify_csrf_in, WebSession};
-use crate::i18n::Locale;
+use crate::http::body::{parse_form, Payload, UploadedFile, MAX_BODY_BYTES};
+use crate::http::session::{csrf_in, WebSession};
+use crate::i18n::{self, Locale};
+use crate::secrets;
 use crate::services::accounts;
 use crate::state::AppState;
 
@@ -83,6 +88,24 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// Takes the form's `csrf_token` field out of `data` and checks it against `expected`, the
+/// cookie's value, then reads the rest as the handler's type.
+fn checked<T: DeserializeOwned>(
+    mut data: Value,
+    expected: &str,
+    locale: Locale,
+) -> Result<T, AppError> {
+    let submitted = data
+        .as_object_mut()
+        .and_then(|m| m.remove("csrf_token"))
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if expected.is_empty() || !secrets::secure_eq(expected, &submitted) {
+        return Err(AppError::forbidden(i18n::text(locale, "error-csrf")));
+    }
+    serde_json::from_value(data).map_err(|e| AppError::bad_request(format!("Invalid form: {e}")))
+}
+
 /// A form posted from one of our pages: CSRF-checked, then parsed as the API parses forms.
 pub struct CsrfForm<T>(pub T);
 
@@ -92,22 +115,38 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (parts, body) = req.into_parts();
         let locale = Locale::from_headers(&parts.headers);
-        let fail = |e: AppError| error_page_in(state, locale, &csrf_in(&parts), e);
+        let expected = csrf_in(&parts);
+        let fail = |e: AppError| error_page_in(state, locale, &expected, e);
         let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
             fail(AppError::new(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
                 "The form is too large",
             ))
         })?;
-        let mut value = parse_form(&bytes).map_err(fail)?;
-        let submitted = value
-            .as_object_mut()
-            .and_then(|m| m.remove("csrf_token"))
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        verify_csrf_in(&parts, &submitted).map_err(fail)?;
-        serde_json::from_value(value)
-            .map(CsrfForm)
-            .map_err(|e| fail(AppError::bad_request(format!("Invalid form: {e}"))))
+        let data = parse_form(&bytes).map_err(fail)?;
+        checked(data, &expected, locale).map(CsrfForm).map_err(fail)
+    }
+}
+
+/// A CSRF-checked form with the files it carries.
+pub struct CsrfUpload<T> {
+    pub data: T,
+    pub files: Vec<UploadedFile>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let locale = Locale::from_headers(&parts.headers);
+        let expected = csrf_in(&parts);
+        let fail = |e: AppError| error_page_in(state, locale, &expected, e);
+        let Payload { data, files } =
+            Payload::<Value>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(fail)?;
+        let data = checked(data, &expected, locale).map_err(fail)?;
+        Ok(CsrfUpload { data, files })
     }
 }

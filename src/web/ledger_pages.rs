@@ -16,9 +16,9 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::coop_site::{error_field, error_text, public_context};
+use super::form::CsrfUpload;
 use super::form::{CsrfForm, SignedIn};
 use super::templates::{error_page, page_context, render, render_status};
-use super::upload_form::UploadForm;
 use crate::entities::coop::{Expense, LedgerAccount, Transaction};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
@@ -592,7 +592,7 @@ pub async fn new_expense(
 pub async fn submit_expense(
     State(state): State<AppState>,
     SignedIn { session, me }: SignedIn,
-    UploadForm { data: form, files }: UploadForm<ExpenseForm>,
+    CsrfUpload { data: form, files }: CsrfUpload<ExpenseForm>,
 ) -> Response {
     let refused = |field: &'static str, text: String| {
         let mut errors = HashMap::new();

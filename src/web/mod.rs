@@ -19,4 +19,3 @@ pub mod routes;
 pub mod settings;
 pub mod social;
 pub mod templates;
-pub mod upload_form;

@@ -14,11 +14,11 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::upload::CsrfMultipart;
 use super::{field_errors, settings_context};
 use crate::error::AppError;
 use crate::services::exports::{self, ImportReport, KINDS};
 use crate::state::AppState;
+use crate::web::form::CsrfUpload;
 use crate::web::form::SignedIn;
 use crate::web::templates::render_status;
 
@@ -105,7 +105,7 @@ pub async fn import_form(State(state): State<AppState>, me: SignedIn) -> Respons
 pub async fn import(
     State(state): State<AppState>,
     me: SignedIn,
-    form: CsrfMultipart<ImportForm>,
+    form: CsrfUpload<ImportForm>,
 ) -> Response {
     let data = form
         .files

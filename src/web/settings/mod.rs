@@ -10,7 +10,6 @@ mod filters;
 mod migration;
 mod preferences;
 mod profile;
-mod upload;
 
 use std::collections::HashMap;
 

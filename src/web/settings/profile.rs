@@ -10,12 +10,12 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::upload::CsrfMultipart;
 use super::{field_errors, saved, settings_context, ticked, SavedQuery};
 use crate::entities::CredentialAccount;
 use crate::error::{AppError, AppResult};
 use crate::services::profile::{self, ProfileChange, ProfileImage};
 use crate::state::AppState;
+use crate::web::form::CsrfUpload;
 use crate::web::form::{CsrfForm, SignedIn};
 use crate::web::templates::render_status;
 
@@ -161,7 +161,7 @@ pub async fn show(
 pub async fn save(
     State(state): State<AppState>,
     me: SignedIn,
-    form: CsrfMultipart<ProfileForm>,
+    form: CsrfUpload<ProfileForm>,
 ) -> Response {
     let slots = state.config.limits.max_profile_fields as usize;
     let f = form.data;

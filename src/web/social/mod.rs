@@ -11,7 +11,6 @@ pub mod posts;
 pub mod relations;
 pub mod reports;
 pub mod search;
-pub mod upload;
 
 use std::collections::HashMap;
 
