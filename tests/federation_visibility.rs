@@ -326,6 +326,15 @@ async fn edit_dropping_a_remote_mention_is_not_delivered(backend: Backend) {
     settle(&a, &b).await;
     let (_, notes) = b.get_json("/api/v1/notifications", Some(&bob)).await;
     assert!(notes.to_string().contains("meet at noon"), "{notes}");
+    // A direct message from another server opens a conversation, as a local one does.
+    let (_, convs) = b.get_json("/api/v1/conversations", Some(&bob)).await;
+    assert!(
+        convs[0]["last_status"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("meet at noon")),
+        "{convs}"
+    );
+    assert_eq!(convs[0]["unread"], true, "{convs}");
 
     let res = a
         .client

@@ -338,6 +338,15 @@ async fn policy_filters_and_drops(app: &TestApp) {
     assert!(notification_types(app, &alice, "").await.is_empty());
     let (_, grouped) = app.get_json("/api/v2/notifications", Some(&alice)).await;
     assert!(groups(&grouped).is_empty());
+    // Nor does the message open a conversation until the request is accepted.
+    let (_, convs) = app.get_json("/api/v1/conversations", Some(&alice)).await;
+    assert_eq!(
+        convs,
+        json!([]),
+        "a held-back DM stays out of conversations"
+    );
+    let (_, convs) = app.get_json("/api/v1/conversations", Some(&carol)).await;
+    assert_eq!(convs.as_array().map(Vec::len), Some(1), "the sender has it");
     let reqs = requests_of(app, &alice).await;
     assert_eq!(reqs.as_array().unwrap().len(), 1, "{reqs}");
     assert_eq!(reqs[0]["account"]["id"], carol_id.to_string());
@@ -398,6 +407,10 @@ async fn policy_filters_and_drops(app: &TestApp) {
         notification_types(app, &alice, "").await,
         vec!["mention:carol"]
     );
+    let (_, convs) = app.get_json("/api/v1/conversations", Some(&alice)).await;
+    assert_eq!(convs[0]["last_status"]["id"], dm.as_str(), "{convs}");
+    assert_eq!(convs[0]["unread"], true);
+    assert_eq!(convs[0]["accounts"][0]["id"], carol_id.to_string());
     assert!(requests_of(app, &alice)
         .await
         .as_array()
@@ -558,7 +571,14 @@ async fn filtered_notifications_are_not_streamed(app: &TestApp) {
     let (mut ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("connects");
-    post(
+    let direct_url = format!(
+        "{}/api/v1/streaming?access_token={alice}&stream=direct",
+        app.url("").replacen("http://", "ws://", 1)
+    );
+    let (mut direct, _) = tokio_tungstenite::connect_async(direct_url)
+        .await
+        .expect("connects");
+    let psst = post(
         app,
         &carol,
         json!({"status": "@alice psst", "visibility": "direct"}),
@@ -570,6 +590,12 @@ async fn filtered_notifications_are_not_streamed(app: &TestApp) {
             .is_none(),
         "a filtered mention is not streamed"
     );
+    assert!(
+        next_ws_event(&mut direct, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "nor its conversation"
+    );
     let reqs = requests_of(app, &alice).await;
     let id = reqs[0]["id"].as_str().unwrap().to_string();
     app.post_json(
@@ -578,6 +604,18 @@ async fn filtered_notifications_are_not_streamed(app: &TestApp) {
         json!({}),
     )
     .await;
+    // Accepting merges the held-back notifications (clients refresh on this event) and
+    // opens the conversation.
+    let ev = next_ws_event(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("the merge is streamed");
+    assert_eq!(ev["event"], "notifications_merged", "{ev}");
+    let ev = next_ws_event(&mut direct, Duration::from_secs(10))
+        .await
+        .expect("the conversation is streamed");
+    assert_eq!(ev["event"], "conversation", "{ev}");
+    let conv: Value = serde_json::from_str(ev["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(conv["last_status"]["id"], psst.as_str());
     let again = post(
         app,
         &carol,

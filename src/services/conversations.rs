@@ -13,18 +13,21 @@ use crate::storage::statuses::{self, StatusRow};
 use crate::storage::{Change, WriteTx};
 
 /// Inside the posting transaction: the direct status `s` joins the conversation of its
-/// author and of each local account it mentions.
+/// author and of each local account it mentions, except those whose notification policy
+/// `held_back` the mention: a stranger's direct message waits behind its notification
+/// request (as in Mastodon) and joins their conversations when the request is accepted.
 pub async fn on_direct_status(
     tx: &mut WriteTx,
     s: &StatusRow,
     mentioned: &[i64],
+    held_back: &[i64],
     now: i64,
 ) -> AppResult<()> {
     let mut participants = vec![s.account_id];
     participants.extend_from_slice(mentioned);
     participants.sort_unstable();
     participants.dedup();
-    for account in &participants {
+    for account in participants.iter().filter(|a| !held_back.contains(a)) {
         let id = store::upsert(
             tx,
             ids::next_id_at(now / 1000),
@@ -38,6 +41,45 @@ pub async fn on_direct_status(
         .await?;
         tx.record(Change::Conversation {
             account_id: *account,
+            conversation_id: id,
+        });
+    }
+    Ok(())
+}
+
+/// Inside the accepting transaction: the direct statuses among `status_ids` (whose
+/// mentions of `account` were held back) join `account`'s conversations, unread.
+pub async fn on_request_accepted(
+    tx: &mut WriteTx,
+    account: i64,
+    status_ids: &[i64],
+    now: i64,
+) -> AppResult<()> {
+    let rows = statuses::by_ids(&mut ***tx, status_ids).await?;
+    let direct: Vec<&StatusRow> = rows.iter().filter(|s| s.visibility == "direct").collect();
+    let direct_ids: Vec<i64> = direct.iter().map(|s| s.id).collect();
+    let mentions = statuses::mentions_of(&mut ***tx, &direct_ids).await?;
+    for s in direct {
+        let mut participants = vec![s.account_id];
+        participants.extend(
+            mentions
+                .iter()
+                .filter(|(status, _)| *status == s.id)
+                .map(|(_, a)| *a),
+        );
+        let id = store::upsert(
+            tx,
+            ids::next_id_at(now / 1000),
+            account,
+            s.thread_root_id,
+            &participants,
+            s.id,
+            true,
+            now,
+        )
+        .await?;
+        tx.record(Change::Conversation {
+            account_id: account,
             conversation_id: id,
         });
     }

@@ -754,8 +754,17 @@ async fn insert_note_with_audience(
     if let Some(p) = &parent {
         statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
     }
+    let mut held_back = Vec::new();
     for a in &local {
-        notify(tx, *a, author.id, "mention", Some(id), now).await?;
+        if notify(tx, *a, author.id, "mention", Some(id), now).await? {
+            held_back.push(*a);
+        }
+    }
+    if visibility == "direct" {
+        if let Some(row) = statuses::by_id(&mut ***tx, id).await? {
+            crate::services::conversations::on_direct_status(tx, &row, &local, &held_back, now)
+                .await?;
+        }
     }
     let audience = followed
         || (visibility == "public"

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::storage::notification_requests::{self as store, PolicyRow, RequestRow};
 use crate::storage::notifications;
 use crate::storage::statuses;
+use crate::storage::Change;
 use crate::time;
 
 /// A change to the policy: each rule given is `accept`, `filter` or `drop`.
@@ -125,8 +126,15 @@ pub async fn accept(state: &AppState, viewer: i64, ids: &[i64]) -> AppResult<boo
     let rows = store::by_ids(&mut **tx, viewer, ids).await?;
     for r in &rows {
         store::permit(&mut **tx, viewer, r.from_account_id, now).await?;
+        let held =
+            notifications::filtered_mentions_from(&mut **tx, viewer, r.from_account_id).await?;
         notifications::unfilter_from(&mut **tx, viewer, r.from_account_id).await?;
+        crate::services::conversations::on_request_accepted(&mut tx, viewer, &held, now).await?;
         store::delete(&mut **tx, viewer, r.id).await?;
+    }
+    if !rows.is_empty() {
+        // Mastodon clients refresh their notifications on this event.
+        tx.record(Change::NotificationsMerged(viewer));
     }
     tx.commit().await?;
     Ok(!rows.is_empty())

@@ -111,6 +111,8 @@ pub fn decide(policy: &policies::PolicyRow, c: Conditions) -> Action {
 /// request) and are not streamed.
 /// Only local accounts are notified; remote ones learn through federation. A new
 /// notification is streamed to its recipient once the transaction commits.
+/// True when the recipient's policy held the notification back (filtered), so that what
+/// goes with it (a direct message's conversation) waits too.
 pub async fn notify(
     tx: &mut WriteTx,
     recipient: i64,
@@ -118,10 +120,10 @@ pub async fn notify(
     kind: &str,
     status_id: Option<i64>,
     now: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     let conn = &mut ***tx;
     if recipient == from || !store::may_notify(&mut *conn, recipient, from).await? {
-        return Ok(());
+        return Ok(false);
     }
     let action = if FILTERABLE.contains(&kind) {
         policy_action(conn, recipient, from, kind, status_id, now).await?
@@ -129,7 +131,7 @@ pub async fn notify(
         Action::Accept
     };
     if action == Action::Drop {
-        return Ok(());
+        return Ok(false);
     }
     let filtered = action == Action::Filter;
     // Filtered notifications stay ungrouped, as Mastodon's.
@@ -149,7 +151,7 @@ pub async fn notify(
         now,
     };
     if !store::insert_new(&mut *conn, &new).await? {
-        return Ok(());
+        return Ok(false);
     }
     if !filtered {
         tx.record(Change::Notification(id));
@@ -166,7 +168,7 @@ pub async fn notify(
         )
         .await?;
     }
-    Ok(())
+    Ok(filtered)
 }
 
 async fn policy_action(

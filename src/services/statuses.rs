@@ -390,16 +390,19 @@ pub async fn create(
     if let Some(p) = &parent {
         store::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
     }
+    let mut held_back = Vec::new();
     for (_, account_id) in &mentioned {
         if !muted_thread(&mut tx, *account_id, row.thread_root_id).await?
             && crate::services::proposal_posts::in_audience(&mut tx, &audience, *account_id).await?
+            && notify(&mut tx, *account_id, author.id, "mention", Some(id), now).await?
         {
-            notify(&mut tx, *account_id, author.id, "mention", Some(id), now).await?;
+            held_back.push(*account_id);
         }
     }
     if visibility == Visibility::Direct {
         let ids: Vec<i64> = mentioned.iter().map(|(_, a)| *a).collect();
-        crate::services::conversations::on_direct_status(&mut tx, &row, &ids, now).await?;
+        crate::services::conversations::on_direct_status(&mut tx, &row, &ids, &held_back, now)
+            .await?;
     }
     tx.record(crate::storage::Change::StatusCreated(id));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;

@@ -120,6 +120,7 @@ pub enum Event {
     Notification(i64),
     Conversation(i64),
     FiltersChanged,
+    NotificationsMerged,
 }
 
 #[derive(Debug)]
@@ -332,6 +333,13 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
             streams: vec![Stream::User(account_id)],
             event: Event::FiltersChanged,
         }),
+        Change::NotificationsMerged(account_id) => Some(Message {
+            streams: vec![
+                Stream::User(account_id),
+                Stream::UserNotification(account_id),
+            ],
+            event: Event::NotificationsMerged,
+        }),
     })
 }
 
@@ -510,6 +518,9 @@ impl Subscriber {
             }
             Event::Delete(id) => Some(("delete", Rendered::Plain(Some(id.to_string())))),
             Event::FiltersChanged => Some(("filters_changed", Rendered::Plain(None))),
+            Event::NotificationsMerged => {
+                Some(("notifications_merged", Rendered::Plain(Some("1".into()))))
+            }
             Event::Notification(id) => {
                 // The same filter as the notifications list (mutes, blocks), for this one row.
                 let cursor = Page {

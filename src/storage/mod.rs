@@ -105,6 +105,8 @@ pub enum Change {
     },
     /// An account's filters changed (its user streams get `filters_changed`).
     FiltersChanged(i64),
+    /// Accepted notification requests joined an account's notifications.
+    NotificationsMerged(i64),
 }
 
 pub type CommitHook = Box<dyn Fn(Vec<Change>) + Send + Sync>;

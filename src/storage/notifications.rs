@@ -512,6 +512,22 @@ pub async fn dismiss_group<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Lets the filtered notifications from `from` through (its request was accepted).
+/// The statuses of `from`'s mentions of `account` that its policy held back.
+pub async fn filtered_mentions_from<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    from: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT status_id FROM notifications WHERE account_id = $1 AND from_account_id = $2 \
+         AND filtered = 1 AND type = 'mention' AND status_id IS NOT NULL",
+    )
+    .bind(account_id)
+    .bind(from)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn unfilter_from<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
