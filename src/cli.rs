@@ -386,6 +386,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let lapser =
         crate::services::dues::spawn_lapser(state.clone(), std::time::Duration::from_secs(3600));
+    let card_images = crate::services::cluster::spawn_periodic(
+        state.clone(),
+        "card_image_eviction",
+        std::time::Duration::from_secs(6 * 3600),
+        |state| async move { crate::services::cards::evict_old_images(&state).await },
+    );
     let renewal = crate::services::cluster::spawn_renewal(state.db.clone(), state.holder);
     let db = state.db.clone();
     let holder = state.holder;
@@ -411,6 +417,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // Jobs left half-done are claimed again after their lease: nothing is lost.
     worker.abort();
     lapser.abort();
+    card_images.abort();
     renewal.abort();
     crate::services::cluster::release_node(&db, holder).await;
     db.close().await;

@@ -285,6 +285,9 @@ pub struct LinkPreviewsConfig {
     pub enabled: bool,
     /// How long one card's fetches (page, oEmbed, image) may take together.
     pub timeout_seconds: u64,
+    /// Days a card's preview image is kept after it was fetched (0: for ever); the card
+    /// stays, without its image, as Mastodon's `preview_cards remove` leaves it.
+    pub image_retention_days: u64,
 }
 
 impl Default for LinkPreviewsConfig {
@@ -292,6 +295,7 @@ impl Default for LinkPreviewsConfig {
         LinkPreviewsConfig {
             enabled: true,
             timeout_seconds: 10,
+            image_retention_days: 30,
         }
     }
 }

@@ -307,6 +307,101 @@ async fn cards(app: &TestApp) {
 }
 on_both_backends!(link_cards, cards, tweak);
 
+/// `attribution_domains` (4.4): a page on another site credits an account only once the
+/// account lists that site; bad domains are refused whole; the actor document carries them.
+async fn attribution(app: &TestApp) {
+    let site = site(app.state.config.domain.clone()).await;
+    let (alice_id, token) = app.user_with_token("alice").await;
+    let patch = |body: Value| {
+        app.client
+            .patch(app.url("/api/v1/accounts/update_credentials"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let res = patch(json!({"attribution_domains": ["blog.example", "not a domain"]}))
+        .await
+        .expect("PATCH");
+    assert_eq!(res.status(), 422);
+    let err: Value = res.json().await.expect("json");
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a domain")),
+        "{err}"
+    );
+    let (_, me) = app
+        .get_json("/api/v1/accounts/verify_credentials", Some(&token))
+        .await;
+    assert_eq!(
+        me["source"]["attribution_domains"],
+        json!([]),
+        "nothing kept"
+    );
+
+    // The page names alice but lives on `localhost`, not on her host: no credit.
+    let port = site.port();
+    let s = post(app, &token, &format!("see http://localhost:{port}/article")).await;
+    app.run_jobs().await;
+    let card = status(app, s["id"].as_str().expect("id"), &token).await["card"].clone();
+    assert_eq!(card["title"], "An article", "{card}");
+    assert!(card["authors"][0]["account"].is_null(), "{card}");
+
+    let res = patch(json!({"attribution_domains": ["https://LOCALHOST/", "localhost"]}))
+        .await
+        .expect("PATCH");
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.expect("json");
+    assert_eq!(me["source"]["attribution_domains"], json!(["localhost"]));
+    let s = post(app, &token, &format!("see http://localhost:{port}/second")).await;
+    app.run_jobs().await;
+    let card = status(app, s["id"].as_str().expect("id"), &token).await["card"].clone();
+    assert_eq!(
+        card["authors"][0]["account"]["id"],
+        alice_id.to_string(),
+        "{card}"
+    );
+
+    let actor: Value = app
+        .client
+        .get(app.url("/users/alice"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("actor")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(actor["attributionDomains"], json!(["localhost"]), "{actor}");
+
+    // Card images go after `image_retention_days` (30 by default); the card stays.
+    let image = card["image"].as_str().expect("image").to_string();
+    assert_eq!(
+        app.client.get(&image).send().await.expect("image").status(),
+        200
+    );
+    herd::services::cards::evict_old_images(&app.state)
+        .await
+        .expect("evict");
+    let kept = status(app, s["id"].as_str().expect("id"), &token).await["card"].clone();
+    assert_eq!(kept["image"], image.as_str(), "a fresh image stays");
+    app.state.clock.advance(Duration::from_secs(31 * 86_400));
+    herd::services::cards::evict_old_images(&app.state)
+        .await
+        .expect("evict");
+    let kept = status(app, s["id"].as_str().expect("id"), &token).await["card"].clone();
+    assert_eq!(kept["title"], "A second article", "{kept}");
+    assert_eq!(kept["image"], Value::Null, "{kept}");
+    assert_eq!(
+        app.client.get(&image).send().await.expect("image").status(),
+        404
+    );
+}
+on_both_backends!(attribution_domains, attribution, |c| {
+    tweak(c);
+    c.federation.allow_private = vec!["127.0.0.0/8".into(), "::1/128".into()];
+});
+
 /// Without the tests' allowance for loopback, the SSRF guard refuses the page: no card.
 async fn private_target(app: &TestApp) {
     let site = site(app.state.config.domain.clone()).await;

@@ -30,6 +30,8 @@ settings-account-flags = Account
 settings-locked = Approve followers by hand (locked account)
 settings-bot = This account is a bot
 settings-discoverable = Suggest this account to others and list it in the directory
+settings-attribution-domains = Websites that may credit you
+settings-attribution-domains-hint = One domain per line (for example blog.example.org). Link previews of pages on these sites, and on their subdomains, may name you as their author.
 settings-hide-collections = Hide whom I follow and who follows me
 
 # Preferences

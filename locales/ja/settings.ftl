@@ -30,6 +30,8 @@ settings-account-flags = アカウント
 settings-locked = フォローを承認制にする（鍵アカウント）
 settings-bot = これは BOT アカウントです
 settings-discoverable = おすすめやディレクトリにこのアカウントを掲載する
+settings-attribution-domains = あなたを作者として表示できるウェブサイト
+settings-attribution-domains-hint = 1行に1つのドメイン（例: blog.example.org）。これらのサイトとそのサブドメインのページのリンクプレビューに、あなたを作者として表示できます。
 settings-hide-collections = フォローとフォロワーの一覧を隠す
 
 # 環境設定

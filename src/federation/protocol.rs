@@ -26,6 +26,7 @@ pub fn context() -> Value {
             "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
             "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
             "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+            "attributionDomains": {"@id": "toot:attributionDomains", "@type": "@id"},
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value",

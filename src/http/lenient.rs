@@ -55,6 +55,15 @@ pub fn u64_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
     }
 }
 
+/// A list as `strings` reads it, or None when the field is absent (so "leave as is" and
+/// "clear" differ).
+pub fn strings_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => strings(v).map(Some).map_err(de::Error::custom),
+    }
+}
+
 /// A list given as an array, a single value, or (for scopes-like fields) nothing.
 pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let v = Option::<Value>::deserialize(d)?;

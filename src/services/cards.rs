@@ -324,9 +324,9 @@ fn card_of(
 }
 
 /// The account a page credits with `fediverse:creator` (4.3), when it is known here and may
-/// be credited for a page of that host: the page's host is the account's domain or under it
-/// (a local account: this instance's host). Herd keeps no per-account `attribution_domains`
-/// yet, so a page elsewhere credits nobody rather than anyone it names.
+/// be credited for a page of that host: the page's host is the account's domain, or one of
+/// the account's `attribution_domains` (4.4), or under one of them. A page elsewhere credits
+/// nobody rather than anyone it names.
 async fn creator(state: &AppState, meta: &PageMeta, page_url: &Url) -> Option<i64> {
     let named = meta
         .get("fediverse:creator")?
@@ -348,9 +348,16 @@ async fn creator(state: &AppState, meta: &PageMeta, page_url: &Url) -> Option<i6
         crate::storage::federation::remote_account_by_acct(&state.db.pool, username, &domain).await
     }
     .ok()??;
-    let credited = host_of(&domain);
-    let may = !credited.is_empty()
-        && (page_host == credited || page_host.ends_with(&format!(".{credited}")));
+    let under = |credited: &str| {
+        !credited.is_empty()
+            && (page_host == credited || page_host.ends_with(&format!(".{credited}")))
+    };
+    let may = under(&host_of(&domain))
+        || crate::services::federation::attribution_domains(state, account.id)
+            .await
+            .ok()?
+            .iter()
+            .any(|d| under(d));
     (may && account.suspended_at.is_none()).then_some(account.id)
 }
 
@@ -455,4 +462,38 @@ pub async fn of_status(
     Ok(status
         .card
         .unwrap_or_else(|| serde_json::Value::Object(Default::default())))
+}
+
+/// Drops the preview images of cards fetched longer ago than `image_retention_days` (the
+/// row first, then its file), so card images do not grow without end; part of the media
+/// sweep.
+pub async fn evict_old_images(state: &AppState) -> anyhow::Result<()> {
+    let days = state.config.link_previews.image_retention_days;
+    if days == 0 {
+        return Ok(());
+    }
+    let age = i64::try_from(days.saturating_mul(86_400_000_000)).unwrap_or(i64::MAX);
+    let cutoff = state.clock.now_micros().saturating_sub(age);
+    loop {
+        let old = store::with_images_before(&state.db.pool, cutoff, 100).await?;
+        let mut dropped = Vec::new();
+        let mut tx = state.db.begin_write().await?;
+        for (id, key) in &old {
+            if store::drop_image(&mut **tx, *id, key).await? {
+                dropped.push(key);
+            }
+        }
+        tx.commit().await?;
+        for key in &dropped {
+            if let Err(e) = state.media.delete(key).await {
+                tracing::warn!(key = %key, error = %e, "could not delete an old card image");
+            }
+        }
+        if !dropped.is_empty() {
+            tracing::info!(count = dropped.len(), "dropped old link preview images");
+        }
+        if old.len() < 100 || dropped.is_empty() {
+            return Ok(());
+        }
+    }
 }

@@ -86,6 +86,39 @@ pub async fn claim_periodic(
     Ok(store::claim_periodic(db, name, every, holder).await?)
 }
 
+/// Runs `task` every `every` until the process ends, on one node of the cluster per period:
+/// the first node to tick does it (a tenth of slack, so nodes whose ticks drift apart do not
+/// skip a period). `what` names it in the claim and in logs.
+pub fn spawn_periodic<F, Fut>(
+    state: crate::state::AppState,
+    what: &'static str,
+    every: Duration,
+    task: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(crate::state::AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match claim_periodic(&state.db, what, every.mul_f64(0.9), state.holder).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(task = what, error = %e, "claiming a periodic run failed");
+                    continue;
+                }
+            }
+            if let Err(e) = task(state.clone()).await {
+                tracing::error!(task = what, error = %e, "a periodic task failed");
+            }
+        }
+    })
+}
+
 /// Due jobs per kind: (kind, how many, age of the oldest in microseconds), for metrics.
 pub async fn queue_depth(
     state: &crate::state::AppState,

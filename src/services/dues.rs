@@ -955,36 +955,16 @@ pub async fn lapse_overdue(state: &AppState) -> AppResult<usize> {
     Ok(n)
 }
 
-/// Runs [`lapse_overdue`] every `every` until the process ends.
+/// Runs [`lapse_overdue`] every `every`, once per cluster, until the process ends.
 pub fn spawn_lapser(state: AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            // Once per cluster and period: the first node to tick does it (a tenth of slack,
-            // so nodes whose ticks drift apart do not skip a period).
-            match crate::services::cluster::claim_periodic(
-                &state.db,
-                "dues_lapser",
-                every.mul_f64(0.9),
-                state.holder,
-            )
+    crate::services::cluster::spawn_periodic(state, "dues_lapser", every, |state| async move {
+        let n = lapse_overdue(&state)
             .await
-            {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "claiming the dues lapser's run failed");
-                    continue;
-                }
-            }
-            match lapse_overdue(&state).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(lapsed = n, "memberships lapsed for unpaid dues"),
-                Err(e) => tracing::error!(error = %e, "lapsing overdue memberships failed"),
-            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if n > 0 {
+            tracing::info!(lapsed = n, "memberships lapsed for unpaid dues");
         }
+        Ok(())
     })
 }
 

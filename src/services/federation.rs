@@ -137,6 +137,15 @@ fn parse_actor(doc: &Value) -> Result<ParsedActor, String> {
             .take(20)
             .map(String::from)
             .collect(),
+        attribution_domains: doc
+            .get("attributionDomains")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(crate::services::profile::attribution_domain)
+            .take(crate::services::profile::MAX_ATTRIBUTION_DOMAINS)
+            .collect(),
         featured: same(doc.get("featured")),
     })
 }
@@ -185,6 +194,7 @@ struct ParsedActor {
     avatar_url: Option<String>,
     header_url: Option<String>,
     also_known_as: Vec<String>,
+    attribution_domains: Vec<String>,
     featured: Option<String>,
 }
 
@@ -266,6 +276,7 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
         .await?;
         store::set_remote_suspension(&mut **tx, id, a.suspended, now).await?;
         store::set_aliases(&mut **tx, id, &a.also_known_as).await?;
+        store::set_attribution_domains(&mut **tx, id, &a.attribution_domains).await?;
         store::set_featured_collection(&mut **tx, id, a.featured.as_deref()).await?;
         if let Some(b) = block.as_ref().filter(|b| b.severity == "silence") {
             // A newcomer from a silenced domain is silenced like the rest of it.
@@ -1356,6 +1367,10 @@ pub async fn person_document(
     let mut doc = crate::services::documents::person_json(state, account, public_pem);
     if let Some(m) = store::migration(&mut *conn, account.id).await? {
         doc["alsoKnownAs"] = json!(m.aliases());
+        let credited = m.attribution_domains();
+        if !credited.is_empty() {
+            doc["attributionDomains"] = json!(credited);
+        }
         if let Some(to) = m.moved_to_account_id {
             if let Some(target) = accounts::account_by_id(&mut *conn, to).await? {
                 doc["movedTo"] = json!(target.uri);
@@ -1387,6 +1402,14 @@ pub async fn collections_hidden(state: &AppState, account_id: i64) -> AppResult<
     Ok(store::migration(&state.db.pool, account_id)
         .await?
         .is_some_and(|m| m.hide_collections != 0))
+}
+
+/// The sites whose pages may credit this account on a link preview card.
+pub async fn attribution_domains(state: &AppState, account_id: i64) -> AppResult<Vec<String>> {
+    Ok(store::migration(&state.db.pool, account_id)
+        .await?
+        .map(|m| m.attribution_domains())
+        .unwrap_or_default())
 }
 
 /// Fills what an Account entity's row does not carry: `moved` (the account it moved to,

@@ -212,6 +212,8 @@ pub struct ProfileChange {
     pub language: Option<String>,
     /// Mastodon's `hide_collections`: followers and following lists hidden from others.
     pub hide_collections: Option<bool>,
+    /// Mastodon 4.4's `attribution_domains`: sites whose pages may credit this account.
+    pub attribution_domains: Option<Vec<String>>,
     /// New avatar and header, already processed (`prepare_image`).
     pub images: Vec<PreparedImage>,
 }
@@ -242,6 +244,11 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
             ),
         ));
     }
+    let attribution_domains = c
+        .attribution_domains
+        .as_deref()
+        .map(checked_attribution_domains)
+        .transpose()?;
     let fields_json = match c.fields {
         Some(fields) => {
             if fields.len() > limits.max_profile_fields as usize {
@@ -322,6 +329,9 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         if let Some(hide) = c.hide_collections {
             crate::storage::federation::set_hide_collections(&mut **tx, a.id, hide).await?;
         }
+        if let Some(domains) = &attribution_domains {
+            crate::storage::federation::set_attribution_domains(&mut **tx, a.id, domains).await?;
+        }
         for (which, key) in &written {
             let old = current_file(me, *which);
             if !accounts::swap_image_file(&mut **tx, a.id, which.column(), old, key, now).await? {
@@ -380,6 +390,8 @@ pub async fn credentials_of(state: &AppState, me: &CurrentUser) -> AppResult<Cre
     crate::services::federation::decorate_account(state, &mut entity.account, me.account.id)
         .await?;
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    entity.source.attribution_domains =
+        crate::services::federation::attribution_domains(state, me.account.id).await?;
     Ok(entity)
 }
 
@@ -395,5 +407,53 @@ pub async fn credentials(state: &AppState, account_id: i64) -> AppResult<Credent
     let mut entity = CredentialAccount::from_row(state, &account, &roles, &user);
     crate::services::federation::decorate_account(state, &mut entity.account, account.id).await?;
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    entity.source.attribution_domains =
+        crate::services::federation::attribution_domains(state, account.id).await?;
     Ok(entity)
+}
+
+/// At most this many attribution domains per account (Mastodon's limit).
+pub const MAX_ATTRIBUTION_DOMAINS: usize = 100;
+
+/// An attribution domain as kept: a host name in lower case, without a scheme, a leading
+/// `*.` or `www.` path; None when it is not a host name at all.
+pub fn attribution_domain(raw: &str) -> Option<String> {
+    let d = raw.trim().trim_end_matches('/').to_ascii_lowercase();
+    let d = d
+        .strip_prefix("https://")
+        .or_else(|| d.strip_prefix("http://"))
+        .unwrap_or(&d);
+    let d = d.strip_prefix("*.").unwrap_or(d);
+    if d.is_empty() || d.len() > 253 || d.contains(['/', ':', '@', '?', '#']) {
+        return None;
+    }
+    match url::Host::parse(d) {
+        Ok(url::Host::Domain(host)) => Some(host),
+        _ => None,
+    }
+}
+
+/// The attribution domains a member asked for, normalised; a bad one or too many is 422.
+fn checked_attribution_domains(given: &[String]) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in given.iter().filter(|d| !d.trim().is_empty()) {
+        let Some(d) = attribution_domain(raw) else {
+            return Err(AppError::validation(
+                "attribution_domains",
+                "ERR_INVALID",
+                &format!("{} is not a valid domain", raw.trim()),
+            ));
+        };
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    if out.len() > MAX_ATTRIBUTION_DOMAINS {
+        return Err(AppError::validation(
+            "attribution_domains",
+            "ERR_TOO_LONG",
+            &format!("is too long (maximum is {MAX_ATTRIBUTION_DOMAINS} domains)"),
+        ));
+    }
+    Ok(out)
 }

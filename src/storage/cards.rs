@@ -176,3 +176,36 @@ pub async fn of_statuses<'e, E: Executor<'e, Database = Any>>(
     let rows: Vec<Joined> = sql.query_as().fetch_all(db).await?;
     Ok(rows.into_iter().map(|j| (j.status_id, j.card)).collect())
 }
+
+/// Up to `limit` cards fetched before `cutoff` that still hold an image: `(id, image_key)`.
+pub async fn with_images_before<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    cutoff: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT id, image_key FROM preview_cards WHERE image_key <> '' AND fetched_at < $1 \
+         ORDER BY fetched_at LIMIT $2",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Drops a card's image, if it is still `key` (a refetch meanwhile brought a new one).
+pub async fn drop_image<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    key: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE preview_cards SET image_key = '', image_width = 0, image_height = 0, \
+         blurhash = NULL WHERE id = $1 AND image_key = $2",
+    )
+    .bind(id)
+    .bind(key)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

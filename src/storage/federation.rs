@@ -870,11 +870,16 @@ pub struct Migration {
     pub moved_to_account_id: Option<i64>,
     pub moved_at: Option<i64>,
     pub hide_collections: i64,
+    pub attribution_domains: String,
 }
 
 impl Migration {
     pub fn aliases(&self) -> Vec<String> {
         serde_json::from_str(&self.also_known_as).unwrap_or_default()
+    }
+
+    pub fn attribution_domains(&self) -> Vec<String> {
+        serde_json::from_str(&self.attribution_domains).unwrap_or_default()
     }
 }
 
@@ -883,7 +888,8 @@ pub async fn migration<'e, E: Executor<'e, Database = Any>>(
     account_id: i64,
 ) -> sqlx::Result<Option<Migration>> {
     sqlx::query_as(
-        "SELECT also_known_as, moved_to_account_id, moved_at, hide_collections FROM accounts WHERE id = $1",
+        "SELECT also_known_as, moved_to_account_id, moved_at, hide_collections, attribution_domains \
+         FROM accounts WHERE id = $1",
     )
     .bind(account_id)
     .fetch_optional(db)
@@ -913,6 +919,19 @@ pub async fn set_moved<'e, E: Executor<'e, Database = Any>>(
         .bind(account_id)
         .bind(moved_to)
         .bind(moved_to.map(|_| now))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_attribution_domains<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+    domains: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET attribution_domains = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(serde_json::to_string(domains).unwrap_or_else(|_| "[]".into()))
         .execute(db)
         .await?;
     Ok(())

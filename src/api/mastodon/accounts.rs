@@ -178,6 +178,8 @@ pub struct UpdateCredentials {
     source: Option<SourceParam>,
     #[serde(default, deserialize_with = "lenient::bool_opt")]
     hide_collections: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::strings_opt")]
+    attribution_domains: Option<Vec<String>>,
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`.
@@ -213,6 +215,7 @@ pub async fn update_credentials(
         sensitive: p.source.as_ref().and_then(|s| s.sensitive),
         language: p.source.as_ref().and_then(|s| s.language.clone()),
         hide_collections: p.hide_collections,
+        attribution_domains: p.attribution_domains,
         images,
     };
     crate::services::profile::update(&state, &me, update).await?;

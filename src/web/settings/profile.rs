@@ -36,6 +36,9 @@ pub struct ProfileForm {
     discoverable: Option<Value>,
     #[serde(default)]
     hide_collections: Option<Value>,
+    /// One domain per line.
+    #[serde(default)]
+    attribution_domains: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -54,6 +57,7 @@ struct ProfileView {
     bot: bool,
     discoverable: bool,
     hide_collections: bool,
+    attribution_domains: String,
 }
 
 fn padded(mut fields: Vec<FieldView>, slots: usize) -> Vec<FieldView> {
@@ -85,6 +89,7 @@ fn view_of(c: &CredentialAccount, slots: usize) -> ProfileView {
         bot: c.account.bot,
         discoverable: c.source.discoverable,
         hide_collections: c.source.hide_collections,
+        attribution_domains: c.source.attribution_domains.join("\n"),
     }
 }
 
@@ -173,6 +178,7 @@ pub async fn save(
         bot: ticked(&f.bot),
         discoverable: ticked(&f.discoverable),
         hide_collections: ticked(&f.hide_collections),
+        attribution_domains: f.attribution_domains.clone(),
     };
     let result: Result<(), (AppError, &str)> = async {
         // A file input left empty still posts a part with no name and no bytes.
@@ -205,6 +211,7 @@ pub async fn save(
             discoverable: Some(view.discoverable),
             fields: Some(fields.unwrap_or_default()),
             hide_collections: Some(view.hide_collections),
+            attribution_domains: Some(f.attribution_domains.lines().map(str::to_string).collect()),
             images,
             ..ProfileChange::default()
         };
