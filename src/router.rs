@@ -26,7 +26,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/apps/verify_credentials",
             get(apps::verify_credentials),
         )
-        .route("/api/v1/accounts", post(accounts::create))
+        .route(
+            "/api/v1/accounts",
+            get(accounts::several).post(accounts::create),
+        )
         .route(
             "/api/v1/accounts/verify_credentials",
             get(accounts::verify_credentials),
@@ -77,7 +80,10 @@ pub fn router(state: AppState) -> Router {
                 .post(rel::block_domain)
                 .delete(rel::unblock_domain),
         )
-        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses",
+            get(statuses::several).post(statuses::create),
+        )
         .route(
             "/api/v1/statuses/{id}",
             get(statuses::get)
@@ -140,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/favourites", get(timelines::favourites))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route("/api/v2/notifications/clear", post(notifications::clear))
         .route(
             "/api/v1/notifications/unread_count",
             get(notifications::unread_count),
@@ -362,6 +369,10 @@ fn stream_lists_search() -> Router<AppState> {
         .route("/api/v1/conversations", get(conversations::index))
         .route("/api/v1/conversations/{id}", delete(conversations::destroy))
         .route("/api/v1/conversations/{id}/read", post(conversations::read))
+        .route(
+            "/api/v1/conversations/{id}/unread",
+            post(conversations::unread),
+        )
         .route("/api/v2/search", get(search::v2))
 }
 

@@ -259,6 +259,10 @@ async fn directory_and_suggestions(app: &TestApp) {
     assert_eq!(status, 200, "{sugg}");
     let list = sugg.as_array().unwrap();
     assert_eq!(list[0]["account"]["id"], carol_id.to_string());
+    // v1 answers the same suggestions as bare accounts.
+    let (status, v1) = app.get_json("/api/v1/suggestions", Some(&alice)).await;
+    assert_eq!(status, 200, "{v1}");
+    assert_eq!(v1[0]["id"], carol_id.to_string(), "{v1}");
     assert_eq!(list[0]["sources"], json!(["friends_of_friends"]));
     assert!(list[0]["source"].is_string());
     let suggested: Vec<&str> = list
@@ -286,3 +290,117 @@ async fn directory_and_suggestions(app: &TestApp) {
 }
 
 on_both_backends!(directory_and_suggestions, directory_and_suggestions);
+
+/// 4.3–4.5 batch and small endpoints: statuses and accounts by `id[]` (only what the viewer
+/// may see, in the order asked, at most 40), a conversation marked unread again, and v2's
+/// notifications clear.
+async fn several_at_once(app: &TestApp) {
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let (bob_id, bob) = app.user_with_token("bob").await;
+    let post = |token: String, body: Value| async move {
+        let (status, v) = app.post_json("/api/v1/statuses", &token, body).await;
+        assert_eq!(status, 200, "{v}");
+        v["id"].as_str().unwrap().to_string()
+    };
+    let public = post(alice.clone(), json!({"status": "for all"})).await;
+    let private = post(
+        alice.clone(),
+        json!({"status": "followers only", "visibility": "private"}),
+    )
+    .await;
+    // Alice follows Bob, so his direct message is not held back as a stranger's.
+    app.post_json(
+        &format!("/api/v1/accounts/{bob_id}/follow"),
+        &alice,
+        json!({}),
+    )
+    .await;
+    let dm = post(
+        bob.clone(),
+        json!({"status": "@alice hi", "visibility": "direct"}),
+    )
+    .await;
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap_or_else(|| panic!("not a list: {list}"))
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let q = format!("/api/v1/statuses?id[]={private}&id[]={public}&id[]=nope&id[]=1");
+    let (status, mine) = app.get_json(&q, Some(&alice)).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(ids(&mine), vec![private.clone(), public.clone()]);
+    let (_, anon) = app.get_json(&q, None).await;
+    assert_eq!(
+        ids(&anon),
+        vec![public.clone()],
+        "the private one is not shown"
+    );
+    let (_, bobs) = app
+        .get_json(&format!("/api/v1/statuses?id[]={dm}"), Some(&bob))
+        .await;
+    assert_eq!(ids(&bobs), vec![dm.clone()]);
+    let too_many: String = (1..=41).map(|i| format!("id[]={i}&")).collect();
+    let (status, err) = app
+        .get_json(&format!("/api/v1/statuses?{too_many}"), Some(&alice))
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert!(err["error"].is_string());
+
+    let (status, accounts) = app
+        .get_json(
+            &format!("/api/v1/accounts?id[]={bob_id}&id[]=999&id[]={alice_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{accounts}");
+    assert_eq!(usernames(&accounts), vec!["bob", "alice"]);
+
+    // Alice reads Bob's message, then marks it unread again; Bob cannot touch hers.
+    let (_, convs) = app.get_json("/api/v1/conversations", Some(&alice)).await;
+    let conv = convs[0]["id"].as_str().expect("a conversation").to_string();
+    let (status, read) = app
+        .post_json(
+            &format!("/api/v1/conversations/{conv}/read"),
+            &alice,
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, read["unread"].clone()), (200, json!(false)));
+    let (status, again) = app
+        .post_json(
+            &format!("/api/v1/conversations/{conv}/unread"),
+            &alice,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["unread"].clone()),
+        (200, json!(true)),
+        "{again}"
+    );
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/conversations/{conv}/unread"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // v2's clear empties the notifications as v1's does.
+    let (_, before) = app.get_json("/api/v2/notifications", Some(&alice)).await;
+    assert!(
+        !before["notification_groups"].as_array().unwrap().is_empty(),
+        "{before}"
+    );
+    let (status, _) = app
+        .post_json("/api/v2/notifications/clear", &alice, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, after) = app.get_json("/api/v2/notifications", Some(&alice)).await;
+    assert_eq!(after["notification_groups"], json!([]), "{after}");
+}
+
+on_both_backends!(several_at_once, several_at_once);

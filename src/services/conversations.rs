@@ -151,12 +151,26 @@ pub async fn remove(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<(
 
 /// `POST /api/v1/conversations/:id/read`
 pub async fn read(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<Conversation> {
+    mark(state, me, id, false).await
+}
+
+/// Marks one of the viewer's conversations unread again (Mastodon 4.5).
+pub async fn unread(state: &AppState, me: &CurrentUser, id: &str) -> AppResult<Conversation> {
+    mark(state, me, id, true).await
+}
+
+async fn mark(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    unread: bool,
+) -> AppResult<Conversation> {
     let id = parse(id)?;
     store::get(&state.db.pool, me.account.id, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let mut tx = state.db.begin_write().await?;
-    store::mark_read(&mut **tx, me.account.id, id).await?;
+    store::set_unread(&mut **tx, me.account.id, id, unread).await?;
     tx.commit().await?;
     one(state, me.account.id, id)
         .await?

@@ -374,6 +374,19 @@ pub async fn account(state: &AppState, id: i64) -> AppResult<Account> {
     Ok(entity)
 }
 
+/// The accounts among `ids` that exist, in the order given.
+pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<Vec<Account>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match account(state, *id).await {
+            Ok(a) => out.push(a),
+            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// A local account by username, with its co-op roles.
 pub async fn local_account(state: &AppState, username: &str) -> AppResult<Account> {
     let row = accounts::local_account_by_username(&state.db.pool, username)

@@ -175,6 +175,21 @@ pub async fn visible(state: &AppState, id: &str, viewer: Option<i64>) -> AppResu
         .ok_or_else(AppError::not_found)
 }
 
+/// The statuses among `ids` that `viewer` may see, in the order given.
+pub async fn visible_many(
+    state: &AppState,
+    ids: &[i64],
+    viewer: Option<i64>,
+) -> AppResult<Vec<StatusRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = store::visible_by_id(&state.db.pool, *id, viewer.unwrap_or(-1)).await? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
 fn check_length(state: &AppState, text: &str, spoiler: &str) -> AppResult<()> {
     let max = state.config.limits.max_characters as usize;
     if text::length(text) + spoiler.chars().count() > max {

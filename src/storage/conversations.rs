@@ -116,14 +116,16 @@ pub async fn delete<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected() > 0)
 }
 
-pub async fn mark_read<'e, E: Executor<'e, Database = Any>>(
+pub async fn set_unread<'e, E: Executor<'e, Database = Any>>(
     db: E,
     account_id: i64,
     id: i64,
+    unread: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE conversations SET unread = 0 WHERE id = $1 AND account_id = $2")
+    sqlx::query("UPDATE conversations SET unread = $3 WHERE id = $1 AND account_id = $2")
         .bind(id)
         .bind(account_id)
+        .bind(super::flag(unread))
         .execute(db)
         .await?;
     Ok(())

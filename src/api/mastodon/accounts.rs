@@ -86,6 +86,20 @@ pub async fn verify_credentials(
     Ok(Json(profile::credentials_of(&state, &me).await?))
 }
 
+/// `GET /api/v1/accounts?id[]=…` (4.3): the accounts named that exist, in the order asked,
+/// at most 40.
+pub async fn several(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> AppResult<Json<Vec<Account>>> {
+    if let Some(a) = &auth {
+        a.require("read:accounts")?;
+    }
+    let ids = lenient::ids_in_query(&uri, crate::api::mastodon::statuses::MANY_IDS)?;
+    Ok(Json(profile::accounts(&state, &ids).await?))
+}
+
 pub async fn get(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,

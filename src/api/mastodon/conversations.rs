@@ -44,3 +44,13 @@ pub async fn read(
     let me = auth.user(&state, "write:conversations").await?;
     Ok(Json(conversations::read(&state, &me, &id).await?))
 }
+
+/// `POST /api/v1/conversations/:id/unread` (4.5).
+pub async fn unread(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Conversation>> {
+    let me = auth.user(&state, "write:conversations").await?;
+    Ok(Json(conversations::unread(&state, &me, &id).await?))
+}

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/directory", get(directory))
         .route("/api/v2/suggestions", get(suggestions))
+        .route("/api/v1/suggestions", get(suggestions_v1))
         .route("/api/v1/suggestions/{id}", delete(dismiss))
 }
 
@@ -87,6 +88,16 @@ async fn suggestions(
     Ok(Json(
         discovery::suggestions(&state, me.account.id, limit).await?,
     ))
+}
+
+/// `GET /api/v1/suggestions` (deprecated by v2): the same suggestions as bare accounts.
+async fn suggestions_v1(
+    state: State<AppState>,
+    auth: Auth,
+    query: Query<SuggestionParams>,
+) -> AppResult<Json<Vec<crate::entities::Account>>> {
+    let Json(found) = suggestions(state, auth, query).await?;
+    Ok(Json(found.into_iter().map(|s| s.account).collect()))
 }
 
 async fn dismiss(
