@@ -36,7 +36,6 @@ fn context(signed: &SignedIn, state: &AppState, section: &str) -> Context {
     ctx.insert("section", section);
     ctx.insert("here", &format!("/settings/{section}"));
     ctx.insert("errors", &HashMap::<String, String>::new());
-    ctx.insert("domain", "");
     ctx
 }
 
