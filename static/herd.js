@@ -65,3 +65,59 @@ const drafts = () => {
 confirmForms();
 counters();
 drafts();
+
+// --- pages14: Mastodon's keyboard shortcuts (j/k, r, b, f, n, /, g+h/n/l/t, ? for the list) ---
+// On only where the page carries the list (#shortcuts: a member who keeps them on), never
+// while typing in a field or with a modifier held, so no key is taken from assistive tools.
+const shortcuts = () => {
+  const help = document.getElementById("shortcuts");
+  if (!help) return;
+  const posts = () => [...document.querySelectorAll("article.status")];
+  const current = () => document.activeElement && document.activeElement.closest("article.status");
+  const move = (step) => {
+    const all = posts();
+    if (!all.length) return;
+    const at = all.indexOf(current());
+    const next = all[at < 0 ? 0 : Math.min(all.length - 1, Math.max(0, at + step))];
+    next.tabIndex = -1;
+    next.focus();
+  };
+  const act = (pattern) => {
+    const post = current();
+    const form = post && [...post.querySelectorAll("form")].find((f) => pattern.test(f.getAttribute("action")));
+    if (form) form.requestSubmit();
+  };
+  const go = { h: "/home", n: "/notifications", l: "/local", t: "/federated" };
+  let prefix = false;
+  document.addEventListener("keydown", (event) => {
+    const t = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (t.closest && t.closest("input, textarea, select, [contenteditable], dialog[open]")) return;
+    const key = event.key;
+    if (prefix) {
+      prefix = false;
+      if (go[key]) { event.preventDefault(); location.assign(go[key]); }
+      return;
+    }
+    const field = (id, fallback) => {
+      const el = document.getElementById(id);
+      if (el) el.focus(); else location.assign(fallback);
+    };
+    const keys = {
+      j: () => move(1),
+      k: () => move(-1),
+      r: () => { const a = current() && current().querySelector('a[href*="in_reply_to_id"]'); if (a) a.click(); },
+      b: () => act(/\/(un)?reblog$/),
+      f: () => act(/\/(un)?favourite$/),
+      n: () => field("status", "/home#compose"),
+      "/": () => field("q", "/search"),
+      g: () => { prefix = true; },
+      "?": () => help.showModal(),
+    };
+    if (!keys[key]) return;
+    event.preventDefault();
+    keys[key]();
+  });
+};
+
+shortcuts();

@@ -111,6 +111,8 @@ pub struct Look {
     /// `auto` (the system's), `light`, `dark` or `contrast`.
     pub theme: String,
     pub reduce_motion: bool,
+    /// Mastodon's keyboard shortcuts (herd.js), on unless the member turned them off.
+    pub shortcuts: bool,
 }
 
 impl Default for Look {
@@ -118,6 +120,7 @@ impl Default for Look {
         Look {
             theme: "auto".into(),
             reduce_motion: false,
+            shortcuts: true,
         }
     }
 }
@@ -176,12 +179,13 @@ impl FromRequestParts<AppState> for WebSession {
         }
         let mut look = Look::default();
         if let Some(id) = account_id {
-            if let Some((theme, reduce_motion, _)) =
+            if let Some((theme, reduce_motion, shortcuts)) =
                 web_settings::preferences(&state.db.pool, id).await?
             {
                 look = Look {
                     theme,
                     reduce_motion: reduce_motion != 0,
+                    shortcuts: shortcuts != 0,
                 };
             }
         }

@@ -59,6 +59,10 @@ pub struct ComposeForm {
     focus_x: String,
     #[serde(default)]
     focus_y: String,
+    /// The other fields: the alt texts of the further images (`description_2` goes with
+    /// `file_2`, …).
+    #[serde(flatten, skip_serializing)]
+    more: HashMap<String, serde_json::Value>,
 }
 
 impl ComposeForm {
@@ -158,6 +162,11 @@ async fn home_page(
             .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())),
     );
     ctx.insert("max_characters", &state.config.limits.max_characters);
+    // The further image slots the form offers (slot 1 is `file`): up to the instance's limit.
+    let free =
+        (state.config.limits.max_media_attachments as usize).saturating_sub(form.media_ids.len());
+    let slots: Vec<usize> = (2..=free).collect();
+    ctx.insert("media_slots", &slots);
     Ok(render_status(state, status, "pages/home.html", &ctx))
 }
 
@@ -271,6 +280,38 @@ pub async fn compose(
             Err(e) => return compose_error(&state, &session, &me, &form, e).await,
         }
     }
+    // Further images (`file_2` … up to the instance's limit), each with its own alt text;
+    // the service refuses one too many as it does for the API.
+    let extra = (2..=state.config.limits.max_media_attachments.max(1))
+        .filter_map(|n| {
+            let name = format!("file_{n}");
+            let file = files
+                .iter()
+                .find(|f| f.field == name && !f.bytes.is_empty())?;
+            let description = form
+                .more
+                .get(&format!("description_{n}"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            Some((file, description))
+        })
+        .collect::<Vec<_>>();
+    for (file, description) in extra {
+        if form.media_ids.len() >= state.config.limits.max_media_attachments as usize {
+            let e = AppError::unprocessable(format!(
+                "Validation failed: Cannot attach more than {} files",
+                state.config.limits.max_media_attachments
+            ));
+            return compose_error(&state, &session, &me, &form, e).await;
+        }
+        match crate::services::media::upload(&state, &me, Some(file), Some(&description), None)
+            .await
+        {
+            Ok(row) => form.media_ids.push(row.id.to_string()),
+            Err(e) => return compose_error(&state, &session, &me, &form, e).await,
+        }
+    }
     let posted = async {
         let new = NewStatus {
             text: form.status.clone(),
@@ -312,10 +353,8 @@ async fn compose_error(
         return error_page(state, session, e);
     }
     let mut errors = HashMap::new();
-    let text = e
-        .message
-        .trim_start_matches("Validation failed: ")
-        .to_string();
+    // Beside its field in the reader's language (`member_tools::messages`).
+    let text = super::member_tools::messages::localized(session.locale, &e);
     errors.insert(field_of(&e), text);
     home_page(
         state,

@@ -9,6 +9,7 @@ pub mod coop_home;
 pub mod coop_site;
 pub mod form;
 pub mod ledger_pages;
+pub mod member_tools;
 pub mod moderation;
 pub mod oauth;
 pub mod pages;

@@ -166,6 +166,16 @@ async fn profile_page(
         _ => None,
     };
     ctx.insert("relationship", &relationship);
+    // The accounts it features, public as the profile is (`GET /api/v1/accounts/:id/endorsements`).
+    let featured = if suspended || tab != Tab::Posts {
+        Vec::new()
+    } else {
+        let first = PageParams::default().page(12, 40);
+        crate::services::endorsements::endorsed(state, profile.id, &first)
+            .await?
+            .0
+    };
+    ctx.insert("featured", &featured);
     ctx.insert("meta", &profile_meta(state, &profile));
     ctx.insert("name", &name);
     ctx.insert("handle", &handle_of(state, &profile.account.acct));
@@ -385,6 +395,15 @@ pub async fn tag(
         let path = format!("/tags/{}", name.to_lowercase());
         pager(&mut ctx, &path, &page, &t.cursors);
         ctx.insert("tag", &name);
+        // Whether the member follows it (the Tag entity's `following`), for the follow form.
+        let following = match session.account_id {
+            Some(viewer) => crate::services::tags::show(&state, Some(viewer), &name).await?
+                ["following"]
+                .as_bool()
+                .unwrap_or(false),
+            None => false,
+        };
+        ctx.insert("tag_following", &following);
         ctx.insert("here", &path);
         ctx.insert("statuses", &t.statuses);
         Ok::<_, AppError>(render(&state, "pages/tag.html", &ctx)?.into_response())

@@ -46,6 +46,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         ));
     Router::new()
         .merge(pages)
-        .merge(social::routes(state))
+        .merge(social::routes(state.clone()))
+        .merge(super::member_tools::routes(state))
         .route("/static/{file}", get(assets::serve))
 }

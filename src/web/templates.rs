@@ -306,6 +306,7 @@ pub fn load() -> anyhow::Result<Pages> {
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::settings::TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::coop_site::TEMPLATES.iter().copied())?;
+        tera.add_raw_templates(super::member_tools::TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         by_locale.push((locale, tera));
     }
@@ -318,6 +319,7 @@ pub fn page_context(state: &AppState, session: &WebSession, signed_in: Option<&s
     // The member's theme and motion preferences (base.html puts them on <html>).
     ctx.insert("theme", &session.look.theme);
     ctx.insert("reduce_motion", &session.look.reduce_motion);
+    ctx.insert("shortcuts", &session.look.shortcuts);
     ctx
 }
 
@@ -332,6 +334,7 @@ fn base_context(state: &AppState, locale: Locale, csrf: &str, signed_in: Option<
     ctx.insert("signed_in", &signed_in);
     ctx.insert("theme", "auto");
     ctx.insert("reduce_motion", &false);
+    ctx.insert("shortcuts", &false);
     ctx.insert(
         "registrations_open",
         &(state.config.registrations.mode != RegistrationMode::Closed),

@@ -285,6 +285,10 @@ fn refused(
         return me.error(state, e);
     }
     let mut errors = field_errors(&e, "form");
+    // Beside its field in the reader's language.
+    for text in errors.values_mut() {
+        *text = crate::web::member_tools::messages::localized_text(me.session.locale, text);
+    }
     if let Some(m) = errors.remove("keyword") {
         errors.insert("keywords".into(), m);
     }

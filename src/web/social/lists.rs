@@ -98,7 +98,7 @@ pub async fn create(
     match lists::create(&state, &signed.me, form.input()).await {
         Ok(row) => Redirect::to(&format!("/lists/{}", row.id)).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = errors_of(&e, FIELDS, "title");
+            let errors = errors_of(signed.session.locale, &e, FIELDS, "title");
             index_page(
                 &state,
                 &signed,
@@ -227,7 +227,7 @@ pub async fn update(
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let failed = Failed {
                 form: &form,
-                errors: errors_of(&e, FIELDS, "title"),
+                errors: errors_of(signed.session.locale, &e, FIELDS, "title"),
             };
             show_page(
                 &state,

@@ -92,8 +92,10 @@ pub(super) fn field_of(
         .unwrap_or(fallback)
 }
 
-/// The errors of a failed form: one message, beside its field.
+/// The errors of a failed form: one message, beside its field, in the reader's language
+/// (`member_tools::messages`).
 pub(super) fn errors_of(
+    locale: crate::i18n::Locale,
     err: &AppError,
     fields: &[&'static str],
     fallback: &'static str,
@@ -101,9 +103,7 @@ pub(super) fn errors_of(
     let mut errors = HashMap::new();
     errors.insert(
         field_of(err, fields, fallback),
-        err.message
-            .trim_start_matches("Validation failed: ")
-            .to_string(),
+        super::member_tools::messages::localized(locale, err),
     );
     errors
 }

@@ -90,7 +90,7 @@ pub async fn edit(
             Redirect::to(&format!("/@{}/{}", signed.me.account.username, row.id)).into_response()
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let mut errors = errors_of(&e, FIELDS, "status");
+            let mut errors = errors_of(signed.session.locale, &e, FIELDS, "status");
             if let Some(m) = errors.remove("text") {
                 errors.insert("status", m);
             }

@@ -102,7 +102,7 @@ pub async fn mute(
             &profile_path(&target.username, &target.domain),
         ),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = super::errors_of(&e, &["duration"], "duration");
+            let errors = super::errors_of(signed.session.locale, &e, &["duration"], "duration");
             mute_form(
                 &state,
                 &signed,

@@ -101,7 +101,7 @@ pub async fn create(
         Ok(_) => Redirect::to(&format!("/web/reports/sent?account_id={}", form.account_id))
             .into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = errors_of(&e, FIELDS, "form");
+            let errors = errors_of(signed.session.locale, &e, FIELDS, "form");
             form_page(
                 &state,
                 &signed,
