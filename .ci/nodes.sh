@@ -3,8 +3,11 @@
 # bucket (moto on loopback), Debian's caddy balancing them with deploy/Caddyfile (skipped, with
 # the reason, where caddy is missing), driven over HTTP by .ci/nodes_drive.py: a post on A read
 # and streamed on B, a mention on B notified on A, media uploaded through A served by B,
-# writers on both nodes at once (no failed write, no id twice), failed sign-ins split between
-# the nodes meeting one shared limit, both nodes' /health/ready and /metrics, then node A
+# a receipt and a ledger attachment written through A served by B to members only, writers on
+# both nodes at once (no failed write, no id twice), failed sign-ins split between the nodes
+# meeting one shared limit, both nodes' /health/ready and /metrics, a fan-out over both nodes
+# (claim conflicts under 1 % asserted), event latency A -> B at 100 posts/s (printed), the
+# object store stopped and started again (503s, nothing half-written, recovery), then node A
 # killed (SIGKILL) holding leased deliveries, which B delivers once the lease runs out.
 # Usage: HERD_BIN=target/debug/herd bash .ci/nodes.sh [VENV]
 #   HERD_TEST_POSTGRES_URL names the PostgreSQL cluster (default: .ci/postgres.sh starts one).
@@ -24,6 +27,8 @@ S3_PID=
 cleanup() {
   local rc=$?
   set +e
+  # The driver stops moto and starts it again (the store-down check): that one is stopped too.
+  [ -s "$TMP/moto.pid" ] && PIDS+=("$(cat "$TMP/moto.pid")")
   for pid in "${PIDS[@]}" "$S3_PID"; do
     [ -n "$pid" ] || continue
     kill -CONT "$pid" 2>/dev/null
@@ -100,12 +105,15 @@ wait_for "http://127.0.0.1:$port_b/health/ready" "$PID_B" 60
 say "node a (pid $PID_A) on :$port_a and node b (pid $PID_B) on :$port_b booted at once and are ready"
 
 cli=("${common[@]}" HERD_DATA_DIR="$TMP/data-cli" "$HERD_BIN")
-for who in alice bob; do
-  "${cli[@]}" admin create-account "$who" --email "$who@example.org" --password 'correct horse battery' \
-    </dev/null >/dev/null
+# alice and bob are accounts, not members; mia is a member and tess the treasurer.
+for who in alice bob "mia --member" "tess --role treasurer"; do
+  set -- $who
+  "${cli[@]}" admin create-account "$1" --email "$1@example.org" --password 'correct horse battery' \
+    "${@:2}" </dev/null >/dev/null
 done
-token_alice=$("${cli[@]}" admin token alice --scopes "read write follow" </dev/null)
-token_bob=$("${cli[@]}" admin token bob --scopes "read write follow" </dev/null)
+for who in alice bob mia tess; do
+  declare "token_$who=$("${cli[@]}" admin token "$who" --scopes "read write follow" </dev/null)"
+done
 
 lb=null
 if ! command -v caddy >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -131,9 +139,12 @@ fi
 cat >"$TMP/drive.json" <<JSON
 {"a": "http://127.0.0.1:$port_a", "b": "http://127.0.0.1:$port_b", "lb": $lb,
  "metrics_a": "http://127.0.0.1:$metrics_a", "metrics_b": "http://127.0.0.1:$metrics_b",
- "pid_a": $PID_A, "pid_b": $PID_B, "alice": "$token_alice", "bob": "$token_bob", "psql": "$DB_URL"}
+ "pid_a": $PID_A, "pid_b": $PID_B, "alice": "$token_alice", "bob": "$token_bob",
+ "mia": "$token_mia", "tess": "$token_tess", "psql": "$DB_URL",
+ "s3": "$S3", "s3_pid": $S3_PID, "moto_pidfile": "$TMP/moto.pid",
+ "moto_cmd": ["$VENV/bin/moto_server", "-H", "127.0.0.1", "-p", "$s3_port"]}
 JSON
-timeout 170 python3 .ci/nodes_drive.py "$TMP/drive.json" </dev/null
+timeout 240 python3 .ci/nodes_drive.py "$TMP/drive.json" </dev/null
 if grep -q "panicked" "$TMP"/node-*.log; then
   grep -h -A5 "panicked" "$TMP"/node-*.log >&2
   say "a node panicked"

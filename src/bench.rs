@@ -61,7 +61,11 @@ async fn insert_rows(
 /// Creates the viewer, 2×`follows` authors (the viewer follows half), a quiet-follows user
 /// (follows 100 authors who post once each), and `statuses` statuses spread over all authors,
 /// with the home-feed rows the fan-out would have written.
-async fn seed(state: &AppState, follows: u64, statuses: u64) -> anyhow::Result<(i64, i64)> {
+pub(crate) async fn seed(
+    state: &AppState,
+    follows: u64,
+    statuses: u64,
+) -> anyhow::Result<(i64, i64)> {
     let now = state.clock.now_micros();
     let base = state.base_url();
     let authors = (2 * follows).max(2);
@@ -210,7 +214,7 @@ async fn drive(
     Ok((all, elapsed))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -323,7 +327,7 @@ async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Fig
     Ok((busy, quiet_fig))
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("herd-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -134,6 +134,26 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         domains: usize,
     },
+    /// Server time of the members' /home page (20 posts) next to the JSON home timeline at
+    /// the same page size, p50 and p99, and the page's size.
+    WebHome {
+        /// Statuses to seed.
+        #[arg(long, default_value_t = 100_000)]
+        statuses: u64,
+        /// Accounts the measured user follows.
+        #[arg(long, default_value_t = 1000)]
+        follows: u64,
+        /// Seconds of load for each of the two (split in two alternating halves).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// A PostgreSQL server to run on (a fresh database is made and dropped); default: a
+        /// SQLite file in a temp dir.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Delivery throughput with one node, then two, on one PostgreSQL; claim conflicts.
     ClusterDeliveries {
         /// A PostgreSQL server (a fresh database is made on it and dropped).
@@ -294,6 +314,22 @@ pub fn run() -> ExitCode {
                 crate::bench_federation::fan_out(crate::bench_federation::FanOutBench {
                     followers,
                     domains,
+                })
+                .await
+            }
+            Command::Bench(BenchCommand::WebHome {
+                statuses,
+                follows,
+                seconds,
+                concurrency,
+                database_url,
+            }) => {
+                crate::bench_web::web_home(crate::bench_web::WebHomeBench {
+                    database_url,
+                    statuses,
+                    follows,
+                    seconds,
+                    concurrency,
                 })
                 .await
             }

@@ -145,6 +145,9 @@ pub struct Stats {
     /// Finishes (done, retried, postponed) refused because the lease had run out and another
     /// node held the job by then.
     pub fenced: std::sync::atomic::AtomicU64,
+    /// Leases found taken by another node while the job still ran (the heartbeat's extension
+    /// refused): the job's finish will be fenced too, but this counts the moment it was seen.
+    pub leases_lost: std::sync::atomic::AtomicU64,
     /// Deliveries by outcome: delivered; failed and to be retried; failed for good after the
     /// last attempt (dropped); given up at once (refused: the remote answered a 4xx that
     /// retrying cannot change, or the host is blocked, unavailable or not allowed).
@@ -464,6 +467,7 @@ async fn keep_leased(state: &AppState, id: i64, token: i64) {
         {
             Ok(true) => {}
             Ok(false) => {
+                Stats::add(&state.job_stats.leases_lost, 1);
                 tracing::warn!(
                     job = id,
                     "lease lost while the job ran; another node has it"
