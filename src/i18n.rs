@@ -96,7 +96,8 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "settings",
     "coopsite",
     "moderation",
-    "pages14"
+    "pages14",
+    "treasurer"
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

@@ -121,3 +121,35 @@ const shortcuts = () => {
 };
 
 shortcuts();
+// --- treasurer: the transaction form's running sum, in exact minor units ---
+const ledgerSums = () => {
+  for (const form of document.querySelectorAll("form[data-ledger-sum]")) {
+    const out = document.getElementById(form.dataset.ledgerSum);
+    if (!out) continue;
+    const exp = Number(form.dataset.exponent || 2);
+    const minor = (text) => {
+      const m = /^\s*([+-]?)\s*(\d+)(?:\.(\d*))?\s*$/.exec(text);
+      if (!m || (m[3] || "").length > exp) return null;
+      const v = BigInt(m[2] + (m[3] || "").padEnd(exp, "0"));
+      return m[1] === "-" ? -v : v;
+    };
+    const shown = (v) => {
+      const digits = (v < 0n ? -v : v).toString().padStart(exp + 1, "0");
+      const whole = exp ? digits.slice(0, -exp) + "." + digits.slice(-exp) : digits;
+      return (v < 0n ? "-" : "") + whole;
+    };
+    let timer = 0;
+    const update = () => {
+      let sum = 0n;
+      for (const field of form.querySelectorAll("input[data-amount]")) {
+        const v = field.value.trim() ? minor(field.value) : 0n;
+        if (v !== null) sum += v;
+      }
+      const text = sum === 0n ? form.dataset.balanced : form.dataset.unbalanced;
+      out.textContent = text.replace("%SUM%", shown(sum));
+      out.parentElement.classList.toggle("unbalanced", sum !== 0n);
+    };
+    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 200); });
+  }
+};
+ledgerSums();

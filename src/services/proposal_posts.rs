@@ -381,6 +381,34 @@ fn poll_titles(row: &ProposalRow, method: Method, options: &[String]) -> Option<
     ok.then_some(titles)
 }
 
+/// Posts `text` as `@coop` for the members inside `tx` (the treasurers' quarterly report):
+/// public when `public`; otherwise followers-only and local-only, which reaches the members
+/// alone only while `@coop`'s posts are members-only (then its followers are the active
+/// members). When they are public, anyone may follow `@coop`, so a members-only text gets no
+/// post (`None`): the caller's mail still reaches the members.
+pub async fn post_for_members(
+    tx: &mut WriteTx,
+    state: &AppState,
+    text: String,
+    public: bool,
+    now: i64,
+) -> AppResult<Option<StatusRow>> {
+    let Some(coop) = store::coop_account_id(&mut ***tx).await? else {
+        return Ok(None);
+    };
+    if public {
+        return post_status(tx, state, coop, text, None, false, now)
+            .await
+            .map(Some);
+    }
+    if visibility_in_force(tx, now).await? != ProposalVisibility::Members {
+        return Ok(None);
+    }
+    post_status(tx, state, coop, text, None, true, now)
+        .await
+        .map(Some)
+}
+
 /// Writes a status by the co-op inside `tx` (feeds, counters, fan-out, federation): public,
 /// or followers-only and local-only when `members_only`.
 async fn post_status(

@@ -33,6 +33,7 @@ pub mod paging;
 pub mod polls;
 pub mod proposals;
 pub mod pubsub;
+pub mod quarterly_reports;
 pub mod query;
 pub mod rate_limits;
 pub mod remote_media;

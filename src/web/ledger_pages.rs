@@ -47,7 +47,12 @@ pub fn routes() -> Router<AppState> {
 
 /// An error for a page anyone may open: a visitor the API would answer 401 goes to sign in
 /// and comes back; everything else is the error page.
-fn public_error(state: &AppState, session: &WebSession, back: &str, e: AppError) -> Response {
+pub(super) fn public_error(
+    state: &AppState,
+    session: &WebSession,
+    back: &str,
+    e: AppError,
+) -> Response {
     if e.status == StatusCode::UNAUTHORIZED && session.account_id.is_none() {
         let target = format!(
             "/auth/sign_in?{}",
@@ -266,7 +271,7 @@ fn tx_view(tx: Transaction) -> TxView {
 }
 
 /// The report's lines and budget with formatted amounts.
-fn report_view(r: &ledger::Report) -> serde_json::Value {
+pub(super) fn report_view(r: &ledger::Report) -> serde_json::Value {
     let fmt = |m: &std::collections::BTreeMap<String, i64>| {
         m.iter()
             .map(|(c, v)| format!("{} {c}", money(*v, c)))
@@ -313,6 +318,11 @@ pub async fn ledger_page(
     let viewer = session.account_id;
     let result = async {
         let accounts = ledger::chart_of_accounts(&state, viewer).await?;
+        // The treasurer's forms are linked for treasurers (each checks the role again).
+        let treasurer = match viewer {
+            Some(v) => ledger::has_role(&state, v, "treasurer").await?,
+            None => false,
+        };
         let (currency, months) = coop_site::monthly(&state, viewer, 12).await?;
         let chain = ledger::chain_check(&state, viewer).await?;
         // A filter that does not parse is shown beside its field and left out.
@@ -401,6 +411,7 @@ pub async fn ledger_page(
         );
         ctx.insert("errors", &errors);
         ctx.insert("csv", &csv);
+        ctx.insert("treasurer", &treasurer);
         Ok::<_, AppError>(render(&state, "coop/ledger.html", &ctx)?.into_response())
     }
     .await;
@@ -436,22 +447,50 @@ pub async fn ledger_csv(
     }
 }
 
-/// `GET /ledger/transactions/ID`: postings, hash, previous hash and attachments.
+/// `GET /ledger/transactions/ID`: postings, hash, previous hash and attachments; for a
+/// treasurer, the reversal form (`web::treasurer`).
 pub async fn transaction(
     State(state): State<AppState>,
     session: WebSession,
     Path(id): Path<String>,
 ) -> Response {
+    let Ok(tx_id) = parse_id(&id) else {
+        return error_page(&state, &session, AppError::not_found());
+    };
+    transaction_page(
+        &state,
+        &session,
+        tx_id,
+        &super::treasurer::ReverseForm::default(),
+        &HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A transaction's page, with the reversal form as typed and its messages (after a refusal).
+pub(super) async fn transaction_page(
+    state: &AppState,
+    session: &WebSession,
+    id: i64,
+    reverse: &super::treasurer::ReverseForm,
+    errors: &HashMap<&str, String>,
+    status: StatusCode,
+) -> Response {
     let result = async {
-        let tx = ledger::show_transaction(&state, session.account_id, parse_id(&id)?).await?;
-        let mut ctx = public_context(&state, &session).await?;
-        ctx.insert("v", &tx_view(tx));
-        Ok::<_, AppError>(render(&state, "coop/transaction.html", &ctx)?.into_response())
+        let v = crate::services::treasurer_desk::transaction_view(state, session.account_id, id)
+            .await?;
+        let mut ctx = public_context(state, session).await?;
+        ctx.insert("v", &tx_view(v.tx));
+        ctx.insert("can_reverse", &v.can_reverse);
+        ctx.insert("reversed_by", &v.reversed_by);
+        ctx.insert("reverse", reverse);
+        ctx.insert("errors", errors);
+        Ok::<_, AppError>(render_status(state, status, "coop/transaction.html", &ctx))
     }
     .await;
-    result.unwrap_or_else(|e| {
-        public_error(&state, &session, &format!("/ledger/transactions/{id}"), e)
-    })
+    result
+        .unwrap_or_else(|e| public_error(state, session, &format!("/ledger/transactions/{id}"), e))
 }
 
 /// A private file as a download that a browser never renders inline.
