@@ -313,7 +313,8 @@ async fn a_coop_month() {
     assert!(!b.text("#policy_clause-error").await.is_empty());
     b.find("#policy_clause")
         .await
-        .select_by_value("code-of-conduct@1#1.1")
+        // The amendment enacted this month made version 2 the one in force.
+        .select_by_value("code-of-conduct@2#1.1")
         .await
         .expect("choose a clause");
     b.submit("#action-form button[type=submit]").await;
