@@ -116,7 +116,8 @@ const amendmentPreview = () => {
   let asked = 0;
   const show = async () => {
     const mine = ++asked;
-    const body = new FormData(text.form);
+    // URL-encoded, as the plain form posts it (FormData alone would send multipart).
+    const body = new URLSearchParams(new FormData(text.form));
     body.set("preview", "1");
     try {
       const answer = await fetch(text.form.action, { method: "POST", body, credentials: "same-origin" });

@@ -196,6 +196,9 @@ async fn a_coop_month() {
     assert_ne!(amended, text);
     b.fill("#title", "Clearer 1.1").await;
     b.fill("#text", &amended).await;
+    // The script asks the server's preview as the member types: the diff appears unasked.
+    let live = b.text("section.diff").await;
+    assert!(live.contains("never allowed"), "the live preview: {live}");
     b.submit("button[name=preview]").await;
     b.assert_accessible("the amendment's preview").await;
     let diff = b.text("section.diff").await;
@@ -206,6 +209,11 @@ async fn a_coop_month() {
     let amendment = b.url().await.path().to_string();
     assert!(amendment.starts_with("/proposals/"), "{amendment}");
     b.assert_accessible("the amendment's page").await;
+    let countdown = b.text("span.countdown").await;
+    assert!(
+        countdown.contains("in "),
+        "the countdown to the close: {countdown}"
+    );
 
     // The other proposals of the month: an election and a dot vote.
     let election = ok(
