@@ -97,7 +97,8 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "coopsite",
     "moderation",
     "pages14",
-    "treasurer"
+    "treasurer",
+    "govadmin",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .merge(crate::api::coop::routes())
+        .merge(crate::api::coop::candidacy::routes())
         .merge(crate::api::mastodon::cards::routes())
         .merge(instance::routes())
         .merge(stream_lists_search())

@@ -20,10 +20,12 @@
 //!   proposal's parties do not vote on it) and the treasurers' limit over the bylaws' window.
 //! - [`dues`]: how dues payments extend `paid_until`, and what a reversal takes back.
 //! - [`receipt`]: receipts that let a member check their (secret) ballot was counted.
+//! - [`candidacy`]: standing for election and withdrawing, and until when.
 //! - [`terms`]: terms of roles: their length, the notice before they end, holding over.
 
 pub mod ballot;
 pub mod bylaws;
+pub mod candidacy;
 pub mod dues;
 pub mod ledger;
 pub mod lifecycle;

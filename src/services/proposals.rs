@@ -817,6 +817,12 @@ async fn cast(
     let current = store::proposal_by_id(&mut ***tx, row.id)
         .await?
         .ok_or(CastError::App(AppError::not_found()))?;
+    // A candidate stood or withdrew after this ballot was checked against the options.
+    if current.options_json != row.options_json {
+        return Err(CastError::App(AppError::unprocessable(
+            "The candidates changed while you voted: look at the ballot again",
+        )));
+    }
     let now = state.clock.now_micros();
     store::touch_voter(&mut ***tx, row.id, voter, now).await?;
     let accepts = lifecycle::State::ALL

@@ -37,6 +37,7 @@ pub mod quarterly_reports;
 pub mod query;
 pub mod rate_limits;
 pub mod remote_media;
+pub mod report_notes;
 pub mod scheduled;
 pub mod search;
 pub mod sessions;

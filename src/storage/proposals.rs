@@ -182,6 +182,28 @@ pub async fn lock_proposal<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected() == 1)
 }
 
+/// Rewrites an election's candidates (its options and its payload's `candidates`), in the
+/// caller's transaction after `lock_proposal`; false unless the proposal is still open.
+pub async fn set_candidates<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    options_json: &str,
+    payload_json: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE proposals SET options_json = $2, payload_json = $3, updated_at = $4 \
+         WHERE id = $1 AND state = 'open'",
+    )
+    .bind(id)
+    .bind(options_json)
+    .bind(payload_json)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Moves an open proposal to `closed`; false when it was not open (another closer won).
 pub async fn claim_close<'e, E: Executor<'e, Database = Any>>(
     db: E,

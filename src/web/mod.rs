@@ -8,6 +8,7 @@ pub mod client;
 pub mod coop_home;
 pub mod coop_site;
 pub mod form;
+pub mod govadmin;
 pub mod ledger_pages;
 pub mod member_tools;
 pub mod moderation;

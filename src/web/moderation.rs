@@ -236,6 +236,43 @@ async fn report_page(
     errors: &Errors,
     status: StatusCode,
 ) -> AppResult<Response> {
+    report_page_with(
+        state,
+        s,
+        id,
+        chosen,
+        form,
+        errors,
+        status,
+        &Default::default(),
+    )
+    .await
+}
+
+/// The report page with a note being written and its message (from `web::govadmin`).
+pub(super) async fn report_with_note(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    note: &super::govadmin::NoteDraft,
+) -> AppResult<Response> {
+    let id = id.to_string();
+    let (form, errors) = (ActionForm::default(), Errors::new());
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    report_page_with(state, s, &id, None, &form, &errors, status, note).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn report_page_with(
+    state: &AppState,
+    s: &SignedIn,
+    id: &str,
+    chosen: Option<&str>,
+    form: &ActionForm,
+    errors: &Errors,
+    status: StatusCode,
+    note: &super::govadmin::NoteDraft,
+) -> AppResult<Response> {
     let id = parse_id(id)?;
     let report = admin::report(state, s.account_id(), id).await?;
     let mut ctx = ctx_for(state, s);
@@ -247,6 +284,7 @@ async fn report_page(
     ctx.insert("here", &here);
     ctx.insert("report", &report);
     action_context(state, &mut ctx, chosen, form, errors).await?;
+    super::govadmin::notes_context(state, s, id, &mut ctx, note).await;
     Ok(render_status(state, status, "moderation/report.html", &ctx))
 }
 
@@ -796,6 +834,16 @@ struct DashboardErrors<'a> {
     errors: Errors,
 }
 
+/// The admin page with the state of `web::govadmin`'s forms (allows, invites).
+pub(super) async fn admin_with(
+    state: &AppState,
+    s: &SignedIn,
+    draft: &super::govadmin::AdminDraft,
+    status: StatusCode,
+) -> AppResult<Response> {
+    dashboard_page_with(state, s, None, &BlockForm::default(), None, status, draft).await
+}
+
 async fn dashboard_page(
     state: &AppState,
     s: &SignedIn,
@@ -803,6 +851,19 @@ async fn dashboard_page(
     block: &BlockForm,
     failed: Option<DashboardErrors<'_>>,
     status: StatusCode,
+) -> AppResult<Response> {
+    let draft = Default::default();
+    dashboard_page_with(state, s, severity, block, failed, status, &draft).await
+}
+
+async fn dashboard_page_with(
+    state: &AppState,
+    s: &SignedIn,
+    severity: Option<&str>,
+    block: &BlockForm,
+    failed: Option<DashboardErrors<'_>>,
+    status: StatusCode,
+    draft: &super::govadmin::AdminDraft,
 ) -> AppResult<Response> {
     let board = desk::dashboard(state, s.account_id()).await?;
     let severity = match severity {
@@ -840,6 +901,7 @@ async fn dashboard_page(
     };
     ctx.insert("failed_form", &form);
     ctx.insert("errors", &errors);
+    super::govadmin::admin_context(state, s, &mut ctx, draft).await?;
     Ok(render_status(state, status, "moderation/admin.html", &ctx))
 }
 

@@ -300,7 +300,24 @@ async fn proposal_page(
     ctx.insert("check", &extras.check);
     ctx.insert("reply", &extras.reply);
     ctx.insert("thread", &thread.map(|t| t.descendants));
+    super::govadmin::candidacy_context(&mut ctx, me, &p.options);
     Ok(render_status(state, status, "proposals/show.html", &ctx))
+}
+
+/// The page again with `message` beside another module's form named `field` (422).
+pub(super) async fn page_with_error(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    field: &str,
+    message: String,
+) -> AppResult<Response> {
+    let extras = Extras {
+        errors: HashMap::from([(field.to_string(), message)]),
+        ..Extras::default()
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    proposal_page(state, signed, id, extras, status).await
 }
 
 /// `GET /proposals/ID`.

@@ -41,6 +41,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(super::coop_site::routes())
         .merge(super::moderation::routes())
         .merge(super::treasurer::routes())
+        .merge(super::govadmin::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::ensure_csrf,

@@ -220,6 +220,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/moderation/cite.html"),
     ),
     (
+        "govadmin/candidacy.html",
+        include_str!("../../templates/govadmin/candidacy.html"),
+    ),
+    (
+        "govadmin/report_notes.html",
+        include_str!("../../templates/govadmin/report_notes.html"),
+    ),
+    (
+        "govadmin/admin.html",
+        include_str!("../../templates/govadmin/admin.html"),
+    ),
+    (
         "moderation/entry.html",
         include_str!("../../templates/moderation/entry.html"),
     ),

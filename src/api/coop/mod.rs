@@ -3,6 +3,7 @@
 //! `{"error"}` bodies, `read` / `write` scopes.
 
 pub mod body;
+pub mod candidacy;
 pub mod finance_bodies;
 pub mod ledger;
 pub mod members;

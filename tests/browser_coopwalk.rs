@@ -1,0 +1,370 @@
+//! Issue 15 in a real headless Chromium (tests/common/browser.rs), SQLite only (the services
+//! are covered on both backends over HTTP in tests/web_inventory15.rs): axe-core on every
+//! page issue 15 owns, light and dark, for each kind of viewer; and a co-op's month: a member
+//! proposes a policy amendment from the prefilled form and sees its diff, members vote by
+//! consent, by ranked choice (keyboard only) and by dots, the results show with their rule,
+//! a moderator cannot suspend without a clause and suspends with one, and a second moderator
+//! approves the appeal the account filed from /strikes. axe runs on every page the walk
+//! visits.
+//!
+//! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
+//! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
+
+mod common;
+
+use std::time::Duration;
+
+use common::browser::Browser;
+use common::moderation::{post, user, PW};
+use common::{Backend, TestApp};
+use herd::config::Config;
+use serde_json::{json, Value};
+
+async fn ok(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
+    let (status, v) = post(app, path, token, body).await;
+    assert_eq!(status, 200, "{path}: {v}");
+    v
+}
+
+/// Signs out from /strikes (a 403 page has no sign-out form; /strikes opens for anyone
+/// signed in, suspended too).
+async fn sign_out(b: &Browser, app: &TestApp) {
+    b.goto(&app.url("/strikes")).await;
+    b.submit("form[action='/auth/sign_out'] button[type=submit]")
+        .await;
+}
+
+/// Goes to `path` and runs axe there.
+async fn visit(b: &Browser, app: &TestApp, path: &str) {
+    b.goto(&app.url(path)).await;
+    b.assert_accessible(path).await;
+}
+
+/// The default founding documents, with general proposals decided by dots (five each).
+fn dots_for_general(config: &mut Config) {
+    let dir = config.data_dir.join("bylaws");
+    std::fs::create_dir_all(&dir).expect("bylaws dir");
+    for (name, text) in herd_governance::bylaws::DEFAULT_DOCUMENTS {
+        let mut text = text.to_string();
+        if *name == "bylaws.md" {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("  general:"))
+                .expect("the general rule")
+                .to_string();
+            text = text.replacen(&line, "  general: { method: dot, min_days: 6, dots: 5 }", 1);
+        }
+        std::fs::write(dir.join(name), text).expect("write bylaws");
+    }
+    config.bylaws_dir = dir.display().to_string();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue15_pages_are_accessible() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite app");
+    let (_, member_t) = user(&app, "member", None, true).await;
+    user(&app, "outsider", None, false).await;
+    user(&app, "moderator", Some("admin"), true).await;
+    user(&app, "treasurer", Some("treasurer"), true).await;
+    let (target, _) = user(&app, "target", None, true).await;
+    let p = ok(
+        &app,
+        "/api/v1/coop/proposals",
+        &member_t,
+        json!({ "kind": "general", "title": "Picnic", "body": "In June" }),
+    )
+    .await;
+    let e = ok(
+        &app,
+        "/api/v1/coop/expenses",
+        &member_t,
+        json!({ "amount": 1000, "currency": "EUR", "description": "Backup disk", "category": "software" }),
+    )
+    .await;
+    let r = ok(
+        &app,
+        "/api/v1/reports",
+        &member_t,
+        json!({ "account_id": target.to_string(), "comment": "Spam", "category": "spam" }),
+    )
+    .await;
+    let (pid, eid, rid) = (
+        p["id"].as_str().unwrap().to_string(),
+        e["id"].as_str().unwrap().to_string(),
+        r["id"].as_str().unwrap().to_string(),
+    );
+    let public = [
+        "/about".to_string(),
+        "/policies".into(),
+        "/policies/code-of-conduct".into(),
+        "/policies/code-of-conduct/versions/1".into(),
+        "/policies/code-of-conduct/diff?from=1&to=1".into(),
+    ];
+    let members = [
+        "/coop".to_string(),
+        "/membership".into(),
+        "/strikes".into(),
+        "/ledger".into(),
+        "/moderation/log".into(),
+        "/proposals".into(),
+        "/proposals/new".into(),
+        "/proposals/new?kind=policy_amendment".into(),
+        "/proposals/new?kind=role_election".into(),
+        format!("/proposals/{pid}"),
+        "/members".into(),
+        "/expenses".into(),
+        "/expenses/new".into(),
+        format!("/expenses/{eid}"),
+    ];
+    let moderators = [
+        "/moderation".to_string(),
+        format!("/moderation/reports/{rid}"),
+        format!("/moderation/accounts/{target}"),
+        "/moderation/appeals".into(),
+        "/admin".into(),
+    ];
+    // Signed out: the public pages.
+    for path in &public {
+        b.accessible_in_both_schemes(&app, path, path).await;
+    }
+    // A non-member: what they may see, and a 403 page.
+    b.sign_in(&app, "outsider", PW).await;
+    for path in ["/coop", "/membership", "/strikes", "/proposals"] {
+        b.accessible_in_both_schemes(&app, path, &format!("{path} as a non-member"))
+            .await;
+    }
+    sign_out(&b, &app).await;
+    // A member and a treasurer: the members' pages; a moderator's page is a 403 page.
+    for who in ["member", "treasurer"] {
+        b.sign_in(&app, who, PW).await;
+        for path in members.iter().chain(["/admin".to_string()].iter()) {
+            b.accessible_in_both_schemes(&app, path, &format!("{path} as {who}"))
+                .await;
+        }
+        sign_out(&b, &app).await;
+    }
+    // A moderator (an admin, so /admin shows invites too).
+    b.sign_in(&app, "moderator", PW).await;
+    for path in &moderators {
+        b.accessible_in_both_schemes(&app, path, &format!("{path} as a moderator"))
+            .await;
+    }
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coop_month() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, dots_for_general)
+        .await
+        .expect("sqlite app");
+    let (m1, m1_t) = user(&app, "m1", None, true).await;
+    let (m2, _) = user(&app, "m2", None, true).await;
+    user(&app, "m3", None, true).await;
+    user(&app, "mod1", Some("moderator"), true).await;
+    user(&app, "mod2", Some("moderator"), true).await;
+    let (troll, _) = user(&app, "troll", None, true).await;
+
+    // m1 proposes an amendment from the prefilled form and sees the clause-level diff.
+    b.sign_in(&app, "m1", PW).await;
+    visit(
+        &b,
+        &app,
+        "/proposals/new?kind=policy_amendment&policy=code-of-conduct",
+    )
+    .await;
+    let text: Value = b
+        .client
+        .execute("return document.getElementById('text').value", vec![])
+        .await
+        .expect("the text in force");
+    let text = text.as_str().expect("prefilled").to_string();
+    assert!(
+        text.contains("version: 1"),
+        "prefilled with the text in force"
+    );
+    let amended = text.replacen("version: 1", "version: 2", 1).replace(
+        "is not allowed, including as a \"joke\".",
+        "is never allowed, not even as a \"joke\".",
+    );
+    assert_ne!(amended, text);
+    b.fill("#title", "Clearer 1.1").await;
+    b.fill("#text", &amended).await;
+    // The script asks the server's preview as the member types: the diff appears unasked.
+    let live = b.text("section.diff").await;
+    assert!(live.contains("never allowed"), "the live preview: {live}");
+    b.submit("button[name=preview]").await;
+    b.assert_accessible("the amendment's preview").await;
+    let diff = b.text("section.diff").await;
+    assert!(diff.contains("1.1"), "{diff}");
+    assert!(diff.contains("never allowed"), "{diff}");
+    b.submit("form.proposal-form button[type=submit]:not([name])")
+        .await;
+    let amendment = b.url().await.path().to_string();
+    assert!(amendment.starts_with("/proposals/"), "{amendment}");
+    b.assert_accessible("the amendment's page").await;
+    let countdown = b.text("span.countdown").await;
+    assert!(
+        countdown.contains("in "),
+        "the countdown to the close: {countdown}"
+    );
+
+    // The other proposals of the month: an election and a dot vote.
+    let election = ok(
+        &app,
+        "/api/v1/coop/proposals",
+        &m1_t,
+        json!({ "kind": "role_election", "title": "A treasurer", "body": "",
+                "payload": { "role": "treasurer", "seats": 1, "candidates": [m1.to_string(), m2.to_string()] } }),
+    )
+    .await;
+    let election = format!("/proposals/{}", election["id"].as_str().unwrap());
+    let dots = ok(
+        &app,
+        "/api/v1/coop/proposals",
+        &m1_t,
+        json!({ "kind": "general", "title": "Next features", "body": "",
+                "options": ["search", "lists", "themes"] }),
+    )
+    .await;
+    let dots = format!("/proposals/{}", dots["id"].as_str().unwrap());
+    sign_out(&b, &app).await;
+
+    for who in ["m1", "m2", "m3"] {
+        b.sign_in(&app, who, PW).await;
+        // Consent on the amendment.
+        visit(&b, &app, &amendment).await;
+        b.click("input[name=choice][value=agree]").await;
+        b.submit("#ballot button[type=submit]").await;
+        b.assert_accessible("after a consent ballot").await;
+        assert!(b.body_text().await.contains(&"Agree".to_string()));
+
+        // Ranked choice with the keyboard only: each select takes arrow keys, Tab moves on,
+        // Enter on the button submits.
+        visit(&b, &app, &election).await;
+        let first = b.find("#rank-1").await;
+        first.send_keys("\u{E015}").await.expect("arrow down"); // m1
+        let second = b.find("#rank-2").await;
+        second
+            .send_keys("\u{E015}\u{E015}")
+            .await
+            .expect("arrow down twice"); // m2
+        let button = b.find("#ballot button[type=submit]").await;
+        let before = b
+            .client
+            .find(fantoccini::Locator::Css("html"))
+            .await
+            .unwrap();
+        button.send_keys("\u{E007}").await.expect("Enter");
+        for _ in 0..100 {
+            if before.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.assert_accessible("after a ranked ballot").await;
+        assert!(
+            b.body_text().await.contains("1. @m1, 2. @m2"),
+            "{}",
+            b.body_text().await
+        );
+
+        // Dots: the counter shows what is left of the budget.
+        visit(&b, &app, &dots).await;
+        b.fill("#dots-1", "3").await;
+        b.fill("#dots-3", "1").await;
+        let left = b.text("#dots-left").await;
+        assert!(left.ends_with('1'), "{left}");
+        b.submit("#ballot button[type=submit]").await;
+        b.assert_accessible("after a dot ballot").await;
+        sign_out(&b, &app).await;
+    }
+
+    // A week later every proposal is closed: each result shows with the rule it was counted
+    // under.
+    app.state.clock.advance(Duration::from_secs(11 * 86_400));
+    herd::services::proposals::close_due(&app.state)
+        .await
+        .expect("close");
+    app.run_jobs().await;
+    b.sign_in(&app, "m2", PW).await;
+    for path in [&amendment, &election, &dots] {
+        visit(&b, &app, path).await;
+        let outcome = b.text(".outcome").await;
+        assert!(!outcome.is_empty(), "{path}");
+        let page = b.body_text().await;
+        assert!(
+            page.contains("Counted by"),
+            "the rule it was counted under: {page}"
+        );
+    }
+    assert!(
+        b.text(".outcome").await.contains("search"),
+        "the dots' winner"
+    );
+    sign_out(&b, &app).await;
+
+    // A moderator cannot suspend without a clause, and suspends with one.
+    b.sign_in(&app, "mod1", PW).await;
+    let account = format!("/moderation/accounts/{troll}?sanction=suspend");
+    visit(&b, &app, &account).await;
+    b.fill("#text", "Harassing members").await;
+    b.submit("#action-form button[type=submit]").await;
+    b.assert_accessible("the refused action").await;
+    assert!(!b.text("#policy_clause-error").await.is_empty());
+    b.find("#policy_clause")
+        .await
+        // The amendment enacted this month made version 2 the one in force.
+        .select_by_value("code-of-conduct@2#1.1")
+        .await
+        .expect("choose a clause");
+    b.submit("#action-form button[type=submit]").await;
+    b.assert_accessible("the account after suspension").await;
+    sign_out(&b, &app).await;
+
+    // The account appeals from /strikes.
+    b.sign_in(&app, "troll", PW).await;
+    visit(&b, &app, "/strikes").await;
+    b.fill("textarea[name=text]", "It was a quote, not harassment")
+        .await;
+    b.submit("form[action^='/strikes/'] button[type=submit]")
+        .await;
+    b.assert_accessible("the appeal filed").await;
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("form[action^='/strikes/']"))
+            .await
+            .is_err(),
+        "the appeal is filed: no second form"
+    );
+    sign_out(&b, &app).await;
+
+    // The moderator who acted does not see it as theirs to decide; a second one approves it.
+    b.sign_in(&app, "mod1", PW).await;
+    visit(&b, &app, "/moderation/appeals").await;
+    assert!(b
+        .client
+        .find(fantoccini::Locator::Css("form[action$='/approve']"))
+        .await
+        .is_err());
+    sign_out(&b, &app).await;
+    b.sign_in(&app, "mod2", PW).await;
+    visit(&b, &app, "/moderation/appeals").await;
+    b.fill("textarea[name=reason]", "A quote, in context").await;
+    b.submit("form[action$='/approve'] button[type=submit]:not([formaction])")
+        .await;
+    b.assert_accessible("the appeal approved").await;
+    let (_, acct) = app
+        .get_json(&format!("/api/v1/accounts/{troll}"), None)
+        .await;
+    assert_ne!(acct["suspended"], true, "{acct}");
+    b.close().await;
+    app.stop().await;
+}
