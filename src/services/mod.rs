@@ -1,6 +1,8 @@
 //! Use cases. Each opens its transaction and commits all of its writes together; surfaces
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
+pub mod account_deletion;
+pub mod account_settings;
 pub mod accounts;
 pub mod admin;
 pub mod amendment_preview;
@@ -27,6 +29,7 @@ pub mod inbox;
 pub mod instance;
 pub mod ledger;
 pub mod lists;
+pub mod mail_prefs;
 pub mod media;
 pub mod membership;
 pub mod moderation;
@@ -55,4 +58,5 @@ pub mod streaming;
 pub mod stripe;
 pub mod tags;
 pub mod timelines;
+pub mod two_factor;
 pub mod web_settings;
