@@ -724,6 +724,7 @@ async fn deletion(a: &TestApp) {
     );
 
     // The membership is withdrawn; the ledger keeps every entry.
+    let ivy_id = ivy.to_string();
     let (_, roster) = a
         .get_json("/api/v1/coop/members?limit=80", Some(&tess_token))
         .await;
@@ -731,7 +732,7 @@ async fn deletion(a: &TestApp) {
         .as_array()
         .into_iter()
         .flatten()
-        .any(|m| m["account"]["id"] == ivy.to_string() && m["state"] == "active");
+        .any(|m| m["account"]["id"] == ivy_id.as_str() && m["state"] == "active");
     assert!(!active_ivy, "{roster}");
     let (status, member) = a
         .get_json(&format!("/api/v1/coop/members/{ivy}"), Some(&tess_token))
@@ -750,7 +751,7 @@ async fn deletion(a: &TestApp) {
             .as_array()
             .into_iter()
             .flatten()
-            .any(|t| t["member_id"] == ivy.to_string()),
+            .any(|t| t["member_id"] == ivy_id.as_str()),
         "her dues are still on the ledger: {ledger_after}"
     );
     assert_eq!(ledger_before, ledger_after, "the ledger is untouched");
