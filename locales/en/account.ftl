@@ -42,7 +42,7 @@ account-admin-2fa-hint = Reset a member's two-factor sign-in when they have lost
 account-admin-2fa-since = On since { $at }
 account-admin-2fa-reason = Reason
 account-admin-2fa-reset = Reset two-factor sign-in
-account-admin-2fa-reset-named = Reset the two-factor sign-in of @{ $name }
+account-admin-2fa-reset-named = Reset two-factor sign-in of @{ $name }
 account-admin-2fa-done = The member's two-factor sign-in was reset.
 account-admin-2fa-none = No member has two-factor sign-in on.
 
