@@ -99,6 +99,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "pages14",
     "treasurer",
     "govadmin",
+    "account",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

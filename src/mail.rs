@@ -12,7 +12,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tera::{Context, Tera};
 
@@ -102,14 +103,30 @@ impl Mailer {
 
     /// Sends a plain-text message now. Use cases call `queue` instead; this is the queue's.
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), SendError> {
+        self.send_with(to, subject, body, None).await
+    }
+
+    /// As [`Mailer::send`], with RFC 8058's one-click unsubscribe headers when `unsubscribe`
+    /// (an HTTPS URL that takes a POST) is given.
+    pub async fn send_with(
+        &self,
+        to: &str,
+        subject: &str,
+        body: String,
+        unsubscribe: Option<&str>,
+    ) -> Result<(), SendError> {
         let to: Mailbox = to.parse().map_err(SendError::permanent)?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to.clone())
             .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(SendError::permanent)?;
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(format!("<{url}>")))
+                .header(ListUnsubscribePost);
+        }
+        let message = builder.body(body).map_err(SendError::permanent)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await.map_err(SendError::smtp)?;
@@ -131,6 +148,43 @@ impl Mailer {
     }
 }
 
+/// `List-Unsubscribe: <URL>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the URL unsubscribes on
+/// a POST, with no page to visit.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
+}
+
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "mail/confirmation.txt",
@@ -139,6 +193,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "mail/password_reset.txt",
         include_str!("../templates/mail/password_reset.txt"),
+    ),
+    (
+        "mail/email_change.txt",
+        include_str!("../templates/mail/email_change.txt"),
     ),
     (
         "mail/role_term_ending.txt",
@@ -179,6 +237,26 @@ pub async fn queue(
         to: to.to_string(),
         subject: subject.to_string(),
         body,
+        mail_kind: None,
+    };
+    jobs::enqueue(conn, &job, now).await
+}
+
+/// Queues an optional mail of `kind` (`services::mail_prefs::KINDS`): when it is sent, a
+/// member who turned the kind off is skipped and the others get the unsubscribe link.
+pub async fn queue_kind(
+    conn: &mut sqlx::AnyConnection,
+    to: &str,
+    subject: &str,
+    body: String,
+    kind: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    let job = Job::Mail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        body,
+        mail_kind: Some(kind.to_string()),
     };
     jobs::enqueue(conn, &job, now).await
 }
@@ -187,7 +265,18 @@ pub async fn queue(
 /// failure is an error, so the queue tries again later; a permanent one is logged and the
 /// mail dropped (trying again would fail the same way).
 pub async fn deliver(mailer: &Mailer, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
-    match mailer.send(to, subject, body).await {
+    deliver_with(mailer, to, subject, body, None).await
+}
+
+/// As [`deliver`], with the one-click unsubscribe URL of an optional mail.
+pub async fn deliver_with(
+    mailer: &Mailer,
+    to: &str,
+    subject: &str,
+    body: String,
+    unsubscribe: Option<&str>,
+) -> anyhow::Result<()> {
+    match mailer.send_with(to, subject, body, unsubscribe).await {
         Ok(()) => Ok(()),
         Err(e) if e.permanent => {
             tracing::warn!(to, subject, error = %e, "mail refused for good; dropped");

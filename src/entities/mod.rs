@@ -142,7 +142,8 @@ impl Account {
             group: row.actor_type == "Group",
             discoverable: Some(row.discoverable != 0),
             indexable: row.discoverable != 0,
-            noindex: Some(false),
+            // Mastodon shows it for local accounts only.
+            noindex: row.domain.is_empty().then_some(row.noindex != 0),
             hide_collections: Some(false),
             created_at: time::iso_midnight(row.created_at),
             last_status_at: row.last_status_at.map(|t| time::iso(t)[..10].to_string()),

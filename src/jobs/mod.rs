@@ -79,6 +79,10 @@ pub enum Job {
         to: String,
         subject: String,
         body: String,
+        /// An optional mail's kind (`services::mail_prefs::KINDS`): not sent to a member who
+        /// turned it off, and sent with the one-click unsubscribe. None: always sent.
+        #[serde(default)]
+        mail_kind: Option<String>,
     },
 }
 
@@ -417,9 +421,18 @@ async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result
         Job::RoleTermNotice { grant_id } => {
             crate::services::roles::notice_job(state, id, token, *grant_id).await
         }
-        Job::Mail { to, subject, body } => {
-            crate::mail::deliver(&state.mailer, to, subject, body.clone()).await
-        }
+        Job::Mail {
+            to,
+            subject,
+            body,
+            mail_kind: None,
+        } => crate::mail::deliver(&state.mailer, to, subject, body.clone()).await,
+        Job::Mail {
+            to,
+            subject,
+            body,
+            mail_kind: Some(kind),
+        } => crate::services::mail_prefs::deliver(state, to, subject, body.clone(), kind).await,
     }
 }
 

@@ -874,7 +874,7 @@ async fn notify(
         e.description.chars().take(60).collect::<String>()
     );
     for (_, email) in emails {
-        crate::mail::queue(tx, &email, &subject, body.clone(), now).await?;
+        crate::mail::queue_kind(tx, &email, &subject, body.clone(), "expenses", now).await?;
     }
     Ok(())
 }

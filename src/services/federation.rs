@@ -670,6 +670,27 @@ async fn enqueue_distribute(
     .await
 }
 
+/// A local account was deleted: a `Delete` of its actor to its followers' inboxes (as
+/// Mastodon sends), after which they drop the account and its posts. Queued in the deletion's
+/// transaction; the follows stay, so the delivery still finds the followers.
+pub async fn account_deleted(
+    tx: &mut WriteTx,
+    state: &AppState,
+    account: &AccountRow,
+    now: i64,
+) -> sqlx::Result<()> {
+    let actor = crate::federation::actor_uri(state, &account.username);
+    let activity = json!({
+        "@context": protocol::context(),
+        "id": format!("{actor}#delete"),
+        "type": "Delete",
+        "actor": actor,
+        "object": actor,
+        "to": [crate::federation::PUBLIC],
+    });
+    enqueue_distribute(tx, &activity, account.id, true, Vec::new(), now).await
+}
+
 /// Which verb a status change federates as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusEvent {

@@ -1,6 +1,8 @@
 //! Use cases. Each opens its transaction and commits all of its writes together; surfaces
 //! (the Mastodon API, the web pages, the CLI) meet here.
 
+pub mod account_deletion;
+pub mod account_settings;
 pub mod accounts;
 pub mod admin;
 pub mod amendment_preview;
@@ -29,6 +31,7 @@ pub mod instance;
 pub mod invites;
 pub mod ledger;
 pub mod lists;
+pub mod mail_prefs;
 pub mod media;
 pub mod membership;
 pub mod moderation;
@@ -60,4 +63,5 @@ pub mod stripe;
 pub mod tags;
 pub mod timelines;
 pub mod treasurer_desk;
+pub mod two_factor;
 pub mod web_settings;

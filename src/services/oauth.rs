@@ -397,6 +397,11 @@ pub async fn token(
                     Err(_) => return Err(invalid_grant("The username or password is incorrect.")),
                 };
             crate::http::auth::functional(state, &user).map_err(|e| invalid_grant(&e.message))?;
+            // As Mastodon: an account that signs in with a second factor cannot be signed in
+            // by its password alone; its apps go through the browser (authorize), which asks.
+            if crate::services::two_factor::enabled(state, user.account_id).await? {
+                return Err(invalid_grant("The username or password is incorrect."));
+            }
             insert_token(
                 &state.db.pool,
                 app.id,

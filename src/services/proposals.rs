@@ -1411,7 +1411,11 @@ pub async fn mail_member(
         ),
         Mailing::Result => (result_subject(&row), result_mail(state, &row)),
     };
-    crate::mail::deliver(&state.mailer, &email, &subject, body).await
+    let kind = match mailing {
+        Mailing::Reminder => "reminders",
+        Mailing::Opened | Mailing::Result => "proposals",
+    };
+    crate::services::mail_prefs::deliver(state, &email, &subject, body, kind).await
 }
 
 /// One page of the governance log for members, newest first, each event with its actor and

@@ -364,6 +364,7 @@ pub async fn notice_job(
                     to: email,
                     subject,
                     body,
+                    mail_kind: Some("roles".into()),
                 });
             }
         }

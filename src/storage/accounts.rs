@@ -32,13 +32,15 @@ pub struct AccountRow {
     /// A remote account's avatar and header: the URLs of its actor document, empty for none.
     pub avatar_remote_url: String,
     pub header_remote_url: String,
+    /// A local account's `noindex` setting (0/1).
+    pub noindex: i64,
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str =
     "id, username, domain, display_name, note, actor_type, locked, bot, \
      discoverable, fields_json, uri, url, created_at, updated_at, statuses_count, followers_count, \
      following_count, last_status_at, suspended_at, silenced_at, sensitized_at, avatar_file, header_file, \
-     avatar_remote_url, header_remote_url";
+     avatar_remote_url, header_remote_url, noindex";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {

@@ -4,6 +4,7 @@
 
 pub mod account_domain_blocks;
 pub mod account_notes;
+pub mod account_security;
 pub mod accounts;
 pub mod audiences;
 pub mod backup;

@@ -150,36 +150,77 @@ pub async fn sign_in(
         }
         Err(e) => return error_page(&state, &session, e),
     };
+    finish_sign_in(
+        &state,
+        &session,
+        user.account_id,
+        ip,
+        &form.login,
+        &form.return_to,
+        true,
+    )
+    .await
+}
+
+/// The end of a sign-in whose password (and, with `ask_code`, nothing more yet) was right:
+/// refused for a login that may not act; the code form for an account with two-factor
+/// sign-in on (`web::account::two_factor` answers it and comes back here with `ask_code`
+/// false); otherwise a session and the way back.
+pub(crate) async fn finish_sign_in(
+    state: &AppState,
+    session: &WebSession,
+    account_id: i64,
+    ip: std::net::IpAddr,
+    login: &str,
+    return_to: &str,
+    ask_code: bool,
+) -> Response {
+    let user = match accounts::user(state, account_id).await {
+        Ok(u) => u,
+        Err(e) => return error_page(state, session, e),
+    };
     let mut enabled = user.clone();
     enabled.disabled = 0;
     // A disabled login may still read and appeal its strikes (as its token may): it gets a
     // session, which every page but /strikes refuses, and is sent there.
-    let strikes_only = user.disabled != 0 && functional(&state, &enabled).is_ok();
-    if let (Err(e), false) = (functional(&state, &user), strikes_only) {
+    let strikes_only = user.disabled != 0 && functional(state, &enabled).is_ok();
+    if let (Err(e), false) = (functional(state, &user), strikes_only) {
         return sign_in_form(
-            &state,
-            &session,
-            &form.login,
-            &form.return_to,
+            state,
+            session,
+            login,
+            return_to,
             Some(&e.message),
             StatusCode::FORBIDDEN,
         );
     }
-    match session
-        .start(&state, user.account_id, &ip.to_string())
-        .await
-    {
+    if ask_code {
+        match crate::services::two_factor::enabled(state, user.account_id).await {
+            Ok(true) => {
+                return super::account::two_factor::code_form(
+                    state,
+                    session,
+                    user.account_id,
+                    return_to,
+                )
+                .await
+            }
+            Ok(false) => {}
+            Err(e) => return error_page(state, session, e),
+        }
+    }
+    match session.start(state, user.account_id, &ip.to_string()).await {
         Ok(cookie) => {
             let mut headers = HeaderMap::new();
             headers.insert(SET_COOKIE, cookie);
             let to = if strikes_only {
                 "/strikes".to_string()
             } else {
-                safe_return_to(&state, &form.return_to)
+                safe_return_to(state, return_to)
             };
             (headers, Redirect::to(&to)).into_response()
         }
-        Err(e) => error_page(&state, &session, e),
+        Err(e) => error_page(state, session, e),
     }
 }
 

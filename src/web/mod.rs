@@ -2,6 +2,7 @@
 //! and the public pages (profiles, posts, hashtags). Routes: `routes.rs`; strings: Fluent
 //! (`crate::i18n`); static files: `assets.rs`.
 
+pub mod account;
 pub mod assets;
 pub mod auth;
 pub mod client;

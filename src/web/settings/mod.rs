@@ -132,7 +132,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 }
 
 /// The context of a settings page: the site's, plus which section is open.
-fn settings_context(state: &AppState, me: &SignedIn, section: &str) -> Context {
+pub(crate) fn settings_context(state: &AppState, me: &SignedIn, section: &str) -> Context {
     let mut ctx = page_context(state, &me.session, Some(&me.me.account.username));
     ctx.insert("section", section);
     ctx.insert("here", &format!("/settings/{section}"));
@@ -147,7 +147,7 @@ fn saved(path: &str) -> Response {
 /// The messages of a refused change by form field: the service's validation details name the
 /// API's parameter (`source.privacy`), the form uses its last part (`privacy`); a refusal that
 /// names no field goes beside `fallback`.
-fn field_errors(err: &AppError, fallback: &str) -> HashMap<String, String> {
+pub(crate) fn field_errors(err: &AppError, fallback: &str) -> HashMap<String, String> {
     let text = err
         .message
         .trim_start_matches("Validation failed: ")
@@ -171,7 +171,7 @@ fn field_errors(err: &AppError, fallback: &str) -> HashMap<String, String> {
 }
 
 /// Whether a checkbox was ticked (a plain form sends it only then).
-fn ticked(v: &Option<serde_json::Value>) -> bool {
+pub(crate) fn ticked(v: &Option<serde_json::Value>) -> bool {
     match v {
         None | Some(serde_json::Value::Null) => false,
         Some(serde_json::Value::String(s)) => !matches!(s.as_str(), "" | "0" | "false"),
@@ -188,7 +188,7 @@ pub struct SavedQuery {
 }
 
 impl SavedQuery {
-    fn is_saved(&self) -> bool {
+    pub(crate) fn is_saved(&self) -> bool {
         self.saved.is_some()
     }
 }
