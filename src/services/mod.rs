@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod amendment_preview;
 pub mod app_names;
+pub mod av;
 pub mod ballots;
 pub mod card_pages;
 pub mod cards;
