@@ -386,8 +386,9 @@ pub async fn process(state: &AppState, media_id: i64) -> anyhow::Result<()> {
     if m.processing == 0 {
         return Ok(());
     }
-    let ffmpeg = ffmpeg_enabled(state);
-    let Some(bytes) = (if ffmpeg {
+    // Audio has no frame to take: it was checked and read at upload.
+    let work = ffmpeg_enabled(state) && m.kind != "audio";
+    let Some(bytes) = (if work {
         state.media.get(&m.file_key).await?
     } else {
         None
@@ -717,7 +718,10 @@ pub fn entity(state: &AppState, m: &MediaRow) -> MediaAttachment {
     let preview_url = match (&m.remote_url, m.thumb_key.is_empty()) {
         _ if m.processing != 0 => None,
         (_, false) => Some(file_url(state, &m.thumb_key)),
-        (Some(remote), true) if m.kind == "image" => Some(remote.clone()),
+        // A remote picture (or GIF) is its own preview until the cache holds one.
+        (Some(remote), true) if m.kind == "image" || m.content_type.starts_with("image/") => {
+            Some(remote.clone())
+        }
         _ => remote_preview.clone(),
     };
     let dims = |w: i64, h: i64| (w > 0 && h > 0).then(|| MediaSize::new(w, h));
