@@ -163,6 +163,10 @@ pub struct LimitsConfig {
     pub max_profile_fields: u32,
     pub image_size_limit: u64,
     pub image_matrix_limit: u64,
+    /// Bytes per uploaded video (Mastodon's 99 MB).
+    pub video_size_limit: u64,
+    /// Bytes per uploaded audio file (Mastodon holds audio to its video limit).
+    pub audio_size_limit: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -177,6 +181,9 @@ pub struct MediaConfig {
     /// straight from the store or a CDN; the object key (`media/…`) is appended. Empty: Herd
     /// serves them at /system/media.
     pub public_url: String,
+    /// Use Debian's `ffmpeg`/`ffprobe` from PATH (when found) to read, check and preview
+    /// video and audio uploads and turn animated GIFs into MP4; false: never, even if found.
+    pub ffmpeg: bool,
     pub s3: S3Config,
 }
 
@@ -186,6 +193,7 @@ impl Default for MediaConfig {
             remote_cache_bytes: 1024 * 1024 * 1024,
             store: StoreKind::Local,
             public_url: String::new(),
+            ffmpeg: true,
             s3: S3Config::default(),
         }
     }
@@ -440,6 +448,8 @@ impl Default for LimitsConfig {
             max_profile_fields: 4,
             image_size_limit: 16 * 1024 * 1024,
             image_matrix_limit: 33_177_600,
+            video_size_limit: 99 * 1024 * 1024,
+            audio_size_limit: 99 * 1024 * 1024,
         }
     }
 }
@@ -582,6 +592,9 @@ impl Config {
                     ))
                 }
             };
+        }
+        if let Some(v) = env("HERD_MEDIA_FFMPEG") {
+            self.media.ffmpeg = parse_bool("HERD_MEDIA_FFMPEG", &v)?;
         }
         if let Some(v) = env("HERD_MEDIA_PUBLIC_URL") {
             self.media.public_url = v;

@@ -100,6 +100,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "treasurer",
     "govadmin",
     "account",
+    "media",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

@@ -120,11 +120,11 @@ pub fn router(state: AppState) -> Router {
         // Media, polls and scheduled statuses (issue 3).
         .route(
             "/api/v2/media",
-            post(media::upload).layer(DefaultBodyLimit::max(upload_limit)),
+            post(media::upload_v2).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/api/v1/media",
-            post(media::upload).layer(DefaultBodyLimit::max(upload_limit)),
+            post(media::upload_v1).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/api/v1/media/{id}",

@@ -559,6 +559,9 @@ mod bad_uploads {
     fn limits(c: &mut herd::config::Config) {
         c.limits.image_size_limit = 200_000;
         c.limits.image_matrix_limit = 1_000_000;
+        // The request body limit is the largest of the three.
+        c.limits.video_size_limit = 200_000;
+        c.limits.audio_size_limit = 200_000;
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {

@@ -11,8 +11,11 @@ BOB_TOKEN is a "read write follow" token of a second local user, bob, who plays 
 Exits non-zero with a message naming the failing step.
 """
 
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -158,6 +161,27 @@ def main():
         s = api.status_post(f"with a picture {run}", media_ids=[media["id"]], sensitive=False)
         check(len(s["media_attachments"]) == 1, f"{len(s['media_attachments'])} attachments")
         check(s["media_attachments"][0]["id"] == media["id"], "the attachment is not the uploaded media")
+
+    if shutil.which("ffmpeg") is None:
+        print("  skip video upload: ffmpeg is not installed (.ci/ffmpeg.sh installs it)")
+    else:
+        with Step("media_post of a video (POST /api/v2/media → 202, polled until processed) + status"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = f"{tmp}/clip.mp4"
+                subprocess.run(
+                    ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10",
+                     "-t", "1", "-pix_fmt", "yuv420p", "-c:v", "libx264", path],
+                    check=True,
+                )
+                # synchronous=True: Mastodon.py polls GET /api/v1/media/:id until `url` is set.
+                video = api.media_post(path, mime_type="video/mp4", description="a test clip", synchronous=True)
+            check(video["type"] == "video", f"media type is {video['type']!r}")
+            check(video["url"], "processed video has no url")
+            check(video["preview_url"], "processed video has no preview frame")
+            check(video["meta"]["original"]["width"] == 64, f"meta is {video['meta']!r}")
+            check(video["meta"]["fps"] == 10, f"meta is {video['meta']!r}")
+            s = api.status_post(f"with a clip {run}", media_ids=[video["id"]])
+            check(s["media_attachments"][0]["type"] == "video", "the status has no video")
 
     with Step("make_poll + status_post(poll=...) (JSON body)"):
         poll = api.make_poll(["tea", "coffee", "water"], expires_in=3600, multiple=True)

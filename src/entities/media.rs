@@ -31,33 +31,73 @@ pub struct MediaAttachment {
     pub blurhash: Option<String>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+/// `meta`: for an image its `original` and `small` sizes and `focus`; for video, gifv and
+/// audio also Mastodon's top-level `length`, `duration`, `fps`, size and audio fields, and the
+/// timing in `original`. Absent fields are left out, as Mastodon does.
+#[derive(Debug, Serialize, Clone, Default)]
 pub struct MediaMeta {
-    pub original: MediaSize,
-    pub small: MediaSize,
-    pub focus: Focus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fps: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aspect: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_encode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_bitrate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_channels: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<MediaSize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small: Option<MediaSize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<Focus>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, Default)]
 pub struct MediaSize {
-    pub width: i64,
-    pub height: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
     /// `"WxH"`.
-    pub size: String,
-    pub aspect: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aspect: Option<f64>,
+    /// Video: ffprobe's rational (`"30/1"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<String>,
+    /// Video and audio: seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// Video and audio: bits per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bitrate: Option<i64>,
 }
 
 impl MediaSize {
     pub fn new(width: i64, height: i64) -> MediaSize {
         MediaSize {
-            width,
-            height,
-            size: format!("{width}x{height}"),
-            aspect: if height > 0 {
+            width: Some(width),
+            height: Some(height),
+            size: Some(format!("{width}x{height}")),
+            aspect: Some(if height > 0 {
                 width as f64 / height as f64
             } else {
                 0.0
-            },
+            }),
+            ..MediaSize::default()
         }
     }
 }

@@ -239,6 +239,8 @@ pub struct Attachment {
     pub width: i64,
     pub height: i64,
     pub focus: (f64, f64),
+    /// A video's or audio file's preview picture (Mastodon's `icon` of the `Document`).
+    pub icon: Option<String>,
 }
 
 /// Mastodon keeps four attachments of a remote post.
@@ -258,8 +260,40 @@ impl Attachment {
             doc["width"] = json!(self.width);
             doc["height"] = json!(self.height);
         }
+        if let Some(icon) = &self.icon {
+            doc["icon"] = json!({"type": "Image", "mediaType": media_type_of(icon), "url": icon});
+        }
         doc
     }
+}
+
+/// The type of a preview picture by the extension Herd gave it.
+fn media_type_of(url: &str) -> &'static str {
+    match url.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("jpg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => "image/png",
+    }
+}
+
+/// An `icon`/`url` value's http(s) URL (a string, a Link or Image object, or the first of a
+/// list), at most 2,048 characters.
+fn http_url(v: &Value) -> Option<String> {
+    let url = match v {
+        Value::String(u) => u.clone(),
+        Value::Object(link) => {
+            link.get("href")
+                .or_else(|| link.get("url"))
+                .and_then(|u| match u {
+                    Value::String(s) => Some(s.clone()),
+                    other => http_url(other),
+                })?
+        }
+        Value::Array(links) => links.iter().find_map(http_url)?,
+        _ => return None,
+    };
+    let parsed = url::Url::parse(&url).ok()?;
+    (matches!(parsed.scheme(), "http" | "https") && url.len() <= 2048).then_some(url)
 }
 
 /// The attachments of a remote object: at most four `Document`/`Image`/`Video`/`Audio` with an
@@ -338,7 +372,13 @@ pub fn attachments(obj: &Value) -> Vec<Attachment> {
                 .and_then(Value::as_str)
                 .map(|d| plain(d, 1500))
                 .filter(|d| !d.is_empty());
+            // A video's or audio file's preview picture; an image is its own preview.
+            let icon = match kind {
+                "video" | "audio" | "gifv" => a.get("icon").and_then(http_url),
+                _ => None,
+            };
             Some(Attachment {
+                icon,
                 url,
                 media_type,
                 kind: kind.to_string(),

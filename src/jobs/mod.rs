@@ -54,6 +54,8 @@ pub enum Job {
     PollUpdate { status_id: i64 },
     /// Fetch a remote attachment and cache its preview (`services::remote_media`).
     CacheRemoteMedia { media_id: i64 },
+    /// Process a video, audio or GIF upload: preview frame, MP4 of a GIF (`services::media`).
+    ProcessMedia { media_id: i64 },
     /// Fetch the link preview card of a status's first link (`services::cards`).
     FetchCard { status_id: i64, url: String },
     /// Delete media files whose rows are gone (previews of replaced remote attachments).
@@ -101,6 +103,7 @@ impl Job {
             Job::FetchThread { .. } => "fetch_thread",
             Job::PollUpdate { .. } => "poll_update",
             Job::CacheRemoteMedia { .. } => "cache_remote_media",
+            Job::ProcessMedia { .. } => "process_media",
             Job::FetchCard { .. } => "fetch_card",
             Job::DeleteMediaFiles { .. } => "delete_media_files",
             Job::MailMembers { .. } => "mail_members",
@@ -313,13 +316,15 @@ const MAIL_KINDS: &[&str] = &["mail", "mail_member"];
 const LANED: &[&str] = &[
     "deliver",
     "cache_remote_media",
+    "process_media",
     "fetch_card",
     "mail",
     "mail_member",
 ];
 
-/// The kinds the media lanes run: remote fetches that may be slow (previews, link cards).
-const MEDIA_KINDS: &[&str] = &["cache_remote_media", "fetch_card"];
+/// The kinds the media lanes run: remote fetches that may be slow (previews, link cards) and
+/// the processing of uploads (ffmpeg).
+const MEDIA_KINDS: &[&str] = &["cache_remote_media", "process_media", "fetch_card"];
 
 /// Deliveries run in this many concurrent lanes, so a slow or hanging inbox holds up one lane
 /// (and at most `federation::health::MAX_IN_FLIGHT` of them per host), not the queue.
@@ -394,6 +399,7 @@ async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result
         Job::CacheRemoteMedia { media_id } => {
             crate::services::remote_media::cache(state, *media_id).await
         }
+        Job::ProcessMedia { media_id } => crate::services::media::process(state, *media_id).await,
         Job::FetchCard { status_id, url } => {
             crate::services::cards::fetch_for_status(state, *status_id, url).await
         }

@@ -425,6 +425,9 @@ pub async fn note_for(
                 width: m.width,
                 height: m.height,
                 focus: (m.focus_x, m.focus_y),
+                // A video's preview frame travels as its `icon`, as Mastodon sends a
+                // thumbnail; an image is its own preview.
+                icon: entity.preview_url.filter(|_| m.kind != "image"),
             }
             .document()
         })

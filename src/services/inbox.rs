@@ -802,6 +802,12 @@ async fn store_attachments(
             blurhash: a.blurhash,
             remote_url: Some(a.url),
             created_at: now,
+            processing: 0,
+            av_meta: crate::services::av::AvMeta {
+                preview_remote_url: a.icon,
+                ..Default::default()
+            }
+            .to_json(),
         };
         crate::storage::media::insert(&mut ***tx, &row).await?;
         crate::services::remote_media::queue(tx, &row, now).await?;

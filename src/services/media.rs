@@ -19,6 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::CurrentUser;
 use crate::http::body::UploadedFile;
 use crate::ids;
+use crate::jobs::Job;
+use crate::services::av;
 use crate::services::imaging::{self, ImageError};
 use crate::state::AppState;
 use crate::storage::files::{valid_key, ByteStream};
@@ -42,9 +44,14 @@ const SWEEP_BATCH: i64 = 200;
 /// Largest request body accepted by the upload endpoints: the file limit plus room for the
 /// other form fields and multipart framing. A bigger body is refused with 413 while streaming.
 pub fn body_limit(state: &AppState) -> usize {
-    usize::try_from(state.config.limits.image_size_limit)
-        .unwrap_or(usize::MAX)
-        .saturating_add(64 * 1024)
+    let l = &state.config.limits;
+    usize::try_from(
+        l.image_size_limit
+            .max(l.video_size_limit)
+            .max(l.audio_size_limit),
+    )
+    .unwrap_or(usize::MAX)
+    .saturating_add(64 * 1024)
 }
 
 /// Decoding is memory-heavy (a 33-megapixel image takes 130 MB): two at a time.
@@ -91,32 +98,91 @@ fn check_description(d: Option<&str>) -> AppResult<Option<String>> {
     }
 }
 
-/// `POST /api/v2/media` (and v1): a processed, stored image, ready to attach.
+/// The 422 of a file that is none of the accepted types.
+fn invalid_type() -> AppError {
+    AppError::unprocessable(
+        "Validation failed: File content type is invalid (images: JPEG, PNG, GIF, WebP; \
+         video: MP4, WebM, MOV; audio: MP3, OGG, WAV, M4A, FLAC)",
+    )
+}
+
+/// Whether uploads may use ffprobe/ffmpeg here: allowed by `media.ffmpeg` and installed.
+pub fn ffmpeg_enabled(state: &AppState) -> bool {
+    state.config.media.ffmpeg && av::tools_installed()
+}
+
+/// What an upload is, by its bytes.
+enum Sniffed {
+    Image,
+    /// An animated GIF that becomes an MP4 (`gifv`).
+    Gifv,
+    Av(av::Container),
+}
+
+/// `POST /api/v2/media` (and v1): an image processed at once, ready to attach; or a video or
+/// audio file (or an animated GIF) stored and checked at once and then processed by a job,
+/// its row answering `processing` until then. `synchronous` (v1) runs that job before
+/// answering, as Mastodon's v1 does.
 pub async fn upload(
     state: &AppState,
     me: &CurrentUser,
     file: Option<&UploadedFile>,
     description: Option<&str>,
     focus: Option<&str>,
+    synchronous: bool,
 ) -> AppResult<MediaRow> {
     let file = file.ok_or_else(|| AppError::validation("file", "ERR_BLANK", "can't be blank"))?;
     let description = check_description(description)?;
-    let (focus_x, focus_y) = match focus.filter(|f| !f.trim().is_empty()) {
+    let focus = match focus.filter(|f| !f.trim().is_empty()) {
         Some(f) => parse_focus(f)?,
         None => (0.0, 0.0),
     };
-    let limit = state.config.limits.image_size_limit;
+    let ffmpeg = ffmpeg_enabled(state);
+    let sniffed = match (imaging::sniff(&file.bytes), av::sniff(&file.bytes)) {
+        (Some(image::ImageFormat::Gif), _) if ffmpeg && av::gif_is_animated(&file.bytes) => {
+            Some(Sniffed::Gifv)
+        }
+        (Some(_), _) => Some(Sniffed::Image),
+        (None, Some(c)) => Some(Sniffed::Av(c)),
+        (None, None) => None,
+    };
+    let limits = &state.config.limits;
+    let limit = match &sniffed {
+        Some(Sniffed::Av(c)) if c.is_video() => limits.video_size_limit,
+        Some(Sniffed::Av(_)) => limits.audio_size_limit,
+        _ => limits.image_size_limit,
+    };
     if file.bytes.len() as u64 > limit {
         return Err(AppError::unprocessable(format!(
             "Validation failed: File file size must be less than {}",
             human_size(limit)
         )));
     }
-    if imaging::sniff(&file.bytes).is_none() {
-        return Err(AppError::unprocessable(
-            "Validation failed: File content type is invalid (images: JPEG, PNG, GIF, WebP)",
-        ));
+    let row = match sniffed {
+        None => return Err(invalid_type()),
+        Some(Sniffed::Image) => return upload_image(state, me, file, description, focus).await,
+        Some(Sniffed::Gifv) => upload_av(state, me, file, description, focus, None).await?,
+        Some(Sniffed::Av(c)) => {
+            upload_av(state, me, file, description, focus, Some((c, ffmpeg))).await?
+        }
+    };
+    if !synchronous {
+        return Ok(row);
     }
+    process(state, row.id).await.map_err(AppError::internal)?;
+    store::by_id(&state.db.pool, row.id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// An image: decoded, checked, stripped, re-encoded with its preview, recorded ready.
+async fn upload_image(
+    state: &AppState,
+    me: &CurrentUser,
+    file: &UploadedFile,
+    description: Option<String>,
+    (focus_x, focus_y): (f64, f64),
+) -> AppResult<MediaRow> {
     let permit = decode_permits()
         .acquire()
         .await
@@ -128,9 +194,7 @@ pub async fn upload(
         .map_err(AppError::internal)?;
     drop(permit);
     let p = processed.map_err(|e| match e {
-        ImageError::UnsupportedType => AppError::unprocessable(
-            "Validation failed: File content type is invalid (images: JPEG, PNG, GIF, WebP)",
-        ),
+        ImageError::UnsupportedType => invalid_type(),
         ImageError::TooManyPixels { width, height } => AppError::unprocessable(format!(
             "Validation failed: {width}x{height} images are not supported (more than {matrix} pixels)"
         )),
@@ -164,6 +228,8 @@ pub async fn upload(
         blurhash: Some(p.blurhash),
         remote_url: None,
         created_at: now,
+        processing: 0,
+        av_meta: None,
     };
     let files = &state.media;
     files
@@ -174,19 +240,263 @@ pub async fn upload(
         let _ = files.delete(&file_key).await;
         return Err(store_unavailable(e));
     }
-    let written = async {
-        let mut tx = state.db.begin_write().await?;
-        store::insert(&mut **tx, &row).await?;
-        schedule_sweep(&mut tx, now).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = written {
+    if let Err(e) = record(state, &row, None).await {
         let _ = files.delete(&file_key).await;
         let _ = files.delete(&thumb_key).await;
-        return Err(e.into());
+        return Err(e);
     }
     Ok(row)
+}
+
+/// Writes a new upload's row, its sweep and (for video and audio) its processing job.
+async fn record(state: &AppState, row: &MediaRow, job: Option<Job>) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    store::insert(&mut **tx, row).await?;
+    schedule_sweep(&mut tx, row.created_at).await?;
+    if let Some(job) = job {
+        crate::jobs::enqueue(&mut tx, &job, row.created_at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A video or audio file (`Some(container, ffmpeg)`) or an animated GIF (`None`): checked now
+/// (the container by its bytes; with ffprobe, its codecs and picture), stored as sent, and
+/// recorded as processing with its job queued.
+async fn upload_av(
+    state: &AppState,
+    me: &CurrentUser,
+    file: &UploadedFile,
+    description: Option<String>,
+    (focus_x, focus_y): (f64, f64),
+    container: Option<(av::Container, bool)>,
+) -> AppResult<MediaRow> {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let (kind, content_type, file_key, width, height, meta) = match container {
+        None => (
+            "gifv",
+            "image/gif".to_string(),
+            format!("{token}/source.gif"),
+            0,
+            0,
+            None,
+        ),
+        Some((c, true)) => {
+            let permit = decode_permits()
+                .acquire()
+                .await
+                .map_err(AppError::internal)?;
+            let bytes = file.bytes.clone();
+            let probed = tokio::task::spawn_blocking(move || {
+                av::probe(&av::Scratch::of(&bytes, c.extension())?)
+            })
+            .await
+            .map_err(AppError::internal)?;
+            drop(permit);
+            let p = probed.map_err(|e| match e {
+                av::AvError::Codec(why) => AppError::unprocessable(format!(
+                    "Validation failed: File content type is invalid ({why}; video: H.264, \
+                     HEVC, VP8, VP9, AV1; audio: AAC, MP3, Opus, Vorbis, FLAC, ALAC, PCM)"
+                )),
+                av::AvError::TooLarge(why) => {
+                    AppError::unprocessable(format!("Validation failed: {why}"))
+                }
+                av::AvError::Corrupt => AppError::unprocessable(
+                    "Validation failed: File could not be processed as video or audio",
+                ),
+                av::AvError::Tool(why) => AppError::internal(anyhow::anyhow!(why)),
+            })?;
+            let kind = if p.video { "video" } else { "audio" };
+            let ext = match (c, p.video) {
+                // An MP4 or MOV holding only sound is served as M4A audio.
+                (av::Container::Mp4 | av::Container::Mov, false) => "m4a",
+                _ => c.extension(),
+            };
+            (
+                kind,
+                c.content_type(p.video).to_string(),
+                format!("{token}/original.{ext}"),
+                p.width,
+                p.height,
+                p.meta.to_json(),
+            )
+        }
+        Some((c, false)) => (
+            if c.is_video() { "video" } else { "audio" },
+            c.content_type(c.is_video()).to_string(),
+            format!("{token}/original.{}", c.extension()),
+            0,
+            0,
+            None,
+        ),
+    };
+    let now = state.clock.now_micros();
+    let row = MediaRow {
+        id: ids::next_id_at(now / 1000),
+        account_id: me.account.id,
+        status_id: None,
+        scheduled_status_id: None,
+        position: 0,
+        kind: kind.into(),
+        file_key: file_key.clone(),
+        content_type,
+        file_size: file.bytes.len() as i64,
+        width,
+        height,
+        thumb_key: String::new(),
+        thumb_width: 0,
+        thumb_height: 0,
+        description,
+        focus_x,
+        focus_y,
+        blurhash: None,
+        remote_url: None,
+        created_at: now,
+        processing: 1,
+        av_meta: meta,
+    };
+    state
+        .media
+        .put(&file_key, file.bytes.clone())
+        .await
+        .map_err(store_unavailable)?;
+    let job = Job::ProcessMedia { media_id: row.id };
+    if let Err(e) = record(state, &row, Some(job)).await {
+        let _ = state.media.delete(&file_key).await;
+        return Err(e);
+    }
+    Ok(row)
+}
+
+/// What the processing job made of a file.
+struct Made {
+    /// The MP4 of a GIF.
+    mp4: Option<Vec<u8>>,
+    probed: Option<av::Probed>,
+    preview: Option<imaging::Preview>,
+}
+
+/// The job: a preview frame (and blurhash) for a video, the MP4 of a GIF, then the row is
+/// ready. Without ffmpeg the file stays as sent and the row is ready at once. A file that
+/// turns out unreadable is kept ready without a preview; a tool that cannot run is retried.
+pub async fn process(state: &AppState, media_id: i64) -> anyhow::Result<()> {
+    let Some(mut m) = store::by_id(&state.db.pool, media_id).await? else {
+        return Ok(()); // deleted meanwhile
+    };
+    if m.processing == 0 {
+        return Ok(());
+    }
+    // Audio has no frame to take: it was checked and read at upload.
+    let work = ffmpeg_enabled(state) && m.kind != "audio";
+    let Some(bytes) = (if work {
+        state.media.get(&m.file_key).await?
+    } else {
+        None
+    }) else {
+        // Kept as sent (or its file is gone, and the sweep will take the row).
+        m.processing = 0;
+        store::finish_processing(&state.db.pool, &m).await?;
+        return Ok(());
+    };
+    let gifv = m.kind == "gifv";
+    let matrix = state.config.limits.image_matrix_limit;
+    let duration = av::AvMeta::from_json(m.av_meta.as_deref()).duration;
+    let video = m.kind == "video";
+    let permit = decode_permits().acquire().await?;
+    let made = tokio::task::spawn_blocking(move || -> Result<Made, av::AvError> {
+        let mut made = Made {
+            mp4: None,
+            probed: None,
+            preview: None,
+        };
+        let source = if gifv {
+            let mp4 = av::gif_to_mp4(&av::Scratch::of(&bytes, "gif")?)?;
+            let scratch = av::Scratch::of(&mp4, "mp4")?;
+            made.mp4 = Some(mp4);
+            made.probed = Some(av::probe(&scratch)?);
+            Some(scratch)
+        } else if video {
+            Some(av::Scratch::of(&bytes, "bin")?)
+        } else {
+            None
+        };
+        if let Some(scratch) = source {
+            let duration = made
+                .probed
+                .as_ref()
+                .and_then(|p| p.meta.duration)
+                .or(duration);
+            match av::frame(&scratch, duration) {
+                Ok(png) => made.preview = imaging::preview_of(&png, matrix).ok(),
+                Err(av::AvError::Corrupt) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(made)
+    })
+    .await?;
+    drop(permit);
+    let made = match made {
+        Ok(made) => made,
+        Err(av::AvError::Tool(why)) => anyhow::bail!("processing media {media_id}: {why}"),
+        Err(e) => {
+            // An unreadable GIF or frame: no preview, the file as it is.
+            tracing::info!(media = media_id, error = ?e, "media kept without a preview");
+            Made {
+                mp4: None,
+                probed: None,
+                preview: None,
+            }
+        }
+    };
+    let token = m.file_key.split('/').next().unwrap_or_default().to_string();
+    let mut written = Vec::new();
+    let old_key = m.file_key.clone();
+    if let Some(mp4) = made.mp4 {
+        let key = format!("{token}/original.mp4");
+        m.file_size = mp4.len() as i64;
+        state.media.put(&key, mp4).await?;
+        written.push(key.clone());
+        m.file_key = key;
+        m.content_type = "video/mp4".into();
+    }
+    if let Some(p) = made.probed {
+        m.width = p.width;
+        m.height = p.height;
+        m.av_meta = p.meta.to_json();
+    }
+    if let Some(p) = made.preview {
+        let key = format!("{token}/small.{}", p.extension);
+        if let Err(e) = state.media.put(&key, p.thumbnail).await {
+            for k in &written {
+                let _ = state.media.delete(k).await;
+            }
+            return Err(e.into());
+        }
+        written.push(key.clone());
+        m.thumb_key = key;
+        m.thumb_width = i64::from(p.thumb_width);
+        m.thumb_height = i64::from(p.thumb_height);
+        m.blurhash = Some(p.blurhash);
+        if m.width == 0 {
+            m.width = i64::from(p.width);
+            m.height = i64::from(p.height);
+        }
+    }
+    m.processing = 0;
+    if !store::finish_processing(&state.db.pool, &m).await? {
+        // Deleted while it was processed: take the new files too.
+        for k in &written {
+            let _ = state.media.delete(k).await;
+        }
+        return Ok(());
+    }
+    if m.file_key != old_key {
+        if let Err(e) = state.media.delete(&old_key).await {
+            tracing::warn!(media = media_id, key = %old_key, error = %e, "could not delete a converted GIF");
+        }
+    }
+    Ok(())
 }
 
 /// Queues a sweep for when media freed at `now` have been free for [`FREE_TTL`] (in `tx`).
@@ -366,6 +676,14 @@ pub async fn check_ids(
         }
     }
     let rows = store::by_ids(&state.db.pool, &wanted).await?;
+    if rows
+        .iter()
+        .any(|m| m.processing != 0 && m.account_id == account_id)
+    {
+        return Err(AppError::unprocessable(
+            "Cannot attach files that have not finished processing. Try again in a moment!",
+        ));
+    }
     for id in &wanted {
         let usable = rows.iter().find(|m| m.id == *id).is_some_and(|m| {
             m.account_id == account_id
@@ -387,28 +705,67 @@ pub async fn check_ids(
 
 /// The Mastodon entity of a stored attachment.
 pub fn entity(state: &AppState, m: &MediaRow) -> MediaAttachment {
-    // A remote attachment is referenced where its server keeps it; its preview is served from
-    // here while the remote media cache holds it (`remote_media`), else from there too.
-    let local = |key: &str| match (&m.remote_url, key.is_empty()) {
-        (Some(remote), true) => remote.clone(),
-        _ => file_url(state, key),
+    let av = av::AvMeta::from_json(m.av_meta.as_deref());
+    let remote_preview = av.preview_remote_url.clone();
+    // A remote attachment is referenced where its server keeps it; an image's preview is
+    // served from here while the remote media cache holds it (`remote_media`), else from
+    // there too; a remote video's preview is the picture its origin sent, if any.
+    let url = match (&m.remote_url, m.file_key.is_empty()) {
+        _ if m.processing != 0 => None,
+        (Some(remote), true) => Some(remote.clone()),
+        _ => Some(file_url(state, &m.file_key)),
     };
+    let preview_url = match (&m.remote_url, m.thumb_key.is_empty()) {
+        _ if m.processing != 0 => None,
+        (_, false) => Some(file_url(state, &m.thumb_key)),
+        // A remote picture (or GIF) is its own preview until the cache holds one.
+        (Some(remote), true) if m.kind == "image" || m.content_type.starts_with("image/") => {
+            Some(remote.clone())
+        }
+        _ => remote_preview.clone(),
+    };
+    let dims = |w: i64, h: i64| (w > 0 && h > 0).then(|| MediaSize::new(w, h));
+    let mut meta = MediaMeta {
+        focus: Some(Focus {
+            x: m.focus_x,
+            y: m.focus_y,
+        }),
+        ..MediaMeta::default()
+    };
+    if m.kind == "image" {
+        meta.original = Some(MediaSize::new(m.width, m.height));
+        meta.small = Some(MediaSize::new(m.thumb_width, m.thumb_height));
+    } else {
+        // Mastodon's video, gifv and audio meta: the size and timing at the top and in
+        // `original` (an audio file has no picture), the preview's size in `small`.
+        let mut original = dims(m.width, m.height).unwrap_or_default();
+        original.frame_rate = av.frame_rate.clone();
+        original.duration = av.duration;
+        original.bitrate = av.bitrate;
+        if let Some(d) = dims(m.width, m.height) {
+            meta.width = d.width;
+            meta.height = d.height;
+            meta.size = d.size;
+            meta.aspect = d.aspect;
+        }
+        meta.duration = av.duration.map(|d| (d * 100.0).round() / 100.0);
+        meta.length = av.duration.map(av::length);
+        meta.fps = av.fps();
+        meta.audio_encode = av.audio_encode.clone();
+        meta.audio_bitrate = av.audio_bitrate.clone();
+        meta.audio_channels = av.audio_channels.clone();
+        meta.original = Some(original);
+        meta.small = dims(m.thumb_width, m.thumb_height);
+    }
     MediaAttachment {
         id: m.id.to_string(),
         kind: m.kind.clone(),
-        url: Some(local(&m.file_key)),
-        preview_url: Some(local(&m.thumb_key)),
+        url,
+        preview_url,
         remote_url: m.remote_url.clone(),
-        preview_remote_url: None,
+        preview_remote_url: remote_preview,
         text_url: None,
-        meta: MediaMeta {
-            original: MediaSize::new(m.width, m.height),
-            small: MediaSize::new(m.thumb_width, m.thumb_height),
-            focus: Focus {
-                x: m.focus_x,
-                y: m.focus_y,
-            },
-        },
+        meta,
         description: m.description.clone(),
         blurhash: m.blurhash.clone(),
     }
@@ -422,7 +779,11 @@ pub async fn serve(state: &AppState, dir: &str, file: &str) -> Response {
         Some("jpg") => "image/jpeg",
         Some("png") => "image/png",
         Some("webp") => "image/webp",
-        _ => return StatusCode::NOT_FOUND.into_response(),
+        Some(ext) => match av::served_type(ext) {
+            Some(t) => t,
+            None => return StatusCode::NOT_FOUND.into_response(),
+        },
+        None => return StatusCode::NOT_FOUND.into_response(),
     };
     if !valid_key(&key) {
         return StatusCode::NOT_FOUND.into_response();

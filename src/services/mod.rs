@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod amendment_preview;
 pub mod app_names;
+pub mod av;
 pub mod ballots;
 pub mod candidacy;
 pub mod card_pages;

@@ -1032,10 +1032,10 @@ pub async fn history(
         };
         let mut entity = media::entity(state, m);
         entity.description = snap.description.clone();
-        entity.meta.focus = crate::entities::media::Focus {
+        entity.meta.focus = Some(crate::entities::media::Focus {
             x: snap.focus_x,
             y: snap.focus_y,
-        };
+        });
         by_edit
             .entry(snap.edit_id)
             .or_default()

@@ -27,18 +27,23 @@ pub struct MediaRow {
     pub blurhash: Option<String>,
     pub remote_url: Option<String>,
     pub created_at: i64,
+    /// 1 while a video or audio upload waits for its processing job (no URL yet).
+    pub processing: i64,
+    /// Video and audio details as JSON (`services::av::AvMeta`); none for images.
+    pub av_meta: Option<String>,
 }
 
 const COLUMNS: &str = "id, account_id, status_id, scheduled_status_id, position, kind, file_key, content_type, \
      file_size, width, height, thumb_key, thumb_width, thumb_height, description, focus_x, focus_y, blurhash, \
-     remote_url, created_at";
+     remote_url, created_at, processing, av_meta";
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(db: E, m: &MediaRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO media_attachments (id, account_id, status_id, scheduled_status_id, position, kind, file_key, \
          content_type, file_size, width, height, thumb_key, thumb_width, thumb_height, description, focus_x, focus_y, \
-         blurhash, remote_url, created_at, free_since) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+         blurhash, remote_url, created_at, free_since, processing, av_meta) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+         $22, $23)",
     )
     .bind(m.id)
     .bind(m.account_id)
@@ -65,6 +70,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(db: E, m: &MediaRow) ->
         (m.status_id.is_none() && m.scheduled_status_id.is_none() && m.remote_url.is_none())
             .then_some(m.created_at),
     )
+    .bind(m.processing)
+    .bind(&m.av_meta)
     .execute(db)
     .await?;
     Ok(())
@@ -121,6 +128,35 @@ pub async fn of_scheduled<'e, E: Executor<'e, Database = Any>>(
     sql.push(&list);
     sql.push(") ORDER BY scheduled_status_id, position, id");
     sql.query_as().fetch_all(db).await
+}
+
+/// Records what a video or audio upload's processing found and made (its file may have been
+/// replaced, as a GIF by its MP4), and ends its processing. Returns false when the upload is
+/// gone (deleted while it was processed).
+pub async fn finish_processing<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    m: &MediaRow,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE media_attachments SET processing = 0, kind = $1, file_key = $2, content_type = $3, \
+         file_size = $4, width = $5, height = $6, thumb_key = $7, thumb_width = $8, thumb_height = $9, \
+         blurhash = $10, av_meta = $11 WHERE id = $12",
+    )
+    .bind(&m.kind)
+    .bind(&m.file_key)
+    .bind(&m.content_type)
+    .bind(m.file_size)
+    .bind(m.width)
+    .bind(m.height)
+    .bind(&m.thumb_key)
+    .bind(m.thumb_width)
+    .bind(m.thumb_height)
+    .bind(&m.blurhash)
+    .bind(&m.av_meta)
+    .bind(m.id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn update_details<'e, E: Executor<'e, Database = Any>>(

@@ -268,6 +268,8 @@ pub async fn compose(
             Some(file),
             Some(form.description.as_str()),
             focus.as_deref(),
+            // The page posts at once: a video is processed before it answers.
+            true,
         )
         .await
         {

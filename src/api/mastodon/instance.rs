@@ -35,13 +35,19 @@ fn configuration(state: &AppState) -> Value {
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
-            "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+            "supported_mime_types": [
+                "image/jpeg", "image/png", "image/gif", "image/webp",
+                "video/mp4", "video/webm", "video/quicktime",
+                "audio/mpeg", "audio/mp3", "audio/ogg", "audio/wav", "audio/wave", "audio/x-wav",
+                "audio/mp4", "audio/x-m4a", "audio/flac", "audio/x-flac", "audio/webm",
+            ],
             "description_limit": 1500,
             "image_size_limit": l.image_size_limit,
             "image_matrix_limit": l.image_matrix_limit,
-            "video_size_limit": 0,
-            "video_frame_rate_limit": 0,
-            "video_matrix_limit": 0,
+            "video_size_limit": l.video_size_limit,
+            "video_frame_rate_limit": crate::services::av::VIDEO_FRAME_RATE_LIMIT as u64,
+            "video_matrix_limit": crate::services::av::VIDEO_MATRIX_LIMIT,
+            "audio_size_limit": l.audio_size_limit,
         },
         "polls": {
             "max_options": l.max_poll_options,

@@ -1,6 +1,7 @@
 //! `/api/v2/media`, `/api/v1/media` (upload, show, describe) and the files at `/system/media`.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
@@ -21,13 +22,31 @@ pub struct MediaParams {
     focus: Option<String>,
 }
 
-/// `POST /api/v2/media` and `/api/v1/media`: images are processed at once, so the answer is
-/// 200 with the URL (never 202).
-pub async fn upload(
+/// `POST /api/v2/media`: an image is processed at once (200 with its URL); a video, audio
+/// file or animated GIF answers 202 with `url: null` until its job has processed it.
+pub async fn upload_v2(
     State(state): State<AppState>,
     auth: Auth,
     body: Payload<MediaParams>,
-) -> AppResult<Json<MediaAttachment>> {
+) -> AppResult<(StatusCode, Json<MediaAttachment>)> {
+    upload(state, auth, body, false).await
+}
+
+/// `POST /api/v1/media` (deprecated): processed before it answers, always 200.
+pub async fn upload_v1(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Payload<MediaParams>,
+) -> AppResult<(StatusCode, Json<MediaAttachment>)> {
+    upload(state, auth, body, true).await
+}
+
+async fn upload(
+    state: AppState,
+    auth: Auth,
+    body: Payload<MediaParams>,
+    synchronous: bool,
+) -> AppResult<(StatusCode, Json<MediaAttachment>)> {
     let me = auth.user(&state, "write:media").await?;
     let file = body.files.iter().find(|f| f.field == "file");
     let row = media::upload(
@@ -36,19 +55,37 @@ pub async fn upload(
         file,
         body.data.description.as_deref(),
         body.data.focus.as_deref(),
+        synchronous,
     )
     .await?;
-    Ok(Json(media::entity(&state, &row)))
+    let entity = media::entity(&state, &row);
+    Ok((status_of(&entity), Json(entity)))
 }
 
+/// 202 (upload) or 206 (show) while processing (an upload has no URL until then), as
+/// Mastodon; else 200.
+fn status_of(entity: &MediaAttachment) -> StatusCode {
+    if entity.url.is_none() {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// `GET /api/v1/media/:id`: 206 with `url: null` while processing, then 200.
 pub async fn get(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> AppResult<Json<MediaAttachment>> {
+) -> AppResult<(StatusCode, Json<MediaAttachment>)> {
     let me = auth.user(&state, "write:media").await?;
     let row = media::get(&state, &me, &id).await?;
-    Ok(Json(media::entity(&state, &row)))
+    let entity = media::entity(&state, &row);
+    let status = match status_of(&entity) {
+        StatusCode::ACCEPTED => StatusCode::PARTIAL_CONTENT,
+        s => s,
+    };
+    Ok((status, Json(entity)))
 }
 
 pub async fn update(
