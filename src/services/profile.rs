@@ -212,12 +212,24 @@ pub struct ProfileChange {
     pub language: Option<String>,
     /// Mastodon's `hide_collections`: followers and following lists hidden from others.
     pub hide_collections: Option<bool>,
+    /// Mastodon 4.5's `source[quote_policy]`: who may quote new posts by default.
+    pub quote_policy: Option<String>,
     /// New avatar and header, already processed (`prepare_image`).
     pub images: Vec<PreparedImage>,
 }
 
 /// Applies the fields given (others keep their values), all checked before anything is written.
 pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> AppResult<()> {
+    let quote_policy = match c.quote_policy.as_deref() {
+        Some(p) => Some(crate::services::quotes::parse_policy(p).map_err(|_| {
+            AppError::validation(
+                "source.quote_policy",
+                "ERR_INCLUSION",
+                "is not included in the list",
+            )
+        })?),
+        None => None,
+    };
     let limits = &state.config.limits;
     let a = &me.account;
     let display_name = c.display_name.unwrap_or_else(|| a.display_name.clone());
@@ -319,6 +331,9 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         accounts::update_profile(&mut **tx, a.id, &profile, now).await?;
         accounts::update_posting_defaults(&mut **tx, me.user.id, &privacy, sensitive, &language)
             .await?;
+        if let Some(policy) = quote_policy {
+            crate::storage::quotes::set_account_default(&mut **tx, a.id, policy).await?;
+        }
         if let Some(hide) = c.hide_collections {
             crate::storage::federation::set_hide_collections(&mut **tx, a.id, hide).await?;
         }
@@ -380,6 +395,8 @@ pub async fn credentials_of(state: &AppState, me: &CurrentUser) -> AppResult<Cre
     crate::services::federation::decorate_account(state, &mut entity.account, me.account.id)
         .await?;
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    entity.source.quote_policy =
+        crate::services::quotes::default_policy(state, me.account.id).await?;
     Ok(entity)
 }
 
@@ -395,5 +412,6 @@ pub async fn credentials(state: &AppState, account_id: i64) -> AppResult<Credent
     let mut entity = CredentialAccount::from_row(state, &account, &roles, &user);
     crate::services::federation::decorate_account(state, &mut entity.account, account.id).await?;
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
+    entity.source.quote_policy = crate::services::quotes::default_policy(state, account_id).await?;
     Ok(entity)
 }

@@ -34,6 +34,7 @@ pub mod polls;
 pub mod proposals;
 pub mod pubsub;
 pub mod query;
+pub mod quotes;
 pub mod rate_limits;
 pub mod remote_media;
 pub mod scheduled;

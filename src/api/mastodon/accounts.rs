@@ -157,6 +157,8 @@ pub struct SourceParam {
     sensitive: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     language: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    quote_policy: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -213,6 +215,7 @@ pub async fn update_credentials(
         sensitive: p.source.as_ref().and_then(|s| s.sensitive),
         language: p.source.as_ref().and_then(|s| s.language.clone()),
         hide_collections: p.hide_collections,
+        quote_policy: p.source.as_ref().and_then(|s| s.quote_policy.clone()),
         images,
     };
     crate::services::profile::update(&state, &me, update).await?;
