@@ -49,7 +49,7 @@ pub async fn issue_stamp(
         .await?
         .ok_or_else(AppError::not_found)?;
     let id = store::issue_stamp(
-        &mut ***tx,
+        tx,
         crate::ids::next_id_at(now / 1000),
         quoted.id,
         quoting_uri,
@@ -473,7 +473,7 @@ pub async fn incoming(
                 _ => None,
             };
             if fresh {
-                store::insert(&mut ***tx, &q).await?;
+                store::insert(tx, &q).await?;
             }
             if let Some(v) = valid.filter(|v| claimed.is_none_or(|c| c == v)) {
                 accept_local(tx, &q, &v, now).await?;
@@ -483,7 +483,7 @@ pub async fn incoming(
             // A quote of one's own post needs no stamp.
             q.state = "accepted".into();
             if fresh {
-                store::insert(&mut ***tx, &q).await?;
+                store::insert(tx, &q).await?;
             } else {
                 store::set_state(&mut ***tx, status_id, "accepted", None, now).await?;
             }
@@ -494,7 +494,7 @@ pub async fn incoming(
             let claimed = claimed.filter(|c| origin_ok(c, quoted_uri));
             q.authorization_uri = claimed.map(String::from);
             if fresh {
-                store::insert(&mut ***tx, &q).await?;
+                store::insert(tx, &q).await?;
             } else {
                 store::set_state(&mut ***tx, status_id, "pending", claimed, now).await?;
             }

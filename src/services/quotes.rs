@@ -318,7 +318,7 @@ pub async fn attach(
             q.authorization_uri =
                 Some(qfed::issue_stamp(tx, state, quoted, &row.uri, row.account_id, now).await?);
         }
-        store::insert(&mut ***tx, &q).await?;
+        store::insert(tx, &q).await?;
         notify(
             tx,
             quoted.account_id,
@@ -330,7 +330,7 @@ pub async fn attach(
         .await?;
     } else {
         q.request_uri = Some(format!("{}#quote_request", row.uri));
-        store::insert(&mut ***tx, &q).await?;
+        store::insert(tx, &q).await?;
         qfed::request(tx, state, row, quoted, now).await?;
     }
     Ok(())
