@@ -101,6 +101,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "govadmin",
     "account",
     "media",
+    "quotes",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

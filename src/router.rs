@@ -311,6 +311,10 @@ pub fn router(state: AppState) -> Router {
             .route("/users/{username}/collections/featured", get(ap::featured))
             .route("/users/{username}/collections/tags", get(ap::featured_tags))
             .route("/users/{username}/statuses/{id}", get(ap::status))
+            .route(
+                "/users/{username}/quote_authorizations/{id}",
+                get(ap::quote_authorization),
+            )
     };
 
     let router = Router::new()
@@ -319,6 +323,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .merge(assets)
         .merge(web::routes::routes(state.clone()))
+        .merge(crate::api::mastodon::quotes::routes())
         .fallback(not_found);
     // Requests are counted and timed only when something scrapes them (HERD_METRICS_LISTEN).
     let router = if state.config.cluster.metrics_listen.is_empty() {

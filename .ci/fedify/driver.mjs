@@ -184,6 +184,18 @@ async function scenario(peerArg) {
     return s.favourites_count === 0;
   });
 
+  // 6b. Quotes, as far as Fedify's `quoteUrl` goes (it sends no FEP-044f stamps): the peer's
+  // quote of its own note needs no approval and shows the note; its quote of the member's
+  // status carries no authorization from Herd, so it shows as pending, without the status.
+  const selfQuote = await req("POST", `${peer}/_test/post`, { body: { content: `<p>quoting myself ${randomUUID()}</p>`, quote: posted.note } });
+  await waitFor(`${handle}'s quote of its own note is an accepted quote showing the note`, () =>
+    homeHas((s) => s.uri === selfQuote.note && s.quote?.state === "accepted" && s.quote.quoted_status?.uri === posted.note)
+  );
+  const unapproved = await req("POST", `${peer}/_test/post`, { body: { content: `<p>quoting herd ${randomUUID()}</p>`, quote: mine.uri } });
+  await waitFor(`${handle}'s quote of ${me.username}'s status without a stamp is pending and hides it`, () =>
+    homeHas((s) => s.uri === unapproved.note && s.quote?.state === "pending" && s.quote.quoted_status === null)
+  );
+
   // 7. Herd refuses what is not signed by the actor: unsigned, forged, RFC 9421 it cannot verify.
   const inbox = `${herd}/users/${me.username}/inbox`;
   const fakeNote = (w) => JSON.stringify({

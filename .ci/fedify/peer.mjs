@@ -14,7 +14,9 @@
 //   GET  /_test/log          {received: [...], inboxPosts: [...], outgoing: [...], followers, following}
 //   POST /_test/follow       {target: actor URL}            Follow, and remember it
 //   POST /_test/unfollow     {target}                       Undo(Follow)
-//   POST /_test/post         {content, to?: [actor URLs]}   Create(Note) to followers (+ `to`)
+//   POST /_test/post         {content, to?: [actor URLs], quote?: note URL}
+//                                                          Create(Note) to followers (+ `to`),
+//                                                          quoting `quote` (Fedify's quoteUrl)
 //   POST /_test/like         {object: note URL}             Like to the note's author
 //   POST /_test/unlike       {object}                       Undo(Like)
 //   POST /_test/lookup       {target}                       ctx.lookupObject (signed GET)
@@ -192,6 +194,7 @@ function noteObject(ctx, uri, n) {
     tos: n.to.map((u) => new URL(u)),
     ccs: [ctx.getFollowersUri(USER)],
     url: uri,
+    ...(n.quote ? { quoteUrl: new URL(n.quote) } : {}),
   });
 }
 
@@ -303,7 +306,7 @@ async function control(path, body) {
       const uuid = randomUUID();
       const uri = ctx.getObjectUri(Note, { identifier: USER, id: uuid });
       const to = [PUBLIC_COLLECTION.href, ...(body.to ?? [])];
-      const n = { content: body.content, published: Temporal.Now.instant(), to };
+      const n = { content: body.content, published: Temporal.Now.instant(), to, quote: body.quote };
       notes.set(uri.href, n);
       const create = new Create({
         id: new URL(`${uri.href}/activity`),

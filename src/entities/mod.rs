@@ -207,6 +207,8 @@ pub struct Source {
     pub indexable: bool,
     pub hide_collections: bool,
     pub attribution_domains: Vec<String>,
+    /// Mastodon 4.5: who may quote new posts by default (public, followers, nobody).
+    pub quote_policy: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -260,6 +262,7 @@ impl CredentialAccount {
                 indexable: row.discoverable != 0,
                 hide_collections: false,
                 attribution_domains: Vec::new(),
+                quote_policy: "public".into(),
             },
             account,
             role,
@@ -370,6 +373,12 @@ pub struct Status {
     pub poll: Option<Value>,
     pub card: Option<Value>,
     pub language: Option<String>,
+    /// Mastodon 4.5: the post this one quotes (a `Quote`, or a `ShallowQuote` inside a quoted
+    /// post), null when it quotes none.
+    pub quote: Option<Value>,
+    /// Mastodon 4.5's `QuoteApproval`: who may quote this post, and whether the viewer may.
+    pub quote_approval: Value,
+    pub quotes_count: i64,
     /// Only in the answer to a delete (for delete-and-redraft) and `/source`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,

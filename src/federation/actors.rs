@@ -374,6 +374,19 @@ pub async fn featured_tags(
 }
 
 /// `GET /users/:username/statuses/:id`: a public or unlisted status as a Note.
+/// A stamp approving a quote of a local post (FEP-044f), while the approval stands.
+pub async fn quote_authorization(
+    State(state): State<AppState>,
+    Path((username, id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    signed_fetch(&state, &uri, &headers).await?;
+    Ok(ap_json(
+        crate::services::quote_federation::stamp_document(&state, &username, &id).await?,
+    ))
+}
+
 pub async fn status(
     State(state): State<AppState>,
     Path((username, id)): Path<(String, String)>,

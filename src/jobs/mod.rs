@@ -50,6 +50,8 @@ pub enum Job {
     SweepMedia,
     /// Fetch the unknown ancestors of an incoming reply (federation), then link it to its parent.
     FetchThread { status_id: i64, parent_uri: String },
+    /// Fetch and check the stamp (and the quoted post) of a remote quote (`services::quote_federation`).
+    VerifyQuote { status_id: i64 },
     /// Send a local poll's new counts (`Update(Question)`), once for the votes of a minute.
     PollUpdate { status_id: i64 },
     /// Fetch a remote attachment and cache its preview (`services::remote_media`).
@@ -101,6 +103,7 @@ impl Job {
             Job::RemindProposal { .. } => "remind_proposal",
             Job::SweepMedia => "sweep_media",
             Job::FetchThread { .. } => "fetch_thread",
+            Job::VerifyQuote { .. } => "verify_quote",
             Job::PollUpdate { .. } => "poll_update",
             Job::CacheRemoteMedia { .. } => "cache_remote_media",
             Job::ProcessMedia { .. } => "process_media",
@@ -363,6 +366,9 @@ async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result
             status_id,
             parent_uri,
         } => crate::services::inbox::resolve_thread(state, *status_id, parent_uri).await,
+        Job::VerifyQuote { status_id } => {
+            crate::services::quote_federation::verify(state, *status_id).await
+        }
         Job::ClosePoll { poll_id } => crate::services::polls::close(state, *poll_id).await,
         Job::PublishScheduled {
             scheduled_status_id,

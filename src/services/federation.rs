@@ -449,6 +449,8 @@ pub async fn note_for(
     {
         question_fields(conn, state, &poll, &mut note).await?;
     }
+    crate::services::quote_federation::decorate_note(&mut *conn, state, s, &author, &mut note)
+        .await?;
     // The parent's author is addressed too, so a reply reaches them.
     if let Some(pa) = s.in_reply_to_account_id.filter(|a| *a != author.id) {
         if let Some(p) = accounts::account_by_id(&mut *conn, pa).await? {
@@ -644,6 +646,7 @@ async fn personal_inboxes(conn: &mut AnyConnection, s: &StatusRow) -> sqlx::Resu
     if let Some(pa) = s.in_reply_to_account_id {
         ids.push(pa);
     }
+    ids.extend(crate::services::quote_federation::quoted_author(&mut *conn, s.id).await?);
     ids.retain(|id| *id != s.account_id);
     Ok(store::inboxes_of(&mut *conn, &ids)
         .await?
@@ -818,7 +821,7 @@ fn announce_audience(visibility: &str, actor: &str, original_author: &str) -> (V
 }
 
 /// Queues an activity by a local account to one remote account's inbox.
-async fn to_one(
+pub(crate) async fn to_one(
     tx: &mut WriteTx,
     from: &AccountRow,
     to: &AccountRow,

@@ -89,8 +89,20 @@ async fn process_one(
     let mut fan_out = None;
     match type_of(activity) {
         "Follow" => follow(&mut tx, state, actor, id, object, now).await?,
-        "Accept" => accept(&mut tx, state, actor, object, true, now).await?,
-        "Reject" => accept(&mut tx, state, actor, object, false, now).await?,
+        "Accept" | "Reject" => {
+            let accepted = type_of(activity) == "Accept";
+            if !crate::services::quote_federation::answered(
+                &mut tx, state, actor, activity, accepted, now,
+            )
+            .await?
+            {
+                accept(&mut tx, state, actor, object, accepted, now).await?;
+            }
+        }
+        "QuoteRequest" => {
+            crate::services::quote_federation::quote_request(&mut tx, state, actor, activity, now)
+                .await?
+        }
         "Undo" => undo(&mut tx, state, actor, object).await?,
         "Create" => fan_out = create(&mut tx, state, actor, object, now).await?,
         "Update" => update(&mut tx, state, actor, object, now).await?,
@@ -605,7 +617,7 @@ fn owned_note<'a>(actor: &AccountRow, obj: &'a Value) -> AppResult<&'a str> {
 }
 
 /// Stores a remote Note as a status of `author`; returns its id (None when it is not wanted).
-async fn insert_note(
+pub(crate) async fn insert_note(
     tx: &mut WriteTx,
     state: &AppState,
     author: &AccountRow,
@@ -708,6 +720,7 @@ async fn insert_note_with_audience(
         edited_at: None,
     };
     statuses::insert(tx, &row).await?;
+    crate::services::quote_federation::incoming(tx, state, author, id, uri, obj, now).await?;
     store_attachments(tx, author, id, obj, now).await?;
     crate::services::cards::queue(tx, id, &row.content, now).await?;
     for a in &local {
@@ -1045,7 +1058,7 @@ pub async fn resolve_thread(
 }
 
 /// A public or unlisted Note at `uri`, fetched from its origin, with its (fetched) author.
-async fn fetch_public_note(state: &AppState, uri: &str) -> Option<(AccountRow, Value)> {
+pub(crate) async fn fetch_public_note(state: &AppState, uri: &str) -> Option<(AccountRow, Value)> {
     let doc = fed::fetch_verified(state, uri).await.ok()?;
     let author_uri = ids_of(doc.get("attributedTo")).first()?.to_string();
     if !origin_ok(&author_uri, uri) {
@@ -1116,6 +1129,11 @@ async fn update(
     }
     if s.local == 0 && type_of(object) == "Question" {
         refresh_poll(tx, &s, object, now).await?;
+    }
+    // A quote's authorization arrives in an Update that edits nothing else.
+    if s.local == 0 {
+        crate::services::quote_federation::incoming(tx, state, actor, s.id, &s.uri, object, now)
+            .await?;
     }
     let updated = object
         .get("updated")
@@ -1191,6 +1209,7 @@ async fn update(
     for wrapper in statuses::reblogs_of(&mut ***tx, s.id).await? {
         notify(tx, wrapper.account_id, actor.id, "update", Some(s.id), now).await?;
     }
+    crate::services::quotes::quoted_edited(tx, &s, now).await?;
     Ok(())
 }
 
@@ -1214,6 +1233,9 @@ async fn delete(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) 
         return Ok(());
     }
     if !origin_ok(uri, &actor.uri) {
+        return Ok(());
+    }
+    if crate::services::quote_federation::stamp_deleted(tx, actor, uri, now).await? {
         return Ok(());
     }
     match status_by_ref(tx, Some(&Value::String(uri.to_string()))).await? {

@@ -49,6 +49,8 @@ pub mod profile;
 pub mod proposal_posts;
 pub mod proposals;
 pub mod quarterly_reports;
+pub mod quote_federation;
+pub mod quotes;
 pub mod rate_limits;
 pub mod reading;
 pub mod remote_media;

@@ -19,6 +19,8 @@ pub const TYPES: &[&str] = &[
     "poll",
     "update",
     "moderation_warning",
+    "quote",
+    "quoted_update",
 ];
 
 /// The types grouped in storage (Mastodon's `GROUPABLE_NOTIFICATION_TYPES`).

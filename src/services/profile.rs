@@ -214,12 +214,24 @@ pub struct ProfileChange {
     pub hide_collections: Option<bool>,
     /// Mastodon 4.4's `attribution_domains`: sites whose pages may credit this account.
     pub attribution_domains: Option<Vec<String>>,
+    /// Mastodon 4.5's `source[quote_policy]`: who may quote new posts by default.
+    pub quote_policy: Option<String>,
     /// New avatar and header, already processed (`prepare_image`).
     pub images: Vec<PreparedImage>,
 }
 
 /// Applies the fields given (others keep their values), all checked before anything is written.
 pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> AppResult<()> {
+    let quote_policy = match c.quote_policy.as_deref() {
+        Some(p) => Some(crate::services::quotes::parse_policy(p).map_err(|_| {
+            AppError::validation(
+                "source.quote_policy",
+                "ERR_INCLUSION",
+                "is not included in the list",
+            )
+        })?),
+        None => None,
+    };
     let limits = &state.config.limits;
     let a = &me.account;
     let display_name = c.display_name.unwrap_or_else(|| a.display_name.clone());
@@ -326,6 +338,9 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
         accounts::update_profile(&mut **tx, a.id, &profile, now).await?;
         accounts::update_posting_defaults(&mut **tx, me.user.id, &privacy, sensitive, &language)
             .await?;
+        if let Some(policy) = quote_policy {
+            crate::storage::quotes::set_account_default(&mut **tx, a.id, policy).await?;
+        }
         if let Some(hide) = c.hide_collections {
             crate::storage::federation::set_hide_collections(&mut **tx, a.id, hide).await?;
         }
@@ -405,6 +420,8 @@ pub async fn credentials_of(state: &AppState, me: &CurrentUser) -> AppResult<Cre
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
     entity.source.attribution_domains =
         crate::services::federation::attribution_domains(state, me.account.id).await?;
+    entity.source.quote_policy =
+        crate::services::quotes::default_policy(state, me.account.id).await?;
     Ok(entity)
 }
 
@@ -422,6 +439,7 @@ pub async fn credentials(state: &AppState, account_id: i64) -> AppResult<Credent
     entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
     entity.source.attribution_domains =
         crate::services::federation::attribution_domains(state, account.id).await?;
+    entity.source.quote_policy = crate::services::quotes::default_policy(state, account_id).await?;
     Ok(entity)
 }
 

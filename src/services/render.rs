@@ -68,6 +68,7 @@ struct Loaded {
     polls: HashMap<i64, serde_json::Value>,
     /// Link preview cards by status id (their credited authors are in `accounts`).
     cards: HashMap<i64, crate::storage::cards::CardRow>,
+    quotes: crate::services::quotes::Loaded,
 }
 
 async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult<Loaded> {
@@ -81,6 +82,8 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
     for r in statuses::by_ids(db, &missing).await? {
         statuses.insert(r.id, r);
     }
+    // Quoted posts join the page's statuses, so they load with everything else.
+    let quotes = crate::services::quotes::load(state, viewer, &mut statuses).await?;
     let ids: Vec<i64> = statuses.keys().copied().collect();
     let (mention_rows, tag_rows) = statuses::mentions_and_tags_of(db, &ids).await?;
     let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -130,6 +133,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
         .map(|(sid, p)| (sid, serde_json::to_value(p).unwrap_or_default()))
         .collect();
     Ok(Loaded {
+        quotes,
         media,
         polls,
         cards,
@@ -154,6 +158,10 @@ fn build(
         Some(id) if depth == 0 => Some(Box::new(build(state, viewer, l, l.statuses.get(&id)?, 1)?)),
         _ => None,
     };
+    // A quoted post is built at depth 2: its own quote is only named (a ShallowQuote).
+    let quote = crate::services::quotes::entity(&l.quotes, &l.statuses, row, depth >= 2, |q| {
+        build(state, viewer, l, q, 2).and_then(|s| serde_json::to_value(s).ok())
+    });
     let signed_in = viewer.0.is_some();
     let mark = |set: &HashSet<i64>| signed_in.then(|| set.contains(&row.id));
     Some(Status {
@@ -214,6 +222,9 @@ fn build(
                 serde_json::to_value(crate::services::cards::entity(state, c, &l.accounts)).ok()
             }),
         language: row.language.clone(),
+        quote,
+        quote_approval: crate::services::quotes::approval(&l.quotes, viewer, row),
+        quotes_count: l.quotes.count(row.id),
         text: None,
         favourited: mark(&l.marks.favourited),
         reblogged: mark(&l.marks.reblogged),

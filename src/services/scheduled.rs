@@ -226,6 +226,8 @@ pub async fn publish(state: &AppState, id: i64) -> anyhow::Result<()> {
         media_ids: params.media_ids,
         poll: params.poll,
         scheduled_at: None,
+        quoted_status_id: None,
+        quote_approval_policy: None,
         scheduled_status_id: Some(id),
     };
     match statuses::create(state, &me, row.application_id.unwrap_or(0), new).await {

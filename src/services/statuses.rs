@@ -73,6 +73,9 @@ pub struct NewStatus {
     pub poll: Option<NewPoll>,
     /// RFC 3339; set, the status is stored and published later (see [`post`]).
     pub scheduled_at: Option<String>,
+    /// Mastodon 4.5: the post this one quotes, and who may quote this one.
+    pub quoted_status_id: Option<String>,
+    pub quote_approval_policy: Option<String>,
     /// Set when a scheduled status is being published: its reserved media may be attached,
     /// and its row is removed in the same transaction.
     pub scheduled_status_id: Option<i64>,
@@ -91,6 +94,8 @@ struct Checked {
     language: Option<String>,
     parent: Option<StatusRow>,
     media: Vec<i64>,
+    quoted: Option<StatusRow>,
+    quote_policy: &'static str,
 }
 
 async fn check_new(state: &AppState, me: &CurrentUser, new: &NewStatus) -> AppResult<Checked> {
@@ -124,11 +129,24 @@ async fn check_new(state: &AppState, me: &CurrentUser, new: &NewStatus) -> AppRe
         Some(id) => Some(visible(state, id, Some(me.account.id)).await?),
         None => None,
     };
+    let quoted = match new.quoted_status_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => Some(crate::services::quotes::check(state, me, id).await?),
+        None => None,
+    };
+    let quote_policy = crate::services::quotes::policy_for_new(
+        state,
+        me,
+        new.quote_approval_policy.as_deref(),
+        visibility.as_str(),
+    )
+    .await?;
     Ok(Checked {
         visibility,
         language,
         parent,
         media,
+        quoted,
+        quote_policy,
     })
 }
 
@@ -141,6 +159,15 @@ pub async fn post(
 ) -> AppResult<Posted> {
     match new.scheduled_at.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(at) => {
+            if new
+                .quoted_status_id
+                .as_deref()
+                .is_some_and(|q| !q.is_empty())
+            {
+                return Err(AppError::unprocessable(
+                    "Validation failed: A scheduled post cannot quote another post",
+                ));
+            }
             let at = scheduled::parse_time(state, at)?;
             let checked = check_new(state, me, &new).await?;
             let row = scheduled::schedule(
@@ -308,6 +335,8 @@ pub async fn create(
         language,
         parent,
         media,
+        quoted,
+        quote_policy,
     } = check_new(state, me, &new).await?;
     // A reply in a members-only proposal thread takes the thread's audience.
     let audience = crate::services::proposal_posts::reply_audience(
@@ -367,6 +396,10 @@ pub async fn create(
         }
     }
     store::insert(&mut tx, &row).await?;
+    crate::storage::quotes::set_policy(&mut **tx, id, quote_policy).await?;
+    if let Some(q) = &quoted {
+        crate::services::quotes::attach(&mut tx, state, &row, q, now).await?;
+    }
     crate::services::proposal_posts::bind_audience(&mut tx, id, &audience).await?;
     for (position, mid) in media.iter().enumerate() {
         let attached = media_store::attach(
@@ -648,6 +681,7 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
         )
         .await?;
     }
+    crate::services::quotes::quoted_edited(&mut tx, &updated, now).await?;
     tx.record(crate::storage::Change::StatusEdited(s.id));
     crate::services::cards::queue(&mut tx, s.id, &updated.content, now).await?;
     fed::status_changed(&mut tx, state, &updated, StatusEvent::Updated, now).await?;

@@ -36,6 +36,7 @@ pub mod proposals;
 pub mod pubsub;
 pub mod quarterly_reports;
 pub mod query;
+pub mod quotes;
 pub mod rate_limits;
 pub mod remote_media;
 pub mod report_notes;

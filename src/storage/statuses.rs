@@ -527,6 +527,7 @@ pub async fn delete(conn: &mut AnyConnection, s: &StatusRow, now: i64) -> sqlx::
             .execute(&mut *conn)
             .await?;
     }
+    super::quotes::on_status_deleted(&mut *conn, s.id).await?;
     sqlx::query("DELETE FROM idempotency_keys WHERE status_id = $1")
         .bind(s.id)
         .execute(&mut *conn)

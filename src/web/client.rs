@@ -39,6 +39,9 @@ pub struct ComposeForm {
     visibility: String,
     #[serde(default)]
     in_reply_to_id: String,
+    /// The post being quoted (Mastodon 4.5's `quoted_status_id`).
+    #[serde(default)]
+    quoted_status_id: String,
     #[serde(default)]
     language: String,
     #[serde(default)]
@@ -111,6 +114,8 @@ impl ComposeForm {
 pub struct ReplyQuery {
     #[serde(default)]
     in_reply_to_id: Option<String>,
+    #[serde(default)]
+    quoted_status_id: Option<String>,
 }
 
 async fn home_page(
@@ -139,6 +144,16 @@ async fn home_page(
     ctx.insert("form", form);
     ctx.insert("errors", errors);
     ctx.insert("replying", &replying);
+    // The quoted post, as this reader may see it (404 otherwise, as the API).
+    let quoting = match form.quoted_status_id.as_str() {
+        "" => None,
+        id => Some(
+            reading::thread(state, Some(me.account.id), id)
+                .await?
+                .status,
+        ),
+    };
+    ctx.insert("quoting", &quoting);
     ctx.insert("visibilities", &VISIBILITIES);
     let mut options = form.poll_options();
     options.resize(4, String::new());
@@ -184,6 +199,9 @@ pub async fn home(
     };
     if let Some(id) = reply.in_reply_to_id.filter(|s| !s.is_empty()) {
         form.in_reply_to_id = id;
+    }
+    if let Some(id) = reply.quoted_status_id.filter(|s| !s.is_empty()) {
+        form.quoted_status_id = id;
     }
     let result = async {
         let mut form = form;
@@ -331,6 +349,8 @@ pub async fn compose(
             media_ids: form.media_ids.clone(),
             poll: form.new_poll()?,
             scheduled_at: form.scheduled(),
+            quoted_status_id: Some(form.quoted_status_id.clone()).filter(|v| !v.is_empty()),
+            quote_approval_policy: None,
             scheduled_status_id: None,
         };
         // Posts from the pages name no app (Mastodon's web client shows none either).

@@ -539,6 +539,8 @@ pub async fn reply(
             media_ids: Vec::new(),
             poll: None,
             scheduled_at: None,
+            quoted_status_id: None,
+            quote_approval_policy: None,
             scheduled_status_id: None,
         };
         match statuses::post(&state, &signed.me, 0, new).await {

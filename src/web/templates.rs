@@ -56,6 +56,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/partials/status.html"),
     ),
     (
+        "partials/quote.html",
+        include_str!("../../templates/partials/quote.html"),
+    ),
+    (
         "partials/status_actions.html",
         include_str!("../../templates/partials/status_actions.html"),
     ),

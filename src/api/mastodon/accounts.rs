@@ -171,6 +171,8 @@ pub struct SourceParam {
     sensitive: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     language: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    quote_policy: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -230,6 +232,7 @@ pub async fn update_credentials(
         language: p.source.as_ref().and_then(|s| s.language.clone()),
         hide_collections: p.hide_collections,
         attribution_domains: p.attribution_domains,
+        quote_policy: p.source.as_ref().and_then(|s| s.quote_policy.clone()),
         images,
     };
     crate::services::profile::update(&state, &me, update).await?;

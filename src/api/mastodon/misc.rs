@@ -36,7 +36,8 @@ pub async fn preferences(State(state): State<AppState>, auth: Auth) -> AppResult
         "posting:default:visibility": me.user.default_privacy,
         "posting:default:sensitive": me.user.default_sensitive != 0,
         "posting:default:language": language,
-        "posting:default:quote_policy": "nobody",
+        "posting:default:quote_policy":
+            crate::services::quotes::default_policy(&state, me.account.id).await?,
         "reading:expand:media": "default",
         "reading:expand:spoilers": false,
         "reading:autoplay:gifs": false,

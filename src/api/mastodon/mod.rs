@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod notifications_v2;
 pub mod oauth;
 pub mod polls;
+pub mod quotes;
 pub mod relationships;
 pub mod scheduled;
 pub mod search;

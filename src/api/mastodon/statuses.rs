@@ -40,6 +40,10 @@ pub struct CreateStatus {
     poll: Option<Value>,
     #[serde(default, deserialize_with = "lenient::string_opt")]
     scheduled_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    quoted_status_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string_opt")]
+    quote_approval_policy: Option<String>,
 }
 
 pub async fn create(
@@ -70,6 +74,8 @@ pub async fn create(
             media_ids: p.media_ids.into_iter().filter(|m| !m.is_empty()).collect(),
             poll,
             scheduled_at: p.scheduled_at.filter(|s| !s.is_empty()),
+            quoted_status_id: p.quoted_status_id,
+            quote_approval_policy: p.quote_approval_policy,
             scheduled_status_id: None,
         },
     )
