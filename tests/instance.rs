@@ -22,7 +22,7 @@ async fn instance_entities(app: &TestApp) {
     assert_eq!(status, 200);
     let version = v2["version"].as_str().unwrap();
     // Mastodon.py reads the first version in the string; never "4.x+1.2.3".
-    assert!(version.starts_with("4.2.0 (compatible; Herd "), "{version}");
+    assert!(version.starts_with("4.5.0 (compatible; Herd "), "{version}");
     assert_eq!(v2["domain"], app.state.config.domain);
     assert_eq!(v2["configuration"]["statuses"]["max_characters"], 500);
     assert_eq!(
@@ -40,10 +40,8 @@ async fn instance_entities(app: &TestApp) {
     assert_eq!(v2["registrations"]["enabled"], true);
     assert_eq!(v2["registrations"]["approval_required"], false);
     assert!(v2["contact"].get("email").is_some());
-    assert!(
-        v2.get("api_versions").is_none(),
-        "only a 4.3 claim carries api_versions"
-    );
+    // 4.5's API level: quote posts (4.3's grouped notifications were 2).
+    assert_eq!(v2["api_versions"]["mastodon"], 7, "{v2}");
 
     // Rules are the top-level clauses of the code of conduct in force, with its clause ids.
     let (status, rules) = app.get_json("/api/v1/instance/rules", None).await;

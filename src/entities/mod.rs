@@ -18,7 +18,7 @@ use crate::storage::accounts::AccountRow;
 use crate::time;
 
 /// The Mastodon version whose endpoints Herd serves, and Herd's own.
-pub const MASTODON_COMPAT: &str = "4.2.0";
+pub const MASTODON_COMPAT: &str = "4.5.0";
 pub fn version_string() -> String {
     format!(
         "{MASTODON_COMPAT} (compatible; Herd {})",

@@ -290,6 +290,8 @@ pub async fn publish(state: &AppState, actor: i64, quarter: &str) -> AppResult<P
             to: email,
             subject: subject.clone(),
             body: body.clone(),
+            // The co-op's mails to its members, which `email_proposals` governs.
+            mail_kind: Some("proposals".into()),
         })
         .collect();
     let status = proposal_posts::post_for_members(&mut tx, state, text, public, now).await?;

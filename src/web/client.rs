@@ -325,8 +325,15 @@ pub async fn compose(
             ));
             return compose_error(&state, &session, &me, &form, e).await;
         }
-        match crate::services::media::upload(&state, &me, Some(file), Some(&description), None)
-            .await
+        match crate::services::media::upload(
+            &state,
+            &me,
+            Some(file),
+            Some(&description),
+            None,
+            true,
+        )
+        .await
         {
             Ok(row) => form.media_ids.push(row.id.to_string()),
             Err(e) => return compose_error(&state, &session, &me, &form, e).await,

@@ -159,8 +159,9 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
 }
 
 /// The Mastodon API level Herd serves (`api_versions.mastodon`, 4.3+): 2 is 4.3's grouped
-/// notifications, 7 4.5's quote posts. Raise it with the version claim.
-pub const MASTODON_API_LEVEL: u32 = 2;
+/// notifications, 7 4.5's quote posts (docs/mastodon-api-routes.md lists what is served).
+/// Raise it with the version claim.
+pub const MASTODON_API_LEVEL: u32 = 7;
 
 /// `api_versions` exists from 4.3 on: a 4.2 claim carries none (clients read its absence).
 fn api_level(claim: &str) -> Option<u32> {
