@@ -95,7 +95,8 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "social",
     "settings",
     "coopsite",
-    "moderation"
+    "moderation",
+    "live"
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

@@ -23,6 +23,7 @@ pub mod invites;
 pub mod jobs;
 pub mod ledger;
 pub mod lists;
+pub mod live_events;
 pub mod markers;
 pub mod media;
 pub mod moderation;
@@ -105,6 +106,9 @@ pub enum Change {
     },
     /// An account's filters changed (its user streams get `filters_changed`).
     FiltersChanged(i64),
+    /// A proposal opened, took a ballot or closed: live pages redraw its count for the
+    /// viewers who may see it (services/live.rs).
+    Proposal(i64),
 }
 
 pub type CommitHook = Box<dyn Fn(Vec<Change>) + Send + Sync>;

@@ -40,6 +40,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(super::settings::routes(&state))
         .merge(super::coop_site::routes())
         .merge(super::moderation::routes())
+        .merge(super::live::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::ensure_csrf,

@@ -306,6 +306,7 @@ pub fn load() -> anyhow::Result<Pages> {
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::settings::TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::coop_site::TEMPLATES.iter().copied())?;
+        tera.add_raw_templates(super::live::TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         by_locale.push((locale, tera));
     }
