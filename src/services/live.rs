@@ -120,7 +120,11 @@ pub async fn log(state: &AppState, m: &mut Message) {
             return;
         }
     }
-    if live.written.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0 {
+    if live
+        .written
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(PRUNE_EVERY)
+    {
         let before = ids::compose(wall_ms() - RETENTION_MS, 0);
         let pruned = async {
             let mut tx = state.db.begin_write().await?;
