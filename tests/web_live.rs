@@ -301,6 +301,12 @@ async fn doors(app: &TestApp) {
             .unwrap();
         assert_eq!(res.status(), code, "{streams}");
     }
+    // Signed-in pages name their streams; an anonymous reader's pages name none.
+    let (_, tag) = page(&bob_web, &app.url("/tags/Rust")).await;
+    assert!(tag.contains(r#"data-live="tag:rust""#), "{tag}");
+    let (_, tag) = page(&anon, &app.url("/tags/Rust")).await;
+    assert!(!tag.contains("data-live"), "{tag}");
+    assert!(!tag.contains("live-text"), "{tag}");
     // Proposals are for members: bob is not one.
     let res = bob_web
         .get(app.url("/live?streams=proposals"))
