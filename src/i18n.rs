@@ -102,6 +102,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "account",
     "media",
     "quotes",
+    "live",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

@@ -341,3 +341,84 @@ async fn cross_node_latency() {
         a.stop().await;
     }
 }
+
+/// The SSE events of a page's live connection (`GET /live`) until one whose data holds
+/// `marker`, or None when the body ends or nothing comes within ten seconds.
+async fn live_until(res: &mut reqwest::Response, marker: &str) -> Option<Vec<(String, String)>> {
+    let mut buf = String::new();
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let id = block
+                .lines()
+                .find_map(|l| l.strip_prefix("id: "))
+                .unwrap_or_default()
+                .to_string();
+            let hit = block.contains(marker);
+            seen.push((id, block));
+            if hit {
+                return Some(seen);
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, res.chunk())
+            .await
+            .ok()?
+            .ok()??;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// A page that lost its live connection to node A reconnects to node B with
+/// `Last-Event-ID` and gets what was written (on B) while it was away, from the shared log.
+#[tokio::test]
+async fn a_page_replays_on_another_node() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (alice_id, alice) = a.user_with_token("alice").await;
+    let (_, bob) = a.user_with_token("bob").await;
+    let (status, _) = a
+        .post_json(
+            &format!("/api/v1/accounts/{alice_id}/follow"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let page = common::web::web_sign_in(&a, "bob").await;
+    let mut res = page
+        .get(a.url("/live?streams=local"))
+        .send()
+        .await
+        .expect("live on A");
+    assert_eq!(res.status(), 200);
+    post(&b, &alice, json!({"status": "seen live on A"})).await;
+    let seen = live_until(&mut res, "seen live on A")
+        .await
+        .expect("the post written on B reaches the page on A");
+    let last = seen.last().map(|(id, _)| id.clone()).unwrap_or_default();
+    assert!(last.parse::<i64>().is_ok(), "an id: {seen:?}");
+    drop(res);
+    post(&b, &alice, json!({"status": "missed one"})).await;
+    post(&b, &alice, json!({"status": "missed two"})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut res = page
+        .get(b.url("/live?streams=local"))
+        .header("last-event-id", &last)
+        .send()
+        .await
+        .expect("live on B");
+    assert_eq!(res.status(), 200);
+    let seen = live_until(&mut res, "missed two")
+        .await
+        .expect("the replay on B");
+    let text: String = seen.iter().map(|(_, b)| b.as_str()).collect();
+    assert!(text.contains("missed one"), "{text}");
+    assert!(!text.contains("seen live on A"), "{text}");
+    // An open stream would hold the node's graceful shutdown.
+    drop(res);
+    b.stop().await;
+    a.stop().await;
+}

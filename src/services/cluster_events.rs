@@ -60,6 +60,9 @@ enum WireStream {
     L(i64),
     D(i64),
     M(String),
+    T(i64),
+    Pp(i64),
+    Ps,
 }
 
 impl From<&Stream> for WireStream {
@@ -75,6 +78,9 @@ impl From<&Stream> for WireStream {
             Stream::List(l) => WireStream::L(*l),
             Stream::Direct(a) => WireStream::D(*a),
             Stream::Media(m) => WireStream::M((*m).to_string()),
+            Stream::Thread(r) => WireStream::T(*r),
+            Stream::Proposal(p) => WireStream::Pp(*p),
+            Stream::Proposals => WireStream::Ps,
         }
     }
 }
@@ -97,6 +103,9 @@ impl WireStream {
                 "public:remote:media" => "public:remote:media",
                 _ => return None,
             }),
+            WireStream::T(r) => Stream::Thread(r),
+            WireStream::Pp(p) => Stream::Proposal(p),
+            WireStream::Ps => Stream::Proposals,
         })
     }
 }
@@ -106,7 +115,23 @@ impl WireStream {
 struct Wire {
     n: String,
     e: Event,
+    /// The event's id in the live log (0: not logged), so pages on every node send it.
+    #[serde(default)]
+    i: i64,
     s: Vec<WireStream>,
+}
+
+/// Streams as the live log stores them (the same short form as the channel's).
+pub fn encode_streams(streams: &[Stream]) -> String {
+    let wire: Vec<WireStream> = streams.iter().map(WireStream::from).collect();
+    serde_json::to_string(&wire).unwrap_or_else(|_| "[]".into())
+}
+
+/// Streams read back from the live log; unreadable ones are left out.
+pub fn decode_streams(text: &str) -> Vec<Stream> {
+    serde_json::from_str::<Vec<WireStream>>(text)
+        .map(|w| w.into_iter().filter_map(WireStream::into_stream).collect())
+        .unwrap_or_default()
 }
 
 /// Whether this node shares events with others (PostgreSQL).
@@ -121,6 +146,7 @@ fn payloads(node: &str, m: &Message) -> Vec<String> {
     let empty = Wire {
         n: node.to_string(),
         e: m.event.clone(),
+        i: m.id,
         s: Vec::new(),
     };
     let Ok(head) = serde_json::to_string(&empty) else {
@@ -199,6 +225,7 @@ fn receive(state: &AppState, payload: &str) {
             .filter_map(WireStream::into_stream)
             .collect(),
         event: wire.e,
+        id: wire.i,
     });
 }
 
@@ -282,6 +309,7 @@ mod tests {
                 .map(|a| Stream::User(1_000_000_000_000 + a))
                 .collect(),
             event: Event::Update(42),
+            id: 0,
         };
         let parts = payloads("node", &m);
         assert!(parts.len() > 1);
@@ -305,6 +333,7 @@ mod tests {
                 Stream::List(7),
             ],
             event: Event::FiltersChanged,
+            id: 0,
         };
         let parts = payloads("n", &m);
         assert_eq!(parts.len(), 1);

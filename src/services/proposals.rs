@@ -560,6 +560,7 @@ pub async fn create(state: &AppState, author_id: i64, p: NewProposal) -> AppResu
         ..row
     };
     queue_mailing(&mut tx, id, Mailing::Opened, now).await?;
+    tx.record(crate::storage::Change::Proposal(id));
     tx.commit().await?;
     state.jobs.wake();
     Ok(row)
@@ -903,6 +904,8 @@ async fn cast(
         .await
         .map_err(CastError::App)?;
     }
+    // Live pages redraw the count (services/live.rs shows it only where the API would).
+    tx.record(crate::storage::Change::Proposal(row.id));
     Ok(VoteReceipt {
         proposal_id: row.id,
         ballot: ballot_value,
@@ -1063,6 +1066,7 @@ async fn close_one(state: &AppState, id: i64) -> AppResult<Option<ProposalRow>> 
             .await?;
     }
     queue_mailing(&mut tx, id, Mailing::Result, now).await?;
+    tx.record(crate::storage::Change::Proposal(id));
     tx.commit().await?;
     state.jobs.wake();
     Ok(Some(ProposalRow {

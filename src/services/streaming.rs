@@ -37,6 +37,12 @@ pub enum Stream {
     Direct(i64),
     /// `public:media`, `public:local:media`, `public:remote:media`: public posts with media.
     Media(&'static str),
+    /// Replies in the thread under this root status (pages only: a proposal's discussion).
+    Thread(i64),
+    /// One proposal's count and state (pages only).
+    Proposal(i64),
+    /// Proposals opened and closed (pages only: the deck's proposals column).
+    Proposals,
 }
 
 impl Stream {
@@ -53,6 +59,9 @@ impl Stream {
             Stream::List(id) => vec!["list".into(), id.to_string()],
             Stream::Direct(_) => vec!["direct".into()],
             Stream::Media(name) => vec![(*name).into()],
+            Stream::Thread(id) => vec!["thread".into(), id.to_string()],
+            Stream::Proposal(id) => vec!["proposal".into(), id.to_string()],
+            Stream::Proposals => vec!["proposals".into()],
         }
     }
 
@@ -66,10 +75,25 @@ impl Stream {
     }
 }
 
-/// Parses a stream name for `viewer`, checking that it may open it (its own lists only).
+/// Parses a stream name for `viewer`, checking that it may open it (its own lists only) and
+/// that the token's scopes allow it.
 pub async fn parse_stream(
     state: &AppState,
     auth: &crate::http::auth::Auth,
+    viewer: i64,
+    name: &str,
+    tag: Option<&str>,
+    list: Option<&str>,
+) -> AppResult<Stream> {
+    let stream = resolve_stream(state, viewer, name, tag, list).await?;
+    auth.require(stream.scope())?;
+    Ok(stream)
+}
+
+/// A stream name as `viewer` may open it: their own lists only, the public streams as the
+/// instance's feed access allows (the live pages, signed in by cookie, call this too).
+pub async fn resolve_stream(
+    state: &AppState,
     viewer: i64,
     name: &str,
     tag: Option<&str>,
@@ -105,7 +129,6 @@ pub async fn parse_stream(
         }
         _ => return Err(AppError::bad_request("Unknown stream type")),
     };
-    auth.require(stream.scope())?;
     crate::services::feed_access::check_stream(state, &stream, Some(viewer).filter(|v| *v > 0))
         .await?;
     Ok(stream)
@@ -121,12 +144,16 @@ pub enum Event {
     Conversation(i64),
     FiltersChanged,
     NotificationsMerged,
+    /// A proposal's count or state changed (pages only).
+    Proposal(i64),
 }
 
 #[derive(Debug)]
 pub struct Message {
     pub streams: Vec<Stream>,
     pub event: Event,
+    /// Its id in the live log (services/live.rs), the pages' SSE `id:`; 0 when not logged.
+    pub id: i64,
 }
 
 /// The in-process broadcast every connection listens to, fed by this node's writes and, on
@@ -136,6 +163,8 @@ pub struct Hub {
     /// This node's id on the cluster channel, drawn at boot: a node skips its own events there.
     node: String,
     pub cluster: crate::services::cluster_events::ClusterStats,
+    /// The live log's state on this node (services/live.rs).
+    pub live: crate::services::live::LogState,
 }
 
 impl Default for Hub {
@@ -144,6 +173,7 @@ impl Default for Hub {
             sender: broadcast::channel(1024).0,
             node: uuid::Uuid::new_v4().simple().to_string(),
             cluster: Default::default(),
+            live: Default::default(),
         }
     }
 }
@@ -181,12 +211,20 @@ pub fn start(state: &AppState) {
     tokio::spawn(async move {
         while let Some(changes) = rx.recv().await {
             let Some(state) = weak.upgrade() else { break };
-            if state.stream.listeners() == 0 && !cluster {
+            let logging = crate::services::live::log_wanted(&state);
+            if !logging {
+                crate::services::live::skipped(&state);
+            }
+            if state.stream.listeners() == 0 && !cluster && !logging {
                 continue; // nobody is listening: nothing to work out
             }
             for change in changes {
                 match dispatch(&state, change).await {
-                    Ok(Some(m)) if !m.streams.is_empty() => {
+                    Ok(Some(mut m)) if !m.streams.is_empty() => {
+                        // Logged first, so the id travels with the event to every node.
+                        if logging {
+                            crate::services::live::log(&state, &mut m).await;
+                        }
                         if cluster {
                             crate::services::cluster_events::publish(&state, &m).await;
                         }
@@ -259,10 +297,16 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
                 return Ok(None);
             };
             let mut streams = vec![Stream::User(s.account_id)];
+            if s.in_reply_to_id.is_some() {
+                // A reply reaches pages showing its thread (each viewer's visibility is
+                // checked when it is rendered, as for every stream).
+                streams.push(Stream::Thread(s.thread_root_id));
+            }
             status_streams(state, &s, &mut streams).await?;
             Some(Message {
                 streams,
                 event: Event::Update(id),
+                id: 0,
             })
         }
         Change::FedTo {
@@ -271,6 +315,7 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
         } => Some(Message {
             streams: accounts.into_iter().map(Stream::User).collect(),
             event: Event::Update(status_id),
+            id: 0,
         }),
         Change::StatusEdited(id) => {
             let Some(s) = statuses::by_id(&state.db.pool, id).await? else {
@@ -285,6 +330,7 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
             Some(Message {
                 streams,
                 event: Event::StatusUpdate(id),
+                id: 0,
             })
         }
         Change::StatusDeleted {
@@ -306,6 +352,7 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
             Some(Message {
                 streams,
                 event: Event::Delete(status_id),
+                id: 0,
             })
         }
         Change::StatusRetracted {
@@ -314,12 +361,14 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
         } => Some(Message {
             streams: accounts.into_iter().map(Stream::User).collect(),
             event: Event::Delete(status_id),
+            id: 0,
         }),
         Change::Notification(id) => {
             let row: Option<(i64,)> = notes::recipient(&state.db.pool, id).await?;
             row.map(|(recipient,)| Message {
                 streams: vec![Stream::User(recipient), Stream::UserNotification(recipient)],
                 event: Event::Notification(id),
+                id: 0,
             })
         }
         Change::Conversation {
@@ -328,10 +377,12 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
         } => Some(Message {
             streams: vec![Stream::Direct(account_id)],
             event: Event::Conversation(conversation_id),
+            id: 0,
         }),
         Change::FiltersChanged(account_id) => Some(Message {
             streams: vec![Stream::User(account_id)],
             event: Event::FiltersChanged,
+            id: 0,
         }),
         Change::NotificationsMerged(account_id) => Some(Message {
             streams: vec![
@@ -339,7 +390,9 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
                 Stream::UserNotification(account_id),
             ],
             event: Event::NotificationsMerged,
+            id: 0,
         }),
+        Change::Proposal(id) => crate::services::live::proposal_message(state, id).await?,
     })
 }
 
@@ -384,6 +437,50 @@ pub struct Outgoing {
     pub payload: Option<String>,
 }
 
+/// One event for one viewer on one of its streams, visibility, blocks, mutes and filters
+/// applied, before any surface's wire format: the Mastodon streams write it as JSON
+/// (`Outgoing`), the live pages render it with the pages' partials (web/live.rs).
+pub struct Delivery {
+    pub stream: Stream,
+    pub event: &'static str,
+    pub item: Item,
+}
+
+pub enum Item {
+    Status(Box<crate::entities::Status>),
+    Notification(Box<crate::entities::Notification>),
+    /// A bare id (`delete`), JSON already (`conversation`), or nothing (`filters_changed`).
+    Plain(Option<String>),
+    /// A proposal's count or state changed: the page reads it again through the proposal's
+    /// service, which shows the count only when the proposal's rules allow.
+    Proposal(i64),
+}
+
+impl Delivery {
+    fn into_outgoing(self) -> Option<Outgoing> {
+        let payload = match self.item {
+            Item::Status(s) => Some(to_json(&s).ok()?),
+            Item::Notification(n) => Some(to_json(&n).ok()?),
+            Item::Plain(p) => p,
+            Item::Proposal(_) => return None,
+        };
+        Some(Outgoing {
+            stream: self.stream.names(),
+            event: self.event,
+            payload,
+        })
+    }
+}
+
+/// What the hub handed a connection.
+pub enum Received {
+    Message(Arc<Message>),
+    /// The connection fell behind and this many messages were dropped for it.
+    Lagged(u64),
+    /// The hub is gone.
+    Closed,
+}
+
 /// One connection's view of the hub: its viewer and the streams it subscribed to.
 pub struct Subscriber {
     state: AppState,
@@ -412,21 +509,42 @@ impl Subscriber {
         self.subs.retain(|x| x != s);
     }
 
+    /// The next message of the hub, whatever its streams.
+    pub async fn recv(&mut self) -> Received {
+        match self.rx.recv().await {
+            Ok(m) => Received::Message(m),
+            Err(broadcast::error::RecvError::Lagged(n)) => Received::Lagged(n),
+            Err(broadcast::error::RecvError::Closed) => Received::Closed,
+        }
+    }
+
     /// The next events for this connection (possibly none for a message it may not see);
     /// `None` once the hub is gone.
     pub async fn next(&mut self) -> Option<Vec<Outgoing>> {
         let m = loop {
-            match self.rx.recv().await {
-                Ok(m) => break m,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
+            match self.recv().await {
+                Received::Message(m) => break m,
+                Received::Lagged(n) => {
                     tracing::warn!(skipped = n, "streaming: a slow connection missed events");
                 }
-                Err(broadcast::error::RecvError::Closed) => return None,
+                Received::Closed => return None,
             }
         };
+        Some(
+            self.deliveries(&m)
+                .await
+                .into_iter()
+                .filter_map(Delivery::into_outgoing)
+                .collect(),
+        )
+    }
+
+    /// What `m` is for this viewer on each of its streams that `m` reaches: nothing for an
+    /// event they may not see (visibility, blocks, mutes) or that their filters hide there.
+    pub async fn deliveries(&self, m: &Message) -> Vec<Delivery> {
         let matched: Vec<&Stream> = self.subs.iter().filter(|s| m.streams.contains(s)).collect();
         if matched.is_empty() {
-            return Some(Vec::new());
+            return Vec::new();
         }
         let rendered = match self.render(&m.event).await {
             Ok(r) => r,
@@ -436,7 +554,7 @@ impl Subscriber {
             }
         };
         let Some((event, payload)) = rendered else {
-            return Some(Vec::new());
+            return Vec::new();
         };
         let filters = match payload {
             Rendered::Filterable(_) | Rendered::Note(_) => {
@@ -444,36 +562,32 @@ impl Subscriber {
                     Ok(f) => f,
                     Err(e) => {
                         tracing::warn!(error = ?e, "streaming: could not load filters");
-                        return Some(Vec::new());
+                        return Vec::new();
                     }
                 }
             }
             _ => Default::default(),
         };
-        Some(
-            matched
-                .into_iter()
-                .filter_map(|s| {
-                    let payload = match &payload {
-                        Rendered::Plain(p) => p.clone(),
-                        Rendered::Filterable(status) => {
-                            let status =
-                                filters.apply_one(s.filter_context(), (**status).clone())?;
-                            Some(to_json(&status).ok()?)
-                        }
-                        Rendered::Note(n) => {
-                            let n = filters.apply_notifications(vec![(**n).clone()]).pop()?;
-                            Some(to_json(&n).ok()?)
-                        }
-                    };
-                    Some(Outgoing {
-                        stream: s.names(),
-                        event,
-                        payload,
-                    })
+        matched
+            .into_iter()
+            .filter_map(|s| {
+                let item = match &payload {
+                    Rendered::Plain(p) => Item::Plain(p.clone()),
+                    Rendered::Proposal(id) => Item::Proposal(*id),
+                    Rendered::Filterable(status) => Item::Status(Box::new(
+                        filters.apply_one(s.filter_context(), (**status).clone())?,
+                    )),
+                    Rendered::Note(n) => Item::Notification(Box::new(
+                        filters.apply_notifications(vec![(**n).clone()]).pop()?,
+                    )),
+                };
+                Some(Delivery {
+                    stream: s.clone(),
+                    event,
+                    item,
                 })
-                .collect(),
-        )
+            })
+            .collect()
     }
 
     async fn visible_status(&self, id: i64) -> AppResult<Option<statuses::StatusRow>> {
@@ -521,6 +635,7 @@ impl Subscriber {
             Event::NotificationsMerged => {
                 Some(("notifications_merged", Rendered::Plain(Some("1".into()))))
             }
+            Event::Proposal(id) => Some(("proposal", Rendered::Proposal(*id))),
             Event::Notification(id) => {
                 // The same filter as the notifications list (mutes, blocks), for this one row.
                 let cursor = Page {
@@ -562,6 +677,7 @@ impl Subscriber {
 /// An event's payload before the connection's filters are applied per stream.
 enum Rendered {
     Plain(Option<String>),
+    Proposal(i64),
     Filterable(Box<crate::entities::Status>),
     Note(Box<crate::entities::Notification>),
 }
@@ -572,6 +688,7 @@ impl Stream {
         match self {
             Stream::User(_) | Stream::List(_) | Stream::Direct(_) => "home",
             Stream::UserNotification(_) => "notifications",
+            Stream::Thread(_) => "thread",
             _ => "public",
         }
     }

@@ -24,6 +24,7 @@ pub mod invites;
 pub mod jobs;
 pub mod ledger;
 pub mod lists;
+pub mod live_events;
 pub mod markers;
 pub mod media;
 pub mod moderation;
@@ -111,6 +112,9 @@ pub enum Change {
     FiltersChanged(i64),
     /// Accepted notification requests joined an account's notifications.
     NotificationsMerged(i64),
+    /// A proposal opened, took a ballot or closed: live pages redraw its count for the
+    /// viewers who may see it (services/live.rs).
+    Proposal(i64),
 }
 
 pub type CommitHook = Box<dyn Fn(Vec<Change>) + Send + Sync>;

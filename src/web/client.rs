@@ -410,9 +410,45 @@ pub async fn act(
     State(state): State<AppState>,
     SignedIn { session, me }: SignedIn,
     Path((id, action)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Response {
+    let fragment = headers
+        .get("x-herd-fragment")
+        .is_some_and(|v| v.as_bytes() == b"1");
+    if fragment && action != "delete" {
+        // DESIGN §10: the changed fragment only (the status as this reader now sees it), for
+        // herd.js to swap in place; plain post/redirect/get stays the answer otherwise.
+        return match act_on_status(&state, &me, &id, &action).await {
+            Ok(()) => status_fragment(&state, &session, &me, &id, &form.return_to).await,
+            Err(e) => error_page(&state, &session, e),
+        };
+    }
     act_on(&state, &session, &me, &id, &action, &form).await
+}
+
+/// The status partial for `id` as `me` sees it now (an `X-Herd-Fragment` answer).
+async fn status_fragment(
+    state: &AppState,
+    session: &WebSession,
+    me: &CurrentUser,
+    id: &str,
+    return_to: &str,
+) -> Response {
+    let result = async {
+        let status = reading::thread(state, Some(me.account.id), id)
+            .await?
+            .status;
+        let mut ctx = page_context(state, session, Some(&me.account.username));
+        ctx.insert("s", &status);
+        ctx.insert("here", &safe_return_to(state, return_to));
+        render(state, "partials/status.html", &ctx)
+    }
+    .await;
+    match result {
+        Ok(html) => html.into_response(),
+        Err(e) => error_page(state, session, e),
+    }
 }
 
 /// `POST /web/statuses/{id}/delete`, the form of the confirmation page.
@@ -433,7 +469,30 @@ async fn act_on(
     action: &str,
     form: &ActionForm,
 ) -> Response {
-    let done: AppResult<()> = match action {
+    match act_on_status(state, me, id, action).await {
+        Ok(()) if action == "delete" => {
+            Redirect::to(&format!("/@{}", me.account.username)).into_response()
+        }
+        Ok(()) => {
+            let back = if form.return_to.is_empty() {
+                "/home".to_string()
+            } else {
+                safe_return_to(state, &form.return_to)
+            };
+            Redirect::to(&back).into_response()
+        }
+        Err(e) => error_page(state, session, e),
+    }
+}
+
+/// One status action through the service the API calls.
+async fn act_on_status(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    action: &str,
+) -> AppResult<()> {
+    match action {
         "favourite" | "unfavourite" => {
             statuses::interact(state, me, id, Interaction::Favourite, action == "favourite")
                 .await
@@ -448,20 +507,6 @@ async fn act_on(
         "unreblog" => statuses::unreblog(state, me, id).await.map(drop),
         "delete" => statuses::delete(state, me, id).await.map(drop),
         _ => Err(AppError::not_found()),
-    };
-    match done {
-        Ok(()) if action == "delete" => {
-            Redirect::to(&format!("/@{}", me.account.username)).into_response()
-        }
-        Ok(()) => {
-            let back = if form.return_to.is_empty() {
-                "/home".to_string()
-            } else {
-                safe_return_to(state, &form.return_to)
-            };
-            Redirect::to(&back).into_response()
-        }
-        Err(e) => error_page(state, session, e),
     }
 }
 
@@ -560,9 +605,26 @@ struct Filter {
 }
 
 #[derive(Serialize)]
-struct NotificationView {
+pub struct NotificationView {
     label: String,
     item: crate::entities::Notification,
+}
+
+/// A notification with what happened in the reader's language, as the notification partial
+/// shows it (this page, and the live connection's fragments).
+pub fn notification_view(
+    locale: crate::i18n::Locale,
+    n: crate::entities::Notification,
+) -> NotificationView {
+    let name = if n.account.display_name.is_empty() {
+        n.account.username.clone()
+    } else {
+        n.account.display_name.clone()
+    };
+    NotificationView {
+        label: crate::i18n::text_with(locale, notification_key(&n.kind), &[("name", &name)]),
+        item: n,
+    }
 }
 
 /// The message key of a notification type (one the catalogue has, whatever the type).
@@ -605,21 +667,7 @@ pub async fn notifications(
             crate::services::notifications::list(&state, me.account.id, choice, &page).await?;
         let items: Vec<NotificationView> = items
             .into_iter()
-            .map(|n| {
-                let name = if n.account.display_name.is_empty() {
-                    n.account.username.clone()
-                } else {
-                    n.account.display_name.clone()
-                };
-                NotificationView {
-                    label: crate::i18n::text_with(
-                        session.locale,
-                        notification_key(&n.kind),
-                        &[("name", &name)],
-                    ),
-                    item: n,
-                }
-            })
+            .map(|n| notification_view(session.locale, n))
             .collect();
         let filters: Vec<Filter> = NOTIFICATION_FILTERS
             .iter()

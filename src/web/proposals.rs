@@ -147,6 +147,28 @@ fn field_message(e: &AppError, default_field: &str) -> (String, String) {
     }
 }
 
+/// What the count section (`partials/proposal_count.html`) needs, for a live `tally` event
+/// (web/live.rs): the proposal as the service shows it to `viewer` (the running tally only
+/// when its rules allow), its rule, the eligible voters and the quorum.
+pub(crate) async fn count_context(
+    state: &AppState,
+    viewer: i64,
+    id: i64,
+    ctx: &mut tera::Context,
+) -> AppResult<()> {
+    let p = svc::show(state, viewer, id).await?;
+    let eligible = ballots::eligible(state, viewer, id).await?;
+    let rule: herd_governance::bylaws::DecisionRule =
+        serde_json::from_value(p.rule.clone()).map_err(AppError::internal)?;
+    let quorum_needed = (rule.quorum_share * f64::from(eligible)).ceil() as i64;
+    ctx.insert("labels", &option_labels(state, &p).await);
+    ctx.insert("p", &p);
+    ctx.insert("rule", &rule);
+    ctx.insert("eligible", &eligible);
+    ctx.insert("quorum_needed", &quorum_needed);
+    Ok(())
+}
+
 /// The label of each option: an election's options are account ids, shown as their handles.
 async fn option_labels(state: &AppState, p: &Proposal) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

@@ -43,6 +43,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(super::treasurer::routes())
         .merge(super::govadmin::routes())
         .merge(super::account::routes())
+        .merge(super::live::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::ensure_csrf,

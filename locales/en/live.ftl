@@ -1,0 +1,23 @@
+# Live updates and the deck (src/web/live.rs, src/web/deck.rs).
+nav-deck = Deck
+deck-title = Deck
+deck-hint = Columns side by side. New posts wait behind a button in each column; add, move and remove columns with the forms below.
+deck-move-left = Move { $name } left
+deck-move-right = Move { $name } right
+deck-remove = Remove { $name }
+deck-empty = Nothing here yet.
+deck-add-heading = Add a column
+deck-kind = Column
+deck-arg = Hashtag
+deck-arg-hint = Only for a hashtag column, without the #.
+deck-add = Add the column
+deck-limit = A deck holds up to { $n } columns.
+deck-kind-home = Home
+deck-kind-notifications = Notifications
+deck-kind-local = Local
+deck-kind-federated = Federated
+deck-kind-tag = Hashtag
+deck-kind-proposals = Open proposals
+deck-kind-list = List: { $title }
+live-new = New: { $n } (show)
+live-gap = Missed updates: reload the page

@@ -1,0 +1,23 @@
+# ライブ更新とデッキ (src/web/live.rs, src/web/deck.rs)
+nav-deck = デッキ
+deck-title = デッキ
+deck-hint = カラムを並べて表示します。新しい投稿は各カラムのボタンの後ろで待ちます。下のフォームでカラムを追加・移動・削除できます。
+deck-move-left = { $name } を左へ移動
+deck-move-right = { $name } を右へ移動
+deck-remove = { $name } を削除
+deck-empty = まだ何もありません。
+deck-add-heading = カラムを追加
+deck-kind = カラム
+deck-arg = ハッシュタグ
+deck-arg-hint = ハッシュタグのカラムのみ。# は不要です。
+deck-add = カラムを追加
+deck-limit = デッキには最大 { $n } 個のカラムを置けます。
+deck-kind-home = ホーム
+deck-kind-notifications = 通知
+deck-kind-local = ローカル
+deck-kind-federated = 連合
+deck-kind-tag = ハッシュタグ
+deck-kind-proposals = 投票中の提案
+deck-kind-list = リスト: { $title }
+live-new = 新着 { $n } 件(表示)
+live-gap = 更新を取りこぼしました: ページを再読み込みしてください

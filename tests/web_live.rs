@@ -1,0 +1,549 @@
+//! The pages' live connection (`GET /live`) and the deck (`/deck`), over HTTP on both
+//! backends: fragments rendered for the viewer (visibility, blocks, mutes applied), replay
+//! after `Last-Event-ID` and the gap event, a proposal's count only where its rules show it,
+//! status actions answered with a fragment, and the deck's columns saved or refused.
+
+mod common;
+
+use std::time::Duration;
+
+use common::coop::members;
+use common::web::{page, web_sign_in};
+use common::{csrf_of, TestApp};
+use serde_json::{json, Value};
+
+/// One server-sent event.
+#[derive(Debug, Clone)]
+struct Ev {
+    name: String,
+    id: Option<String>,
+    data: Value,
+}
+
+/// A page's live connection, read block by block.
+struct Live {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl Live {
+    async fn open(
+        app: &TestApp,
+        client: &reqwest::Client,
+        streams: &str,
+        last: Option<&str>,
+    ) -> Live {
+        let mut req = client.get(app.url(&format!("/live?streams={streams}")));
+        if let Some(id) = last {
+            req = req.header("last-event-id", id);
+        }
+        let res = req.send().await.expect("GET /live");
+        assert_eq!(res.status(), 200, "live connection for {streams}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"));
+        Live {
+            res,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event within `wait`, or None.
+    async fn next(&mut self, wait: Duration) -> Option<Ev> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf[..end].to_string();
+                self.buf.drain(..end + 2);
+                let mut ev = Ev {
+                    name: String::new(),
+                    id: None,
+                    data: Value::Null,
+                };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event: ") {
+                        ev.name = v.to_string();
+                    } else if let Some(v) = line.strip_prefix("id: ") {
+                        ev.id = Some(v.to_string());
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        ev.data = serde_json::from_str(v).unwrap_or(Value::String(v.into()));
+                    }
+                }
+                if !ev.name.is_empty() {
+                    return Some(ev);
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Events until one whose HTML holds `marker` (returned with all before it); fails when
+    /// none comes within ten seconds.
+    async fn until(&mut self, marker: &str) -> Vec<Ev> {
+        let mut seen = Vec::new();
+        loop {
+            let ev = self
+                .next(Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|| panic!("no event with {marker:?}; saw {seen:#?}"));
+            let hit = ev.data["html"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(marker);
+            seen.push(ev);
+            if hit {
+                return seen;
+            }
+        }
+    }
+}
+
+fn html_of(events: &[Ev]) -> String {
+    events
+        .iter()
+        .map(|e| e.data.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn post(app: &TestApp, token: &str, body: Value) -> String {
+    let (status, s) = app.post_json("/api/v1/statuses", token, body).await;
+    assert_eq!(status, 200, "{s}");
+    s["id"].as_str().unwrap_or_default().to_string()
+}
+
+async fn act(app: &TestApp, token: &str, path: &str) {
+    let (status, v) = app.post_json(path, token, json!({})).await;
+    assert_eq!(status, 200, "{path}: {v}");
+}
+
+/// A follower gets a status fragment rendered for them; a stranger's connection never
+/// carries a followers-only post, and nobody's carries the post of an account they muted
+/// or blocked.
+async fn fragments_for_the_viewer(app: &TestApp) {
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, _carol) = app.user_with_token("carol").await;
+    let (dave_id, dave) = app.user_with_token("dave").await;
+    let (frank_id, frank) = app.user_with_token("frank").await;
+    act(app, &bob, &format!("/api/v1/accounts/{alice_id}/follow")).await;
+    act(app, &bob, &format!("/api/v1/accounts/{dave_id}/mute")).await;
+    act(app, &bob, &format!("/api/v1/accounts/{frank_id}/block")).await;
+    let bob_web = web_sign_in(app, "bob").await;
+    let carol_web = web_sign_in(app, "carol").await;
+    let (_, bob_home) = page(&bob_web, &app.url("/home")).await;
+    assert!(bob_home.contains(r#"data-live="home""#), "home is live");
+    let bob_csrf = csrf_of(&bob_home);
+    let mut bob_live = Live::open(app, &bob_web, "home,local", None).await;
+    let mut carol_live = Live::open(app, &carol_web, "home,local", None).await;
+
+    let secret = post(
+        app,
+        &alice,
+        json!({"status": "for followers only", "visibility": "private"}),
+    )
+    .await;
+    post(app, &dave, json!({"status": "muted voice"})).await;
+    post(app, &frank, json!({"status": "blocked voice"})).await;
+    let public = post(app, &alice, json!({"status": "hello live world"})).await;
+    app.run_jobs().await;
+    // Home feeds are written by a job: a last public post, after it, closes the reading.
+    post(app, &alice, json!({"status": "the end of it"})).await;
+
+    let seen = bob_live.until("the end of it").await;
+    let all = html_of(&seen);
+    assert!(
+        all.contains("for followers only"),
+        "the follower sees it: {all}"
+    );
+    assert!(
+        !all.contains("muted voice"),
+        "a muted author never reaches bob: {all}"
+    );
+    assert!(
+        !all.contains("blocked voice"),
+        "a blocked author never reaches bob: {all}"
+    );
+    let home = seen
+        .iter()
+        .find(|e| e.name == "status" && e.data["col"] == "home" && e.data["id"] == public)
+        .unwrap_or_else(|| panic!("the public post in bob's home column: {seen:#?}"));
+    let html = home.data["html"].as_str().unwrap();
+    assert!(html.contains(&format!(r#"id="s-{public}""#)), "{html}");
+    assert!(
+        html.contains(&format!("/web/statuses/{public}/favourite")),
+        "the actions are bob's: {html}"
+    );
+    assert!(html.contains(&bob_csrf), "with bob's CSRF token: {html}");
+    assert!(
+        home.id.as_deref().is_some_and(|i| i.parse::<i64>().is_ok()),
+        "{home:?}"
+    );
+
+    let seen = carol_live.until("the end of it").await;
+    let all = html_of(&seen);
+    assert!(
+        !all.contains("for followers only"),
+        "a stranger never sees it: {all}"
+    );
+    assert!(!all.contains(&secret), "not even its id: {all}");
+    assert!(all.contains("muted voice"), "carol muted nobody: {all}");
+}
+
+on_both_backends!(live_fragments_for_the_viewer, fragments_for_the_viewer);
+
+/// A reconnect with `Last-Event-ID` replays what the viewer missed (and may see), once; an
+/// id older than the log gets the gap event.
+async fn replay(app: &TestApp) {
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (mallory_id, mallory) = app.user_with_token("mallory").await;
+    act(app, &bob, &format!("/api/v1/accounts/{alice_id}/follow")).await;
+    act(app, &bob, &format!("/api/v1/accounts/{mallory_id}/mute")).await;
+    let bob_web = web_sign_in(app, "bob").await;
+
+    let mut live = Live::open(app, &bob_web, "home", None).await;
+    post(app, &alice, json!({"status": "first of three"})).await;
+    app.run_jobs().await;
+    let seen = live.until("first of three").await;
+    let last = seen.last().and_then(|e| e.id.clone()).expect("an id");
+    drop(live);
+
+    // Missed while away: two posts bob may see, one he may not.
+    post(app, &alice, json!({"status": "second of three"})).await;
+    post(app, &mallory, json!({"status": "not for bob"})).await;
+    post(app, &alice, json!({"status": "third of three"})).await;
+    app.run_jobs().await;
+    post(app, &alice, json!({"status": "after the feeds"})).await;
+    // Give the dispatcher a moment to log them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut again = Live::open(app, &bob_web, "home,local", Some(&last)).await;
+    let seen = again.until("after the feeds").await;
+    let all = html_of(&seen);
+    assert!(all.contains("second of three"), "replayed: {all}");
+    assert!(
+        !all.contains("first of three"),
+        "nothing before the id: {all}"
+    );
+    assert!(
+        !all.contains("not for bob"),
+        "the replay is rendered for bob: {all}"
+    );
+    let ids: Vec<i64> = seen
+        .iter()
+        .filter_map(|e| e.id.as_deref()?.parse().ok())
+        .collect();
+    assert!(
+        ids.iter().all(|i| *i > last.parse::<i64>().unwrap()),
+        "{ids:?}"
+    );
+    assert!(ids.windows(2).all(|w| w[0] <= w[1]), "in order: {ids:?}");
+    let second = seen
+        .iter()
+        .filter(|e| {
+            e.data["html"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("second of three")
+        })
+        .count();
+    assert_eq!(
+        second, 2,
+        "replayed once per column (home, local): {seen:#?}"
+    );
+
+    // An id from before the log: the page is told to reload.
+    let old = herd::ids::compose(chrono::Utc::now().timestamp_millis() - 2 * 3_600_000, 0);
+    let mut stale = Live::open(app, &bob_web, "home", Some(&old.to_string())).await;
+    let ev = stale.next(Duration::from_secs(5)).await.expect("an event");
+    assert_eq!(ev.name, "gap", "{ev:?}");
+    assert!(
+        stale.next(Duration::from_millis(500)).await.is_none(),
+        "the connection ends after a gap"
+    );
+}
+
+on_both_backends!(live_replay_after_last_event_id, replay);
+
+/// Who may open a live connection, and on what.
+async fn doors(app: &TestApp) {
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, carol) = app.user_with_token("carol").await;
+    let (status, list) = app
+        .post_json("/api/v1/lists", &carol, json!({"title": "carol's"}))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let _ = bob;
+    let anon = app.browser();
+    let res = anon
+        .get(app.url("/live?streams=home"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "no session");
+    let bob_web = web_sign_in(app, "bob").await;
+    for (streams, code) in [
+        ("", 400),
+        ("nonsense", 400),
+        (&format!("list:{}", list["id"].as_str().unwrap())[..], 404),
+        ("thread:12345", 404),
+    ] {
+        let res = bob_web
+            .get(app.url(&format!("/live?streams={streams}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), code, "{streams}");
+    }
+    // Signed-in pages name their streams; an anonymous reader's pages name none.
+    let (_, tag) = page(&bob_web, &app.url("/tags/Rust")).await;
+    assert!(tag.contains(r#"data-live="tag:rust""#), "{tag}");
+    let (_, tag) = page(&anon, &app.url("/tags/Rust")).await;
+    assert!(!tag.contains("data-live"), "{tag}");
+    assert!(!tag.contains("live-text"), "{tag}");
+    // Proposals are for members: bob is not one.
+    let res = bob_web
+        .get(app.url("/live?streams=proposals"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+on_both_backends!(live_doors, doors);
+
+/// A proposal's page follows its count live when the rules show it, and never otherwise:
+/// a ballot on a secret proposal sends nothing at all.
+async fn tallies(app: &TestApp) {
+    let m = members(app, 3).await;
+    let (status, open) = app
+        .post_json(
+            "/api/v1/coop/proposals",
+            &m[0].1,
+            json!({"kind": "general", "title": "An open count", "body": ""}),
+        )
+        .await;
+    assert_eq!(status, 200, "{open}");
+    let (status, secret) = app
+        .post_json(
+            "/api/v1/coop/proposals",
+            &m[0].1,
+            json!({"kind": "general", "title": "A secret count", "body": "", "secret": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{secret}");
+    let (open_id, secret_id) = (
+        open["id"].as_str().unwrap().to_string(),
+        secret["id"].as_str().unwrap().to_string(),
+    );
+    let web = web_sign_in(app, "m1").await;
+    let (_, show) = page(&web, &app.url(&format!("/proposals/{open_id}"))).await;
+    assert!(
+        show.contains(&format!(r#"data-live="proposal:{open_id}""#)),
+        "{show}"
+    );
+    let mut live = Live::open(
+        app,
+        &web,
+        &format!("proposal:{secret_id},proposal:{open_id}"),
+        None,
+    )
+    .await;
+    for pid in [&secret_id, &open_id] {
+        let (status, v) = app
+            .post_json(
+                &format!("/api/v1/coop/proposals/{pid}/votes"),
+                &m[2].1,
+                json!({"choice": "agree"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let mut seen = Vec::new();
+    let tally = loop {
+        let ev = live
+            .next(Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("no tally for the open proposal: {seen:#?}"));
+        if ev.name == "tally" && ev.data["col"] == format!("proposal:{open_id}") {
+            break ev;
+        }
+        seen.push(ev);
+    };
+    assert!(
+        seen.iter()
+            .all(|e| e.data["col"] != format!("proposal:{secret_id}")),
+        "a secret ballot sends nothing: {seen:#?}"
+    );
+    let html = tally.data["html"].as_str().unwrap();
+    assert!(html.contains(r#"id="count""#), "{html}");
+    assert!(
+        html.contains(r#"class="tally""#),
+        "the running count: {html}"
+    );
+}
+
+on_both_backends!(live_tallies_only_where_shown, tallies);
+
+/// With `X-Herd-Fragment: 1` a status action answers the status fragment; without, 303.
+async fn fragments(app: &TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    app.user_with_token("bob").await;
+    let id = post(app, &alice, json!({"status": "favourite me"})).await;
+    let web = web_sign_in(app, "bob").await;
+    let (_, home) = page(&web, &app.url("/home")).await;
+    let csrf = csrf_of(&home);
+    let form = [("csrf_token", csrf.as_str()), ("return_to", "/home")];
+    let res = web
+        .post(app.url(&format!("/web/statuses/{id}/favourite")))
+        .header("x-herd-fragment", "1")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.trim_start().starts_with("<article"), "{html}");
+    assert!(
+        html.contains(&format!("/web/statuses/{id}/unfavourite")),
+        "{html}"
+    );
+    assert!(!html.contains("<html"), "a fragment only: {html}");
+    let res = web
+        .post(app.url(&format!("/web/statuses/{id}/unfavourite")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "plain post/redirect/get");
+    // A forged fragment request is refused like any form.
+    let res = web
+        .post(app.url(&format!("/web/statuses/{id}/favourite")))
+        .header("x-herd-fragment", "1")
+        .form(&[("csrf_token", "forged"), ("return_to", "/home")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+on_both_backends!(status_actions_answer_fragments, fragments);
+
+fn columns_of(html: &str) -> Vec<String> {
+    html.split(r#"<section class="deck-column""#)
+        .skip(1)
+        .filter_map(|s| {
+            let start = s.find(r#"data-live=""#)? + 11;
+            Some(s[start..start + s[start..].find('"')?].to_string())
+        })
+        .collect()
+}
+
+/// The deck's columns: the defaults, added, moved, removed, saved; bad input refused with
+/// the message beside the field and nothing saved; forged forms refused.
+async fn deck(app: &TestApp) {
+    let (_, carol) = app.user_with_token("carol").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, carol_list) = app
+        .post_json("/api/v1/lists", &carol, json!({"title": "carol's"}))
+        .await;
+    let (_, bob_list) = app
+        .post_json("/api/v1/lists", &bob, json!({"title": "Friends"}))
+        .await;
+    let web = web_sign_in(app, "bob").await;
+    let (status, html) = page(&web, &app.url("/deck")).await;
+    assert_eq!(status, 200);
+    assert_eq!(columns_of(&html), ["home", "notifications", "local"]);
+    let csrf = csrf_of(&html);
+    let add = |kind: &str, arg: &str| {
+        let web = web.clone();
+        let url = app.url("/deck/columns");
+        let form = vec![
+            ("csrf_token".to_string(), csrf.clone()),
+            ("kind".to_string(), kind.to_string()),
+            ("arg".to_string(), arg.to_string()),
+        ];
+        async move { web.post(url).form(&form).send().await.unwrap() }
+    };
+    assert_eq!(add("tag", "#Rust").await.status(), 303);
+    let bob_list_id = bob_list["id"].as_str().unwrap();
+    assert_eq!(add(&format!("list:{bob_list_id}"), "").await.status(), 303);
+    let (_, html) = page(&web, &app.url("/deck")).await;
+    assert_eq!(
+        columns_of(&html),
+        [
+            "home",
+            "notifications",
+            "local",
+            "tag:rust",
+            &format!("list:{bob_list_id}")
+        ]
+    );
+    assert!(
+        html.contains("Friends"),
+        "the list's title heads its column"
+    );
+
+    for (kind, arg, field) in [
+        ("tag", "no spaces!", "deck-arg-error"),
+        ("tag", "", "deck-arg-error"),
+        ("list", carol_list["id"].as_str().unwrap(), "deck-arg-error"),
+        ("tag", "rust", "deck-kind-error"),
+        ("sideways", "", "deck-kind-error"),
+    ] {
+        let res = add(kind, arg).await;
+        assert_eq!(res.status(), 422, "{kind} {arg}");
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains(&format!(r#"id="{field}""#)),
+            "{kind} {arg}: {body}"
+        );
+    }
+    let (_, html) = page(&web, &app.url("/deck")).await;
+    assert_eq!(columns_of(&html).len(), 5, "nothing saved");
+
+    // Moves and removal, by plain forms.
+    let post = |path: &str, token: &str| {
+        let web = web.clone();
+        let url = app.url(path);
+        let form = vec![("csrf_token".to_string(), token.to_string())];
+        async move { web.post(url).form(&form).send().await.unwrap() }
+    };
+    assert_eq!(post("/deck/columns/3/left", &csrf).await.status(), 303);
+    assert_eq!(post("/deck/columns/0/remove", &csrf).await.status(), 303);
+    assert_eq!(post("/deck/columns/9/remove", &csrf).await.status(), 404);
+    assert_eq!(post("/deck/columns/0/sideways", &csrf).await.status(), 404);
+    assert_eq!(post("/deck/columns/0/remove", "forged").await.status(), 403);
+    let (_, html) = page(&web, &app.url("/deck")).await;
+    assert_eq!(
+        columns_of(&html),
+        [
+            "notifications",
+            "tag:rust",
+            "local",
+            &format!("list:{bob_list_id}")
+        ]
+    );
+    // Up to eight columns.
+    for kind in ["home", "federated", "tag:a", "tag:b"] {
+        let (k, a) = kind.split_once(':').unwrap_or((kind, ""));
+        assert_eq!(add(k, a).await.status(), 303, "{kind}");
+    }
+    let res = add("tag", "ninth").await;
+    assert_eq!(res.status(), 422);
+    // Another member's deck is their own.
+    let carol_web = web_sign_in(app, "carol").await;
+    let (_, html) = page(&carol_web, &app.url("/deck")).await;
+    assert_eq!(columns_of(&html), ["home", "notifications", "local"]);
+    // Without a session: the sign-in page.
+    let res = app.browser().get(app.url("/deck")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+}
+
+on_both_backends!(deck_columns, deck);
