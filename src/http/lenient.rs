@@ -82,6 +82,30 @@ pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     }
 }
 
+/// The `id[]` (or `id`) values of a query string as numbers, distinct, in order; more than
+/// `max` is 422. Values that are not ids name nothing and are left out.
+pub fn ids_in_query(uri: &axum::http::Uri, max: usize) -> crate::error::AppResult<Vec<i64>> {
+    #[derive(serde::Deserialize, Default)]
+    struct Ids {
+        #[serde(default, deserialize_with = "strings")]
+        id: Vec<String>,
+    }
+    let form = crate::http::body::parse_form(uri.query().unwrap_or("").as_bytes())?;
+    let given: Ids = serde_json::from_value(form).unwrap_or_default();
+    let mut ids: Vec<i64> = Vec::new();
+    for id in given.id.iter().filter_map(|i| i.trim().parse::<i64>().ok()) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > max {
+        return Err(crate::error::AppError::unprocessable(format!(
+            "Too many ids requested (at most {max})"
+        )));
+    }
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,28 +135,4 @@ mod tests {
         assert!(serde_json::from_value::<T>(json!({"b": "maybe"})).is_err());
         assert!(serde_json::from_value::<T>(json!({"n": "-1"})).is_err());
     }
-}
-
-/// The `id[]` (or `id`) values of a query string as numbers, distinct, in order; more than
-/// `max` is 422. Values that are not ids name nothing and are left out.
-pub fn ids_in_query(uri: &axum::http::Uri, max: usize) -> crate::error::AppResult<Vec<i64>> {
-    #[derive(serde::Deserialize, Default)]
-    struct Ids {
-        #[serde(default, deserialize_with = "strings")]
-        id: Vec<String>,
-    }
-    let form = crate::http::body::parse_form(uri.query().unwrap_or("").as_bytes())?;
-    let given: Ids = serde_json::from_value(form).unwrap_or_default();
-    let mut ids: Vec<i64> = Vec::new();
-    for id in given.id.iter().filter_map(|i| i.trim().parse::<i64>().ok()) {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    if ids.len() > max {
-        return Err(crate::error::AppError::unprocessable(format!(
-            "Too many ids requested (at most {max})"
-        )));
-    }
-    Ok(ids)
 }
