@@ -255,21 +255,11 @@ async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Fig
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let config = Config {
-        listen: addr.to_string(),
-        domain: addr.to_string(),
-        scheme: "http".into(),
-        data_dir: dir.clone(),
-        database_url: postgres
-            .as_ref()
-            .map(|(_, (url, _))| url.clone())
-            .unwrap_or_default(),
-        rate_limits: crate::config::RateLimitConfig {
-            enabled: false,
-            ..Default::default()
-        },
-        ..Config::default()
-    };
+    let config = instance_config(
+        addr,
+        &dir,
+        postgres.as_ref().map(|(_, (url, _))| url.as_str()),
+    );
     let state = App::new(config, Clock::default()).await?;
     let seeding = Instant::now();
     let (viewer, quiet) = seed(&state, cfg.follows, statuses).await?;
@@ -613,4 +603,26 @@ pub fn form_parse(fields: usize, runs: usize) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A benchmark instance's settings: listening on `addr` (its own domain), its files in `dir`,
+/// on SQLite or the PostgreSQL at `database_url`, with rate limits off so they measure the
+/// server and not the limiter.
+pub(crate) fn instance_config(
+    addr: std::net::SocketAddr,
+    dir: &std::path::Path,
+    database_url: Option<&str>,
+) -> Config {
+    Config {
+        listen: addr.to_string(),
+        domain: addr.to_string(),
+        scheme: "http".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: database_url.unwrap_or_default().to_string(),
+        rate_limits: crate::config::RateLimitConfig {
+            enabled: false,
+            ..Default::default()
+        },
+        ..Config::default()
+    }
 }

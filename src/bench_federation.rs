@@ -25,7 +25,6 @@ use axum::response::IntoResponse;
 use axum::Router;
 use serde_json::json;
 
-use crate::config::Config;
 use crate::federation::{keys, signatures};
 use crate::state::{App, AppState};
 use crate::time::Clock;
@@ -194,17 +193,7 @@ impl Instance {
         std::fs::create_dir_all(&dir)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let mut config = Config {
-            listen: addr.to_string(),
-            domain: addr.to_string(),
-            scheme: "http".into(),
-            data_dir: dir.clone(),
-            rate_limits: crate::config::RateLimitConfig {
-                enabled: false,
-                ..Default::default()
-            },
-            ..Config::default()
-        };
+        let mut config = crate::bench::instance_config(addr, &dir, None);
         config.federation.allow_private = vec!["127.0.0.0/8".into()];
         let state = App::new(config, Clock::default()).await?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

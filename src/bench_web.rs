@@ -9,7 +9,6 @@
 use std::time::{Duration, Instant};
 
 use crate::bench::{drop_postgres, fresh_postgres, percentile, seed, tempfile_dir};
-use crate::config::Config;
 use crate::state::App;
 use crate::time::Clock;
 
@@ -124,21 +123,11 @@ pub async fn web_home(cfg: WebHomeBench) -> anyhow::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let config = Config {
-        listen: addr.to_string(),
-        domain: addr.to_string(),
-        scheme: "http".into(),
-        data_dir: dir.clone(),
-        database_url: postgres
-            .as_ref()
-            .map(|(_, (url, _))| url.clone())
-            .unwrap_or_default(),
-        rate_limits: crate::config::RateLimitConfig {
-            enabled: false,
-            ..Default::default()
-        },
-        ..Config::default()
-    };
+    let config = crate::bench::instance_config(
+        addr,
+        &dir,
+        postgres.as_ref().map(|(_, (url, _))| url.as_str()),
+    );
     let state = App::new(config, Clock::default()).await?;
     let (viewer, _) = seed(&state, cfg.follows, cfg.statuses).await?;
     // The seed's logins have no password; the page needs one to sign in through its form.
