@@ -369,8 +369,16 @@ on_both_backends!(form_bodies, form_bodies);
 /// (`public`) and a conversation's last status (`thread`) carry `filtered`; none is dropped,
 /// so a `hide` filter is listed for the client to act on, as Mastodon does.
 async fn filters_on_single_statuses_search_and_conversations(app: &TestApp) {
-    let (_, alice) = app.user_with_token("alice").await;
+    let (alice_id, alice) = app.user_with_token("alice").await;
     let (_, bob) = app.user_with_token("bob").await;
+    // Bob follows Alice: a stranger's direct message would wait behind a notification
+    // request (Mastodon's default policy), out of the conversations.
+    app.post_json(
+        &format!("/api/v1/accounts/{alice_id}/follow"),
+        &bob,
+        serde_json::json!({}),
+    )
+    .await;
     let (status, warn) = app
         .post_json(
             "/api/v2/filters",

@@ -214,9 +214,17 @@ async fn lists(app: &TestApp) {
 on_both_backends!(lists, lists);
 
 async fn conversations(app: &TestApp) {
-    let (_, alice) = app.user_with_token("alice").await;
+    let (alice_id, alice) = app.user_with_token("alice").await;
     let (_, bob) = app.user_with_token("bob").await;
     let (_, carol) = app.user_with_token("carol").await;
+    // Bob follows Alice: a stranger's direct message would wait behind a notification
+    // request (Mastodon's default policy), out of the conversations.
+    app.post_json(
+        &format!("/api/v1/accounts/{alice_id}/follow"),
+        &bob,
+        serde_json::json!({}),
+    )
+    .await;
     let dm = post(
         app,
         &alice,

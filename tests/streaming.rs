@@ -434,9 +434,17 @@ async fn server_sent_events(app: &TestApp) {
 on_both_backends!(server_sent_events, server_sent_events);
 
 async fn direct_conversations(app: &TestApp) {
-    let (_, alice) = app.user_with_token("alice").await;
+    let (alice_id, alice) = app.user_with_token("alice").await;
     let (bob_id, bob) = app.user_with_token("bob").await;
     let (_, carol) = app.user_with_token("carol").await;
+    // Bob follows Alice: a stranger's direct message would wait behind a notification
+    // request (Mastodon's default policy), out of the conversations.
+    app.post_json(
+        &format!("/api/v1/accounts/{alice_id}/follow"),
+        &bob,
+        serde_json::json!({}),
+    )
+    .await;
     let mut bob_ws = connect(app, &format!("access_token={bob}&stream=direct")).await;
     let mut carol_ws = connect(app, &format!("access_token={carol}&stream=direct")).await;
     let dm = post(

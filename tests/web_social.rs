@@ -544,6 +544,14 @@ on_both_backends!(lists, lists_pages);
 async fn conversations_and_requests(app: &TestApp) {
     let (alice_id, alice) = app.user_with_token("alice").await;
     let (bob_id, bob) = app.user_with_token("bob").await;
+    // Bob follows Alice: a stranger's direct message would wait behind a notification
+    // request (Mastodon's default policy), out of the conversations.
+    app.post_json(
+        &format!("/api/v1/accounts/{alice_id}/follow"),
+        &bob,
+        serde_json::json!({}),
+    )
+    .await;
     post_status(
         app,
         &alice,
