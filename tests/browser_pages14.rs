@@ -18,8 +18,7 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery";
 
-/// Public pages, then the member's (`{post}`: alice's post). `/deck` is not on main yet:
-/// skipped until it lands (the live helper's slice).
+/// Public pages, then the member's (`{post}`: alice's post).
 const PUBLIC: &[&str] = &[
     "/@alice",
     "/@alice/with_replies",
@@ -31,6 +30,7 @@ const PUBLIC: &[&str] = &[
 ];
 const MEMBER: &[&str] = &[
     "/home",
+    "/deck",
     "/notifications",
     "/local",
     "/federated",
@@ -196,11 +196,16 @@ async fn shortcuts_inventory_and_screenshots() {
     b.find("h1").await;
     assert_eq!(b.url().await.path(), "/notifications");
 
-    // Every member page, axe-clean in both schemes.
-    for path in MEMBER.iter().chain(PUBLIC.iter()) {
-        let path = path.replace("{post}", &post);
-        b.accessible_in_both_schemes(&app, &path, &format!("{path} (member)"))
+    // Every member page, axe-clean in both schemes; the public pages again as the member
+    // sees them (their buttons differ), in the light scheme (the anonymous pass had both).
+    for path in MEMBER {
+        b.accessible_in_both_schemes(&app, path, &format!("{path} (member)"))
             .await;
+    }
+    for path in PUBLIC {
+        let path = path.replace("{post}", &post);
+        b.goto(&app.url(&path)).await;
+        b.assert_accessible(&format!("{path} (member)")).await;
     }
     // The shortcut list itself, open.
     b.goto(&app.url("/home")).await;

@@ -594,7 +594,7 @@ enum Answer {
 
 /// Issue 14's paths of DESIGN §10 (and the pages it added around them), with what an
 /// anonymous reader and a member get. `{post}` is alice's public post, `{private}` her
-/// followers-only one. `/deck` is skipped until it lands on main (the live helper's slice).
+/// followers-only one.
 const INVENTORY: &[(&str, Answer, Answer)] = &[
     ("/@alice", Answer::Page, Answer::Page),
     ("/@alice/with_replies", Answer::Page, Answer::Page),
@@ -607,6 +607,7 @@ const INVENTORY: &[(&str, Answer, Answer)] = &[
     ("/@alice/99999999", Answer::NotFound, Answer::NotFound),
     ("/tags/garden", Answer::Page, Answer::Page),
     ("/home", Answer::SignIn, Answer::Page),
+    ("/deck", Answer::SignIn, Answer::Page),
     ("/notifications", Answer::SignIn, Answer::Page),
     ("/local", Answer::SignIn, Answer::Page),
     ("/federated", Answer::SignIn, Answer::Page),

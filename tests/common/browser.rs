@@ -253,7 +253,8 @@ impl Browser {
             .await
             .expect("a page is loaded");
         self.click(button_css).await;
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // Generous: a CI machine running several browsers and test servers can be slow.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // The old document's element goes stale once the browser has navigated.
             if before.tag_name().await.is_err() {
@@ -266,10 +267,16 @@ impl Browser {
                     return;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "submitting {button_css} did not load a new page"
-            );
+            if Instant::now() >= deadline {
+                let state = self
+                    .client
+                    .execute("return document.readyState", vec![])
+                    .await;
+                panic!(
+                    "submitting {button_css} did not load a new page (still at {}, readyState {state:?})",
+                    self.url().await
+                );
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
