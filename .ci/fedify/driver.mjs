@@ -6,6 +6,7 @@
 //   PEER_URL is the peer's origin plus its user, e.g. http://127.0.0.1:9100/users/peer;
 //   append "#secure" for a peer in authorized-fetch mode.
 
+import { spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, randomUUID, sign } from "node:crypto";
 
 const [herd, token, ...peerArgs] = process.argv.slice(2);
@@ -92,7 +93,7 @@ async function homeHas(pred) {
   return home.find(pred);
 }
 
-async function scenario(peerArg) {
+async function scenario(peerArg, first) {
   const secure = peerArg.endsWith("#secure");
   const actor = peerArg.replace(/#secure$/, "");
   const u = new URL(actor);
@@ -196,6 +197,42 @@ async function scenario(peerArg) {
     homeHas((s) => s.uri === unapproved.note && s.quote?.state === "pending" && s.quote.quoted_status === null)
   );
 
+  // 6c. Video, both ways (first peer only: the path is the same for every peer). The peer's
+  // Note carries a `Document` of mediaType video/mp4; Herd shows it as a `video` attachment.
+  // The member's post with an uploaded clip reaches the peer as a `Document` of video/mp4
+  // whose URL the peer fetches.
+  if (first && spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status !== 0) {
+    console.log("  skip video both ways: ffmpeg is not installed (.ci/ffmpeg.sh installs it)");
+  } else if (first) {
+    const clipUrl = `${peer}/media/clip.mp4`;
+    const withVideo = await req("POST", `${peer}/_test/post`, { body: { content: `<p>a clip ${randomUUID()}</p>`, video: true } });
+    const shown = await waitFor(`${handle}'s Note with a video Document shows as a video attachment in Herd`, () =>
+      homeHas((s) => s.uri === withVideo.note && s.media_attachments[0]?.type === "video")
+    );
+    const att = shown.media_attachments[0];
+    check(att.remote_url === clipUrl && att.url && att.description === "a clip from the Fedify peer",
+      "the attachment keeps the peer's URL and name", att);
+
+    const bytes = Buffer.from(await (await req("GET", clipUrl, { raw: true })).arrayBuffer());
+    const form = new FormData();
+    form.append("file", new Blob([bytes], { type: "video/mp4" }), "clip.mp4");
+    form.append("description", "a clip from Herd");
+    const up = await fetch(`${herd}/api/v2/media`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    check(up.status === 202 || up.status === 200, `POST /api/v2/media of an MP4 answers 202 (got ${up.status})`);
+    const media = await up.json();
+    await waitFor("Herd processes the uploaded clip (url set)", async () => (await api("GET", `/api/v1/media/${media.id}`)).url);
+    const clipPost = await api("POST", "/api/v1/statuses", { status: `a clip from herd ${randomUUID()}`, media_ids: [media.id], visibility: "public" });
+    const got = await waitFor(`${handle} receives the member's Note with a video/mp4 Document and fetches its URL`, async () => {
+      const l = await log();
+      const c = l.received.find((a) => a.type === "Create" && a.object === clipPost.uri);
+      return c?.attachments?.length ? c : null;
+    });
+    const doc = got.attachments[0];
+    check(doc.type === "Document" && doc.mediaType === "video/mp4" && doc.name === "a clip from Herd", "the attachment is a Document of video/mp4 with its description", doc);
+    check(doc.fetched?.status === 200 && doc.fetched.mp4 && doc.fetched.contentType?.startsWith("video/mp4"),
+      `the peer fetched ${doc.url}: 200, video/mp4, an MP4`, doc);
+  }
+
   // 7. Herd refuses what is not signed by the actor: unsigned, forged, RFC 9421 it cannot verify.
   const inbox = `${herd}/users/${me.username}/inbox`;
   const fakeNote = (w) => JSON.stringify({
@@ -245,7 +282,7 @@ async function scenario(peerArg) {
 }
 
 try {
-  for (const p of peerArgs) await scenario(p);
+  for (const [i, p] of peerArgs.entries()) await scenario(p, i === 0);
 } catch (e) {
   failed++;
   console.error(`  FAIL ${e instanceof Failure ? e.message : e.stack}`);

@@ -14,14 +14,20 @@
 //   GET  /_test/log          {received: [...], inboxPosts: [...], outgoing: [...], followers, following}
 //   POST /_test/follow       {target: actor URL}            Follow, and remember it
 //   POST /_test/unfollow     {target}                       Undo(Follow)
-//   POST /_test/post         {content, to?: [actor URLs], quote?: note URL}
+//   POST /_test/post         {content, to?: [actor URLs], quote?: note URL, video?: true}
 //                                                          Create(Note) to followers (+ `to`),
-//                                                          quoting `quote` (Fedify's quoteUrl)
+//                                                          quoting `quote` (Fedify's quoteUrl),
+//                                                          with a video `Document` (/media/clip.mp4)
+//   GET  /media/clip.mp4     a one-second H.264 clip made with ffmpeg on first use
 //   POST /_test/like         {object: note URL}             Like to the note's author
 //   POST /_test/unlike       {object}                       Undo(Like)
 //   POST /_test/lookup       {target}                       ctx.lookupObject (signed GET)
 
 import http from "node:http";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, getConsoleSink } from "@logtape/logtape";
 import { randomUUID } from "node:crypto";
@@ -36,7 +42,9 @@ import {
   Accept,
   Activity,
   Create,
+  Document,
   Endpoints,
+  Link,
   Follow,
   isActor,
   Like,
@@ -64,6 +72,23 @@ const followers = new Map(); // actor id -> {id, inbox, sharedInbox}
 const following = new Map(); // actor id -> {followId, accepted}
 const notes = new Map(); // note id -> {content, published, to}
 const likes = new Map(); // object URL -> Like id
+
+// The clip the peer attaches and serves: 64×48, 10 fps, one second of H.264 (a few kB).
+let clipBytes = null;
+function clip() {
+  if (clipBytes) return clipBytes;
+  const dir = mkdtempSync(join(tmpdir(), "peer-clip-"));
+  try {
+    const out = join(dir, "clip.mp4");
+    const r = spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1",
+      "-pix_fmt", "yuv420p", "-c:v", "libx264", out], { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) throw new Error(`ffmpeg failed (${r.error?.message ?? `exit ${r.status}`})`);
+    clipBytes = readFileSync(out);
+    return clipBytes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function scheme(headers) {
   if (headers.get("signature-input")) return "rfc9421";
@@ -195,6 +220,17 @@ function noteObject(ctx, uri, n) {
     ccs: [ctx.getFollowersUri(USER)],
     url: uri,
     ...(n.quote ? { quoteUrl: new URL(n.quote) } : {}),
+    ...(n.video
+      ? {
+          attachments: [new Document({
+            mediaType: "video/mp4",
+            url: new URL(`${ORIGIN}/media/clip.mp4`),
+            name: "a clip from the Fedify peer",
+            width: 64,
+            height: 48,
+          })],
+        }
+      : {}),
   });
 }
 
@@ -242,7 +278,26 @@ federation
   })
   .on(Create, async (ctx, create) => {
     const object = await create.getObject(ctx);
+    // Each attachment as Fedify parsed it; a video's URL is fetched here, as a peer showing it
+    // would (unsigned, outside the federation log).
+    const attachments = [];
+    for await (const a of object?.getAttachments?.() ?? []) {
+      const url = a.url instanceof URL ? a.url.href : a.url instanceof Link ? a.url.href?.href : null;
+      const entry = { type: a.constructor.name, mediaType: a.mediaType ?? null, url, name: a.name?.toString() ?? null };
+      if (url && entry.mediaType?.startsWith("video/")) {
+        try {
+          const res = await realFetch(url, { signal: AbortSignal.timeout(10000) });
+          const body = Buffer.from(await res.arrayBuffer());
+          entry.fetched = { status: res.status, contentType: res.headers.get("content-type"), bytes: body.length,
+            mp4: body.subarray(4, 8).toString("latin1") === "ftyp" };
+        } catch (e) {
+          entry.fetched = { error: String(e?.message ?? e) };
+        }
+      }
+      attachments.push(entry);
+    }
     log(create, {
+      attachments,
       objectType: object?.constructor.name ?? null,
       content: object?.content?.toString() ?? null,
       to: object ? [...(object.toIds ?? [])].map((u) => u.href) : [],
@@ -306,7 +361,8 @@ async function control(path, body) {
       const uuid = randomUUID();
       const uri = ctx.getObjectUri(Note, { identifier: USER, id: uuid });
       const to = [PUBLIC_COLLECTION.href, ...(body.to ?? [])];
-      const n = { content: body.content, published: Temporal.Now.instant(), to, quote: body.quote };
+      if (body.video) clip(); // fail here, not when Herd fetches it, without ffmpeg
+      const n = { content: body.content, published: Temporal.Now.instant(), to, quote: body.quote, video: !!body.video };
       notes.set(uri.href, n);
       const create = new Create({
         id: new URL(`${uri.href}/activity`),
@@ -367,6 +423,11 @@ const server = http.createServer(async (req, res) => {
         followers: [...followers.keys()],
         following: Object.fromEntries(following),
       });
+    }
+    if (url.pathname === "/media/clip.mp4" && req.method === "GET") {
+      const bytes = clip();
+      res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
+      return res.end(bytes);
     }
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
     if (url.pathname.startsWith("/_test/") && req.method === "POST") {
