@@ -185,7 +185,7 @@ async function scenario(peerArg, first) {
     return s.favourites_count === 0;
   });
 
-  // 6b. Quotes, as far as Fedify's `quoteUrl` goes (it sends no FEP-044f stamps): the peer's
+  // 6b. Quotes by Fedify's `quoteUrl` alone (no QuoteRequest, no stamp): the peer's
   // quote of its own note needs no approval and shows the note; its quote of the member's
   // status carries no authorization from Herd, so it shows as pending, without the status.
   const selfQuote = await req("POST", `${peer}/_test/post`, { body: { content: `<p>quoting myself ${randomUUID()}</p>`, quote: posted.note } });
@@ -196,6 +196,45 @@ async function scenario(peerArg, first) {
   await waitFor(`${handle}'s quote of ${me.username}'s status without a stamp is pending and hides it`, () =>
     homeHas((s) => s.uri === unapproved.note && s.quote?.state === "pending" && s.quote.quoted_status === null)
   );
+
+  // 6b'. Quotes by FEP-044f as Mastodon 4.5 speaks it, both ways (first peer only: Fedify
+  // 2.3.6 has QuoteRequest and QuoteAuthorization, which the peer uses). The peer quotes the
+  // member's post: Create(Note with `quote`), a QuoteRequest, Herd's Accept with a stamp the
+  // peer can fetch, the Note again with `quoteAuthorization`. The member quotes the peer's
+  // note: Herd sends a QuoteRequest, the peer accepts with a stamp of its own.
+  if (first) {
+    const asked = await req("POST", `${peer}/_test/quote`, { body: { content: `<p>quoting with a request ${randomUUID()}</p>`, object: mine.uri } });
+    const accept = await waitFor(`Herd answers ${handle}'s QuoteRequest with an Accept whose result is a stamp`, async () => {
+      const l = await log();
+      return l.received.find((a) => a.type === "Accept" && a.object === asked.request && a.result?.startsWith(herd));
+    });
+    const stamp = await req("POST", `${peer}/_test/lookup`, { body: { target: accept.result } });
+    check(JSON.stringify(stamp).includes(asked.note) && JSON.stringify(stamp).includes(mine.uri) && /QuoteAuthorization/.test(JSON.stringify(stamp)),
+      "the peer fetches Herd's stamp: a QuoteAuthorization naming both posts", stamp);
+    await waitFor(`${handle}'s approved quote of ${me.username}'s status is accepted and shows it`, () =>
+      homeHas((s) => s.uri === asked.note && s.quote?.state === "accepted" && s.quote.quoted_status?.id === mine.id)
+    );
+    await waitFor(`${handle} sends the quote again with Herd's stamp as quoteAuthorization (Update)`, async () =>
+      (await log()).quoteRequests[asked.request]?.updatedWithStamp === accept.result
+    );
+    const quotes = await api("GET", `/api/v1/statuses/${mine.id}/quotes`);
+    check(quotes.some((s) => s.uri === asked.note), `GET /api/v1/statuses/:id/quotes lists ${handle}'s quote`, quotes.map((s) => s.uri));
+
+    const quoting = await api("POST", "/api/v1/statuses", { status: `quoting fedify ${randomUUID()}`, quoted_status_id: remoteStatus.id, visibility: "public" });
+    check(quoting.quote?.state === "pending", `${me.username}'s quote of ${handle}'s note waits for its author (pending)`, quoting.quote);
+    await waitFor(`${handle} receives Herd's QuoteRequest for its note`, async () => {
+      const l = await log();
+      return l.received.some((a) => a.type === "QuoteRequest" && a.actor === herdActor && a.object === posted.note && a.instrument === quoting.uri);
+    });
+    await waitFor(`Herd marks ${me.username}'s quote accepted once ${handle}'s Accept with its stamp arrives`, async () => {
+      const s = await api("GET", `/api/v1/statuses/${quoting.id}`);
+      return s.quote?.state === "accepted" && s.quote.quoted_status?.id === remoteStatus.id;
+    });
+    await waitFor(`${handle} receives the quote again carrying its own stamp as quoteAuthorization`, async () => {
+      const l = await log();
+      return l.received.some((a) => a.object === quoting.uri && a.quote === posted.note && a.quoteAuthorization?.startsWith(`${peer}/users/${user}/stamps/`));
+    });
+  }
 
   // 6c. Video, both ways (first peer only: the path is the same for every peer). The peer's
   // Note carries a `Document` of mediaType video/mp4; Herd shows it as a `video` attachment.
