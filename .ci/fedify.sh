@@ -6,7 +6,9 @@
 # Three peers: `peer` on 127.0.0.1, `sec` on 127.0.0.1 in authorized-fetch mode (Fedify's
 # `authorize` predicates: unsigned GETs get 401), and `far` on 127.0.0.2 (another host, not
 # just another port). For each: follow both ways with Accept, Create(Note) both ways, Like and
-# Undo(Like) both ways, refused unsigned/forged/unverifiable RFC 9421 requests, and every
+# Undo(Like) both ways, quotes (a bare quoteUrl; with the first peer FEP-044f requests and stamps
+# both ways), video both ways (first peer; needs ffmpeg),
+# refused unsigned/forged/unverifiable RFC 9421 requests, and every
 # exchange checked as signed and verified on both sides (see .ci/fedify/driver.mjs): Fedify
 # signs with RFC 9421 and Herd accepts it on the first knock (its log counts each one).
 #
@@ -69,11 +71,12 @@ trap 'exit 143' TERM
 free_port() { # a free TCP port on address $1
   python3 -c 'import socket,sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"
 }
+# 60 s: on a loaded shared machine herd serve has taken over 30 s to answer /health.
 wait_http() { # url pid what
-  local deadline=$((SECONDS + 30))
+  local deadline=$((SECONDS + 60))
   until curl -s -o /dev/null --max-time 2 "$1"; do
     kill -0 "$2" 2>/dev/null || fail "$3 exited before answering $1"
-    [ "$SECONDS" -lt "$deadline" ] || fail "$3 did not answer $1 within 30 s"
+    [ "$SECONDS" -lt "$deadline" ] || fail "$3 did not answer $1 within 60 s"
     sleep 0.1
   done
 }

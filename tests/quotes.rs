@@ -564,6 +564,33 @@ async fn quote_across(owner: &TestApp, quoter: &TestApp) {
     assert_eq!(doc["interactingObject"], q["uri"], "{doc}");
     assert_eq!(doc["interactionTarget"], original["uri"], "{doc}");
 
+    // The quoting Note as a JSON-LD reader sees it: its @context defines the quote terms, or a
+    // reader such as Fedify drops `quote` and `quoteAuthorization` (and the policy) unread.
+    let note: Value = quoter
+        .client
+        .get(q["uri"].as_str().expect("uri"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET note")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(note["quoteAuthorization"], stamp.as_str(), "{note}");
+    let defined = |term: &str| {
+        note["@context"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|e| e.get(term).is_some()))
+    };
+    for term in [
+        "quote",
+        "quoteAuthorization",
+        "interactionPolicy",
+        "canQuote",
+    ] {
+        assert!(defined(term), "@context lacks {term}: {}", note["@context"]);
+    }
+
     // Accepted on the owner's side too: the author is told, and lists the quote.
     let notes = notifications_of(owner, &alice, "quote").await;
     assert_eq!(notes.len(), 1, "{notes:?}");

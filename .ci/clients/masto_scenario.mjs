@@ -3,11 +3,13 @@
 // verifyCredentials, post with a content warning and in each visibility, upload media through
 // /api/v2/media (masto then polls GET /api/v1/media/:id) and attach it, post a poll and vote on
 // bob's, follow bob, page the home timeline with the async iterator (Link next), list
-// notifications, and receive an update over the WebSocket streaming API (token as subprotocol).
+// notifications, and receive an update over the WebSocket streaming API (token as subprotocol);
+// issue 17: upload a video (202, polled), a link preview card, a quote with its policy, and
+// grouped notifications (v2.notifications).
 //
 // Usage: node masto_scenario.mjs BASE_URL EMAIL PASSWORD USERNAME BOB_TOKEN
 import { randomUUID } from "node:crypto";
-import { check, CheckError, png, sleep, step as stepWith } from "./scenario_lib.mjs";
+import { check, CheckError, mp4, png, serveSite, sleep, step as stepWith } from "./scenario_lib.mjs";
 
 // masto lives in .ci/node (npm install --prefix .ci/node), which Node's resolution from this
 // folder would not search; import it by path.
@@ -95,6 +97,51 @@ await step("v2.media.create (multipart; masto polls GET /api/v1/media/:id) + sta
   const s = await masto.v1.statuses.create({ status: `masto picture ${run}`, mediaIds: [media.id] });
   check(s.mediaAttachments.length === 1 && s.mediaAttachments[0].id === media.id, "attachment missing");
   check(s.mediaAttachments[0].description === "a test pattern", "description lost");
+});
+
+const clip = await mp4();
+if (!clip) {
+  console.log("  skip video upload: ffmpeg is not installed (.ci/ffmpeg.sh installs it)");
+} else {
+  await step("v2.media.create of a video (202, url null; masto polls until processed) + status", async () => {
+    const media = await masto.v2.media.create({ file: new Blob([clip], { type: "video/mp4" }), description: "a test clip" });
+    check(media.type === "video" && media.url && media.previewUrl, `media ${JSON.stringify(media)}`);
+    check(media.meta?.original?.width === 64 && media.meta?.fps === 10, `meta ${JSON.stringify(media.meta)}`);
+    const s = await masto.v1.statuses.create({ status: `masto clip ${run}`, mediaIds: [media.id] });
+    check(s.mediaAttachments[0]?.type === "video", "the status has no video");
+  });
+}
+
+await step("link preview card: a post linking a local page gets its card; statuses.$select(id).card.fetch()", async () => {
+  const link = `${await serveSite()}/article/${run}`;
+  const s = await masto.v1.statuses.create({ status: `masto reads ${link}` });
+  const deadline = Date.now() + WAIT_MS;
+  let card;
+  for (;;) {
+    card = (await masto.v1.statuses.$select(s.id).fetch()).card;
+    if (card) break;
+    check(Date.now() < deadline, `no card on ${s.id} within ${WAIT_MS} ms`);
+    await sleep(200);
+  }
+  check(card.url === link && card.title === `Article ${run}` && card.type === "link", `card ${JSON.stringify(card)}`);
+  check(card.image?.startsWith(base) && card.providerName === "Scenario News", `card ${JSON.stringify(card)}`);
+  const deprecated = await masto.v1.statuses.$select(s.id).card.fetch();
+  check(deprecated.url === link, `GET /api/v1/statuses/:id/card ${JSON.stringify(deprecated)}`);
+});
+
+await step("quote post: statuses.create({quotedStatusId, quoteApprovalPolicy}) + $select(id).quotes.list()", async () => {
+  const original = await bob.v1.statuses.create({ status: `bob's words for masto ${run}` });
+  const q = await masto.v1.statuses.create({ status: `masto quotes bob ${run}`, quotedStatusId: original.id, quoteApprovalPolicy: "nobody" });
+  check(q.quote?.state === "accepted" && q.quote.quotedStatus?.id === original.id, `quote ${JSON.stringify(q.quote)}`);
+  check(q.quoteApproval?.automatic?.length === 0, `our own quote policy 'nobody': ${JSON.stringify(q.quoteApproval)}`);
+  const quotes = await bob.v1.statuses.$select(original.id).quotes.list();
+  check(quotes.map((s) => s.id).join() === q.id, `quotes of bob's post: ${quotes.map((s) => s.id)}`);
+  // Nobody may quote ours: bob's attempt is refused with 422.
+  const refused = await bob.v1.statuses.create({ status: "quoting masto", quotedStatusId: q.id }).then(
+    () => null,
+    (err) => err,
+  );
+  check(refused?.statusCode === 422, `bob quoting a 'nobody' post: ${refused?.statusCode ?? "accepted"}`);
 });
 
 await step("v1.statuses.create with a poll (JSON)", async () => {
@@ -224,6 +271,23 @@ await step("createStreamingAPIClient: user stream over WebSocket receives bob's 
   } finally {
     streaming.close();
   }
+});
+
+await step("v2.notifications (grouped): bob's favourite as a group; $select(key).fetch, .accounts.fetch, unreadCount", async () => {
+  const page = await masto.v2.notifications.list({ types: ["favourite", "mention"], groupedTypes: ["favourite"] });
+  const group = page.notificationGroups.find((g) => g.type === "favourite" && g.statusId === posted.public.id);
+  check(group, `no favourite group: ${JSON.stringify(page.notificationGroups)}`);
+  check(group.sampleAccountIds.includes(bobMe.id) && group.notificationsCount >= 1, `group ${JSON.stringify(group)}`);
+  check(page.accounts.some((a) => a.id === bobMe.id), "bob is not among the accounts");
+  check(page.statuses.some((s) => s.id === posted.public.id), "the status is not among the statuses");
+  const one = await masto.v2.notifications.$select(group.groupKey).fetch();
+  check(one.notificationGroups.map((g) => g.groupKey).join() === group.groupKey, `one group ${JSON.stringify(one.notificationGroups)}`);
+  const who = await masto.v2.notifications.$select(group.groupKey).accounts.fetch();
+  check(who.map((a) => a.id).join() === bobMe.id, `accounts ${who.map((a) => a.id)}`);
+  const { count } = await masto.v2.notifications.unreadCount.fetch();
+  check(Number.isInteger(count) && count >= 1, `unread count ${count}`);
+  const missing = await masto.v2.notifications.$select("favourite-no-such-group").fetch().then(() => null, (err) => err);
+  check(missing?.statusCode === 404, `an unknown group key: ${missing?.statusCode ?? "answered"}`);
 });
 
 console.log(

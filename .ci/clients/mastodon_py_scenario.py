@@ -2,7 +2,9 @@
 """Mastodon.py 2.3.3 daily-use scenario against a running herd (issue 3, "prove it with real
 clients"): log in, post with a content warning and in each visibility, upload a PNG and attach it,
 post a poll and vote on bob's, follow bob, page the home timeline, receive a notification and a
-streamed update (SSE), quote bob's post (bob lists, revokes it and closes it to quotes).
+streamed update (SSE), read bob's favourite as a notification group (/api/v2/notifications), see
+the link preview card of a post linking a page served here, quote bob's post (bob lists, revokes
+it and closes it to quotes). The video upload and the card need scenario_site.py's helpers.
 
 Usage: mastodon_py_scenario.py BASE_URL EMAIL PASSWORD USERNAME BOB_TOKEN
 
@@ -11,9 +13,7 @@ BOB_TOKEN is a "read write follow" token of a second local user, bob, who plays 
 Exits non-zero with a message naming the failing step.
 """
 
-import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,6 +25,7 @@ import zlib
 
 import requests
 
+from scenario_site import have_ffmpeg, make_mp4, serve_site
 from mastodon import Mastodon, MastodonAPIError, MastodonError, MastodonNotFoundError, StreamListener
 
 SCOPES = ["read", "write", "follow"]
@@ -164,19 +165,23 @@ def main():
         check(len(s["media_attachments"]) == 1, f"{len(s['media_attachments'])} attachments")
         check(s["media_attachments"][0]["id"] == media["id"], "the attachment is not the uploaded media")
 
-    if shutil.which("ffmpeg") is None:
+    if not have_ffmpeg():
         print("  skip video upload: ffmpeg is not installed (.ci/ffmpeg.sh installs it)")
     else:
-        with Step("media_post of a video (POST /api/v2/media → 202, polled until processed) + status"):
+        with Step("media_post of a video (POST /api/v2/media → 202, url null; polled until processed) + status"):
             with tempfile.TemporaryDirectory() as tmp:
-                path = f"{tmp}/clip.mp4"
-                subprocess.run(
-                    ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10",
-                     "-t", "1", "-pix_fmt", "yuv420p", "-c:v", "libx264", path],
-                    check=True,
-                )
-                # synchronous=True: Mastodon.py polls GET /api/v1/media/:id until `url` is set.
-                video = api.media_post(path, mime_type="video/mp4", description="a test clip", synchronous=True)
+                with open(make_mp4(f"{tmp}/clip.mp4"), "rb") as f:
+                    clip = f.read()
+            # Not synchronous=True: Mastodon.py would sleep 5 s between polls; poll as apps do.
+            video = api.media_post(clip, mime_type="video/mp4", description="a test clip")
+            check(video["url"] is None, f"a video still processing has url {video['url']!r} (Mastodon: null)")
+            pending = video["id"]
+
+            def processed():
+                m = api.media(pending)
+                return m if m["url"] else None
+
+            video = wait_for("the video processed (url set)", processed)
             check(video["type"] == "video", f"media type is {video['type']!r}")
             check(video["url"], "processed video has no url")
             check(video["preview_url"], "processed video has no preview frame")
@@ -311,6 +316,40 @@ def main():
             # requests' close() waits for the reader thread's blocking read (up to the read
             # timeout); close from a daemon thread so the scenario does not sit out that wait.
             threading.Thread(target=handle.close, daemon=True).start()
+
+    with Step("grouped_notifications (GET /api/v2/notifications): bob's favourite as a group, its key and accounts"):
+        grouped = api.grouped_notifications(types=["favourite", "mention"], grouped_types=["favourite"])
+        group = next((g for g in grouped["notification_groups"]
+                      if g["type"] == "favourite" and g["status_id"] == posted["public"]["id"]), None)
+        check(group, f"no favourite group for {posted['public']['id']}: {grouped['notification_groups']!r}")
+        check(bob_me["id"] in group["sample_account_ids"], f"sample_account_ids {group['sample_account_ids']!r}")
+        check(group["notifications_count"] >= 1, f"notifications_count {group['notifications_count']!r}")
+        check(any(a["id"] == bob_me["id"] for a in grouped["accounts"]), "bob is not among the accounts")
+        check(any(s["id"] == posted["public"]["id"] for s in grouped["statuses"]), "the status is not among statuses")
+        check(any(g["type"] == "mention" for g in grouped["notification_groups"]), "the mention group is missing")
+        one = api.grouped_notification(group["group_key"])
+        check([g["group_key"] for g in one["notification_groups"]] == [group["group_key"]],
+              f"GET /api/v2/notifications/:group_key gave {one['notification_groups']!r}")
+        who = api.grouped_notification_accounts(group["group_key"])
+        check([a["id"] for a in who] == [bob_me["id"]], f"accounts of the group: {[a['id'] for a in who]}")
+        try:
+            api.grouped_notification("favourite-no-such-group")
+        except MastodonNotFoundError:
+            pass
+        else:
+            raise AssertionError("an unknown group key answered")
+
+    with Step("link preview card: a post linking a local page gets its card (queued fetch), status_card agrees"):
+        site = serve_site()
+        link = f"{site}/article/{run}"
+        s = api.status_post(f"read this {link}", visibility="public")
+        got = wait_for("the card on the status", lambda: api.status(s["id"])["card"])
+        check(got["url"] == link and got["title"] == f"Article {run}", f"card is {dict(got)!r}")
+        check(got["type"] == "link" and got["provider_name"] == "Scenario News", f"card is {dict(got)!r}")
+        check(got["image"] and got["image"].startswith(base), f"card image is not a local preview: {got['image']!r}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # status_card is deprecated in Mastodon.py too
+            check(api.status_card(s["id"])["url"] == link, "GET /api/v1/statuses/:id/card")
 
     with Step("quote post (Mastodon 4.5): quoted_status_id, bob lists the quote and revokes it"):
         # Through Mastodon.py's own parameter where this version has it, else the same request

@@ -63,3 +63,53 @@ export function png(width = 8, height = 8) {
   ]);
 }
 
+
+// A page on loopback for Herd's link preview to fetch (herd serve runs with 127.0.0.0/8 on its
+// federation.allow_private in CI, as the tests do): /article/NAME with OpenGraph tags and an
+// og:image. Resolves to the server's origin; the server does not keep the process alive.
+export async function serveSite() {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    if (req.url.startsWith("/article/")) {
+      const name = req.url.split("/").pop();
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(
+        `<!doctype html><html lang="en"><head><title>fallback</title>` +
+          `<meta property="og:title" content="Article ${name}">` +
+          `<meta property="og:description" content="What the page is about">` +
+          `<meta property="og:site_name" content="Scenario News">` +
+          `<meta property="og:image" content="/image.png"></head><body><p>Body</p></body></html>`,
+      );
+    } else if (req.url === "/image.png") {
+      res.writeHead(200, { "content-type": "image/png" });
+      res.end(png(64, 32));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+// A 64×48, 10 fps, one-second H.264 MP4 made with ffmpeg, as bytes; null without ffmpeg.
+export async function mp4() {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "clip-"));
+  try {
+    const out = join(dir, "clip.mp4");
+    const r = spawnSync(
+      "ffmpeg",
+      ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1", "-pix_fmt", "yuv420p", "-c:v", "libx264", out],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
+    if (r.error?.code === "ENOENT") return null;
+    if (r.status !== 0) throw new Error(`ffmpeg exited ${r.status}`);
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

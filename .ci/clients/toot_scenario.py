@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """toot 0.52.1 (the CLI, run as a subprocess) daily-use scenario against a running herd (issue 3):
-login_cli, whoami, post with a content warning and in each visibility, post with media and with a
+login_cli, whoami, post with a content warning and in each visibility, post with media, with a
+video (toot polls the 202 upload until processed) and with a link whose card appears, with a
 poll, vote on bob's poll, follow bob, read the home timeline across pages (Link next), receive a
 notification. toot has no streaming command (only its TUI would stream), so the streamed update is
-proven by the Mastodon.py and masto scenarios.
+proven by the Mastodon.py and masto scenarios; toot has no command for grouped notifications or
+quotes either.
 
 Usage: toot_scenario.py TOOT_BIN BASE_URL EMAIL PASSWORD USERNAME BOB_TOKEN
 Every toot call runs with a timeout, its own XDG_CONFIG_HOME, and a checked exit code.
@@ -19,6 +21,8 @@ import time
 import urllib.request
 import uuid
 import zlib
+
+from scenario_site import have_ffmpeg, make_mp4, serve_site
 
 TIMEOUT = 30
 
@@ -51,7 +55,7 @@ class Toot:
         # for a key press; no colours in the output we grep.
         self.env = dict(os.environ, XDG_CONFIG_HOME=home, LINES="100000", COLUMNS="120", NO_COLOR="1", TERM="dumb")
 
-    def run(self, *args, expect_json=False):
+    def run(self, *args, expect_json=False, json_after_progress=False):
         cmd = [self.binary, *args]
         shown = " ".join(a if " " not in a else repr(a) for a in args)
         start = time.monotonic()
@@ -64,8 +68,13 @@ class Toot:
             fail(f"toot {shown}: exit {p.returncode}\n--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}")
         print(f"  ok   toot {shown} ({took:.0f} ms)")
         if expect_json:
+            out = p.stdout
+            if json_after_progress:
+                # `toot post --json` prints "Waiting for media to finish processing..." to stdout
+                # before the JSON while a video is processed (toot's own progress line).
+                out = out[out.find("{"):]
             try:
-                return json.loads(p.stdout)
+                return json.loads(out)
             except ValueError as e:
                 fail(f"toot {shown}: --json output is not JSON ({e}): {p.stdout[:500]!r}")
         return p.stdout
@@ -131,6 +140,31 @@ def main():
         m = s["media_attachments"][0]
         check(m["type"] == "image" and m["description"] == "a test pattern", f"attachment {m!r}")
 
+        if not have_ffmpeg():
+            print("  skip video upload: ffmpeg is not installed (.ci/ffmpeg.sh installs it)")
+        else:
+            # toot uploads to /api/v2/media, gets 202 with url null and polls GET /api/v1/media/:id
+            # until the url is set, then posts.
+            clip = make_mp4(os.path.join(home, "clip.mp4"))
+            s = toot.run("post", "--media", clip, "--description", "a test clip", f"toot clip {run}", "--json",
+                         expect_json=True, json_after_progress=True)
+            m = s["media_attachments"][0] if s["media_attachments"] else {}
+            check(m.get("type") == "video" and m.get("url") and m.get("preview_url"), f"video attachment {m!r}")
+            check(m["meta"]["original"]["width"] == 64, f"video meta {m['meta']!r}")
+
+        # A link preview card: Herd fetches the linked page (served here on loopback) in a job.
+        link = f"{serve_site()}/article/{run}"
+        s = toot.run("post", f"toot reads {link}", "--json", expect_json=True)
+        deadline = time.monotonic() + 10
+        while True:
+            card = toot.run("status", s["id"], "--json", expect_json=True).get("card")
+            if card:
+                break
+            if time.monotonic() > deadline:
+                fail(f"no card on status {s['id']} within 10 s")
+            time.sleep(0.3)
+        check(card["url"] == link and card["title"] == f"Article {run}", f"card {card!r}")
+
         s = toot.run("post", "--poll-option", "tea", "--poll-option", "coffee", "--poll-expires-in", "1h",
                      f"toot poll {run}", "--json", expect_json=True)
         check(s["poll"] and [o["title"] for o in s["poll"]["options"]] == ["tea", "coffee"], f"poll {s['poll']!r}")
@@ -166,7 +200,7 @@ def main():
         text = toot.run("notifications", "--mentions")
         check(f"ping from bob {run}" in text, f"toot notifications --mentions does not show bob's mention:\n{text}")
 
-    print(f"toot scenario: CW, 4 visibilities, media, poll, vote, follow, paged home, mention notification: ok")
+    print(f"toot scenario: CW, 4 visibilities, media, video, card, poll, vote, follow, paged home, mention notification: ok")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 //   PEER_URL is the peer's origin plus its user, e.g. http://127.0.0.1:9100/users/peer;
 //   append "#secure" for a peer in authorized-fetch mode.
 
+import { spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, randomUUID, sign } from "node:crypto";
 
 const [herd, token, ...peerArgs] = process.argv.slice(2);
@@ -92,7 +93,7 @@ async function homeHas(pred) {
   return home.find(pred);
 }
 
-async function scenario(peerArg) {
+async function scenario(peerArg, first) {
   const secure = peerArg.endsWith("#secure");
   const actor = peerArg.replace(/#secure$/, "");
   const u = new URL(actor);
@@ -184,7 +185,7 @@ async function scenario(peerArg) {
     return s.favourites_count === 0;
   });
 
-  // 6b. Quotes, as far as Fedify's `quoteUrl` goes (it sends no FEP-044f stamps): the peer's
+  // 6b. Quotes by Fedify's `quoteUrl` alone (no QuoteRequest, no stamp): the peer's
   // quote of its own note needs no approval and shows the note; its quote of the member's
   // status carries no authorization from Herd, so it shows as pending, without the status.
   const selfQuote = await req("POST", `${peer}/_test/post`, { body: { content: `<p>quoting myself ${randomUUID()}</p>`, quote: posted.note } });
@@ -195,6 +196,81 @@ async function scenario(peerArg) {
   await waitFor(`${handle}'s quote of ${me.username}'s status without a stamp is pending and hides it`, () =>
     homeHas((s) => s.uri === unapproved.note && s.quote?.state === "pending" && s.quote.quoted_status === null)
   );
+
+  // 6b'. Quotes by FEP-044f as Mastodon 4.5 speaks it, both ways (first peer only: Fedify
+  // 2.3.6 has QuoteRequest and QuoteAuthorization, which the peer uses). The peer quotes the
+  // member's post: Create(Note with `quote`), a QuoteRequest, Herd's Accept with a stamp the
+  // peer can fetch, the Note again with `quoteAuthorization`. The member quotes the peer's
+  // note: Herd sends a QuoteRequest, the peer accepts with a stamp of its own.
+  if (first) {
+    const asked = await req("POST", `${peer}/_test/quote`, { body: { content: `<p>quoting with a request ${randomUUID()}</p>`, object: mine.uri } });
+    const accept = await waitFor(`Herd answers ${handle}'s QuoteRequest with an Accept whose result is a stamp`, async () => {
+      const l = await log();
+      return l.received.find((a) => a.type === "Accept" && a.object === asked.request && a.result?.startsWith(herd));
+    });
+    const stamp = await req("POST", `${peer}/_test/lookup`, { body: { target: accept.result } });
+    check(JSON.stringify(stamp).includes(asked.note) && JSON.stringify(stamp).includes(mine.uri) && /QuoteAuthorization/.test(JSON.stringify(stamp)),
+      "the peer fetches Herd's stamp: a QuoteAuthorization naming both posts", stamp);
+    await waitFor(`${handle}'s approved quote of ${me.username}'s status is accepted and shows it`, () =>
+      homeHas((s) => s.uri === asked.note && s.quote?.state === "accepted" && s.quote.quoted_status?.id === mine.id)
+    );
+    await waitFor(`${handle} sends the quote again with Herd's stamp as quoteAuthorization (Update)`, async () =>
+      (await log()).quoteRequests[asked.request]?.updatedWithStamp === accept.result
+    );
+    const quotes = await api("GET", `/api/v1/statuses/${mine.id}/quotes`);
+    check(quotes.some((s) => s.uri === asked.note), `GET /api/v1/statuses/:id/quotes lists ${handle}'s quote`, quotes.map((s) => s.uri));
+
+    const quoting = await api("POST", "/api/v1/statuses", { status: `quoting fedify ${randomUUID()}`, quoted_status_id: remoteStatus.id, visibility: "public" });
+    check(quoting.quote?.state === "pending", `${me.username}'s quote of ${handle}'s note waits for its author (pending)`, quoting.quote);
+    await waitFor(`${handle} receives Herd's QuoteRequest for its note`, async () => {
+      const l = await log();
+      return l.received.some((a) => a.type === "QuoteRequest" && a.actor === herdActor && a.object === posted.note && a.instrument === quoting.uri);
+    });
+    await waitFor(`Herd marks ${me.username}'s quote accepted once ${handle}'s Accept with its stamp arrives`, async () => {
+      const s = await api("GET", `/api/v1/statuses/${quoting.id}`);
+      return s.quote?.state === "accepted" && s.quote.quoted_status?.id === remoteStatus.id;
+    });
+    await waitFor(`${handle} receives the quote again carrying its own stamp as quoteAuthorization`, async () => {
+      const l = await log();
+      return l.received.some((a) => a.object === quoting.uri && a.quote === posted.note && a.quoteAuthorization?.startsWith(`${peer}/users/${user}/stamps/`));
+    });
+  }
+
+  // 6c. Video, both ways (first peer only: the path is the same for every peer). The peer's
+  // Note carries a `Document` of mediaType video/mp4; Herd shows it as a `video` attachment.
+  // The member's post with an uploaded clip reaches the peer as a `Document` of video/mp4
+  // whose URL the peer fetches.
+  if (first && spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status !== 0) {
+    console.log("  skip video both ways: ffmpeg is not installed (.ci/ffmpeg.sh installs it)");
+  } else if (first) {
+    const clipUrl = `${peer}/media/clip.mp4`;
+    const withVideo = await req("POST", `${peer}/_test/post`, { body: { content: `<p>a clip ${randomUUID()}</p>`, video: true } });
+    const shown = await waitFor(`${handle}'s Note with a video Document shows as a video attachment in Herd`, () =>
+      homeHas((s) => s.uri === withVideo.note && s.media_attachments[0]?.type === "video")
+    );
+    const att = shown.media_attachments[0];
+    check(att.remote_url === clipUrl && att.url && att.description === "a clip from the Fedify peer",
+      "the attachment keeps the peer's URL and name", att);
+
+    const bytes = Buffer.from(await (await req("GET", clipUrl, { raw: true })).arrayBuffer());
+    const form = new FormData();
+    form.append("file", new Blob([bytes], { type: "video/mp4" }), "clip.mp4");
+    form.append("description", "a clip from Herd");
+    const up = await fetch(`${herd}/api/v2/media`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    check(up.status === 202 || up.status === 200, `POST /api/v2/media of an MP4 answers 202 (got ${up.status})`);
+    const media = await up.json();
+    await waitFor("Herd processes the uploaded clip (url set)", async () => (await api("GET", `/api/v1/media/${media.id}`)).url);
+    const clipPost = await api("POST", "/api/v1/statuses", { status: `a clip from herd ${randomUUID()}`, media_ids: [media.id], visibility: "public" });
+    const got = await waitFor(`${handle} receives the member's Note with a video/mp4 Document and fetches its URL`, async () => {
+      const l = await log();
+      const c = l.received.find((a) => a.type === "Create" && a.object === clipPost.uri);
+      return c?.attachments?.length ? c : null;
+    });
+    const doc = got.attachments[0];
+    check(doc.type === "Document" && doc.mediaType === "video/mp4" && doc.name === "a clip from Herd", "the attachment is a Document of video/mp4 with its description", doc);
+    check(doc.fetched?.status === 200 && doc.fetched.mp4 && doc.fetched.contentType?.startsWith("video/mp4"),
+      `the peer fetched ${doc.url}: 200, video/mp4, an MP4`, doc);
+  }
 
   // 7. Herd refuses what is not signed by the actor: unsigned, forged, RFC 9421 it cannot verify.
   const inbox = `${herd}/users/${me.username}/inbox`;
@@ -245,7 +321,7 @@ async function scenario(peerArg) {
 }
 
 try {
-  for (const p of peerArgs) await scenario(p);
+  for (const [i, p] of peerArgs.entries()) await scenario(p, i === 0);
 } catch (e) {
   failed++;
   console.error(`  FAIL ${e instanceof Failure ? e.message : e.stack}`);

@@ -14,14 +14,27 @@
 //   GET  /_test/log          {received: [...], inboxPosts: [...], outgoing: [...], followers, following}
 //   POST /_test/follow       {target: actor URL}            Follow, and remember it
 //   POST /_test/unfollow     {target}                       Undo(Follow)
-//   POST /_test/post         {content, to?: [actor URLs], quote?: note URL}
+//   POST /_test/post         {content, to?: [actor URLs], quote?: note URL, video?: true}
 //                                                          Create(Note) to followers (+ `to`),
-//                                                          quoting `quote` (Fedify's quoteUrl)
+//                                                          quoting `quote` (Fedify's quoteUrl),
+//                                                          with a video `Document` (/media/clip.mp4)
+//   GET  /media/clip.mp4     a one-second H.264 clip made with ffmpeg on first use
+//   POST /_test/quote        {content, object: note URL}   FEP-044f as Mastodon 4.5: Create(Note)
+//                                                          with `quote`, then a QuoteRequest to
+//                                                          the quoted author; its Accept's stamp
+//                                                          goes out again in an Update(Note)
+//   (inbox) QuoteRequest                                   answered with Accept + a
+//                                                          QuoteAuthorization stamp served at
+//                                                          /users/{user}/stamps/{id}
 //   POST /_test/like         {object: note URL}             Like to the note's author
 //   POST /_test/unlike       {object}                       Undo(Like)
 //   POST /_test/lookup       {target}                       ctx.lookupObject (signed GET)
 
 import http from "node:http";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, getConsoleSink } from "@logtape/logtape";
 import { randomUUID } from "node:crypto";
@@ -36,14 +49,19 @@ import {
   Accept,
   Activity,
   Create,
+  Document,
   Endpoints,
   Follow,
   isActor,
   Like,
+  Link,
   Note,
   Person,
   PUBLIC_COLLECTION,
+  QuoteAuthorization,
+  QuoteRequest,
   Undo,
+  Update,
 } from "@fedify/vocab";
 
 const PORT = Number(process.env.PEER_PORT);
@@ -64,6 +82,25 @@ const followers = new Map(); // actor id -> {id, inbox, sharedInbox}
 const following = new Map(); // actor id -> {followId, accepted}
 const notes = new Map(); // note id -> {content, published, to}
 const likes = new Map(); // object URL -> Like id
+const quoteRequests = new Map(); // QuoteRequest id we sent -> {note, object}
+const stamps = new Map(); // stamp id we issued -> {interactingObject, interactionTarget}
+
+// The clip the peer attaches and serves: 64×48, 10 fps, one second of H.264 (a few kB).
+let clipBytes = null;
+function clip() {
+  if (clipBytes) return clipBytes;
+  const dir = mkdtempSync(join(tmpdir(), "peer-clip-"));
+  try {
+    const out = join(dir, "clip.mp4");
+    const r = spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1",
+      "-pix_fmt", "yuv420p", "-c:v", "libx264", out], { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) throw new Error(`ffmpeg failed (${r.error?.message ?? `exit ${r.status}`})`);
+    clipBytes = readFileSync(out);
+    return clipBytes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function scheme(headers) {
   if (headers.get("signature-input")) return "rfc9421";
@@ -185,6 +222,19 @@ federation.setObjectDispatcher(Follow, "/follows/{id}", async (ctx, values) => {
   return f ? new Follow({ id: uri, actor: new URL(f.actor), object: new URL(f.object) }) : null;
 });
 
+// The stamps this peer issued when it accepted a QuoteRequest (FEP-044f).
+federation.setObjectDispatcher(QuoteAuthorization, "/users/{identifier}/stamps/{id}", async (ctx, values) => {
+  const uri = ctx.getObjectUri(QuoteAuthorization, values);
+  const st = stamps.get(uri.href);
+  if (values.identifier !== USER || st == null) return null;
+  return new QuoteAuthorization({
+    id: uri,
+    attribution: ctx.getActorUri(USER),
+    interactingObject: new URL(st.interactingObject),
+    interactionTarget: new URL(st.interactionTarget),
+  });
+});
+
 function noteObject(ctx, uri, n) {
   return new Note({
     id: uri,
@@ -195,6 +245,51 @@ function noteObject(ctx, uri, n) {
     ccs: [ctx.getFollowersUri(USER)],
     url: uri,
     ...(n.quote ? { quoteUrl: new URL(n.quote) } : {}),
+    ...(n.fep044f ? { quote: new URL(n.fep044f) } : {}),
+    ...(n.stamp ? { quoteAuthorization: new URL(n.stamp) } : {}),
+    ...(n.video
+      ? {
+          attachments: [new Document({
+            mediaType: "video/mp4",
+            url: new URL(`${ORIGIN}/media/clip.mp4`),
+            name: "a clip from the Fedify peer",
+            width: 64,
+            height: 48,
+          })],
+        }
+      : {}),
+  });
+}
+
+// Create and Update alike: the object's content, addressing, attachments and quote fields.
+async function created(ctx, create) {
+  const object = await create.getObject(ctx);
+  // Each attachment as Fedify parsed it; a video's URL is fetched here, as a peer showing it
+  // would (unsigned, outside the federation log).
+  const attachments = [];
+  for await (const a of object?.getAttachments?.() ?? []) {
+    const url = a.url instanceof URL ? a.url.href : a.url instanceof Link ? a.url.href?.href : null;
+    const entry = { type: a.constructor.name, mediaType: a.mediaType ?? null, url, name: a.name?.toString() ?? null };
+    if (url && entry.mediaType?.startsWith("video/")) {
+      try {
+        const res = await realFetch(url, { signal: AbortSignal.timeout(10000) });
+        const body = Buffer.from(await res.arrayBuffer());
+        entry.fetched = { status: res.status, contentType: res.headers.get("content-type"), bytes: body.length,
+          mp4: body.subarray(4, 8).toString("latin1") === "ftyp" };
+      } catch (e) {
+        entry.fetched = { error: String(e?.message ?? e) };
+      }
+    }
+    attachments.push(entry);
+  }
+  log(create, {
+    attachments,
+    quote: object?.quoteId?.href ?? object?.quoteUrl?.href ?? null,
+    quoteAuthorization: object?.quoteAuthorizationId?.href ?? null,
+    objectType: object?.constructor.name ?? null,
+    content: object?.content?.toString() ?? null,
+    to: object ? [...(object.toIds ?? [])].map((u) => u.href) : [],
+    cc: object ? [...(object.ccIds ?? [])].map((u) => u.href) : [],
   });
 }
 
@@ -231,6 +326,26 @@ federation
     );
   })
   .on(Accept, async (ctx, accept) => {
+    // The answer to a QuoteRequest of ours: the object is our request (embedded or by id, so
+    // matched by id and never refetched), the result the quoted author's stamp.
+    const asked = quoteRequests.get(accept.objectId?.href);
+    if (asked) {
+      log(accept, { objectType: "QuoteRequest", result: accept.resultId?.href ?? null });
+      const n = notes.get(asked.note);
+      if (n && accept.resultId) {
+        n.stamp = accept.resultId.href;
+        const uri = new URL(asked.note);
+        await ctx.sendActivity({ identifier: USER }, "followers", new Update({
+          id: new URL(`${ORIGIN}/activities/${randomUUID()}`),
+          actor: ctx.getActorUri(USER),
+          object: noteObject(ctx, uri, n),
+          tos: n.to.map((u) => new URL(u)),
+          ccs: [ctx.getFollowersUri(USER)],
+        }), { preferSharedInbox: true });
+        asked.updatedWithStamp = n.stamp;
+      }
+      return;
+    }
     const object = await accept.getObject(ctx);
     log(accept, { objectType: object?.constructor.name ?? null });
     if (object instanceof Follow && object.objectId != null) {
@@ -240,14 +355,24 @@ federation
       following.get(accept.actorId.href).accepted = true;
     }
   })
-  .on(Create, async (ctx, create) => {
-    const object = await create.getObject(ctx);
-    log(create, {
-      objectType: object?.constructor.name ?? null,
-      content: object?.content?.toString() ?? null,
-      to: object ? [...(object.toIds ?? [])].map((u) => u.href) : [],
-      cc: object ? [...(object.ccIds ?? [])].map((u) => u.href) : [],
-    });
+  .on(Create, (ctx, create) => created(ctx, create))
+  .on(Update, (ctx, update) => created(ctx, update))
+  .on(QuoteRequest, async (ctx, request) => {
+    // Every quote of this peer's notes is approved: Accept with a stamp naming both posts.
+    log(request, { instrument: request.instrumentId?.href ?? null });
+    const target = request.objectId;
+    const quoting = request.instrumentId;
+    if (target == null || quoting == null || !notes.has(target.href) || request.actorId == null) return;
+    const stamp = ctx.getObjectUri(QuoteAuthorization, { identifier: USER, id: randomUUID() });
+    stamps.set(stamp.href, { interactingObject: quoting.href, interactionTarget: target.href });
+    const requester = await request.getActor(ctx);
+    if (!isActor(requester)) return;
+    await ctx.sendActivity({ identifier: USER }, requester, new Accept({
+      id: new URL(`${ORIGIN}/activities/${randomUUID()}`),
+      actor: ctx.getActorUri(USER),
+      object: new QuoteRequest({ id: request.id, actor: request.actorId, object: target, instrument: quoting }),
+      result: stamp,
+    }));
   })
   .on(Undo, async (ctx, undo) => {
     const object = await undo.getObject(ctx);
@@ -306,7 +431,8 @@ async function control(path, body) {
       const uuid = randomUUID();
       const uri = ctx.getObjectUri(Note, { identifier: USER, id: uuid });
       const to = [PUBLIC_COLLECTION.href, ...(body.to ?? [])];
-      const n = { content: body.content, published: Temporal.Now.instant(), to, quote: body.quote };
+      if (body.video) clip(); // fail here, not when Herd fetches it, without ffmpeg
+      const n = { content: body.content, published: Temporal.Now.instant(), to, quote: body.quote, video: !!body.video };
       notes.set(uri.href, n);
       const create = new Create({
         id: new URL(`${uri.href}/activity`),
@@ -321,6 +447,30 @@ async function control(path, body) {
         await ctx.sendActivity(sender, await lookup(target), create);
       }
       return { note: uri.href, activity: create.id.href };
+    }
+    case "/_test/quote": {
+      const quoted = await lookup(body.object);
+      const author = await lookup(quoted.attributionId.href);
+      const uri = ctx.getObjectUri(Note, { identifier: USER, id: randomUUID() });
+      const to = [PUBLIC_COLLECTION.href];
+      const n = { content: body.content, published: Temporal.Now.instant(), to, fep044f: body.object, quote: body.object };
+      notes.set(uri.href, n);
+      await ctx.sendActivity(sender, "followers", new Create({
+        id: new URL(`${uri.href}/activity`),
+        actor: me,
+        object: noteObject(ctx, uri, n),
+        tos: to.map((u) => new URL(u)),
+        ccs: [ctx.getFollowersUri(USER)],
+      }), { preferSharedInbox: true });
+      const requestId = new URL(`${ORIGIN}/activities/${randomUUID()}`);
+      quoteRequests.set(requestId.href, { note: uri.href, object: body.object });
+      await ctx.sendActivity(sender, author, new QuoteRequest({
+        id: requestId,
+        actor: me,
+        object: new URL(body.object),
+        instrument: noteObject(ctx, uri, n),
+      }));
+      return { note: uri.href, request: requestId.href };
     }
     case "/_test/like":
     case "/_test/unlike": {
@@ -365,8 +515,14 @@ const server = http.createServer(async (req, res) => {
           .map((r) => ({ path: r.path, scheme: r.from, status: r.status })),
         outgoing,
         followers: [...followers.keys()],
+        quoteRequests: Object.fromEntries(quoteRequests),
         following: Object.fromEntries(following),
       });
+    }
+    if (url.pathname === "/media/clip.mp4" && req.method === "GET") {
+      const bytes = clip();
+      res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
+      return res.end(bytes);
     }
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
     if (url.pathname.startsWith("/_test/") && req.method === "POST") {

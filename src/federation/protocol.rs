@@ -14,9 +14,11 @@ use crate::time;
 
 pub const CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 
-/// The `@context` of the documents we serve.
+/// The `@context` of the documents we serve. It defines the quote terms too: every local Note
+/// carries `interactionPolicy` and may carry `quote` and `quoteAuthorization`, and a JSON-LD
+/// reader (Fedify) drops a property its context does not define.
 pub fn context() -> Value {
-    json!([
+    let mut doc = json!([
         CONTEXT,
         "https://w3id.org/security/v1",
         {
@@ -39,7 +41,31 @@ pub fn context() -> Value {
             "sensitive": "as:sensitive",
             "votersCount": "toot:votersCount"
         }
-    ])
+    ]);
+    if let (Some(terms), Value::Object(quote)) = (doc[2].as_object_mut(), quote_terms()) {
+        terms.extend(quote);
+    }
+    doc
+}
+
+/// The JSON-LD terms of FEP-044f and GoToSocial's interaction policies, as Mastodon 4.5
+/// declares them.
+pub fn quote_terms() -> Value {
+    json!({
+        "gts": "https://gotosocial.org/ns#",
+        "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+        "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+        "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+        "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+        "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+        "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
+        "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+        "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+        "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+        "quoteUri": "http://fedibird.com/ns#quoteUri",
+        "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
+        "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+    })
 }
 
 /// The id of a reference given as a string or as an object with `id`.

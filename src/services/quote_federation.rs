@@ -84,24 +84,10 @@ pub async fn stamp_document(state: &AppState, username: &str, id: &str) -> AppRe
     }))
 }
 
-/// The JSON-LD terms of FEP-044f and GoToSocial's interaction policies, as Mastodon 4.5
-/// declares them.
+/// The JSON-LD terms of FEP-044f and GoToSocial's interaction policies (the stamps,
+/// requests and their answers carry them beside the ActivityStreams context).
 pub fn context_terms() -> Value {
-    json!({
-        "gts": "https://gotosocial.org/ns#",
-        "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
-        "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
-        "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
-        "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
-        "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
-        "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
-        "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
-        "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
-        "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
-        "quoteUri": "http://fedibird.com/ns#quoteUri",
-        "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
-        "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
-    })
+    protocol::quote_terms()
 }
 
 /// Adds a local status's quote (`quote`, and `quoteUri` and `_misskey_quote` for older
