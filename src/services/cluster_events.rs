@@ -7,8 +7,8 @@
 //! connection then re-reads the rows and renders them for its own viewer (visibility, blocks,
 //! mutes, filters), exactly as for a local write. The payload carries the event kind, ids and
 //! stream names, never rendered content, and is split to stay under PostgreSQL's 8,000-byte
-//! limit. It is tagged with the publishing node's id (a random id drawn at boot), so a node
-//! skips what it hears of its own events, which it already delivered in process.
+//! limit. It is tagged with the publishing node's id (services/cluster.rs `claim_node`), so
+//! a node skips what it hears of its own events, which it already delivered in process.
 //!
 //! Notifications are not stored, but every event is first written to the live log
 //! (`live_events`, services/live.rs) with an id that is the same on every node. Each node
@@ -525,6 +525,33 @@ mod tests {
             back.extend(w.s.into_iter().filter_map(WireStream::into_stream));
         }
         assert_eq!(back, m.streams);
+    }
+
+    #[test]
+    fn each_event_is_dispatched_once_however_it_comes() {
+        let ms = |m: i64| ids::compose(1_800_000_000_000 + m, 0);
+        let mut d = Dispatched {
+            newest: ms(0),
+            ..Default::default()
+        };
+        // A wide event heard in parts: every part goes out; a replay then skips it.
+        assert!(d.note(ms(1), false));
+        assert!(d.note(ms(1), false));
+        assert!(!d.note(ms(1), true));
+        // Replayed whole first: its notification's parts are skipped, and so is a replay.
+        assert!(d.note(ms(2), true));
+        assert!(!d.note(ms(2), false));
+        assert!(!d.note(ms(2), true));
+        // Older than the look-back below the newest: forgotten (a replay reads above it)…
+        assert!(d.note(ms(2 + LOOKBACK_MS + 5), true));
+        assert!(!d.ids.contains_key(&ms(1)));
+        assert!(d.horizon() > ms(1));
+        // …unless a gap is open from before it: then nothing above the gap is forgotten.
+        d.gap_from = Some(ms(LOOKBACK_MS));
+        assert!(d.note(ms(LOOKBACK_MS + 1), true));
+        assert!(d.note(ms(3 * LOOKBACK_MS), true));
+        assert!(d.ids.contains_key(&ms(LOOKBACK_MS + 1)));
+        assert_eq!(d.horizon(), ms(LOOKBACK_MS));
     }
 
     #[test]
