@@ -217,6 +217,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
         "Streaming connections open on this node",
         gauge(state.stream.listeners() as i64),
     );
+    cluster_metrics(&state, &mut registry);
     let mut text = String::new();
     if let Err(e) = encode(&mut text, &registry) {
         tracing::error!(error = %e, "metrics: encoding failed");
@@ -230,6 +231,52 @@ pub async fn render(State(state): State<AppState>) -> Response {
         text,
     )
         .into_response()
+}
+
+/// Which node this is (its name, the id decided at start, the id slot it holds) and how its
+/// share of the cluster's live events went.
+fn cluster_metrics(state: &AppState, registry: &mut Registry) {
+    let info = Family::<Labels, Gauge>::default();
+    info.get_or_create(&vec![
+        ("node", state.node.clone()),
+        ("node_id", state.holder.to_string()),
+        (
+            "slot",
+            crate::ids::leased_node().map_or_else(String::new, |s| s.to_string()),
+        ),
+    ])
+    .set(1);
+    registry.register(
+        "node_info",
+        "This node: its name, the node id it claimed at start (it tags its events and job \
+         wake-ups and holds its leases) and the id slot leased under it",
+        info,
+    );
+    let c = &state.stream.cluster;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let events = Family::<Labels, Counter>::default();
+    for (way, n) in [
+        ("published", load(&c.published)),
+        ("publish_failed", load(&c.publish_failures)),
+        ("received", load(&c.received)),
+        ("replayed", load(&c.replayed)),
+    ] {
+        events
+            .get_or_create(&vec![("way", way.to_string())])
+            .inc_by(n);
+    }
+    registry.register(
+        "cluster_events",
+        "Live events over the cluster channel (PostgreSQL): published by this node, failed to \
+         publish, received from other nodes, and replayed from the live log because their \
+         notification never came (a lost listening connection or a dropped notification)",
+        events,
+    );
+    registry.register(
+        "cluster_listener_reconnects",
+        "Times this node's events listener lost its connection and listened again",
+        counter(load(&c.reconnects)),
+    );
 }
 
 /// The metrics listener's router: `/metrics` and nothing else.

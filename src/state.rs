@@ -42,8 +42,8 @@ pub struct App {
     pub app_names: crate::services::app_names::AppNames,
     /// This node's name (`HERD_NODE_NAME`, default the host name), in logs and metrics.
     pub node: String,
-    /// Who holds this process's leases (node slot, periodic work): the node's name, its
-    /// process id and a random part.
+    /// This node's id (services/cluster.rs `claim_node`): it holds the id slot and periodic
+    /// claims and tags job wake-ups and live events on the cluster channels.
     pub holder: &'static str,
 }
 
@@ -63,8 +63,7 @@ impl App {
     async fn boot(config: Config, clock: Clock, db: Db) -> anyhow::Result<AppState> {
         db.migrate().await?;
         let node = config.cluster.node_name();
-        let holder = crate::services::cluster::holder(&node);
-        crate::services::cluster::lease_node(&db, holder).await?;
+        let holder = crate::services::cluster::claim_node(&db, &node).await?;
         let founding = crate::services::policies::load_founding(&config)?;
         crate::services::policies::import_founding(&db, &founding, clock.now_micros()).await?;
         crate::services::proposal_posts::ensure_coop_account(&db, &config, clock.now_micros())
@@ -87,7 +86,7 @@ impl App {
             job_stats: Default::default(),
             http_metrics: Default::default(),
             founding,
-            stream: Default::default(),
+            stream: crate::services::streaming::Hub::new(holder),
             media,
             files,
             federation,

@@ -268,6 +268,15 @@ async fn two_nodes_boot_at_once_and_write_without_collisions() {
     ] {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
+    // One node id, claimed at start: it holds the slot its ids carry.
+    let info = text
+        .lines()
+        .find(|l| l.starts_with("herd_node_info{"))
+        .unwrap_or_else(|| panic!("no node info:\n{text}"));
+    let slot = node_bits[0].iter().next().copied().unwrap_or(-1);
+    assert!(info.contains("node=\"node-a\""), "{info}");
+    assert!(info.contains("node_id=\"node-a/"), "{info}");
+    assert!(info.contains(&format!("slot=\"{slot}\"")), "{info}");
     drop((a, b));
     common::drop_postgres_database(&url).await;
 }

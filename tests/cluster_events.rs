@@ -422,3 +422,110 @@ async fn a_page_replays_on_another_node() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Every SSE block of a page's live connection for `wait`, and every event of a stream: how
+/// many times `marker` arrived on each.
+async fn count_on_both(
+    res: &mut reqwest::Response,
+    ws: &mut Ws,
+    marker: &str,
+    wait: Duration,
+) -> (usize, usize) {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut page = String::new();
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, res.chunk())
+        .await
+        .map(|c| c.transpose())
+    {
+        page.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let mut on_stream = 0;
+    while let Some(ev) = next_event(ws, Duration::from_millis(300)).await {
+        if ev["event"] == "update" && ev["payload"].as_str().unwrap_or_default().contains(marker) {
+            on_stream += 1;
+        }
+    }
+    let on_page = page
+        .split("\n\n")
+        .filter(|block| block.contains(marker))
+        .count();
+    (on_page, on_stream)
+}
+
+/// Node B's listening connection is cut while A writes, and later a notification is lost
+/// silently (an event in the live log that was never notified): B replays both from the log
+/// to its open stream and page, each once.
+#[tokio::test]
+async fn a_lost_listener_replays_the_gap() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (alice_id, alice) = a.user_with_token("alice").await;
+    let (bob_id, bob) = a.user_with_token("bob").await;
+    let (status, _) = b
+        .post_json(
+            &format!("/api/v1/accounts/{alice_id}/follow"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut ws = connect(&b, &format!("access_token={bob}&stream=user")).await;
+    let page = common::web::web_sign_in(&b, "bob").await;
+    let mut res = page
+        .get(b.url("/live?streams=home"))
+        .send()
+        .await
+        .expect("live on B");
+    assert_eq!(res.status(), 200);
+
+    // B's listener, found by its application_name, dies while A writes a post.
+    let name = herd::services::cluster_events::listener_name(&b.state);
+    let before = b.state.stream.cluster.reconnects.load(Ordering::Relaxed);
+    let (killed, _) = tokio::join!(
+        sqlx::query_scalar::<_, bool>(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(&name)
+        .fetch_all(&a.state.db.pool),
+        async {
+            post(&a, &alice, json!({"status": "written through the cut"})).await;
+            a.run_jobs().await;
+        }
+    );
+    assert_eq!(killed.expect("terminate B's listener"), vec![true]);
+    wait_until("B listens again", || {
+        let c = &b.state.stream.cluster;
+        c.reconnects.load(Ordering::Relaxed) > before && c.listening.load(Ordering::Relaxed)
+    })
+    .await;
+    let (on_page, on_stream) = count_on_both(
+        &mut res,
+        &mut ws,
+        "written through the cut",
+        Duration::from_secs(3),
+    )
+    .await;
+    assert_eq!((on_page, on_stream), (1, 1), "once on B's page and stream");
+
+    // A post of Alice's whose fan-out to Bob was logged but never notified (as if the
+    // notification were dropped): B's periodic check of the log finds it.
+    let lost = post(&a, &alice, json!({"status": "a notification lost"})).await;
+    let replayed = b.state.stream.cluster.replayed.load(Ordering::Relaxed);
+    sqlx::query("INSERT INTO live_events (id, event, streams) VALUES ($1, $2, $3)")
+        .bind(herd::ids::next_id())
+        .bind(json!({ "Update": lost.parse::<i64>().expect("an id") }).to_string())
+        .bind(herd::services::cluster_events::encode_streams(&[
+            herd::services::streaming::Stream::User(bob_id),
+        ]))
+        .execute(&a.state.db.pool)
+        .await
+        .expect("log an event");
+    let wait = herd::services::cluster_events::CHECK_EVERY + Duration::from_secs(3);
+    let (on_page, on_stream) = count_on_both(&mut res, &mut ws, "a notification lost", wait).await;
+    assert_eq!((on_page, on_stream), (1, 1), "once on B's page and stream");
+    assert!(b.state.stream.cluster.replayed.load(Ordering::Relaxed) > replayed);
+    drop(res);
+    b.stop().await;
+    a.stop().await;
+}

@@ -1,8 +1,13 @@
-//! This process as one node of several on one database (DESIGN §11): its name, the node slot
-//! its ids carry (leased from the database, renewed while it runs), and periodic work that
-//! runs once per cluster whichever node gets to it first.
+//! This process as one node of several on one database (DESIGN §11): its name, its node id,
+//! the node slot its ids carry (leased from the database under that id, renewed while it
+//! runs), and periodic work that runs once per cluster whichever node gets to it first.
+//!
+//! The node id is decided once, here (`claim_node`), and is the one value every cross-node
+//! mechanism uses: it holds the id slot and periodic claims, tags the job wake-ups and the
+//! live events this node publishes (so it skips its own), and names the events listener's
+//! connection. Job leases are fenced by claim tokens drawn from the id generator, so they
+//! carry the slot claimed under the same id.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::storage::cluster as store;
@@ -14,17 +19,33 @@ use crate::time::MICROS_PER_MINUTE;
 const SLOT_LEASE: i64 = 10 * MICROS_PER_MINUTE;
 pub const RENEW_EVERY: Duration = Duration::from_secs(60);
 
-/// Who holds this process's leases: the node's name, its process id and a random part (two
-/// processes on one host, or a restarted one, are different holders).
-pub fn holder(node_name: &str) -> &'static str {
-    static HOLDER: OnceLock<String> = OnceLock::new();
-    HOLDER.get_or_init(|| {
+/// A new node id: the node's name, its process id and a random part, so two processes on
+/// one host, a restarted one, or two nodes a test runs in one process are different nodes.
+/// Leaked once per node (an `App` lives as long as its process, tests aside).
+fn new_node_id(node_name: &str) -> &'static str {
+    Box::leak(
         format!(
             "{node_name}/{}/{}",
             std::process::id(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         )
-    })
+        .into_boxed_str(),
+    )
+}
+
+/// Decides this node's id and leases the id generator's node slot under it (at start, before
+/// anything is written): the one place a node's identity comes from. Logged, and shown on
+/// `/metrics` as `herd_node_info`.
+pub async fn claim_node(db: &Db, node_name: &str) -> anyhow::Result<&'static str> {
+    let id = new_node_id(node_name);
+    let slot = lease_node(db, id).await?;
+    tracing::info!(
+        node = node_name,
+        node_id = id,
+        slot,
+        "node identity claimed"
+    );
+    Ok(id)
 }
 
 /// Leases a node slot for this process's ids: the one it already has when it can keep it,

@@ -99,6 +99,8 @@ pub fn skipped(state: &AppState) {
 pub async fn log(state: &AppState, m: &mut Message) {
     let live = &state.stream.live;
     let id = ids::next_id();
+    // Before it can be read back: a node's replay of missed events skips its own.
+    crate::services::cluster_events::dispatched_here(state, id);
     let written = async {
         let event = serde_json::to_string(&m.event)?;
         let mut tx = state.db.begin_write().await?;

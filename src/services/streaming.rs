@@ -160,25 +160,24 @@ pub struct Message {
 /// PostgreSQL, by other nodes' (services/cluster_events.rs).
 pub struct Hub {
     sender: broadcast::Sender<Arc<Message>>,
-    /// This node's id on the cluster channel, drawn at boot: a node skips its own events there.
-    node: String,
+    /// This node's id (services/cluster.rs `claim_node`): a node skips its own events on the
+    /// cluster channel.
+    node: &'static str,
     pub cluster: crate::services::cluster_events::ClusterStats,
     /// The live log's state on this node (services/live.rs).
     pub live: crate::services::live::LogState,
 }
 
-impl Default for Hub {
-    fn default() -> Self {
+impl Hub {
+    pub fn new(node: &'static str) -> Hub {
         Hub {
             sender: broadcast::channel(1024).0,
-            node: uuid::Uuid::new_v4().simple().to_string(),
+            node,
             cluster: Default::default(),
             live: Default::default(),
         }
     }
-}
 
-impl Hub {
     pub(crate) fn send(&self, m: Message) {
         if !m.streams.is_empty() {
             let _ = self.sender.send(Arc::new(m));
@@ -195,8 +194,8 @@ impl Hub {
         self.sender.subscribe()
     }
 
-    pub fn node(&self) -> &str {
-        &self.node
+    pub fn node(&self) -> &'static str {
+        self.node
     }
 }
 

@@ -31,6 +31,20 @@ pub async fn after<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// The ids of the events after `after`, oldest first, at most `limit` (the primary key alone:
+/// a node's periodic check for events whose notification it never got).
+pub async fn ids_after<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM live_events WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
 /// Deletes the events older than `before` (an id); returns how many.
 pub async fn prune<'e, E: Executor<'e, Database = Any>>(db: E, before: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM live_events WHERE id < $1")

@@ -2,7 +2,9 @@
 //! (services/cluster_events.rs decides what goes over it). SQLite has no equivalent and needs
 //! none: it serves one node.
 
-use sqlx::postgres::{PgListener, PgNotification};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgNotification, PgPoolOptions};
 use sqlx::AnyPool;
 
 /// PostgreSQL refuses a payload of 8,000 bytes or more ("payload string too long").
@@ -25,6 +27,27 @@ pub struct Listener(PgListener);
 impl Listener {
     pub async fn connect(url: &str, channel: &str) -> Result<Listener, sqlx::Error> {
         let mut l = PgListener::connect(url).await?;
+        l.listen(channel).await?;
+        Ok(Listener(l))
+    }
+
+    /// As `connect`, with the connection's `application_name` set to `name`, so an operator
+    /// (or a test) finds it in `pg_stat_activity`. PostgreSQL keeps 63 bytes of it.
+    pub async fn connect_named(
+        url: &str,
+        channel: &str,
+        name: &str,
+    ) -> Result<Listener, sqlx::Error> {
+        let options = PgConnectOptions::from_str(url)?.application_name(name);
+        // One connection, kept for good: the listener's own, never the app's pool.
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with(options)
+            .await?;
+        let mut l = PgListener::connect_with(&pool).await?;
+        l.ignore_pool_close_event(true);
         l.listen(channel).await?;
         Ok(Listener(l))
     }
