@@ -203,6 +203,12 @@ pub async fn publish(state: &AppState, m: &Message) {
 
 /// Feeds one notification into this node's hub, unless this node published it.
 fn receive(state: &AppState, payload: &str) {
+    // An admin changed the instance settings on some node: read them again.
+    if payload == crate::services::instance_settings::RELOAD_PAYLOAD {
+        let state = state.clone();
+        tokio::spawn(async move { crate::services::instance_settings::reload(&state).await });
+        return;
+    }
     let wire: Wire = match serde_json::from_str(payload) {
         Ok(w) => w,
         Err(e) => {
@@ -270,6 +276,11 @@ pub fn start_listener(state: &AppState) {
                         "cluster events: listening again; other nodes' events in the gap were \
                          not streamed here"
                     );
+                    // A settings change in the gap would otherwise be missed for good.
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        crate::services::instance_settings::reload(&state).await
+                    });
                 }
             }
             loop {
