@@ -40,6 +40,8 @@ pub struct App {
     pub federation: crate::federation::Federation,
     /// The apps statuses name, kept per process (apps are never edited).
     pub app_names: crate::services::app_names::AppNames,
+    /// The instance settings admins change at run time, over the config's (this node's copy).
+    pub settings: crate::services::instance_settings::Live,
     /// This node's name (`HERD_NODE_NAME`, default the host name), in logs and metrics.
     pub node: String,
     /// This node's id (services/cluster.rs `claim_node`): it holds the id slot and periodic
@@ -74,6 +76,7 @@ impl App {
         let files = crate::storage::files::FileStore::from_config(&config.data_dir, &config.media)?;
         let media = files.scoped("media/", &config.media.public_url);
         let federation = crate::federation::Federation::new(&config)?;
+        let settings = crate::services::instance_settings::Live::load(&db, &config).await?;
         let state = Arc::new(App {
             config,
             db,
@@ -91,6 +94,7 @@ impl App {
             files,
             federation,
             app_names: Default::default(),
+            settings,
             node,
             holder,
         });

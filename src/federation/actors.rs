@@ -218,8 +218,8 @@ pub async fn nodeinfo(
         "usage": {"users": {"total": users, "activeMonth": users, "activeHalfyear": users}, "localPosts": posts},
         "openRegistrations": state.config.registrations.mode == crate::config::RegistrationMode::Open,
         "metadata": {
-            "nodeName": state.config.instance.title,
-            "nodeDescription": state.config.instance.description,
+            "nodeName": crate::services::instance_settings::title(&state),
+            "nodeDescription": crate::services::instance_settings::description(&state),
             "upstream": {"name": "mastodon"}
         }
     });

@@ -127,10 +127,13 @@ pub async fn request_email_change(
         &[
             ("username", username.as_str()),
             ("link", &link),
-            ("title", &state.config.instance.title),
+            ("title", &crate::services::instance_settings::title(state)),
         ],
     );
-    let subject = format!("Confirm your new email for {}", state.config.instance.title);
+    let subject = format!(
+        "Confirm your new email for {}",
+        crate::services::instance_settings::title(state)
+    );
     let mut tx = state.db.begin_write().await?;
     store::put_email_change(
         &mut tx,

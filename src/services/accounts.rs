@@ -366,10 +366,13 @@ async fn queue_confirmation(
         &[
             ("username", username),
             ("link", &link),
-            ("title", &state.config.instance.title),
+            ("title", &crate::services::instance_settings::title(state)),
         ],
     );
-    let subject = format!("Confirm your email for {}", state.config.instance.title);
+    let subject = format!(
+        "Confirm your email for {}",
+        crate::services::instance_settings::title(state)
+    );
     let now = state.clock.now_micros();
     crate::mail::queue(tx, email, &subject, body, now).await?;
     Ok(())
@@ -429,9 +432,15 @@ pub async fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
     let body = crate::mail::render(
         state,
         "mail/password_reset.txt",
-        &[("link", &link), ("title", &state.config.instance.title)],
+        &[
+            ("link", &link),
+            ("title", &crate::services::instance_settings::title(state)),
+        ],
     );
-    let subject = format!("Reset your password on {}", state.config.instance.title);
+    let subject = format!(
+        "Reset your password on {}",
+        crate::services::instance_settings::title(state)
+    );
     crate::mail::queue(&mut tx, &user.email, &subject, body, now).await?;
     tx.commit().await?;
     state.jobs.wake();

@@ -64,7 +64,7 @@ pub async fn queue(tx: &mut WriteTx, status_id: i64, content: &str, now: i64) ->
 
 /// The job: the card of `url` for `status_id` (cached, or fetched now).
 pub async fn fetch_for_status(state: &AppState, status_id: i64, url: &str) -> anyhow::Result<()> {
-    if !state.config.link_previews.enabled {
+    if !crate::services::instance_settings::current(state).link_previews {
         return Ok(());
     }
     let Some(status) = crate::storage::statuses::by_id(&state.db.pool, status_id).await? else {

@@ -292,6 +292,12 @@ pub async fn publish(state: &AppState, m: &Message) {
 
 /// Feeds one notification into this node's hub, unless this node published it.
 fn receive(state: &AppState, payload: &str) {
+    // An admin changed the instance settings on some node: read them again.
+    if payload == crate::services::instance_settings::RELOAD_PAYLOAD {
+        let state = state.clone();
+        tokio::spawn(async move { crate::services::instance_settings::reload(&state).await });
+        return;
+    }
     let wire: Wire = match serde_json::from_str(payload) {
         Ok(w) => w,
         Err(e) => {
@@ -465,6 +471,11 @@ pub fn start_listener(state: &AppState) {
                         "cluster events: listening again; replaying other nodes' events from \
                          the gap"
                     );
+                    // A settings change in the gap would otherwise be missed for good.
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        crate::services::instance_settings::reload(&state).await
+                    });
                 }
             }
             // Listening first, then the log: whatever commits from now on is notified (and

@@ -863,7 +863,10 @@ pub async fn checkout(
         ),
         (
             "line_items[0][price_data][product_data][name]".into(),
-            format!("Membership dues, {}", state.config.instance.title),
+            format!(
+                "Membership dues, {}",
+                crate::services::instance_settings::title(state)
+            ),
         ),
     ];
     if let Some((_, email)) = crate::storage::proposals::emails_of(&state.db.pool, &[account_id])

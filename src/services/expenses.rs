@@ -140,6 +140,16 @@ pub async fn read_private(state: &AppState, path: &str) -> AppResult<Vec<u8>> {
     }
 }
 
+/// What the new-expense form offers (categories, the co-op's currency), for an account that
+/// may submit one: the form is refused to whoever `submit` would refuse.
+pub async fn submission_form(
+    state: &AppState,
+    submitter: i64,
+) -> AppResult<crate::services::coop_site::ExpenseChoices> {
+    crate::services::membership::require_active(state, submitter, "submit expenses").await?;
+    crate::services::coop_site::expense_choices(state).await
+}
+
 pub async fn submit(
     state: &AppState,
     submitter: i64,

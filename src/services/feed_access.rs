@@ -31,7 +31,8 @@ pub enum Reach {
 }
 
 fn levels(state: &AppState, feed: Feed) -> FeedAccessPair {
-    let t = &state.config.timelines_access;
+    // What an admin set on /admin, over the config's defaults.
+    let t = crate::services::instance_settings::current(state).timelines_access;
     match feed {
         Feed::Live => t.live_feeds,
         Feed::Hashtag => t.hashtag_feeds,

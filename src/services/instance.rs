@@ -108,7 +108,11 @@ pub async fn policy_slug(state: &AppState, slugs: &[&str]) -> AppResult<Option<S
 /// `GET /api/v1/instance/extended_description`: the instance's description and the co-op's
 /// documents in force (each with its summary), updated when the newest of them took effect.
 pub async fn extended_description(state: &AppState) -> AppResult<Document> {
-    let mut markdown = format!("{}\n\n", state.config.instance.description);
+    let settings = crate::services::instance_settings::current(state);
+    let mut markdown = format!("{}\n\n", settings.description);
+    if !settings.extended_description.trim().is_empty() {
+        markdown.push_str(&format!("{}\n\n", settings.extended_description.trim()));
+    }
     let mut effective_at = 0;
     let policies = crate::services::policies::list_in_force(state).await?;
     if !policies.is_empty() {

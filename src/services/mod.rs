@@ -30,6 +30,7 @@ pub mod filters;
 pub mod imaging;
 pub mod inbox;
 pub mod instance;
+pub mod instance_settings;
 pub mod invites;
 pub mod ledger;
 pub mod lists;

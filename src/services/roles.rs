@@ -340,7 +340,7 @@ pub async fn notice_job(
                         ("role", &g.role),
                         ("until", date),
                         ("link", &link),
-                        ("title", &state.config.instance.title),
+                        ("title", &crate::services::instance_settings::title(state)),
                     ],
                 )
             };

@@ -51,7 +51,7 @@ fn totp(state: &AppState, username: &str, secret_b32: &str) -> AppResult<Totp> {
     // The otpauth label's parts may not hold a colon: a port in the domain or one in the
     // instance's title would break it.
     let host = state.config.domain.split(':').next().unwrap_or("herd");
-    let issuer = state.config.instance.title.replace(':', " ");
+    let issuer = crate::services::instance_settings::title(state).replace(':', " ");
     Builder::new()
         .with_secret(secret)
         .with_issuer(Some(issuer))

@@ -115,6 +115,13 @@ pub async fn about(State(state): State<AppState>, session: WebSession) -> Respon
         ctx.insert("member_count", &coop_site::member_count(&state).await?);
         ctx.insert("join", &coop_site::join_terms(&state).await?);
         ctx.insert("finances", &ledger::public_summary(&state).await?);
+        // The extended description an admin wrote on /admin (Markdown, cleaned).
+        ctx.insert(
+            "instance_extended",
+            &crate::services::instance_settings::extended_html(
+                &crate::services::instance_settings::current(&state),
+            ),
+        );
         Ok::<_, AppError>(render(&state, "coop/about.html", &ctx)?.into_response())
     }
     .await;

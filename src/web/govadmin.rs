@@ -197,6 +197,8 @@ pub struct AdminDraft {
     pub expires_in_days: String,
     /// A new invite's code and link, shown once.
     pub new_code: Option<String>,
+    /// The instance settings as typed, when the settings form was refused (web::admin_settings).
+    pub settings: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The admin page's domain allows (for moderators) and invites (for admins only).
@@ -220,19 +222,22 @@ pub async fn admin_context(
         .collect();
     ctx.insert("domain_allows", &allows);
     let invite_list = invites::list(state, s.account_id()).await.ok();
-    // The operator's settings, for admins to read: the config file sets them (not the
-    // bylaws, and not this page, so that a restart never undoes an edit made here).
-    if invite_list.is_some() {
-        let i = &state.config.instance;
-        ctx.insert(
-            "instance_settings",
-            &serde_json::json!({
-                "title": i.title,
-                "description": i.description,
-                "contact_email": i.contact_email,
-                "registrations": state.config.registrations.mode.as_str(),
-            }),
-        );
+    // The instance settings an admin may change (web::admin_settings), for admins only.
+    match crate::services::instance_settings::for_admin(state, s.account_id()).await {
+        Ok(current) => {
+            let shown = draft
+                .settings
+                .clone()
+                .unwrap_or_else(|| current.as_fields());
+            ctx.insert("instance_settings", &shown);
+            ctx.insert("instance_feeds", &crate::services::instance_settings::FEEDS);
+            ctx.insert(
+                "instance_registrations",
+                state.config.registrations.mode.as_str(),
+            );
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => {}
+        Err(e) => return Err(e),
     }
     ctx.insert("invites", &invite_list);
     ctx.insert("invite_max_uses", &invites::MAX_USES);

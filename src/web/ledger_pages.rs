@@ -606,7 +606,8 @@ pub async fn new_expense(
     SignedIn { session, me }: SignedIn,
 ) -> Response {
     let result = async {
-        let choices = coop_site::expense_choices(&state).await?;
+        // A non-member gets the 403 page, as posting the form would refuse them.
+        let choices = expenses::submission_form(&state, me.account.id).await?;
         let form = ExpenseForm {
             currency: choices.currency,
             ..ExpenseForm::default()

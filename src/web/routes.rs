@@ -42,6 +42,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(super::moderation::routes())
         .merge(super::treasurer::routes())
         .merge(super::govadmin::routes())
+        .merge(super::admin_settings::routes())
         .merge(super::account::routes())
         .merge(super::live::routes())
         .layer(middleware::from_fn_with_state(

@@ -326,6 +326,7 @@ pub fn load() -> anyhow::Result<Pages> {
         tera.add_raw_templates(super::treasurer::TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::account::TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::live::TEMPLATES.iter().copied())?;
+        tera.add_raw_templates(super::admin_settings::TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         by_locale.push((locale, tera));
     }
@@ -345,8 +346,10 @@ pub fn page_context(state: &AppState, session: &WebSession, signed_in: Option<&s
 fn base_context(state: &AppState, locale: Locale, csrf: &str, signed_in: Option<&str>) -> Context {
     let mut ctx = Context::new();
     ctx.insert("lang", locale.tag());
-    ctx.insert("instance_title", &state.config.instance.title);
-    ctx.insert("instance_description", &state.config.instance.description);
+    // What an admin set on /admin, over the config's defaults.
+    let settings = crate::services::instance_settings::current(state);
+    ctx.insert("instance_title", &settings.title);
+    ctx.insert("instance_description", &settings.description);
     ctx.insert("domain", &state.config.domain);
     ctx.insert("herd_version", env!("CARGO_PKG_VERSION"));
     ctx.insert("csrf_token", csrf);

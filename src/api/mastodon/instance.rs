@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::instance::{
     self as info, rules_in_force, PRIVACY_POLICY_SLUGS, TERMS_OF_SERVICE_SLUGS,
 };
+use crate::services::instance_settings as settings;
 use crate::state::AppState;
 
 pub async fn rules(State(state): State<AppState>) -> AppResult<Json<Vec<Rule>>> {
@@ -67,18 +68,31 @@ fn streaming_url(state: &AppState) -> String {
     format!("{scheme}://{}", state.config.domain)
 }
 
+/// The contact account as an Account entity, when an admin named one.
+async fn contact_account(state: &AppState) -> AppResult<Value> {
+    let id = settings::contact_account_id(state).await?;
+    Ok(
+        match crate::services::moderation::account_entity(state, id).await? {
+            Some(a) => serde_json::to_value(a).map_err(AppError::internal)?,
+            None => Value::Null,
+        },
+    )
+}
+
 pub async fn v1(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let cfg = &state.config;
+    // Title, descriptions and contact: what an admin set on /admin, over the config's.
+    let s = settings::current(&state);
     let users = crate::services::accounts::local_user_count(&state).await?;
     let rules = rules_in_force(&state).await?;
     let mut configuration = configuration(&state);
     configuration["urls"] = json!({ "streaming": streaming_url(&state) });
     Ok(Json(json!({
         "uri": cfg.domain,
-        "title": cfg.instance.title,
-        "short_description": cfg.instance.description,
-        "description": cfg.instance.description,
-        "email": cfg.instance.contact_email,
+        "title": s.title,
+        "short_description": s.description,
+        "description": s.description,
+        "email": s.contact_email,
         "version": version_string(),
         "urls": { "streaming_api": streaming_url(&state) },
         "stats": { "user_count": users, "status_count": 0, "domain_count": 0 },
@@ -88,13 +102,14 @@ pub async fn v1(State(state): State<AppState>) -> AppResult<Json<Value>> {
         "approval_required": cfg.registrations.mode == RegistrationMode::Approval,
         "invites_enabled": true,
         "configuration": configuration,
-        "contact_account": null,
+        "contact_account": contact_account(&state).await?,
         "rules": rules,
     })))
 }
 
 pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let cfg = &state.config;
+    let s = settings::current(&state);
     let rules = rules_in_force(&state).await?;
     let mut configuration = configuration(&state);
     // A co-op document serves as a policy when one is in force under a fitting slug; its URL
@@ -111,7 +126,7 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
     configuration["vapid"] = json!({ "public_key": "" });
     configuration["translation"] = json!({ "enabled": false });
     configuration["limited_federation"] = json!(false);
-    let access = &cfg.timelines_access;
+    let access = &s.timelines_access;
     let pair = |p: &crate::config::FeedAccessPair| json!({ "local": p.local.as_str(), "remote": p.remote.as_str() });
     configuration["timelines_access"] = json!({
         "live_feeds": pair(&access.live_feeds),
@@ -122,10 +137,10 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
         (!cfg.registrations.message.is_empty()).then(|| cfg.registrations.message.clone());
     let mut v2 = json!({
         "domain": cfg.domain,
-        "title": cfg.instance.title,
+        "title": s.title,
         "version": version_string(),
         "source_url": "https://github.com/herd-coop/herd",
-        "description": cfg.instance.description,
+        "description": s.description,
         "usage": { "users": { "active_month": crate::services::accounts::local_user_count(&state).await? } },
         "thumbnail": {
             "url": format!("{}/avatars/original/missing.png", state.base_url()),
@@ -149,7 +164,7 @@ pub async fn v2(State(state): State<AppState>) -> AppResult<Json<Value>> {
             "url": null,
             "min_age": null,
         },
-        "contact": { "email": cfg.instance.contact_email, "account": null },
+        "contact": { "email": s.contact_email, "account": contact_account(&state).await? },
         "rules": rules,
     });
     if let Some(level) = api_level(MASTODON_COMPAT) {
