@@ -838,3 +838,123 @@ async fn delete_uploads(app: &common::TestApp) {
     assert_eq!(code, 404);
 }
 on_both_backends!(delete_media, delete_uploads);
+
+/// Files are served with byte ranges (Safari plays no video without them): one range answers
+/// 206 with only those bytes, an unsatisfiable one 416 with the length, several ranges or a
+/// malformed header the whole file, and `If-Range` applies the range only while the date holds.
+/// The CI's `s3` phase runs this against the bucket too (ranged GETs there).
+async fn byte_ranges_of_files(app: &common::TestApp) {
+    let (_, alice) = app.user_with_token("alice").await;
+    let (code, media) = upload(
+        app,
+        &alice,
+        encode(&gradient(300, 200), ImageFormat::Png),
+        "image/png",
+    )
+    .await;
+    assert_eq!(code, 200, "{media}");
+    let url = media["url"].as_str().expect("url").to_string();
+    let get = |range: Option<&str>, if_range: Option<&str>| {
+        let mut req = app.client.get(&url);
+        if let Some(r) = range {
+            req = req.header("Range", r);
+        }
+        if let Some(v) = if_range {
+            req = req.header("If-Range", v);
+        }
+        async move {
+            let res = req.send().await.expect("GET file");
+            let code = res.status().as_u16();
+            let headers = res.headers().clone();
+            let body = res.bytes().await.expect("body").to_vec();
+            (code, headers, body)
+        }
+    };
+    let header = |h: &reqwest::header::HeaderMap, name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let (code, h, whole) = get(None, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(header(&h, "accept-ranges"), "bytes");
+    assert_eq!(header(&h, "content-length"), whole.len().to_string());
+    assert_eq!(header(&h, "content-type"), "image/png");
+    let len = whole.len();
+    assert!(len > 100, "a real file");
+    let last_modified = header(&h, "last-modified");
+    assert!(!last_modified.is_empty());
+
+    // A player's first probe, an open range, a suffix, and an end past the file.
+    for (range, from, to) in [
+        ("bytes=0-1".to_string(), 0, 1),
+        (format!("bytes={}-", len - 10), len - 10, len - 1),
+        ("bytes=-7".to_string(), len - 7, len - 1),
+        (format!("bytes=50-{}", len + 500), 50, len - 1),
+    ] {
+        let (code, h, body) = get(Some(&range), None).await;
+        assert_eq!(code, 206, "{range}");
+        assert_eq!(
+            header(&h, "content-range"),
+            format!("bytes {from}-{to}/{len}"),
+            "{range}"
+        );
+        assert_eq!(header(&h, "content-length"), (to - from + 1).to_string());
+        assert_eq!(header(&h, "content-type"), "image/png");
+        assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+        assert_eq!(body, whole[from..=to], "{range}");
+    }
+
+    // Past the end: 416 with the length, no bytes.
+    for range in [format!("bytes={len}-"), "bytes=-0".to_string()] {
+        let (code, h, body) = get(Some(&range), None).await;
+        assert_eq!(code, 416, "{range}");
+        assert_eq!(header(&h, "content-range"), format!("bytes */{len}"));
+        assert!(body.is_empty());
+    }
+
+    // Several ranges, a malformed header or another unit: the whole file.
+    for range in ["bytes=0-1,5-6", "bytes=9-2", "bytes=x-y", "pages=1-2"] {
+        let (code, h, body) = get(Some(range), None).await;
+        assert_eq!(code, 200, "{range}");
+        assert!(h.get("content-range").is_none());
+        assert_eq!(body, whole, "{range}");
+    }
+
+    // If-Range: the file's own date keeps the range; another date or an entity tag does not.
+    let (code, _, body) = get(Some("bytes=2-5"), Some(&last_modified)).await;
+    assert_eq!((code, body.as_slice()), (206, &whole[2..=5]));
+    for stale in ["Tue, 01 Jan 2019 00:00:00 GMT", "\"some-etag\""] {
+        let (code, _, body) = get(Some("bytes=2-5"), Some(stale)).await;
+        assert_eq!(code, 200, "{stale}");
+        assert_eq!(body, whole);
+    }
+
+    // The preview is served the same way; a missing file is still not found.
+    let preview = media["preview_url"].as_str().expect("preview_url");
+    let res = app
+        .client
+        .get(preview)
+        .header("Range", "bytes=0-3")
+        .send()
+        .await
+        .expect("GET preview");
+    assert_eq!(res.status().as_u16(), 206);
+    assert_eq!(
+        res.bytes().await.expect("body").len(),
+        4,
+        "only the asked bytes"
+    );
+    let missing = url.replace("original", "nothing");
+    let res = app
+        .client
+        .get(&missing)
+        .header("Range", "bytes=0-3")
+        .send()
+        .await
+        .expect("GET missing");
+    assert_eq!(res.status().as_u16(), 404);
+}
+on_both_backends!(byte_ranges, byte_ranges_of_files);

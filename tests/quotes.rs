@@ -656,6 +656,55 @@ async fn both_ways(backend: Backend) {
 
 pair_test!(federated_quote_both_ways, both_ways);
 
+/// The quoted author's server approves after the quote was delivered (every approval is late:
+/// the QuoteRequest and the Create leave together): the quoting post's server then sends an
+/// `Update` with the stamp to the audience it delivered the post to, so a third server's
+/// reader sees the quote leave its pending state, as with Mastodon 4.5.
+async fn late_approval(backend: Backend) {
+    let Some((owner, quoter)) = pair(backend).await else {
+        return;
+    };
+    let Some(third) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, alice) = owner.user_with_token("alice").await;
+    let (_, bob) = quoter.user_with_token("bob").await;
+    let (_, carol) = third.user_with_token("carol").await;
+    follow_remote(&quoter, &bob, &format!("alice@{}", domain(&owner))).await;
+    settle(&owner, &quoter).await;
+    follow_remote(&third, &carol, &format!("bob@{}", domain(&quoter))).await;
+    settle(&third, &quoter).await;
+    let original = post(&owner, &alice, json!({"status": "worth quoting"})).await;
+    settle(&owner, &quoter).await;
+    let copy = home_copy(&quoter, &bob, &original["uri"]).await;
+    let (status, q) = quote(&quoter, &bob, &id(&copy)).await;
+    assert_eq!(status, 200, "{q}");
+    assert_eq!(q["quote"]["state"], "pending", "{q}");
+
+    // The post reaches the third server before the owner's server has answered.
+    settle(&quoter, &third).await;
+    let seen = home_copy(&third, &carol, &q["uri"]).await;
+    assert_eq!(seen["quote"]["state"], "pending", "{seen}");
+
+    // The owner's server approves; the quoting server sends the Update on.
+    settle(&owner, &quoter).await;
+    let now = get(&quoter, &format!("/api/v1/statuses/{}", id(&q)), Some(&bob)).await;
+    assert_eq!(now["quote"]["state"], "accepted", "{now}");
+    settle(&quoter, &third).await;
+    settle(&third, &owner).await;
+    let seen = home_copy(&third, &carol, &q["uri"]).await;
+    assert_eq!(seen["quote"]["state"], "accepted", "{seen}");
+    assert_eq!(
+        seen["quote"]["quoted_status"]["uri"], original["uri"],
+        "{seen}"
+    );
+    owner.stop().await;
+    quoter.stop().await;
+    third.stop().await;
+}
+
+pair_test!(late_approval_reaches_third_servers, late_approval);
+
 /// A quote of a third party's post arrives with its stamp: the reader's server fetches the
 /// quoted post and the stamp from their origin before it shows the quote accepted; a stamp
 /// that does not name the quote (a forged claim) leaves it unapproved.

@@ -21,6 +21,7 @@ use crate::http::body::UploadedFile;
 use crate::ids;
 use crate::jobs::Job;
 use crate::services::av;
+use crate::services::byte_ranges;
 use crate::services::imaging::{self, ImageError};
 use crate::state::AppState;
 use crate::storage::files::{valid_key, ByteStream};
@@ -772,8 +773,15 @@ pub fn entity(state: &AppState, m: &MediaRow) -> MediaAttachment {
 }
 
 /// `GET /system/media/{dir}/{file}`: the stored bytes with their type; never sniffed, never
-/// framed, never run as a document.
-pub async fn serve(state: &AppState, dir: &str, file: &str) -> Response {
+/// framed, never run as a document. One byte range (`range`, honouring `if_range`) is answered
+/// with only those bytes, read from the store as a range (see [`byte_ranges`]).
+pub async fn serve(
+    state: &AppState,
+    dir: &str,
+    file: &str,
+    range: Option<&str>,
+    if_range: Option<&str>,
+) -> Response {
     let key = format!("{dir}/{file}");
     let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
         Some("jpg") => "image/jpeg",
@@ -788,31 +796,101 @@ pub async fn serve(state: &AppState, dir: &str, file: &str) -> Response {
     if !valid_key(&key) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match state.media.open(&key).await {
-        Ok(Some(stream)) => {
-            let mut res = stream_body(stream).into_response();
-            let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
+    let mut res = match serve_bytes(state, &key, range, if_range).await {
+        Ok(Some(res)) => res,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return store_unavailable(e).into_response(),
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res
+}
+
+/// The file under `key` whole (200), one range of it (206), or 416 with its length; `None`
+/// when the store has no such file.
+async fn serve_bytes(
+    state: &AppState,
+    key: &str,
+    range: Option<&str>,
+    if_range: Option<&str>,
+) -> std::io::Result<Option<Response>> {
+    let asked = range.and_then(byte_ranges::parse);
+    if let Some(asked) = asked {
+        let Some(meta) = state.media.stat(key).await? else {
+            return Ok(None);
+        };
+        if if_range.is_none_or(|v| byte_ranges::if_range_holds(v, meta.modified)) {
+            let Some(bytes) = asked.resolve(meta.len) else {
+                let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                insert_header(
+                    &mut res,
+                    header::CONTENT_RANGE,
+                    format!("bytes */{}", meta.len),
+                );
+                return Ok(Some(res));
+            };
+            let Some(stream) = state.media.open_range(key, bytes.clone()).await? else {
+                return Ok(None);
+            };
+            let mut res = (StatusCode::PARTIAL_CONTENT, stream_body(stream)).into_response();
+            insert_header(
+                &mut res,
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{}", bytes.start, bytes.end - 1, meta.len),
             );
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            insert_header(
+                &mut res,
+                header::CONTENT_LENGTH,
+                (bytes.end - bytes.start).to_string(),
             );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; sandbox"),
-            );
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-            res
+            last_modified(&mut res, meta.modified);
+            return Ok(Some(res));
         }
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => store_unavailable(e).into_response(),
+    }
+    let Some(opened) = state.media.open_with_meta(key).await? else {
+        return Ok(None);
+    };
+    let mut res = stream_body(opened.stream).into_response();
+    insert_header(
+        &mut res,
+        header::CONTENT_LENGTH,
+        opened.meta.len.to_string(),
+    );
+    last_modified(&mut res, opened.meta.modified);
+    Ok(Some(res))
+}
+
+fn insert_header(res: &mut Response, name: header::HeaderName, value: String) {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().insert(name, v);
+    }
+}
+
+/// `Last-Modified`, which a player echoes in `If-Range` when it resumes.
+fn last_modified(res: &mut Response, modified: Option<std::time::SystemTime>) {
+    if let Some(t) = modified {
+        insert_header(
+            res,
+            header::LAST_MODIFIED,
+            httpdate::fmt_http_date(byte_ranges::whole_seconds(t)),
+        );
     }
 }
 

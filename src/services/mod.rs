@@ -9,6 +9,7 @@ pub mod amendment_preview;
 pub mod app_names;
 pub mod av;
 pub mod ballots;
+pub mod byte_ranges;
 pub mod candidacy;
 pub mod card_pages;
 pub mod cards;

@@ -10,16 +10,17 @@
 
 use std::future::Future;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
-use object_store::ObjectStoreExt;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 
 use crate::config::{MediaConfig, StoreKind};
 
@@ -28,12 +29,36 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = io::Result<T>> + Send 
 /// A file's bytes as they arrive from the store.
 pub type ByteStream = BoxStream<'static, io::Result<Bytes>>;
 
+/// What the store knows of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Its length in bytes.
+    pub len: u64,
+    /// When it was last written, where the backend says.
+    pub modified: Option<SystemTime>,
+}
+
+/// A whole file opened for reading: its bytes as they arrive, and its length and date.
+pub struct Opened {
+    pub stream: ByteStream,
+    pub meta: FileMeta,
+}
+
 /// Put, get and delete files by full key.
 pub trait FileBackend: Send + Sync {
     /// Writes `bytes` under `key`, replacing what was there; readers never see half a file.
     fn put<'a>(&'a self, key: &'a str, bytes: Bytes) -> StoreFuture<'a, ()>;
-    /// The bytes under `key` as a stream, or `None`.
-    fn open<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<ByteStream>>;
+    /// The bytes under `key` as a stream with the file's length and date, or `None`.
+    fn open<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Opened>>;
+    /// Only the bytes `range` of `key` (within its length), read as a range from the store, so
+    /// a player seeking in a long video never has the whole file loaded; `None` when missing.
+    fn open_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: Range<u64>,
+    ) -> StoreFuture<'a, Option<ByteStream>>;
+    /// The length and date of `key`, or `None`.
+    fn stat<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FileMeta>>;
     /// Whether `key` holds a file.
     fn exists<'a>(&'a self, key: &'a str) -> StoreFuture<'a, bool>;
     /// Removes `key`; a missing key is not an error.
@@ -121,8 +146,25 @@ impl FileStore {
 
     /// The file as a stream, for serving without holding it whole.
     pub async fn open(&self, key: &str) -> io::Result<Option<ByteStream>> {
+        Ok(self.open_with_meta(key).await?.map(|o| o.stream))
+    }
+
+    /// The file as a stream with its length and date (for `Content-Length`, `Last-Modified`).
+    pub async fn open_with_meta(&self, key: &str) -> io::Result<Option<Opened>> {
         let key = self.full(key)?;
         self.backend.open(&key).await
+    }
+
+    /// Only the bytes `range` of the file (an HTTP range request).
+    pub async fn open_range(&self, key: &str, range: Range<u64>) -> io::Result<Option<ByteStream>> {
+        let key = self.full(key)?;
+        self.backend.open_range(&key, range).await
+    }
+
+    /// The file's length and date without reading it.
+    pub async fn stat(&self, key: &str) -> io::Result<Option<FileMeta>> {
+        let key = self.full(key)?;
+        self.backend.stat(&key).await
     }
 
     pub async fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
@@ -199,14 +241,42 @@ impl FileBackend for FsStore {
         })
     }
 
-    fn open<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<ByteStream>> {
+    fn open<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Opened>> {
         Box::pin(async move {
-            let path = self.path(key)?;
-            // Local files are small (images are capped by limits.image_size_limit): read whole.
-            match tokio::fs::read(&path).await {
-                Ok(b) => Ok(Some(
-                    futures_util::stream::once(async move { Ok(Bytes::from(b)) }).boxed(),
-                )),
+            let Some(file) = open_local(&self.path(key)?).await? else {
+                return Ok(None);
+            };
+            let meta = local_meta(&file.metadata().await?);
+            Ok(Some(Opened {
+                stream: read_chunks(file, meta.len),
+                meta,
+            }))
+        })
+    }
+
+    fn open_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: Range<u64>,
+    ) -> StoreFuture<'a, Option<ByteStream>> {
+        Box::pin(async move {
+            use tokio::io::AsyncSeekExt;
+            let Some(mut file) = open_local(&self.path(key)?).await? else {
+                return Ok(None);
+            };
+            file.seek(io::SeekFrom::Start(range.start)).await?;
+            Ok(Some(read_chunks(
+                file,
+                range.end.saturating_sub(range.start),
+            )))
+        })
+    }
+
+    fn stat<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FileMeta>> {
+        Box::pin(async move {
+            match tokio::fs::metadata(self.path(key)?).await {
+                Ok(m) if m.is_file() => Ok(Some(local_meta(&m))),
+                Ok(_) => Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e),
             }
@@ -294,6 +364,49 @@ fn s3_error(e: object_store::Error) -> io::Error {
     io::Error::other(e)
 }
 
+fn s3_meta(m: &object_store::ObjectMeta) -> FileMeta {
+    FileMeta {
+        len: m.size,
+        modified: Some(SystemTime::from(m.last_modified)),
+    }
+}
+
+async fn open_local(path: &Path) -> io::Result<Option<tokio::fs::File>> {
+    match tokio::fs::File::open(path).await {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn local_meta(m: &std::fs::Metadata) -> FileMeta {
+    FileMeta {
+        len: m.len(),
+        modified: m.modified().ok(),
+    }
+}
+
+/// Up to `len` bytes from where `file` stands, in chunks as they are read: a video is never
+/// held whole in memory.
+fn read_chunks(file: tokio::fs::File, len: u64) -> ByteStream {
+    use tokio::io::AsyncReadExt;
+    const CHUNK: u64 = 64 * 1024;
+    futures_util::stream::try_unfold((file, len), |(mut file, left)| async move {
+        if left == 0 {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; CHUNK.min(left) as usize];
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            // The file is shorter than it was when opened: end here rather than spin.
+            return Ok(None);
+        }
+        buf.truncate(n);
+        Ok(Some((Bytes::from(buf), (file, left - n as u64))))
+    })
+    .boxed()
+}
+
 impl FileBackend for S3Store {
     fn put<'a>(&'a self, key: &'a str, bytes: Bytes) -> StoreFuture<'a, ()> {
         Box::pin(async move {
@@ -306,10 +419,45 @@ impl FileBackend for S3Store {
         })
     }
 
-    fn open<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<ByteStream>> {
+    fn open<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Opened>> {
         Box::pin(async move {
             match self.store.get(&ObjectPath::from(key)).await {
+                Ok(r) => {
+                    let meta = s3_meta(&r.meta);
+                    Ok(Some(Opened {
+                        stream: r.into_stream().map_err(s3_error).boxed(),
+                        meta,
+                    }))
+                }
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(s3_error(e)),
+            }
+        })
+    }
+
+    fn open_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: Range<u64>,
+    ) -> StoreFuture<'a, Option<ByteStream>> {
+        Box::pin(async move {
+            // A ranged GET: the bucket sends only these bytes.
+            let options = GetOptions {
+                range: Some(GetRange::Bounded(range)),
+                ..GetOptions::default()
+            };
+            match self.store.get_opts(&ObjectPath::from(key), options).await {
                 Ok(r) => Ok(Some(r.into_stream().map_err(s3_error).boxed())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(s3_error(e)),
+            }
+        })
+    }
+
+    fn stat<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FileMeta>> {
+        Box::pin(async move {
+            match self.store.head(&ObjectPath::from(key)).await {
+                Ok(m) => Ok(Some(s3_meta(&m))),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
                 Err(e) => Err(s3_error(e)),
             }
@@ -396,7 +544,7 @@ pub async fn copy_local_into(root: &Path, to: &FileStore) -> io::Result<CopyRepo
             report.skipped += 1;
             continue;
         }
-        let Some(mut stream) = local.open(&key).await? else {
+        let Some(Opened { mut stream, .. }) = local.open(&key).await? else {
             continue; // deleted meanwhile
         };
         let mut bytes = Vec::new();

@@ -1,7 +1,7 @@
 //! `/api/v2/media`, `/api/v1/media` (upload, show, describe) and the files at `/system/media`.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
@@ -106,12 +106,25 @@ pub async fn update(
     Ok(Json(media::entity(&state, &row)))
 }
 
-/// `GET /system/media/{dir}/{file}`.
+/// `GET /system/media/{dir}/{file}` (with `Range` and `If-Range`).
 pub async fn file(
     State(state): State<AppState>,
     Path((dir, file)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
-    media::serve(&state, &dir, &file).await
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    media::serve(
+        &state,
+        &dir,
+        &file,
+        text(header::RANGE),
+        text(header::IF_RANGE),
+    )
+    .await
 }
 
 /// `DELETE /api/v1/media/:id` (4.4): `{}` once the unattached upload is gone.
