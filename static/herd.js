@@ -342,3 +342,33 @@ const live = () => {
 };
 
 live();
+// --- fragments: the follow button answered in place (X-Herd-Fragment) ---
+// The answer is the part the form changed (#relationship: the profile's buttons; the server
+// also answers the ballot's #voting), swapped in with focus kept on the field in error, the
+// receipt, or the button pressed. Anything else: the plain form.
+const inPlace = () => {
+  document.addEventListener("submit", async (e) => {
+    const form = e.target;
+    const box = form.closest("#relationship");
+    if (e.defaultPrevented || !box || !(form.id === "ballot" || /\/(un)?follow$/.test(form.action))) return;
+    e.preventDefault();
+    try {
+      const res = await fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)),
+        headers: { "X-Herd-Fragment": "1" }, credentials: "same-origin" });
+      if (!res.ok && res.status !== 422) throw new Error(String(res.status));
+      const t = document.createElement("template");
+      t.innerHTML = await res.text();
+      const fresh = t.content.getElementById(box.id);
+      if (!fresh) throw new Error("no fragment");
+      box.replaceWith(fresh);
+      const bad = fresh.querySelector("[aria-invalid=true]");
+      const receipt = fresh.querySelector(".receipt");
+      const at = bad ? (bad.matches("fieldset") ? bad.querySelector("input, select") : bad)
+        : receipt || fresh.querySelector("form button");
+      if (at === receipt && receipt) receipt.tabIndex = -1;
+      if (at) at.focus();
+      if (box.id === "voting") dotBudget();
+    } catch (_) { form.submit(); }
+  });
+};
+inPlace();

@@ -1,7 +1,8 @@
 //! Live updates in a real headless Chromium (SQLite; tests/web_live.rs covers both backends
 //! over HTTP): a second member's post arrives on the first's `/home` behind the "New: N"
 //! button and is inserted only when it is pressed, and it arrives in the deck's home column;
-//! the deck passes axe-core's WCAG 2.x A/AA check in the light and the dark scheme.
+//! the deck passes axe-core's WCAG 2.x A/AA check in the light and the dark scheme; a reply
+//! arrives at the end of an open thread.
 //!
 //! Without chromedriver on PATH the test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
@@ -71,7 +72,7 @@ async fn a_post_arrives_live_on_home_and_in_the_deck() {
     // /home: the new post waits behind the button; the post already read stays first.
     b.goto(&app.url("/home")).await;
     wait_connected(&b).await;
-    let (status, _) = app
+    let (status, fresh) = app
         .post_json(
             "/api/v1/statuses",
             &alice,
@@ -79,6 +80,7 @@ async fn a_post_arrives_live_on_home_and_in_the_deck() {
         )
         .await;
     assert_eq!(status, 200);
+    let fresh = fresh["id"].as_str().unwrap_or_default().to_string();
     app.run_jobs().await;
     wait_for(
         &b,
@@ -125,6 +127,31 @@ async fn a_post_arrives_live_on_home_and_in_the_deck() {
 
     b.accessible_in_both_schemes(&app, "/deck", "the deck")
         .await;
+
+    // A thread page: a reply posted through the API arrives at its end, on request.
+    b.goto(&app.url(&format!("/@alice/{fresh}"))).await;
+    wait_connected(&b).await;
+    app.post_json(
+        "/api/v1/statuses",
+        &alice,
+        json!({"status": "A reply arrives", "in_reply_to_id": fresh}),
+    )
+    .await;
+    app.run_jobs().await;
+    wait_for(
+        &b,
+        "document.querySelector('[data-live^=thread] .live-bar:not([hidden]) button')",
+        "the thread offers the new reply",
+    )
+    .await;
+    b.click("[data-live^=thread] .live-bar button").await;
+    wait_for(
+        &b,
+        "[...document.querySelectorAll('[data-live^=thread] [role=feed] article')].pop().textContent.includes('A reply arrives')",
+        "the reply shows last in the thread",
+    )
+    .await;
+
     b.close().await;
     app.stop().await;
 }

@@ -435,6 +435,220 @@ async fn fragments(app: &TestApp) {
 
 on_both_backends!(status_actions_answer_fragments, fragments);
 
+/// A reader with a thread open gets its new replies live, each as the reader may see it: a
+/// followers-only reply reaches a follower only, a blocked author's reply nobody who blocked
+/// them.
+async fn thread(app: &TestApp) {
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, carol) = app.user_with_token("carol").await;
+    let (dave_id, dave) = app.user_with_token("dave").await;
+    act(app, &bob, &format!("/api/v1/accounts/{alice_id}/follow")).await;
+    act(app, &carol, &format!("/api/v1/accounts/{dave_id}/block")).await;
+    let root = post(app, &alice, json!({"status": "what shall we bake"})).await;
+    let bob_web = web_sign_in(app, "bob").await;
+    let carol_web = web_sign_in(app, "carol").await;
+    let (status, html) = page(&bob_web, &app.url(&format!("/@alice/{root}"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!(r#"data-live="thread:{root}""#)),
+        "the thread page follows its replies: {html}"
+    );
+    let key = format!("thread:{root}");
+    let mut bob_live = Live::open(app, &bob_web, &key, None).await;
+    let mut carol_live = Live::open(app, &carol_web, &key, None).await;
+    let reply = |text: &str, visibility: &str| json!({"status": text, "in_reply_to_id": root, "visibility": visibility});
+    let hidden = post(app, &alice, reply("rye, for followers", "private")).await;
+    post(app, &dave, reply("dave says scones", "public")).await;
+    let open = post(app, &alice, reply("sourdough for all", "public")).await;
+    post(app, &bob, json!({"status": "unrelated toast"})).await;
+    post(app, &alice, reply("the last word", "public")).await;
+
+    let seen = bob_live.until("the last word").await;
+    let all = html_of(&seen);
+    assert!(
+        all.contains("rye, for followers"),
+        "a follower sees it: {all}"
+    );
+    assert!(
+        all.contains("dave says scones"),
+        "bob blocked nobody: {all}"
+    );
+    assert!(!all.contains("unrelated toast"), "only this thread: {all}");
+    let ev = seen
+        .iter()
+        .find(|e| e.data["id"] == open)
+        .unwrap_or_else(|| panic!("the public reply: {seen:#?}"));
+    assert_eq!(ev.name, "status");
+    assert_eq!(ev.data["col"], key.as_str());
+    let html = ev.data["html"].as_str().unwrap();
+    assert!(html.contains(&format!(r#"id="s-{open}""#)), "{html}");
+
+    let seen = carol_live.until("the last word").await;
+    let all = html_of(&seen);
+    assert!(all.contains("sourdough for all"), "{all}");
+    assert!(
+        !all.contains("rye, for followers") && !all.contains(&hidden),
+        "a followers-only reply never reaches a stranger: {all}"
+    );
+    assert!(
+        !all.contains("dave says scones"),
+        "nor a blocked author's reply: {all}"
+    );
+    // A thread the reader may not see opens no connection.
+    let secret = post(
+        app,
+        &alice,
+        json!({"status": "just us", "visibility": "private"}),
+    )
+    .await;
+    let res = carol_web
+        .get(app.url(&format!("/live?streams=thread:{secret}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+on_both_backends!(live_thread_replies_for_the_viewer, thread);
+
+/// POSTs `form` to `path` as a page would, with `X-Herd-Fragment: 1` when `fragment`.
+async fn submit(
+    app: &TestApp,
+    web: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+    fragment: bool,
+) -> (u16, String) {
+    let mut req = web.post(app.url(path)).form(form);
+    if fragment {
+        req = req.header("x-herd-fragment", "1");
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// The ballot and the follow button answer in place with `X-Herd-Fragment: 1`: the voting
+/// part with the receipt once, or the message beside the field (422); the relationship
+/// buttons as they now are. Without the header, the page or the redirect as before; a
+/// forged token is refused either way.
+async fn in_place(app: &TestApp) {
+    let m = members(app, 3).await;
+    let (status, p) = app
+        .post_json(
+            "/api/v1/coop/proposals",
+            &m[0].1,
+            json!({"kind": "general", "title": "Vote in place", "body": ""}),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let pid = p["id"].as_str().unwrap().to_string();
+    let votes = format!("/proposals/{pid}/votes");
+    let web = web_sign_in(app, "m1").await;
+    let (_, show) = page(&web, &app.url(&format!("/proposals/{pid}"))).await;
+    assert!(show.contains(r#"<div id="voting">"#), "{show}");
+    let csrf = csrf_of(&show);
+
+    let bad = [("csrf_token", csrf.as_str()), ("choice", "perhaps")];
+    let (status, html) = submit(app, &web, &votes, &bad, true).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.trim_start().starts_with(r#"<div id="voting">"#),
+        "{html}"
+    );
+    assert!(!html.contains("<html"), "a fragment only: {html}");
+    assert!(
+        html.contains(r#"id="ballot-error""#),
+        "beside the field: {html}"
+    );
+    assert!(!html.contains("receipt-value"), "nothing was cast: {html}");
+
+    let good = [("csrf_token", csrf.as_str()), ("choice", "agree")];
+    let (status, html) = submit(app, &web, &votes, &good, true).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.trim_start().starts_with(r#"<div id="voting">"#),
+        "{html}"
+    );
+    assert!(!html.contains("<html"), "a fragment only: {html}");
+    assert!(
+        html.contains("receipt-value") && html.contains("nonce-value"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"class="my-vote""#),
+        "the vote as now cast: {html}"
+    );
+    let (_, again) = page(&web, &app.url(&format!("/proposals/{pid}"))).await;
+    assert!(!again.contains("nonce-value"), "the nonce is shown once");
+
+    // Without the header: the whole page, as before.
+    let change = [("csrf_token", csrf.as_str()), ("choice", "disagree")];
+    let (status, html) = submit(app, &web, &votes, &change, false).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<html") && html.contains("receipt-value"),
+        "{html}"
+    );
+    let forged = [("csrf_token", "forged"), ("choice", "agree")];
+    let (status, _) = submit(app, &web, &votes, &forged, true).await;
+    assert_eq!(status, 403);
+
+    // The follow button.
+    let ada = m[0].0;
+    let (_, profile) = page(&web, &app.url("/@ada")).await;
+    assert!(profile.contains(r#"<div id="relationship">"#), "{profile}");
+    let form = [("csrf_token", csrf.as_str()), ("return_to", "/@ada")];
+    let (status, html) = submit(
+        app,
+        &web,
+        &format!("/web/accounts/{ada}/follow"),
+        &form,
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.trim_start().starts_with(r#"<div id="relationship">"#),
+        "{html}"
+    );
+    assert!(!html.contains("<html"), "a fragment only: {html}");
+    assert!(
+        html.contains(&format!("/web/accounts/{ada}/unfollow")),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="return_to" value="&#x2F;@ada""#),
+        "the form comes back to the profile: {html}"
+    );
+    let (status, _) = submit(
+        app,
+        &web,
+        &format!("/web/accounts/{ada}/unfollow"),
+        &form,
+        false,
+    )
+    .await;
+    assert_eq!(status, 303, "plain post/redirect/get");
+    let (_, profile) = page(&web, &app.url("/@ada")).await;
+    assert!(
+        profile.contains(&format!("/web/accounts/{ada}/follow\"")),
+        "unfollowed"
+    );
+    let forged = [("csrf_token", "forged"), ("return_to", "/@ada")];
+    let (status, _) = submit(
+        app,
+        &web,
+        &format!("/web/accounts/{ada}/follow"),
+        &forged,
+        true,
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+on_both_backends!(ballot_and_follow_answer_in_place, in_place);
+
 fn columns_of(html: &str) -> Vec<String> {
     html.split(r#"<section class="deck-column""#)
         .skip(1)

@@ -413,10 +413,7 @@ pub async fn act(
     headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Response {
-    let fragment = headers
-        .get("x-herd-fragment")
-        .is_some_and(|v| v.as_bytes() == b"1");
-    if fragment && action != "delete" {
+    if super::fragments::wanted(&headers) && action != "delete" {
         // DESIGN §10: the changed fragment only (the status as this reader now sees it), for
         // herd.js to swap in place; plain post/redirect/get stays the answer otherwise.
         return match act_on_status(&state, &me, &id, &action).await {
@@ -715,6 +712,7 @@ pub async fn account_act(
     State(state): State<AppState>,
     SignedIn { session, me }: SignedIn,
     Path((id, action)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Response {
     let result = async {
@@ -727,6 +725,12 @@ pub async fn account_act(
     }
     .await;
     match result {
+        // The profile's relationship buttons as they now are, for herd.js to swap in place.
+        Ok(()) if super::fragments::wanted(&headers) => {
+            super::fragments::relationship(&state, &session, &me, &id, &form.return_to)
+                .await
+                .unwrap_or_else(|e| error_page(&state, &session, e))
+        }
         Ok(()) => Redirect::to(&safe_return_to(&state, &form.return_to)).into_response(),
         Err(e) => error_page(&state, &session, e),
     }

@@ -105,6 +105,10 @@ impl Renderer {
     fn context(&self, key: &str) -> tera::Context {
         let mut ctx = page_context(&self.state, &self.session, Some(&self.username));
         ctx.insert("here", &Self::here(key));
+        if key.starts_with("thread:") {
+            // Shown inside its thread, a reply needs no "in reply to" line.
+            ctx.insert("thread", &true);
+        }
         if self.deck {
             if let Some(i) = self.keys.iter().position(|(_, k)| k == key) {
                 ctx.insert("sp", &format!("c{}-", i + 1));

@@ -11,6 +11,7 @@ pub mod coop_home;
 pub mod coop_site;
 pub mod deck;
 pub mod form;
+pub mod fragments;
 pub mod govadmin;
 pub mod ledger_pages;
 pub mod live;

@@ -255,6 +255,19 @@ async fn proposal_page(
     extras: Extras,
     status: StatusCode,
 ) -> AppResult<Response> {
+    proposal_view(state, signed, id, extras, status, "proposals/show.html").await
+}
+
+/// The proposal's page, or one of its parts (`partials/vote.html`, the answer to a vote asked
+/// in place), from the same context.
+async fn proposal_view(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    extras: Extras,
+    status: StatusCode,
+    template: &str,
+) -> AppResult<Response> {
     let me = signed.account_id();
     let p = svc::show(state, me, id).await?;
     let active = membership::require_active(state, me, "vote").await.is_ok();
@@ -323,7 +336,7 @@ async fn proposal_page(
     ctx.insert("reply", &extras.reply);
     ctx.insert("thread", &thread.map(|t| t.descendants));
     super::govadmin::candidacy_context(&mut ctx, me, &p.options);
-    Ok(render_status(state, status, "proposals/show.html", &ctx))
+    Ok(render_status(state, status, template, &ctx))
 }
 
 /// The page again with `message` beside another module's form named `field` (422).
@@ -416,13 +429,21 @@ fn ballot_field(method: &str) -> &'static str {
 }
 
 /// `POST /proposals/ID/votes`: casts or changes the ballot through the service behind
-/// `POST /api/v1/coop/proposals/ID/votes`; the answer shows the receipt and nonce once.
+/// `POST /api/v1/coop/proposals/ID/votes`; the answer shows the receipt and nonce once. With
+/// `X-Herd-Fragment: 1` the answer is the voting part alone (receipt, my vote, the ballot
+/// with any message beside its field), for herd.js to swap in place.
 pub async fn vote(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<Map<String, Value>>,
 ) -> Response {
+    let template = if super::fragments::wanted(&headers) {
+        "partials/vote.html"
+    } else {
+        "proposals/show.html"
+    };
     let result = async {
         let id = parse_id(&id)?;
         let row = svc::get(&state, id).await?;
@@ -447,7 +468,7 @@ pub async fn vote(
                     }),
                     ..Extras::default()
                 };
-                proposal_page(&state, &signed, id, extras, StatusCode::OK).await
+                proposal_view(&state, &signed, id, extras, StatusCode::OK, template).await
             }
             Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
                 let (f, message) = field_message(&e, field);
@@ -467,12 +488,13 @@ pub async fn vote(
                     errors: HashMap::from([(f, message)]),
                     ..Extras::default()
                 };
-                proposal_page(
+                proposal_view(
                     &state,
                     &signed,
                     id,
                     extras,
                     StatusCode::UNPROCESSABLE_ENTITY,
+                    template,
                 )
                 .await
             }

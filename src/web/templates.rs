@@ -327,6 +327,7 @@ pub fn load() -> anyhow::Result<Pages> {
         tera.add_raw_templates(super::account::TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::live::TEMPLATES.iter().copied())?;
         tera.add_raw_templates(super::admin_settings::TEMPLATES.iter().copied())?;
+        tera.add_raw_templates(super::fragments::TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         by_locale.push((locale, tera));
     }
