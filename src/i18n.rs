@@ -103,6 +103,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "media",
     "quotes",
     "live",
+    "imports",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

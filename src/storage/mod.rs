@@ -18,6 +18,7 @@ pub mod federation;
 pub mod files;
 pub mod filters;
 pub mod governance;
+pub mod imports;
 pub mod instance_stats;
 pub mod interactions;
 pub mod invites;
