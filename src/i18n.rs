@@ -104,6 +104,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "quotes",
     "live",
     "admin15",
+    "imports",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

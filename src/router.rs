@@ -210,7 +210,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/accounts/{id}/featured_tags", get(tags::of_account))
         // Your data, yours to take: CSV exports and imports in Mastodon's formats.
         .route("/api/v1/herd/exports/{file}", get(exports::export))
-        .route("/api/v1/herd/imports", post(exports::import))
+        .route(
+            "/api/v1/herd/imports",
+            get(exports::list).post(exports::import),
+        )
+        .route("/api/v1/herd/imports/{id}", get(exports::show))
         // Account migration (federation): aliases (alsoKnownAs) and Move.
         .route(
             "/api/v1/herd/aliases",

@@ -372,3 +372,20 @@ const inPlace = () => {
   });
 };
 inPlace();
+
+// --- imports: refreshes the progress of a running import on /settings/import ---
+(() => {
+  const poll = async () => {
+    const box = document.getElementById("imports");
+    if (!box || !box.dataset.poll) return;
+    try {
+      const res = await fetch(box.dataset.poll, { credentials: "same-origin" });
+      const html = res.ok ? await res.text() : "";
+      const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("imports");
+      if (!fresh) return;
+      box.replaceWith(fresh);
+    } catch (_) { return; }
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 2000);
+})();

@@ -229,7 +229,7 @@ async fn scenario(backend: Backend) {
             reqwest::multipart::Part::bytes(b"#domain\nspam.example\nnot a/domain\n".to_vec())
                 .file_name("domain_blocks.csv"),
         );
-    let report: Value = a
+    let queued: Value = a
         .client
         .post(a.url("/api/v1/herd/imports"))
         .bearer_auth(&alice)
@@ -239,7 +239,15 @@ async fn scenario(backend: Backend) {
         .expect("import")
         .json()
         .await
-        .expect("report");
+        .expect("queued");
+    // Imports are queued work: the job applies the rows.
+    a.run_jobs().await;
+    let (_, report) = a
+        .get_json(
+            &format!("/api/v1/herd/imports/{}", queued["id"].as_str().unwrap()),
+            Some(&alice),
+        )
+        .await;
     assert_eq!(report["imported"], 1, "{report}");
     assert_eq!(
         report["failures"].as_array().map(Vec::len),

@@ -1,5 +1,6 @@
 //! CSV exports and imports in Mastodon's formats: a round trip into a second account
 //! reproduces follows, blocks, mutes, lists and bookmarks; bad rows are reported, not fatal.
+//! An import is queued (202) and its progress read at `GET /api/v1/herd/imports/{id}`.
 
 mod common;
 
@@ -42,7 +43,22 @@ async fn import(app: &TestApp, token: &str, kind: &str, mode: &str, data: &str) 
         .await
         .unwrap();
     let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let queued: Value = res.json().await.unwrap_or(Value::Null);
+    if status != 202 {
+        return (status, queued);
+    }
+    // Queued (nothing done yet), then the job works through the rows.
+    assert_eq!(queued["state"], "scheduled", "{queued}");
+    assert_eq!(queued["processed"], 0, "{queued}");
+    app.run_jobs().await;
+    let (status, report) = app
+        .get_json(
+            &format!("/api/v1/herd/imports/{}", queued["id"].as_str().unwrap()),
+            Some(token),
+        )
+        .await;
+    assert_eq!(report["state"], "finished", "{report}");
+    (status, report)
 }
 
 async fn relationship(app: &TestApp, token: &str, id: i64) -> Value {

@@ -661,13 +661,34 @@ async fn export_and_import(app: &TestApp) {
     assert_eq!(res.status(), 422);
     assert!(error_text(&res.text().await.unwrap(), "data-error").is_some());
 
-    let file = Part::bytes(b"Account address,Show boosts\ncarol,true\nnobody_here,true\n".to_vec())
-        .file_name("following.csv")
-        .mime_str("text/csv")
+    // A file that is not CSV (an image): refused beside the file field, nothing recorded.
+    let png = Part::bytes(common::images::gradient(8, 8, ImageFormat::Png))
+        .file_name("me.png")
+        .mime_str("image/png")
         .unwrap();
     let form = Form::new()
         .text("csrf_token", csrf.clone())
         .text("type", "follows")
+        .text("mode", "merge")
+        .part("data", png);
+    let res = web
+        .post(app.url("/settings/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let text = error_text(&html, "data-error").expect("beside the file");
+    assert!(text.contains("CSV"), "{text}");
+    // A type that does not exist: beside the type.
+    let file = Part::bytes(b"carol\n".to_vec())
+        .file_name("x.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    let form = Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("type", "friends")
         .text("mode", "merge")
         .part("data", file);
     let res = web
@@ -676,10 +697,70 @@ async fn export_and_import(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("1 of 2 rows imported"), "{html}");
-    assert!(html.contains("nobody_here"), "the refused row is reported");
+    assert_eq!(res.status(), 422);
+    assert!(error_text(&res.text().await.unwrap(), "type-error").is_some());
+    let (_, html) = page(&web, &app.url("/settings/import")).await;
+    assert!(
+        html.contains("You have not imported anything yet."),
+        "nothing recorded: {html}"
+    );
+
+    // 30 rows: carol, two unknown accounts, and dave again and again (following twice
+    // changes nothing). A job run does 25 rows, so the first run leaves it in progress.
+    let dave = app.create_user("dave", PW).await;
+    let mut csv = String::from("Account address,Show boosts\ncarol,true\nnobody_here,true\n");
+    for _ in 0..27 {
+        csv.push_str("dave,true\n");
+    }
+    csv.push_str("@,true\n");
+    let file = Part::bytes(csv.into_bytes())
+        .file_name("following.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    let form = Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("type", "follows")
+        .text("mode", "merge")
+        .part("data", file);
+    app.run_jobs().await;
+    let res = web
+        .post(app.url("/settings/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/settings/import?queued=1");
+    let (_, html) = page(&web, &app.url("/settings/import?queued=1")).await;
+    assert!(html.contains("Your file was accepted"), "{html}");
+    assert!(html.contains("Scheduled"), "{html}");
+    assert!(html.contains("0 of 30 rows done"), "{html}");
+    assert!(
+        html.contains("data-poll=\"/settings/import/progress\""),
+        "scripts refresh it"
+    );
+    assert!(
+        html.contains("href=\"/settings/import\""),
+        "and without scripts, a link"
+    );
+
+    assert!(herd::jobs::run_one(&app.state).await.unwrap(), "one batch");
+    let (status, fragment) = page(&web, &app.url("/settings/import/progress")).await;
+    assert_eq!(status, 200);
+    assert!(fragment.contains("In progress"), "{fragment}");
+    assert!(fragment.contains("25 of 30 rows done"), "{fragment}");
+    assert!(!fragment.contains("<html"), "the list alone");
+
+    app.run_jobs().await;
+    let (_, html) = page(&web, &app.url("/settings/import")).await;
+    assert!(html.contains("Finished"), "{html}");
+    assert!(
+        html.contains("30 of 30 rows done: 28 imported, 2 not imported."),
+        "{html}"
+    );
+    assert!(html.contains("nobody_here"), "the refused row is listed");
+    assert!(html.contains("No such account here"), "with its reason");
+    assert!(!html.contains("data-poll"), "nothing left to refresh");
     let (_, following) = app
         .get_json(
             &format!("/api/v1/accounts/{alice_id}/following"),
@@ -693,7 +774,21 @@ async fn export_and_import(app: &TestApp) {
         .map(|a| a["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&carol.to_string().as_str()), "{following}");
+    assert!(ids.contains(&dave.to_string().as_str()), "{following}");
     assert!(ids.contains(&bob.to_string().as_str()), "merge keeps bob");
+    assert_eq!(ids.len(), 3, "no duplicates: {following}");
+    // The API sees the same import; another member does not.
+    let (_, list) = app.get_json("/api/v1/herd/imports", Some(&token)).await;
+    assert_eq!(list[0]["state"], "finished", "{list}");
+    assert_eq!(list[0]["failed"], 2, "{list}");
+    let (_, carol_token) = app.user_with_token("erin").await;
+    let (status, _) = app
+        .get_json(
+            &format!("/api/v1/herd/imports/{}", list[0]["id"].as_str().unwrap()),
+            Some(&carol_token),
+        )
+        .await;
+    assert_eq!(status, 404);
 
     // Without the token: refused, nothing imported.
     let file = Part::bytes(b"dave\n".to_vec())
@@ -709,6 +804,95 @@ async fn export_and_import(app: &TestApp) {
     assert_eq!(res.status(), 403);
 }
 on_both_backends!(export_import_pages, export_and_import);
+
+/// A member who reads Japanese sees the refusals of the profile, preferences, migration and
+/// import pages in Japanese, beside their fields.
+async fn ja_messages(app: &TestApp) {
+    app.create_user("hana", PW).await;
+    let web = web_sign_in(app, "hana").await;
+    let (_, html) = page(&web, &app.url("/settings/preferences")).await;
+    let csrf = csrf_of(&html);
+    let (status, _, _) = post_form(
+        &web,
+        &app.url("/settings/preferences"),
+        &csrf,
+        &[("privacy", "public"), ("locale", "ja"), ("theme", "auto")],
+    )
+    .await;
+    assert_eq!(status, 303);
+
+    // Preferences: a theme that does not exist.
+    let (status, _, html) = post_form(
+        &web,
+        &app.url("/settings/preferences"),
+        &csrf,
+        &[("privacy", "public"), ("locale", "ja"), ("theme", "neon")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let text = error_text(&html, "theme-error").expect("beside the theme");
+    assert!(text.contains("テーマは"), "{text}");
+
+    // Profile: a display name over the limit.
+    let long = "x".repeat(200);
+    let res = web
+        .post(app.url("/settings/profile"))
+        .multipart(profile_form(&csrf, &long, ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let text = error_text(&html, "display_name-error").expect("beside the name");
+    assert!(text.contains("表示名が長すぎます"), "{text}");
+
+    // Migration: oneself as an alias.
+    let (status, _, html) = post_form(
+        &web,
+        &app.url("/settings/migration/aliases"),
+        &csrf,
+        &[("acct", "hana")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let text = error_text(&html, "acct-error").expect("beside the address");
+    assert!(text.contains("自分自身を別名"), "{text}");
+    // Moving with a wrong password.
+    let (status, _, html) = post_form(
+        &web,
+        &app.url("/settings/migration/move"),
+        &csrf,
+        &[("target_acct", "hana"), ("current_password", "wrong")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let text = error_text(&html, "current_password-error").expect("beside the password");
+    assert!(text.contains("パスワードが正しくありません"), "{text}");
+
+    // Import: not a CSV file.
+    let form = Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("type", "follows")
+        .text("mode", "merge")
+        .part(
+            "data",
+            Part::bytes(vec![0xff, 0xfe, 0x00])
+                .file_name("x.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    let res = web
+        .post(app.url("/settings/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let text = error_text(&html, "data-error").expect("beside the file");
+    assert!(text.contains("有効な CSV ファイルではありません"), "{text}");
+}
+on_both_backends!(ja_messages_pages, ja_messages);
 
 async fn migration(app: &TestApp) {
     let (_, alice) = app.user_with_token("alice").await;

@@ -78,6 +78,8 @@ pub enum Job {
     RoleTermEnd { grant_id: i64 },
     /// Mail the holder and the members that a role's term ends soon (bylaws `roles.notice_days`).
     RoleTermNotice { grant_id: i64 },
+    /// Work through a batch of an import's rows (`services::imports`), queueing the next.
+    Import { import_id: i64 },
     /// Send one mail: a confirmation, a password reset, an expense decision (in a mail lane).
     Mail {
         to: String,
@@ -114,6 +116,7 @@ impl Job {
             Job::RoleTermEnd { .. } => "role_term_end",
             Job::RoleTermNotice { .. } => "role_term_notice",
             Job::Mail { .. } => "mail",
+            Job::Import { .. } => "import",
         }
     }
 
@@ -433,6 +436,7 @@ async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result
         Job::RoleTermNotice { grant_id } => {
             crate::services::roles::notice_job(state, id, token, *grant_id).await
         }
+        Job::Import { import_id } => crate::services::imports::run(state, *import_id).await,
         Job::Mail {
             to,
             subject,

@@ -29,6 +29,7 @@ pub mod feed_access;
 pub mod feeds;
 pub mod filters;
 pub mod imaging;
+pub mod imports;
 pub mod inbox;
 pub mod instance;
 pub mod instance_settings;

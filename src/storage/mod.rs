@@ -19,6 +19,7 @@ pub mod files;
 pub mod filters;
 pub mod governance;
 pub mod instance_settings;
+pub mod imports;
 pub mod instance_stats;
 pub mod interactions;
 pub mod invites;

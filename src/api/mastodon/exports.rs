@@ -1,9 +1,10 @@
 //! `GET /api/v1/herd/exports/{follows,lists,blocks,mutes,domain_blocks,bookmarks}.csv` and
-//! `POST /api/v1/herd/imports` (multipart: `type`, `mode`, `data`).
+//! `POST /api/v1/herd/imports` (multipart: `type`, `mode`, `data`): the upload is checked and
+//! queued (202 with the import); `GET /api/v1/herd/imports[/{id}]` shows its progress.
 
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -12,7 +13,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::Auth;
 use crate::http::body::Payload;
 use crate::http::lenient;
-use crate::services::exports::{self, ImportReport};
+use crate::services::exports;
+use crate::services::imports::{self, ImportView, Upload};
 use crate::state::AppState;
 
 pub async fn export(
@@ -64,20 +66,36 @@ pub async fn import(
     State(state): State<AppState>,
     auth: Auth,
     body: Payload<ImportParams>,
-) -> AppResult<Json<ImportReport>> {
+) -> AppResult<(StatusCode, Json<ImportView>)> {
     let me = auth.user(&state, "write").await?;
     let kind = body.data.kind.clone().unwrap_or_default();
     let mode = body.data.mode.clone().unwrap_or_else(|| "merge".into());
-    let data: Vec<u8> = match body.files.iter().find(|f| f.field == "data") {
-        Some(f) => f.bytes.to_vec(),
-        None => body
-            .data
-            .data
-            .clone()
-            .map(String::into_bytes)
-            .ok_or_else(|| AppError::unprocessable("Validation failed: data can't be blank"))?,
+    let upload = match body.files.iter().find(|f| f.field == "data") {
+        Some(f) => Some(Upload {
+            bytes: &f.bytes,
+            content_type: f.content_type.as_deref(),
+        }),
+        None => body.data.data.as_deref().map(|d| Upload {
+            bytes: d.as_bytes(),
+            content_type: None,
+        }),
     };
-    Ok(Json(
-        exports::import(&state, &me, &kind, &mode, &data).await?,
-    ))
+    let view = imports::create(&state, &me, &kind, &mode, upload).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// `GET /api/v1/herd/imports`: the caller's latest imports, newest first.
+pub async fn list(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Vec<ImportView>>> {
+    let me = auth.user(&state, "read").await?;
+    Ok(Json(imports::list(&state, &me).await?))
+}
+
+/// `GET /api/v1/herd/imports/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<ImportView>> {
+    let me = auth.user(&state, "read").await?;
+    Ok(Json(imports::get(&state, &me, &id).await?))
 }

@@ -1,22 +1,23 @@
 //! `/settings/export` (the CSV files and the archive, as `GET /api/v1/herd/exports/…`) and
 //! `/settings/import` (a CSV file of follows, blocks, mutes, domain blocks, lists or bookmarks,
-//! as `POST /api/v1/herd/imports`), through `services::exports`.
+//! as `POST /api/v1/herd/imports`), through `services::exports` and `services::imports`.
 //!
-//! An import runs while the request waits (the service applies row by row and reports each
-//! refused row), so its answer is the report itself rather than a redirect: there is nothing
-//! stored to come back to.
+//! An import is queued work: the upload is checked at once (refused beside its field), then
+//! the page lists the member's imports with their progress, which `/settings/import/progress`
+//! serves alone for the script that refreshes it while one runs.
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{field_errors, settings_context};
+use super::{localized_errors, settings_context};
 use crate::error::AppError;
-use crate::services::exports::{self, ImportReport, KINDS};
+use crate::services::exports::{self, KINDS};
+use crate::services::imports::{self, Upload};
 use crate::state::AppState;
 use crate::web::form::CsrfUpload;
 use crate::web::form::SignedIn;
@@ -75,12 +76,31 @@ pub struct ImportForm {
     mode: String,
 }
 
-fn import_page(
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    queued: Option<String>,
+}
+
+/// The context of the list of imports (the page's section and the polled fragment).
+async fn imports_context(
+    state: &AppState,
+    me: &SignedIn,
+    ctx: &mut tera::Context,
+) -> Result<(), AppError> {
+    let imports = imports::list(state, &me.me).await?;
+    let running = imports.iter().any(|i| i.state != "finished");
+    ctx.insert("imports", &imports);
+    ctx.insert("imports_running", &running);
+    Ok(())
+}
+
+async fn import_page(
     state: &AppState,
     me: &SignedIn,
     form: &ImportForm,
     errors: &HashMap<String, String>,
-    report: Option<&ImportReport>,
+    queued: bool,
     status: StatusCode,
 ) -> Response {
     let mut ctx = settings_context(state, me, "import");
@@ -88,77 +108,67 @@ fn import_page(
     ctx.insert("form", form);
     ctx.insert("chosen_kind", &form.kind);
     ctx.insert("errors", errors);
-    ctx.insert("report", &report);
+    ctx.insert("queued", &queued);
+    ctx.insert("max_mb", &(imports::MAX_FILE_BYTES / (1024 * 1024)));
+    if let Err(e) = imports_context(state, me, &mut ctx).await {
+        return me.error(state, e);
+    }
     render_status(state, status, "settings/import.html", &ctx)
 }
 
-/// `GET /settings/import`.
-pub async fn import_form(State(state): State<AppState>, me: SignedIn) -> Response {
+/// `GET /settings/import`: the form and the member's imports with their progress.
+pub async fn import_form(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<ImportQuery>,
+) -> Response {
     let form = ImportForm {
         kind: "follows".into(),
         mode: "merge".into(),
     };
-    import_page(&state, &me, &form, &HashMap::new(), None, StatusCode::OK)
+    let queued = q.queued.is_some();
+    import_page(&state, &me, &form, &HashMap::new(), queued, StatusCode::OK).await
 }
 
-/// `POST /settings/import` (multipart: `type`, `mode`, the file in `data`).
+/// `GET /settings/import/progress`: the list of imports alone, for the script that refreshes
+/// it while one runs.
+pub async fn import_progress(State(state): State<AppState>, me: SignedIn) -> Response {
+    let mut ctx = settings_context(&state, &me, "import");
+    if let Err(e) = imports_context(&state, &me, &mut ctx).await {
+        return me.error(&state, e);
+    }
+    render_status(&state, StatusCode::OK, "settings/import_list.html", &ctx)
+}
+
+/// `POST /settings/import` (multipart: `type`, `mode`, the file in `data`): checked at once,
+/// then queued; 303 back to the page, where its progress shows.
 pub async fn import(
     State(state): State<AppState>,
     me: SignedIn,
     form: CsrfUpload<ImportForm>,
 ) -> Response {
-    let data = form
+    let upload = form
         .files
         .iter()
-        .find(|f| f.field == "data" && !f.bytes.is_empty())
-        .map(|f| f.bytes.to_vec());
-    let f = form.data;
-    let Some(data) = data else {
-        let mut errors = HashMap::new();
-        errors.insert(
-            "data".to_string(),
-            crate::i18n::text(me.session.locale, "settings-import-no-file"),
-        );
-        return import_page(
-            &state,
-            &me,
-            &f,
-            &errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    match exports::import(&state, &me.me, &f.kind, &f.mode, &data).await {
-        Ok(report) => import_page(
-            &state,
-            &me,
-            &f,
-            &HashMap::new(),
-            Some(&report),
-            StatusCode::OK,
-        ),
+        .find(|f| f.field == "data")
+        .map(|f| Upload {
+            bytes: &f.bytes,
+            content_type: f.content_type.as_deref(),
+        });
+    let f = &form.data;
+    match imports::create(&state, &me.me, &f.kind, &f.mode, upload).await {
+        Ok(_) => Redirect::to("/settings/import?queued=1").into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let mut errors = field_errors(&e, "data");
-            // The service names the field in its message, not in details.
-            if e.message.contains("type ") {
-                errors = HashMap::from([(
-                    "type".to_string(),
-                    errors.remove("data").unwrap_or_default(),
-                )]);
-            } else if e.message.contains("mode ") {
-                errors = HashMap::from([(
-                    "mode".to_string(),
-                    errors.remove("data").unwrap_or_default(),
-                )]);
-            }
+            let errors = localized_errors(me.session.locale, &e, "data");
             import_page(
                 &state,
                 &me,
-                &f,
+                f,
                 &errors,
-                None,
+                false,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
+            .await
         }
         Err(e) => me.error(&state, e),
     }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{field_errors, saved, settings_context, SavedQuery};
+use super::{localized_errors, saved, settings_context, SavedQuery};
 use crate::error::{AppError, AppResult};
 use crate::services::federation as fed;
 use crate::state::AppState;
@@ -94,7 +94,7 @@ async fn refused(
             crate::i18n::text(me.session.locale, "settings-migration-not-found"),
         )])
     } else {
-        let mut errors = field_errors(&e, field);
+        let mut errors = localized_errors(me.session.locale, &e, field);
         // The password is the only field the service names; anything else is about the account.
         if let Some(m) = errors.remove("form") {
             errors.insert(field.to_string(), m);

@@ -7,6 +7,7 @@
 mod access;
 mod data;
 mod filters;
+mod messages;
 mod migration;
 mod preferences;
 mod profile;
@@ -67,12 +68,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "settings/import.html",
         include_str!("../../../templates/settings/import.html"),
     ),
+    (
+        "settings/import_list.html",
+        include_str!("../../../templates/settings/import_list.html"),
+    ),
 ];
 
 /// The settings pages' routes (merged under the page middleware in `web/routes.rs`).
 pub fn routes(state: &AppState) -> Router<AppState> {
     // Avatar and header arrive in one body, as with update_credentials.
     let upload_limit = crate::services::media::body_limit(state).saturating_mul(2);
+    // A file a little over the import limit still reaches the service, which refuses it
+    // beside the field.
+    let import_limit = crate::services::imports::MAX_FILE_BYTES + 512 * 1024;
     Router::new()
         .route(
             "/settings",
@@ -123,8 +131,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/settings/export/{file}", get(data::download))
         .route(
             "/settings/import",
-            get(data::import_form).post(data::import),
+            get(data::import_form)
+                .post(data::import)
+                .layer(DefaultBodyLimit::max(import_limit)),
         )
+        .route("/settings/import/progress", get(data::import_progress))
         .route(
             "/settings/sessions/{id}/revoke",
             post(access::revoke_session),
@@ -168,6 +179,18 @@ pub(crate) fn field_errors(err: &AppError, fallback: &str) -> HashMap<String, St
         }
     }
     out
+}
+
+/// `field_errors` with each message in the reader's language (`messages`).
+pub(crate) fn localized_errors(
+    locale: crate::i18n::Locale,
+    err: &AppError,
+    fallback: &str,
+) -> HashMap<String, String> {
+    field_errors(err, fallback)
+        .into_iter()
+        .map(|(k, v)| (k, messages::localized(locale, &v)))
+        .collect()
 }
 
 /// Whether a checkbox was ticked (a plain form sends it only then).

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{field_errors, saved, settings_context, ticked, SavedQuery};
+use super::{localized_errors, saved, settings_context, ticked, SavedQuery};
 use crate::error::AppResult;
 use crate::i18n::Locale;
 use crate::services::web_settings::{self, PreferencesChange, WebPreferences, THEMES};
@@ -145,7 +145,7 @@ pub async fn save(
             &state,
             &me,
             &view,
-            &field_errors(&e, "form"),
+            &localized_errors(me.session.locale, &e, "form"),
             false,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),

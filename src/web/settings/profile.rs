@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{field_errors, saved, settings_context, ticked, SavedQuery};
+use super::{localized_errors, saved, settings_context, ticked, SavedQuery};
 use crate::entities::CredentialAccount;
 use crate::error::{AppError, AppResult};
 use crate::services::profile::{self, ProfileChange, ProfileImage};
@@ -223,7 +223,7 @@ pub async fn save(
     match result {
         Ok(()) => saved("/settings/profile"),
         Err((e, field)) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = field_errors(&e, field);
+            let errors = localized_errors(me.session.locale, &e, field);
             draw(
                 &state,
                 &me,

@@ -1,0 +1,43 @@
+## Imports as queued work (/settings/import).
+imports-queued = ファイルを受け付けました。インポート中です。進み具合は下に表示されます。
+imports-limit = 最大 { $mb } MB。
+imports-list-title = インポート履歴
+imports-none = まだ何もインポートしていません。
+imports-state-scheduled = 予定
+imports-state-in_progress = 処理中
+imports-state-finished = 完了
+imports-progress = { $total } 行中 { $processed } 行を処理: { $imported } 行をインポート、{ $failed } 行は失敗。
+imports-refresh = 更新して進み具合を見る
+
+## The settings pages' validation messages ($n: the number the message names).
+err-set-image-too-big = 画像ファイルが大きすぎます
+err-set-image-type = 画像の形式が無効です (JPEG、PNG、GIF、WebP)
+err-set-image-pixels = 画像のピクセル数が多すぎます
+err-set-image-corrupt = 画像を処理できませんでした
+err-set-changed = プロフィールが他で変更されました。もう一度お試しください
+err-set-name-too-long = 表示名が長すぎます (最大 { $n } 文字)
+err-set-note-too-long = 自己紹介が長すぎます (最大 { $n } 文字)
+err-set-fields-too-many = 補足情報が多すぎます (最大 { $n } 個)
+err-set-field-too-long = 補足情報の名前または内容が { $n } 文字を超えています
+err-set-fields-invalid = 補足情報が正しくありません
+err-set-domain-invalid = ウェブサイトのドメインが正しくありません
+err-set-domains-too-many = ウェブサイトが多すぎます (最大 { $n } ドメイン)
+err-set-not-included = 選択肢にない値です
+err-set-privacy = 投稿の公開範囲は公開、未収載、フォロワー限定のいずれかです
+err-set-language = 投稿の言語が言語コードではありません
+err-set-theme = テーマは自動、ライト、ダーク、ハイコントラストのいずれかです
+err-set-locale = このサイトで提供されていない言語です
+err-set-acct-blank = アカウントのアドレスを入力してください
+err-set-alias-self = 自分自身を別名にすることはできません
+err-set-aliases-max = 別名は最大 { $n } 個までです
+err-set-password = 現在のパスワードが正しくありません
+err-set-move-self = 自分自身へは引っ越しできません
+err-set-move-alias = 引っ越し先のアカウントで、先にこのアカウントを別名 (alsoKnownAs) に登録してください
+err-set-import-type = 提示された種類から選んでください
+err-set-import-mode = 統合か上書きを選んでください
+err-set-import-blank = インポートする CSV ファイルを選んでください
+err-set-import-not-csv = CSV ファイルを選んでください
+err-set-import-too-big = ファイルが大きすぎます (最大 { $n } MB)
+err-set-import-invalid = 有効な CSV ファイルではありません
+err-set-import-too-many = ファイルが { $n } 行を超えています
+err-set-import-empty = ファイルに行がありません
