@@ -1,5 +1,5 @@
 //! Issue 15 in a real headless Chromium (tests/common/browser.rs), SQLite only (the services
-//! are covered on both backends over HTTP in tests/web_inventory15.rs): axe-core on every
+//! are covered on both backends over HTTP in tests/site/inventory15.rs): axe-core on every
 //! page issue 15 owns, light and dark, for each kind of viewer; and a co-op's month: a member
 //! proposes a policy amendment from the prefilled form and sees its diff, members vote by
 //! consent, by ranked choice (keyboard only) and by dots, the results show with their rule,

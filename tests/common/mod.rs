@@ -357,16 +357,18 @@ macro_rules! on_both_backends {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = common::TestApp::spawn_with(common::Backend::Sqlite, $tweak)
-                    .await
-                    .expect("sqlite app");
+                let app =
+                    $crate::common::TestApp::spawn_with($crate::common::Backend::Sqlite, $tweak)
+                        .await
+                        .expect("sqlite app");
                 $body(&app).await;
                 app.stop().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(app) =
-                    common::TestApp::spawn_with(common::Backend::Postgres, $tweak).await
+                    $crate::common::TestApp::spawn_with($crate::common::Backend::Postgres, $tweak)
+                        .await
                 {
                     $body(&app).await;
                     app.stop().await;
@@ -379,7 +381,7 @@ macro_rules! on_both_backends {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = common::TestApp::spawn(common::Backend::Sqlite)
+                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite)
                     .await
                     .expect("sqlite app");
                 $body(&app).await;
@@ -387,7 +389,9 @@ macro_rules! on_both_backends {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = common::TestApp::spawn(common::Backend::Postgres).await {
+                if let Some(app) =
+                    $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await
+                {
                     $body(&app).await;
                     app.stop().await;
                 }

@@ -39,3 +39,49 @@ pub async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
     let status = res.status().as_u16();
     (status, res.text().await.unwrap_or_default())
 }
+
+/// POSTs `form` to `url` as it stands: the status and the body.
+pub async fn send_form(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let res = client.post(url).form(form).send().await.expect("POST");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// POSTs `fields` to `url` with the page's `csrf` token (none when empty): the status, the
+/// `Location` (empty when none) and the body.
+pub async fn submit(
+    client: &reqwest::Client,
+    url: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut all: Vec<(&str, &str)> = Vec::new();
+    if !csrf.is_empty() {
+        all.push(("csrf_token", csrf));
+    }
+    all.extend_from_slice(fields);
+    let res = client.post(url).form(&all).send().await.expect("POST");
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, location, res.text().await.unwrap_or_default())
+}
+
+/// `submit` to `path` on `app`.
+pub async fn submit_at(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    submit(client, &app.url(path), csrf, fields).await
+}

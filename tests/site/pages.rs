@@ -2,10 +2,8 @@
 //! following, hashtags, a known remote account; what an anonymous reader and a signed-in
 //! non-follower see and do not see; ActivityPub clients at the same URLs; assets and headers.
 
-mod common;
-
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use serde_json::{json, Value};
 
 const PW: &str = "correct horse battery";
@@ -89,7 +87,7 @@ async fn public_pages(app: &TestApp) {
     );
     let actor = format!("{}/users/alice", app.base);
     assert!(
-        common::unescape(&html).contains(&format!(
+        crate::common::unescape(&html).contains(&format!(
             "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{actor}\">"
         )),
         "{html}"
@@ -291,8 +289,8 @@ on_both_backends!(negotiation, content_negotiation);
 
 /// A suspended account shows a notice and no posts, to anyone.
 async fn suspended_profile(app: &TestApp) {
-    let (_, mod1) = common::moderation::user(app, "mod1", Some("moderator"), true).await;
-    let (target, token) = common::moderation::user(app, "target", None, true).await;
+    let (_, mod1) = crate::common::moderation::user(app, "mod1", Some("moderator"), true).await;
+    let (target, token) = crate::common::moderation::user(app, "target", None, true).await;
     post_status(
         app,
         &token,
@@ -301,7 +299,7 @@ async fn suspended_profile(app: &TestApp) {
     .await;
     let (status, _) = page(&app.browser(), &app.url("/@target")).await;
     assert_eq!(status, 200);
-    let (status, body) = common::moderation::action(
+    let (status, body) = crate::common::moderation::action(
         app,
         &mod1,
         target,
@@ -378,7 +376,7 @@ on_both_backends!(assets, assets_and_language);
 
 /// A remote account this server knows has a local page; an unknown one is not fetched.
 async fn remote_account_page(app: &TestApp) {
-    let other = TestApp::spawn(common::Backend::Sqlite)
+    let other = TestApp::spawn(crate::common::Backend::Sqlite)
         .await
         .expect("second instance");
     let (_, remote_token) = other.user_with_token("rosa").await;

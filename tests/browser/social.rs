@@ -1,15 +1,13 @@
 //! The members' social pages (src/web/social/) in a real headless Chromium: axe-core's WCAG
 //! 2.x A/AA check on each page in the light and the dark scheme, and one walk with scripts off
 //! (edit a post, make a list, report a post) where the plain forms alone do the work.
-//! SQLite only: tests/web_social.rs covers both backends over HTTP.
+//! SQLite only: tests/site/social.rs covers both backends over HTTP.
 //!
 //! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
 
-mod common;
-
-use common::browser::Browser;
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::{Backend, TestApp};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery";

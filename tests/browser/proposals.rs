@@ -1,16 +1,14 @@
 //! The proposals' pages in a real headless Chromium (tests/common/browser.rs): axe-core's
 //! WCAG 2.x A/AA check in light and dark on /coop, /proposals, /proposals/new and a
 //! proposal's page open and closed, and voting (ranked choice by keyboard-reachable selects,
-//! consent by radio buttons) with scripts off. SQLite only: tests/web_proposals.rs covers
+//! consent by radio buttons) with scripts off. SQLite only: tests/site/proposals.rs covers
 //! both backends over HTTP.
-
-mod common;
 
 use std::time::Duration;
 
-use common::browser::Browser;
-use common::coop::{members, PW};
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::coop::{members, PW};
+use crate::common::{Backend, TestApp};
 use serde_json::{json, Value};
 
 async fn propose(app: &TestApp, token: &str, body: Value) -> String {

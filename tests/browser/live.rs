@@ -1,4 +1,4 @@
-//! Live updates in a real headless Chromium (SQLite; tests/web_live.rs covers both backends
+//! Live updates in a real headless Chromium (SQLite; tests/site/live.rs covers both backends
 //! over HTTP): a second member's post arrives on the first's `/home` behind the "New: N"
 //! button and is inserted only when it is pressed, and it arrives in the deck's home column;
 //! the deck passes axe-core's WCAG 2.x A/AA check in the light and the dark scheme; a reply
@@ -7,12 +7,10 @@
 //! Without chromedriver on PATH the test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::browser::Browser;
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::{Backend, TestApp};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";

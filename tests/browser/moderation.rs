@@ -3,13 +3,11 @@
 //! form and with a refusal beside the clause, an account's record, the appeals, the log, my
 //! strikes, the admin dashboard), and a moderator's flow with scripts off: choosing a
 //! sanction, refused without a clause, done with one, seen in the log.
-//! SQLite only: tests/web_moderation.rs covers the services on both backends over HTTP.
+//! SQLite only: tests/site/moderation.rs covers the services on both backends over HTTP.
 
-mod common;
-
-use common::browser::Browser;
-use common::moderation::{action, post, user, PW};
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::moderation::{action, post, user, PW};
+use crate::common::{Backend, TestApp};
 use serde_json::json;
 
 async fn report(app: &TestApp, reporter: &str, target: i64) -> String {

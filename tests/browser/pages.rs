@@ -6,12 +6,10 @@
 //! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
 
-mod common;
-
+use crate::common::browser::Browser;
+use crate::common::{link_in, Backend, TestApp};
 use axum::response::Html;
 use axum::routing::get;
-use common::browser::Browser;
-use common::{link_in, Backend, TestApp};
 use fantoccini::key::Key;
 use serde_json::Value;
 

@@ -4,42 +4,15 @@
 //! domain blocks, the service's refusals in the page's language, and the route inventory of
 //! issue 14 (every page as an anonymous reader and as a member).
 
-mod common;
-
 use std::net::SocketAddr;
 
+use crate::common::web::submit_at;
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use axum::http::header;
 use axum::routing::get as route_get;
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
 use image::ImageFormat;
 use serde_json::{json, Value};
-
-/// A form post with `csrf`; returns (status, Location, body).
-async fn submit(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
-    form.extend_from_slice(fields);
-    let res = client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("POST");
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
-}
 
 async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     page(client, &app.url(path)).await
@@ -77,7 +50,7 @@ async fn profile_tools(app: &TestApp) {
         "{html}"
     );
     let csrf = csrf_of(&html);
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{bob_id}/note"),
@@ -105,7 +78,7 @@ async fn profile_tools(app: &TestApp) {
     assert!(!anon.contains("seed swap"), "nobody else sees the note");
     // Too long: the note page again with the message beside the field, nothing written.
     let long = "n".repeat(2001);
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{bob_id}/note"),
@@ -126,7 +99,7 @@ async fn profile_tools(app: &TestApp) {
         .await;
     assert_eq!(rel[0]["note"], "Met at the <b>seed swap</b>");
     // Without the token: refused.
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{bob_id}/note"),
@@ -142,7 +115,7 @@ async fn profile_tools(app: &TestApp) {
         bob_id,
         "pin"
     ));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{bob_id}/pin"),
@@ -166,7 +139,7 @@ async fn profile_tools(app: &TestApp) {
     // Not followed: no offer, and a forged post is refused with nothing written.
     let (_, carol_page) = get(&web, app, "/@carol").await;
     assert!(!html_has_feature(&carol_page, carol_id, "pin"));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{carol_id}/pin"),
@@ -177,7 +150,7 @@ async fn profile_tools(app: &TestApp) {
     assert_eq!(status, 422);
     let (_, endorsed) = app.get_json("/api/v1/endorsements", Some(&alice)).await;
     assert_eq!(endorsed.as_array().map(Vec::len), Some(1));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{bob_id}/unpin"),
@@ -195,7 +168,7 @@ async fn profile_tools(app: &TestApp) {
         html.contains("action=\"/web/tags/garden/follow\""),
         "{html}"
     );
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         "/web/tags/Garden/follow",
@@ -216,12 +189,12 @@ async fn profile_tools(app: &TestApp) {
     assert!(html.contains("action=\"/web/tags/garden/unfollow\""));
     let (_, anon) = page(&app.browser(), &app.url("/tags/garden")).await;
     assert!(!anon.contains("/web/tags/garden/"));
-    let (status, _, _) = submit(&web, app, "/web/tags/garden/unfollow", &csrf, &[]).await;
+    let (status, _, _) = submit_at(&web, app, "/web/tags/garden/unfollow", &csrf, &[]).await;
     assert_eq!(status, 303);
     let (_, followed) = app.get_json("/api/v1/followed_tags", Some(&alice)).await;
     assert_eq!(followed, json!([]));
     // A tag name with markup: refused, escaped, nothing followed.
-    let (status, _, html) = submit(&web, app, "/web/tags/%3Cb%3E/follow", &csrf, &[]).await;
+    let (status, _, html) = submit_at(&web, app, "/web/tags/%3Cb%3E/follow", &csrf, &[]).await;
     assert!(status == 422 || status == 404, "{status}");
     assert!(!html.contains("<b>"));
 }
@@ -290,7 +263,7 @@ async fn hidden_lists(app: &TestApp) {
     assert!(!html.contains("href=\"/@bob\""));
 
     // Unmute and unblock come back to the list, and the API agrees.
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{bob_id}/unmute"),
@@ -301,7 +274,7 @@ async fn hidden_lists(app: &TestApp) {
     assert_eq!((status, location.as_str()), (303, "/settings/mutes"));
     let (_, mutes) = app.get_json("/api/v1/mutes", Some(&alice)).await;
     assert_eq!(mutes, json!([]));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{carol_id}/unblock"),
@@ -314,7 +287,7 @@ async fn hidden_lists(app: &TestApp) {
     assert_eq!(blocks, json!([]));
 
     // Domain blocks: a bad domain is refused beside the field with what was typed kept.
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/settings/domain_blocks",
@@ -327,7 +300,7 @@ async fn hidden_lists(app: &TestApp) {
     assert!(html.contains("value=\"not a &lt;domain&gt;\""));
     let (_, domains) = app.get_json("/api/v1/domain_blocks", Some(&alice)).await;
     assert_eq!(domains, json!([]));
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         "/settings/domain_blocks",
@@ -343,7 +316,7 @@ async fn hidden_lists(app: &TestApp) {
     assert_eq!(domains, json!(["spam.example"]));
     let (_, html) = get(&web, app, "/settings/domain_blocks").await;
     assert!(html.contains("<span>spam.example</span>"), "{html}");
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         "/settings/domain_blocks/delete",
@@ -386,7 +359,7 @@ async fn site(herd_domain: String) -> SocketAddr {
             route_get(|| async {
                 (
                     [(header::CONTENT_TYPE, "image/png")],
-                    common::images::gradient(600, 300, ImageFormat::Png),
+                    crate::common::images::gradient(600, 300, ImageFormat::Png),
                 )
             }),
         );
@@ -424,7 +397,7 @@ async fn compose(
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    common::images::gradient(w, h, ImageFormat::Png)
+    crate::common::images::gradient(w, h, ImageFormat::Png)
 }
 
 async fn posts_and_messages(app: &TestApp) {
@@ -503,7 +476,7 @@ async fn posts_and_messages(app: &TestApp) {
         text_of(&html, "status-error").as_deref(),
         Some("Text character limit of 500 exceeded")
     );
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         "/settings/preferences",
@@ -532,13 +505,13 @@ async fn posts_and_messages(app: &TestApp) {
         Some("投稿する内容を入力してください。")
     );
     // Lists and filters.
-    let (status, _, html) = submit(&web, app, "/web/lists", &csrf, &[("title", "")]).await;
+    let (status, _, html) = submit_at(&web, app, "/web/lists", &csrf, &[("title", "")]).await;
     assert_eq!(status, 422);
     assert_eq!(
         text_of(&html, "title-error").as_deref(),
         Some("タイトルを入力してください。")
     );
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/settings/filters",
@@ -556,7 +529,7 @@ async fn posts_and_messages(app: &TestApp) {
         Some("タイトルを入力してください。")
     );
     // A report about oneself.
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/web/reports",

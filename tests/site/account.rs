@@ -3,38 +3,14 @@
 //! used once, the password grant refused, wrong codes limited), an admin's reset (logged,
 //! refused to others), password and email changes, and CSRF on every new form.
 
-mod common;
-
 use std::time::Duration;
 
-use common::web::{page, web_sign_in};
-use common::{csrf_of, hidden_inputs, TestApp};
+use crate::common::web::submit;
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, hidden_inputs, TestApp};
 use serde_json::Value;
 
 const PW: &str = "correct horse battery";
-
-/// Posts a urlencoded form (with `csrf` unless empty); (status, Location, body).
-async fn post_form(
-    client: &reqwest::Client,
-    url: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let mut all: Vec<(&str, &str)> = Vec::new();
-    if !csrf.is_empty() {
-        all.push(("csrf_token", csrf));
-    }
-    all.extend_from_slice(fields);
-    let res = client.post(url).form(&all).send().await.expect("POST");
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
-}
 
 /// The secret key the set-up page shows (grouped by four; the groups joined).
 fn secret_of(html: &str) -> String {
@@ -75,13 +51,13 @@ async fn enable(app: &TestApp, web: &reqwest::Client) -> (String, Vec<String>) {
     let (status, html) = page(web, &app.url("/settings/two_factor")).await;
     assert_eq!(status, 200);
     let csrf = csrf_of(&html);
-    let (status, _, _) = post_form(web, &app.url("/settings/two_factor/setup"), &csrf, &[]).await;
+    let (status, _, _) = submit(web, &app.url("/settings/two_factor/setup"), &csrf, &[]).await;
     assert_eq!(status, 303);
     let (_, html) = page(web, &app.url("/settings/two_factor")).await;
     assert!(html.contains("<svg role=\"img\""), "a QR code: {html}");
     let secret = secret_of(&html);
     let code = code_now(app, &secret);
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         web,
         &app.url("/settings/two_factor/confirm"),
         &csrf,
@@ -96,7 +72,7 @@ async fn enable(app: &TestApp, web: &reqwest::Client) -> (String, Vec<String>) {
 /// Signs in by the form up to the code step: the code form's page.
 async fn password_step(app: &TestApp, browser: &reqwest::Client, login: &str) -> String {
     let (_, html) = page(browser, &app.url("/auth/sign_in")).await;
-    let (status, _, body) = post_form(
+    let (status, _, body) = submit(
         browser,
         &app.url("/auth/sign_in"),
         &csrf_of(&html),
@@ -125,7 +101,7 @@ async fn code_step(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     fields.push(("otp_attempt", code));
-    post_form(browser, &app.url("/auth/sign_in/two_factor"), "", &fields).await
+    submit(browser, &app.url("/auth/sign_in/two_factor"), "", &fields).await
 }
 
 async fn password_grant(app: &TestApp, login: &str) -> (u16, Value) {
@@ -153,18 +129,18 @@ async fn two_factor(app: &TestApp) {
     let web = web_sign_in(app, "alice").await;
 
     // Forms without their CSRF token are refused and change nothing.
-    let (status, _, _) = post_form(&web, &app.url("/settings/two_factor/setup"), "", &[]).await;
+    let (status, _, _) = submit(&web, &app.url("/settings/two_factor/setup"), "", &[]).await;
     assert_eq!(status, 403);
     let (_, html) = page(&web, &app.url("/settings/two_factor")).await;
     assert!(!html.contains("tf-secret"), "no set-up began");
 
     // Set-up: the secret is not in force until a right code confirms it.
     let csrf = csrf_of(&html);
-    post_form(&web, &app.url("/settings/two_factor/setup"), &csrf, &[]).await;
+    submit(&web, &app.url("/settings/two_factor/setup"), &csrf, &[]).await;
     let (_, html) = page(&web, &app.url("/settings/two_factor")).await;
     let secret = secret_of(&html);
     let wrong = wrong_code(app, &secret);
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/two_factor/confirm"),
         &csrf,
@@ -176,7 +152,7 @@ async fn two_factor(app: &TestApp) {
     let (status, _) = password_grant(app, "alice").await;
     assert_eq!(status, 200, "not on before a right code");
     let code = code_now(app, &secret);
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/two_factor/confirm"),
         &csrf,
@@ -247,7 +223,7 @@ async fn two_factor(app: &TestApp) {
     // Turning it off needs the password.
     let (_, html) = page(&web, &app.url("/settings/two_factor")).await;
     let csrf = csrf_of(&html);
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/two_factor/disable"),
         &csrf,
@@ -256,7 +232,7 @@ async fn two_factor(app: &TestApp) {
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("current_password-error"), "{html}");
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/two_factor/disable"),
         "",
@@ -264,7 +240,7 @@ async fn two_factor(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 403, "CSRF");
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/two_factor/disable"),
         &csrf,
@@ -291,7 +267,7 @@ async fn admin_reset(app: &TestApp) {
     let (_, html) = page(&dave, &app.url("/settings/security")).await;
     let csrf = csrf_of(&html);
     let reset = app.url(&format!("/admin/two_factor/{carol}/reset"));
-    let (status, _, _) = post_form(&dave, &reset, &csrf, &[("text", "mine now")]).await;
+    let (status, _, _) = submit(&dave, &reset, &csrf, &[("text", "mine now")]).await;
     assert_eq!(status, 403);
     let (status, _) = password_grant(app, "carol").await;
     assert_eq!(status, 400, "still on");
@@ -300,9 +276,9 @@ async fn admin_reset(app: &TestApp) {
     let (status, html) = page(&root, &app.url("/admin/two_factor")).await;
     assert_eq!(status, 200);
     assert!(html.contains("@carol"), "{html}");
-    let (status, _, _) = post_form(&root, &reset, "", &[("text", "lost phone")]).await;
+    let (status, _, _) = submit(&root, &reset, "", &[("text", "lost phone")]).await;
     assert_eq!(status, 403, "CSRF");
-    let (status, _, _) = post_form(&root, &reset, &csrf_of(&html), &[("text", "lost phone")]).await;
+    let (status, _, _) = submit(&root, &reset, &csrf_of(&html), &[("text", "lost phone")]).await;
     assert_eq!(status, 303);
     let (status, _) = password_grant(app, "carol").await;
     assert_eq!(status, 200, "reset: the password alone signs in");
@@ -336,10 +312,9 @@ async fn password_and_email(app: &TestApp) {
             ("password_confirmation", confirm),
         ]
     };
-    let (status, _, _) =
-        post_form(&web, &app.url("/settings/password"), "", &change(PW, new)).await;
+    let (status, _, _) = submit(&web, &app.url("/settings/password"), "", &change(PW, new)).await;
     assert_eq!(status, 403, "CSRF");
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/password"),
         &csrf,
@@ -348,7 +323,7 @@ async fn password_and_email(app: &TestApp) {
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("pw-current-error"), "{html}");
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/password"),
         &csrf,
@@ -360,7 +335,7 @@ async fn password_and_email(app: &TestApp) {
     let (status, _) = page(&elsewhere, &app.url("/settings/security")).await;
     assert_eq!(status, 200, "nothing changed yet");
 
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url("/settings/password"),
         &csrf,
@@ -390,7 +365,7 @@ async fn password_and_email(app: &TestApp) {
     let (_, html) = page(&web, &app.url("/settings/security")).await;
     let csrf = csrf_of(&html);
     app.create_user("frank", PW).await;
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/email"),
         &csrf,
@@ -403,7 +378,7 @@ async fn password_and_email(app: &TestApp) {
         html.contains("value=\"frank@example.org\""),
         "kept as typed"
     );
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/email"),
         "",
@@ -412,7 +387,7 @@ async fn password_and_email(app: &TestApp) {
     .await;
     assert_eq!(status, 403, "CSRF");
     let mails_before = app.mails().len();
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/email"),
         &csrf,
@@ -433,7 +408,8 @@ async fn password_and_email(app: &TestApp) {
         html.contains("erin@new.example"),
         "the pending one is shown"
     );
-    let link = common::link_in(mail, &app.url("/settings/email/confirm?token=")).expect("link");
+    let link =
+        crate::common::link_in(mail, &app.url("/settings/email/confirm?token=")).expect("link");
     let (status, _) = page(
         &app.browser(),
         &app.url("/settings/email/confirm?token=forged"),
@@ -452,7 +428,7 @@ async fn password_and_email(app: &TestApp) {
     let _ = erin;
 
     // Search engines: noindex on the public pages and in the API entity.
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/search_engines"),
         &csrf,
@@ -469,7 +445,7 @@ async fn password_and_email(app: &TestApp) {
         .get_json(&format!("/api/v1/accounts/{erin}"), None)
         .await;
     assert_eq!(account["noindex"], true, "{account}");
-    post_form(&web, &app.url("/settings/search_engines"), &csrf, &[]).await;
+    submit(&web, &app.url("/settings/search_engines"), &csrf, &[]).await;
     let (_, profile) = page(&app.browser(), &app.url("/@erin")).await;
     assert!(!profile.contains("name=\"robots\""), "{profile}");
     let (_, account) = app
@@ -489,7 +465,7 @@ fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
 async fn unsubscribe(app: &TestApp) {
     let gil = app.create_user_with("gil", PW, Some("admin"), true).await;
     let hal = app.create_user_with("hal", PW, None, true).await;
-    let gil_token = common::coop::token_for(app, gil).await;
+    let gil_token = crate::common::coop::token_for(app, gil).await;
     let propose = |title: &'static str| {
         let token = gil_token.clone();
         async move {
@@ -525,7 +501,7 @@ async fn unsubscribe(app: &TestApp) {
         .map(|(_, b)| b)
         .unwrap_or(to_hal);
     assert_eq!(
-        common::link_in(body, &app.url("/unsubscribe?token=")).as_deref(),
+        crate::common::link_in(body, &app.url("/unsubscribe?token=")).as_deref(),
         Some(url.as_str()),
         "the same link in the body"
     );
@@ -573,7 +549,7 @@ async fn unsubscribe(app: &TestApp) {
 
     // The settings page turns it back on (CSRF-checked).
     let csrf = csrf_of(&html);
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/mails"),
         "",
@@ -581,7 +557,7 @@ async fn unsubscribe(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/mails"),
         &csrf,
@@ -597,12 +573,12 @@ async fn unsubscribe(app: &TestApp) {
 on_both_backends!(mail_unsubscribe, unsubscribe);
 
 async fn deletion(a: &TestApp) {
-    use common::federation::{domain, settle};
+    use crate::common::federation::{domain, settle};
     let Some(b) = TestApp::spawn_with(
         if a.state.config.database_url.starts_with("sqlite") {
-            common::Backend::Sqlite
+            crate::common::Backend::Sqlite
         } else {
-            common::Backend::Postgres
+            crate::common::Backend::Postgres
         },
         |_| {},
     )
@@ -615,8 +591,8 @@ async fn deletion(a: &TestApp) {
         .create_user_with("tess", PW, Some("treasurer"), true)
         .await;
     let ivy = a.create_user_with("ivy", PW, None, true).await;
-    let ivy_token = common::coop::token_for(a, ivy).await;
-    let tess_token = common::coop::token_for(a, treasurer).await;
+    let ivy_token = crate::common::coop::token_for(a, ivy).await;
+    let tess_token = crate::common::coop::token_for(a, treasurer).await;
     let (status, dues) = a
         .post_json(
             &format!("/api/v1/coop/members/{ivy}/dues"),
@@ -670,7 +646,7 @@ async fn deletion(a: &TestApp) {
     let (status, html) = page(&web, &a.url("/settings/delete")).await;
     assert_eq!(status, 200);
     let csrf = csrf_of(&html);
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &a.url("/settings/delete"),
         "",
@@ -678,7 +654,7 @@ async fn deletion(a: &TestApp) {
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &a.url("/settings/delete"),
         &csrf,
@@ -692,7 +668,7 @@ async fn deletion(a: &TestApp) {
         .await;
     assert_eq!(status, 200, "nothing deleted yet");
 
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &a.url("/settings/delete"),
         &csrf,
@@ -761,7 +737,7 @@ async fn deletion(a: &TestApp) {
     assert_eq!(status, 400);
     let browser = a.browser();
     let (_, html2) = page(&browser, &a.url("/auth/sign_up")).await;
-    let (status, _, body) = post_form(
+    let (status, _, body) = submit(
         &browser,
         &a.url("/auth/sign_up"),
         &csrf_of(&html2),

@@ -4,35 +4,14 @@
 //! (422) and nothing written; a form without its CSRF token is refused (403); one member's
 //! session cannot end another's.
 
-mod common;
-
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
+use crate::common::web::submit;
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use image::ImageFormat;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 const PW: &str = "correct horse battery";
-
-/// Posts a urlencoded form with the page's CSRF token; (status, Location, body).
-async fn post_form(
-    client: &reqwest::Client,
-    url: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
-    all.extend_from_slice(fields);
-    let res = client.post(url).form(&all).send().await.expect("POST");
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
-}
 
 /// The text of the field error with this id, if the page has one.
 fn error_text(html: &str, id: &str) -> Option<String> {
@@ -69,7 +48,7 @@ async fn profile(app: &TestApp) {
     let csrf = csrf_of(&html);
 
     // Name, bio, fields, flags and an avatar in one form.
-    let avatar = Part::bytes(common::images::gradient(600, 600, ImageFormat::Png))
+    let avatar = Part::bytes(crate::common::images::gradient(600, 600, ImageFormat::Png))
         .file_name("me.png")
         .mime_str("image/png")
         .unwrap();
@@ -192,7 +171,7 @@ async fn profile(app: &TestApp) {
     assert_eq!(me["source"]["privacy"], "public");
 
     // Back to the default avatar.
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url("/settings/profile/avatar/delete"),
         &csrf,
@@ -239,7 +218,7 @@ async fn preferences(app: &TestApp) {
     let csrf = csrf_of(&html);
 
     // A theme that does not exist: beside the theme, nothing written (not even the privacy).
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/preferences"),
         &csrf,
@@ -260,7 +239,7 @@ async fn preferences(app: &TestApp) {
     assert_eq!(me["source"]["privacy"], "public");
 
     // A direct default is refused by the service, as through the API.
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/preferences"),
         &csrf,
@@ -270,7 +249,7 @@ async fn preferences(app: &TestApp) {
     assert_eq!(status, 422);
     assert!(error_text(&html, "privacy-error").is_some(), "{html}");
 
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url("/settings/preferences"),
         &csrf,
@@ -337,7 +316,7 @@ async fn filters(app: &TestApp) {
     let csrf = csrf_of(&html);
 
     // A blank title: beside the title, the keyword as typed, nothing made.
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/filters"),
         &csrf,
@@ -357,7 +336,7 @@ async fn filters(app: &TestApp) {
     let (_, list) = app.get_json("/api/v2/filters", Some(&token)).await;
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing made");
 
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url("/settings/filters"),
         &csrf,
@@ -410,7 +389,7 @@ async fn filters(app: &TestApp) {
     let (status, html) = page(&web, &app.url(&format!("/settings/filters/{id}"))).await;
     assert_eq!(status, 200);
     assert!(html.contains("value=\"keep\" selected"));
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url(&format!("/settings/filters/{id}")),
         &csrf,
@@ -453,7 +432,7 @@ async fn filters(app: &TestApp) {
     let (status, _) = page(&bob, &app.url(&format!("/settings/filters/{id}"))).await;
     assert_eq!(status, 404);
     let (_, bob_page) = page(&bob, &app.url("/settings/filters")).await;
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &bob,
         &app.url(&format!("/settings/filters/{id}/delete")),
         &csrf_of(&bob_page),
@@ -470,7 +449,7 @@ async fn filters(app: &TestApp) {
         .unwrap();
     assert_eq!(res.status(), 403);
 
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url(&format!("/settings/filters/{id}/delete")),
         &csrf,
@@ -512,7 +491,7 @@ async fn sessions_and_apps(app: &TestApp) {
     app.create_user("bob", PW).await;
     let bob = web_sign_in(app, "bob").await;
     let (_, bob_html) = page(&bob, &app.url("/settings/sessions")).await;
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &bob,
         &app.url(&format!("/settings/sessions/{}/revoke", ids[0])),
         &csrf_of(&bob_html),
@@ -524,7 +503,7 @@ async fn sessions_and_apps(app: &TestApp) {
     assert_eq!(status, 200, "the phone is still signed in");
 
     // Alice ends the phone's session from the laptop.
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &laptop,
         &app.url(&format!("/settings/sessions/{}/revoke", ids[0])),
         &csrf,
@@ -542,7 +521,7 @@ async fn sessions_and_apps(app: &TestApp) {
 
     // Sign out everywhere else.
     let tablet = web_sign_in(app, "alice").await;
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &laptop,
         &app.url("/settings/sessions/others/revoke"),
         &csrf,
@@ -576,7 +555,7 @@ async fn sessions_and_apps(app: &TestApp) {
     assert_eq!(status, 200);
     // Bob cannot revoke Alice's app.
     let (_, bob_html) = page(&bob, &app.url("/settings/applications")).await;
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &bob,
         &app.url(&format!("/settings/applications/{app_id}/revoke")),
         &csrf_of(&bob_html),
@@ -584,7 +563,7 @@ async fn sessions_and_apps(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 404);
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &laptop,
         &app.url(&format!("/settings/applications/{app_id}/revoke")),
         &csrf,
@@ -662,7 +641,7 @@ async fn export_and_import(app: &TestApp) {
     assert!(error_text(&res.text().await.unwrap(), "data-error").is_some());
 
     // A file that is not CSV (an image): refused beside the file field, nothing recorded.
-    let png = Part::bytes(common::images::gradient(8, 8, ImageFormat::Png))
+    let png = Part::bytes(crate::common::images::gradient(8, 8, ImageFormat::Png))
         .file_name("me.png")
         .mime_str("image/png")
         .unwrap();
@@ -812,7 +791,7 @@ async fn ja_messages(app: &TestApp) {
     let web = web_sign_in(app, "hana").await;
     let (_, html) = page(&web, &app.url("/settings/preferences")).await;
     let csrf = csrf_of(&html);
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/preferences"),
         &csrf,
@@ -822,7 +801,7 @@ async fn ja_messages(app: &TestApp) {
     assert_eq!(status, 303);
 
     // Preferences: a theme that does not exist.
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/preferences"),
         &csrf,
@@ -847,7 +826,7 @@ async fn ja_messages(app: &TestApp) {
     assert!(text.contains("表示名が長すぎます"), "{text}");
 
     // Migration: oneself as an alias.
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/migration/aliases"),
         &csrf,
@@ -858,7 +837,7 @@ async fn ja_messages(app: &TestApp) {
     let text = error_text(&html, "acct-error").expect("beside the address");
     assert!(text.contains("自分自身を別名"), "{text}");
     // Moving with a wrong password.
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/migration/move"),
         &csrf,
@@ -904,7 +883,7 @@ async fn migration(app: &TestApp) {
     let csrf = csrf_of(&html);
 
     // Aliases: an unknown address beside its field; carol added, then removed.
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/migration/aliases"),
         &csrf,
@@ -914,7 +893,7 @@ async fn migration(app: &TestApp) {
     assert_eq!(status, 422);
     assert!(error_text(&html, "acct-error").is_some(), "{html}");
     assert!(html.contains("value=\"nobody_here\""));
-    let (status, location, _) = post_form(
+    let (status, location, _) = submit(
         &web,
         &app.url("/settings/migration/aliases"),
         &csrf,
@@ -931,7 +910,7 @@ async fn migration(app: &TestApp) {
         .expect("alias")
         .to_string();
     assert!(carol_uri.ends_with("/users/carol"), "{aliases}");
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/migration/aliases/delete"),
         &csrf,
@@ -951,7 +930,7 @@ async fn migration(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    let (status, _, html) = post_form(
+    let (status, _, html) = submit(
         &web,
         &app.url("/settings/migration/move"),
         &csrf,
@@ -972,7 +951,7 @@ async fn migration(app: &TestApp) {
         .get_json("/api/v1/accounts/verify_credentials", Some(&alice))
         .await;
     assert!(me["moved"].is_null());
-    let (status, _, _) = post_form(
+    let (status, _, _) = submit(
         &web,
         &app.url("/settings/migration/move"),
         &csrf,

@@ -6,18 +6,11 @@
 //! a form without its CSRF token is refused; the admin dashboard blocks and unblocks a domain
 //! under a clause and decides a sign-up.
 
-mod common;
-
-use common::moderation::{action, get, post, user, PW};
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
+use crate::common::moderation::{action, get, post, user, PW};
+use crate::common::web::send_form;
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use serde_json::json;
-
-async fn submit(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let res = client.post(url).form(form).send().await.expect("POST");
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
-}
 
 async fn count(app: &TestApp, table: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
@@ -90,7 +83,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     // A clause that does not permit it, or none: the form again, the message beside the
     // clause, nothing written.
     for clause in ["code-of-conduct@1#3.1", ""] {
-        let (status, body) = submit(
+        let (status, body) = send_form(
             &web,
             &act,
             &[
@@ -113,7 +106,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     }
 
     // Without the form's token: refused.
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &act,
         &[
@@ -126,7 +119,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     assert_eq!(count(app, "strikes").await, 0);
 
     // Assign to me, then act under a permitting clause: the report is resolved.
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &app.url(&format!("{path}/assign_to_self")),
         &[("csrf_token", csrf.as_str())],
@@ -135,7 +128,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     assert_eq!(status, 303);
     let (_, assigned) = page(&web, &app.url(&path)).await;
     assert!(assigned.contains("@mod1"), "{assigned}");
-    let (status, body) = submit(
+    let (status, body) = send_form(
         &web,
         &act,
         &[
@@ -175,7 +168,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
         "only sanctions in effect"
     );
     let lift = app.url(&format!("/moderation/accounts/{target}/lift/unsilence"));
-    let (status, body) = submit(
+    let (status, body) = send_form(
         &web,
         &lift,
         &[("csrf_token", csrf.as_str()), ("policy_clause", "")],
@@ -183,7 +176,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     .await;
     assert_eq!(status, 422, "{body}");
     assert!(field_error(&body, "lift-unsilence").is_some(), "{body}");
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &lift,
         &[
@@ -221,7 +214,7 @@ async fn moderator_acts_from_a_report(app: &TestApp) {
     assert_eq!(res.status(), 303);
 
     // Reopen from the page.
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &app.url(&format!("{path}/reopen")),
         &[("csrf_token", csrf.as_str())],
@@ -239,7 +232,7 @@ async fn user_token(app: &TestApp, name: &str) -> String {
         .fetch_one(&app.state.db.pool)
         .await
         .expect("account");
-    herd::services::oauth::operator_token(&app.state, id.0, common::moderation::SCOPES)
+    herd::services::oauth::operator_token(&app.state, id.0, crate::common::moderation::SCOPES)
         .await
         .expect("token")
 }
@@ -291,7 +284,7 @@ async fn members_get_no_moderation_forms(app: &TestApp) {
     ] {
         let mut form = form;
         form.push(("csrf_token", csrf.as_str()));
-        let (status, _) = submit(&web, &app.url(&path), &form).await;
+        let (status, _) = send_form(&web, &app.url(&path), &form).await;
         assert_eq!(status, 403, "{path}");
     }
     assert_eq!(count(app, "strikes").await, 0);
@@ -345,7 +338,7 @@ async fn a_struck_member_appeals(app: &TestApp) {
     let appeal_url = app.url(&format!("/strikes/{strike}/appeal"));
 
     // Blank: the message beside the field, nothing written.
-    let (status, again) = submit(
+    let (status, again) = send_form(
         &web,
         &appeal_url,
         &[("csrf_token", csrf.as_str()), ("text", " ")],
@@ -358,11 +351,11 @@ async fn a_struck_member_appeals(app: &TestApp) {
     );
     assert_eq!(count(app, "appeals").await, 0);
     // Without the token: refused.
-    let (status, _) = submit(&web, &appeal_url, &[("text", "forged")]).await;
+    let (status, _) = send_form(&web, &appeal_url, &[("text", "forged")]).await;
     assert_eq!(status, 403);
     assert_eq!(count(app, "appeals").await, 0);
 
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &appeal_url,
         &[
@@ -388,7 +381,7 @@ async fn a_struck_member_appeals(app: &TestApp) {
     // And a forged decision from them is refused, with the reason shown; nothing decided.
     let (_, v) = get(app, "/api/v1/coop/moderation/appeals?state=pending", &mod1).await;
     let appeal = v[0]["id"].as_str().expect("appeal").to_string();
-    let (status, body) = submit(
+    let (status, body) = send_form(
         &m1,
         &app.url(&format!("/moderation/appeals/{appeal}/approve")),
         &[("csrf_token", csrf_of(&queue).as_str()), ("reason", "mine")],
@@ -406,7 +399,7 @@ async fn a_struck_member_appeals(app: &TestApp) {
         queue.contains(&format!("/moderation/appeals/{appeal}/approve")),
         "{queue}"
     );
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &m2,
         &app.url(&format!("/moderation/appeals/{appeal}/approve")),
         &[
@@ -484,7 +477,7 @@ async fn sanctioned_accounts_reach_their_strikes(app: &TestApp) {
             .nth(1)
             .expect("appeal form");
         let strike = form.split('/').next().unwrap_or("");
-        let (status, _) = submit(
+        let (status, _) = send_form(
             &web,
             &app.url(&format!("/strikes/{strike}/appeal")),
             &[
@@ -531,7 +524,7 @@ async fn admin_blocks_domains_and_decides_sign_ups(app: &TestApp) {
 
     // Approving without a clause: refused beside the field.
     let approve = app.url(&format!("/admin/accounts/{newcomer}/approve"));
-    let (status, body) = submit(
+    let (status, body) = send_form(
         &web,
         &approve,
         &[("csrf_token", csrf.as_str()), ("policy_clause", "")],
@@ -542,7 +535,7 @@ async fn admin_blocks_domains_and_decides_sign_ups(app: &TestApp) {
         field_error(&body, &format!("approve-{newcomer}")).is_some(),
         "{body}"
     );
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &approve,
         &[
@@ -567,7 +560,7 @@ async fn admin_blocks_domains_and_decides_sign_ups(app: &TestApp) {
     assert!(block_form.contains("value=\"federation-policy@1#3.2\""));
     assert!(!block_form.contains("value=\"federation-policy@1#2.1\""));
     let block = app.url("/admin/domain_blocks");
-    let (status, body) = submit(
+    let (status, body) = send_form(
         &web,
         &block,
         &[
@@ -585,7 +578,7 @@ async fn admin_blocks_domains_and_decides_sign_ups(app: &TestApp) {
         "what was typed is kept"
     );
     assert_eq!(count(app, "domain_blocks").await, 0);
-    let (status, body) = submit(
+    let (status, body) = send_form(
         &web,
         &block,
         &[
@@ -608,7 +601,7 @@ async fn admin_blocks_domains_and_decides_sign_ups(app: &TestApp) {
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &app.url(&format!("/admin/domain_blocks/{id}/delete")),
         &[

@@ -1,5 +1,5 @@
 //! Issue 14's pages in a real headless Chromium (tests/common/browser.rs), SQLite only (the
-//! services are tested on both backends over HTTP in tests/web_pages14.rs), in ONE test
+//! services are tested on both backends over HTTP in tests/site/pages14.rs), in ONE test
 //! function because each browser start costs seconds:
 //! - Mastodon's keyboard shortcuts (j/k, f, ?, g+n), silent while typing and when turned off;
 //! - the route inventory: every page of the issue as an anonymous reader and as a member,
@@ -7,12 +7,10 @@
 //! - with `HERD_SCREENSHOTS=DIR`, screenshots of the main pages (/@NAME, /@NAME/ID, /home,
 //!   /settings) for README and docs.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::browser::Browser;
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::{Backend, TestApp};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{json, Value};
 

@@ -1,17 +1,15 @@
 //! The co-op's pages in a real headless Chromium (tests/common/browser.rs): axe-core's WCAG
 //! 2.x A/AA check on each page in light and dark, and a member's expense claim with a receipt
-//! made with scripts off. SQLite only: tests/web_coopsite.rs covers both backends over HTTP.
+//! made with scripts off. SQLite only: tests/site/coopsite.rs covers both backends over HTTP.
 //!
 //! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
 
-mod common;
-
 use std::time::Duration;
 
-use common::browser::Browser;
-use common::coop::{members, PW};
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::coop::{members, PW};
+use crate::common::{Backend, TestApp};
 use herd::services::proposals::close_due;
 use serde_json::{json, Value};
 
@@ -27,7 +25,7 @@ async fn a_coop_with_history(app: &TestApp) -> (String, String) {
     let tess = app
         .create_user_with("tess", PW, Some("treasurer"), true)
         .await;
-    let tess_token = common::coop::token_for(app, tess).await;
+    let tess_token = crate::common::coop::token_for(app, tess).await;
     let (_, v1) = app
         .get_json("/api/v1/coop/policies/code-of-conduct", None)
         .await;

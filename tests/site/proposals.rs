@@ -4,13 +4,11 @@
 //! non-member offered no ballot and refused a forged one, secret ballots and hidden counts
 //! never shown, the result with its rule, /proposals, /coop and /proposals/new.
 
-mod common;
-
 use std::time::Duration;
 
-use common::coop::{members, token_for, PW};
-use common::web::web_sign_in;
-use common::{csrf_of, TestApp};
+use crate::common::coop::{members, token_for, PW};
+use crate::common::web::web_sign_in;
+use crate::common::{csrf_of, TestApp};
 use herd::config::Config;
 use serde_json::{json, Value};
 
@@ -107,7 +105,7 @@ async fn consent_by_form(app: &TestApp) {
     assert!(
         app.mails()
             .iter()
-            .any(|m| common::link_in(m, &page_url).as_deref() == Some(page_url.as_str())),
+            .any(|m| crate::common::link_in(m, &page_url).as_deref() == Some(page_url.as_str())),
         "a mail links to {page_url}"
     );
     let m1 = web_sign_in(app, "m1").await;
@@ -588,7 +586,7 @@ async fn new_proposals(app: &TestApp) {
         html.contains("slug: code-of-conduct"),
         "the text in force prefilled"
     );
-    let text = common::unescape(
+    let text = crate::common::unescape(
         html.split("name=\"payload[text]\"")
             .nth(1)
             .and_then(|s| s.split_once('>'))

@@ -3,13 +3,11 @@
 //! after `Last-Event-ID` and the gap event, a proposal's count only where its rules show it,
 //! status actions answered with a fragment, and the deck's columns saved or refused.
 
-mod common;
-
 use std::time::Duration;
 
-use common::coop::members;
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
+use crate::common::coop::members;
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use serde_json::{json, Value};
 
 /// One server-sent event.

@@ -1,16 +1,14 @@
 //! The treasurer's pages in a real headless Chromium (tests/common/browser.rs): the
 //! transaction form's running sum as the treasurer types, the refusal of an unbalanced entry
 //! beside the sum, a balanced one recorded, and axe-core's WCAG 2.x A/AA check on every new
-//! page in light and dark. SQLite only: tests/web_treasurer.rs covers both backends over HTTP.
+//! page in light and dark. SQLite only: tests/site/treasurer.rs covers both backends over HTTP.
 //!
 //! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
 
-mod common;
-
-use common::browser::Browser;
-use common::coop::{members, token_for, PW};
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::coop::{members, token_for, PW};
+use crate::common::{Backend, TestApp};
 use serde_json::json;
 
 /// Waits (up to 5 s) for the running sum to read `text`.

@@ -4,42 +4,15 @@
 //! what the Mastodon API then shows; bad input gets the form again with the message beside the
 //! field (422) and nothing written.
 
-mod common;
-
-use common::web::web_sign_in;
-use common::{csrf_of, TestApp};
+use crate::common::web::submit_at;
+use crate::common::web::web_sign_in;
+use crate::common::{csrf_of, TestApp};
 use serde_json::{json, Value};
 
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let res = client.get(app.url(path)).send().await.expect("GET");
     let status = res.status().as_u16();
     (status, res.text().await.unwrap_or_default())
-}
-
-/// A form post with the page's CSRF token; returns (status, Location, body).
-async fn submit(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
-    form.extend_from_slice(fields);
-    let res = client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("POST");
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
 }
 
 async fn post_status(app: &TestApp, token: &str, body: Value) -> String {
@@ -107,7 +80,7 @@ async fn search_edit_and_pin(app: &TestApp) {
     assert_eq!(res.status(), 403);
     // Over the limit: 422 beside the field, the text kept, nothing changed.
     let long = "y".repeat(501);
-    let (status, _, html) = submit(&web, app, &path, &token, &[("status", &long)]).await;
+    let (status, _, html) = submit_at(&web, app, &path, &token, &[("status", &long)]).await;
     assert_eq!(status, 422);
     assert!(html.contains("id=\"status-error\""), "{html}");
     assert!(html.contains(&format!(">{long}</textarea>")));
@@ -115,7 +88,7 @@ async fn search_edit_and_pin(app: &TestApp) {
         .get_json(&format!("/api/v1/statuses/{post}"), None)
         .await;
     assert!(s["edited_at"].is_null());
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         &path,
@@ -154,7 +127,7 @@ async fn search_edit_and_pin(app: &TestApp) {
             .await;
         list.as_array().map(|a| a.len()).unwrap_or(0)
     };
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         &format!("/web/statuses/{post}/pin"),
@@ -172,9 +145,9 @@ async fn search_edit_and_pin(app: &TestApp) {
     let bob_csrf = csrf(&bob_web, app).await;
     let (status, _) = page(&bob_web, app, &path).await;
     assert_eq!(status, 404);
-    let (status, _, _) = submit(&bob_web, app, &path, &bob_csrf, &[("status", "hijack")]).await;
+    let (status, _, _) = submit_at(&bob_web, app, &path, &bob_csrf, &[("status", "hijack")]).await;
     assert_eq!(status, 403);
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &bob_web,
         app,
         &format!("/web/statuses/{post}/pin"),
@@ -194,7 +167,7 @@ async fn search_edit_and_pin(app: &TestApp) {
         "others may report"
     );
 
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/statuses/{post}/unpin"),
@@ -256,7 +229,7 @@ async fn reports_mutes_blocks(app: &TestApp) {
     );
     assert!(html.contains(&format!("/policies/code-of-conduct#{rule}")));
     let account = alice_id.to_string();
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/web/reports",
@@ -285,7 +258,7 @@ async fn reports_mutes_blocks(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403, "no CSRF token");
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         "/web/reports",
@@ -310,10 +283,10 @@ async fn reports_mutes_blocks(app: &TestApp) {
     assert_eq!(status, 200);
     assert!(html.contains("name=\"duration\""));
     let mute = format!("/web/accounts/{alice_id}/mute");
-    let (status, _, html) = submit(&web, app, &mute, &token, &[("duration", "soon")]).await;
+    let (status, _, html) = submit_at(&web, app, &mute, &token, &[("duration", "soon")]).await;
     assert_eq!(status, 422);
     assert!(html.contains("id=\"duration-error\""), "{html}");
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         &mute,
@@ -342,7 +315,7 @@ async fn reports_mutes_blocks(app: &TestApp) {
     );
     let (_, profile) = page(&web, app, "/@alice").await;
     assert!(profile.contains(&format!("/web/accounts/{alice_id}/unmute")));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{alice_id}/unmute"),
@@ -357,12 +330,12 @@ async fn reports_mutes_blocks(app: &TestApp) {
 
     // Notify on posts: the follow's notify flag.
     let notify = format!("/web/accounts/{alice_id}/notify");
-    let (status, _, _) = submit(&web, app, &notify, &token, &[]).await;
+    let (status, _, _) = submit_at(&web, app, &notify, &token, &[]).await;
     assert_eq!(status, 303);
     assert_eq!(rel().await["notifying"], true);
     let (_, profile) = page(&web, app, "/@alice").await;
     assert!(profile.contains(&format!("/web/accounts/{alice_id}/unnotify")));
-    submit(
+    submit_at(
         &web,
         app,
         &format!("/web/accounts/{alice_id}/unnotify"),
@@ -373,7 +346,7 @@ async fn reports_mutes_blocks(app: &TestApp) {
     assert_eq!(rel().await["notifying"], false);
 
     // Block ends the follow; unblock lifts it.
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/accounts/{alice_id}/block"),
@@ -387,7 +360,7 @@ async fn reports_mutes_blocks(app: &TestApp) {
         (r["blocking"].clone(), r["following"].clone()),
         (json!(true), json!(false))
     );
-    submit(
+    submit_at(
         &web,
         app,
         &format!("/web/accounts/{alice_id}/unblock"),
@@ -425,7 +398,7 @@ async fn lists_pages(app: &TestApp) {
     let token = csrf_of(&html);
 
     // A blank title: 422 beside the field, nothing made.
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/web/lists",
@@ -442,7 +415,7 @@ async fn lists_pages(app: &TestApp) {
     };
     assert_eq!(lists().await.as_array().unwrap().len(), 0);
 
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         "/web/lists",
@@ -458,7 +431,7 @@ async fn lists_pages(app: &TestApp) {
     assert_eq!(l[0]["exclusive"], false);
 
     // Rename, exclusive.
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/lists/{id}"),
@@ -483,7 +456,7 @@ async fn lists_pages(app: &TestApp) {
     let (_, html) = page(&web, app, &format!("/lists/{id}?q=dave")).await;
     assert!(!html.contains(&format!("value=\"{dave_id}\"")));
     let carol_s = carol_id.to_string();
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/lists/{id}/add"),
@@ -506,7 +479,7 @@ async fn lists_pages(app: &TestApp) {
     assert!(html.contains(&format!("/web/lists/{id}/remove")));
     // Adding an account alice does not follow: refused.
     let dave_s = dave_id.to_string();
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/lists/{id}/add"),
@@ -515,7 +488,7 @@ async fn lists_pages(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 422);
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/lists/{id}/remove"),
@@ -535,7 +508,7 @@ async fn lists_pages(app: &TestApp) {
     assert_eq!(status, 404);
 
     let (status, location, _) =
-        submit(&web, app, &format!("/web/lists/{id}/delete"), &token, &[]).await;
+        submit_at(&web, app, &format!("/web/lists/{id}/delete"), &token, &[]).await;
     assert_eq!((status, location.as_str()), (303, "/lists"));
     assert_eq!(lists().await.as_array().unwrap().len(), 0);
 }
@@ -567,7 +540,7 @@ async fn conversations_and_requests(app: &TestApp) {
     let conv = convs[0]["id"].as_str().expect("a conversation").to_string();
     assert_eq!(convs[0]["unread"], true);
     let token = csrf_of(&html);
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         &format!("/web/conversations/{conv}/read"),
@@ -583,7 +556,7 @@ async fn conversations_and_requests(app: &TestApp) {
     let alice_csrf = csrf(&alice_web, app).await;
     let (_, mine) = app.get_json("/api/v1/conversations", Some(&alice)).await;
     assert_ne!(mine[0]["id"], conv.as_str(), "each has their own");
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &alice_web,
         app,
         &format!("/web/conversations/{conv}/remove"),
@@ -592,7 +565,7 @@ async fn conversations_and_requests(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/conversations/{conv}/remove"),
@@ -628,7 +601,7 @@ async fn conversations_and_requests(app: &TestApp) {
     );
     let (_, notes) = page(&web, app, "/notifications").await;
     assert!(notes.contains("href=\"/follow_requests\""));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/follow_requests/{alice_id}/authorize"),
@@ -647,7 +620,7 @@ async fn conversations_and_requests(app: &TestApp) {
     let (_, html) = page(&web, app, "/follow_requests").await;
     assert!(!html.contains(&format!("/web/follow_requests/{alice_id}/authorize")));
     // Nothing left to answer: 404.
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         &format!("/web/follow_requests/{alice_id}/reject"),
@@ -684,7 +657,7 @@ async fn compose_extras(app: &TestApp) {
     };
 
     // A poll with one option: 422 beside the poll, the options and text kept.
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/web/statuses",
@@ -703,7 +676,7 @@ async fn compose_extras(app: &TestApp) {
     assert!(html.contains("<option value=\"3600\" selected>"));
     assert_eq!(latest().await.as_array().unwrap().len(), 0);
 
-    let (status, location, _) = submit(
+    let (status, location, _) = submit_at(
         &web,
         app,
         "/web/statuses",
@@ -724,7 +697,7 @@ async fn compose_extras(app: &TestApp) {
     assert_eq!(s["poll"]["multiple"], true);
 
     // Local only: public, never federated.
-    submit(
+    submit_at(
         &web,
         app,
         "/web/statuses",
@@ -740,7 +713,7 @@ async fn compose_extras(app: &TestApp) {
     );
 
     // Scheduled: a date in the past is refused beside the field; a future one is stored.
-    let (status, _, html) = submit(
+    let (status, _, html) = submit_at(
         &web,
         app,
         "/web/statuses",
@@ -751,7 +724,7 @@ async fn compose_extras(app: &TestApp) {
     assert_eq!(status, 422);
     assert!(html.contains("id=\"scheduled_at-error\""), "{html}");
     assert!(html.contains("value=\"2001-01-01T10:00\""));
-    let (status, _, _) = submit(
+    let (status, _, _) = submit_at(
         &web,
         app,
         "/web/statuses",

@@ -1,12 +1,10 @@
 //! The settings pages in a real headless Chromium (tests/common/browser.rs): axe-core's WCAG
 //! check on every settings page in light and dark (and in the high-contrast theme), and a
-//! member changing their profile and language with scripts off. SQLite only: tests/web_settings.rs
+//! member changing their profile and language with scripts off. SQLite only: tests/site/settings.rs
 //! covers both backends over HTTP.
 
-mod common;
-
-use common::browser::Browser;
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::{Backend, TestApp};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";

@@ -4,12 +4,10 @@
 //! hosting recorded through the form whose /ledger chart and table agree with the CSV, and the
 //! quarterly report (its figures, who reads it, publishing it once: one post, one mail each).
 
-mod common;
-
+use crate::common::coop::{members, token_for, PW};
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use chrono::{Datelike, NaiveDate, Utc};
-use common::coop::{members, token_for, PW};
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
 use serde_json::{json, Value};
 
 /// How many transactions the ledger holds (through the API, as a member).

@@ -5,18 +5,10 @@
 //! signed out, as a non-member, a member, a treasurer and a moderator, each answering as it
 //! should (the page, a 403 page, or a redirect to sign-in).
 
-mod common;
-
-use common::moderation::{get, post, send, user};
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
+use crate::common::moderation::{get, post, send, user};
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use serde_json::{json, Value};
-
-async fn submit(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let res = client.post(url).form(form).send().await.expect("POST");
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
-}
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql)
@@ -89,9 +81,9 @@ async fn standing_for_election(app: &TestApp) {
     assert!(html.contains("Stand for election"), "{html}");
     let csrf = csrf_of(&html);
     // Without the form's token: refused.
-    let (status, _) = submit(&web, &format!("{here}/candidates"), &[]).await;
+    let (status, _) = send_form(&web, &format!("{here}/candidates"), &[]).await;
     assert_eq!(status, 403);
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &format!("{here}/candidates"),
         &[("csrf_token", &csrf)],
@@ -105,7 +97,7 @@ async fn standing_for_election(app: &TestApp) {
         "carol is on the ranked ballot: {html}"
     );
     // And withdraws.
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &format!("{here}/candidates/withdraw"),
         &[("csrf_token", &csrf)],
@@ -125,7 +117,7 @@ async fn standing_for_election(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 200, "{v}");
-    let (status, html) = submit(
+    let (status, html) = send_form(
         &web,
         &format!("{here}/candidates"),
         &[("csrf_token", &csrf)],
@@ -171,15 +163,15 @@ async fn report_notes(app: &TestApp) {
     let csrf = csrf_of(&html);
 
     // A blank note: the form again with the message beside it, nothing written.
-    let (status, html) = submit(&web, &notes, &[("csrf_token", &csrf), ("content", "  ")]).await;
+    let (status, html) = send_form(&web, &notes, &[("csrf_token", &csrf), ("content", "  ")]).await;
     assert_eq!(status, 422, "{html}");
     assert!(error_text(&html, "note-error").is_some(), "{html}");
     // A forged form (no token): refused.
-    let (status, _) = submit(&web, &notes, &[("content", "forged")]).await;
+    let (status, _) = send_form(&web, &notes, &[("content", "forged")]).await;
     assert_eq!(status, 403);
     assert_eq!(count(app, "SELECT COUNT(*) FROM report_notes").await, 0);
 
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &notes,
         &[
@@ -204,7 +196,7 @@ async fn report_notes(app: &TestApp) {
         assert_eq!(status, 403, "{who}");
         assert!(!html.contains("Asked the reporter"), "{who}: {html}");
         let (_, own) = page(&member, &app.url("/strikes")).await;
-        let (status, _) = submit(
+        let (status, _) = send_form(
             &member,
             &notes,
             &[("csrf_token", &csrf_of(&own)), ("content", "mine")],
@@ -226,14 +218,14 @@ async fn report_notes(app: &TestApp) {
         .0
         .to_string();
     // Not another moderator's to delete.
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web2,
         &format!("{notes}/{nid}/delete"),
         &[("csrf_token", &csrf_of(&html))],
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &format!("{notes}/{nid}/delete"),
         &[("csrf_token", &csrf_of(&html))],
@@ -250,7 +242,7 @@ async fn sign_up_with(app: &TestApp, name: &str, code: &str) -> (u16, String) {
     let anon = app.browser();
     let (_, form) = page(&anon, &app.url(&format!("/auth/sign_up?invite={code}"))).await;
     let email = format!("{name}@example.org");
-    submit(
+    send_form(
         &anon,
         &app.url("/auth/sign_up"),
         &[
@@ -278,7 +270,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
     // An allow without a citation: the form again, the domain kept, the message beside the
     // clause; nothing written. A forged form: refused.
     let allows = app.url("/admin/domain_allows");
-    let (status, html) = submit(
+    let (status, html) = send_form(
         &web,
         &allows,
         &[
@@ -291,7 +283,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
     assert_eq!(status, 422, "{html}");
     assert!(error_text(&html, "allow-clause-error").is_some(), "{html}");
     assert!(html.contains("value=\"friendly.example\""), "{html}");
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &allows,
         &[
@@ -302,7 +294,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
     .await;
     assert_eq!(status, 403);
     assert_eq!(count(app, "SELECT COUNT(*) FROM domain_allows").await, 0);
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &allows,
         &[
@@ -322,7 +314,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
 
     // Invites: a bad number beside its field; then one use for a week, its link shown once.
     let invites = app.url("/admin/invites");
-    let (status, html) = submit(
+    let (status, html) = send_form(
         &web,
         &invites,
         &[
@@ -335,7 +327,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
     assert_eq!(status, 422, "{html}");
     assert!(error_text(&html, "invite-uses-error").is_some(), "{html}");
     assert_eq!(count(app, "SELECT COUNT(*) FROM invites").await, 0);
-    let (status, html) = submit(
+    let (status, html) = send_form(
         &web,
         &invites,
         &[
@@ -346,7 +338,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 200, "{html}");
-    let html = common::unescape(&html);
+    let html = crate::common::unescape(&html);
     let link_at = html
         .find("/auth/sign_up?invite=")
         .expect("the invite's link");
@@ -376,7 +368,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
         .await
         .expect("invite")
         .0;
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &web,
         &app.url(&format!("/admin/invites/{iid}/revoke")),
         &[("csrf_token", &csrf)],
@@ -401,7 +393,7 @@ async fn admin_allows_and_invites(app: &TestApp) {
     let (status, html) = page(&m, &admin).await;
     assert_eq!(status, 200, "{html}");
     assert!(!html.contains("id=\"invites-h\""), "{html}");
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &m,
         &invites,
         &[("csrf_token", &csrf_of(&html)), ("max_uses", "1")],
@@ -437,7 +429,7 @@ async fn instance_settings(app: &TestApp) {
 
     // A blank title and a bad email: the form again, each message beside its field, what was
     // typed kept, nothing written (not even the good value sent with them).
-    let (status, html) = submit(
+    let (status, html) = send_form(
         &web,
         &settings,
         &[
@@ -472,11 +464,11 @@ async fn instance_settings(app: &TestApp) {
     assert_eq!(v2["description"], app.state.config.instance.description);
 
     // A forged form: refused.
-    let (status, _) = submit(&web, &settings, &[("title", "Forged")]).await;
+    let (status, _) = send_form(&web, &settings, &[("title", "Forged")]).await;
     assert_eq!(status, 403);
 
     // The admin changes the title, descriptions, contact and the public feed's access.
-    let (status, html) = submit(
+    let (status, html) = send_form(
         &web,
         &settings,
         &[
@@ -540,7 +532,7 @@ async fn instance_settings(app: &TestApp) {
     let (status, html) = page(&m, &admin).await;
     assert_eq!(status, 200, "{html}");
     assert!(!html.contains("id=\"settings-form\""), "{html}");
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &m,
         &settings,
         &[("csrf_token", &csrf_of(&html)), ("title", "Mod's herd")],
@@ -551,7 +543,7 @@ async fn instance_settings(app: &TestApp) {
     let (status, html) = page(&member, &admin).await;
     assert_eq!(status, 403, "{html}");
     let (_, html) = page(&member, &app.url("/about")).await;
-    let (status, _) = submit(
+    let (status, _) = send_form(
         &member,
         &settings,
         &[("csrf_token", &csrf_of(&html)), ("title", "Member's herd")],
@@ -573,6 +565,7 @@ enum Answer {
     Forbidden,
     SignIn,
 }
+use crate::common::web::send_form;
 use Answer::{Forbidden as F, Page as P, SignIn as S};
 
 /// The viewers, in the order of each row's answers.

@@ -1,14 +1,12 @@
 //! The account's security pages in a real headless Chromium (tests/common/browser.rs):
 //! a member turns on two-factor sign-in from the page (reading the secret the page shows)
 //! and signs in again with a code; axe-core checks every new page in light and dark.
-//! SQLite only: tests/web_account.rs covers both backends over HTTP.
-
-mod common;
+//! SQLite only: tests/site/account.rs covers both backends over HTTP.
 
 use std::time::Duration;
 
-use common::browser::Browser;
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::{Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 

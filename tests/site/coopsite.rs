@@ -3,13 +3,11 @@
 //! bylaws say so), expenses (a receipt upload, refusals beside the field, a treasurer's
 //! approval a member cannot make, CSRF), the roster and my membership.
 
-mod common;
-
 use std::time::Duration;
 
-use common::coop::{members, token_for, PW};
-use common::web::{page, web_sign_in};
-use common::{csrf_of, TestApp};
+use crate::common::coop::{members, token_for, PW};
+use crate::common::web::{page, web_sign_in};
+use crate::common::{csrf_of, TestApp};
 use herd::services::proposals::close_due;
 use serde_json::{json, Value};
 
@@ -503,7 +501,7 @@ async fn fake_stripe() -> String {
     format!("http://{addr}")
 }
 
-async fn dues_by_card(backend: common::Backend) {
+async fn dues_by_card(backend: crate::common::Backend) {
     let base = fake_stripe().await;
     let Some(app) = TestApp::spawn_with(backend, move |c| {
         c.stripe.secret_key = "sk_test_herd_fake".into();
@@ -553,10 +551,10 @@ mod dues_checkout {
     use super::*;
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        dues_by_card(common::Backend::Sqlite).await;
+        dues_by_card(crate::common::Backend::Sqlite).await;
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        dues_by_card(common::Backend::Postgres).await;
+        dues_by_card(crate::common::Backend::Postgres).await;
     }
 }
