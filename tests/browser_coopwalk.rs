@@ -3,9 +3,11 @@
 //! page issue 15 owns, light and dark, for each kind of viewer; and a co-op's month: a member
 //! proposes a policy amendment from the prefilled form and sees its diff, members vote by
 //! consent, by ranked choice (keyboard only) and by dots, the results show with their rule,
-//! a moderator cannot suspend without a clause and suspends with one, and a second moderator
-//! approves the appeal the account filed from /strikes. axe runs on every page the walk
-//! visits.
+//! the treasurer they elected records the month's dues and hosting in the balanced-transaction
+//! form and the ledger's charts, table and CSV agree, a member's expense with a receipt is
+//! approved and paid, a moderator cannot suspend without a clause and suspends with one, and a
+//! second moderator approves the appeal the account filed from /strikes. axe runs on every
+//! page the walk visits.
 //!
 //! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
@@ -38,6 +40,82 @@ async fn sign_out(b: &Browser, app: &TestApp) {
 async fn visit(b: &Browser, app: &TestApp, path: &str) {
     b.goto(&app.url(path)).await;
     b.assert_accessible(path).await;
+}
+
+/// Types a transaction into the treasurer's form (`/ledger/transactions/new`, already open)
+/// row by row, waits for the running sum to say it balances, and records it.
+async fn record(b: &Browser, memo: &str, rows: &[(&str, &str)]) {
+    b.fill("#memo", memo).await;
+    for (i, (account, amount)) in rows.iter().enumerate() {
+        b.find(&format!("#account-{i} option[value='{account}']"))
+            .await
+            .click()
+            .await
+            .expect("choose an account");
+        b.fill(&format!("#amount-{i}"), amount).await;
+    }
+    for _ in 0..50 {
+        if b.text("#entry-sum").await.starts_with("Balanced") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b.text("#entry-sum").await.starts_with("Balanced"));
+    b.submit("form.entry-form button[type=submit]:not([name])")
+        .await;
+    assert!(
+        b.url().await.path().starts_with("/ledger/transactions/"),
+        "{}",
+        b.body_text().await
+    );
+    assert!(b.body_text().await.contains(memo));
+}
+
+/// The fields of one CSV line (RFC 4180 quoting).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut out, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}
+
+/// Income, expenses and the assets' balance at its end, per month (`YYYY-MM`), from the
+/// ledger's CSV, in minor units.
+fn months_of_csv(csv: &str) -> std::collections::BTreeMap<String, (i64, i64, i64)> {
+    let mut lines = csv.lines();
+    let header = csv_fields(lines.next().expect("a header"));
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (date, kind, minor) = (col("date"), col("account_type"), col("amount_minor"));
+    let mut months: std::collections::BTreeMap<String, (i64, i64, i64)> = Default::default();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let f = csv_fields(line);
+        let amount: i64 = f[minor].parse().expect("amount_minor");
+        let m = months.entry(f[date][..7].to_string()).or_default();
+        match f[kind].as_str() {
+            "income" => m.0 -= amount,
+            "expense" => m.1 += amount,
+            "asset" => m.2 += amount,
+            _ => {}
+        }
+    }
+    // The balance is the running sum of the assets' movements.
+    let mut running = 0;
+    for m in months.values_mut() {
+        running += m.2;
+        m.2 = running;
+    }
+    months
 }
 
 /// The default founding documents, with general proposals decided by dots (five each).
@@ -167,6 +245,7 @@ async fn issue15_pages_are_accessible() {
             .await;
     }
     b.close().await;
+
     app.stop().await;
 }
 
@@ -323,6 +402,186 @@ async fn a_coop_month() {
         b.text(".outcome").await.contains("search"),
         "the dots' winner"
     );
+    sign_out(&b, &app).await;
+
+    // m1, elected treasurer, records the month's dues and hosting as a user types them.
+    b.sign_in(&app, "m1", PW).await;
+    visit(&b, &app, "/ledger/transactions/new").await;
+    record(
+        &b,
+        "Dues paid in this month",
+        &[
+            ("assets:bank", "35"),
+            ("income:dues", "-5.00"),
+            ("income:dues", "-10"),
+            ("income:dues", "-20.00"),
+        ],
+    )
+    .await;
+    b.assert_accessible("a recorded transaction").await;
+    b.goto(&app.url("/ledger/transactions/new")).await;
+    record(
+        &b,
+        "Hosting for the month",
+        &[("expenses:hosting", "24.00"), ("assets:bank", "-24")],
+    )
+    .await;
+    sign_out(&b, &app).await;
+
+    // m2 claims an expense with a receipt, uploaded through the file input.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let receipt = dir.path().join("receipt.png");
+    std::fs::write(
+        &receipt,
+        common::images::gradient(8, 8, image::ImageFormat::Png),
+    )
+    .expect("write the receipt");
+    b.sign_in(&app, "m2", PW).await;
+    visit(&b, &app, "/expenses/new").await;
+    b.fill("#amount", "8.40").await;
+    b.find("#category option[value='software']")
+        .await
+        .click()
+        .await
+        .expect("choose a category");
+    b.fill("#description", "Domain renewal").await;
+    b.find("#receipts")
+        .await
+        .send_keys(&receipt.display().to_string())
+        .await
+        .expect("choose the receipt");
+    b.submit("form[action='/expenses'] button[type=submit]")
+        .await;
+    let expense = b.url().await.path().to_string();
+    assert!(
+        expense.starts_with("/expenses/"),
+        "{expense}: {}",
+        b.body_text().await
+    );
+    b.assert_accessible("the submitted expense").await;
+    assert!(b
+        .text("a[href*='/receipts/']")
+        .await
+        .contains("receipt.png"));
+    assert_eq!(b.text("strong.state").await, "submitted");
+    sign_out(&b, &app).await;
+
+    // The treasurer approves and pays it.
+    b.sign_in(&app, "m1", PW).await;
+    visit(&b, &app, &expense).await;
+    b.submit("form[action$='/approve'] button[type=submit]")
+        .await;
+    b.assert_accessible("the approved expense").await;
+    assert_eq!(b.text("strong.state").await, "approved");
+    b.fill("#account", "assets:bank").await;
+    b.submit("form[action$='/pay'] button[type=submit]").await;
+    assert_eq!(b.text("strong.state").await, "paid");
+    b.find("a[href^='/ledger/transactions/']").await;
+
+    // The ledger shows the payment, and its charts, the table under them and the CSV agree.
+    visit(&b, &app, "/ledger").await;
+    let id = expense.trim_start_matches("/expenses/");
+    assert!(
+        b.text("#transactions")
+            .await
+            .contains(&format!("Expense {id}: Domain renewal")),
+        "the payment is in the ledger"
+    );
+    let href = b
+        .find("a[href^='/ledger.csv']")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the CSV link");
+    let csv: Value = b
+        .client
+        .execute_async(
+            "const [url, done] = arguments;
+             fetch(url).then(r => r.text()).then(done, e => done('failed: ' + e));",
+            vec![json!(href)],
+        )
+        .await
+        .expect("the CSV");
+    let csv = csv.as_str().expect("text");
+    assert!(csv.contains("Domain renewal"), "{csv}");
+    let by_month = months_of_csv(csv);
+    let eur = |minor: i64| herd_governance::ledger::format_amount(minor, "EUR");
+    // The page's geometry, read back: bars and balance points per month, ticks, table rows.
+    let page: Value = b
+        .client
+        .execute(
+            "const [flow, bal] = document.querySelectorAll('#charts svg');
+             const n = (els, a) => [...els].map(e => Number(e.getAttribute(a)));
+             return {
+               months: [...document.querySelectorAll('table.chart-table tbody tr')]
+                 .map(r => [...r.children].map(c => c.textContent.trim())),
+               income: n(flow.querySelectorAll('rect.income'), 'height'),
+               expense: n(flow.querySelectorAll('rect.expense'), 'height'),
+               flow_max: flow.querySelector('text.tick').textContent,
+               balance_max: bal.querySelector('text.tick').textContent,
+               dots: n(bal.querySelectorAll('circle'), 'cy'),
+             };",
+            vec![],
+        )
+        .await
+        .expect("the charts");
+    let rows = page["months"].as_array().expect("table rows");
+    assert_eq!(rows.len(), 12);
+    // What the CSV says of each month the table shows (nothing posted: zero).
+    let figures: Vec<(i64, i64, i64)> = {
+        let mut balance = 0;
+        rows.iter()
+            .map(|r| {
+                let month = r[0].as_str().expect("month");
+                balance = by_month
+                    .range(..=month.to_string())
+                    .next_back()
+                    .map_or(balance, |(_, m)| m.2);
+                let (i, e, _) = by_month.get(month).copied().unwrap_or_default();
+                (i, e, balance)
+            })
+            .collect()
+    };
+    let this_month = &figures[11];
+    assert_eq!(this_month.0, 3500, "the dues: {figures:?}");
+    assert_eq!(this_month.1, 2400 + 840, "hosting and the expense");
+    for (r, (income, expenses, balance)) in rows.iter().zip(&figures) {
+        let want = json!([
+            r[0].clone(),
+            eur(*income),
+            eur(*expenses),
+            eur(income - expenses),
+            eur(*balance)
+        ]);
+        assert_eq!(r, &want, "the table against the CSV");
+    }
+    // The bars are drawn to the same figures (200 units for the tallest), the balance points
+    // likewise between the lowest and highest balance.
+    let flow_max = figures
+        .iter()
+        .map(|f| f.0.max(f.1))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    assert_eq!(page["flow_max"], json!(eur(flow_max)));
+    let b_max = figures.iter().map(|f| f.2).max().unwrap_or(0).max(1);
+    let b_min = figures.iter().map(|f| f.2).min().unwrap_or(0).min(0);
+    assert_eq!(page["balance_max"], json!(eur(b_max)));
+    for (i, (income, expenses, balance)) in figures.iter().enumerate() {
+        assert_eq!(
+            page["income"][i],
+            json!(income * 200 / flow_max),
+            "month {i}"
+        );
+        assert_eq!(
+            page["expense"][i],
+            json!(expenses * 200 / flow_max),
+            "month {i}"
+        );
+        let y = 12 + 200 - (balance - b_min) * 200 / (b_max - b_min).max(1);
+        assert_eq!(page["dots"][i], json!(y), "month {i}");
+    }
     sign_out(&b, &app).await;
 
     // A moderator cannot suspend without a clause, and suspends with one.
