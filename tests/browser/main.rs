@@ -9,6 +9,7 @@ mod common;
 
 mod account;
 mod coopsite;
+mod coopwalk;
 mod live;
 mod moderation;
 mod pages;

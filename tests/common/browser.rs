@@ -252,12 +252,15 @@ impl Browser {
             .find(Locator::Css("html"))
             .await
             .expect("a page is loaded");
+        let before_url = self.url().await;
         self.click(button_css).await;
         // Generous: a CI machine running several browsers and test servers can be slow.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            // The old document's element goes stale once the browser has navigated.
-            if before.tag_name().await.is_err() {
+            // The old document's element goes stale once the browser has navigated, though
+            // ChromeDriver does not always say so (seen after a redirect with scripts off):
+            // a new URL counts too.
+            if before.tag_name().await.is_err() || self.url().await != before_url {
                 let ready = self
                     .client
                     .execute("return document.readyState", vec![])

@@ -7,18 +7,17 @@
 //! form and the ledger's charts, table and CSV agree, a member's expense with a receipt is
 //! approved and paid, a moderator cannot suspend without a clause and suspends with one, and a
 //! second moderator approves the appeal the account filed from /strikes. axe runs on every
-//! page the walk visits.
+//! page the walk visits. With scripts off, every path answers as a page or the 403 page and a
+//! ballot still goes in.
 //!
 //! Without chromedriver on PATH each test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
 
-mod common;
-
 use std::time::Duration;
 
-use common::browser::Browser;
-use common::moderation::{post, user, PW};
-use common::{Backend, TestApp};
+use crate::common::browser::Browser;
+use crate::common::moderation::{post, user, PW};
+use crate::common::{Backend, TestApp};
 use herd::config::Config;
 use serde_json::{json, Value};
 
@@ -246,6 +245,49 @@ async fn issue15_pages_are_accessible() {
     }
     b.close().await;
 
+    // Scripts off: each path answers as a page or the 403 page, never a redirect, and a
+    // consent ballot goes in as a plain form.
+    let Some(b) = Browser::start_without_scripts().await else {
+        return;
+    };
+    for (who, allowed) in [("member", false), ("moderator", true)] {
+        b.sign_in(&app, who, PW).await;
+        for (path, page) in members
+            .iter()
+            .map(|p| (p, true))
+            .chain(moderators.iter().map(|p| (p, allowed)))
+        {
+            b.goto(&app.url(path)).await;
+            b.find("main h1").await;
+            let url = b.url().await;
+            let at = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            assert_eq!(&at, path, "{path} as {who} is not a redirect");
+            assert_eq!(
+                !b.title().await.starts_with("403"),
+                page,
+                "{path} as {who}: {}",
+                b.title().await
+            );
+        }
+        if who == "member" {
+            b.goto(&app.url(&format!("/proposals/{pid}"))).await;
+            b.click("input[name=choice][value=agree]").await;
+            b.submit("#ballot button[type=submit]").await;
+            assert!(
+                b.text(".my-vote").await.contains("Agree"),
+                "the vote went in"
+            );
+            assert!(
+                !b.text(".receipt-value").await.is_empty(),
+                "with its receipt"
+            );
+        }
+        sign_out(&b, &app).await;
+    }
+    b.close().await;
     app.stop().await;
 }
 
@@ -433,7 +475,7 @@ async fn a_coop_month() {
     let receipt = dir.path().join("receipt.png");
     std::fs::write(
         &receipt,
-        common::images::gradient(8, 8, image::ImageFormat::Png),
+        crate::common::images::gradient(8, 8, image::ImageFormat::Png),
     )
     .expect("write the receipt");
     b.sign_in(&app, "m2", PW).await;
