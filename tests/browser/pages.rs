@@ -689,11 +689,12 @@ async fn public_pages_are_accessible() {
         .await;
     b.accessible_in_both_schemes(&app, "/@alice", "a profile, signed in")
         .await;
-    // Follow from the profile's button.
+    // Follow from the profile's button: the script answers it in place (X-Herd-Fragment),
+    // so the page stays and the button becomes "Unfollow".
     b.goto(&app.url("/@alice")).await;
-    b.submit("form[action$='/follow'] button").await;
-    assert_eq!(b.url().await.path(), "/@alice");
+    b.click("form[action$='/follow'] button").await;
     assert_eq!(b.text("form[action$='/unfollow'] button").await, "Unfollow");
+    assert_eq!(b.url().await.path(), "/@alice");
     b.goto(&app.url("/home")).await;
     b.submit("#compose button[type=submit]").await;
     assert_eq!(b.text("#status-error").await, "Text can't be blank");

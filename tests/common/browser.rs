@@ -254,8 +254,9 @@ impl Browser {
             .expect("a page is loaded");
         let before_url = self.url().await;
         self.click(button_css).await;
-        // Generous: a CI machine running several browsers and test servers can be slow.
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Generous: a CI machine running several browsers and test servers can be slow, and
+        // a page write has been seen to stall for about 30 s there (see the closing notes).
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             // The old document's element goes stale once the browser has navigated, though
             // ChromeDriver does not always say so (seen after a redirect with scripts off):
