@@ -217,9 +217,26 @@ async fn replay(app: &TestApp) {
     post(app, &mallory, json!({"status": "not for bob"})).await;
     post(app, &alice, json!({"status": "third of three"})).await;
     app.run_jobs().await;
-    post(app, &alice, json!({"status": "after the feeds"})).await;
-    // Give the dispatcher a moment to log them.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = post(app, &alice, json!({"status": "after the feeds"})).await;
+    // The dispatcher logs events in commit order: once the last post's is in the log, so are
+    // the others (a fixed pause was too short on a loaded machine).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (n,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM live_events WHERE event LIKE '%{after}%'"
+        ))
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("read the live log");
+        if n > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the last post's event was never logged"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let mut again = Live::open(app, &bob_web, "home,local", Some(&last)).await;
     let seen = again.until("after the feeds").await;
