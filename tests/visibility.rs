@@ -513,7 +513,17 @@ async fn edit_dropping_a_direct_mention(app: &TestApp) {
     assert!(!shows(&ev, "just us"), "{ev}");
     assert_eq!(ev["event"], "delete", "{ev}");
     assert_eq!(ev["payload"], sid.as_str(), "{ev}");
-    // A direct message to Bob afterwards is the first his direct stream carries.
+    // A direct message to Bob afterwards is the first his direct stream carries (Bob lets
+    // strangers' private mentions through, or Carol's would wait behind its request).
+    let res = app
+        .client
+        .patch(app.url("/api/v2/notifications/policy"))
+        .bearer_auth(&bob)
+        .json(&json!({"for_private_mentions": "accept"}))
+        .send()
+        .await
+        .expect("PATCH policy");
+    assert_eq!(res.status(), 200);
     let later = post(
         app,
         &carol,
