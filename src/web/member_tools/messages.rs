@@ -78,7 +78,7 @@ const KNOWN: &[(&str, &str)] = &[
 ];
 
 /// The first whole number in `text`, for the key's `$n` (a limit, a count).
-fn first_number(text: &str) -> Option<&str> {
+pub fn first_number(text: &str) -> Option<&str> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
     let rest = &text[start..];
     let end = rest

@@ -77,17 +77,6 @@ const KNOWN: &[(&str, &str, bool)] = &[
     ("Data has no rows", "err-set-import-empty", false),
 ];
 
-fn first_number(text: &str) -> &str {
-    let Some(start) = text.find(|c: char| c.is_ascii_digit()) else {
-        return "";
-    };
-    let rest = &text[start..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    &rest[..end]
-}
-
 /// The Fluent key of a settings message, when it is one these pages know.
 pub fn key_of(message: &str) -> Option<(&'static str, bool)> {
     KNOWN
@@ -104,7 +93,11 @@ pub fn localized(locale: Locale, message: &str) -> String {
     }
     match key_of(message) {
         Some((key, takes_n)) => {
-            let n = if takes_n { first_number(message) } else { "" };
+            let n = if takes_n {
+                compose_messages::first_number(message).unwrap_or("")
+            } else {
+                ""
+            };
             text_with(locale, key, &[("n", n)])
         }
         None => compose_messages::localized_text(locale, message),
@@ -121,7 +114,10 @@ mod tests {
             key_of("Display name is too long (maximum is 30 characters)"),
             Some(("err-set-name-too-long", true))
         );
-        assert_eq!(first_number("At most 5 aliases"), "5");
+        assert_eq!(
+            compose_messages::first_number("At most 5 aliases"),
+            Some("5")
+        );
         assert_eq!(
             localized(Locale::En, "Note is too long"),
             "Note is too long"
