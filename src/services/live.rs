@@ -152,12 +152,18 @@ pub enum Replay {
 pub async fn replay(state: &AppState, last: i64) -> AppResult<Replay> {
     let now = wall_ms();
     let live = &state.stream.live;
-    if last < ids::compose(now - RETENTION_MS, 0) || last > ids::compose(now + 60_000, 0) {
+    if last < ids::compose(now - RETENTION_MS, 0) {
         return Ok(Replay::Gap);
     }
     if !clustered(state)
         && (live.paused.load(Ordering::Relaxed) || last < live.since.load(Ordering::Relaxed))
     {
+        return Ok(Replay::Gap);
+    }
+    // Only an id the log still holds vouches that nothing after it was pruned (an id's time
+    // alone cannot: ids run ahead of the wall clock after a burst, and a forged one can say
+    // anything).
+    if !store::holds(&state.db.pool, last).await? {
         return Ok(Replay::Gap);
     }
     let rows = store::after(&state.db.pool, last, REPLAY_LIMIT + 1).await?;
