@@ -283,10 +283,6 @@ const live = () => {
     show(col);
     if (newest) { newest.tabIndex = -1; newest.focus(); }
   };
-  const src = new EventSource("/live?streams=" + encodeURIComponent(keys.join(",")) +
-    (document.querySelector("[data-deck]") ? "&deck=1" : ""));
-  // Marks the page as following (tests and styles can tell).
-  src.addEventListener("open", () => { document.body.dataset.live = "open"; });
   const data = (e) => { try { return JSON.parse(e.data); } catch (_) { return {}; } };
   const queue = (d) => { const col = cols.get(d.col); if (col && d.html) { col.pending.push(d.html); show(col); } };
   const replace = (d) => {
@@ -295,20 +291,7 @@ const live = () => {
     if (old && !busy(old)) old.replaceWith(node);
     return Boolean(old);
   };
-  src.addEventListener("status", (e) => queue(data(e)));
-  src.addEventListener("notification", (e) => { count(1); queue(data(e)); });
-  src.addEventListener("edit", (e) => replace(data(e)));
-  src.addEventListener("tally", (e) => replace(data(e)));
-  src.addEventListener("proposal", (e) => { const d = data(e); if (!replace(d)) queue(d); });
-  src.addEventListener("delete", (e) => {
-    const d = data(e);
-    const col = cols.get(d.col);
-    if (!col) return;
-    col.pending = col.pending.filter((h) => !h.includes(`s-${d.id}"`));
-    for (const a of col.el.querySelectorAll(`article[id$="s-${d.id}"]`)) if (!busy(a)) a.remove();
-    show(col);
-  });
-  src.addEventListener("gap", () => {
+  const gap = () => {
     src.close();
     const b = document.createElement("button");
     b.type = "button";
@@ -319,7 +302,43 @@ const live = () => {
     bar.setAttribute("role", "status");
     bar.append(b);
     document.getElementById("main").prepend(bar);
-  });
+  };
+  const on = {
+    status: (e) => queue(data(e)),
+    notification: (e) => { count(1); queue(data(e)); },
+    edit: (e) => replace(data(e)),
+    tally: (e) => replace(data(e)),
+    proposal: (e) => { const d = data(e); if (!replace(d)) queue(d); },
+    delete: (e) => {
+      const d = data(e);
+      const col = cols.get(d.col);
+      if (!col) return;
+      col.pending = col.pending.filter((h) => !h.includes(`s-${d.id}"`));
+      for (const a of col.el.querySelectorAll(`article[id$="s-${d.id}"]`)) if (!busy(a)) a.remove();
+      show(col);
+    },
+    gap,
+    hello: () => {},
+  };
+  // The connection closes when the reader leaves the page: a browser holds six connections
+  // per server over HTTP/1.1, and pages kept for "back" with their streams open starved the
+  // next page's requests for a minute. A page shown again from that cache follows on from
+  // the last event it had (the server's `hello` gives it one to start from).
+  let src = null;
+  let last = "";
+  const connect = () => {
+    src = new EventSource("/live?streams=" + encodeURIComponent(keys.join(",")) +
+      (document.querySelector("[data-deck]") ? "&deck=1" : "") +
+      (last ? "&last_event_id=" + encodeURIComponent(last) : ""));
+    // Marks the page as following (tests and styles can tell).
+    src.addEventListener("open", () => { document.body.dataset.live = "open"; });
+    for (const [name, handle] of Object.entries(on)) {
+      src.addEventListener(name, (e) => { if (e.lastEventId) last = e.lastEventId; handle(e); });
+    }
+  };
+  connect();
+  addEventListener("pagehide", () => { src.close(); delete document.body.dataset.live; });
+  addEventListener("pageshow", (e) => { if (e.persisted) { if (last) connect(); else location.reload(); } });
   // Status actions in place: the answer is the status as this reader now sees it.
   document.addEventListener("submit", async (e) => {
     const form = e.target;

@@ -148,6 +148,11 @@ pub enum Replay {
     Gap,
 }
 
+/// The newest event in the log: a new connection's starting point.
+pub async fn head(state: &AppState) -> AppResult<Option<i64>> {
+    Ok(store::newest(&state.db.pool).await?)
+}
+
 /// The events after `last` (a page's `Last-Event-ID`), or `Gap`.
 pub async fn replay(state: &AppState, last: i64) -> AppResult<Replay> {
     let now = wall_ms();

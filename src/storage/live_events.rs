@@ -31,6 +31,13 @@ pub async fn after<'e, E: Executor<'e, Database = Any>>(
         .await
 }
 
+/// The newest event's id, if the log holds any.
+pub async fn newest<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM live_events")
+        .fetch_one(db)
+        .await
+}
+
 /// Whether the log still holds event `id` (a reconnecting page's last one).
 pub async fn holds<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx::Result<bool> {
     sqlx::query_scalar::<_, i64>("SELECT id FROM live_events WHERE id = $1")

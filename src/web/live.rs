@@ -5,12 +5,15 @@
 //! Mastodon streams decides what they may see (visibility, blocks, mutes, filters) and hands
 //! over the entities; here they go through the pages' own partials (status, notification,
 //! a proposal's count). Every event carries `id:`, its id in the live log; a reconnect with
-//! `Last-Event-ID` first replays what the log holds after it, or sends `gap` when it cannot
-//! (services/live.rs), and the page offers a reload.
+//! `Last-Event-ID` (or `last_event_id=` in the query, from a page the browser shows again
+//! after "back": the page closes its connection when left, so as not to hold one of the six
+//! a browser allows per server) first replays what the log holds after it, or sends `gap`
+//! when it cannot (services/live.rs), and the page offers a reload.
 //!
 //! Events: `status` and `edit` (`{"col","id","html"}`), `delete` (`{"col","id"}`),
 //! `notification` (`{"col","html"}`), `tally` (`{"col","html"}`: a proposal's count section),
-//! `proposal` (`{"col","id","html"}`: a proposals column's entry), `gap`.
+//! `proposal` (`{"col","id","html"}`: a proposals column's entry), `gap`, and `hello` (`{}`,
+//! first on a connection without a last id: its `id:` is the newest event in the log).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -70,6 +73,10 @@ pub struct LiveQuery {
     /// in two columns does not repeat an id.
     #[serde(default)]
     deck: Option<String>,
+    /// The last event a page shown again from the browser's back/forward cache had (its
+    /// connection was closed on leaving, and a new `EventSource` cannot set the header).
+    #[serde(default)]
+    last_event_id: Option<String>,
 }
 
 /// What a connection renders with: the viewer's session and the page's stream keys.
@@ -261,6 +268,7 @@ async fn open(
     let last: Option<i64> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
+        .or(q.last_event_id.as_deref())
         .and_then(|v| v.trim().parse().ok());
     let watching = live::watching(&state);
     let renderer = Arc::new(Renderer {
@@ -275,6 +283,13 @@ async fn open(
     let mut first = String::from("retry: 3000\n\n");
     let mut after = last.unwrap_or(0);
     let mut closed = false;
+    if last.is_none() {
+        // Where the log stands: the page's starting point should it come back from the
+        // browser's "back" cache without having had an event meanwhile.
+        if let Some(head) = live::head(&state).await? {
+            first.push_str(&format!("event: hello\nid: {head}\ndata: {{}}\n\n"));
+        }
+    }
     if let Some(last) = last {
         match live::replay(&state, last).await? {
             Replay::Gap => {

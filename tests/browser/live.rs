@@ -2,7 +2,7 @@
 //! over HTTP): a second member's post arrives on the first's `/home` behind the "New: N"
 //! button and is inserted only when it is pressed, and it arrives in the deck's home column;
 //! the deck passes axe-core's WCAG 2.x A/AA check in the light and the dark scheme; a reply
-//! arrives at the end of an open thread.
+//! arrives at the end of an open thread; back on the deck, it follows on.
 //!
 //! Without chromedriver on PATH the test prints `SKIP: …` and passes, unless
 //! HERD_TEST_REQUIRE_BROWSER=1. Without HERD_AXE_PATH the axe checks are skipped.
@@ -147,6 +147,45 @@ async fn a_post_arrives_live_on_home_and_in_the_deck() {
         &b,
         "[...document.querySelectorAll('[data-live^=thread] [role=feed] article')].pop().textContent.includes('A reply arrives')",
         "the reply shows last in the thread",
+    )
+    .await;
+
+    // "Back" to the deck: the thread page closed its connection on leaving, and the deck,
+    // whether the browser keeps it for "back" or loads it again, follows live with what was
+    // posted meanwhile.
+    app.post_json(
+        "/api/v1/statuses",
+        &alice,
+        json!({"status": "Posted while away"}),
+    )
+    .await;
+    app.run_jobs().await;
+    b.client.back().await.expect("history back");
+    wait_connected(&b).await;
+    let away = "document.querySelector('[data-live=home]').textContent.includes('Posted while away') || document.querySelector('[data-live=home] .live-bar:not([hidden]) button')";
+    wait_for(&b, away, "the deck has what came meanwhile").await;
+    // What waits behind the button is shown first, so the next post's arrival is its own.
+    b.client
+        .execute(
+            "const bar = document.querySelector('[data-live=home] .live-bar:not([hidden]) button'); if (bar) bar.click();",
+            vec![],
+        )
+        .await
+        .expect("show what waits");
+    app.post_json("/api/v1/statuses", &alice, json!({"status": "After back"}))
+        .await;
+    app.run_jobs().await;
+    wait_for(
+        &b,
+        "document.querySelector('[data-live=home] .live-bar:not([hidden]) button')",
+        "the deck still follows live after back",
+    )
+    .await;
+    b.click("[data-live=home] .live-bar button").await;
+    wait_for(
+        &b,
+        "[...document.querySelectorAll('[data-live=home] article')].some(a => a.textContent.includes('After back'))",
+        "the post made after back shows",
     )
     .await;
 

@@ -244,40 +244,33 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
-    /// Clicks a submit button and waits for the next page (whose `h1` differs or whose URL
-    /// changed) to load.
+    /// Clicks a submit button and waits for the next page to load.
     pub async fn submit(&self, button_css: &str) {
-        let before = self
-            .client
-            .find(Locator::Css("html"))
+        // A mark on the old document's window: the next document has none, whatever its URL
+        // (a form may lead back to the same page, and ChromeDriver has not always reported
+        // the old page's elements stale).
+        self.client
+            .execute("window.herdOldPage = true", vec![])
             .await
-            .expect("a page is loaded");
-        let before_url = self.url().await;
+            .expect("mark the page");
         self.click(button_css).await;
-        // Generous: a CI machine running several browsers and test servers can be slow, and
-        // a page write has been seen to stall for about 30 s there (see the closing notes).
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // Generous for a loaded machine; well under the minute a starved connection pool
+        // (pages keeping their live connection open) used to stall the next page.
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            // The old document's element goes stale once the browser has navigated, though
-            // ChromeDriver does not always say so (seen after a redirect with scripts off):
-            // a new URL counts too.
-            if before.tag_name().await.is_err() || self.url().await != before_url {
-                let ready = self
-                    .client
-                    .execute("return document.readyState", vec![])
-                    .await
-                    .ok();
-                if ready == Some(json!("complete")) {
-                    return;
-                }
+            let state = self
+                .client
+                .execute(
+                    "return window.herdOldPage ? 'old' : document.readyState",
+                    vec![],
+                )
+                .await;
+            if matches!(&state, Ok(v) if v == "complete") {
+                return;
             }
             if Instant::now() >= deadline {
-                let state = self
-                    .client
-                    .execute("return document.readyState", vec![])
-                    .await;
                 panic!(
-                    "submitting {button_css} did not load a new page (still at {}, readyState {state:?})",
+                    "submitting {button_css} did not load a new page (at {}, state {state:?})",
                     self.url().await
                 );
             }

@@ -276,6 +276,25 @@ async fn replay(app: &TestApp) {
         "replayed once per column (home, local): {seen:#?}"
     );
 
+    // A page shown again after "back" closed its connection on leaving and names its last
+    // event in the query (a new EventSource cannot set the header): the same replay.
+    let mut shown_again =
+        Live::open(app, &bob_web, &format!("home&last_event_id={last}"), None).await;
+    let all = html_of(&shown_again.until("third of three").await);
+    assert!(all.contains("second of three"), "replayed: {all}");
+    assert!(!all.contains("first of three"), "nothing before: {all}");
+
+    // A fresh connection starts with `hello`, whose id is where the log stands: a page that
+    // hears nothing before the reader leaves and comes "back" replays from there.
+    let (newest,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM live_events")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("read the live log");
+    let mut fresh = Live::open(app, &bob_web, "home", None).await;
+    let hello = fresh.next(Duration::from_secs(5)).await.expect("an event");
+    assert_eq!(hello.name, "hello", "{hello:?}");
+    assert_eq!(hello.id, Some(newest.to_string()), "{hello:?}");
+
     // An id the log never held (made up, or from another instance): the page reloads.
     let made_up = (last.parse::<i64>().unwrap_or_default() + 1).to_string();
     let mut stranger = Live::open(app, &bob_web, "home", Some(&made_up)).await;
