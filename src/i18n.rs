@@ -105,6 +105,7 @@ pub const CATALOGUES: &[(Locale, &[(&str, &str)])] = catalogues![
     "live",
     "admin15",
     "imports",
+    "apierrors",
 ];
 
 pub type Bundle = FluentBundle<FluentResource>;

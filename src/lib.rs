@@ -16,7 +16,8 @@
 //! - [`storage`]: all SQL, one code path for SQLite and PostgreSQL
 //! - [`paging`]: a page of a list (Mastodon's cursor semantics), taken by every layer
 //! - [`admin_queries`]: the filters of the moderators' lists, taken by every layer
-//! - [`i18n`]: the Fluent catalogues (`locales/`) and the reader's locale
+//! - [`i18n`]: the Fluent catalogues (`locales/`) and the reader's locale;
+//!   [`error_messages`]: an error's English message in the reader's language
 //! - [`mail`], [`secrets`], [`scopes`], [`ids`], [`time`], [`error`]: small shared pieces
 //!
 //! Where a change goes (docs/architecture.md has the long form):
@@ -40,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod entities;
 pub mod error;
+pub mod error_messages;
 pub mod federation;
 pub mod http;
 pub mod i18n;

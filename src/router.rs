@@ -328,7 +328,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets)
         .merge(web::routes::routes(state.clone()))
         .merge(crate::api::mastodon::quotes::routes())
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(middleware::from_fn(
+            crate::http::error_language::localize_errors,
+        ));
     // Requests are counted and timed only when something scrapes them (HERD_METRICS_LISTEN).
     let router = if state.config.cluster.metrics_listen.is_empty() {
         router

@@ -626,3 +626,276 @@ async fn bad_statuses_write_nothing(app: &TestApp) {
     );
 }
 on_both_backends!(bad_input, bad_statuses_write_nothing);
+
+/// A request as a client sends it, with `Accept-Language: lang` when given.
+async fn ask(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    lang: Option<&str>,
+    body: Option<Value>,
+) -> (u16, String, Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(l) = lang {
+        req = req.header("accept-language", l);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    let vary = res
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(", ");
+    (status, vary, res.json().await.unwrap_or(Value::Null))
+}
+
+/// API errors follow Accept-Language (issue 17): the same refusal with the same status and
+/// codes, its message in Japanese for `ja`, and byte-for-byte the English one without a header,
+/// with `en` or with a language we do not have; nothing is written either way.
+async fn errors_follow_accept_language(app: &TestApp) {
+    use reqwest::Method;
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let blank = json!({ "status": "" });
+    let (status, _, english) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&alice),
+        None,
+        Some(blank.clone()),
+    )
+    .await;
+    assert_eq!(status, 422, "{english}");
+    assert_eq!(english["error"], "Validation failed: Text can't be blank");
+    for lang in ["en", "en-GB,en;q=0.9", "fr-FR, de"] {
+        let (status, _, same) = ask(
+            app,
+            Method::POST,
+            "/api/v1/statuses",
+            Some(&alice),
+            Some(lang),
+            Some(blank.clone()),
+        )
+        .await;
+        assert_eq!((status, &same), (422, &english), "{lang}");
+    }
+    let (status, vary, ja) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&alice),
+        Some("ja-JP,ja;q=0.9,en;q=0.5"),
+        Some(blank),
+    )
+    .await;
+    assert_eq!(status, 422, "{ja}");
+    assert_eq!(
+        ja["error"], "入力内容に誤りがあります: 投稿する内容を入力してください",
+        "{ja}"
+    );
+    assert_eq!(
+        ja["details"]["text"][0]["error"], "ERR_BLANK",
+        "codes stay: {ja}"
+    );
+    assert_eq!(
+        ja["details"]["text"][0]["description"], "入力してください。",
+        "{ja}"
+    );
+    assert!(vary.contains("Accept-Language"), "{vary}");
+
+    // A number the message carries is kept.
+    let long = json!({ "status": "a".repeat(600) });
+    let (status, _, en) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&alice),
+        None,
+        Some(long.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, en["error"].as_str()),
+        (
+            422,
+            Some("Validation failed: Text character limit of 500 exceeded")
+        )
+    );
+    let (status, _, ja) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&alice),
+        Some("ja"),
+        Some(long),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        ja["error"], "入力内容に誤りがあります: 投稿が 500 文字を超えています",
+        "{ja}"
+    );
+
+    // A poll with one option.
+    let poll = json!({ "status": "Which?", "poll": { "options": ["only"], "expires_in": 3600 } });
+    let (status, _, ja) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&alice),
+        Some("ja"),
+        Some(poll),
+    )
+    .await;
+    assert_eq!(status, 422, "{ja}");
+    assert_eq!(
+        ja["error"], "入力内容に誤りがあります: 投票の選択肢は 2 つ以上にしてください",
+        "{ja}"
+    );
+
+    // Nothing was posted.
+    let (_, mine) = app
+        .get_json(
+            &format!("/api/v1/accounts/{alice_id}/statuses"),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(0), "{mine}");
+
+    // 404, 401 and a scope's 403, in Japanese.
+    let (status, _, en) = ask(
+        app,
+        Method::GET,
+        "/api/v1/statuses/123456789",
+        Some(&alice),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, en["error"].as_str()),
+        (404, Some("Record not found"))
+    );
+    let (status, _, ja) = ask(
+        app,
+        Method::GET,
+        "/api/v1/statuses/123456789",
+        Some(&alice),
+        Some("ja"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, ja["error"].as_str()),
+        (404, Some("見つかりません"))
+    );
+    let (status, _, ja) = ask(
+        app,
+        Method::GET,
+        "/api/v1/no_such_endpoint",
+        None,
+        Some("ja"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, ja["error"].as_str()),
+        (404, Some("見つかりません"))
+    );
+    let (status, _, en) = ask(
+        app,
+        Method::GET,
+        "/api/v1/accounts/verify_credentials",
+        Some("not-a-token"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, en["error"].as_str()),
+        (401, Some("The access token is invalid"))
+    );
+    let (status, _, ja) = ask(
+        app,
+        Method::GET,
+        "/api/v1/accounts/verify_credentials",
+        Some("not-a-token"),
+        Some("ja"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, ja["error"].as_str()),
+        (401, Some("アクセストークンが無効です"))
+    );
+    let reader = app.login("alice", "correct horse battery", "read").await;
+    let (status, _, en) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&reader),
+        None,
+        Some(json!({ "status": "hi" })),
+    )
+    .await;
+    assert_eq!(
+        (status, en["error"].as_str()),
+        (403, Some("This action is outside the authorized scopes"))
+    );
+    let (status, _, ja) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&reader),
+        Some("ja"),
+        Some(json!({ "status": "hi" })),
+    )
+    .await;
+    assert_eq!(
+        (status, ja["error"].as_str()),
+        (403, Some("この操作は許可されたスコープの範囲外です"))
+    );
+
+    // The co-op API: its ledger, to a signed-in non-member and to nobody.
+    let ledger = "/api/v1/coop/ledger/accounts";
+    let (status, _, en) = ask(app, Method::GET, ledger, Some(&alice), None, None).await;
+    assert_eq!(
+        (status, en["error"].as_str()),
+        (403, Some("Only members of the co-op can see its ledger"))
+    );
+    let (status, _, ja) = ask(app, Method::GET, ledger, Some(&alice), Some("ja"), None).await;
+    assert_eq!(
+        (status, ja["error"].as_str()),
+        (403, Some("協同組合の帳簿を見られるのは組合員だけです"))
+    );
+    let (status, _, ja) = ask(app, Method::GET, ledger, None, Some("ja"), None).await;
+    assert_eq!(
+        (status, ja["error"].as_str()),
+        (
+            401,
+            Some("帳簿は組合員だけが見られます: ログインしてください")
+        )
+    );
+
+    // A success is never touched.
+    let (status, _, ok) = ask(
+        app,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&alice),
+        Some("ja"),
+        Some(json!({ "status": "こんにちは" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{ok}");
+}
+on_both_backends!(errors_language, errors_follow_accept_language);

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod error_language;
 pub mod lenient;
 pub mod pagination;
 pub mod rate_limit;

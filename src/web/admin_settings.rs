@@ -71,13 +71,8 @@ async fn save(
                 form: "settings".into(),
                 ..AdminDraft::default()
             };
-            if let Some(details) = e.details.as_ref().and_then(|d| d.as_object()) {
-                for (field, list) in details {
-                    if let Some(text) = list.get(0).and_then(|x| x["description"].as_str()) {
-                        draft.errors.insert(field.clone(), text.to_string());
-                    }
-                }
-            }
+            // Beside each field, in the reader's language (web::admin_messages).
+            draft.errors = super::admin_messages::field_errors(s.session.locale, &e);
             // The form comes back with what was typed, over the values in force.
             let mut shown = settings::current(&state).as_fields();
             shown.extend(changes.0);

@@ -262,7 +262,8 @@ async fn admin_again(state: &AppState, s: &SignedIn, e: AppError, draft: AdminDr
         .and_then(|m| m.keys().next().cloned())
         .unwrap_or_else(|| "policy_clause".to_string());
     let mut draft = draft;
-    draft.errors.insert(field, message(&e));
+    let text = super::admin_messages::message(s.session.locale, &e, message(&e));
+    draft.errors.insert(field, text);
     super::moderation::admin_with(state, s, &draft, StatusCode::UNPROCESSABLE_ENTITY)
         .await
         .unwrap_or_else(|e| s.error(state, e))

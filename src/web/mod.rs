@@ -3,6 +3,7 @@
 //! (`crate::i18n`); static files: `assets.rs`.
 
 pub mod account;
+pub mod admin_messages;
 pub mod admin_settings;
 pub mod assets;
 pub mod auth;

@@ -935,10 +935,9 @@ async fn dashboard_refused(
     if e.status != StatusCode::UNPROCESSABLE_ENTITY {
         return s.error(state, e);
     }
-    let failed = DashboardErrors {
-        form,
-        errors: field_errors(&e, "policy_clause"),
-    };
+    let mut errors = field_errors(&e, "policy_clause");
+    super::admin_messages::localize_all(s.session.locale, &mut errors);
+    let failed = DashboardErrors { form, errors };
     dashboard_page(
         state,
         s,

@@ -39,6 +39,30 @@ fn error_text<'a>(html: &'a str, id: &str) -> Option<&'a str> {
     Some(&rest[open..close])
 }
 
+/// Sets a member's language (the preference wins over the browser's Accept-Language).
+async fn set_locale(app: &TestApp, username: &str, locale: &str) {
+    sqlx::query(&format!(
+        "UPDATE users SET locale = '{locale}' WHERE account_id IN \
+         (SELECT id FROM accounts WHERE username = '{username}' AND domain = '')"
+    ))
+    .execute(&app.state.db.pool)
+    .await
+    .expect("set the locale");
+}
+
+/// POSTs a form as a reader whose browser asks for Japanese.
+async fn send_form_ja(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let res = client
+        .post(url)
+        .header("accept-language", "ja")
+        .form(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
 // ---------------------------------------------------------------- standing for election
 
 async fn standing_for_election(app: &TestApp) {
@@ -325,8 +349,64 @@ async fn admin_allows_and_invites(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 422, "{html}");
-    assert!(error_text(&html, "invite-uses-error").is_some(), "{html}");
+    assert_eq!(
+        error_text(&html, "invite-uses-error"),
+        Some("max_uses must be 1 to 1000, or empty for no limit"),
+        "{html}"
+    );
     assert_eq!(count(app, "SELECT COUNT(*) FROM invites").await, 0);
+    // A Japanese reader reads the same refusals in Japanese, beside the same fields.
+    set_locale(app, "root", "ja").await;
+    let (status, html) = send_form_ja(
+        &web,
+        &invites,
+        &[
+            ("csrf_token", &csrf),
+            ("max_uses", "1"),
+            ("expires_in_days", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(
+        error_text(&html, "invite-days-error"),
+        Some("整数を入力してください。"),
+        "{html}"
+    );
+    let (status, html) =
+        send_form_ja(&web, &invites, &[("csrf_token", &csrf), ("max_uses", "0")]).await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(
+        error_text(&html, "invite-uses-error"),
+        Some("1 から 1000 までの数にするか、無制限なら空欄にしてください。"),
+        "{html}"
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM invites").await, 0);
+    let (status, html) = send_form_ja(
+        &web,
+        &allows,
+        &[
+            ("csrf_token", &csrf),
+            ("domain", "other.example"),
+            ("policy_clause", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        error_text(&html, "allow-clause-error")
+            .is_some_and(|t| t.starts_with("policy_clause が必要です")),
+        "{html}"
+    );
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM domain_allows WHERE domain = 'other.example'"
+        )
+        .await,
+        0
+    );
+    set_locale(app, "root", "en").await;
     let (status, html) = send_form(
         &web,
         &invites,
@@ -462,6 +542,43 @@ async fn instance_settings(app: &TestApp) {
     assert_eq!(count(app, changed).await, 0);
     let (_, v2) = app.get_json("/api/v2/instance", None).await;
     assert_eq!(v2["description"], app.state.config.instance.description);
+
+    // In Japanese: the same refusals, translated, beside the same fields; nothing written.
+    set_locale(app, "root", "ja").await;
+    let long = "x".repeat(600);
+    let (status, html) = send_form_ja(
+        &web,
+        &settings,
+        &[
+            ("csrf_token", &csrf),
+            ("title", "  "),
+            ("description", long.as_str()),
+            ("contact_email", "not an email"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(
+        error_text(&html, "set-title-error"),
+        Some("入力してください。"),
+        "{html}"
+    );
+    assert_eq!(
+        error_text(&html, "set-description-error"),
+        Some("500 文字以内にしてください。"),
+        "{html}"
+    );
+    assert_eq!(
+        error_text(&html, "set-contact_email-error"),
+        Some("メールアドレスではありません。"),
+        "{html}"
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM instance_settings").await,
+        0
+    );
+    assert_eq!(count(app, changed).await, 0);
+    set_locale(app, "root", "en").await;
 
     // A forged form: refused.
     let (status, _) = send_form(&web, &settings, &[("title", "Forged")]).await;
