@@ -314,24 +314,48 @@ impl tera::Function for Asset {
 }
 
 pub fn load() -> anyhow::Result<Pages> {
-    let mut by_locale = Vec::new();
-    for locale in Locale::ALL {
-        let mut tera = Tera::default();
-        tera.register_function("t", Translate(locale));
-        tera.register_function("asset", Asset);
-        tera.add_raw_templates(TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::settings::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::coop_site::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::member_tools::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::treasurer::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::account::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::live::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::admin_settings::TEMPLATES.iter().copied())?;
-        tera.add_raw_templates(super::fragments::TEMPLATES.iter().copied())?;
-        tera.autoescape_on(vec![".html"]);
-        by_locale.push((locale, tera));
-    }
+    let parsed = parsed().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let by_locale = Locale::ALL
+        .into_iter()
+        .map(|locale| {
+            let mut tera = parsed.clone();
+            tera.register_function("t", Translate(locale));
+            (locale, tera)
+        })
+        .collect();
     Ok(Pages { by_locale })
+}
+
+/// The templates, parsed once per process (they are compiled in, so every server a process
+/// starts, as the tests do, has the same) and in one call (each call re-links every
+/// template's inheritance); each language's copy differs only in its `t` function.
+fn parsed() -> Result<&'static Tera, String> {
+    static PARSED: std::sync::OnceLock<Result<Tera, String>> = std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            let all: Vec<(&str, &str)> = [
+                TEMPLATES,
+                super::settings::TEMPLATES,
+                super::coop_site::TEMPLATES,
+                super::member_tools::TEMPLATES,
+                super::treasurer::TEMPLATES,
+                super::account::TEMPLATES,
+                super::live::TEMPLATES,
+                super::admin_settings::TEMPLATES,
+                super::fragments::TEMPLATES,
+            ]
+            .iter()
+            .flat_map(|list| list.iter().copied())
+            .collect();
+            let mut tera = Tera::default();
+            tera.register_function("asset", Asset);
+            tera.autoescape_on(vec![".html"]);
+            tera.add_raw_templates(all)
+                .map(|()| tera)
+                .map_err(|e| format!("{e:?}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// The context of every page: instance, language, CSRF token, who is signed in.
