@@ -361,14 +361,14 @@ const live = () => {
 };
 
 live();
-// --- fragments: the follow button answered in place (X-Herd-Fragment) ---
-// The answer is the part the form changed (#relationship: the profile's buttons; the server
-// also answers the ballot's #voting), swapped in with focus kept on the field in error, the
+// --- fragments: the follow button and the ballot answered in place (X-Herd-Fragment) ---
+// The answer is the part the form changed (#relationship: the profile's buttons; #voting: the
+// receipt, my vote and the ballot), swapped in with focus kept on the field in error, the
 // receipt, or the button pressed. Anything else: the plain form.
 const inPlace = () => {
   document.addEventListener("submit", async (e) => {
     const form = e.target;
-    const box = form.closest("#relationship");
+    const box = form.closest("#relationship, #voting");
     if (e.defaultPrevented || !box || !(form.id === "ballot" || /\/(un)?follow$/.test(form.action))) return;
     e.preventDefault();
     try {

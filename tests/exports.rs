@@ -195,6 +195,33 @@ async fn round_trip(app: &TestApp) {
     // Exporting again gives the same files.
     assert_eq!(export(app, &newbie, "follows").await, follows);
     assert_eq!(export(app, &newbie, "lists").await, lists);
+
+    // A finished import's report is kept for a week, then forgotten with its rows; what it
+    // imported stays.
+    let (_, before) = app.get_json("/api/v1/herd/imports", Some(&newbie)).await;
+    let reports = before.as_array().map_or(0, Vec::len);
+    assert!(reports > 0, "{before}");
+    let some = before[0]["id"].as_str().unwrap_or_default().to_string();
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(6 * 86_400));
+    app.run_jobs().await;
+    let (status, _) = app
+        .get_json(&format!("/api/v1/herd/imports/{some}"), Some(&newbie))
+        .await;
+    assert_eq!(status, 200, "kept for a week");
+    app.state
+        .clock
+        .advance(std::time::Duration::from_secs(2 * 86_400));
+    app.run_jobs().await;
+    let (status, _) = app
+        .get_json(&format!("/api/v1/herd/imports/{some}"), Some(&newbie))
+        .await;
+    assert_eq!(status, 404, "forgotten after a week");
+    let (_, after) = app.get_json("/api/v1/herd/imports", Some(&newbie)).await;
+    assert_eq!(after, serde_json::json!([]), "every report forgotten");
+    let (_, marks) = app.get_json("/api/v1/bookmarks", Some(&newbie)).await;
+    assert_eq!(marks[0]["id"], kept, "what was imported stays");
 }
 
 on_both_backends!(round_trip, round_trip);

@@ -130,7 +130,6 @@ settings-import-overwrite = Replace what I have
 settings-import-file = File
 settings-import-submit = Import
 settings-import-no-file = Choose a CSV file to import.
-settings-import-report = Import finished
 settings-import-done = { $imported } of { $total } rows imported.
 settings-import-failures = Rows not imported
 settings-import-line = Line

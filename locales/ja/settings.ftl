@@ -130,7 +130,6 @@ settings-import-overwrite = 今あるものを置き換える
 settings-import-file = ファイル
 settings-import-submit = インポート
 settings-import-no-file = インポートする CSV ファイルを選んでください。
-settings-import-report = インポートが完了しました
 settings-import-done = { $total } 行中 { $imported } 行をインポートしました。
 settings-import-failures = インポートできなかった行
 settings-import-line = 行

@@ -80,6 +80,8 @@ pub enum Job {
     RoleTermNotice { grant_id: i64 },
     /// Work through a batch of an import's rows (`services::imports`), queueing the next.
     Import { import_id: i64 },
+    /// A finished import, a week later.
+    ForgetImport { import_id: i64 },
     /// Send one mail: a confirmation, a password reset, an expense decision (in a mail lane).
     Mail {
         to: String,
@@ -117,6 +119,7 @@ impl Job {
             Job::RoleTermNotice { .. } => "role_term_notice",
             Job::Mail { .. } => "mail",
             Job::Import { .. } => "import",
+            Job::ForgetImport { .. } => "forget_import",
         }
     }
 
@@ -437,6 +440,9 @@ async fn run(state: &AppState, id: i64, token: i64, job: &Job) -> anyhow::Result
             crate::services::roles::notice_job(state, id, token, *grant_id).await
         }
         Job::Import { import_id } => crate::services::imports::run(state, *import_id).await,
+        Job::ForgetImport { import_id } => {
+            crate::services::imports::forget(state, *import_id).await
+        }
         Job::Mail {
             to,
             subject,

@@ -36,6 +36,9 @@ pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 /// Rows a job run handles before it queues the next run, so one import never holds the
 /// general job loop for long (remote lookups take seconds each).
 const BATCH: i64 = 25;
+/// A finished import (its report, its rows) is kept this long, then forgotten, as Mastodon
+/// forgets its imports after a week.
+pub const KEPT_FOR: i64 = 7 * crate::time::MICROS_PER_DAY;
 /// Refused rows shown per import.
 const FAILURES_SHOWN: i64 = 200;
 /// Imports listed on the page.
@@ -346,12 +349,8 @@ pub async fn run(state: &AppState, id: i64) -> anyhow::Result<()> {
     if import.state == "finished" {
         return Ok(());
     }
-    let now = state.clock.now_micros();
     let Some(me) = member(state, import.account_id).await? else {
-        let mut tx = state.db.begin_write().await?;
-        store::set_state(&mut tx, id, "finished", Some(now)).await?;
-        tx.commit().await?;
-        return Ok(());
+        return finish(state, id).await;
     };
     if import.state == "scheduled" {
         let mut tx = state.db.begin_write().await?;
@@ -403,8 +402,29 @@ pub async fn run(state: &AppState, id: i64) -> anyhow::Result<()> {
     if more {
         return requeue(state, id).await;
     }
+    finish(state, id).await
+}
+
+/// Marks the import finished and queues its forgetting.
+async fn finish(state: &AppState, id: i64) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
-    store::set_state(&mut tx, id, "finished", Some(state.clock.now_micros())).await?;
+    store::set_state(&mut tx, id, "finished", Some(now)).await?;
+    jobs::enqueue_at(
+        &mut tx,
+        &Job::ForgetImport { import_id: id },
+        now + KEPT_FOR,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The queued forgetting (`Job::ForgetImport`): the import and its rows go.
+pub async fn forget(state: &AppState, id: i64) -> anyhow::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    store::delete(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -222,3 +222,16 @@ pub async fn set_overwritten(conn: &mut AnyConnection, id: i64) -> sqlx::Result<
         .await
         .map(|_| ())
 }
+
+/// Forgets an import and its rows (a week after it finished).
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM import_rows WHERE import_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM imports WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

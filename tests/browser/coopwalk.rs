@@ -376,7 +376,8 @@ async fn a_coop_month() {
         // Consent on the amendment.
         visit(&b, &app, &amendment).await;
         b.click("input[name=choice][value=agree]").await;
-        b.submit("#ballot button[type=submit]").await;
+        b.submit_in_place("#ballot button[type=submit]", "#voting")
+            .await;
         b.assert_accessible("after a consent ballot").await;
         assert!(b.body_text().await.contains(&"Agree".to_string()));
 
@@ -391,19 +392,9 @@ async fn a_coop_month() {
             .await
             .expect("arrow down twice"); // m2
         let button = b.find("#ballot button[type=submit]").await;
-        let before = b
-            .client
-            .find(fantoccini::Locator::Css("html"))
-            .await
-            .unwrap();
+        b.mark_old("#voting").await;
         button.send_keys("\u{E007}").await.expect("Enter");
-        for _ in 0..100 {
-            if before.tag_name().await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.wait_replaced("#voting").await;
         b.assert_accessible("after a ranked ballot").await;
         assert!(
             b.body_text().await.contains("1. @m1, 2. @m2"),
@@ -417,7 +408,8 @@ async fn a_coop_month() {
         b.fill("#dots-3", "1").await;
         let left = b.text("#dots-left").await;
         assert!(left.ends_with('1'), "{left}");
-        b.submit("#ballot button[type=submit]").await;
+        b.submit_in_place("#ballot button[type=submit]", "#voting")
+            .await;
         b.assert_accessible("after a dot ballot").await;
         sign_out(&b, &app).await;
     }

@@ -278,6 +278,54 @@ impl Browser {
         }
     }
 
+    /// Clicks a submit button whose form the page's script answers in place, and waits until
+    /// the element `box_css` (the part the answer replaces) is a new one. The page must not
+    /// navigate: a plain-form fallback would load a new document instead.
+    pub async fn submit_in_place(&self, button_css: &str, box_css: &str) {
+        self.mark_old(box_css).await;
+        self.click(button_css).await;
+        self.wait_replaced(box_css).await;
+    }
+
+    /// Marks the element `box_css` (and the document) as the old ones.
+    pub async fn mark_old(&self, box_css: &str) {
+        self.client
+            .execute(
+                "window.herdOldPage = true; document.querySelector(arguments[0]).dataset.herdOld = '1'",
+                vec![json!(box_css)],
+            )
+            .await
+            .expect("mark the old part");
+    }
+
+    /// Waits until the element `box_css` marked by [`Self::mark_old`] is replaced in place.
+    pub async fn wait_replaced(&self, box_css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let state = self
+                .client
+                .execute(
+                    "if (!window.herdOldPage) return 'navigated';
+                     const el = document.querySelector(arguments[0]);
+                     return el && !el.dataset.herdOld ? 'replaced' : 'waiting'",
+                    vec![json!(box_css)],
+                )
+                .await;
+            match &state {
+                Ok(v) if v == "replaced" => return,
+                Ok(v) if v == "navigated" => panic!(
+                    "{box_css} was not answered in place: the page navigated to {}",
+                    self.url().await
+                ),
+                _ => {}
+            }
+            if Instant::now() >= deadline {
+                panic!("{box_css} was not replaced in place ({state:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn url(&self) -> url::Url {
         self.client.current_url().await.expect("current url")
     }
