@@ -310,7 +310,6 @@ MASTODON = [
 ADMIN_COOP = "moderation here acts only under an adopted policy clause (co-op API, /moderation pages)"
 WHY = {
     "POST /api/v1/statuses/:id/translate": "no translation service (`translation_languages` is `{}`)",
-    "GET /api/v1/timelines/link": "no trending links to read a timeline of",
     "GET /api/v1/timelines/direct": "removed from Mastodon in 3.x; `/api/v1/conversations` serves direct messages",
     "GET /api/v1/donation_campaigns": "mastodon.social's own fundraising banner",
     "GET /api/v1/annual_reports": "Mastodon's yearly \"Wrapstodon\" is not built",

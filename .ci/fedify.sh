@@ -6,8 +6,9 @@
 # Three peers: `peer` on 127.0.0.1, `sec` on 127.0.0.1 in authorized-fetch mode (Fedify's
 # `authorize` predicates: unsigned GETs get 401), and `far` on 127.0.0.2 (another host, not
 # just another port). For each: follow both ways with Accept, Create(Note) both ways, Like and
-# Undo(Like) both ways, quotes (a bare quoteUrl; with the first peer FEP-044f requests and stamps
-# both ways), video both ways (first peer; needs ffmpeg),
+# Undo(Like) both ways, quotes (a bare quoteUrl; with the first peer and the authorized-fetch
+# one also a quote of a note Herd must fetch, and FEP-044f requests and stamps both ways),
+# video both ways (first and authorized-fetch peers; needs ffmpeg),
 # refused unsigned/forged/unverifiable RFC 9421 requests, and every
 # exchange checked as signed and verified on both sides (see .ci/fedify/driver.mjs): Fedify
 # signs with RFC 9421 and Herd accepts it on the first knock (its log counts each one).

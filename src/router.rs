@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
         .route("/api/v1/timelines/tag/{tag}", get(timelines::tag))
+        .route("/api/v1/timelines/link", get(timelines::link))
         .route("/api/v1/bookmarks", get(timelines::bookmarks))
         .route("/api/v1/favourites", get(timelines::favourites))
         .route("/api/v1/notifications", get(notifications::list))

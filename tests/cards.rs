@@ -503,3 +503,105 @@ async fn remote_cards_sqlite() {
 async fn remote_cards_postgres() {
     remote_cards(common::Backend::Postgres).await;
 }
+
+/// The link timeline (`GET /api/v1/timelines/link?url=`): the public posts showing a link's
+/// card, newest first and paged; an unknown or missing link is 404 "Record not found" (as
+/// Mastodon answers for a link that is not trending); `timelines_access.trending_link_feeds`
+/// decides who may read it, checked before the link is looked up.
+async fn link_timeline(app: &TestApp) {
+    use herd::services::instance_settings::{self, Changes};
+    let site = site(app.state.config.domain.clone()).await;
+    let (_, token) = app.user_with_token("lin").await;
+    let admin = app
+        .create_user_with("root", "correct horse battery", Some("admin"), true)
+        .await;
+    let staff = herd::services::oauth::operator_token(&app.state, admin, "read write")
+        .await
+        .expect("token");
+    let link = format!("http://{site}/article");
+    let older = post(app, &token, &format!("first about {link}")).await;
+    post(app, &token, &format!("another link http://{site}/second")).await;
+    post(app, &token, "no link at all").await;
+    let newer = post(app, &token, &format!("second about {link}")).await;
+    app.run_jobs().await;
+    let both = vec![
+        newer["id"].as_str().expect("id").to_string(),
+        older["id"].as_str().expect("id").to_string(),
+    ];
+    let path = format!("/api/v1/timelines/link?url={link}");
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| s["id"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    // Public (the default): anyone reads the posts with that card, as Statuses.
+    let (code, v) = app.get_json(&path, None).await;
+    assert_eq!((code, ids(&v)), (200, both.clone()), "{v}");
+    assert_eq!(v[0]["card"]["url"], link.as_str(), "{v}");
+    assert_eq!(v[0]["account"]["username"], "lin");
+    assert_eq!(v[0]["visibility"], "public");
+    let (code, v) = app.get_json(&path, Some(&token)).await;
+    assert_eq!((code, ids(&v)), (200, both.clone()), "{v}");
+    // Paged as the other timelines.
+    let (code, v) = app.get_json(&format!("{path}&limit=1"), None).await;
+    assert_eq!((code, ids(&v)), (200, both[..1].to_vec()));
+    let (code, v) = app
+        .get_json(&format!("{path}&max_id={}", both[0]), None)
+        .await;
+    assert_eq!((code, ids(&v)), (200, both[1..].to_vec()));
+    // A link nobody posted, and no link at all.
+    for bad in [
+        format!("/api/v1/timelines/link?url=http://{site}/nowhere"),
+        "/api/v1/timelines/link".to_string(),
+        "/api/v1/timelines/link?url=".to_string(),
+    ] {
+        let (code, v) = app.get_json(&bad, Some(&token)).await;
+        assert_eq!(
+            (code, v),
+            (404, json!({ "error": "Record not found" })),
+            "{bad}"
+        );
+    }
+
+    let set = |level: &'static str| async move {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert(
+            "timelines_access.trending_link_feeds.local".into(),
+            level.into(),
+        );
+        m.insert(
+            "timelines_access.trending_link_feeds.remote".into(),
+            level.into(),
+        );
+        instance_settings::update(&app.state, admin, &Changes(m)).await
+    };
+    // Authenticated: anonymous readers must sign in (before the link is even looked up).
+    set("authenticated").await.expect("set");
+    let (_, v2) = app.get_json("/api/v2/instance", None).await;
+    assert_eq!(
+        v2["configuration"]["timelines_access"]["trending_link_feeds"],
+        json!({ "local": "authenticated", "remote": "authenticated" })
+    );
+    for p in [path.clone(), "/api/v1/timelines/link".to_string()] {
+        let (code, v) = app.get_json(&p, None).await;
+        assert_eq!(code, 401, "{p}: {v}");
+        assert!(v["error"].is_string(), "{v}");
+    }
+    let (code, v) = app.get_json(&path, Some(&token)).await;
+    assert_eq!((code, ids(&v)), (200, both.clone()), "{v}");
+
+    // Disabled: staff only; a signed-in user gets nothing, an anonymous one 401.
+    set("disabled").await.expect("set");
+    let (code, v) = app.get_json(&path, None).await;
+    assert_eq!(code, 401, "{v}");
+    let (code, v) = app.get_json(&path, Some(&token)).await;
+    assert_eq!((code, v), (200, json!([])));
+    let (code, v) = app.get_json(&path, Some(&staff)).await;
+    assert_eq!((code, ids(&v)), (200, both.clone()), "{v}");
+}
+on_both_backends!(link_timelines, link_timeline, tweak);

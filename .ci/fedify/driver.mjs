@@ -197,12 +197,26 @@ async function scenario(peerArg, first) {
     homeHas((s) => s.uri === unapproved.note && s.quote?.state === "pending" && s.quote.quoted_status === null)
   );
 
-  // 6b'. Quotes by FEP-044f as Mastodon 4.5 speaks it, both ways (first peer only: Fedify
-  // 2.3.6 has QuoteRequest and QuoteAuthorization, which the peer uses). The peer quotes the
-  // member's post: Create(Note with `quote`), a QuoteRequest, Herd's Accept with a stamp the
-  // peer can fetch, the Note again with `quoteAuthorization`. The member quotes the peer's
-  // note: Herd sends a QuoteRequest, the peer accepts with a stamp of its own.
-  if (first) {
+  // 6b'. Quotes by FEP-044f as Mastodon 4.5 speaks it, both ways (Fedify 2.3.6 has
+  // QuoteRequest and QuoteAuthorization, which the peer uses), with the first peer and with
+  // the authorized-fetch one, whose notes and stamps Herd may only read with signed GETs. The
+  // peer quotes the member's post: Create(Note with `quote`), a QuoteRequest, Herd's Accept
+  // with a stamp the peer can fetch, the Note again with `quoteAuthorization`. The member
+  // quotes the peer's note: Herd sends a QuoteRequest, the peer accepts with a stamp of its own.
+  if (first || secure) {
+    // A quote of a note the peer never delivered: Herd must fetch the quoted note (from the
+    // authorized-fetch peer, only with a signed GET) to show the quote.
+    const unseen = await req("POST", `${peer}/_test/post`, { body: { content: `<p>never delivered ${randomUUID()}</p>`, deliver: false } });
+    const ofUnseen = await req("POST", `${peer}/_test/post`, { body: { content: `<p>quoting the unseen ${randomUUID()}</p>`, quote: unseen.note } });
+    await waitFor(`Herd fetches the note ${handle} never delivered and shows ${handle}'s quote of it accepted`, async () => {
+      const q = await homeHas((s) => s.uri === ofUnseen.note);
+      if (q?.quote?.state === "accepted" && q.quote.quoted_status?.uri === unseen.note) return q;
+      throw new Failure(JSON.stringify(q ? q.quote : "not in the home timeline yet"));
+    });
+    const fetched = (await log()).requests.filter((r) => r.method === "GET" && r.path === new URL(unseen.note).pathname && !r.probe);
+    check(fetched.length > 0 && fetched.every((r) => r.status === 200 && (!secure || r.from !== "unsigned")),
+      `Herd fetched the undelivered note${secure ? " with signed GETs" : ""} (${fetched.length} × 200)`, fetched);
+
     const asked = await req("POST", `${peer}/_test/quote`, { body: { content: `<p>quoting with a request ${randomUUID()}</p>`, object: mine.uri } });
     const accept = await waitFor(`Herd answers ${handle}'s QuoteRequest with an Accept whose result is a stamp`, async () => {
       const l = await log();
@@ -236,13 +250,17 @@ async function scenario(peerArg, first) {
     });
   }
 
-  // 6c. Video, both ways (first peer only: the path is the same for every peer). The peer's
-  // Note carries a `Document` of mediaType video/mp4; Herd shows it as a `video` attachment.
-  // The member's post with an uploaded clip reaches the peer as a `Document` of video/mp4
-  // whose URL the peer fetches.
-  if (first && spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status !== 0) {
+  // 6c. Video, both ways, with the first peer and the authorized-fetch one (`far` takes the
+  // same path as the first). The peer's Note carries a `Document` of mediaType video/mp4; Herd
+  // shows it as a `video` attachment. The member's post with an uploaded clip reaches the peer
+  // as a `Document` of video/mp4 whose URL the peer fetches. With the authorized-fetch peer the
+  // Note is fetched signed; the clip itself is a plain file on both sides (authorized fetch
+  // covers ActivityPub objects, not media files, in Fedify as in Mastodon), so its GETs are not
+  // signed and are not checked to be.
+  const video = first || secure;
+  if (video && spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status !== 0) {
     console.log("  skip video both ways: ffmpeg is not installed (.ci/ffmpeg.sh installs it)");
-  } else if (first) {
+  } else if (video) {
     const clipUrl = `${peer}/media/clip.mp4`;
     const withVideo = await req("POST", `${peer}/_test/post`, { body: { content: `<p>a clip ${randomUUID()}</p>`, video: true } });
     const shown = await waitFor(`${handle}'s Note with a video Document shows as a video attachment in Herd`, () =>
@@ -317,6 +335,11 @@ async function scenario(peerArg, first) {
   if (secure) {
     const gets = l.requests.filter((r) => r.method === "GET" && r.path === new URL(actor).pathname && !r.probe);
     check(gets.length > 0 && gets.every((r) => r.status === 200 && r.from !== "unsigned"), `Herd fetched the authorized-fetch actor with signed GETs (${gets.length} × 200)`, l.requests);
+    // Every ActivityPub GET Herd made of this peer (actor, notes, stamps) was signed and
+    // served; none was refused as unsigned.
+    const apGets = l.requests.filter((r) => r.method === "GET" && r.path.startsWith(`/users/${user}`) && !r.probe);
+    check(apGets.every((r) => r.from !== "unsigned" && r.status === 200),
+      `every GET of the authorized-fetch peer's objects was signed and served (${apGets.length}: ${[...new Set(apGets.map((r) => r.path.split("/")[3] ?? "actor"))].join(", ")})`, apGets);
   }
 }
 

@@ -222,8 +222,9 @@ federation.setObjectDispatcher(Follow, "/follows/{id}", async (ctx, values) => {
   return f ? new Follow({ id: uri, actor: new URL(f.actor), object: new URL(f.object) }) : null;
 });
 
-// The stamps this peer issued when it accepted a QuoteRequest (FEP-044f).
-federation.setObjectDispatcher(QuoteAuthorization, "/users/{identifier}/stamps/{id}", async (ctx, values) => {
+// The stamps this peer issued when it accepted a QuoteRequest (FEP-044f); in authorized-fetch
+// mode they too need a signed GET, as the notes do.
+const stampSetters = federation.setObjectDispatcher(QuoteAuthorization, "/users/{identifier}/stamps/{id}", async (ctx, values) => {
   const uri = ctx.getObjectUri(QuoteAuthorization, values);
   const st = stamps.get(uri.href);
   if (values.identifier !== USER || st == null) return null;
@@ -234,6 +235,7 @@ federation.setObjectDispatcher(QuoteAuthorization, "/users/{identifier}/stamps/{
     interactionTarget: new URL(st.interactionTarget),
   });
 });
+if (SECURE) stampSetters.authorize((ctx) => signedOwner(ctx));
 
 function noteObject(ctx, uri, n) {
   return new Note({
@@ -441,6 +443,8 @@ async function control(path, body) {
         tos: to.map((u) => new URL(u)),
         ccs: [ctx.getFollowersUri(USER)],
       });
+      // `deliver: false` keeps the note here: Herd can then only read it by fetching it.
+      if (body.deliver === false) return { note: uri.href, activity: create.id.href };
       await ctx.sendActivity(sender, "followers", create, { preferSharedInbox: true });
       for (const target of body.to ?? []) {
         if (followers.has(target)) continue;

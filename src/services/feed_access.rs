@@ -1,4 +1,4 @@
-//! Who may read the public and hashtag feeds: the operator's `timelines_access` settings
+//! Who may read the public, hashtag and link feeds: the operator's `timelines_access` settings
 //! (Mastodon 4.5's `configuration.timelines_access`), applied the way Mastodon's public feed
 //! applies them, to the REST timelines, the pages that show them and the streams alike.
 //!
@@ -19,6 +19,8 @@ pub enum Feed {
     Live,
     /// Hashtag timelines and their streams (`hashtag_feeds`).
     Hashtag,
+    /// The timeline of posts about a link (`trending_link_feeds`; it has no stream).
+    TrendingLink,
 }
 
 /// What a reader gets of a feed they asked for with these `local` / `remote` flags.
@@ -36,6 +38,7 @@ fn levels(state: &AppState, feed: Feed) -> FeedAccessPair {
     match feed {
         Feed::Live => t.live_feeds,
         Feed::Hashtag => t.hashtag_feeds,
+        Feed::TrendingLink => t.trending_link_feeds,
     }
 }
 

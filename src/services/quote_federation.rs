@@ -584,6 +584,21 @@ pub async fn verify(state: &AppState, status_id: i64) -> anyhow::Result<()> {
     }) else {
         return Ok(());
     };
+    if quoted.account_id == quoting.account_id {
+        // A quote of one's own post needs no stamp, as `incoming` decides for a post already
+        // here; this one was only just fetched.
+        let mut tx = state.db.begin_write().await?;
+        store::set_state(
+            &mut **tx,
+            status_id,
+            "accepted",
+            None,
+            state.clock.now_micros(),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     let Some(claimed) = q.authorization_uri.clone() else {
         return Ok(());
     };

@@ -160,6 +160,48 @@ pub async fn tagged(
     page_of(state, Viewer(viewer), rows, "public").await
 }
 
+/// The link timeline (`GET /api/v1/timelines/link?url=`): public posts whose preview card is
+/// `url`. Herd has no trending links, so any link it holds a ready card for stands in for a
+/// trending one; an unknown link is "Record not found" (404) as Mastodon answers for a link
+/// that is not trending. The `trending_link_feeds` access levels are checked first (401
+/// before 404, as Mastodon authorises before looking the card up).
+pub async fn linked(
+    state: &AppState,
+    viewer: Option<i64>,
+    url: Option<&str>,
+    scope: Scope,
+    page: &Page,
+) -> AppResult<Timeline> {
+    let reach =
+        feed_access::reach(state, Feed::TrendingLink, viewer, scope.local, scope.remote).await?;
+    let url = url.map(str::trim).filter(|u| !u.is_empty());
+    let card = match url {
+        Some(u) => crate::storage::cards::by_url(&state.db.pool, u).await?,
+        None => None,
+    };
+    let Some(card) = card.filter(|c| c.state == "ready") else {
+        return Err(crate::error::AppError::not_found());
+    };
+    let scope = match reach {
+        Reach::Nothing => return Ok(Timeline::empty()),
+        Reach::Parts { local, remote } => Scope {
+            local,
+            remote,
+            ..scope
+        },
+    };
+    let rows = timelines::linked(
+        &state.db.pool,
+        viewer.unwrap_or(-1),
+        card.id,
+        scope.filter(),
+        page,
+        state.clock.now_micros(),
+    )
+    .await?;
+    page_of(state, Viewer(viewer), rows, "public").await
+}
+
 /// The viewer's bookmarks or favourites, newest mark first.
 pub async fn marked(
     state: &AppState,

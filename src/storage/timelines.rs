@@ -138,6 +138,41 @@ pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
     fetch(db, &sql, c).await
 }
 
+/// Public statuses showing the preview card `card_id` (the link timeline), by authors who
+/// let themselves be discovered, as Mastodon's link feed.
+pub async fn linked<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    card_id: i64,
+    f: PublicFilter,
+    c: &Page,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    ));
+    let card = sql.int(card_id);
+    sql.push(&format!(
+        " AND EXISTS (SELECT 1 FROM status_cards sc WHERE sc.status_id = s.id AND sc.card_id = {card}) \
+          AND EXISTS (SELECT 1 FROM accounts da WHERE da.id = s.account_id AND da.discoverable = 1)"
+    ));
+    if viewer <= 0 {
+        sql.push(" AND s.local_only = 0");
+    }
+    if f.local {
+        sql.push(" AND s.local = 1");
+    }
+    if f.remote {
+        sql.push(" AND s.local = 0");
+    }
+    if f.only_media {
+        sql.push(WITH_MEDIA);
+    }
+    not_silenced(&mut sql, "s.account_id", viewer, now);
+    bound(&mut sql, "s.id", c);
+    fetch(db, &sql, c).await
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AccountFilter {
     pub exclude_replies: bool,

@@ -1,4 +1,4 @@
-//! `/api/v1/timelines/{home,public,tag/:tag}`, bookmarks and favourites.
+//! `/api/v1/timelines/{home,public,tag/:tag,link}`, bookmarks and favourites.
 
 use axum::extract::{OriginalUri, Path, Query, State};
 use serde::Deserialize;
@@ -106,6 +106,26 @@ pub async fn tag(
         none: &lists.none,
     };
     let t = timelines::tagged(&state, viewer, tags, p.scope(), &page).await?;
+    Ok(paged(&state, &uri, &page, t))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LinkParams {
+    url: Option<String>,
+    #[serde(flatten)]
+    feed: PublicParams,
+}
+
+/// Posts about a link (Mastodon 4.3); see `services::timelines::linked`.
+pub async fn link(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<LinkParams>,
+) -> AppResult<Paged<Status>> {
+    let viewer = viewer_of(&auth)?;
+    let page = p.feed.page.page(20, 40);
+    let t = timelines::linked(&state, viewer, p.url.as_deref(), p.feed.scope(), &page).await?;
     Ok(paged(&state, &uri, &page, t))
 }
 
