@@ -376,8 +376,18 @@ async fn a_coop_month() {
         // Consent on the amendment.
         visit(&b, &app, &amendment).await;
         b.click("input[name=choice][value=agree]").await;
+        // Scripts on: the ballot is answered in place, and the receipt takes the focus.
         b.submit_in_place("#ballot button[type=submit]", "#voting")
             .await;
+        let on_receipt = b
+            .client
+            .execute(
+                "return Boolean(document.activeElement.closest('.receipt'))",
+                vec![],
+            )
+            .await
+            .expect("the focused element");
+        assert_eq!(on_receipt, json!(true), "the receipt has the focus");
         b.assert_accessible("after a consent ballot").await;
         assert!(b.body_text().await.contains(&"Agree".to_string()));
 
