@@ -771,120 +771,83 @@ async fn errors_follow_accept_language(app: &TestApp) {
         .await;
     assert_eq!(mine.as_array().map(Vec::len), Some(0), "{mine}");
 
-    // 404, 401 and a scope's 403, in Japanese.
-    let (status, _, en) = ask(
-        app,
-        Method::GET,
-        "/api/v1/statuses/123456789",
-        Some(&alice),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, en["error"].as_str()),
-        (404, Some("Record not found"))
-    );
-    let (status, _, ja) = ask(
-        app,
-        Method::GET,
-        "/api/v1/statuses/123456789",
-        Some(&alice),
-        Some("ja"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, ja["error"].as_str()),
-        (404, Some("見つかりません"))
-    );
-    let (status, _, ja) = ask(
-        app,
-        Method::GET,
-        "/api/v1/no_such_endpoint",
-        None,
-        Some("ja"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, ja["error"].as_str()),
-        (404, Some("見つかりません"))
-    );
-    let (status, _, en) = ask(
-        app,
-        Method::GET,
-        "/api/v1/accounts/verify_credentials",
-        Some("not-a-token"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, en["error"].as_str()),
-        (401, Some("The access token is invalid"))
-    );
-    let (status, _, ja) = ask(
-        app,
-        Method::GET,
-        "/api/v1/accounts/verify_credentials",
-        Some("not-a-token"),
-        Some("ja"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, ja["error"].as_str()),
-        (401, Some("アクセストークンが無効です"))
-    );
+    // 404, 401 and a scope's 403, and the co-op API's ledger to a signed-in non-member and to
+    // nobody: (method, path, token, body, status, English, Japanese).
     let reader = app.login("alice", "correct horse battery", "read").await;
-    let (status, _, en) = ask(
-        app,
-        Method::POST,
-        "/api/v1/statuses",
-        Some(&reader),
-        None,
-        Some(json!({ "status": "hi" })),
-    )
-    .await;
-    assert_eq!(
-        (status, en["error"].as_str()),
-        (403, Some("This action is outside the authorized scopes"))
-    );
-    let (status, _, ja) = ask(
-        app,
-        Method::POST,
-        "/api/v1/statuses",
-        Some(&reader),
-        Some("ja"),
-        Some(json!({ "status": "hi" })),
-    )
-    .await;
-    assert_eq!(
-        (status, ja["error"].as_str()),
-        (403, Some("この操作は許可されたスコープの範囲外です"))
-    );
-
-    // The co-op API: its ledger, to a signed-in non-member and to nobody.
+    let post = json!({ "status": "hi" });
     let ledger = "/api/v1/coop/ledger/accounts";
-    let (status, _, en) = ask(app, Method::GET, ledger, Some(&alice), None, None).await;
-    assert_eq!(
-        (status, en["error"].as_str()),
-        (403, Some("Only members of the co-op can see its ledger"))
-    );
-    let (status, _, ja) = ask(app, Method::GET, ledger, Some(&alice), Some("ja"), None).await;
-    assert_eq!(
-        (status, ja["error"].as_str()),
-        (403, Some("協同組合の帳簿を見られるのは組合員だけです"))
-    );
-    let (status, _, ja) = ask(app, Method::GET, ledger, None, Some("ja"), None).await;
-    assert_eq!(
-        (status, ja["error"].as_str()),
+    let cases = [
         (
+            Method::GET,
+            "/api/v1/statuses/123456789",
+            Some(alice.as_str()),
+            None,
+            404,
+            Some("Record not found"),
+            "見つかりません",
+        ),
+        (
+            Method::GET,
+            "/api/v1/no_such_endpoint",
+            None,
+            None,
+            404,
+            None,
+            "見つかりません",
+        ),
+        (
+            Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            Some("not-a-token"),
+            None,
             401,
-            Some("帳簿は組合員だけが見られます: ログインしてください")
-        )
-    );
+            Some("The access token is invalid"),
+            "アクセストークンが無効です",
+        ),
+        (
+            Method::POST,
+            "/api/v1/statuses",
+            Some(reader.as_str()),
+            Some(post.clone()),
+            403,
+            Some("This action is outside the authorized scopes"),
+            "この操作は許可されたスコープの範囲外です",
+        ),
+        (
+            Method::GET,
+            ledger,
+            Some(alice.as_str()),
+            None,
+            403,
+            Some("Only members of the co-op can see its ledger"),
+            "協同組合の帳簿を見られるのは組合員だけです",
+        ),
+        (
+            Method::GET,
+            ledger,
+            None,
+            None,
+            401,
+            None,
+            "帳簿は組合員だけが見られます: ログインしてください",
+        ),
+    ];
+    for (method, path, token, body, status, english, japanese) in cases {
+        if let Some(english) = english {
+            let (got, _, en) = ask(app, method.clone(), path, token, None, body.clone()).await;
+            assert_eq!(
+                (got, en["error"].as_str()),
+                (status, Some(english)),
+                "{path}"
+            );
+        }
+        let (got, _, ja) = ask(app, method, path, token, Some("ja"), body).await;
+        assert_eq!(
+            (got, ja["error"].as_str()),
+            (status, Some(japanese)),
+            "{path}"
+        );
+    }
 
     // A success is never touched.
     let (status, _, ok) = ask(

@@ -69,16 +69,9 @@ pub struct PublicFilter {
 const WITH_MEDIA: &str =
     " AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)";
 
-pub async fn public<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    viewer: i64,
-    f: PublicFilter,
-    c: &Page,
-    now: i64,
-) -> sqlx::Result<Vec<StatusRow>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
-    ));
+/// What every public feed leaves out: local-only posts for anonymous readers, the other side
+/// of `local`/`remote`, posts without media when asked, and silenced authors.
+fn public_filters(sql: &mut Sql, viewer: i64, f: PublicFilter, now: i64) {
     if viewer <= 0 {
         sql.push(" AND s.local_only = 0");
     }
@@ -91,7 +84,20 @@ pub async fn public<'e, E: Executor<'e, Database = Any>>(
     if f.only_media {
         sql.push(WITH_MEDIA);
     }
-    not_silenced(&mut sql, "s.account_id", viewer, now);
+    not_silenced(sql, "s.account_id", viewer, now);
+}
+
+pub async fn public<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    viewer: i64,
+    f: PublicFilter,
+    c: &Page,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    ));
+    public_filters(&mut sql, viewer, f, now);
     bound(&mut sql, "s.id", c);
     fetch(db, &sql, c).await
 }
@@ -121,19 +127,7 @@ pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
         let list = sql.ints(none);
         sql.push(&format!(" AND NOT EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id IN ({list}))"));
     }
-    if viewer <= 0 {
-        sql.push(" AND s.local_only = 0");
-    }
-    if f.local {
-        sql.push(" AND s.local = 1");
-    }
-    if f.remote {
-        sql.push(" AND s.local = 0");
-    }
-    if f.only_media {
-        sql.push(WITH_MEDIA);
-    }
-    not_silenced(&mut sql, "s.account_id", viewer, now);
+    public_filters(&mut sql, viewer, f, now);
     bound(&mut sql, "s.id", c);
     fetch(db, &sql, c).await
 }
@@ -156,19 +150,7 @@ pub async fn linked<'e, E: Executor<'e, Database = Any>>(
         " AND EXISTS (SELECT 1 FROM status_cards sc WHERE sc.status_id = s.id AND sc.card_id = {card}) \
           AND EXISTS (SELECT 1 FROM accounts da WHERE da.id = s.account_id AND da.discoverable = 1)"
     ));
-    if viewer <= 0 {
-        sql.push(" AND s.local_only = 0");
-    }
-    if f.local {
-        sql.push(" AND s.local = 1");
-    }
-    if f.remote {
-        sql.push(" AND s.local = 0");
-    }
-    if f.only_media {
-        sql.push(WITH_MEDIA);
-    }
-    not_silenced(&mut sql, "s.account_id", viewer, now);
+    public_filters(&mut sql, viewer, f, now);
     bound(&mut sql, "s.id", c);
     fetch(db, &sql, c).await
 }
