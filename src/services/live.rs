@@ -165,13 +165,14 @@ pub async fn replay(state: &AppState, last: i64) -> AppResult<Replay> {
     {
         return Ok(Replay::Gap);
     }
-    // Only an id the log still holds vouches that nothing after it was pruned (an id's time
-    // alone cannot: ids run ahead of the wall clock after a burst, and a forged one can say
-    // anything).
-    if !store::holds(&state.db.pool, last).await? {
+    // Read from `last` itself: only an id the log still holds vouches that nothing after it
+    // was pruned (an id's time alone cannot: ids run ahead of the wall clock after a burst,
+    // and a forged one can say anything).
+    let mut rows = store::after(&state.db.pool, last - 1, REPLAY_LIMIT + 2).await?;
+    if rows.first().map(|(id, _, _)| *id) != Some(last) {
         return Ok(Replay::Gap);
     }
-    let rows = store::after(&state.db.pool, last, REPLAY_LIMIT + 1).await?;
+    rows.remove(0);
     if rows.len() as i64 > REPLAY_LIMIT {
         return Ok(Replay::Gap);
     }

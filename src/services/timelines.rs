@@ -36,6 +36,19 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// This scope narrowed to what the feed's access setting lets the viewer read, or None
+    /// when it lets them read nothing.
+    fn within(self, reach: Reach) -> Option<Scope> {
+        match reach {
+            Reach::Nothing => None,
+            Reach::Parts { local, remote } => Some(Scope {
+                local,
+                remote,
+                ..self
+            }),
+        }
+    }
+
     fn filter(self) -> PublicFilter {
         PublicFilter {
             local: self.local,
@@ -78,15 +91,10 @@ pub async fn public(
     scope: Scope,
     page: &Page,
 ) -> AppResult<Timeline> {
-    let scope =
-        match feed_access::reach(state, Feed::Live, viewer, scope.local, scope.remote).await? {
-            Reach::Nothing => return Ok(Timeline::empty()),
-            Reach::Parts { local, remote } => Scope {
-                local,
-                remote,
-                ..scope
-            },
-        };
+    let reach = feed_access::reach(state, Feed::Live, viewer, scope.local, scope.remote).await?;
+    let Some(scope) = scope.within(reach) else {
+        return Ok(Timeline::empty());
+    };
     let rows = timelines::public(
         &state.db.pool,
         viewer.unwrap_or(-1),
@@ -127,15 +135,10 @@ pub async fn tagged(
     scope: Scope,
     page: &Page,
 ) -> AppResult<Timeline> {
-    let scope =
-        match feed_access::reach(state, Feed::Hashtag, viewer, scope.local, scope.remote).await? {
-            Reach::Nothing => return Ok(Timeline::empty()),
-            Reach::Parts { local, remote } => Scope {
-                local,
-                remote,
-                ..scope
-            },
-        };
+    let reach = feed_access::reach(state, Feed::Hashtag, viewer, scope.local, scope.remote).await?;
+    let Some(scope) = scope.within(reach) else {
+        return Ok(Timeline::empty());
+    };
     let mut any = tag_ids(state, &[tags.tag.to_string()]).await?;
     if any.is_empty() && tags.any.is_empty() {
         return Ok(Timeline::empty());
@@ -182,13 +185,8 @@ pub async fn linked(
     let Some(card) = card.filter(|c| c.state == "ready") else {
         return Err(crate::error::AppError::not_found());
     };
-    let scope = match reach {
-        Reach::Nothing => return Ok(Timeline::empty()),
-        Reach::Parts { local, remote } => Scope {
-            local,
-            remote,
-            ..scope
-        },
+    let Some(scope) = scope.within(reach) else {
+        return Ok(Timeline::empty());
     };
     let rows = timelines::linked(
         &state.db.pool,

@@ -38,15 +38,6 @@ pub async fn newest<'e, E: Executor<'e, Database = Any>>(db: E) -> sqlx::Result<
         .await
 }
 
-/// Whether the log still holds event `id` (a reconnecting page's last one).
-pub async fn holds<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM live_events WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
-        .map(|row| row.is_some())
-}
-
 /// The ids of the events after `after`, oldest first, at most `limit` (the primary key alone:
 /// a node's periodic check for events whose notification it never got).
 pub async fn ids_after<'e, E: Executor<'e, Database = Any>>(

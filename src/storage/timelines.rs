@@ -69,9 +69,24 @@ pub struct PublicFilter {
 const WITH_MEDIA: &str =
     " AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)";
 
-/// What every public feed leaves out: local-only posts for anonymous readers, the other side
-/// of `local`/`remote`, posts without media when asked, and silenced authors.
-fn public_filters(sql: &mut Sql, viewer: i64, f: PublicFilter, now: i64) {
+/// The start of every public feed's query: public posts, not boosts.
+fn public_statuses() -> Sql {
+    Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    ))
+}
+
+/// The end of every public feed's query: what each leaves out (local-only posts for anonymous
+/// readers, the other side of `local`/`remote`, posts without media when asked, silenced
+/// authors), then the page.
+async fn public_page<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    mut sql: Sql,
+    viewer: i64,
+    f: PublicFilter,
+    c: &Page,
+    now: i64,
+) -> sqlx::Result<Vec<StatusRow>> {
     if viewer <= 0 {
         sql.push(" AND s.local_only = 0");
     }
@@ -84,7 +99,9 @@ fn public_filters(sql: &mut Sql, viewer: i64, f: PublicFilter, now: i64) {
     if f.only_media {
         sql.push(WITH_MEDIA);
     }
-    not_silenced(sql, "s.account_id", viewer, now);
+    not_silenced(&mut sql, "s.account_id", viewer, now);
+    bound(&mut sql, "s.id", c);
+    fetch(db, &sql, c).await
 }
 
 pub async fn public<'e, E: Executor<'e, Database = Any>>(
@@ -94,12 +111,7 @@ pub async fn public<'e, E: Executor<'e, Database = Any>>(
     c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
-    ));
-    public_filters(&mut sql, viewer, f, now);
-    bound(&mut sql, "s.id", c);
-    fetch(db, &sql, c).await
+    public_page(db, public_statuses(), viewer, f, c, now).await
 }
 
 /// Public statuses with any of `any` tags, all of `all`, none of `none` (tag ids).
@@ -114,9 +126,7 @@ pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
     c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
-    ));
+    let mut sql = public_statuses();
     let list = sql.ints(any);
     sql.push(&format!(" AND EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id IN ({list}))"));
     for t in all {
@@ -127,9 +137,7 @@ pub async fn tagged<'e, E: Executor<'e, Database = Any>>(
         let list = sql.ints(none);
         sql.push(&format!(" AND NOT EXISTS (SELECT 1 FROM status_tags st WHERE st.status_id = s.id AND st.tag_id IN ({list}))"));
     }
-    public_filters(&mut sql, viewer, f, now);
-    bound(&mut sql, "s.id", c);
-    fetch(db, &sql, c).await
+    public_page(db, sql, viewer, f, c, now).await
 }
 
 /// Public statuses showing the preview card `card_id` (the link timeline), by authors who
@@ -142,17 +150,13 @@ pub async fn linked<'e, E: Executor<'e, Database = Any>>(
     c: &Page,
     now: i64,
 ) -> sqlx::Result<Vec<StatusRow>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL"
-    ));
+    let mut sql = public_statuses();
     let card = sql.int(card_id);
     sql.push(&format!(
         " AND EXISTS (SELECT 1 FROM status_cards sc WHERE sc.status_id = s.id AND sc.card_id = {card}) \
           AND EXISTS (SELECT 1 FROM accounts da WHERE da.id = s.account_id AND da.discoverable = 1)"
     ));
-    public_filters(&mut sql, viewer, f, now);
-    bound(&mut sql, "s.id", c);
-    fetch(db, &sql, c).await
+    public_page(db, sql, viewer, f, c, now).await
 }
 
 #[derive(Debug, Clone, Copy, Default)]

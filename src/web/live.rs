@@ -283,15 +283,15 @@ async fn open(
     let mut first = String::from("retry: 3000\n\n");
     let mut after = last.unwrap_or(0);
     let mut closed = false;
-    if last.is_none() {
+    match last {
         // Where the log stands: the page's starting point should it come back from the
         // browser's "back" cache without having had an event meanwhile.
-        if let Some(head) = live::head(&state).await? {
-            first.push_str(&format!("event: hello\nid: {head}\ndata: {{}}\n\n"));
+        None => {
+            if let Some(head) = live::head(&state).await? {
+                first.push_str(&format!("event: hello\nid: {head}\ndata: {{}}\n\n"));
+            }
         }
-    }
-    if let Some(last) = last {
-        match live::replay(&state, last).await? {
+        Some(last) => match live::replay(&state, last).await? {
             Replay::Gap => {
                 first.push_str(GAP);
                 closed = true;
@@ -302,7 +302,7 @@ async fn open(
                     after = after.max(m.id);
                 }
             }
-        }
+        },
     }
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
     keep_alive.reset();
