@@ -254,28 +254,12 @@ impl Browser {
             .await
             .expect("mark the page");
         self.click(button_css).await;
-        // Generous for a loaded machine; well under the minute a starved connection pool
-        // (pages keeping their live connection open) used to stall the next page.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let state = self
-                .client
-                .execute(
-                    "return window.herdOldPage ? 'old' : document.readyState",
-                    vec![],
-                )
-                .await;
-            if matches!(&state, Ok(v) if v == "complete") {
-                return;
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "submitting {button_css} did not load a new page (at {}, state {state:?})",
-                    self.url().await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.poll(
+            "return window.herdOldPage || document.readyState !== 'complete' ? 'waiting' : 'loaded'",
+            vec![],
+            &format!("submitting {button_css} did not load a new page"),
+        )
+        .await;
     }
 
     /// Clicks a submit button whose form the page's script answers in place, and waits until
@@ -300,27 +284,38 @@ impl Browser {
 
     /// Waits until the element `box_css` marked by [`Self::mark_old`] is replaced in place.
     pub async fn wait_replaced(&self, box_css: &str) {
+        let state = self
+            .poll(
+                "if (!window.herdOldPage) return 'navigated';
+                 const el = document.querySelector(arguments[0]);
+                 return el && !el.dataset.herdOld ? 'replaced' : 'waiting'",
+                vec![json!(box_css)],
+                &format!("{box_css} was not replaced in place"),
+            )
+            .await;
+        assert_eq!(
+            state,
+            "replaced",
+            "{box_css} was not answered in place: the page navigated to {}",
+            self.url().await
+        );
+    }
+
+    /// Runs `script` until it returns something other than `'waiting'`, and returns that;
+    /// fails with `failure` after 20 s (generous for a loaded machine, and well under the
+    /// minute a starved connection pool, pages keeping their live connection open, once
+    /// stalled the next page).
+    async fn poll(&self, script: &str, args: Vec<Value>, failure: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let state = self
-                .client
-                .execute(
-                    "if (!window.herdOldPage) return 'navigated';
-                     const el = document.querySelector(arguments[0]);
-                     return el && !el.dataset.herdOld ? 'replaced' : 'waiting'",
-                    vec![json!(box_css)],
-                )
-                .await;
-            match &state {
-                Ok(v) if v == "replaced" => return,
-                Ok(v) if v == "navigated" => panic!(
-                    "{box_css} was not answered in place: the page navigated to {}",
-                    self.url().await
-                ),
-                _ => {}
+            let state = self.client.execute(script, args.clone()).await;
+            if let Ok(Value::String(v)) = &state {
+                if v != "waiting" {
+                    return v.clone();
+                }
             }
             if Instant::now() >= deadline {
-                panic!("{box_css} was not replaced in place ({state:?})");
+                panic!("{failure} (at {}, {state:?})", self.url().await);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
