@@ -353,6 +353,8 @@ pub fn run() -> ExitCode {
             Command::Restore { src } => restore(config, &src),
         }
     });
+    // A blocking task still running (a file write, a DNS lookup) must not hold the exit.
+    runtime.shutdown_timeout(SHUTDOWN_STEP);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -450,15 +452,38 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(m) = metrics {
         m.abort();
     }
-    // Jobs left half-done are claimed again after their lease: nothing is lost.
-    worker.abort();
-    lapser.abort();
-    card_images.abort();
-    renewal.abort();
-    crate::services::cluster::release_node(&db, holder).await;
-    db.close().await;
+    // Jobs left half-done are claimed again after their lease: nothing is lost. The
+    // background tasks are stopped and waited for, so their transactions are rolled back
+    // before the last write below.
+    let background = [worker, lapser, card_images, renewal];
+    for task in &background {
+        task.abort();
+    }
+    for task in background {
+        let _ = tokio::time::timeout(SHUTDOWN_STEP, task).await;
+    }
+    // A slot not given back expires with its lease, and SQLite recovers an unclosed file: a
+    // busy database must not hold the exit.
+    if tokio::time::timeout(
+        SHUTDOWN_STEP,
+        crate::services::cluster::release_node(&db, holder),
+    )
+    .await
+    .is_err()
+    {
+        tracing::warn!("the node slot was not given back in time; it expires with its lease");
+    }
+    if tokio::time::timeout(SHUTDOWN_STEP, db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database connections did not close in time");
+    }
     Ok(())
 }
+
+/// The longest each step of a clean shutdown waits.
+const SHUTDOWN_STEP: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn ledger_verify(config: Config, expected_head: Option<String>) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url(), 2).await?;
