@@ -139,6 +139,14 @@ async fn status(app: &TestApp, id: &str, token: &str) -> Value {
     body
 }
 
+async fn card_fetches_queued(app: &TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'fetch_card'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    n
+}
+
 async fn cards(app: &TestApp) {
     let site = site(app.state.config.domain.clone()).await;
     let (alice_id, token) = app.user_with_token("alice").await;
@@ -230,11 +238,22 @@ async fn cards(app: &TestApp) {
         "the user stream hears status.update with the card"
     );
 
-    // A second status linking the same page reuses the cached card (no second fetch needed).
-    let again = post(app, &token, &format!("again {link}")).await;
+    // Two posts linking a page not fetched yet make one fetch, and both show its card after.
+    let burst = format!("http://{site}/article?from=burst");
+    let first = post(app, &token, &format!("one {burst}")).await;
+    let second = post(app, &token, &format!("two {burst}")).await;
+    assert_eq!(card_fetches_queued(app).await, 1, "one fetch for the page");
     app.run_jobs().await;
-    let again = status(app, again["id"].as_str().expect("id"), &token).await;
-    assert_eq!(again["card"]["image"], card["image"]);
+    for p in [&first, &second] {
+        let s = status(app, p["id"].as_str().expect("id"), &token).await;
+        assert_eq!(s["card"]["title"], "An article", "{s}");
+    }
+
+    // A second status linking the same page shows the cached card as it is posted: nothing
+    // is fetched or queued.
+    let again = post(app, &token, &format!("again {link}")).await;
+    assert_eq!(again["card"]["image"], card["image"], "{again}");
+    assert_eq!(card_fetches_queued(app).await, 0);
 
     // An edit with a new link changes the card; an edit without links drops it.
     let (code, _) = {
@@ -303,6 +322,11 @@ async fn cards(app: &TestApp) {
         assert_eq!((code, body), (200, json!({})), "{path}");
         // Not retried: nothing is left in the queue.
         assert_eq!(app.run_jobs().await, 0, "{path}");
+        // Nor fetched again for the next post that links it within the day.
+        let s = post(app, &token, &format!("still http://{site}/{path}")).await;
+        assert_eq!(s["card"], Value::Null, "{path}");
+        assert_eq!(card_fetches_queued(app).await, 0, "{path}");
+        app.run_jobs().await;
     }
 }
 on_both_backends!(link_cards, cards, tweak);

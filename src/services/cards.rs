@@ -8,6 +8,10 @@
 //! and stores the card once per URL. The status then shows it (`card`, and the deprecated
 //! `GET /api/v1/statuses/:id/card`), and its streams hear `status.update`, as Mastodon's do.
 //!
+//! A post linking a page whose card is cached shows it at once; one linking a page being
+//! fetched for another post waits for that fetch (linked to its `pending` card), so a burst of
+//! posts linking one page makes one fetch, and each hears `status.update` when it is ready.
+//!
 //! A page that cannot be fetched, is not HTML, is over the cap or too slow gives no card: the
 //! URL is remembered as failed and not fetched again for a day, and the job is not retried.
 //! A ready card is reused for two weeks, then fetched again for the next status that links it.
@@ -45,21 +49,86 @@ const FRESH_FOR: i64 = 14 * DAY;
 /// A URL that gave no card is not fetched again before this.
 const RETRY_FAILED_AFTER: i64 = DAY;
 
-/// In the transaction that stores a status's new content: queues the fetch of its card when
-/// its first link changed, and drops the card it showed when the link went.
-pub async fn queue(tx: &mut WriteTx, status_id: i64, content: &str, now: i64) -> sqlx::Result<()> {
+/// Whether the status [`queue`] is called for was just created (it shows no card yet) or
+/// edited (it may show one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Edited,
+}
+
+/// In the transaction that stores a status's new content: gives it the card of its first
+/// link when that link changed, and drops the card it showed when the link went. A card
+/// cached fresh is linked at once and a link that failed lately is left alone; only a URL
+/// with no usable card queues a fetch, so a popular link costs one lookup per post, not a job.
+pub async fn queue(
+    state: &AppState,
+    tx: &mut WriteTx,
+    status_id: i64,
+    content: &str,
+    written: Written,
+    now: i64,
+) -> sqlx::Result<()> {
     let link = card_pages::first_link(content);
-    let current = store::linked_url(&mut ***tx, status_id).await?;
-    if link.is_some() && link == current {
+    if written == Written::Edited {
+        let current = store::linked_url(&mut ***tx, status_id).await?;
+        if link.is_some() && link == current {
+            return Ok(());
+        }
+        if current.is_some() {
+            store::unlink(&mut ***tx, status_id).await?;
+        }
+    }
+    let Some(url) = link else {
+        return Ok(());
+    };
+    if !crate::services::instance_settings::current(state).link_previews {
         return Ok(());
     }
-    if current.is_some() {
-        store::unlink(&mut ***tx, status_id).await?;
+    match store::by_url(&mut ***tx, &url).await? {
+        Some(c) if fresh(&c, now) => store::link(&mut ***tx, status_id, c.id, &url).await,
+        Some(c) if failed_lately(&c, now) => Ok(()),
+        // Another post's fetch of this page is under way: wait for it, linked to the card
+        // that becomes ready (a burst of posts linking one page makes one fetch).
+        Some(c) if c.state == PENDING && c.fetched_at > now - PENDING_FOR => {
+            store::link(&mut ***tx, status_id, c.id, &url).await
+        }
+        Some(c) if c.state == "ready" => {
+            // Stale: shown until the fetch replaces it.
+            store::link(&mut ***tx, status_id, c.id, &url).await?;
+            jobs::enqueue(tx, &Job::FetchCard { status_id, url }, now).await
+        }
+        cached => {
+            let pending = CardRow {
+                id: cached.map_or_else(|| ids::next_id_at(now / 1000), |c| c.id),
+                url: url.clone(),
+                state: PENDING.into(),
+                kind: "link".into(),
+                fetched_at: now,
+                created_at: now,
+                ..CardRow::default()
+            };
+            let card_id = store::upsert(&mut ***tx, &pending).await?;
+            store::link(&mut ***tx, status_id, card_id, &url).await?;
+            jobs::enqueue(tx, &Job::FetchCard { status_id, url }, now).await
+        }
     }
-    match link {
-        Some(url) => jobs::enqueue(tx, &Job::FetchCard { status_id, url }, now).await,
-        None => Ok(()),
-    }
+}
+
+/// A card being fetched: its statuses wait for it, linked but shown nothing.
+const PENDING: &str = "pending";
+/// A fetch pending longer than this (its job lost to a crash past its retries) is queued
+/// again by the next post that links the page.
+const PENDING_FOR: i64 = 10 * MICROS_PER_MINUTE;
+/// The most statuses told that the card they waited for is ready.
+const ANNOUNCED_WAITERS: i64 = 200;
+
+fn fresh(c: &CardRow, now: i64) -> bool {
+    c.state == "ready" && c.fetched_at > now - FRESH_FOR
+}
+
+fn failed_lately(c: &CardRow, now: i64) -> bool {
+    c.state == "failed" && c.fetched_at > now - RETRY_FAILED_AFTER
 }
 
 /// The job: the card of `url` for `status_id` (cached, or fetched now).
@@ -67,21 +136,12 @@ pub async fn fetch_for_status(state: &AppState, status_id: i64, url: &str) -> an
     if !crate::services::instance_settings::current(state).link_previews {
         return Ok(());
     }
-    let Some(status) = crate::storage::statuses::by_id(&state.db.pool, status_id).await? else {
-        return Ok(()); // deleted meanwhile
-    };
-    if card_pages::first_link(&status.content).as_deref() != Some(url) {
-        return Ok(()); // edited meanwhile; its own job handles the new link
-    }
     let now = state.clock.now_micros();
     let cached = store::by_url(&state.db.pool, url).await?;
     match &cached {
-        Some(c) if c.state == "ready" && c.fetched_at > now - FRESH_FOR => {
-            return show(state, status_id, c.id, url).await;
-        }
-        Some(c) if c.state == "failed" && c.fetched_at > now - RETRY_FAILED_AFTER => {
-            return Ok(());
-        }
+        // A job queued before a fetch of the same page finished.
+        Some(c) if fresh(c, now) => return show(state, status_id, c.id, url, false).await,
+        Some(c) if failed_lately(c, now) => return Ok(()),
         _ => {}
     }
     let limit = Duration::from_secs(state.config.link_previews.timeout_seconds.max(1));
@@ -99,7 +159,7 @@ pub async fn fetch_for_status(state: &AppState, status_id: i64, url: &str) -> an
             tracing::info!(url = %url, reason = %why, "no link preview");
             if let Some(c) = cached.filter(|c| c.state == "ready") {
                 // The page is away for now: the card it had stays.
-                return show(state, status_id, c.id, url).await;
+                return show(state, status_id, c.id, url, false).await;
             }
             let failed = CardRow {
                 id,
@@ -137,9 +197,11 @@ pub async fn fetch_for_status(state: &AppState, status_id: i64, url: &str) -> an
             Err(e) => tracing::warn!(url = %url, error = %e, "could not store a card's image"),
         }
     }
+    // Statuses that waited for a first card (not a refresh) hear that it is ready.
+    let waited = cached.as_ref().is_none_or(|c| c.state != "ready");
     let stored = async {
         let card_id = store::upsert(&state.db.pool, &card).await?;
-        show(state, status_id, card_id, url).await
+        show(state, status_id, card_id, url, waited).await
     }
     .await;
     let replaced = cached
@@ -158,17 +220,28 @@ pub async fn fetch_for_status(state: &AppState, status_id: i64, url: &str) -> an
     stored
 }
 
-/// Links the status to its card and tells its streams (`status.update`).
-async fn show(state: &AppState, status_id: i64, card_id: i64, url: &str) -> anyhow::Result<()> {
+/// Links the status to its card, if it still links that page, and tells its streams
+/// (`status.update`); with `waiters`, tells those of the other statuses linked to the card too.
+async fn show(
+    state: &AppState,
+    status_id: i64,
+    card_id: i64,
+    url: &str,
+    waiters: bool,
+) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
-    if crate::storage::statuses::by_id(&mut **tx, status_id)
-        .await?
-        .is_none()
-    {
-        return Ok(());
+    let status = crate::storage::statuses::by_id(&mut **tx, status_id).await?;
+    if status.is_some_and(|s| card_pages::first_link(&s.content).as_deref() == Some(url)) {
+        store::link(&mut **tx, status_id, card_id, url).await?;
+        tx.record(crate::storage::Change::StatusEdited(status_id));
     }
-    store::link(&mut **tx, status_id, card_id, url).await?;
-    tx.record(crate::storage::Change::StatusEdited(status_id));
+    if waiters {
+        for id in store::linked_statuses(&mut **tx, card_id, ANNOUNCED_WAITERS).await? {
+            if id != status_id {
+                tx.record(crate::storage::Change::StatusEdited(id));
+            }
+        }
+    }
     tx.commit().await?;
     Ok(())
 }

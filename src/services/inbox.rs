@@ -722,7 +722,15 @@ async fn insert_note_with_audience(
     statuses::insert(tx, &row).await?;
     crate::services::quote_federation::incoming(tx, state, author, id, uri, obj, now).await?;
     store_attachments(tx, author, id, obj, now).await?;
-    crate::services::cards::queue(tx, id, &row.content, now).await?;
+    crate::services::cards::queue(
+        state,
+        tx,
+        id,
+        &row.content,
+        crate::services::cards::Written::Created,
+        now,
+    )
+    .await?;
     for a in &local {
         statuses::insert_mention(&mut ***tx, id, *a).await?;
     }
@@ -1174,7 +1182,15 @@ async fn update(
     crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
     store_attachments(tx, actor, s.id, object, now).await?;
     crate::services::remote_media::carry_over(tx, s.id, previews, now).await?;
-    crate::services::cards::queue(tx, s.id, &content, now).await?;
+    crate::services::cards::queue(
+        state,
+        tx,
+        s.id,
+        &content,
+        crate::services::cards::Written::Edited,
+        now,
+    )
+    .await?;
     // The local accounts it addresses now: those it dropped lose it as after a local edit,
     // those it adds are told of the mention. An object without any addressing says nothing
     // of its audience: the mentions stay.

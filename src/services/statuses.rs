@@ -454,7 +454,15 @@ pub async fn create(
     }
     tx.record(crate::storage::Change::StatusCreated(id));
     jobs::enqueue(&mut tx, &Job::FanOut { status_id: id }, now).await?;
-    crate::services::cards::queue(&mut tx, id, &row.content, now).await?;
+    crate::services::cards::queue(
+        state,
+        &mut tx,
+        id,
+        &row.content,
+        crate::services::cards::Written::Created,
+        now,
+    )
+    .await?;
     fed::status_changed(&mut tx, state, &row, StatusEvent::Created, now).await?;
     tx.commit().await?;
     state.jobs.wake();
@@ -683,7 +691,15 @@ pub async fn edit(state: &AppState, me: &CurrentUser, id: &str, e: Edit) -> AppR
     }
     crate::services::quotes::quoted_edited(&mut tx, &updated, now).await?;
     tx.record(crate::storage::Change::StatusEdited(s.id));
-    crate::services::cards::queue(&mut tx, s.id, &updated.content, now).await?;
+    crate::services::cards::queue(
+        state,
+        &mut tx,
+        s.id,
+        &updated.content,
+        crate::services::cards::Written::Edited,
+        now,
+    )
+    .await?;
     fed::status_changed(&mut tx, state, &updated, StatusEvent::Updated, now).await?;
     tx.commit().await?;
     state.jobs.wake();

@@ -146,6 +146,22 @@ pub async fn link<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// The newest `limit` statuses linked to card `card_id` (those that waited for its fetch).
+pub async fn linked_statuses<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    card_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT status_id FROM status_cards WHERE card_id = $1 ORDER BY status_id DESC LIMIT $2",
+    )
+    .bind(card_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// The ready cards of these statuses, as (status id, card), in one query.
 pub async fn of_statuses<'e, E: Executor<'e, Database = Any>>(
     db: E,
