@@ -43,18 +43,69 @@ pub async fn insert(conn: &mut AnyConnection, q: &QuoteRow) -> sqlx::Result<()> 
     Ok(())
 }
 
-pub async fn of_statuses<'e, E: Executor<'e, Database = Any>>(
+/// What rendering needs about the quotes of each status in `ids`, one row per status (in one
+/// query, since every page asks): its own quote if it quotes, its quote policy, its accepted
+/// quotes, and whether `viewer` follows its author.
+#[derive(Debug, Clone, FromRow)]
+pub struct QuoteFacts {
+    pub id: i64,
+    pub policy: Option<String>,
+    pub quotes_count: i64,
+    pub author_followed: i64,
+    pub q_account_id: Option<i64>,
+    pub q_quoted_status_id: Option<i64>,
+    pub q_quoted_account_id: Option<i64>,
+    pub q_quoted_uri: Option<String>,
+    pub q_state: Option<String>,
+    pub q_authorization_uri: Option<String>,
+    pub q_request_uri: Option<String>,
+    pub q_created_at: Option<i64>,
+    pub q_updated_at: Option<i64>,
+}
+
+impl QuoteFacts {
+    /// The status's own quote, when it quotes.
+    pub fn quote(&self) -> Option<QuoteRow> {
+        Some(QuoteRow {
+            status_id: self.id,
+            account_id: self.q_account_id?,
+            quoted_status_id: self.q_quoted_status_id,
+            quoted_account_id: self.q_quoted_account_id,
+            quoted_uri: self.q_quoted_uri.clone()?,
+            state: self.q_state.clone()?,
+            authorization_uri: self.q_authorization_uri.clone(),
+            request_uri: self.q_request_uri.clone(),
+            created_at: self.q_created_at?,
+            updated_at: self.q_updated_at?,
+        })
+    }
+}
+
+pub async fn facts<'e, E: Executor<'e, Database = Any>>(
     db: E,
+    viewer: i64,
     ids: &[i64],
-) -> sqlx::Result<Vec<QuoteRow>> {
+) -> sqlx::Result<Vec<QuoteFacts>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM quotes WHERE status_id IN ("
-    ));
+    let mut sql = Sql::new("");
+    let v = sql.int(viewer);
     let list = sql.ints(ids);
-    sql.push(&list).push(")");
+    sql.push(&format!(
+        "SELECT s.id, \
+         (SELECT p.policy FROM status_quote_policies p WHERE p.status_id = s.id) AS policy, \
+         (SELECT COUNT(*) FROM quotes c WHERE c.quoted_status_id = s.id AND c.state = 'accepted') \
+           AS quotes_count, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.account_id = {v} \
+           AND f.target_account_id = s.account_id) THEN 1 ELSE 0 END AS BIGINT) AS author_followed, \
+         q.account_id AS q_account_id, q.quoted_status_id AS q_quoted_status_id, \
+         q.quoted_account_id AS q_quoted_account_id, q.quoted_uri AS q_quoted_uri, \
+         q.state AS q_state, q.authorization_uri AS q_authorization_uri, \
+         q.request_uri AS q_request_uri, q.created_at AS q_created_at, \
+         q.updated_at AS q_updated_at \
+         FROM statuses s LEFT JOIN quotes q ON q.status_id = s.id WHERE s.id IN ({list})"
+    ));
     sql.query_as().fetch_all(db).await
 }
 
@@ -162,22 +213,6 @@ pub async fn quoting<'e, E: Executor<'e, Database = Any>>(
         .into_iter()
         .map(|(id,)| id)
         .collect())
-}
-
-/// Accepted quotes per quoted status (`quotes_count`).
-pub async fn counts<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    ids: &[i64],
-) -> sqlx::Result<Vec<(i64, i64)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::new(
-        "SELECT quoted_status_id, COUNT(*) FROM quotes WHERE state = 'accepted' AND quoted_status_id IN (",
-    );
-    let list = sql.ints(ids);
-    sql.push(&list).push(") GROUP BY quoted_status_id");
-    sql.query_as().fetch_all(db).await
 }
 
 /// Why `viewer` must not see posts of each of `authors`, for those it must not: a block
