@@ -441,3 +441,52 @@ pair_test!(
     incoming_edit_dropping_a_local_mention,
     incoming_edit_dropping_a_local_mention
 );
+
+/// A post that reaches no other server queues no delivery: alice, whom nobody elsewhere
+/// follows, posts without a job; once bob on B follows her, her next post is queued for his
+/// server, and a post naming a remote account is queued for it even with no follower there.
+async fn no_delivery_without_a_remote_audience(backend: Backend) {
+    let Some((a, b)) = pair(backend).await else {
+        return;
+    };
+    let (da, db) = (domain(&a), domain(&b));
+    let (_, alice) = a.user_with_token("alice").await;
+    let (_, dave) = a.user_with_token("dave").await;
+    let (_, bob) = b.user_with_token("bob").await;
+    let creates = |q: Vec<(Value, Vec<String>, Value)>| -> Vec<Value> {
+        q.into_iter()
+            .filter(|(act, _, _)| act["type"] == "Create")
+            .map(|(act, _, _)| act)
+            .collect()
+    };
+
+    post(&a, &alice, json!({"status": "to nobody out there"})).await;
+    assert_eq!(creates(queued(&a).await), Vec::<Value>::new());
+
+    follow(&b, &bob, &format!("alice@{da}")).await;
+    settle(&a, &b).await;
+    let seen = post(&a, &alice, json!({"status": "now bob reads this"})).await;
+    let queued_now = creates(queued(&a).await);
+    assert_eq!(queued_now.len(), 1, "{queued_now:?}");
+    assert_eq!(queued_now[0]["object"]["id"], seen["uri"]);
+    settle(&a, &b).await;
+    let (_, home) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+    assert!(home.to_string().contains("now bob reads this"), "{home}");
+
+    // dave has no follower on B, but he names bob there.
+    let (_, found) = a
+        .get_json(
+            &format!("/api/v1/accounts/lookup?acct=bob@{db}"),
+            Some(&dave),
+        )
+        .await;
+    assert_eq!(found["acct"], format!("bob@{db}"), "{found}");
+    post(&a, &dave, json!({"status": format!("hello @bob@{db}")})).await;
+    assert_eq!(creates(queued(&a).await).len(), 1);
+    a.stop().await;
+    b.stop().await;
+}
+pair_test!(
+    no_delivery_without_a_remote_audience,
+    no_delivery_without_a_remote_audience
+);

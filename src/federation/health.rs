@@ -20,7 +20,15 @@ pub const MAX_IN_FLIGHT: u32 = 8;
 #[derive(Default)]
 struct Host {
     in_flight: u32,
+    /// When this node last looked for the host's failures after hearing from it (0: never,
+    /// or since it failed here).
+    checked_clear_at: i64,
 }
+
+/// How long a host that answered is taken to have no failures recorded: receiving a burst of
+/// activities from a host looks its circuit up once, not once per activity. A failure seen
+/// here ends it at once; one seen on another node waits this long at most.
+pub const CLEAR_CHECK_EVERY: i64 = 60 * MICROS_PER_SECOND;
 
 #[derive(Default, Clone)]
 pub struct HostHealth(Arc<Mutex<HashMap<String, Host>>>);
@@ -64,11 +72,46 @@ impl HostHealth {
             host: host.to_string(),
         })
     }
+
+    /// Whether the host that just answered should have its failures looked up now (and, if
+    /// so, notes that it was).
+    pub fn check_clear_due(&self, host: &str, now: i64) -> bool {
+        let Ok(mut map) = self.0.lock() else {
+            return true;
+        };
+        let h = map.entry(host.to_string()).or_default();
+        if h.checked_clear_at != 0 && now - h.checked_clear_at < CLEAR_CHECK_EVERY {
+            return false;
+        }
+        h.checked_clear_at = now;
+        true
+    }
+
+    /// A delivery to the host failed here: the next time it answers, look again.
+    pub fn failed(&self, host: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            if let Some(h) = map.get_mut(host) {
+                h.checked_clear_at = 0;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn looks_up_an_answering_host_once_a_minute_unless_it_failed_here() {
+        let h = HostHealth::default();
+        assert!(h.check_clear_due("x", 1));
+        assert!(!h.check_clear_due("x", 2));
+        assert!(h.check_clear_due("y", 2), "per host");
+        h.failed("x");
+        assert!(h.check_clear_due("x", 3));
+        assert!(!h.check_clear_due("x", 3 + CLEAR_CHECK_EVERY - 1));
+        assert!(h.check_clear_due("x", 3 + CLEAR_CHECK_EVERY));
+    }
 
     #[test]
     fn caps_deliveries_in_flight_per_host() {

@@ -655,7 +655,35 @@ async fn personal_inboxes(conn: &mut AnyConnection, s: &StatusRow) -> sqlx::Resu
         .collect())
 }
 
+/// Queues the delivery of `activity` by `author_id` to `inboxes` and, when `followers`, to its
+/// remote followers' inboxes; nothing when that reaches nobody.
 async fn enqueue_distribute(
+    conn: &mut AnyConnection,
+    activity: &Value,
+    author_id: i64,
+    followers: bool,
+    inboxes: Vec<String>,
+    now: i64,
+) -> sqlx::Result<()> {
+    if !reaches_anyone(conn, author_id, followers, &inboxes).await? {
+        return Ok(());
+    }
+    queue_distribute(conn, activity, author_id, followers, inboxes, now).await
+}
+
+/// Whether an activity to `inboxes` (and the author's followers when `followers`) has anyone
+/// to go to: the post of an account no other server follows, naming nobody there, queues no
+/// job at all (a co-op whose members mostly talk among themselves writes no job per post).
+async fn reaches_anyone(
+    conn: &mut AnyConnection,
+    author_id: i64,
+    followers: bool,
+    inboxes: &[String],
+) -> sqlx::Result<bool> {
+    Ok(!inboxes.is_empty() || (followers && store::has_remote_followers(conn, author_id).await?))
+}
+
+async fn queue_distribute(
     conn: &mut AnyConnection,
     activity: &Value,
     author_id: i64,
@@ -777,6 +805,9 @@ pub async fn status_changed(
         };
         return enqueue_distribute(tx, &activity, author.id, true, inboxes, now).await;
     }
+    if !reaches_anyone(tx, author.id, followers, &inboxes).await? {
+        return Ok(());
+    }
     let Some(note) = note_for(tx, state, s).await? else {
         return Ok(());
     };
@@ -802,7 +833,7 @@ pub async fn status_changed(
             a
         }
     };
-    enqueue_distribute(tx, &activity, author.id, followers, inboxes, now).await
+    queue_distribute(tx, &activity, author.id, followers, inboxes, now).await
 }
 
 /// An Announce's `to` and `cc` by the boost's visibility, as Mastodon addresses one: public
@@ -1214,6 +1245,7 @@ pub async fn deliver_in(
         // An answer that retrying cannot change is neither a failure nor a success (Mastodon).
         Ok(Delivered::GaveUp(_)) => {}
         Err(_) => {
+            state.federation.hosts.failed(&host);
             let mut tx = state.db.begin_write().await?;
             let threshold = i64::from(crate::federation::health::BREAKER_THRESHOLD);
             let cool_down = crate::federation::health::BREAKER_COOL_DOWN;
@@ -1265,8 +1297,13 @@ async fn circuit_lets_through(
 }
 
 /// The host answered (a delivery succeeded, or it sent us a verified activity): its circuit
-/// closes and its recorded failures and unavailability are cleared, for every node.
+/// closes and its recorded failures and unavailability are cleared, for every node (looked up
+/// at most once a minute per host and node: see `health::CLEAR_CHECK_EVERY`).
 pub async fn host_succeeded(state: &AppState, host: &str) -> anyhow::Result<()> {
+    let now = state.clock.now_micros();
+    if !state.federation.hosts.check_clear_due(host, now) {
+        return Ok(());
+    }
     if store::host_circuit(&state.db.pool, host).await?.is_some() {
         clear_host(state, host).await?;
     }

@@ -393,6 +393,21 @@ pub async fn follower_inboxes<'e, E: Executor<'e, Database = Any>>(
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Whether any remote account follows `account_id` (so its posts have somewhere to go).
+pub async fn has_remote_followers<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    account_id: i64,
+) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT f.account_id FROM follows f JOIN remote_actors r ON r.account_id = f.account_id \
+         WHERE f.target_account_id = $1 LIMIT 1",
+    )
+    .bind(account_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// The inbox to reach one remote account personally (shared inbox unless `personal`).
 pub async fn inboxes_of<'e, E: Executor<'e, Database = Any>>(
     db: E,
