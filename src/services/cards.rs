@@ -85,14 +85,22 @@ pub async fn queue(
     if !crate::services::instance_settings::current(state).link_previews {
         return Ok(());
     }
+    // A fresh card, or another post's fetch of this page under way (the post waits for it,
+    // linked to the card that becomes ready: a burst of posts linking one page makes one
+    // fetch).
+    if store::link_if_usable(
+        &mut ***tx,
+        status_id,
+        &url,
+        now - FRESH_FOR,
+        now - PENDING_FOR,
+    )
+    .await?
+    {
+        return Ok(());
+    }
     match store::by_url(&mut ***tx, &url).await? {
-        Some(c) if fresh(&c, now) => store::link(&mut ***tx, status_id, c.id, &url).await,
         Some(c) if failed_lately(&c, now) => Ok(()),
-        // Another post's fetch of this page is under way: wait for it, linked to the card
-        // that becomes ready (a burst of posts linking one page makes one fetch).
-        Some(c) if c.state == PENDING && c.fetched_at > now - PENDING_FOR => {
-            store::link(&mut ***tx, status_id, c.id, &url).await
-        }
         Some(c) if c.state == "ready" => {
             // Stale: shown until the fetch replaces it.
             store::link(&mut ***tx, status_id, c.id, &url).await?;

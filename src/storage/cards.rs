@@ -146,6 +146,31 @@ pub async fn link<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Links `status_id` to the card of `url` when that card is ready and fetched after
+/// `ready_since`, or pending since after `pending_since`, in one statement (the common case
+/// of a post linking a page seen before). False when there is no such card.
+pub async fn link_if_usable<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    status_id: i64,
+    url: &str,
+    ready_since: i64,
+    pending_since: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO status_cards (status_id, card_id, url) \
+         SELECT $1, id, url FROM preview_cards WHERE url = $2 \
+         AND ((state = 'ready' AND fetched_at > $3) OR (state = 'pending' AND fetched_at > $4)) \
+         ON CONFLICT (status_id) DO UPDATE SET card_id = excluded.card_id, url = excluded.url",
+    )
+    .bind(status_id)
+    .bind(url)
+    .bind(ready_since)
+    .bind(pending_since)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// The newest `limit` statuses linked to card `card_id` (those that waited for its fetch).
 pub async fn linked_statuses<'e, E: Executor<'e, Database = Any>>(
     db: E,
