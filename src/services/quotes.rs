@@ -103,7 +103,9 @@ impl Loaded {
 }
 
 /// Loads the quotes of `statuses` and adds the quoted posts to it (so they render with it):
-/// one query for a page that quotes nothing, four when it does.
+/// one query for a page that quotes nothing; when it quotes, up to four more (the quoted posts
+/// not on the page and their facts, which quoted posts the viewer may see, and whose authors
+/// the viewer blocks or mutes).
 pub async fn load(
     state: &AppState,
     viewer: Viewer,
