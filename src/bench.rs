@@ -66,6 +66,18 @@ pub(crate) async fn seed(
     follows: u64,
     statuses: u64,
 ) -> anyhow::Result<(i64, i64)> {
+    let seeded = seed_rows(state, follows, statuses).await?;
+    // Fresh planner statistics, as a long-running instance would have.
+    sqlx::query("ANALYZE").execute(&state.db.pool).await?;
+    Ok(seeded)
+}
+
+/// `seed` without planner statistics.
+pub(crate) async fn seed_rows(
+    state: &AppState,
+    follows: u64,
+    statuses: u64,
+) -> anyhow::Result<(i64, i64)> {
     let now = state.clock.now_micros();
     let base = state.base_url();
     let authors = (2 * follows).max(2);
@@ -171,8 +183,6 @@ pub(crate) async fn seed(
             texts.clear();
         }
     }
-    // Fresh planner statistics, as a long-running instance would have.
-    sqlx::query("ANALYZE").execute(&state.db.pool).await?;
     Ok((viewer, quiet))
 }
 

@@ -154,6 +154,29 @@ enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// The home timeline's statements through `sqlx::Any` and through the native SQLite and
+    /// PostgreSQL drivers, and the cost of IN lists bound id by id or as one parameter.
+    Drivers {
+        /// Statuses to seed.
+        #[arg(long, default_value_t = 100_000)]
+        statuses: u64,
+        /// Accounts the measured user follows.
+        #[arg(long, default_value_t = 1000)]
+        follows: u64,
+        /// Executions per figure.
+        #[arg(long, default_value_t = 2000)]
+        runs: usize,
+        /// Concurrent clients of the second figure.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Seed without running ANALYZE (as an instance that never ran it).
+        #[arg(long)]
+        no_analyze: bool,
+        /// A PostgreSQL server to run on (a fresh database is made and dropped); default: a
+        /// SQLite file in a temp dir.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Delivery throughput with one node, then two, on one PostgreSQL; claim conflicts.
     ClusterDeliveries {
         /// A PostgreSQL server (a fresh database is made on it and dropped).
@@ -330,6 +353,24 @@ pub fn run() -> ExitCode {
                     follows,
                     seconds,
                     concurrency,
+                })
+                .await
+            }
+            Command::Bench(BenchCommand::Drivers {
+                statuses,
+                follows,
+                runs,
+                concurrency,
+                no_analyze,
+                database_url,
+            }) => {
+                crate::bench_drivers::drivers(crate::bench_drivers::DriversBench {
+                    database_url,
+                    statuses,
+                    follows,
+                    runs,
+                    concurrency,
+                    analyze: !no_analyze,
                 })
                 .await
             }

@@ -66,6 +66,26 @@ impl Sql {
             .join(", ")
     }
 
+    /// The whole list as one bound parameter that the database expands (SQLite's
+    /// `json_each`, PostgreSQL's `unnest` of an array), for use inside `IN (…)`. An empty
+    /// list gives `NULL`, as `ints` does.
+    pub fn ints_one(&mut self, vs: &[i64], backend: super::Backend) -> String {
+        if vs.is_empty() {
+            return "NULL".into();
+        }
+        let joined = vs.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        match backend {
+            super::Backend::Sqlite => {
+                let p = self.text(&format!("[{joined}]"));
+                format!("SELECT value FROM json_each({p})")
+            }
+            super::Backend::Postgres => {
+                let p = self.text(&format!("{{{joined}}}"));
+                format!("SELECT unnest(CAST({p} AS BIGINT[]))")
+            }
+        }
+    }
+
     pub fn query<'q>(&'q self) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
         sqlx::query_with(&self.text, self.arguments())
     }
@@ -84,6 +104,48 @@ impl Sql {
             };
         }
         args
+    }
+
+    /// The same values as arguments of another driver: `herd bench drivers` runs identical
+    /// statements and binds through `AnyPool` and the native pools.
+    pub fn native_arguments<'q, DB: sqlx::Database>(&'q self) -> <DB as sqlx::Database>::Arguments<'q>
+    where
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        let mut args = <DB as sqlx::Database>::Arguments::<'q>::default();
+        for v in &self.values {
+            let _ = match v {
+                Value::Int(i) => args.add(*i),
+                Value::Text(s) => args.add(s.as_str()),
+            };
+        }
+        args
+    }
+
+    /// The statement with SQLite's anonymous `?` placeholders in place of `$N`, each value
+    /// bound again where its placeholder repeats (`herd bench drivers` measures whether
+    /// SQLite's per-execution parameter-name lookup matters). Only for text with no `$` in
+    /// its literals.
+    pub fn anonymous(&self) -> Sql {
+        let mut out = Sql::default();
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find('$') {
+            out.text.push_str(&rest[..at]);
+            let digits = rest[at + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(rest.len() - at - 1, |n| n);
+            match rest[at + 1..at + 1 + digits].parse::<usize>() {
+                Ok(n) if n >= 1 && n <= self.values.len() => {
+                    out.values.push(self.values[n - 1].clone());
+                    out.text.push('?');
+                }
+                _ => out.text.push_str(&rest[at..at + 1 + digits]),
+            }
+            rest = &rest[at + 1 + digits..];
+        }
+        out.text.push_str(rest);
+        out
     }
 
     pub fn query_as<'q, T>(&'q self) -> sqlx::query::QueryAs<'q, Any, T, AnyArguments<'q>>
