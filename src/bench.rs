@@ -67,8 +67,13 @@ pub(crate) async fn seed(
     statuses: u64,
 ) -> anyhow::Result<(i64, i64)> {
     let seeded = seed_rows(state, follows, statuses).await?;
-    // Fresh planner statistics, as a long-running instance would have.
-    sqlx::query("ANALYZE").execute(&state.db.pool).await?;
+    // PostgreSQL's autovacuum analyzes a live instance's tables, so the bench gives it fresh
+    // statistics. A SQLite instance never runs ANALYZE, and with statistics the bundled SQLite
+    // (STAT4) prepares every statement whose plan may depend on its bound values again at
+    // each execution: the bench measured 35 % more p50 with them (docs/performance.md).
+    if state.db.backend() == crate::storage::Backend::Postgres {
+        sqlx::query("ANALYZE").execute(&state.db.pool).await?;
+    }
     Ok(seeded)
 }
 

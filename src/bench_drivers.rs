@@ -589,13 +589,19 @@ async fn in_lists(
         let l = one.ints_one(ids, backend);
         one.push(&l).push(")");
         let mut forms = vec![
-            (format!("{} binds ($N)", n.next_power_of_two()), padded.clone()),
+            (
+                format!("{} binds ($N)", n.next_power_of_two()),
+                padded.clone(),
+            ),
             ("one parameter".to_string(), one),
         ];
         if backend == Backend::Sqlite {
             forms.insert(
                 1,
-                (format!("{} binds (?)", n.next_power_of_two()), padded.anonymous()),
+                (
+                    format!("{} binds (?)", n.next_power_of_two()),
+                    padded.anonymous(),
+                ),
             );
         }
         for (label, sql) in forms {

@@ -108,7 +108,9 @@ impl Sql {
 
     /// The same values as arguments of another driver: `herd bench drivers` runs identical
     /// statements and binds through `AnyPool` and the native pools.
-    pub fn native_arguments<'q, DB: sqlx::Database>(&'q self) -> <DB as sqlx::Database>::Arguments<'q>
+    pub fn native_arguments<'q, DB: sqlx::Database>(
+        &'q self,
+    ) -> <DB as sqlx::Database>::Arguments<'q>
     where
         i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
