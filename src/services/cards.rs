@@ -468,15 +468,6 @@ async fn image_preview(state: &AppState, bytes: Vec<u8>) -> Option<imaging::Prev
     made.ok()
 }
 
-/// The cards of these statuses, with the ids of the accounts their authors are (loaded by the
-/// caller with the statuses' own accounts).
-pub async fn of_statuses(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, CardRow>> {
-    Ok(store::of_statuses(&state.db.pool, ids)
-        .await?
-        .into_iter()
-        .collect())
-}
-
 /// The wire card; `accounts` holds its credited author's account when there is one.
 pub fn entity(state: &AppState, c: &CardRow, accounts: &HashMap<i64, AccountRow>) -> PreviewCard {
     let account = c

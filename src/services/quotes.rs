@@ -80,6 +80,8 @@ pub struct Loaded {
     counts: HashMap<i64, i64>,
     /// Authors on the page the viewer follows.
     followed: HashSet<i64>,
+    /// The statuses' ready link cards (read with the facts: no query of their own).
+    cards: HashMap<i64, crate::storage::cards::CardRow>,
 }
 
 impl Loaded {
@@ -99,6 +101,14 @@ impl Loaded {
                 self.followed.insert(s.account_id);
             }
         }
+        if let Some(card) = &f.card.0 {
+            self.cards.insert(f.id, card.clone());
+        }
+    }
+
+    /// The link cards read with the facts, by status id.
+    pub fn take_cards(&mut self) -> HashMap<i64, crate::storage::cards::CardRow> {
+        std::mem::take(&mut self.cards)
     }
 }
 

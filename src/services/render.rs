@@ -83,7 +83,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
         statuses.insert(r.id, r);
     }
     // Quoted posts join the page's statuses, so they load with everything else.
-    let quotes = crate::services::quotes::load(state, viewer, &mut statuses).await?;
+    let mut quotes = crate::services::quotes::load(state, viewer, &mut statuses).await?;
     let ids: Vec<i64> = statuses.keys().copied().collect();
     let (mention_rows, tag_rows) = statuses::mentions_and_tags_of(db, &ids).await?;
     let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -94,7 +94,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
     for (status, name) in tag_rows {
         tags.entry(status).or_default().push(name);
     }
-    let cards = crate::services::cards::of_statuses(state, &ids).await?;
+    let cards = quotes.take_cards();
     let mut account_ids: Vec<i64> = statuses.values().map(|s| s.account_id).collect();
     account_ids.extend(mentions.values().flatten());
     account_ids.extend(cards.values().filter_map(|c| c.author_account_id));

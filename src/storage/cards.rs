@@ -1,7 +1,8 @@
 //! preview_cards (link previews cached per URL) and status_cards (the card a status shows);
 //! migration 0032.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, FromRow, Row};
 
 use super::query::Sql;
 
@@ -187,35 +188,53 @@ pub async fn linked_statuses<'e, E: Executor<'e, Database = Any>>(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// The ready cards of these statuses, as (status id, card), in one query.
-pub async fn of_statuses<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    status_ids: &[i64],
-) -> sqlx::Result<Vec<(i64, CardRow)>> {
-    if status_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    #[derive(FromRow)]
-    struct Joined {
-        status_id: i64,
-        #[sqlx(flatten)]
-        card: CardRow,
-    }
-    let cols: String = COLUMNS
+/// The card columns of alias `alias`, each named `c_<column>`, for a query that reads a
+/// status's ready card beside other facts (storage::quotes::facts).
+pub(crate) fn linked_columns(alias: &str) -> String {
+    COLUMNS
         .split(", ")
-        .map(|c| format!("c.{}", c.trim()))
+        .map(|c| format!("{alias}.{c} AS c_{c}", c = c.trim()))
         .collect::<Vec<_>>()
-        .join(", ");
-    let mut sql = Sql::new(&format!(
-        "SELECT sc.status_id, {cols} FROM status_cards sc \
-         JOIN preview_cards c ON c.id = sc.card_id \
-         WHERE c.state = 'ready' AND sc.status_id IN ("
-    ));
-    let list = sql.ints(status_ids);
-    sql.push(&list);
-    sql.push(")");
-    let rows: Vec<Joined> = sql.query_as().fetch_all(db).await?;
-    Ok(rows.into_iter().map(|j| (j.status_id, j.card)).collect())
+        .join(", ")
+}
+
+/// A status's ready card read through [`linked_columns`] (a LEFT JOIN: absent when `c_id` is
+/// NULL).
+#[derive(Debug, Clone, Default)]
+pub struct LinkedCard(pub Option<CardRow>);
+
+impl FromRow<'_, AnyRow> for LinkedCard {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        let Some(id) = row.try_get::<Option<i64>, _>("c_id")? else {
+            return Ok(LinkedCard(None));
+        };
+        Ok(LinkedCard(Some(CardRow {
+            id,
+            url: row.try_get("c_url")?,
+            state: row.try_get("c_state")?,
+            kind: row.try_get("c_kind")?,
+            title: row.try_get("c_title")?,
+            description: row.try_get("c_description")?,
+            author_name: row.try_get("c_author_name")?,
+            author_url: row.try_get("c_author_url")?,
+            provider_name: row.try_get("c_provider_name")?,
+            provider_url: row.try_get("c_provider_url")?,
+            html: row.try_get("c_html")?,
+            width: row.try_get("c_width")?,
+            height: row.try_get("c_height")?,
+            image_key: row.try_get("c_image_key")?,
+            image_width: row.try_get("c_image_width")?,
+            image_height: row.try_get("c_image_height")?,
+            image_description: row.try_get("c_image_description")?,
+            blurhash: row.try_get("c_blurhash")?,
+            embed_url: row.try_get("c_embed_url")?,
+            language: row.try_get("c_language")?,
+            published_at: row.try_get("c_published_at")?,
+            author_account_id: row.try_get("c_author_account_id")?,
+            fetched_at: row.try_get("c_fetched_at")?,
+            created_at: row.try_get("c_created_at")?,
+        })))
+    }
 }
 
 /// Up to `limit` cards fetched before `cutoff` that still hold an image: `(id, image_key)`.

@@ -45,7 +45,8 @@ pub async fn insert(conn: &mut AnyConnection, q: &QuoteRow) -> sqlx::Result<()> 
 
 /// What rendering needs about the quotes of each status in `ids`, one row per status (in one
 /// query, since every page asks): its own quote if it quotes, its quote policy, its accepted
-/// quotes, and whether `viewer` follows its author.
+/// quotes, whether `viewer` follows its author, and its ready link card (so a page's cards
+/// cost no query of their own).
 #[derive(Debug, Clone, FromRow)]
 pub struct QuoteFacts {
     pub id: i64,
@@ -61,6 +62,9 @@ pub struct QuoteFacts {
     pub q_request_uri: Option<String>,
     pub q_created_at: Option<i64>,
     pub q_updated_at: Option<i64>,
+    /// The status's link preview card, when it has one that is ready.
+    #[sqlx(flatten)]
+    pub card: super::cards::LinkedCard,
 }
 
 impl QuoteFacts {
@@ -103,8 +107,12 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
          q.quoted_account_id AS q_quoted_account_id, q.quoted_uri AS q_quoted_uri, \
          q.state AS q_state, q.authorization_uri AS q_authorization_uri, \
          q.request_uri AS q_request_uri, q.created_at AS q_created_at, \
-         q.updated_at AS q_updated_at \
-         FROM statuses s LEFT JOIN quotes q ON q.status_id = s.id WHERE s.id IN ({list})"
+         q.updated_at AS q_updated_at, {card} \
+         FROM statuses s LEFT JOIN quotes q ON q.status_id = s.id \
+         LEFT JOIN status_cards sc ON sc.status_id = s.id \
+         LEFT JOIN preview_cards c ON c.id = sc.card_id AND c.state = 'ready' \
+         WHERE s.id IN ({list})",
+        card = super::cards::linked_columns("c"),
     ));
     sql.query_as().fetch_all(db).await
 }
