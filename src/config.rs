@@ -86,6 +86,7 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub log: LogConfig,
     pub database: DatabaseConfig,
+    pub cache: CacheConfig,
     pub cluster: ClusterConfig,
     pub link_previews: LinkPreviewsConfig,
     pub timelines_access: TimelinesAccessConfig,
@@ -285,6 +286,26 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// The read path's in-process caches (`services::read_cache`, docs/performance.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// What the caches may hold together, in MiB (0: no caching).
+    pub memory_mib: u64,
+    /// The longest an entry is trusted, in seconds: the bound on staleness when an
+    /// invalidation never arrives (a write from another process, a lost cluster message).
+    pub ttl_seconds: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            memory_mib: 32,
+            ttl_seconds: 30,
+        }
+    }
+}
+
 /// Link preview cards (`services::cards`, docs/operating.md#link-previews).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -398,6 +419,7 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
+            cache: CacheConfig::default(),
             cluster: ClusterConfig::default(),
             link_previews: LinkPreviewsConfig::default(),
             timelines_access: TimelinesAccessConfig::default(),

@@ -218,6 +218,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
         gauge(state.stream.listeners() as i64),
     );
     cluster_metrics(&state, &mut registry);
+    cache_metrics(&state, &mut registry);
     let mut text = String::new();
     if let Err(e) = encode(&mut text, &registry) {
         tracing::error!(error = %e, "metrics: encoding failed");
@@ -276,6 +277,45 @@ fn cluster_metrics(state: &AppState, registry: &mut Registry) {
         "cluster_listener_reconnects",
         "Times this node's events listener lost its connection and listened again",
         counter(load(&c.reconnects)),
+    );
+}
+
+/// The read caches: lookups answered and not, and what each shelf holds.
+fn cache_metrics(state: &AppState, registry: &mut Registry) {
+    let cache = &state.read_cache;
+    let lookups = Family::<Labels, Counter>::default();
+    for (outcome, n) in [
+        ("hit", cache.stats.hits.load(Ordering::Relaxed)),
+        ("miss", cache.stats.misses.load(Ordering::Relaxed)),
+    ] {
+        lookups
+            .get_or_create(&vec![("outcome", outcome.to_string())])
+            .inc_by(n);
+    }
+    registry.register(
+        "read_cache_lookups",
+        "Read-cache lookups (tokens, logins, filters) answered from memory or not",
+        lookups,
+    );
+    let entries = Family::<Labels, Gauge>::default();
+    let bytes = Family::<Labels, Gauge>::default();
+    for (shelf, (n, b)) in ["tokens", "users", "filters"]
+        .into_iter()
+        .zip(cache.sizes())
+    {
+        let labels = vec![("shelf", shelf.to_string())];
+        entries.get_or_create(&labels).set(n as i64);
+        bytes.get_or_create(&labels).set(b as i64);
+    }
+    registry.register(
+        "read_cache_entries",
+        "Entries each read-cache shelf holds",
+        entries,
+    );
+    registry.register(
+        "read_cache_bytes",
+        "Estimated bytes each read-cache shelf holds (cache.memory_mib bounds their sum)",
+        bytes,
     );
 }
 

@@ -40,6 +40,8 @@ pub struct App {
     pub federation: crate::federation::Federation,
     /// The apps statuses name, kept per process (apps are never edited).
     pub app_names: crate::services::app_names::AppNames,
+    /// Tokens, logins and filters kept for the read path (services/read_cache.rs).
+    pub read_cache: crate::services::read_cache::ReadCache,
     /// The instance settings admins change at run time, over the config's (this node's copy).
     pub settings: crate::services::instance_settings::Live,
     /// This node's name (`HERD_NODE_NAME`, default the host name), in logs and metrics.
@@ -77,6 +79,7 @@ impl App {
         let media = files.scoped("media/", &config.media.public_url);
         let federation = crate::federation::Federation::new(&config)?;
         let settings = crate::services::instance_settings::Live::load(&db, &config).await?;
+        let read_cache = crate::services::read_cache::ReadCache::new(&config.cache);
         let state = Arc::new(App {
             config,
             db,
@@ -94,6 +97,7 @@ impl App {
             files,
             federation,
             app_names: Default::default(),
+            read_cache,
             settings,
             node,
             holder,

@@ -20,11 +20,16 @@ type Ws =
 /// Node A on a fresh database and node B on the same one (same domain: one instance), or
 /// None with the reason printed when no PostgreSQL is configured.
 async fn two_nodes() -> Option<(TestApp, TestApp)> {
-    two_nodes_with(4).await
+    two_nodes_with(4, 30).await
 }
 
-async fn two_nodes_with(pool: u32) -> Option<(TestApp, TestApp)> {
-    let a = TestApp::spawn_with(Backend::Postgres, |c| c.database.max_connections = pool).await?;
+/// Two nodes with `pool` connections each, trusting cached entries for `cache_ttl` seconds.
+async fn two_nodes_with(pool: u32, cache_ttl: u64) -> Option<(TestApp, TestApp)> {
+    let a = TestApp::spawn_with(Backend::Postgres, |c| {
+        c.database.max_connections = pool;
+        c.cache.ttl_seconds = cache_ttl;
+    })
+    .await?;
     let url = a.state.config.database_url.clone();
     let domain = a.state.config.domain.clone();
     // Backend::Sqlite only skips creating a second database: the tweak points B at A's.
@@ -32,6 +37,7 @@ async fn two_nodes_with(pool: u32) -> Option<(TestApp, TestApp)> {
         c.database_url = url;
         c.domain = domain;
         c.database.max_connections = pool;
+        c.cache.ttl_seconds = cache_ttl;
     })
     .await?;
     assert_ne!(a.state.stream.node(), b.state.stream.node());
@@ -294,7 +300,7 @@ async fn cross_node_latency() {
     };
     let (posts, rate) = (env("HERD_BENCH_POSTS", 1000), env("HERD_BENCH_RATE", 100));
     // The production pool size (database.max_connections defaults to 8).
-    let Some((a, b)) = two_nodes_with(8).await else {
+    let Some((a, b)) = two_nodes_with(8, 30).await else {
         return;
     };
     let mut writers = Vec::new();
@@ -528,4 +534,76 @@ async fn a_lost_listener_replays_the_gap() {
     drop(res);
     b.stop().await;
     a.stop().await;
+}
+
+/// What one node changes, the other node's read caches forget at once: a filter made on A
+/// hides a post on B's home, and a suspension on A stops the token B has cached. Entries are
+/// trusted for an hour here, so only the cluster message can make B right.
+#[tokio::test]
+async fn caches_forget_across_nodes() {
+    let Some((a, b)) = two_nodes_with(4, 3600).await else {
+        return;
+    };
+    let (_, moderator) = common::moderation::user(&a, "mod", Some("moderator"), true).await;
+    let (alice_id, alice) = a.user_with_token("alice").await;
+    let (bob_id, bob) = a.user_with_token("bob").await;
+    let (status, _) = a
+        .post_json(
+            &format!("/api/v1/accounts/{alice_id}/follow"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let zebra = post(&a, &alice, json!({ "status": "a zebra crossing" })).await;
+    a.run_jobs().await;
+    let (status, home) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+    assert_eq!(status, 200, "{home}");
+    assert!(
+        home.to_string().contains(&zebra),
+        "B shows the post: {home}"
+    );
+
+    let (status, filter) = a
+        .post_json(
+            "/api/v2/filters",
+            &bob,
+            json!({ "title": "stripes", "context": ["home"], "filter_action": "hide",
+                    "keywords_attributes": [{ "keyword": "zebra" }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{filter}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, home) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+        if !home.to_string().contains(&zebra) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B still shows the filtered post");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let (status, body) = common::moderation::action(
+        &a,
+        &moderator,
+        bob_id,
+        json!({ "type": "suspend", "policy_clause": "code-of-conduct@1#3.2", "text": "Spam" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, _) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+        if status == 403 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            Instant::now() < deadline,
+            "B still takes the suspended user's token"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.stop().await;
+    b.stop().await;
 }

@@ -603,3 +603,166 @@ on_both_backends!(
     edit_dropping_a_private_mention,
     edit_dropping_a_private_mention
 );
+
+/// The read caches (tokens, logins, filters) never show what a change hides: each change
+/// below is followed at once by a read with caches warmed by the reads before it, and the
+/// caches are trusted for an hour, so only their invalidation can make these pass.
+async fn a_warm_cache_hides_at_once(app: &TestApp) {
+    use common::moderation::{action, user};
+    let (_, moderator) = user(app, "mod", Some("moderator"), true).await;
+    let (alice_id, alice) = app.user_with_token("alice").await;
+    let (bob_id, bob) = app.user_with_token("bob").await;
+    follow(app, &bob, alice_id).await;
+    let zebra = id(&post(app, &alice, json!({ "status": "a zebra crossing" })).await);
+    let private = id(&post(
+        app,
+        &alice,
+        json!({ "status": SECRET, "visibility": "private" }),
+    )
+    .await);
+    app.run_jobs().await;
+    let home = |token: String| async move {
+        let (status, v) = app.get_json("/api/v1/timelines/home", Some(&token)).await;
+        assert_eq!(status, 200, "{v}");
+        v
+    };
+    let shown = home(bob.clone()).await;
+    assert!(shows(&shown, &zebra) && shows(&shown, &private), "{shown}");
+    assert!(app.state.read_cache.sizes()[0].0 > 0, "the token is cached");
+
+    // A filter, then its removal.
+    let (status, filter) = app
+        .post_json(
+            "/api/v2/filters",
+            &bob,
+            json!({ "title": "stripes", "context": ["home"], "filter_action": "hide",
+                    "keywords_attributes": [{ "keyword": "zebra" }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{filter}");
+    assert!(!shows(&home(bob.clone()).await, &zebra), "filtered at once");
+    let filter_id = filter["id"].as_str().expect("filter id");
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v2/filters/{filter_id}")))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .expect("DELETE filter");
+    assert_eq!(res.status(), 200);
+    assert!(
+        shows(&home(bob.clone()).await, &zebra),
+        "unfiltered at once"
+    );
+
+    // A mute, then a block (which also ends the follow: the private post is gone).
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/accounts/{alice_id}/mute"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!shows(&home(bob.clone()).await, &zebra), "muted at once");
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/accounts/{alice_id}/unmute"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(shows(&home(bob.clone()).await, &zebra));
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/accounts/{alice_id}/block"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let after = home(bob.clone()).await;
+    assert!(
+        !shows(&after, &zebra) && !shows(&after, &private),
+        "{after}"
+    );
+    let (status, _) = app
+        .get_json(&format!("/api/v1/statuses/{private}"), Some(&bob))
+        .await;
+    assert_eq!(
+        status, 404,
+        "a blocked reader loses the followers-only post at once"
+    );
+
+    // A suspension: the warm token stops working at once.
+    let (status, body) = action(
+        app,
+        &moderator,
+        bob_id,
+        json!({ "type": "suspend", "policy_clause": "code-of-conduct@1#3.2",
+                "text": "Spam" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.get_json("/api/v1/timelines/home", Some(&bob)).await;
+    assert_eq!(status, 403, "suspended at once: {body}");
+
+    // A revoked token stops working at once; another token of the same user goes on, until
+    // the login is disabled.
+    let (carol_id, carol) = app.user_with_token("carol").await;
+    let (client_id, secret) = app.register_app("read", "urn:ietf:wg:oauth:2.0:oob").await;
+    let grant = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("username", "carol"),
+            ("password", "correct horse battery"),
+            ("scope", "read"),
+        ])
+        .send()
+        .await
+        .expect("POST /oauth/token");
+    let grant: Value = grant.json().await.expect("token JSON");
+    let revoked = grant["access_token"].as_str().expect("token").to_string();
+    for token in [&carol, &revoked] {
+        let (status, _) = app.get_json("/api/v1/timelines/home", Some(token)).await;
+        assert_eq!(status, 200);
+    }
+    let res = app
+        .client
+        .post(app.url("/oauth/revoke"))
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("token", revoked.as_str()),
+        ])
+        .send()
+        .await
+        .expect("POST /oauth/revoke");
+    assert_eq!(res.status(), 200);
+    let (status, _) = app.get_json("/api/v1/timelines/home", Some(&revoked)).await;
+    assert_eq!(status, 401, "revoked at once");
+    let (status, _) = app.get_json("/api/v1/timelines/home", Some(&carol)).await;
+    assert_eq!(status, 200, "the other token goes on");
+    let (status, body) = action(
+        app,
+        &moderator,
+        carol_id,
+        json!({ "type": "disable", "policy_clause": "code-of-conduct@1#3.2",
+                "text": "Automated posting" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.get_json("/api/v1/timelines/home", Some(&carol)).await;
+    assert_eq!(status, 403, "disabled at once: {body}");
+}
+
+on_both_backends!(
+    warm_cache_hides_at_once,
+    a_warm_cache_hides_at_once,
+    |c: &mut herd::config::Config| c.cache.ttl_seconds = 3600
+);

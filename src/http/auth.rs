@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::error::{AppError, AppResult};
 use crate::scopes::Scopes;
+use crate::services::read_cache::Grant;
 use crate::state::AppState;
 use crate::storage::accounts::{AccountRow, UserRow};
 use crate::storage::oauth;
@@ -100,31 +101,53 @@ async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<Auth>> {
 }
 
 impl Auth {
-    /// The token's grant, its account and login, and whether the account is suspended, in
-    /// one round trip.
+    /// The token's grant, its account and login, and whether the account is suspended: from
+    /// the read cache, else in one round trip (services/read_cache.rs says when the cache
+    /// forgets).
     async fn lookup(state: &AppState, token: &str) -> AppResult<(Auth, bool)> {
-        let row = oauth::token_by_hash(&state.db.pool, &crate::secrets::token_hash(token)).await?;
+        let hash = crate::secrets::token_hash(token);
+        let cache = &state.read_cache;
+        if let Some(grant) = cache.grant(&hash) {
+            let user = match grant.account_id {
+                Some(id) => cache.user(id),
+                None => None,
+            };
+            if grant.account_id.is_none() || user.is_some() {
+                return Ok(Auth::granted(grant, user));
+            }
+        }
+        let ticket = cache.ticket();
+        let row = oauth::token_by_hash(&state.db.pool, &hash).await?;
         let row = match row {
             Some(r) if r.token.revoked_at.is_none() => r,
             _ => return Err(AppError::unauthorized("The access token is invalid")),
         };
-        let scopes = Scopes::parse(&row.token.scopes).map_err(AppError::internal_msg)?;
-        let suspended = row
-            .account
-            .as_ref()
-            .is_some_and(|a| a.suspended_at.is_some());
-        let signed_in = match (row.account, row.user) {
-            (Some(account), Some(user)) => Some(Arc::new(CurrentUser { account, user })),
-            _ => None,
-        };
-        let auth = Auth {
+        let grant = Grant {
             token_id: row.token.id,
             app_id: row.token.app_id,
             account_id: row.token.account_id,
-            scopes,
-            signed_in,
+            scopes: Scopes::parse(&row.token.scopes).map_err(AppError::internal_msg)?,
         };
-        Ok((auth, suspended))
+        let user = match (row.account, row.user) {
+            (Some(account), Some(user)) => Some(Arc::new(CurrentUser { account, user })),
+            _ => None,
+        };
+        cache.put_token(ticket, &hash, grant.clone(), user.clone());
+        Ok(Auth::granted(grant, user))
+    }
+
+    fn granted(grant: Grant, user: Option<Arc<CurrentUser>>) -> (Auth, bool) {
+        let suspended = user
+            .as_ref()
+            .is_some_and(|u| u.account.suspended_at.is_some());
+        let auth = Auth {
+            token_id: grant.token_id,
+            app_id: grant.app_id,
+            account_id: grant.account_id,
+            scopes: grant.scopes,
+            signed_in: user,
+        };
+        (auth, suspended)
     }
 
     /// Resolves a raw token (the streaming API also takes it from `Sec-WebSocket-Protocol`).

@@ -57,6 +57,8 @@ pub async fn delete_own(
     .await?;
     crate::storage::oauth::revoke_account_tokens(&mut **tx, account_id, now).await?;
     store::empty_account(&mut tx, account_id, now).await?;
+    tx.record(crate::storage::Change::AccountChanged(account_id));
+    tx.record(crate::storage::Change::TokensRevoked);
     tx.commit().await?;
     state.jobs.wake();
     Ok(())

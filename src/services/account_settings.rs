@@ -61,6 +61,8 @@ pub async fn change_password(
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     crate::storage::accounts::set_password(&mut **tx, user.id, &hash, now).await?;
+    tx.record(crate::storage::Change::AccountChanged(account_id));
+    tx.record(crate::storage::Change::TokensRevoked);
     oauth::revoke_account_tokens(&mut **tx, account_id, now).await?;
     match keep.session_hash {
         Some(h) => {
@@ -166,6 +168,7 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> AppResult<Op
     if !store::set_email(&mut tx, account_id, &email, now).await? {
         return Err(AppError::validation("email", "taken", "is already taken"));
     }
+    tx.record(crate::storage::Change::AccountChanged(account_id));
     tx.commit().await?;
     Ok(Some(account_id))
 }
@@ -178,6 +181,7 @@ pub async fn set_noindex(state: &AppState, account_id: i64, noindex: bool) -> Ap
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     store::set_noindex(&mut tx, account_id, noindex, now).await?;
+    tx.record(crate::storage::Change::AccountChanged(account_id));
     tx.commit().await?;
     Ok(())
 }

@@ -202,15 +202,25 @@ pub async fn session_user(
     state: &AppState,
     account_id: i64,
 ) -> AppResult<crate::http::auth::CurrentUser> {
-    let account = store::account_by_id(&state.db.pool, account_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let user = user(state, account_id).await?;
-    if account.suspended_at.is_some() {
+    let cache = &state.read_cache;
+    let me = match cache.user(account_id) {
+        Some(me) => me,
+        None => {
+            let ticket = cache.ticket();
+            let account = store::account_by_id(&state.db.pool, account_id)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            let user = user(state, account_id).await?;
+            let me = std::sync::Arc::new(crate::http::auth::CurrentUser { account, user });
+            cache.put_user(ticket, me.clone());
+            me
+        }
+    };
+    if me.account.suspended_at.is_some() {
         return Err(AppError::forbidden("Your login is currently disabled"));
     }
-    crate::http::auth::functional(state, &user)?;
-    Ok(crate::http::auth::CurrentUser { account, user })
+    crate::http::auth::functional(state, &me.user)?;
+    Ok(crate::http::auth::CurrentUser::clone(&me))
 }
 
 /// Resends the confirmation link of a user's account; `email`, if given, must be the address
@@ -407,13 +417,21 @@ pub async fn resend_confirmation(
 /// Confirms the email behind a token; returns the account id, or None for a bad or old link.
 pub async fn confirm(state: &AppState, token: &str) -> AppResult<Option<i64>> {
     let now = state.clock.now_micros();
-    Ok(store::confirm_by_token(
+    let confirmed = store::confirm_by_token(
         &state.db.pool,
         &secrets::token_hash(token),
         now - CONFIRMATION_VALID,
         now,
     )
-    .await?)
+    .await?;
+    if let Some(id) = confirmed {
+        let forget = crate::services::read_cache::Forget {
+            accounts: vec![id],
+            ..Default::default()
+        };
+        crate::services::read_cache::forget_everywhere(state, forget).await;
+    }
+    Ok(confirmed)
 }
 
 /// Starts a password reset. Says nothing about whether the address exists.
@@ -469,6 +487,8 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Ap
     let mut tx = state.db.begin_write().await?;
     store::set_password(&mut **tx, user.id, &hash, now).await?;
     oauth::revoke_account_tokens(&mut **tx, user.account_id, now).await?;
+    tx.record(crate::storage::Change::AccountChanged(user.account_id));
+    tx.record(crate::storage::Change::TokensRevoked);
     sessions::delete_for_account(&mut **tx, user.account_id).await?;
     tx.commit().await?;
     Ok(())

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::ids;
+use crate::services::read_cache;
 use crate::services::streaming::{Event, Message, Stream};
 use crate::state::AppState;
 use crate::storage::live_events as log_store;
@@ -290,8 +291,27 @@ pub async fn publish(state: &AppState, m: &Message) {
     }
 }
 
+/// Tells the other nodes what a commit here made stale in their read caches.
+pub async fn publish_forget(state: &AppState, forget: &read_cache::Forget) {
+    let mut forget = forget.clone();
+    forget.node = state.stream.node().to_string();
+    let Some(payload) = read_cache::payload(&forget) else {
+        return;
+    };
+    if let Err(e) = pubsub::notify(&state.db.pool, CHANNEL, &payload).await {
+        // Their entries still expire after cache.ttl_seconds.
+        tracing::warn!(error = %e, "cluster events: could not tell the other nodes' caches");
+    }
+}
+
 /// Feeds one notification into this node's hub, unless this node published it.
 fn receive(state: &AppState, payload: &str) {
+    if let Some(forget) = read_cache::parse_payload(payload) {
+        if forget.node != state.stream.node() {
+            state.read_cache.forget(&forget);
+        }
+        return;
+    }
     // An admin changed the instance settings on some node: read them again.
     if payload == crate::services::instance_settings::RELOAD_PAYLOAD {
         let state = state.clone();
@@ -471,7 +491,9 @@ pub fn start_listener(state: &AppState) {
                         "cluster events: listening again; replaying other nodes' events from \
                          the gap"
                     );
-                    // A settings change in the gap would otherwise be missed for good.
+                    // A settings change or a cache invalidation in the gap would otherwise
+                    // be missed for good.
+                    state.read_cache.clear();
                     let state = state.clone();
                     tokio::spawn(async move {
                         crate::services::instance_settings::reload(&state).await

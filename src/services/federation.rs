@@ -1699,6 +1699,7 @@ pub async fn set_alias(
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     store::set_aliases(&mut **tx, me.account.id, &list).await?;
+    tx.record(crate::storage::Change::AccountChanged(me.account.id));
     profile_updated(&mut tx, state, me.account.id, now).await?;
     tx.commit().await?;
     state.jobs.wake();
@@ -1748,6 +1749,7 @@ pub async fn move_account(
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     store::set_moved(&mut **tx, me.account.id, Some(target.id), now).await?;
+    tx.record(crate::storage::Change::AccountChanged(me.account.id));
     profile_updated(&mut tx, state, me.account.id, now).await?;
     let move_activity = json!({
         "@context": protocol::context(),

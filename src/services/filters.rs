@@ -14,11 +14,13 @@ use serde_json::{json, Value};
 use crate::entities::{Notification, Status};
 use crate::error::{AppError, AppResult};
 use crate::ids;
+use crate::services::read_cache::CachedFilters;
 use crate::services::render::Viewer;
 use crate::state::AppState;
 use crate::storage::filters::{self as store, FilterRow, FilterStatusRow, KeywordRow};
 use crate::storage::{statuses, Change, WriteTx};
 use crate::time;
+use std::sync::Arc;
 
 pub const CONTEXTS: &[&str] = &["home", "notifications", "public", "thread", "account"];
 /// `blur` (Mastodon 4.4) is shown like `warn`: the client blurs the media.
@@ -509,14 +511,46 @@ enum Outcome {
 }
 
 impl Active {
-    pub async fn load(state: &AppState, viewer: i64) -> AppResult<Active> {
-        let rows = store::active(&state.db.pool, viewer, state.clock.now_micros()).await?;
-        if rows.is_empty() {
-            return Ok(Active::default());
+    /// The viewer's filters in force now: from the read cache, else read (and kept until a
+    /// filter of theirs changes or the first of them expires).
+    pub async fn load(state: &AppState, viewer: i64) -> AppResult<Arc<Active>> {
+        let now = state.clock.now_micros();
+        let cache = &state.read_cache;
+        if let Some(found) = cache.filters(viewer, now) {
+            return Ok(found.active.clone());
         }
-        Ok(Active {
-            filters: load_full(state, rows).await?,
-        })
+        let ticket = cache.ticket();
+        let rows = store::active(&state.db.pool, viewer, now).await?;
+        let expires_at = rows.iter().filter_map(|r| r.expires_at).min();
+        let active = Arc::new(if rows.is_empty() {
+            Active::default()
+        } else {
+            Active {
+                filters: load_full(state, rows).await?,
+            }
+        });
+        let cached = CachedFilters {
+            active: active.clone(),
+            expires_at,
+        };
+        cache.put_filters(ticket, viewer, Arc::new(cached));
+        Ok(active)
+    }
+
+    /// Estimated bytes, for the cache's budget.
+    pub fn weight(&self) -> usize {
+        self.filters
+            .iter()
+            .map(|f| {
+                256 + f.row.title.len()
+                    + f.row.context.len()
+                    + f.keywords
+                        .iter()
+                        .map(|k| 64 + k.keyword.len())
+                        .sum::<usize>()
+                    + 48 * f.statuses.len()
+            })
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {

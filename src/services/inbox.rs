@@ -130,6 +130,7 @@ async fn process_one(
         "Move" => {
             if let Some(target) = &moved_to {
                 store::set_moved(&mut **tx, actor.id, Some(target.id), now).await?;
+                tx.record(crate::storage::Change::AccountChanged(actor.id));
                 move_followers(&mut tx, state, actor, target, now).await?;
             }
         }
@@ -1226,6 +1227,8 @@ async fn update(
         notify(tx, wrapper.account_id, actor.id, "update", Some(s.id), now).await?;
     }
     crate::services::quotes::quoted_edited(tx, &s, now).await?;
+    // Streams hear a remote edit as they hear a local one (`status.update`).
+    tx.record(crate::storage::Change::StatusEdited(s.id));
     Ok(())
 }
 

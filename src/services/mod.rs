@@ -57,6 +57,7 @@ pub mod quarterly_reports;
 pub mod quote_federation;
 pub mod quotes;
 pub mod rate_limits;
+pub mod read_cache;
 pub mod reading;
 pub mod remote_media;
 pub mod render;

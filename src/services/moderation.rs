@@ -54,6 +54,7 @@ pub mod federation_hooks {
     ) -> AppResult<()> {
         if suspended {
             crate::storage::federation::clear_suspension_origin(&mut ***tx, account_id).await?;
+            tx.record(crate::storage::Change::AccountChanged(account_id));
         }
         jobs::enqueue(
             tx,
@@ -651,6 +652,7 @@ async fn apply(
         }
         AccountAction::Disable => store::set_user_disabled(&mut ***tx, account_id, on).await?,
     }
+    tx.record(crate::storage::Change::AccountChanged(account_id));
     Ok(())
 }
 
@@ -740,6 +742,7 @@ pub async fn approve(
     let mut tx = begin_gated(state, actor, &citation, now).await?;
     pending(&mut tx, target.id).await?;
     store::set_user_approved(&mut **tx, target.id).await?;
+    tx.record(crate::storage::Change::AccountChanged(target.id));
     let mut entry = log_row("approve", Some(actor), now);
     entry.target_account_id = Some(target.id);
     entry.citation = Some(citation.to_string());
@@ -784,6 +787,8 @@ pub async fn reject(
     store::set_user_disabled(&mut **tx, target.id, true).await?;
     store::set_account_flag(&mut **tx, target.id, AccountFlag::Suspended, Some(now)).await?;
     store::revoke_tokens(&mut **tx, target.id, now).await?;
+    tx.record(crate::storage::Change::AccountChanged(target.id));
+    tx.record(crate::storage::Change::TokensRevoked);
     let mut entry = log_row("reject", Some(actor), now);
     entry.target_account_id = Some(target.id);
     entry.citation = Some(citation.to_string());

@@ -151,6 +151,7 @@ pub async fn remove_image(
     if !accounts::swap_image_file(&mut **tx, me.account.id, which.column(), &old, "", now).await? {
         return Err(changed_meanwhile());
     }
+    tx.record(crate::storage::Change::AccountChanged(me.account.id));
     crate::services::federation::profile_updated(&mut tx, state, me.account.id, now).await?;
     tx.commit().await?;
     state.jobs.wake();
@@ -336,6 +337,7 @@ pub async fn update(state: &AppState, me: &CurrentUser, c: ProfileChange) -> App
     let saved = async {
         let mut tx = state.db.begin_write().await?;
         accounts::update_profile(&mut **tx, a.id, &profile, now).await?;
+        tx.record(crate::storage::Change::AccountChanged(a.id));
         accounts::update_posting_defaults(&mut **tx, me.user.id, &privacy, sensitive, &language)
             .await?;
         if let Some(policy) = quote_policy {
@@ -409,20 +411,6 @@ pub async fn local_account(state: &AppState, username: &str) -> AppResult<Accoun
         .ok_or_else(AppError::not_found)?;
     let roles = gov_store::active_roles(&state.db.pool, row.id).await?;
     Ok(Account::from_row(state, &row, &roles))
-}
-
-/// The signed-in user's own account with its source (`verify_credentials`).
-pub async fn credentials_of(state: &AppState, me: &CurrentUser) -> AppResult<CredentialAccount> {
-    let roles = gov_store::active_roles(&state.db.pool, me.account.id).await?;
-    let mut entity = CredentialAccount::from_row(state, &me.account, &roles, &me.user);
-    crate::services::federation::decorate_account(state, &mut entity.account, me.account.id)
-        .await?;
-    entity.source.hide_collections = entity.account.hide_collections.unwrap_or(false);
-    entity.source.attribution_domains =
-        crate::services::federation::attribution_domains(state, me.account.id).await?;
-    entity.source.quote_policy =
-        crate::services::quotes::default_policy(state, me.account.id).await?;
-    Ok(entity)
 }
 
 /// A user's own account with its source, as it now stands.

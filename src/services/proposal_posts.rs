@@ -206,6 +206,7 @@ async fn apply_rules(tx: &mut WriteTx, state: &AppState, now: i64) -> AppResult<
     let members_only = visibility_in_force(tx, now).await? == ProposalVisibility::Members;
     if (coop.locked != 0) != members_only {
         audiences::set_locked(&mut ***tx, coop.id, members_only).await?;
+        tx.record(crate::storage::Change::AccountChanged(coop.id));
         tracing::info!(
             members_only,
             "@coop follows the bylaws' proposal_visibility"

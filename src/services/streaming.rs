@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::error::{AppError, AppResult};
 use crate::paging::Page;
 use crate::services::conversations;
+use crate::services::read_cache;
 use crate::services::render::{self, Viewer};
 use crate::state::{App, AppState};
 use crate::storage::notifications as notes;
@@ -202,14 +203,25 @@ impl Hub {
 /// Hooks the hub to committed writes: one dispatcher task, in commit order.
 pub fn start(state: &AppState) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Change>>();
+    let weak: Weak<App> = Arc::downgrade(state);
+    let at_commit = weak.clone();
     state.db.on_commit(Box::new(move |changes| {
+        // The caches forget before the writer's answer leaves, so its next read is fresh.
+        if let Some(state) = at_commit.upgrade() {
+            state.read_cache.forget(&read_cache::Forget::of(&changes));
+        }
         let _ = tx.send(changes);
     }));
-    let weak: Weak<App> = Arc::downgrade(state);
     let cluster = crate::services::cluster_events::enabled(state);
     tokio::spawn(async move {
         while let Some(changes) = rx.recv().await {
             let Some(state) = weak.upgrade() else { break };
+            if cluster {
+                let forget = read_cache::Forget::of(&changes);
+                if !forget.is_empty() {
+                    crate::services::cluster_events::publish_forget(&state, &forget).await;
+                }
+            }
             let logging = crate::services::live::log_wanted(&state);
             if !logging {
                 crate::services::live::skipped(&state);
@@ -392,6 +404,8 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
             id: 0,
         }),
         Change::Proposal(id) => crate::services::live::proposal_message(state, id).await?,
+        // Only the read caches hear of these (at commit, in `start`).
+        Change::AccountChanged(_) | Change::TokensRevoked => None,
     })
 }
 

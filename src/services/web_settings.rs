@@ -91,6 +91,7 @@ pub async fn update_preferences(
     let now = state.clock.now_micros();
     let mut tx = state.db.begin_write().await?;
     store::set_locale(&mut **tx, me.account.id, locale.tag(), now).await?;
+    tx.record(crate::storage::Change::AccountChanged(me.account.id));
     store::set_preferences(
         &mut **tx,
         me.account.id,
@@ -192,6 +193,11 @@ pub async fn revoke_app(state: &AppState, account_id: i64, app_id: &str) -> AppR
     let id: i64 = app_id.parse().map_err(|_| AppError::not_found())?;
     let revoked =
         store::revoke_app(&state.db.pool, account_id, id, state.clock.now_micros()).await?;
+    let forget = crate::services::read_cache::Forget {
+        tokens: true,
+        ..Default::default()
+    };
+    crate::services::read_cache::forget_everywhere(state, forget).await;
     if revoked == 0 {
         return Err(AppError::not_found());
     }

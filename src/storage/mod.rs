@@ -112,6 +112,11 @@ pub enum Change {
     },
     /// An account's filters changed (its user streams get `filters_changed`).
     FiltersChanged(i64),
+    /// A local account's row or login changed (suspension, approval, profile, defaults…):
+    /// the read caches drop their copy (services/read_cache.rs).
+    AccountChanged(i64),
+    /// Access tokens were revoked: the read caches forget every token's grant.
+    TokensRevoked,
     /// Accepted notification requests joined an account's notifications.
     NotificationsMerged(i64),
     /// A proposal opened, took a ballot or closed: live pages redraw its count for the

@@ -83,7 +83,8 @@ pub async fn verify_credentials(
         "read:accounts"
     };
     let me = auth.user(&state, scope).await?;
-    Ok(Json(profile::credentials_of(&state, &me).await?))
+    // Read afresh: the token's cached account does not follow its counters.
+    Ok(Json(profile::credentials(&state, me.account.id).await?))
 }
 
 /// `GET /api/v1/accounts?id[]=…` (4.3): the accounts named that exist, in the order asked,
