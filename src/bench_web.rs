@@ -78,6 +78,15 @@ fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
 
 /// Signs in through the sign-in form, as a browser does: the session cookie.
 async fn sign_in(base: &str, login: &str) -> anyhow::Result<String> {
+    sign_in_with(base, login, PASSWORD).await
+}
+
+/// Signs `login` in with `password` through the sign-in form: the session cookie to send.
+pub(crate) async fn sign_in_with(
+    base: &str,
+    login: &str,
+    password: &str,
+) -> anyhow::Result<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -93,7 +102,7 @@ async fn sign_in(base: &str, login: &str) -> anyhow::Result<String> {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("login", login),
-            ("password", PASSWORD),
+            ("password", password),
             ("return_to", "/home"),
         ])
         .send()

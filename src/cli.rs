@@ -189,6 +189,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         domains: usize,
     },
+    /// Bytes of /home, the JSON home timeline, herd.css and herd.js as identity, gzip and
+    /// brotli, and the CPU time per response of each encoding by level.
+    Compression {
+        /// Compressions per body and level (the mean is printed).
+        #[arg(long, default_value_t = 200)]
+        runs: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -386,6 +393,12 @@ pub fn run() -> ExitCode {
                         domains,
                     },
                 )
+                .await
+            }
+            Command::Bench(BenchCommand::Compression { runs }) => {
+                crate::bench_compression::compression(crate::bench_compression::CompressionBench {
+                    runs,
+                })
                 .await
             }
             Command::Ledger(LedgerCommand::Verify { head }) => ledger_verify(config, head).await,

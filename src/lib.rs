@@ -35,6 +35,7 @@ pub mod admin_queries;
 pub mod api;
 pub mod bench;
 pub mod bench_cluster;
+pub mod bench_compression;
 pub mod bench_drivers;
 pub mod bench_federation;
 pub mod bench_web;

@@ -291,7 +291,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/health", get(instance::health))
         .route("/health/ready", get(crate::metrics::ready))
-        .route("/system/media/{dir}/{file}", get(media::file));
+        // Files are served whole or by byte range, never encoded (http::compression).
+        .route(
+            "/system/media/{dir}/{file}",
+            get(media::file).layer(middleware::map_response(uncompressed)),
+        );
 
     // ActivityPub federation: discovery, actor documents, collections, inboxes.
     let federation = {
@@ -332,7 +336,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(
             crate::http::error_language::localize_errors,
-        ));
+        ))
+        .layer(crate::http::compression::layer());
     // Requests are counted and timed only when something scrapes them (HERD_METRICS_LISTEN).
     let router = if state.config.cluster.metrics_listen.is_empty() {
         router
@@ -488,6 +493,13 @@ async fn api_headers(req: Request, next: Next) -> Response {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     h.insert(VARY, HeaderValue::from_static("Authorization, Origin"));
+    response
+}
+
+async fn uncompressed(mut response: Response) -> Response {
+    response
+        .extensions_mut()
+        .insert(crate::http::compression::Uncompressed);
     response
 }
 

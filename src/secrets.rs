@@ -10,9 +10,14 @@ use sha2::{Digest, Sha256};
 
 /// A URL-safe random token with 256 bits of entropy.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(32))
+}
+
+/// `n` random bytes from the operating system (what tokens are made of).
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; n];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    bytes
 }
 
 /// The stored form of a token: hex SHA-256.
@@ -47,8 +52,13 @@ pub fn dummy_password_hash() -> &'static str {
 
 /// Constant-time string equality for secrets compared in the clear (CSRF tokens).
 pub fn secure_eq(a: &str, b: &str) -> bool {
+    secure_eq_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// Constant-time equality of byte strings (a length difference is not hidden).
+pub fn secure_eq_bytes(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 /// PKCE S256: base64url(SHA-256(verifier)) without padding.

@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every surface: extractors (bearer token and scopes, web session and
-//! CSRF, bodies in any encoding), paging, rate limits and client addresses.
+//! CSRF, bodies in any encoding), paging, rate limits, client addresses, and the compression
+//! of responses.
 
 pub mod auth;
 pub mod body;
+pub mod compression;
 pub mod error_language;
 pub mod lenient;
 pub mod pagination;

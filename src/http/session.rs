@@ -4,6 +4,13 @@
 //! form posts the same value back in `csrf_token`, and a POST whose field does not match the
 //! cookie is refused. A cross-site page can neither read the cookie nor set it, so it cannot
 //! forge the field. The login itself is the `herd_session` cookie, whose hash is stored.
+//!
+//! Pages are compressed (`http::compression`), and a compressed page that carries a secret
+//! next to text an attacker can put in it leaks the secret through its size (BREACH). So a
+//! page never carries the token itself: each render carries it masked, a fresh random pad
+//! followed by the token XOR the pad, base64url-encoded ([`masked`]), as Rails and Django do.
+//! [`csrf_matches`] takes the token masked by any render, or plain (forms rendered before
+//! masking began, scripts that copy the cookie).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, SET_COOKIE, USER_AGENT};
@@ -91,7 +98,7 @@ pub async fn ensure_csrf(State(state): State<AppState>, mut req: Request, next: 
     response
 }
 
-/// The web visitor: their CSRF token, their language and, when logged in, their account.
+/// The web visitor: their CSRF token (the cookie's; pages carry it [`masked`]), their language and, when logged in, their account.
 pub struct WebSession {
     pub csrf: String,
     pub account_id: Option<i64>,
@@ -200,6 +207,38 @@ impl FromRequestParts<AppState> for WebSession {
     }
 }
 
+/// The token as a page carries it: a one-time pad and the token XOR that pad, in base64url.
+/// No two renders carry the same bytes, so compression cannot reveal the token.
+pub fn masked(token: &str) -> String {
+    use base64::Engine;
+    let token = token.as_bytes();
+    let mut out = secrets::random_bytes(token.len());
+    let xored: Vec<u8> = token.iter().zip(&out).map(|(t, p)| t ^ p).collect();
+    out.extend(xored);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// Whether a form's `submitted` field carries the cookie's token `expected`, masked by any
+/// render ([`masked`]) or plain. Compared in constant time; an empty token matches nothing.
+pub fn csrf_matches(expected: &str, submitted: &str) -> bool {
+    use base64::Engine;
+    if expected.is_empty() {
+        return false;
+    }
+    if secrets::secure_eq(expected, submitted) {
+        return true;
+    }
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(submitted) else {
+        return false;
+    };
+    if bytes.len() != 2 * expected.len() {
+        return false;
+    }
+    let (pad, xored) = bytes.split_at(expected.len());
+    let unmasked: Vec<u8> = pad.iter().zip(xored).map(|(p, x)| p ^ x).collect();
+    secrets::secure_eq_bytes(expected.as_bytes(), &unmasked)
+}
+
 /// The CSRF token of this request (what a re-rendered form must carry).
 pub fn csrf_in(parts: &Parts) -> String {
     parts
@@ -210,9 +249,9 @@ pub fn csrf_in(parts: &Parts) -> String {
 }
 
 impl WebSession {
-    /// Refuses a form whose token does not match the cookie.
+    /// Refuses a form whose token (masked or plain) does not match the cookie.
     pub fn verify_csrf(&self, submitted: &str) -> AppResult<()> {
-        if secrets::secure_eq(&self.csrf, submitted) {
+        if csrf_matches(&self.csrf, submitted) {
             Ok(())
         } else {
             Err(AppError::forbidden(crate::i18n::text(
@@ -256,4 +295,32 @@ pub async fn end(
         sessions::delete(&state.db.pool, &secrets::token_hash(&v)).await?;
     }
     Ok(build_cookie(state, SESSION_COOKIE, String::new(), Some(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_tokens_differ_per_render_and_all_match() {
+        let token = secrets::random_token();
+        let (a, b) = (masked(&token), masked(&token));
+        assert_ne!(a, b);
+        assert!(!a.contains(&token));
+        assert!(csrf_matches(&token, &a));
+        assert!(csrf_matches(&token, &b));
+        assert!(csrf_matches(&token, &token), "a plain token still matches");
+        assert!(!csrf_matches(&token, &masked(&secrets::random_token())));
+        assert!(!csrf_matches(&token, "forged"));
+        assert!(!csrf_matches(&token, ""));
+        assert!(!csrf_matches("", ""));
+        assert!(!csrf_matches("", &masked("")));
+        // A masked token with one byte flipped is refused.
+        let mut bytes =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &a).unwrap();
+        bytes[50] ^= 1;
+        let flipped =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+        assert!(!csrf_matches(&token, &flipped));
+    }
 }

@@ -24,9 +24,8 @@ use super::templates::{error_page, error_page_in};
 use crate::error::AppError;
 use crate::http::auth::CurrentUser;
 use crate::http::body::{parse_form, Payload, UploadedFile, MAX_BODY_BYTES};
-use crate::http::session::{csrf_in, WebSession};
+use crate::http::session::{csrf_in, csrf_matches, WebSession};
 use crate::i18n::{self, Locale};
-use crate::secrets;
 use crate::services::accounts;
 use crate::state::AppState;
 
@@ -88,8 +87,8 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// Takes the form's `csrf_token` field out of `data` and checks it against `expected`, the
-/// cookie's value, then reads the rest as the handler's type.
+/// Takes the form's `csrf_token` field out of `data` and checks it (masked or plain) against
+/// `expected`, the cookie's value, then reads the rest as the handler's type.
 fn checked<T: DeserializeOwned>(
     mut data: Value,
     expected: &str,
@@ -100,7 +99,7 @@ fn checked<T: DeserializeOwned>(
         .and_then(|m| m.remove("csrf_token"))
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    if expected.is_empty() || !secrets::secure_eq(expected, &submitted) {
+    if !csrf_matches(expected, &submitted) {
         return Err(AppError::forbidden(i18n::text(locale, "error-csrf")));
     }
     serde_json::from_value(data).map_err(|e| AppError::bad_request(format!("Invalid form: {e}")))

@@ -379,6 +379,7 @@ async fn create_invite(
             };
             super::moderation::admin_with(&state, &s, &draft, StatusCode::OK)
                 .await
+                .map(crate::http::compression::one_time_secret)
                 .unwrap_or_else(|e| s.error(&state, e))
         }
         Err(e) => {

@@ -157,7 +157,9 @@ pub async fn authorize(
                 let mut ctx = page_context(&state, &session, username.as_deref());
                 ctx.insert("app_name", &req.app.name);
                 ctx.insert("code", &code);
-                render(&state, "oauth/code.html", &ctx)?.into_response()
+                crate::http::compression::one_time_secret(
+                    render(&state, "oauth/code.html", &ctx)?.into_response(),
+                )
             }
         })
     }

@@ -468,7 +468,10 @@ pub async fn vote(
                     }),
                     ..Extras::default()
                 };
-                proposal_view(&state, &signed, id, extras, StatusCode::OK, template).await
+                // The receipt's nonce is shown once, here.
+                proposal_view(&state, &signed, id, extras, StatusCode::OK, template)
+                    .await
+                    .map(crate::http::compression::one_time_secret)
             }
             Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
                 let (f, message) = field_message(&e, field);

@@ -377,7 +377,8 @@ fn base_context(state: &AppState, locale: Locale, csrf: &str, signed_in: Option<
     ctx.insert("instance_description", &settings.description);
     ctx.insert("domain", &state.config.domain);
     ctx.insert("herd_version", env!("CARGO_PKG_VERSION"));
-    ctx.insert("csrf_token", csrf);
+    // Masked afresh on every render: compressed pages must not carry the token as it is.
+    ctx.insert("csrf_token", &crate::http::session::masked(csrf));
     ctx.insert("signed_in", &signed_in);
     ctx.insert("theme", "auto");
     ctx.insert("reduce_motion", &false);

@@ -6,6 +6,7 @@
 mod common;
 
 mod account;
+mod compression;
 mod coopsite;
 mod inventory15;
 mod live;

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::error::AppError;
+use crate::http::compression::one_time_secret;
 use crate::http::session::WebSession;
 use crate::http::ClientIp;
 use crate::i18n::text;
@@ -52,7 +53,13 @@ async fn draw(
             ctx.insert("recovery_codes", &codes);
             ctx.insert("errors", errors);
             ctx.insert("saved", &saved);
-            render_status(state, status, "account/two_factor.html", &ctx)
+            // The pending secret and the recovery codes are shown on this page.
+            one_time_secret(render_status(
+                state,
+                status,
+                "account/two_factor.html",
+                &ctx,
+            ))
         }
         Err(e) => me.error(state, e),
     }
