@@ -149,8 +149,11 @@ fn statements() -> Vec<Statement> {
                      THEN 1 ELSE 0 END AS BIGINT) AS author_followed, q.account_id AS q_account_id, \
                      q.quoted_status_id AS q_quoted_status_id, q.quoted_account_id AS q_quoted_account_id, \
                      q.quoted_uri AS q_quoted_uri, q.state AS q_state, q.authorization_uri AS q_authorization_uri, \
-                     q.request_uri AS q_request_uri, q.created_at AS q_created_at, q.updated_at AS q_updated_at \
-                     FROM statuses s LEFT JOIN quotes q ON q.status_id = s.id WHERE s.id IN ({ids})"
+                     q.request_uri AS q_request_uri, q.created_at AS q_created_at, q.updated_at AS q_updated_at, {card} \
+                     FROM statuses s LEFT JOIN quotes q ON q.status_id = s.id \
+                     LEFT JOIN status_cards sc ON sc.status_id = s.id \
+                     LEFT JOIN preview_cards c ON c.id = sc.card_id AND c.state = 'ready' WHERE s.id IN ({ids})",
+                    card = crate::storage::cards::linked_columns("c"),
                 ));
                 sql
             },
@@ -166,22 +169,6 @@ fn statements() -> Vec<Statement> {
                      UNION ALL SELECT st.status_id, CAST(NULL AS BIGINT), t.name FROM status_tags st \
                      JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN ({ids})"
                 ));
-                sql
-            },
-        },
-        Statement {
-            name: "cards::for_statuses",
-            lists: true,
-            build: |b, l, be| {
-                let mut sql = Sql::new(
-                    "SELECT sc.status_id, c.id, c.url, c.state, c.kind, c.title, c.description, c.author_name, \
-                     c.author_url, c.provider_name, c.provider_url, c.html, c.width, c.height, c.image_key, \
-                     c.image_width, c.image_height, c.image_description, c.blurhash, c.embed_url, c.language, \
-                     c.published_at, c.author_account_id, c.fetched_at, c.created_at FROM status_cards sc \
-                     JOIN preview_cards c ON c.id = sc.card_id WHERE c.state = 'ready' AND sc.status_id IN (",
-                );
-                let ids = list(&mut sql, &b.ids, l, be);
-                sql.push(&ids).push(")");
                 sql
             },
         },

@@ -490,11 +490,7 @@ mod tests {
             let mut current = String::new();
             for line in text.lines() {
                 if let Some(rest) = line.trim_start().strip_prefix("pub async fn ") {
-                    current = rest
-                        .split(|c: char| c == '<' || c == '(')
-                        .next()
-                        .unwrap_or("")
-                        .to_string();
+                    current = rest.split(['<', '(']).next().unwrap_or("").to_string();
                 }
                 if writes.iter().any(|w| line.contains(w)) {
                     let name = format!("{module}::{current}");

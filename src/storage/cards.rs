@@ -4,8 +4,6 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow, Row};
 
-use super::query::Sql;
-
 #[derive(Debug, Clone, Default, FromRow)]
 pub struct CardRow {
     pub id: i64,
