@@ -166,6 +166,28 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         domains: usize,
     },
+    /// A burst of posts by members with remote followers: posts/s, time until the job table
+    /// is empty, the job table's statements (count, max ms) and busy refusals.
+    JobBurst {
+        #[arg(long, default_value_t = 9000)]
+        posts: usize,
+        /// Concurrent posting clients.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Local members posting in turn.
+        #[arg(long, default_value_t = 4)]
+        members: usize,
+        /// Loopback hosts the followers live on (one delivery per post and host).
+        #[arg(long, default_value_t = 4)]
+        hosts: usize,
+        /// Remote followers per member and host.
+        #[arg(long, default_value_t = 5)]
+        followers: usize,
+        /// A PostgreSQL server (a fresh database is made and dropped); default: a SQLite file
+        /// in a temp dir.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +367,24 @@ pub fn run() -> ExitCode {
                         domains,
                     },
                 )
+                .await
+            }
+            Command::Bench(BenchCommand::JobBurst {
+                posts,
+                clients,
+                members,
+                hosts,
+                followers,
+                database_url,
+            }) => {
+                crate::bench_jobs::job_burst(crate::bench_jobs::JobBurstBench {
+                    posts,
+                    clients,
+                    members,
+                    hosts,
+                    followers,
+                    database_url,
+                })
                 .await
             }
             Command::Ledger(LedgerCommand::Verify { head }) => ledger_verify(config, head).await,

@@ -36,6 +36,7 @@ pub mod api;
 pub mod bench;
 pub mod bench_cluster;
 pub mod bench_federation;
+pub mod bench_jobs;
 pub mod bench_web;
 pub mod cli;
 pub mod config;

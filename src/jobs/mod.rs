@@ -171,12 +171,115 @@ pub struct Stats {
     pub deliveries_failed: std::sync::atomic::AtomicU64,
     pub deliveries_dropped: std::sync::atomic::AtomicU64,
     pub deliveries_refused: std::sync::atomic::AtomicU64,
+    /// The job table's statements this node's workers ran, by `Statement` (waiting for the
+    /// SQLite writer included: that wait is what a burst makes long).
+    pub statements: [StatementTimes; Statement::ALL.len()],
+    /// Statements and job runs that failed because the database was busy ("database is
+    /// locked" on SQLite), which a burst must not cause.
+    pub busy: std::sync::atomic::AtomicU64,
+}
+
+/// The job table's hot statements, as `Stats::statements` counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statement {
+    /// One job claimed by the main loop or a media or mail lane.
+    Claim,
+    /// A batch of deliveries claimed at once.
+    ClaimMany,
+    /// Finished jobs deleted (fenced by their claim).
+    Finish,
+    /// A job put back without counting the attempt (its host had no free slot).
+    Postpone,
+    /// A failed job rescheduled.
+    Retry,
+    /// A running job's lease extended.
+    Extend,
+}
+
+impl Statement {
+    pub const ALL: [Statement; 6] = [
+        Statement::Claim,
+        Statement::ClaimMany,
+        Statement::Finish,
+        Statement::Postpone,
+        Statement::Retry,
+        Statement::Extend,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Statement::Claim => "claim",
+            Statement::ClaimMany => "claim_many",
+            Statement::Finish => "finish",
+            Statement::Postpone => "postpone",
+            Statement::Retry => "retry",
+            Statement::Extend => "extend",
+        }
+    }
+}
+
+/// How often one kind of statement ran and how long it took.
+#[derive(Default, Debug)]
+pub struct StatementTimes {
+    pub count: std::sync::atomic::AtomicU64,
+    pub total_micros: std::sync::atomic::AtomicU64,
+    pub max_micros: std::sync::atomic::AtomicU64,
+    /// Runs that took 100 ms or more.
+    pub slow: std::sync::atomic::AtomicU64,
 }
 
 impl Stats {
     fn add(counter: &std::sync::atomic::AtomicU64, n: u64) {
         counter.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
+
+    pub fn statement(&self, s: Statement) -> &StatementTimes {
+        &self.statements[s as usize]
+    }
+}
+
+/// Whether `e` is the database refusing for being busy (SQLite's "database is locked", code 5
+/// or an extended code of it).
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("5" | "261" | "517" | "773"))
+                || db.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+fn is_busy_any(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sqlx::Error>().is_some_and(is_busy)
+            || c.to_string().contains("database is locked")
+    })
+}
+
+/// Runs one job-table statement, counting its time in `stats` (and a busy refusal).
+async fn timed<T>(
+    stats: &Stats,
+    statement: Statement,
+    run: impl std::future::Future<Output = sqlx::Result<T>>,
+) -> sqlx::Result<T> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let started = std::time::Instant::now();
+    let result = run.await;
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let t = stats.statement(statement);
+    t.count.fetch_add(1, Relaxed);
+    t.total_micros.fetch_add(micros, Relaxed);
+    t.max_micros.fetch_max(micros, Relaxed);
+    if micros >= 100_000 {
+        t.slow.fetch_add(1, Relaxed);
+    }
+    if let Err(e) = &result {
+        if is_busy(e) {
+            Stats::add(&stats.busy, 1);
+        }
+    }
+    result
 }
 
 /// A claim made now by this node (a fresh fence token; the database's clock decides leases).
@@ -467,19 +570,22 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
 async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result<bool> {
     let claim = new_claim(state);
     let backend = state.db.backend();
-    let claimed = match backend {
-        // One autocommit statement: SKIP LOCKED keeps nodes off each other's rows.
-        crate::storage::Backend::Postgres => {
-            store::claim_kinds(&state.db.pool, backend, claim, kinds).await?
+    let claimed = timed(&state.job_stats, Statement::Claim, async {
+        match backend {
+            // One autocommit statement: SKIP LOCKED keeps nodes off each other's rows.
+            crate::storage::Backend::Postgres => {
+                store::claim_kinds(&state.db.pool, backend, claim, kinds).await
+            }
+            // The single writer's path (the process-wide write lock, BEGIN IMMEDIATE).
+            crate::storage::Backend::Sqlite => {
+                let mut tx = state.db.begin_write().await?;
+                let row = store::claim_kinds(&mut **tx, backend, claim, kinds).await?;
+                tx.commit().await?;
+                Ok(row)
+            }
         }
-        // The single writer's path (the process-wide write lock, BEGIN IMMEDIATE).
-        crate::storage::Backend::Sqlite => {
-            let mut tx = state.db.begin_write().await?;
-            let row = store::claim_kinds(&mut **tx, backend, claim, kinds).await?;
-            tx.commit().await?;
-            row
-        }
-    };
+    })
+    .await?;
     let Some(row) = claimed else { return Ok(false) };
     Stats::add(&state.job_stats.claims, 1);
     run_claimed(state, row, None).await?;
@@ -490,16 +596,15 @@ async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result
 async fn keep_leased(state: &AppState, id: i64, token: i64) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
-        match store::extend(
+        let extended = store::extend(
             &state.db.pool,
             state.db.backend(),
             id,
             token,
             LEASE,
             state.clock.offset_micros(),
-        )
-        .await
-        {
+        );
+        match timed(&state.job_stats, Statement::Extend, extended).await {
             Ok(true) => {}
             Ok(false) => {
                 Stats::add(&state.job_stats.leases_lost, 1);
@@ -526,7 +631,8 @@ async fn run_claimed(
         Ok(j) => j,
         Err(e) => {
             tracing::error!(job = row.id, kind = %row.kind, error = %e, "dropping a job that does not parse");
-            store::finish(&state.db.pool, row.id, token).await?;
+            let finish = store::finish(&state.db.pool, row.id, token);
+            timed(&state.job_stats, Statement::Finish, finish).await?;
             return Ok(());
         }
     };
@@ -560,26 +666,40 @@ async fn run_claimed(
                 Stats::add(&stats.deliveries_ok, 1);
             }
             // An expansion deleted its own row (fenced) with what it queued.
-            job.deletes_itself() || store::finish(&state.db.pool, row.id, token).await?
+            job.deletes_itself() || {
+                let finish = store::finish(&state.db.pool, row.id, token);
+                timed(stats, Statement::Finish, finish).await?
+            }
         }
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
-            store::postpone(&state.db.pool, row.id, token, state.clock.now_micros() + by).await?
+            let at = state.clock.now_micros() + by;
+            let postpone = store::postpone(&state.db.pool, row.id, token, at);
+            timed(stats, Statement::Postpone, postpone).await?
         }
         Err(e) if row.attempts >= job.max_attempts() => {
+            if is_busy_any(&e) {
+                Stats::add(&stats.busy, 1);
+            }
             tracing::error!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed for good; dropped");
             if delivery {
                 Stats::add(&stats.deliveries_dropped, 1);
             }
-            store::finish(&state.db.pool, row.id, token).await?
+            let finish = store::finish(&state.db.pool, row.id, token);
+            timed(stats, Statement::Finish, finish).await?
         }
         Err(e) => {
+            if is_busy_any(&e) {
+                Stats::add(&stats.busy, 1);
+            }
             tracing::warn!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed; will retry");
             if delivery {
                 Stats::add(&stats.deliveries_failed, 1);
             }
             let at = state.clock.now_micros() + backoff(row.attempts);
-            store::retry_at(&state.db.pool, row.id, token, at, &format!("{e:#}")).await?
+            let error = format!("{e:#}");
+            let retry = store::retry_at(&state.db.pool, row.id, token, at, &error);
+            timed(stats, Statement::Retry, retry).await?
         }
     };
     if !ours {
@@ -655,17 +775,15 @@ async fn delivery_worker(state: AppState) {
         let claim = new_claim(&state);
         let free = held.num_permits() as i64;
         let backend = state.db.backend();
-        let claimed = async {
+        let claimed = timed(&state.job_stats, Statement::ClaimMany, async {
             if backend == crate::storage::Backend::Postgres {
-                return anyhow::Ok(
-                    store::claim_many(&state.db.pool, backend, claim, "deliver", free).await?,
-                );
+                return store::claim_many(&state.db.pool, backend, claim, "deliver", free).await;
             }
             let mut tx = state.db.begin_write().await?;
             let rows = store::claim_many(&mut **tx, backend, claim, "deliver", free).await?;
             tx.commit().await?;
-            anyhow::Ok(rows)
-        }
+            Ok(rows)
+        })
         .await;
         if let Ok(rows) = &claimed {
             Stats::add(&state.job_stats.claims, rows.len() as u64);
