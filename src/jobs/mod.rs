@@ -570,6 +570,13 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
 async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result<bool> {
     let claim = new_claim(state);
     let backend = state.db.backend();
+    // SQLite: the single writer's lock is taken only when a read found something to claim,
+    // so the wake-ups of a burst cost the idle lanes no writes.
+    if backend == crate::storage::Backend::Sqlite
+        && !store::any_due(&state.db.pool, backend, claim, kinds).await?
+    {
+        return Ok(false);
+    }
     let claimed = timed(&state.job_stats, Statement::Claim, async {
         match backend {
             // One autocommit statement: SKIP LOCKED keeps nodes off each other's rows.
@@ -592,18 +599,40 @@ async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result
     Ok(true)
 }
 
+/// One statement's future on a connection (`write`'s argument).
+type OnConn<'c, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<T>> + Send + 'c>>;
+
+/// Runs one job-table write. On SQLite it takes the single writer's lock, so it queues in
+/// turn with every other write transaction: as an autocommit statement beside them it would
+/// poll SQLite's busy handler and, under a burst of writes, could wait out its 10 s timeout
+/// ("database is locked"). On PostgreSQL it is one autocommit statement.
+async fn write<T>(
+    state: &AppState,
+    statement: impl for<'c> FnOnce(&'c mut AnyConnection) -> OnConn<'c, T>,
+) -> sqlx::Result<T> {
+    match state.db.backend() {
+        crate::storage::Backend::Postgres => {
+            let mut conn = state.db.pool.acquire().await?;
+            statement(&mut conn).await
+        }
+        crate::storage::Backend::Sqlite => {
+            let mut tx = state.db.begin_write().await?;
+            let out = statement(&mut tx).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+    }
+}
+
 /// Extends `row`'s lease every `HEARTBEAT` for as long as it is polled (beside the job).
 async fn keep_leased(state: &AppState, id: i64, token: i64) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
-        let extended = store::extend(
-            &state.db.pool,
-            state.db.backend(),
-            id,
-            token,
-            LEASE,
-            state.clock.offset_micros(),
-        );
+        let (backend, skew) = (state.db.backend(), state.clock.offset_micros());
+        let extended = write(state, |c| {
+            Box::pin(store::extend(c, backend, id, token, LEASE, skew))
+        });
         match timed(&state.job_stats, Statement::Extend, extended).await {
             Ok(true) => {}
             Ok(false) => {
@@ -619,25 +648,41 @@ async fn keep_leased(state: &AppState, id: i64, token: i64) {
     }
 }
 
+/// What the deliveries of one claimed batch share: the batch's lookups, and the way to the
+/// delivery worker's settler, which writes their finishes and postponements in batches.
+struct Batch {
+    ctx: crate::services::federation::DeliveryContext,
+    settle: tokio::sync::mpsc::UnboundedSender<Settled>,
+}
+
+/// A delivery's outcome, for the settler to write.
+enum Settled {
+    /// Done (or given up): its row goes.
+    Finished { id: i64, token: i64 },
+    /// Its host had no free slot: its row runs again at `run_at`, the attempt not counted.
+    Postponed { id: i64, token: i64, run_at: i64 },
+}
+
 /// Runs a claimed job and records its outcome (deleted, postponed, retried or dropped), each
-/// fenced by the claim's token. A delivery uses `ctx`'s lookups when it was claimed with others.
+/// fenced by the claim's token. A delivery claimed with others uses `batch`'s lookups and
+/// leaves a finish or postponement to the settler.
 async fn run_claimed(
     state: &AppState,
     row: store::JobRow,
-    ctx: Option<&crate::services::federation::DeliveryContext>,
+    batch: Option<&Batch>,
 ) -> anyhow::Result<()> {
     let token = row.claim_token.unwrap_or_default();
     let job: Job = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
         Err(e) => {
             tracing::error!(job = row.id, kind = %row.kind, error = %e, "dropping a job that does not parse");
-            let finish = store::finish(&state.db.pool, row.id, token);
+            let finish = write(state, |c| Box::pin(store::finish(c, row.id, token)));
             timed(&state.job_stats, Statement::Finish, finish).await?;
             return Ok(());
         }
     };
     let work = async {
-        match (&job, ctx) {
+        match (&job, batch.map(|b| &b.ctx)) {
             (
                 Job::Deliver {
                     inbox,
@@ -665,16 +710,30 @@ async fn run_claimed(
             } else if delivery {
                 Stats::add(&stats.deliveries_ok, 1);
             }
+            let id = row.id;
+            if let Some(settle) = batch.map(|b| &b.settle) {
+                if settle.send(Settled::Finished { id, token }).is_ok() {
+                    return Ok(());
+                }
+            }
             // An expansion deleted its own row (fenced) with what it queued.
             job.deletes_itself() || {
-                let finish = store::finish(&state.db.pool, row.id, token);
+                let finish = write(state, |c| Box::pin(store::finish(c, id, token)));
                 timed(stats, Statement::Finish, finish).await?
             }
         }
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
-            let at = state.clock.now_micros() + by;
-            let postpone = store::postpone(&state.db.pool, row.id, token, at);
+            let (id, run_at) = (row.id, state.clock.now_micros() + by);
+            if let Some(settle) = batch.map(|b| &b.settle) {
+                if settle
+                    .send(Settled::Postponed { id, token, run_at })
+                    .is_ok()
+                {
+                    return Ok(());
+                }
+            }
+            let postpone = write(state, |c| Box::pin(store::postpone(c, id, token, run_at)));
             timed(stats, Statement::Postpone, postpone).await?
         }
         Err(e) if row.attempts >= job.max_attempts() => {
@@ -685,7 +744,8 @@ async fn run_claimed(
             if delivery {
                 Stats::add(&stats.deliveries_dropped, 1);
             }
-            let finish = store::finish(&state.db.pool, row.id, token);
+            let id = row.id;
+            let finish = write(state, |c| Box::pin(store::finish(c, id, token)));
             timed(stats, Statement::Finish, finish).await?
         }
         Err(e) => {
@@ -697,8 +757,10 @@ async fn run_claimed(
                 Stats::add(&stats.deliveries_failed, 1);
             }
             let at = state.clock.now_micros() + backoff(row.attempts);
-            let error = format!("{e:#}");
-            let retry = store::retry_at(&state.db.pool, row.id, token, at, &error);
+            let (id, error) = (row.id, format!("{e:#}"));
+            let retry = write(state, |c| {
+                Box::pin(async move { store::retry_at(c, id, token, at, &error).await })
+            });
             timed(stats, Statement::Retry, retry).await?
         }
     };
@@ -712,7 +774,7 @@ async fn run_claimed(
 /// Runs a job claimed earlier with `token` to its fenced finish (tests: a node whose lease
 /// ran out finishing late). True when the finish was accepted.
 pub async fn finish_claimed(state: &AppState, id: i64, token: i64) -> anyhow::Result<bool> {
-    let ours = store::finish(&state.db.pool, id, token).await?;
+    let ours = write(state, |c| Box::pin(store::finish(c, id, token))).await?;
     if !ours {
         Stats::add(&state.job_stats.fenced, 1);
     }
@@ -750,6 +812,10 @@ async fn delivery_worker(state: AppState) {
     let lanes = Arc::new(tokio::sync::Semaphore::new(DELIVERY_LANES));
     let mut running = tokio::task::JoinSet::new();
     let waker: Arc<Waker> = state.jobs.clone();
+    let (settle, settled) = tokio::sync::mpsc::unbounded_channel();
+    // Aborted with the worker (its unwritten finishes run again after their lease).
+    let mut settler = tokio::task::JoinSet::new();
+    settler.spawn(settle_deliveries(state.clone(), settled).in_current_span());
     loop {
         while running.try_join_next().is_some() {}
         // One free lane at least; a moment's wait for a few more lets one claim serve several.
@@ -775,7 +841,15 @@ async fn delivery_worker(state: AppState) {
         let claim = new_claim(&state);
         let free = held.num_permits() as i64;
         let backend = state.db.backend();
-        let claimed = timed(&state.job_stats, Statement::ClaimMany, async {
+        // SQLite: the writer's lock only when a read found a due delivery.
+        let due = match backend {
+            crate::storage::Backend::Postgres => Ok(true),
+            crate::storage::Backend::Sqlite => {
+                let deliveries = store::Kinds::Only("deliver");
+                store::any_due(&state.db.pool, backend, claim, deliveries).await
+            }
+        };
+        let claim_many = async {
             if backend == crate::storage::Backend::Postgres {
                 return store::claim_many(&state.db.pool, backend, claim, "deliver", free).await;
             }
@@ -783,8 +857,12 @@ async fn delivery_worker(state: AppState) {
             let rows = store::claim_many(&mut **tx, backend, claim, "deliver", free).await?;
             tx.commit().await?;
             Ok(rows)
-        })
-        .await;
+        };
+        let claimed = match due {
+            Ok(true) => timed(&state.job_stats, Statement::ClaimMany, claim_many).await,
+            Ok(false) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        };
         if let Ok(rows) = &claimed {
             Stats::add(&state.job_stats.claims, rows.len() as u64);
         }
@@ -802,19 +880,108 @@ async fn delivery_worker(state: AppState) {
                 continue;
             }
         };
-        let ctx = Arc::new(crate::services::federation::DeliveryContext::default());
+        let batch = Arc::new(Batch {
+            ctx: crate::services::federation::DeliveryContext::default(),
+            settle: settle.clone(),
+        });
         for row in rows {
             // `claim_many` returned at most `free` rows: a permit is left for each.
             let lane = held.split(1);
-            let (state, ctx) = (state.clone(), ctx.clone());
+            let (state, batch) = (state.clone(), batch.clone());
             running.spawn(async move {
                 let _lane = lane;
-                if let Err(e) = run_claimed(&state, row, Some(&ctx)).await {
+                if let Err(e) = run_claimed(&state, row, Some(&batch)).await {
                     tracing::error!(error = %e, "delivery lane");
                 }
             });
         }
     }
+}
+
+/// Writes the outcomes of deliveries as they come: whatever arrived while the last write
+/// waited for the database goes in the next (up to `store::BATCH`), so a burst costs one
+/// DELETE (and one UPDATE for postponements) per batch of deliveries, not one per delivery,
+/// each row still fenced by its own claim's token.
+async fn settle_deliveries(
+    state: AppState,
+    mut settled: tokio::sync::mpsc::UnboundedReceiver<Settled>,
+) {
+    let mut pending = Vec::new();
+    while let Some(first) = settled.recv().await {
+        pending.push(first);
+        while pending.len() < store::BATCH {
+            match settled.try_recv() {
+                Ok(s) => pending.push(s),
+                Err(_) => break,
+            }
+        }
+        let mut finished = Vec::new();
+        let mut postponed = Vec::new();
+        let mut run_at = 0;
+        for s in pending.drain(..) {
+            match s {
+                Settled::Finished { id, token } => finished.push((id, token)),
+                Settled::Postponed {
+                    id,
+                    token,
+                    run_at: at,
+                } => {
+                    postponed.push((id, token));
+                    run_at = run_at.max(at);
+                }
+            }
+        }
+        // A refused write is tried again; given up, its rows run again after their lease
+        // (a delivery made twice, never one lost).
+        for attempt in 1.. {
+            match settle(&state, &finished, &postponed, run_at).await {
+                Ok(()) => break,
+                Err(e) if attempt < 5 => {
+                    tracing::warn!(error = %e, attempt, "writing finished deliveries failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, jobs = finished.len() + postponed.len(), "writing finished deliveries failed; they run again after their lease");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The finished deliveries deleted and the postponed ones put back (a write each), every row
+/// only if its claim is still the one it ran under (the others are counted as fenced).
+async fn settle(
+    state: &AppState,
+    finished: &[(i64, i64)],
+    postponed: &[(i64, i64)],
+    run_at: i64,
+) -> sqlx::Result<()> {
+    let stats = &state.job_stats;
+    let mut kept = 0;
+    if !finished.is_empty() {
+        let jobs = finished.to_vec();
+        let deleted = write(state, |c| {
+            Box::pin(async move { store::finish_many(c, &jobs).await })
+        });
+        kept += timed(stats, Statement::Finish, deleted).await?.len();
+    }
+    if !postponed.is_empty() {
+        let jobs = postponed.to_vec();
+        let put_back = write(state, |c| {
+            Box::pin(async move { store::postpone_many(c, &jobs, run_at).await })
+        });
+        kept += timed(stats, Statement::Postpone, put_back).await?.len();
+    }
+    let fenced = finished.len() + postponed.len() - kept;
+    if fenced > 0 {
+        Stats::add(&stats.fenced, fenced as u64);
+        tracing::warn!(
+            jobs = fenced,
+            "finish refused: the lease ran out and another node claimed the job"
+        );
+    }
+    Ok(())
 }
 
 /// One lane of remote media previews: runs due previews, waking the other lanes while there
