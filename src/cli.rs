@@ -196,6 +196,28 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         runs: u32,
     },
+    /// A burst of posts by members with remote followers: posts/s, time until the job table
+    /// is empty, the job table's statements (count, max ms) and busy refusals.
+    JobBurst {
+        #[arg(long, default_value_t = 9000)]
+        posts: usize,
+        /// Concurrent posting clients.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Local members posting in turn.
+        #[arg(long, default_value_t = 4)]
+        members: usize,
+        /// Loopback hosts the followers live on (one delivery per post and host).
+        #[arg(long, default_value_t = 4)]
+        hosts: usize,
+        /// Remote followers per member and host.
+        #[arg(long, default_value_t = 5)]
+        followers: usize,
+        /// A PostgreSQL server (a fresh database is made and dropped); default: a SQLite file
+        /// in a temp dir.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -398,6 +420,24 @@ pub fn run() -> ExitCode {
             Command::Bench(BenchCommand::Compression { runs }) => {
                 crate::bench_compression::compression(crate::bench_compression::CompressionBench {
                     runs,
+                })
+                .await
+            }
+            Command::Bench(BenchCommand::JobBurst {
+                posts,
+                clients,
+                members,
+                hosts,
+                followers,
+                database_url,
+            }) => {
+                crate::bench_jobs::job_burst(crate::bench_jobs::JobBurstBench {
+                    posts,
+                    clients,
+                    members,
+                    hosts,
+                    followers,
+                    database_url,
                 })
                 .await
             }

@@ -38,6 +38,7 @@ pub mod bench_cluster;
 pub mod bench_compression;
 pub mod bench_drivers;
 pub mod bench_federation;
+pub mod bench_jobs;
 pub mod bench_web;
 pub mod cli;
 pub mod config;

@@ -379,6 +379,97 @@ async fn expired_lease_fenced_postgres() {
     expired_lease_is_reclaimed_and_the_late_finish_fenced(common::Backend::Postgres).await;
 }
 
+/// Finishing and postponing in batches keeps each row's fence: a batch of jobs claimed
+/// together, one of which another claim took after the lease ran out, is settled in one
+/// statement that deletes (or puts back) only the rows still held by the batch's claim; the
+/// re-claimed row stays for the claim that holds it, which then finishes it.
+async fn batched_finishes_keep_the_fence(backend: common::Backend) {
+    use herd::storage::jobs as store;
+    let Some((a, b)) = two_apps(backend).await else {
+        return;
+    };
+    enqueue_noops(&a, 6).await;
+    let db = a.state.db.backend();
+    let claim = |state: &herd::state::AppState, skew: i64| store::Claim {
+        now: state.clock.now_micros() + skew,
+        lease: 60_000_000,
+        skew,
+        token: herd::ids::next_id(),
+    };
+    let first = claim(&a.state, 0);
+    let rows = store::claim_many(&a.state.db.pool, db, first, "delete_media_files", 6)
+        .await
+        .expect("claim");
+    assert_eq!(rows.len(), 6);
+    // Two minutes on (past the lease), node B claims the oldest two again.
+    let again = claim(&b.state, 120_000_000);
+    let taken = store::claim_many(&b.state.db.pool, db, again, "delete_media_files", 2)
+        .await
+        .expect("claim again");
+    let taken: Vec<i64> = taken.iter().map(|r| r.id).collect();
+    assert_eq!(taken, vec![rows[0].id, rows[1].id]);
+    // A's stale batch: four finished, two postponed (one of each re-claimed by B).
+    let finished: Vec<(i64, i64)> = [0, 2, 3, 4]
+        .iter()
+        .map(|&i| (rows[i].id, first.token))
+        .collect();
+    let postponed: Vec<(i64, i64)> = [1, 5].iter().map(|&i| (rows[i].id, first.token)).collect();
+    let mut conn = a.state.db.pool.acquire().await.expect("conn");
+    let mut deleted = store::finish_many(&mut conn, &finished)
+        .await
+        .expect("finish");
+    deleted.sort();
+    assert_eq!(deleted, vec![rows[2].id, rows[3].id, rows[4].id]);
+    let put_back = store::postpone_many(&mut conn, &postponed, 0)
+        .await
+        .expect("postpone");
+    assert_eq!(put_back, vec![rows[5].id]);
+    drop(conn);
+    // Left: B's two rows, still claimed by B, and the postponed one, free and due again with
+    // its attempt not counted.
+    let left: Vec<(i64, Option<i64>, i64)> =
+        sqlx::query_as("SELECT id, claim_token, attempts FROM jobs ORDER BY id")
+            .fetch_all(&a.state.db.pool)
+            .await
+            .expect("rows");
+    assert_eq!(
+        left,
+        vec![
+            (rows[0].id, Some(again.token), 2),
+            (rows[1].id, Some(again.token), 2),
+            (rows[5].id, None, 0),
+        ]
+    );
+    // B's finish of its batch goes through, a stale token's for the postponed row does not.
+    let mut conn = b.state.db.pool.acquire().await.expect("conn");
+    let mut done = store::finish_many(
+        &mut conn,
+        &[
+            (rows[0].id, again.token),
+            (rows[1].id, again.token),
+            (rows[5].id, first.token),
+        ],
+    )
+    .await
+    .expect("finish");
+    done.sort();
+    assert_eq!(done, vec![rows[0].id, rows[1].id]);
+    drop(conn);
+    assert_eq!(queued(&a).await, 1);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_finishes_fenced_sqlite() {
+    batched_finishes_keep_the_fence(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_finishes_fenced_postgres() {
+    batched_finishes_keep_the_fence(common::Backend::Postgres).await;
+}
+
 /// Two nodes' workers drain one queue of 1,000 jobs: every job is claimed exactly once (the
 /// claims counted on both nodes add up to the jobs), and both nodes take part.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

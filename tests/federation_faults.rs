@@ -311,6 +311,122 @@ async fn killed_mid_fan_out(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------
+// A burst of posts with remote followers, the worker running.
+
+/// Four clients post at once as two members whose followers are on three remote hosts (two
+/// with a shared inbox, one without): every post reaches every inbox exactly once, the job
+/// table is left empty, and no job-table write was refused for a busy database or fenced.
+async fn burst_delivers_each_post_once(backend: Backend) {
+    let Some((config, _dir)) = durable_config(backend).await else {
+        return;
+    };
+    let sink = inbox(0);
+    let mut domains = Vec::new();
+    for i in 0..3 {
+        let addr = fake_server("127.0.0.1", sink.clone(), Router::new()).await;
+        domains.push((format!("http://{addr}"), i < 2));
+    }
+    let node = start(&config, Clock::default()).await;
+    let mut tokens = Vec::new();
+    for name in ["ann", "ben"] {
+        let id = herd::services::accounts::create_by_operator(
+            &node.state,
+            herd::services::accounts::SignUp {
+                username: name.into(),
+                email: format!("{name}@example.org"),
+                password: "correct horse battery".into(),
+                agreement: true,
+                locale: "en".into(),
+                ..Default::default()
+            },
+            None,
+            false,
+        )
+        .await
+        .expect("member")
+        .account_id;
+        // Six followers: two on each host (the host without a shared inbox: two inboxes).
+        seed_followers(&node.state, id, &domains, 6).await;
+        let token = herd::services::oauth::operator_token(&node.state, id, "read write")
+            .await
+            .expect("token");
+        tokens.push(token);
+    }
+    // Per post: two shared inboxes and two personal ones.
+    let inboxes = 4;
+    const POSTS: usize = 48;
+    let base = format!("http://{}", config.listen);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut clients = Vec::new();
+    for c in 0..4 {
+        let (next, tokens, base) = (next.clone(), tokens.clone(), base.clone());
+        clients.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut uris = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= POSTS {
+                    return uris;
+                }
+                let res = client
+                    .post(format!("{base}/api/v1/statuses"))
+                    .bearer_auth(&tokens[(i + c) % 2])
+                    .json(&json!({"status": format!("burst {i}"), "visibility": "public"}))
+                    .send()
+                    .await
+                    .expect("post");
+                assert_eq!(res.status(), 200);
+                let v: Value = res.json().await.expect("json");
+                uris.push(v["uri"].as_str().expect("uri").to_string());
+            }
+        }));
+    }
+    let mut uris = Vec::new();
+    for c in clients {
+        uris.extend(c.await.expect("client"));
+    }
+    assert_eq!(uris.len(), POSTS);
+    let t = Instant::now();
+    loop {
+        let pending = count(&node.state, "SELECT COUNT(*) FROM jobs").await;
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "{pending} jobs still queued"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let received = sink.received.lock().expect("lock").clone();
+    let mut per: HashMap<(String, String), usize> = HashMap::new();
+    for r in &received {
+        *per.entry(r.clone()).or_default() += 1;
+    }
+    let twice: Vec<_> = per.iter().filter(|(_, n)| **n > 1).collect();
+    assert_eq!(
+        twice,
+        Vec::<(&(String, String), &usize)>::new(),
+        "delivered twice"
+    );
+    assert_eq!(received.len(), POSTS * inboxes);
+    for uri in &uris {
+        let activity = format!("{uri}/activity");
+        let n = per.keys().filter(|(_, id)| *id == activity).count();
+        assert_eq!(n, inboxes, "{activity} reached every inbox");
+    }
+    let stats = &node.state.job_stats;
+    assert_eq!(stats.busy.load(Ordering::Relaxed), 0, "busy refusals");
+    assert_eq!(stats.fenced.load(Ordering::Relaxed), 0, "fenced finishes");
+    assert_eq!(
+        stats.deliveries_ok.load(Ordering::Relaxed),
+        (POSTS * inboxes) as u64
+    );
+    kill(node).await;
+    common::drop_postgres_database(&config.database_url).await;
+}
+
+// ---------------------------------------------------------------------------------------
 // Mid ingestion: SIGKILL of the real binary during a burst of signed Creates.
 
 struct Remote {
@@ -690,4 +806,14 @@ async fn killed_mid_ingestion_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_ingestion_postgres() {
     killed_mid_ingestion(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_delivers_each_post_once_sqlite() {
+    burst_delivers_each_post_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_delivers_each_post_once_postgres() {
+    burst_delivers_each_post_once(Backend::Postgres).await;
 }

@@ -171,12 +171,115 @@ pub struct Stats {
     pub deliveries_failed: std::sync::atomic::AtomicU64,
     pub deliveries_dropped: std::sync::atomic::AtomicU64,
     pub deliveries_refused: std::sync::atomic::AtomicU64,
+    /// The job table's statements this node's workers ran, by `Statement` (waiting for the
+    /// SQLite writer included: that wait is what a burst makes long).
+    pub statements: [StatementTimes; Statement::ALL.len()],
+    /// Statements and job runs that failed because the database was busy ("database is
+    /// locked" on SQLite), which a burst must not cause.
+    pub busy: std::sync::atomic::AtomicU64,
+}
+
+/// The job table's hot statements, as `Stats::statements` counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statement {
+    /// One job claimed by the main loop or a media or mail lane.
+    Claim,
+    /// A batch of deliveries claimed at once.
+    ClaimMany,
+    /// Finished jobs deleted (fenced by their claim).
+    Finish,
+    /// A job put back without counting the attempt (its host had no free slot).
+    Postpone,
+    /// A failed job rescheduled.
+    Retry,
+    /// A running job's lease extended.
+    Extend,
+}
+
+impl Statement {
+    pub const ALL: [Statement; 6] = [
+        Statement::Claim,
+        Statement::ClaimMany,
+        Statement::Finish,
+        Statement::Postpone,
+        Statement::Retry,
+        Statement::Extend,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Statement::Claim => "claim",
+            Statement::ClaimMany => "claim_many",
+            Statement::Finish => "finish",
+            Statement::Postpone => "postpone",
+            Statement::Retry => "retry",
+            Statement::Extend => "extend",
+        }
+    }
+}
+
+/// How often one kind of statement ran and how long it took.
+#[derive(Default, Debug)]
+pub struct StatementTimes {
+    pub count: std::sync::atomic::AtomicU64,
+    pub total_micros: std::sync::atomic::AtomicU64,
+    pub max_micros: std::sync::atomic::AtomicU64,
+    /// Runs that took 100 ms or more.
+    pub slow: std::sync::atomic::AtomicU64,
 }
 
 impl Stats {
     fn add(counter: &std::sync::atomic::AtomicU64, n: u64) {
         counter.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
+
+    pub fn statement(&self, s: Statement) -> &StatementTimes {
+        &self.statements[s as usize]
+    }
+}
+
+/// Whether `e` is the database refusing for being busy (SQLite's "database is locked", code 5
+/// or an extended code of it).
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("5" | "261" | "517" | "773"))
+                || db.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+fn is_busy_any(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sqlx::Error>().is_some_and(is_busy)
+            || c.to_string().contains("database is locked")
+    })
+}
+
+/// Runs one job-table statement, counting its time in `stats` (and a busy refusal).
+async fn timed<T>(
+    stats: &Stats,
+    statement: Statement,
+    run: impl std::future::Future<Output = sqlx::Result<T>>,
+) -> sqlx::Result<T> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let started = std::time::Instant::now();
+    let result = run.await;
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let t = stats.statement(statement);
+    t.count.fetch_add(1, Relaxed);
+    t.total_micros.fetch_add(micros, Relaxed);
+    t.max_micros.fetch_max(micros, Relaxed);
+    if micros >= 100_000 {
+        t.slow.fetch_add(1, Relaxed);
+    }
+    if let Err(e) = &result {
+        if is_busy(e) {
+            Stats::add(&stats.busy, 1);
+        }
+    }
+    result
 }
 
 /// A claim made now by this node (a fresh fence token; the database's clock decides leases).
@@ -467,39 +570,70 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
 async fn run_one_of(state: &AppState, kinds: store::Kinds<'_>) -> anyhow::Result<bool> {
     let claim = new_claim(state);
     let backend = state.db.backend();
-    let claimed = match backend {
-        // One autocommit statement: SKIP LOCKED keeps nodes off each other's rows.
-        crate::storage::Backend::Postgres => {
-            store::claim_kinds(&state.db.pool, backend, claim, kinds).await?
+    // SQLite: the single writer's lock is taken only when a read found something to claim,
+    // so the wake-ups of a burst cost the idle lanes no writes.
+    if backend == crate::storage::Backend::Sqlite
+        && !store::any_due(&state.db.pool, backend, claim, kinds).await?
+    {
+        return Ok(false);
+    }
+    let claimed = timed(&state.job_stats, Statement::Claim, async {
+        match backend {
+            // One autocommit statement: SKIP LOCKED keeps nodes off each other's rows.
+            crate::storage::Backend::Postgres => {
+                store::claim_kinds(&state.db.pool, backend, claim, kinds).await
+            }
+            // The single writer's path (the process-wide write lock, BEGIN IMMEDIATE).
+            crate::storage::Backend::Sqlite => {
+                let mut tx = state.db.begin_write().await?;
+                let row = store::claim_kinds(&mut **tx, backend, claim, kinds).await?;
+                tx.commit().await?;
+                Ok(row)
+            }
         }
-        // The single writer's path (the process-wide write lock, BEGIN IMMEDIATE).
-        crate::storage::Backend::Sqlite => {
-            let mut tx = state.db.begin_write().await?;
-            let row = store::claim_kinds(&mut **tx, backend, claim, kinds).await?;
-            tx.commit().await?;
-            row
-        }
-    };
+    })
+    .await?;
     let Some(row) = claimed else { return Ok(false) };
     Stats::add(&state.job_stats.claims, 1);
     run_claimed(state, row, None).await?;
     Ok(true)
 }
 
+/// One statement's future on a connection (`write`'s argument).
+type OnConn<'c, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<T>> + Send + 'c>>;
+
+/// Runs one job-table write. On SQLite it takes the single writer's lock, so it queues in
+/// turn with every other write transaction: as an autocommit statement beside them it would
+/// poll SQLite's busy handler and, under a burst of writes, could wait out its 10 s timeout
+/// ("database is locked"). On PostgreSQL it is one autocommit statement.
+async fn write<T>(
+    state: &AppState,
+    statement: impl for<'c> FnOnce(&'c mut AnyConnection) -> OnConn<'c, T>,
+) -> sqlx::Result<T> {
+    match state.db.backend() {
+        crate::storage::Backend::Postgres => {
+            let mut conn = state.db.pool.acquire().await?;
+            statement(&mut conn).await
+        }
+        crate::storage::Backend::Sqlite => {
+            let mut tx = state.db.begin_write().await?;
+            let out = statement(&mut tx).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+    }
+}
+
 /// Extends `row`'s lease every `HEARTBEAT` for as long as it is polled (beside the job).
 async fn keep_leased(state: &AppState, id: i64, token: i64) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
-        match store::extend(
-            &state.db.pool,
-            state.db.backend(),
-            id,
-            token,
-            LEASE,
-            state.clock.offset_micros(),
-        )
-        .await
-        {
+        let (backend, skew) = (state.db.backend(), state.clock.offset_micros());
+        let extended = write(state, |c| {
+            Box::pin(store::extend(c, backend, id, token, LEASE, skew))
+        });
+        match timed(&state.job_stats, Statement::Extend, extended).await {
             Ok(true) => {}
             Ok(false) => {
                 Stats::add(&state.job_stats.leases_lost, 1);
@@ -514,24 +648,41 @@ async fn keep_leased(state: &AppState, id: i64, token: i64) {
     }
 }
 
+/// What the deliveries of one claimed batch share: the batch's lookups, and the way to the
+/// delivery worker's settler, which writes their finishes and postponements in batches.
+struct Batch {
+    ctx: crate::services::federation::DeliveryContext,
+    settle: tokio::sync::mpsc::UnboundedSender<Settled>,
+}
+
+/// A delivery's outcome, for the settler to write.
+enum Settled {
+    /// Done (or given up): its row goes.
+    Finished { id: i64, token: i64 },
+    /// Its host had no free slot: its row runs again at `run_at`, the attempt not counted.
+    Postponed { id: i64, token: i64, run_at: i64 },
+}
+
 /// Runs a claimed job and records its outcome (deleted, postponed, retried or dropped), each
-/// fenced by the claim's token. A delivery uses `ctx`'s lookups when it was claimed with others.
+/// fenced by the claim's token. A delivery claimed with others uses `batch`'s lookups and
+/// leaves a finish or postponement to the settler.
 async fn run_claimed(
     state: &AppState,
     row: store::JobRow,
-    ctx: Option<&crate::services::federation::DeliveryContext>,
+    batch: Option<&Batch>,
 ) -> anyhow::Result<()> {
     let token = row.claim_token.unwrap_or_default();
     let job: Job = match serde_json::from_str(&row.payload) {
         Ok(j) => j,
         Err(e) => {
             tracing::error!(job = row.id, kind = %row.kind, error = %e, "dropping a job that does not parse");
-            store::finish(&state.db.pool, row.id, token).await?;
+            let finish = write(state, |c| Box::pin(store::finish(c, row.id, token)));
+            timed(&state.job_stats, Statement::Finish, finish).await?;
             return Ok(());
         }
     };
     let work = async {
-        match (&job, ctx) {
+        match (&job, batch.map(|b| &b.ctx)) {
             (
                 Job::Deliver {
                     inbox,
@@ -559,27 +710,58 @@ async fn run_claimed(
             } else if delivery {
                 Stats::add(&stats.deliveries_ok, 1);
             }
+            let id = row.id;
+            if let Some(settle) = batch.map(|b| &b.settle) {
+                if settle.send(Settled::Finished { id, token }).is_ok() {
+                    return Ok(());
+                }
+            }
             // An expansion deleted its own row (fenced) with what it queued.
-            job.deletes_itself() || store::finish(&state.db.pool, row.id, token).await?
+            job.deletes_itself() || {
+                let finish = write(state, |c| Box::pin(store::finish(c, id, token)));
+                timed(stats, Statement::Finish, finish).await?
+            }
         }
         Err(e) if e.downcast_ref::<Postpone>().is_some() => {
             let by = e.downcast_ref::<Postpone>().map_or(0, |p| p.0);
-            store::postpone(&state.db.pool, row.id, token, state.clock.now_micros() + by).await?
+            let (id, run_at) = (row.id, state.clock.now_micros() + by);
+            if let Some(settle) = batch.map(|b| &b.settle) {
+                if settle
+                    .send(Settled::Postponed { id, token, run_at })
+                    .is_ok()
+                {
+                    return Ok(());
+                }
+            }
+            let postpone = write(state, |c| Box::pin(store::postpone(c, id, token, run_at)));
+            timed(stats, Statement::Postpone, postpone).await?
         }
         Err(e) if row.attempts >= job.max_attempts() => {
+            if is_busy_any(&e) {
+                Stats::add(&stats.busy, 1);
+            }
             tracing::error!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed for good; dropped");
             if delivery {
                 Stats::add(&stats.deliveries_dropped, 1);
             }
-            store::finish(&state.db.pool, row.id, token).await?
+            let id = row.id;
+            let finish = write(state, |c| Box::pin(store::finish(c, id, token)));
+            timed(stats, Statement::Finish, finish).await?
         }
         Err(e) => {
+            if is_busy_any(&e) {
+                Stats::add(&stats.busy, 1);
+            }
             tracing::warn!(job = row.id, kind = %row.kind, attempts = row.attempts, error = %e, "job failed; will retry");
             if delivery {
                 Stats::add(&stats.deliveries_failed, 1);
             }
             let at = state.clock.now_micros() + backoff(row.attempts);
-            store::retry_at(&state.db.pool, row.id, token, at, &format!("{e:#}")).await?
+            let (id, error) = (row.id, format!("{e:#}"));
+            let retry = write(state, |c| {
+                Box::pin(async move { store::retry_at(c, id, token, at, &error).await })
+            });
+            timed(stats, Statement::Retry, retry).await?
         }
     };
     if !ours {
@@ -592,7 +774,7 @@ async fn run_claimed(
 /// Runs a job claimed earlier with `token` to its fenced finish (tests: a node whose lease
 /// ran out finishing late). True when the finish was accepted.
 pub async fn finish_claimed(state: &AppState, id: i64, token: i64) -> anyhow::Result<bool> {
-    let ours = store::finish(&state.db.pool, id, token).await?;
+    let ours = write(state, |c| Box::pin(store::finish(c, id, token))).await?;
     if !ours {
         Stats::add(&state.job_stats.fenced, 1);
     }
@@ -630,6 +812,10 @@ async fn delivery_worker(state: AppState) {
     let lanes = Arc::new(tokio::sync::Semaphore::new(DELIVERY_LANES));
     let mut running = tokio::task::JoinSet::new();
     let waker: Arc<Waker> = state.jobs.clone();
+    let (settle, settled) = tokio::sync::mpsc::unbounded_channel();
+    // Aborted with the worker (its unwritten finishes run again after their lease).
+    let mut settler = tokio::task::JoinSet::new();
+    settler.spawn(settle_deliveries(state.clone(), settled).in_current_span());
     loop {
         while running.try_join_next().is_some() {}
         // One free lane at least; a moment's wait for a few more lets one claim serve several.
@@ -655,18 +841,28 @@ async fn delivery_worker(state: AppState) {
         let claim = new_claim(&state);
         let free = held.num_permits() as i64;
         let backend = state.db.backend();
-        let claimed = async {
+        // SQLite: the writer's lock only when a read found a due delivery.
+        let due = match backend {
+            crate::storage::Backend::Postgres => Ok(true),
+            crate::storage::Backend::Sqlite => {
+                let deliveries = store::Kinds::Only("deliver");
+                store::any_due(&state.db.pool, backend, claim, deliveries).await
+            }
+        };
+        let claim_many = async {
             if backend == crate::storage::Backend::Postgres {
-                return anyhow::Ok(
-                    store::claim_many(&state.db.pool, backend, claim, "deliver", free).await?,
-                );
+                return store::claim_many(&state.db.pool, backend, claim, "deliver", free).await;
             }
             let mut tx = state.db.begin_write().await?;
             let rows = store::claim_many(&mut **tx, backend, claim, "deliver", free).await?;
             tx.commit().await?;
-            anyhow::Ok(rows)
-        }
-        .await;
+            Ok(rows)
+        };
+        let claimed = match due {
+            Ok(true) => timed(&state.job_stats, Statement::ClaimMany, claim_many).await,
+            Ok(false) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        };
         if let Ok(rows) = &claimed {
             Stats::add(&state.job_stats.claims, rows.len() as u64);
         }
@@ -684,19 +880,108 @@ async fn delivery_worker(state: AppState) {
                 continue;
             }
         };
-        let ctx = Arc::new(crate::services::federation::DeliveryContext::default());
+        let batch = Arc::new(Batch {
+            ctx: crate::services::federation::DeliveryContext::default(),
+            settle: settle.clone(),
+        });
         for row in rows {
             // `claim_many` returned at most `free` rows: a permit is left for each.
             let lane = held.split(1);
-            let (state, ctx) = (state.clone(), ctx.clone());
+            let (state, batch) = (state.clone(), batch.clone());
             running.spawn(async move {
                 let _lane = lane;
-                if let Err(e) = run_claimed(&state, row, Some(&ctx)).await {
+                if let Err(e) = run_claimed(&state, row, Some(&batch)).await {
                     tracing::error!(error = %e, "delivery lane");
                 }
             });
         }
     }
+}
+
+/// Writes the outcomes of deliveries as they come: whatever arrived while the last write
+/// waited for the database goes in the next (up to `store::BATCH`), so a burst costs one
+/// DELETE (and one UPDATE for postponements) per batch of deliveries, not one per delivery,
+/// each row still fenced by its own claim's token.
+async fn settle_deliveries(
+    state: AppState,
+    mut settled: tokio::sync::mpsc::UnboundedReceiver<Settled>,
+) {
+    let mut pending = Vec::new();
+    while let Some(first) = settled.recv().await {
+        pending.push(first);
+        while pending.len() < store::BATCH {
+            match settled.try_recv() {
+                Ok(s) => pending.push(s),
+                Err(_) => break,
+            }
+        }
+        let mut finished = Vec::new();
+        let mut postponed = Vec::new();
+        let mut run_at = 0;
+        for s in pending.drain(..) {
+            match s {
+                Settled::Finished { id, token } => finished.push((id, token)),
+                Settled::Postponed {
+                    id,
+                    token,
+                    run_at: at,
+                } => {
+                    postponed.push((id, token));
+                    run_at = run_at.max(at);
+                }
+            }
+        }
+        // A refused write is tried again; given up, its rows run again after their lease
+        // (a delivery made twice, never one lost).
+        for attempt in 1.. {
+            match settle(&state, &finished, &postponed, run_at).await {
+                Ok(()) => break,
+                Err(e) if attempt < 5 => {
+                    tracing::warn!(error = %e, attempt, "writing finished deliveries failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, jobs = finished.len() + postponed.len(), "writing finished deliveries failed; they run again after their lease");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The finished deliveries deleted and the postponed ones put back (a write each), every row
+/// only if its claim is still the one it ran under (the others are counted as fenced).
+async fn settle(
+    state: &AppState,
+    finished: &[(i64, i64)],
+    postponed: &[(i64, i64)],
+    run_at: i64,
+) -> sqlx::Result<()> {
+    let stats = &state.job_stats;
+    let mut kept = 0;
+    if !finished.is_empty() {
+        let jobs = finished.to_vec();
+        let deleted = write(state, |c| {
+            Box::pin(async move { store::finish_many(c, &jobs).await })
+        });
+        kept += timed(stats, Statement::Finish, deleted).await?.len();
+    }
+    if !postponed.is_empty() {
+        let jobs = postponed.to_vec();
+        let put_back = write(state, |c| {
+            Box::pin(async move { store::postpone_many(c, &jobs, run_at).await })
+        });
+        kept += timed(stats, Statement::Postpone, put_back).await?.len();
+    }
+    let fenced = finished.len() + postponed.len() - kept;
+    if fenced > 0 {
+        Stats::add(&stats.fenced, fenced as u64);
+        tracing::warn!(
+            jobs = fenced,
+            "finish refused: the lease ran out and another node claimed the job"
+        );
+    }
+    Ok(())
 }
 
 /// One lane of remote media previews: runs due previews, waking the other lanes while there

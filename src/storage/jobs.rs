@@ -120,8 +120,42 @@ fn kinds_filter<'a>(kinds: Kinds<'a>, first: usize) -> (String, Vec<&'a str>) {
         Kinds::AllBut([]) => ("TRUE".into(), Vec::new()),
         Kinds::Among([]) => ("FALSE".into(), Vec::new()),
         Kinds::Among(ks) => (format!("kind IN ({})", marks(ks)), ks.to_vec()),
+        // Written out for the partial index `jobs_due_but_deliveries` (a planner matches an
+        // index's condition only against the same literal): the main loop's claim then never
+        // walks over the queued deliveries.
+        Kinds::AllBut(ks) if ks.contains(&DELIVER) => (
+            format!("kind <> '{DELIVER}' AND kind NOT IN ({})", marks(ks)),
+            ks.to_vec(),
+        ),
         Kinds::AllBut(ks) => (format!("kind NOT IN ({})", marks(ks)), ks.to_vec()),
     }
+}
+
+/// The deliveries' kind, which the job table's partial index names.
+const DELIVER: &str = "deliver";
+
+/// Whether any job of `kinds` is due and free, by a read (SQLite: an idle lane looks before
+/// it takes the single writer's lock to claim, so a burst's wake-ups cost no writes).
+pub async fn any_due<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    backend: Backend,
+    claim: Claim,
+    kinds: Kinds<'_>,
+) -> sqlx::Result<bool> {
+    let (filter, bound) = kinds_filter(kinds, 3);
+    let sql = format!(
+        "SELECT id FROM jobs WHERE run_at <= $1 \
+         AND (locked_until IS NULL OR locked_until < ({} + $2)) AND {filter} \
+         ORDER BY run_at, id LIMIT 1",
+        super::cluster::now_sql(backend)
+    );
+    let mut query = sqlx::query_as::<_, (i64,)>(&sql)
+        .bind(claim.now)
+        .bind(claim.skew);
+    for k in bound {
+        query = query.bind(k);
+    }
+    Ok(query.fetch_optional(db).await?.is_some())
 }
 
 /// The claim statement for up to `$5` rows. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so nodes
@@ -257,6 +291,81 @@ pub async fn finish<'e, E: Executor<'e, Database = Any>>(
         .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The largest batch `finish_many` and `postpone_many` write in one statement.
+pub const BATCH: usize = 256;
+
+/// `jobs` (id, claim token) grouped by token, each group's ids padded to a power of two by
+/// repeating its last (a repeated id in an IN list changes nothing; the padding keeps the
+/// number of distinct statements, each prepared once per connection, small).
+fn by_token(jobs: &[(i64, i64)]) -> Vec<(i64, Vec<i64>)> {
+    let mut groups: Vec<(i64, Vec<i64>)> = Vec::new();
+    for &(id, token) in jobs {
+        match groups.iter_mut().find(|(t, _)| *t == token) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((token, vec![id])),
+        }
+    }
+    for (_, ids) in &mut groups {
+        if let Some(&last) = ids.last() {
+            ids.resize(ids.len().next_power_of_two(), last);
+        }
+    }
+    groups
+}
+
+fn id_marks(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Deletes finished jobs (id, claim token), one statement per claim they came from (a batch
+/// of deliveries shares one), each row only if its claim token is still the one given: a job
+/// whose lease ran out and that another claim took since is left to that claim. Returns the
+/// ids deleted. At most `BATCH` jobs per call.
+pub async fn finish_many(
+    conn: &mut sqlx::AnyConnection,
+    jobs: &[(i64, i64)],
+) -> sqlx::Result<Vec<i64>> {
+    let mut done = Vec::with_capacity(jobs.len());
+    for (token, ids) in by_token(jobs) {
+        let sql = format!(
+            "DELETE FROM jobs WHERE claim_token = $1 AND id IN ({}) RETURNING id",
+            id_marks(2, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(token);
+        for id in ids {
+            q = q.bind(id);
+        }
+        done.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id));
+    }
+    Ok(done)
+}
+
+/// `postpone` for many claimed jobs (id, claim token), all to `run_at`. Returns the ids
+/// that were still ours.
+pub async fn postpone_many(
+    conn: &mut sqlx::AnyConnection,
+    jobs: &[(i64, i64)],
+    run_at: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let mut done = Vec::with_capacity(jobs.len());
+    for (token, ids) in by_token(jobs) {
+        let sql = format!(
+            "UPDATE jobs SET run_at = $1, locked_until = NULL, claim_token = NULL, \
+             attempts = attempts - 1 WHERE claim_token = $2 AND id IN ({}) RETURNING id",
+            id_marks(3, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(run_at).bind(token);
+        for id in ids {
+            q = q.bind(id);
+        }
+        done.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id));
+    }
+    Ok(done)
 }
 
 /// Reschedules a failed job, if the claim is still ours.
