@@ -433,6 +433,18 @@ pub fn hidden_inputs(html: &str, index: usize) -> Vec<(String, String)> {
     out
 }
 
+/// The session's CSRF token behind a value a page carries: pages carry it masked afresh per
+/// render (a pad, then the token XOR the pad, in base64url), so two renders for one visitor
+/// differ while this stays the same.
+pub fn csrf_unmasked(carried: &str) -> Vec<u8> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(carried)
+        .expect("a masked CSRF token");
+    let (pad, xored) = bytes.split_at(bytes.len() / 2);
+    pad.iter().zip(xored).map(|(p, x)| p ^ x).collect()
+}
+
 /// The CSRF token in a page's first form.
 pub fn csrf_of(html: &str) -> String {
     hidden_inputs(html, 0)
