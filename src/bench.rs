@@ -229,6 +229,36 @@ async fn drive(
     Ok((all, elapsed))
 }
 
+/// A bench's server, answering on its listener until [`Served::stop`].
+pub(crate) struct Served {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Serves `state` on `listener` in the background (every bench drives a real server).
+pub(crate) fn serve_in_background(
+    state: &crate::state::AppState,
+    listener: tokio::net::TcpListener,
+) -> Served {
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let server_state = state.clone();
+    let task = tokio::spawn(async move {
+        let _ = crate::serve(server_state, listener, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    Served { stop, task }
+}
+
+impl Served {
+    /// Stops the server and waits until it has let go of its connections.
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -289,14 +319,7 @@ async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Fig
     let quiet_token = crate::services::oauth::operator_token(&state, quiet, "read")
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let server_state = state.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let _ = crate::serve(server_state, listener, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
+    let server = crate::bench::serve_in_background(&state, listener);
     let base = format!("http://{addr}");
     // Warm-up, then measure.
     drive(&base, &token, 1, cfg.concurrency).await?;
@@ -322,8 +345,7 @@ async fn one_size(cfg: &HomeTimelineBench, statuses: u64) -> anyhow::Result<(Fig
         rps: lat.len() as f64 / secs,
         requests: lat.len(),
     };
-    let _ = tx.send(());
-    let _ = server.await;
+    server.stop().await;
     state.db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     if let Some((admin, (_, name))) = &postgres {

@@ -211,14 +211,7 @@ pub async fn compression(cfg: CompressionBench) -> anyhow::Result<()> {
     let token = crate::services::oauth::operator_token(&state, member.account_id, "read write")
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let server_state = state.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let _ = crate::serve(server_state, listener, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
+    let server = crate::bench::serve_in_background(&state, listener);
     let base = format!("http://{addr}");
     let client = reqwest::Client::new();
     let bearer = format!("Bearer {token}");
@@ -287,8 +280,7 @@ pub async fn compression(cfg: CompressionBench) -> anyhow::Result<()> {
             body: plain,
         });
     }
-    let _ = tx.send(());
-    let _ = server.await;
+    server.stop().await;
     state.db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 

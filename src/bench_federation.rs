@@ -25,17 +25,10 @@ use axum::response::IntoResponse;
 use axum::Router;
 use serde_json::json;
 
+use crate::bench::percentile;
 use crate::federation::{keys, signatures};
 use crate::state::{App, AppState};
 use crate::time::Clock;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 // ---------------------------------------------------------------------------------------
 // Signatures.
@@ -181,8 +174,7 @@ struct Instance {
     base: String,
     authority: String,
     dir: std::path::PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<()>,
+    server: Option<crate::bench::Served>,
     worker: tokio::task::JoinHandle<()>,
 }
 
@@ -196,21 +188,13 @@ impl Instance {
         let mut config = crate::bench::instance_config(addr, &dir, None);
         config.federation.allow_private = vec!["127.0.0.0/8".into()];
         let state = App::new(config, Clock::default()).await?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server_state = state.clone();
-        let server = tokio::spawn(async move {
-            let _ = crate::serve(server_state, listener, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let server = Some(crate::bench::serve_in_background(&state, listener));
         let worker = crate::jobs::spawn_worker(state.clone());
         Ok(Instance {
             state,
             base: format!("http://{addr}"),
             authority: addr.to_string(),
             dir,
-            stop: Some(tx),
             server,
             worker,
         })
@@ -218,10 +202,9 @@ impl Instance {
 
     async fn stop(mut self) {
         self.worker.abort();
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
+        if let Some(server) = self.server.take() {
+            server.stop().await;
         }
-        let _ = (&mut self.server).await;
         self.state.db.close().await;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -492,50 +475,73 @@ async fn seed_followers(
     let mut distinct = std::collections::HashSet::new();
     for i in 0..followers {
         let d = &domains[i % domains.len()];
-        let uri = format!("{}/users/f{i}", d.base);
-        let inbox = format!("{uri}/inbox");
+        let inbox = format!("{}/users/f{i}/inbox", d.base);
         let shared = d.shared.then(|| format!("{}/inbox", d.base));
         distinct.insert(shared.clone().unwrap_or_else(|| inbox.clone()));
-        let id = crate::storage::federation::upsert_remote(
+        loopback_follower(
             &mut tx,
-            crate::ids::next_id_at(now / 1000),
-            &crate::storage::federation::RemoteActor {
-                uri: &uri,
-                url: &uri,
-                username: &format!("f{i}"),
-                domain: d.base.trim_start_matches("http://"),
-                display_name: "",
-                note: "",
-                actor_type: "Person",
-                locked: false,
-                bot: false,
-                discoverable: false,
-                inbox: &inbox,
-                shared_inbox: shared.as_deref(),
-                followers: None,
-                outbox: None,
-                key_id: &format!("{uri}#main-key"),
-                public_key_pem: "",
-                avatar_url: None,
-                header_url: None,
-            },
-            now,
-        )
-        .await?;
-        crate::storage::social::upsert_follow(
-            &mut **tx,
-            crate::storage::social::Relation::Follow,
-            crate::ids::next_id_at(now / 1000),
-            id,
+            &d.base,
+            &format!("f{i}"),
+            shared.as_deref(),
             author,
-            true,
-            false,
             now,
         )
         .await?;
     }
     tx.commit().await?;
     Ok(distinct.len())
+}
+
+/// A remote account `name` on the loopback host `base` (its inbox, and `shared_inbox` when
+/// given) that follows `followed`: the fan-out and job-burst benches' audience.
+pub(crate) async fn loopback_follower(
+    tx: &mut crate::storage::WriteTx,
+    base: &str,
+    name: &str,
+    shared_inbox: Option<&str>,
+    followed: i64,
+    now: i64,
+) -> anyhow::Result<i64> {
+    let uri = format!("{base}/users/{name}");
+    let inbox = format!("{uri}/inbox");
+    let id = crate::storage::federation::upsert_remote(
+        tx,
+        crate::ids::next_id_at(now / 1000),
+        &crate::storage::federation::RemoteActor {
+            uri: &uri,
+            url: &uri,
+            username: name,
+            domain: base.trim_start_matches("http://"),
+            display_name: "",
+            note: "",
+            actor_type: "Person",
+            locked: false,
+            bot: false,
+            discoverable: false,
+            inbox: &inbox,
+            shared_inbox,
+            followers: None,
+            outbox: None,
+            key_id: &format!("{uri}#main-key"),
+            public_key_pem: "",
+            avatar_url: None,
+            header_url: None,
+        },
+        now,
+    )
+    .await?;
+    crate::storage::social::upsert_follow(
+        &mut ***tx,
+        crate::storage::social::Relation::Follow,
+        crate::ids::next_id_at(now / 1000),
+        id,
+        followed,
+        true,
+        false,
+        now,
+    )
+    .await?;
+    Ok(id)
 }
 
 fn hits(domains: &[Domain], healthy_only: bool) -> u64 {

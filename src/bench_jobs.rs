@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use axum::Router;
 use serde_json::json;
 
+use crate::bench::percentile;
 use crate::state::{App, AppState};
 use crate::time::Clock;
 
@@ -80,43 +81,14 @@ async fn seed_followers(
     for (m, member) in members.iter().enumerate() {
         for base in hosts {
             for f in 0..per_host {
-                let uri = format!("{base}/users/m{m}f{f}");
-                let inbox = format!("{uri}/inbox");
                 let shared = format!("{base}/inbox");
-                let id = crate::storage::federation::upsert_remote(
+                let name = format!("m{m}f{f}");
+                crate::bench_federation::loopback_follower(
                     &mut tx,
-                    crate::ids::next_id_at(now / 1000),
-                    &crate::storage::federation::RemoteActor {
-                        uri: &uri,
-                        url: &uri,
-                        username: &format!("m{m}f{f}"),
-                        domain: base.trim_start_matches("http://"),
-                        display_name: "",
-                        note: "",
-                        actor_type: "Person",
-                        locked: false,
-                        bot: false,
-                        discoverable: false,
-                        inbox: &inbox,
-                        shared_inbox: Some(&shared),
-                        followers: None,
-                        outbox: None,
-                        key_id: &format!("{uri}#main-key"),
-                        public_key_pem: "",
-                        avatar_url: None,
-                        header_url: None,
-                    },
-                    now,
-                )
-                .await?;
-                crate::storage::social::upsert_follow(
-                    &mut **tx,
-                    crate::storage::social::Relation::Follow,
-                    crate::ids::next_id_at(now / 1000),
-                    id,
+                    base,
+                    &name,
+                    Some(&shared),
                     *member,
-                    true,
-                    false,
                     now,
                 )
                 .await?;
@@ -132,14 +104,6 @@ async fn count(state: &AppState, sql: &str) -> anyhow::Result<i64> {
     Ok(n)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 async fn run(cfg: &JobBurstBench, database_url: Option<&str>) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("herd-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
@@ -149,14 +113,7 @@ async fn run(cfg: &JobBurstBench, database_url: Option<&str>) -> anyhow::Result<
     config.federation.allow_private = vec!["127.0.0.0/8".into()];
     let state = App::new(config, Clock::default()).await?;
     let backend = state.db.backend();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server_state = state.clone();
-    let server = tokio::spawn(async move {
-        let _ = crate::serve(server_state, listener, async {
-            let _ = stop_rx.await;
-        })
-        .await;
-    });
+    let server = crate::bench::serve_in_background(&state, listener);
     let worker = crate::jobs::spawn_worker(state.clone());
 
     let mut hosts = Vec::new();
@@ -384,8 +341,7 @@ async fn run(cfg: &JobBurstBench, database_url: Option<&str>) -> anyhow::Result<
         );
     }
     worker.abort();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     state.db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

@@ -153,14 +153,7 @@ pub async fn web_home(cfg: WebHomeBench) -> anyhow::Result<()> {
     let token = crate::services::oauth::operator_token(&state, viewer, "read")
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let server_state = state.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let _ = crate::serve(server_state, listener, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
+    let server = crate::bench::serve_in_background(&state, listener);
     let base = format!("http://{addr}");
     let session = sign_in(&base, "viewer@bench.example").await?;
     let json = Target {
@@ -217,8 +210,7 @@ pub async fn web_home(cfg: WebHomeBench) -> anyhow::Result<()> {
         h50 / j50,
         h99 / j99
     );
-    let _ = tx.send(());
-    let _ = server.await;
+    server.stop().await;
     state.db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     if let Some((admin, (_, name))) = &postgres {
