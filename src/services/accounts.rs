@@ -425,11 +425,11 @@ pub async fn confirm(state: &AppState, token: &str) -> AppResult<Option<i64>> {
     )
     .await?;
     if let Some(id) = confirmed {
-        let forget = crate::services::read_cache::Forget {
-            accounts: vec![id],
-            ..Default::default()
-        };
-        crate::services::read_cache::forget_everywhere(state, forget).await;
+        crate::services::read_cache::forget_everywhere(
+            state,
+            crate::storage::Change::AccountChanged(id),
+        )
+        .await;
     }
     Ok(confirmed)
 }

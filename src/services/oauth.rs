@@ -544,11 +544,11 @@ pub async fn revoke(state: &AppState, p: TokenParams) -> AppResult<()> {
             state.clock.now_micros(),
         )
         .await?;
-        let forget = crate::services::read_cache::Forget {
-            tokens: true,
-            ..Default::default()
-        };
-        crate::services::read_cache::forget_everywhere(state, forget).await;
+        crate::services::read_cache::forget_everywhere(
+            state,
+            crate::storage::Change::TokensRevoked,
+        )
+        .await;
     }
     Ok(())
 }

@@ -76,7 +76,10 @@ impl<K: Eq + Hash, V: Clone> Shelf<K, V> {
         }
     }
 
-    fn get(&self, key: &K, ttl: Duration) -> Option<V> {
+    fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q, ttl: Duration) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.map
             .get(key)
             .filter(|e| e.at.elapsed() < ttl)
@@ -216,7 +219,7 @@ impl ReadCache {
         if !self.enabled {
             return None;
         }
-        self.counted(lock(&self.tokens).get(&token_hash.to_string(), self.ttl))
+        self.counted(lock(&self.tokens).get(token_hash, self.ttl))
     }
 
     pub fn user(&self, account_id: i64) -> Option<Arc<CurrentUser>> {
@@ -338,8 +341,10 @@ fn user_weight(u: &CurrentUser) -> usize {
     1024 + strings
 }
 
-/// For a write made outside a transaction: forgets here, then tells the other nodes.
-pub async fn forget_everywhere(state: &crate::state::AppState, f: Forget) {
+/// For a write made outside a transaction: forgets what `change` made stale here, as a
+/// commit would, then tells the other nodes.
+pub async fn forget_everywhere(state: &crate::state::AppState, change: Change) {
+    let f = Forget::of(std::slice::from_ref(&change));
     state.read_cache.forget(&f);
     if crate::services::cluster_events::enabled(state) {
         crate::services::cluster_events::publish_forget(state, &f).await;

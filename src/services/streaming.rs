@@ -202,25 +202,23 @@ impl Hub {
 
 /// Hooks the hub to committed writes: one dispatcher task, in commit order.
 pub fn start(state: &AppState) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Change>>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<Change>, read_cache::Forget)>();
     let weak: Weak<App> = Arc::downgrade(state);
     let at_commit = weak.clone();
     state.db.on_commit(Box::new(move |changes| {
         // The caches forget before the writer's answer leaves, so its next read is fresh.
+        let forget = read_cache::Forget::of(&changes);
         if let Some(state) = at_commit.upgrade() {
-            state.read_cache.forget(&read_cache::Forget::of(&changes));
+            state.read_cache.forget(&forget);
         }
-        let _ = tx.send(changes);
+        let _ = tx.send((changes, forget));
     }));
     let cluster = crate::services::cluster_events::enabled(state);
     tokio::spawn(async move {
-        while let Some(changes) = rx.recv().await {
+        while let Some((changes, forget)) = rx.recv().await {
             let Some(state) = weak.upgrade() else { break };
-            if cluster {
-                let forget = read_cache::Forget::of(&changes);
-                if !forget.is_empty() {
-                    crate::services::cluster_events::publish_forget(&state, &forget).await;
-                }
+            if cluster && !forget.is_empty() {
+                crate::services::cluster_events::publish_forget(&state, &forget).await;
             }
             let logging = crate::services::live::log_wanted(&state);
             if !logging {

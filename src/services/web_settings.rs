@@ -193,11 +193,8 @@ pub async fn revoke_app(state: &AppState, account_id: i64, app_id: &str) -> AppR
     let id: i64 = app_id.parse().map_err(|_| AppError::not_found())?;
     let revoked =
         store::revoke_app(&state.db.pool, account_id, id, state.clock.now_micros()).await?;
-    let forget = crate::services::read_cache::Forget {
-        tokens: true,
-        ..Default::default()
-    };
-    crate::services::read_cache::forget_everywhere(state, forget).await;
+    crate::services::read_cache::forget_everywhere(state, crate::storage::Change::TokensRevoked)
+        .await;
     if revoked == 0 {
         return Err(AppError::not_found());
     }
