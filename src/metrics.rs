@@ -294,12 +294,12 @@ fn cache_metrics(state: &AppState, registry: &mut Registry) {
     }
     registry.register(
         "read_cache_lookups",
-        "Read-cache lookups (tokens, logins, filters) answered from memory or not",
+        "Read-cache lookups (tokens, logins, filters, accounts, status parts) answered from memory or not",
         lookups,
     );
     let entries = Family::<Labels, Gauge>::default();
     let bytes = Family::<Labels, Gauge>::default();
-    for (shelf, (n, b)) in ["tokens", "users", "filters"]
+    for (shelf, (n, b)) in crate::services::read_cache::SHELVES
         .into_iter()
         .zip(cache.sizes())
     {

@@ -564,6 +564,52 @@ async fn caches_forget_across_nodes() {
         "B shows the post: {home}"
     );
 
+    // B has the author and the post's tags cached: a profile edit and an edit of the post's
+    // tags on A show on B.
+    let on_b = |pred: fn(&Value) -> bool, what: &'static str| {
+        let (b, bob, zebra) = (&b, bob.clone(), zebra.clone());
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let (_, home) = b.get_json("/api/v1/timelines/home", Some(&bob)).await;
+                let entry = home
+                    .as_array()
+                    .and_then(|a| a.iter().find(|s| s["id"] == zebra.as_str()))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                if pred(&entry) {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "B still lacks {what}: {entry}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let res = a
+        .client
+        .patch(a.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .json(&json!({ "display_name": "Alice Liddell" }))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(res.status(), 200);
+    on_b(
+        |s| s["account"]["display_name"] == "Alice Liddell",
+        "the new name",
+    )
+    .await;
+    let res = a
+        .client
+        .put(a.url(&format!("/api/v1/statuses/{zebra}")))
+        .bearer_auth(&alice)
+        .json(&json!({ "status": "a zebra crossing #stripes" }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(res.status(), 200);
+    on_b(|s| s["tags"][0]["name"] == "stripes", "the edit's tag").await;
+
     let (status, filter) = a
         .post_json(
             "/api/v2/filters",

@@ -366,12 +366,17 @@ async fn conversation(backend: Backend) {
         .await;
     assert_eq!(on_b["favourites_count"], 0, "{on_b}");
 
-    // An edit updates A's copy; a delete removes it.
+    // An edit updates A's copy (its tags too, though A has them cached from this read);
+    // a delete removes it.
+    let (_, before) = a
+        .get_json(&format!("/api/v1/statuses/{pid}"), Some(&alice))
+        .await;
+    assert_eq!(before["tags"], json!([]), "{before}");
     let res = b
         .client
         .put(b.url(&format!("/api/v1/statuses/{public_id}")))
         .bearer_auth(&bob)
-        .json(&json!({"status": "hello fediverse, edited"}))
+        .json(&json!({"status": "hello fediverse, edited #revised"}))
         .send()
         .await
         .expect("PUT");
@@ -388,6 +393,7 @@ async fn conversation(backend: Backend) {
         "{edited}"
     );
     assert!(edited["edited_at"].is_string(), "{edited}");
+    assert_eq!(edited["tags"][0]["name"], "revised", "{edited}");
     let res = b
         .client
         .delete(b.url(&format!("/api/v1/statuses/{public_id}")))

@@ -516,7 +516,9 @@ async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Val
 }
 
 async fn profile_updates(backend: Backend) {
-    let Some(a) = TestApp::spawn(backend).await else {
+    // A's read caches trust an entry for an hour: only the Update's invalidation refreshes
+    // the author on alice's home timeline.
+    let Some(a) = TestApp::spawn_with(backend, |c| c.cache.ttl_seconds = 3600).await else {
         return;
     };
     let Some(b) = TestApp::spawn(backend).await else {
@@ -534,6 +536,26 @@ async fn profile_updates(backend: Backend) {
         )
         .await;
     settle_in(&a, &b, 12).await;
+    let (status, hello) = b
+        .post_json("/api/v1/statuses", &bob, json!({"status": "hello from B"}))
+        .await;
+    assert_eq!(status, 200, "{hello}");
+    settle_in(&a, &b, 12).await;
+    let author_on_home = || async {
+        let (_, home) = a.get_json("/api/v1/timelines/home", Some(&alice)).await;
+        home.as_array()
+            .and_then(|l| {
+                l.iter()
+                    .find(|s| s["content"].to_string().contains("hello from B"))
+            })
+            .map(|s| s["account"].clone())
+            .unwrap_or_else(|| panic!("bob's post is on alice's home: {home}"))
+    };
+    assert_eq!(
+        author_on_home().await["display_name"],
+        "",
+        "warm, before the Update"
+    );
 
     let (status, me) = patch(
         &b,
@@ -551,6 +573,11 @@ async fn profile_updates(backend: Backend) {
     assert!(
         seen["note"].as_str().expect("note").contains("a new bio"),
         "{seen}"
+    );
+    let author = author_on_home().await;
+    assert_eq!(
+        author["display_name"], "Bobby",
+        "at once on the home timeline: {author}"
     );
 
     // An Update whose embedded actor differs from the origin's: the origin's copy is kept.

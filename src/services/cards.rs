@@ -17,7 +17,6 @@
 //! A ready card is reused for two weeks, then fetched again for the next status that links it.
 //! Cards are not federated: each server fetches its own, as Mastodon does.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use url::Url;
@@ -468,12 +467,9 @@ async fn image_preview(state: &AppState, bytes: Vec<u8>) -> Option<imaging::Prev
     made.ok()
 }
 
-/// The wire card; `accounts` holds its credited author's account when there is one.
-pub fn entity(state: &AppState, c: &CardRow, accounts: &HashMap<i64, AccountRow>) -> PreviewCard {
-    let account = c
-        .author_account_id
-        .and_then(|id| accounts.get(&id))
-        .filter(|a| a.suspended_at.is_none());
+/// The wire card; `author` is its credited author's account when there is one.
+pub fn entity(state: &AppState, c: &CardRow, author: Option<&AccountRow>) -> PreviewCard {
+    let account = author.filter(|a| a.suspended_at.is_none());
     let mut authors = Vec::new();
     if !c.author_name.is_empty() || account.is_some() {
         authors.push(PreviewCardAuthor {

@@ -274,6 +274,8 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
             now,
         )
         .await?;
+        // The row, its suspension, aliases and attribution domains all change here.
+        tx.record(crate::storage::Change::AccountChanged(id));
         store::set_remote_suspension(&mut **tx, id, a.suspended, now).await?;
         store::set_aliases(&mut **tx, id, &a.also_known_as).await?;
         store::set_attribution_domains(&mut **tx, id, &a.attribution_domains).await?;
@@ -281,6 +283,7 @@ async fn store_actor(state: &AppState, doc: &Value) -> Result<AccountRow, FetchE
         if let Some(b) = block.as_ref().filter(|b| b.severity == "silence") {
             // A newcomer from a silenced domain is silenced like the rest of it.
             store::sanction_domain(&mut **tx, &b.domain, false, b.created_at).await?;
+            tx.record(crate::storage::Change::DomainAccountsChanged);
         }
         let row = accounts::account_by_id(&mut **tx, id).await?;
         tx.commit().await?;
@@ -1361,6 +1364,7 @@ pub async fn domain_block_applied(
     old: Option<&crate::storage::moderation::DomainBlockRow>,
     new: Option<&crate::storage::moderation::DomainBlockRow>,
 ) -> AppResult<()> {
+    tx.record(crate::storage::Change::DomainAccountsChanged);
     if let Some(o) = old {
         store::unsanction_domain(tx, &o.domain, o.created_at).await?;
     }

@@ -384,8 +384,8 @@ async fn follow(
     .await?;
     store::set_follow_uri(&mut ***tx, false, actor.id, target.id, follow_id).await?;
     if new {
-        accounts::bump(&mut ***tx, actor.id, AccountCounter::Following, 1).await?;
-        accounts::bump(&mut ***tx, target.id, AccountCounter::Followers, 1).await?;
+        accounts::bump(tx, actor.id, AccountCounter::Following, 1).await?;
+        accounts::bump(tx, target.id, AccountCounter::Followers, 1).await?;
         notify(tx, target.id, actor.id, "follow", None, now).await?;
     }
     fed::follow_answered(tx, state, &target, actor, Some(follow_id), true, now).await?;
@@ -444,8 +444,8 @@ async fn accept(
             store::set_follow_uri(&mut ***tx, false, follower, actor.id, &uri).await?;
         }
         if new {
-            accounts::bump(&mut ***tx, follower, AccountCounter::Following, 1).await?;
-            accounts::bump(&mut ***tx, actor.id, AccountCounter::Followers, 1).await?;
+            accounts::bump(tx, follower, AccountCounter::Following, 1).await?;
+            accounts::bump(tx, actor.id, AccountCounter::Followers, 1).await?;
             timelines::backfill_feed(&mut ***tx, follower, actor.id).await?;
         }
     } else {
@@ -458,8 +458,8 @@ async fn accept(
 /// Ends a follow (counters, feed, the follow notification); also used by moderation.
 pub(crate) async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResult<()> {
     if social::remove(&mut ***tx, Relation::Follow, follower, followed).await? {
-        accounts::bump(&mut ***tx, follower, AccountCounter::Following, -1).await?;
-        accounts::bump(&mut ***tx, followed, AccountCounter::Followers, -1).await?;
+        accounts::bump(tx, follower, AccountCounter::Following, -1).await?;
+        accounts::bump(tx, followed, AccountCounter::Followers, -1).await?;
         timelines::remove_author_from_feed(&mut ***tx, follower, followed).await?;
         notifications::retract(&mut ***tx, followed, follower, "follow", None).await?;
     }
@@ -735,24 +735,7 @@ async fn insert_note_with_audience(
     for a in &local {
         statuses::insert_mention(&mut ***tx, id, *a).await?;
     }
-    let mut tag_ids: Vec<i64> = Vec::new();
-    if let Some(Value::Array(tags)) = obj.get("tag") {
-        for name in tags
-            .iter()
-            .filter(|t| type_of(t) == "Hashtag")
-            .filter_map(|t| t.get("name").and_then(Value::as_str))
-        {
-            let name = name.trim_start_matches('#');
-            if !name.is_empty()
-                && name.len() <= 100
-                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-            {
-                let tag = statuses::tag_id(tx, name, ids::next_id_at(now / 1000), now).await?;
-                statuses::insert_status_tag(&mut ***tx, id, tag).await?;
-                tag_ids.push(tag);
-            }
-        }
-    }
+    let tag_ids = store_hashtags(tx, id, obj, now).await?;
     if let Some(q) = parse_question(obj, now) {
         let poll = crate::storage::polls::PollRow {
             id: ids::next_id_at(now / 1000),
@@ -772,7 +755,7 @@ async fn insert_note_with_audience(
             jobs::enqueue_at(tx, &Job::ClosePoll { poll_id: poll.id }, at, now).await?;
         }
     }
-    accounts::status_posted(&mut ***tx, author.id, visibility != "direct", created).await?;
+    accounts::status_posted(tx, author.id, visibility != "direct", created).await?;
     if let Some(p) = &parent {
         statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
     }
@@ -1183,6 +1166,9 @@ async fn update(
     crate::storage::media::delete_remote_of_status(&mut ***tx, s.id).await?;
     store_attachments(tx, actor, s.id, object, now).await?;
     crate::services::remote_media::carry_over(tx, s.id, previews, now).await?;
+    // Its hashtags as they are now (Mastodon's edits re-tag too).
+    statuses::delete_status_tags(&mut ***tx, s.id).await?;
+    store_hashtags(tx, s.id, object, now).await?;
     crate::services::cards::queue(
         state,
         tx,
@@ -1230,6 +1216,34 @@ async fn update(
     // Streams hear a remote edit as they hear a local one (`status.update`).
     tx.record(crate::storage::Change::StatusEdited(s.id));
     Ok(())
+}
+
+/// Tags the status with the object's well-formed `Hashtag`s; returns their ids.
+async fn store_hashtags(
+    tx: &mut WriteTx,
+    status_id: i64,
+    obj: &Value,
+    now: i64,
+) -> AppResult<Vec<i64>> {
+    let mut tag_ids: Vec<i64> = Vec::new();
+    if let Some(Value::Array(tags)) = obj.get("tag") {
+        for name in tags
+            .iter()
+            .filter(|t| type_of(t) == "Hashtag")
+            .filter_map(|t| t.get("name").and_then(Value::as_str))
+        {
+            let name = name.trim_start_matches('#');
+            if !name.is_empty()
+                && name.len() <= 100
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
+                let tag = statuses::tag_id(tx, name, ids::next_id_at(now / 1000), now).await?;
+                statuses::insert_status_tag(&mut ***tx, status_id, tag).await?;
+                tag_ids.push(tag);
+            }
+        }
+    }
+    Ok(tag_ids)
 }
 
 async fn delete(tx: &mut WriteTx, actor: &AccountRow, object: &Value, now: i64) -> AppResult<()> {
@@ -1608,8 +1622,8 @@ pub(crate) async fn move_followers(
                 )
                 .await?
                 {
-                    accounts::bump(&mut ***tx, fid, AccountCounter::Following, 1).await?;
-                    accounts::bump(&mut ***tx, target.id, AccountCounter::Followers, 1).await?;
+                    accounts::bump(tx, fid, AccountCounter::Following, 1).await?;
+                    accounts::bump(tx, target.id, AccountCounter::Followers, 1).await?;
                     timelines::backfill_feed(&mut ***tx, fid, target.id).await?;
                     notify(tx, target.id, fid, "follow", None, now).await?;
                 }

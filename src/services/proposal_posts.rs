@@ -114,8 +114,8 @@ async fn follow(tx: &mut WriteTx, account_id: i64, coop: i64, now: i64) -> sqlx:
     )
     .await?;
     if new {
-        accounts::bump(&mut ***tx, account_id, AccountCounter::Following, 1).await?;
-        accounts::bump(&mut ***tx, coop, AccountCounter::Followers, 1).await?;
+        accounts::bump(tx, account_id, AccountCounter::Following, 1).await?;
+        accounts::bump(tx, coop, AccountCounter::Followers, 1).await?;
         timelines::backfill_feed(&mut ***tx, account_id, coop).await?;
     }
     Ok(())
@@ -153,8 +153,8 @@ pub async fn membership_changed(
 /// posts bound to its audience out of the account's home feed.
 async fn leave(tx: &mut WriteTx, account_id: i64, coop: i64) -> sqlx::Result<()> {
     if social::remove(&mut ***tx, Relation::Follow, account_id, coop).await? {
-        accounts::bump(&mut ***tx, account_id, AccountCounter::Following, -1).await?;
-        accounts::bump(&mut ***tx, coop, AccountCounter::Followers, -1).await?;
+        accounts::bump(tx, account_id, AccountCounter::Following, -1).await?;
+        accounts::bump(tx, coop, AccountCounter::Followers, -1).await?;
         timelines::remove_author_from_feed(&mut ***tx, account_id, coop).await?;
         crate::storage::lists::remove_from_owner_lists(&mut ***tx, account_id, coop).await?;
         notifications::retract(&mut ***tx, coop, account_id, "follow", None).await?;
@@ -449,8 +449,8 @@ async fn post_status(
     };
     statuses::insert(tx, &row).await?;
     timelines::insert_feed(&mut ***tx, coop, id, coop).await?;
-    accounts::bump(&mut ***tx, coop, AccountCounter::Statuses, 1).await?;
-    accounts::set_last_status_at(&mut ***tx, coop, now).await?;
+    accounts::bump(tx, coop, AccountCounter::Statuses, 1).await?;
+    accounts::set_last_status_at(tx, coop, now).await?;
     if let Some(p) = parent {
         statuses::bump(&mut ***tx, p.id, Counter::Replies, 1).await?;
     }

@@ -2,9 +2,11 @@
 //! in a fixed number of queries (authors, mentions, tags, the viewer's marks) whatever its size.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::entities::{Account, Mention, Notification, Status, StatusApplication, StatusTag};
 use crate::error::AppResult;
+use crate::services::read_cache::{self, StatusParts};
 use crate::state::AppState;
 use crate::storage::accounts::{self, AccountRow};
 use crate::storage::interactions::{self, ViewerMarks};
@@ -58,9 +60,9 @@ pub async fn account_list(state: &AppState, ids: &[i64]) -> AppResult<Vec<Accoun
 
 struct Loaded {
     statuses: HashMap<i64, StatusRow>,
-    accounts: HashMap<i64, AccountRow>,
-    mentions: HashMap<i64, Vec<i64>>,
-    tags: HashMap<i64, Vec<String>>,
+    accounts: HashMap<i64, Arc<AccountRow>>,
+    /// Mentions and tags by status id.
+    parts: HashMap<i64, Arc<StatusParts>>,
     apps: HashMap<i64, StatusApplication>,
     marks: ViewerMarks,
     /// Rendered attachments and polls by status id.
@@ -85,26 +87,14 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
     // Quoted posts join the page's statuses, so they load with everything else.
     let mut quotes = crate::services::quotes::load(state, viewer, &mut statuses).await?;
     let ids: Vec<i64> = statuses.keys().copied().collect();
-    let (mention_rows, tag_rows) = statuses::mentions_and_tags_of(db, &ids).await?;
-    let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (status, account) in mention_rows {
-        mentions.entry(status).or_default().push(account);
-    }
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (status, name) in tag_rows {
-        tags.entry(status).or_default().push(name);
-    }
+    let parts = read_cache::status_parts(state, &ids).await?;
     let cards = quotes.take_cards();
     let mut account_ids: Vec<i64> = statuses.values().map(|s| s.account_id).collect();
-    account_ids.extend(mentions.values().flatten());
+    account_ids.extend(parts.values().flat_map(|p| p.mentions.iter()));
     account_ids.extend(cards.values().filter_map(|c| c.author_account_id));
     account_ids.sort_unstable();
     account_ids.dedup();
-    let accounts = accounts::accounts_by_ids(db, &account_ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let accounts = read_cache::accounts(state, &account_ids).await?;
     let mut app_ids: Vec<i64> = statuses.values().filter_map(|s| s.application_id).collect();
     app_ids.sort_unstable();
     app_ids.dedup();
@@ -139,8 +129,7 @@ async fn load(state: &AppState, viewer: Viewer, rows: &[StatusRow]) -> AppResult
         cards,
         statuses,
         accounts,
-        mentions,
-        tags,
+        parts,
         apps,
         marks,
     })
@@ -184,10 +173,10 @@ fn build(
         media_attachments: l.media.get(&row.id).cloned().unwrap_or_default(),
         application: row.application_id.and_then(|id| l.apps.get(&id).cloned()),
         mentions: l
-            .mentions
+            .parts
             .get(&row.id)
             .into_iter()
-            .flatten()
+            .flat_map(|p| p.mentions.iter())
             .filter_map(|id| l.accounts.get(id))
             .map(|a| Mention {
                 id: a.id.to_string(),
@@ -197,10 +186,10 @@ fn build(
             })
             .collect(),
         tags: l
-            .tags
+            .parts
             .get(&row.id)
             .into_iter()
-            .flatten()
+            .flat_map(|p| p.tags.iter())
             .map(|name| StatusTag {
                 name: name.to_lowercase(),
                 url: tag_url(state, name),
@@ -219,7 +208,14 @@ fn build(
             .get(&row.id)
             .filter(|_| row.reblog_of_id.is_none())
             .and_then(|c| {
-                serde_json::to_value(crate::services::cards::entity(state, c, &l.accounts)).ok()
+                serde_json::to_value(crate::services::cards::entity(
+                    state,
+                    c,
+                    c.author_account_id
+                        .and_then(|id| l.accounts.get(&id))
+                        .map(|a| &**a),
+                ))
+                .ok()
             }),
         language: row.language.clone(),
         quote,

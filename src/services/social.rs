@@ -93,8 +93,8 @@ pub async fn follow(
         )
         .await?;
         if new {
-            accounts::bump(&mut **tx, me.account.id, AccountCounter::Following, 1).await?;
-            accounts::bump(&mut **tx, target.id, AccountCounter::Followers, 1).await?;
+            accounts::bump(&mut tx, me.account.id, AccountCounter::Following, 1).await?;
+            accounts::bump(&mut tx, target.id, AccountCounter::Followers, 1).await?;
             timelines::backfill_feed(&mut **tx, me.account.id, target.id).await?;
             notify(&mut tx, target.id, me.account.id, "follow", None, now).await?;
         }
@@ -132,8 +132,8 @@ pub async fn follow(
 
 async fn drop_follow(tx: &mut WriteTx, follower: i64, followed: i64) -> AppResult<()> {
     if social::remove(&mut ***tx, Relation::Follow, follower, followed).await? {
-        accounts::bump(&mut ***tx, follower, AccountCounter::Following, -1).await?;
-        accounts::bump(&mut ***tx, followed, AccountCounter::Followers, -1).await?;
+        accounts::bump(tx, follower, AccountCounter::Following, -1).await?;
+        accounts::bump(tx, followed, AccountCounter::Followers, -1).await?;
         timelines::remove_author_from_feed(&mut ***tx, follower, followed).await?;
         crate::storage::lists::remove_from_owner_lists(&mut ***tx, follower, followed).await?;
         notifications::retract(&mut ***tx, followed, follower, "follow", None).await?;
@@ -231,8 +231,8 @@ pub async fn answer_request(
         )
         .await?;
         if new {
-            accounts::bump(&mut **tx, requester.id, AccountCounter::Following, 1).await?;
-            accounts::bump(&mut **tx, me.account.id, AccountCounter::Followers, 1).await?;
+            accounts::bump(&mut tx, requester.id, AccountCounter::Following, 1).await?;
+            accounts::bump(&mut tx, me.account.id, AccountCounter::Followers, 1).await?;
             timelines::backfill_feed(&mut **tx, requester.id, me.account.id).await?;
             notify(&mut tx, me.account.id, requester.id, "follow", None, now).await?;
         }

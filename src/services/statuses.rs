@@ -432,9 +432,9 @@ pub async fn create(
     write_mentions_and_tags(&mut tx, id, &mentioned, &new.text, now).await?;
     timelines::insert_feed(&mut **tx, author.id, id, author.id).await?;
     if visibility != Visibility::Direct {
-        accounts::bump(&mut **tx, author.id, AccountCounter::Statuses, 1).await?;
+        accounts::bump(&mut tx, author.id, AccountCounter::Statuses, 1).await?;
     }
-    accounts::set_last_status_at(&mut **tx, author.id, now).await?;
+    accounts::set_last_status_at(&mut tx, author.id, now).await?;
     if let Some(p) = &parent {
         store::bump(&mut **tx, p.id, Counter::Replies, 1).await?;
     }
@@ -522,7 +522,7 @@ pub(crate) async fn remove(tx: &mut WriteTx, s: &StatusRow, now: i64) -> AppResu
         crate::storage::conversations::forget_status(tx, s.id).await?;
     }
     if s.visibility != "direct" && s.reblog_of_id.is_none() {
-        accounts::bump(&mut ***tx, s.account_id, AccountCounter::Statuses, -1).await?;
+        accounts::bump(tx, s.account_id, AccountCounter::Statuses, -1).await?;
     }
     if let Some(parent) = s.in_reply_to_id {
         store::bump(&mut ***tx, parent, Counter::Replies, -1).await?;

@@ -1,8 +1,9 @@
 //! accounts and users.
 
+use super::{Change, WriteTx};
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Default, FromRow)]
 pub struct AccountRow {
     pub id: i64,
     pub username: String,
@@ -328,9 +329,11 @@ pub enum AccountCounter {
     Following,
 }
 
-/// Adds `delta` to an account's counter, never going below zero.
-pub async fn bump<'e, E: Executor<'e, Database = Any>>(
-    db: E,
+/// Adds `delta` to an account's counter, never going below zero. The counters' writers take
+/// the transaction to record [`Change::AccountChanged`] themselves: cached account rows carry
+/// the counters, and these writes are too many to leave to each caller.
+pub async fn bump(
+    tx: &mut WriteTx,
     account_id: i64,
     counter: AccountCounter,
     delta: i64,
@@ -345,28 +348,26 @@ pub async fn bump<'e, E: Executor<'e, Database = Any>>(
     ))
     .bind(delta)
     .bind(account_id)
-    .execute(db)
+    .execute(&mut ***tx)
     .await?;
+    tx.record(Change::AccountChanged(account_id));
     Ok(())
 }
 
-pub async fn set_last_status_at<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    account_id: i64,
-    at: i64,
-) -> sqlx::Result<()> {
+pub async fn set_last_status_at(tx: &mut WriteTx, account_id: i64, at: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE accounts SET last_status_at = $1 WHERE id = $2")
         .bind(at)
         .bind(account_id)
-        .execute(db)
+        .execute(&mut ***tx)
         .await?;
+    tx.record(Change::AccountChanged(account_id));
     Ok(())
 }
 
 /// A new status by `account_id` created at `at`: its last-status time, and its statuses
 /// count when `counted` (direct messages are not counted), in one statement.
-pub async fn status_posted<'e, E: Executor<'e, Database = Any>>(
-    db: E,
+pub async fn status_posted(
+    tx: &mut WriteTx,
     account_id: i64,
     counted: bool,
     at: i64,
@@ -377,8 +378,9 @@ pub async fn status_posted<'e, E: Executor<'e, Database = Any>>(
     .bind(i64::from(counted))
     .bind(at)
     .bind(account_id)
-    .execute(db)
+    .execute(&mut ***tx)
     .await?;
+    tx.record(Change::AccountChanged(account_id));
     Ok(())
 }
 

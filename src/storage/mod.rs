@@ -112,9 +112,11 @@ pub enum Change {
     },
     /// An account's filters changed (its user streams get `filters_changed`).
     FiltersChanged(i64),
-    /// A local account's row or login changed (suspension, approval, profile, defaults…):
-    /// the read caches drop their copy (services/read_cache.rs).
+    /// An account's row (local or remote: profile, counters, suspension…) or its login
+    /// changed: the read caches drop their copies (services/read_cache.rs).
     AccountChanged(i64),
+    /// Every account of a domain changed at once (a domain's sanction placed or lifted).
+    DomainAccountsChanged,
     /// Access tokens were revoked: the read caches forget every token's grant.
     TokensRevoked,
     /// Accepted notification requests joined an account's notifications.
