@@ -294,7 +294,7 @@ fn cache_metrics(state: &AppState, registry: &mut Registry) {
     }
     registry.register(
         "read_cache_lookups",
-        "Read-cache lookups (tokens, logins, filters, accounts, status parts) answered from memory or not",
+        "Read-cache lookups (tokens, logins, filters, accounts, status parts, domain blocks) answered from memory or not",
         lookups,
     );
     let entries = Family::<Labels, Gauge>::default();

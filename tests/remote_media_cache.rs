@@ -567,26 +567,18 @@ async fn rejected_media(backend: Backend) {
         return;
     };
     let (_, alice, bob) = pair(&a, &b).await;
-    let now = b.state.clock.now_micros();
-    herd::storage::moderation::insert_domain_block(
-        &b.state.db.pool,
-        &herd::storage::moderation::DomainBlockRow {
-            id: herd::ids::next_id_at(now / 1000),
-            domain: a.state.config.domain.clone(),
-            severity: "noop".into(),
-            reject_media: 1,
-            reject_reports: 0,
-            private_comment: String::new(),
-            public_comment: String::new(),
-            obfuscate: 0,
-            citation: "federation-policy@1#1".into(),
-            moderator_account_id: None,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .await
-    .expect("block");
+    // Placed after B has heard from A (its lookups of A's domain are cached): the block
+    // must apply to the very next post.
+    let (_, moderator) = common::moderation::user(&b, "modr", Some("moderator"), true).await;
+    let (status, block) = b
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            &moderator,
+            json!({ "domain": a.state.config.domain, "severity": "noop", "reject_media": true,
+                    "policy_clause": "federation-policy@1#3.3" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{block}");
     let media = post_picture(&a, &alice, "from a rejected domain", png(300, 200, 5)).await;
     settle(&a, &b).await;
     let copy = on_b(&b, &bob, "from a rejected domain").await;

@@ -76,6 +76,7 @@ pub mod federation_hooks {
         old: Option<&DomainBlockRow>,
         new: Option<&DomainBlockRow>,
     ) -> AppResult<()> {
+        tx.record(crate::storage::Change::DomainBlocksChanged);
         crate::services::federation::domain_block_applied(tx, old, new).await
     }
 }
@@ -1146,16 +1147,24 @@ pub async fn domain_block_for(state: &AppState, domain: &str) -> AppResult<Optio
         _ => domain.as_str(),
     };
     let is_ip = host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[');
+    // Every inbox POST asks: the answer (mostly "none") is kept until a block changes.
+    let cache = &state.read_cache;
+    if let Some(known) = cache.domain_block(&domain) {
+        return Ok(known.map(|b| (*b).clone()));
+    }
+    let ticket = cache.ticket();
     let mut candidate = domain.as_str();
-    loop {
+    let found = loop {
         if let Some(b) = store::domain_block_by_domain(&state.db.pool, candidate).await? {
-            return Ok(Some(b));
+            break Some(b);
         }
         match candidate.split_once('.') {
             Some((_, parent)) if !is_ip && parent.contains('.') => candidate = parent,
-            _ => return Ok(None),
+            _ => break None,
         }
-    }
+    };
+    cache.put_domain_block(ticket, &domain, found.clone().map(std::sync::Arc::new));
+    Ok(found)
 }
 
 pub async fn create_domain_allow(

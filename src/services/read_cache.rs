@@ -14,6 +14,8 @@
 //!   [`Change::DomainAccountsChanged`] (a domain's sanction touches all of its accounts).
 //! - `parts`: a status's mentions and tags, by status id. They change only when the status is
 //!   edited ([`Change::StatusEdited`]) or deleted.
+//! - `domains`: the domain block (or none) that covers a domain, as every inbox POST, actor
+//!   fetch and delivery asks. Emptied by [`Change::DomainBlocksChanged`].
 //!
 //! Correctness rules:
 //! - Invalidation happens as a write transaction commits (the commit hook calls
@@ -44,6 +46,7 @@ use crate::error::AppResult;
 use crate::http::auth::CurrentUser;
 use crate::scopes::Scopes;
 use crate::storage::accounts::AccountRow;
+use crate::storage::moderation::DomainBlockRow;
 use crate::storage::Change;
 
 /// An access token's grant, as cached.
@@ -206,11 +209,12 @@ pub struct ReadCache {
     filters: Mutex<Shelf<i64, Arc<CachedFilters>>>,
     accounts: Mutex<Shelf<i64, Arc<AccountRow>>>,
     parts: Mutex<Shelf<i64, Arc<StatusParts>>>,
+    domains: Mutex<Shelf<String, Option<Arc<DomainBlockRow>>>>,
     pub stats: CacheStats,
 }
 
 /// The shelves' names, in the order [`ReadCache::sizes`] reports them.
-pub const SHELVES: [&str; 5] = ["tokens", "users", "filters", "accounts", "parts"];
+pub const SHELVES: [&str; 6] = ["tokens", "users", "filters", "accounts", "parts", "domains"];
 
 /// What one commit made stale, as sent to the other nodes.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +231,9 @@ pub struct Forget {
     /// Every cached account row (a domain's accounts changed together).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all_accounts: bool,
+    /// Every cached domain-block lookup.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub domain_blocks: bool,
     /// The node that committed (it skips its own message).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node: String,
@@ -242,6 +249,7 @@ impl Forget {
                 Change::FiltersChanged(id) => f.filters.push(*id),
                 Change::TokensRevoked => f.tokens = true,
                 Change::DomainAccountsChanged => f.all_accounts = true,
+                Change::DomainBlocksChanged => f.domain_blocks = true,
                 Change::StatusEdited(id) => f.statuses.push(*id),
                 Change::StatusDeleted { status_id, .. } => f.statuses.push(*status_id),
                 _ => {}
@@ -256,6 +264,7 @@ impl Forget {
             && self.statuses.is_empty()
             && !self.tokens
             && !self.all_accounts
+            && !self.domain_blocks
     }
 }
 
@@ -272,9 +281,15 @@ impl ReadCache {
             usize::try_from(config.memory_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
         // Logins and accounts are the largest rows; a page's authors are many, its readers
         // few. Tokens and filters are small and few per reader.
-        let eighth = budget / 8;
-        let (tokens, users, filters, accounts, parts) =
-            (eighth, 2 * eighth, eighth, 3 * eighth, eighth);
+        let sixteenth = budget / 16;
+        let (tokens, users, filters, accounts, parts, domains) = (
+            2 * sixteenth,
+            4 * sixteenth,
+            2 * sixteenth,
+            6 * sixteenth,
+            sixteenth,
+            sixteenth,
+        );
         ReadCache {
             enabled: budget > 0 && config.ttl_seconds > 0,
             ttl: Duration::from_secs(config.ttl_seconds),
@@ -284,6 +299,7 @@ impl ReadCache {
             filters: Mutex::new(Shelf::new(filters)),
             accounts: Mutex::new(Shelf::new(accounts)),
             parts: Mutex::new(Shelf::new(parts)),
+            domains: Mutex::new(Shelf::new(domains)),
             stats: CacheStats::default(),
         }
     }
@@ -346,6 +362,27 @@ impl ReadCache {
                 96 + 8 * p.mentions.len() + p.tags.iter().map(|t| 32 + t.len()).sum::<usize>();
             shelf.put(ticket, *id, p.clone(), weight, self.ttl);
         }
+    }
+
+    /// The domain block covering `domain` (normalised), if the shelf has the answer.
+    pub fn domain_block(&self, domain: &str) -> Option<Option<Arc<DomainBlockRow>>> {
+        if !self.enabled {
+            return None;
+        }
+        self.counted(lock(&self.domains).get(domain, self.ttl))
+    }
+
+    pub fn put_domain_block(
+        &self,
+        ticket: Ticket,
+        domain: &str,
+        block: Option<Arc<DomainBlockRow>>,
+    ) {
+        if !self.enabled {
+            return;
+        }
+        let weight = 128 + domain.len() + block.as_ref().map_or(0, |b| 256 + b.domain.len());
+        lock(&self.domains).put(ticket, domain.to_string(), block, weight, self.ttl);
     }
 
     /// Taken before reading what will be stored.
@@ -443,6 +480,9 @@ impl ReadCache {
         }
         each(&self.parts, &f.statuses, at);
         each(&self.filters, &f.filters, at);
+        if f.domain_blocks {
+            lock(&self.domains).clear_at(at);
+        }
     }
 
     /// Empties every shelf (a node that may have missed invalidations).
@@ -453,10 +493,11 @@ impl ReadCache {
         lock(&self.filters).clear_at(at);
         lock(&self.accounts).clear_at(at);
         lock(&self.parts).clear_at(at);
+        lock(&self.domains).clear_at(at);
     }
 
     /// Entries held and estimated bytes, per shelf (in the order of [`SHELVES`]).
-    pub fn sizes(&self) -> [(usize, usize); 5] {
+    pub fn sizes(&self) -> [(usize, usize); 6] {
         fn size<K, V>(s: &Mutex<Shelf<K, V>>) -> (usize, usize) {
             let s = lock(s);
             (s.map.len(), s.bytes)
@@ -467,6 +508,7 @@ impl ReadCache {
             size(&self.filters),
             size(&self.accounts),
             size(&self.parts),
+            size(&self.domains),
         ]
     }
 }
@@ -664,14 +706,15 @@ mod tests {
             statuses: vec![5],
             tokens: true,
             all_accounts: true,
+            domain_blocks: true,
             node: "n1".into(),
         };
         assert_eq!(parse_payload(&payload(&f).unwrap()), Some(f));
         assert_eq!(parse_payload("reload-settings"), None);
     }
 
-    /// Every storage function that writes an account's row, its login, its tokens, or a
-    /// status's mentions and tags, and what keeps the caches right after it. A new writer
+    /// Every storage function that writes an account's row, its login, its tokens, a
+    /// status's mentions and tags, or a domain block, and what keeps the caches right after it. A new writer
     /// fails this test until it is listed here (and its callers record the change): the
     /// caches must hear of every such write.
     #[test]
@@ -710,10 +753,13 @@ mod tests {
             ),
             ("federation::unsanction_domain", "DomainAccountsChanged"),
             ("federation::upsert_remote", "AccountChanged (store_actor)"),
+            ("moderation::delete_domain_block", "DomainBlocksChanged"),
+            ("moderation::insert_domain_block", "DomainBlocksChanged"),
             ("moderation::revoke_tokens", "TokensRevoked"),
             ("moderation::set_account_flag", "AccountChanged"),
             ("moderation::set_user_approved", "AccountChanged"),
             ("moderation::set_user_disabled", "AccountChanged"),
+            ("moderation::update_domain_block", "DomainBlocksChanged"),
             ("oauth::revoke_account_tokens", "TokensRevoked"),
             ("oauth::revoke_token", "forget_everywhere"),
             (
@@ -741,6 +787,9 @@ mod tests {
             "DELETE FROM mentions",
             "INTO status_tags",
             "DELETE FROM status_tags",
+            "INTO domain_blocks",
+            "UPDATE domain_blocks",
+            "DELETE FROM domain_blocks",
             "UPDATE users",
             "DELETE FROM users",
             "UPDATE oauth_tokens",

@@ -403,7 +403,10 @@ async fn dispatch(state: &AppState, change: Change) -> AppResult<Option<Message>
         }),
         Change::Proposal(id) => crate::services::live::proposal_message(state, id).await?,
         // Only the read caches hear of these (at commit, in `start`).
-        Change::AccountChanged(_) | Change::DomainAccountsChanged | Change::TokensRevoked => None,
+        Change::AccountChanged(_)
+        | Change::DomainAccountsChanged
+        | Change::DomainBlocksChanged
+        | Change::TokensRevoked => None,
     })
 }
 

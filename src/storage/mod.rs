@@ -117,6 +117,8 @@ pub enum Change {
     AccountChanged(i64),
     /// Every account of a domain changed at once (a domain's sanction placed or lifted).
     DomainAccountsChanged,
+    /// A domain block was created, changed or lifted.
+    DomainBlocksChanged,
     /// Access tokens were revoked: the read caches forget every token's grant.
     TokensRevoked,
     /// Accepted notification requests joined an account's notifications.
