@@ -127,6 +127,9 @@ impl IntoResponse for AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::storage::is_connection_loss(&e) {
+            crate::storage::connection_lost();
+        }
         Self::internal(e)
     }
 }

@@ -53,6 +53,7 @@ pub mod timelines;
 pub mod web_settings;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -173,6 +174,47 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged on its next use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// After a connection to the database was seen lost, every pooled connection is pinged before
+/// use for this long: a server restart drops them all, and the pool finds the dead ones by
+/// ping instead of by failing a statement on each.
+const PING_ALL_AFTER_LOSS_MS: u64 = 30_000;
+
+/// When this process last saw a database connection lost (ms since the Unix epoch; 0: never).
+static CONNECTION_LOST_AT_MS: AtomicU64 = AtomicU64::new(0);
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Notes that a database connection was lost (a listener's connection dropped, a statement
+/// failed for want of its connection).
+pub fn connection_lost() {
+    CONNECTION_LOST_AT_MS.store(now_ms(), Ordering::Relaxed);
+}
+
+fn connection_recently_lost() -> bool {
+    let at = CONNECTION_LOST_AT_MS.load(Ordering::Relaxed);
+    at != 0 && now_ms().saturating_sub(at) < PING_ALL_AFTER_LOSS_MS
+}
+
+/// Whether `e` says the connection itself is gone (rather than the statement being refused).
+pub fn is_connection_loss(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
+        // PostgreSQL's class 08 (connection exception) and 57P0x (the server shutting down or
+        // terminating the session).
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0")),
+        _ => false,
+    }
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Db {
@@ -193,8 +235,24 @@ impl Db {
             .max_connections(max_connections)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(10))
-            // A file database has no connection to lose: no ping round trip per acquire.
-            .test_before_acquire(backend == Backend::Postgres)
+            // sqlx pings every connection it hands out (a round trip before each statement on
+            // PostgreSQL) unless told not to. A file database has no connection to lose; a
+            // PostgreSQL connection is pinged only when it sat idle long enough that the
+            // server may have dropped it meanwhile (a restart, an idle timeout). One that
+            // broke while busy fails its statement and is closed as sqlx takes it back (it
+            // pings on release), so a restart costs each pooled connection one error at most.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres
+                        && (meta.idle_for > PING_AFTER_IDLE || connection_recently_lost())
+                    {
+                        use sqlx::Connection;
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

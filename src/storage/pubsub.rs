@@ -55,10 +55,11 @@ impl Listener {
     /// The next payload; `Ok(None)` when the connection was lost (notifications sent until a
     /// new connection listens again are gone).
     pub async fn next(&mut self) -> Result<Option<String>, sqlx::Error> {
-        Ok(self
-            .0
-            .try_recv()
-            .await?
-            .map(|n: PgNotification| n.payload().to_string()))
+        let next = self.0.try_recv().await;
+        if !matches!(next, Ok(Some(_))) {
+            // The pool's connections were most likely lost with this one.
+            super::connection_lost();
+        }
+        Ok(next?.map(|n: PgNotification| n.payload().to_string()))
     }
 }
