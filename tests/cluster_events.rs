@@ -585,29 +585,29 @@ async fn caches_forget_across_nodes() {
             }
         }
     };
-    let res = a
-        .client
-        .patch(a.url("/api/v1/accounts/update_credentials"))
-        .bearer_auth(&alice)
-        .json(&json!({ "display_name": "Alice Liddell" }))
-        .send()
-        .await
-        .expect("PATCH");
-    assert_eq!(res.status(), 200);
+    let (status, body) = a
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            &alice,
+            json!({ "display_name": "Alice Liddell" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     on_b(
         |s| s["account"]["display_name"] == "Alice Liddell",
         "the new name",
     )
     .await;
-    let res = a
-        .client
-        .put(a.url(&format!("/api/v1/statuses/{zebra}")))
-        .bearer_auth(&alice)
-        .json(&json!({ "status": "a zebra crossing #stripes" }))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(res.status(), 200);
+    let (status, body) = a
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{zebra}"),
+            &alice,
+            json!({ "status": "a zebra crossing #stripes" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     on_b(|s| s["tags"][0]["name"] == "stripes", "the edit's tag").await;
 
     let (status, filter) = a

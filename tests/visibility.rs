@@ -480,15 +480,15 @@ async fn edit_dropping_a_direct_mention(app: &TestApp) {
     let mut bob_ws = connect(app, &format!("access_token={bob}&stream=user")).await;
     let mut bob_direct = connect(app, &format!("access_token={bob}&stream=direct")).await;
 
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/statuses/{sid}")))
-        .bearer_auth(&alice)
-        .json(&json!({"status": "@carol meet at noon, just us"}))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(res.status(), 200);
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{sid}"),
+            &alice,
+            json!({"status": "@carol meet at noon, just us"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     app.run_jobs().await;
 
     // Bob: gone from his home, conversations, notifications and the unread count.
@@ -570,15 +570,15 @@ async fn edit_dropping_a_private_mention(app: &TestApp) {
         .await;
     assert_eq!(status, 200);
 
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/statuses/{sid}")))
-        .bearer_auth(&alice)
-        .json(&json!({"status": "the plan, for followers only"}))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(res.status(), 200);
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{sid}"),
+            &alice,
+            json!({"status": "the plan, for followers only"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     app.run_jobs().await;
 
     // Carol: not a follower, no longer mentioned: nothing left.
@@ -813,15 +813,15 @@ async fn a_warm_cache_shows_changes_at_once(app: &TestApp) {
     assert_eq!(names(&seen["tags"], "name"), ["zebra"], "{seen}");
 
     warm().await;
-    let res = app
-        .client
-        .patch(app.url("/api/v1/accounts/update_credentials"))
-        .bearer_auth(&alice)
-        .json(&json!({ "display_name": "Alice Liddell" }))
-        .send()
-        .await
-        .expect("PATCH");
-    assert_eq!(res.status(), 200);
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            &alice,
+            json!({ "display_name": "Alice Liddell" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let seen = entry(bob.clone()).await;
     assert_eq!(seen["account"]["display_name"], "Alice Liddell", "{seen}");
 
@@ -847,15 +847,15 @@ async fn a_warm_cache_shows_changes_at_once(app: &TestApp) {
     assert_eq!(seen["sensitive"], true, "{seen}");
 
     warm().await;
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/statuses/{first}")))
-        .bearer_auth(&alice)
-        .json(&json!({ "status": "hello @dave #stripes" }))
-        .send()
-        .await
-        .expect("PUT");
-    assert_eq!(res.status(), 200);
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{first}"),
+            &alice,
+            json!({ "status": "hello @dave #stripes" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let seen = entry(bob.clone()).await;
     assert_eq!(names(&seen["mentions"], "username"), ["dave"], "{seen}");
     assert_eq!(names(&seen["tags"], "name"), ["stripes"], "{seen}");

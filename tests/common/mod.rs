@@ -303,14 +303,27 @@ impl TestApp {
 
     /// POST with a bearer token and a JSON body; returns (status, JSON body).
     pub async fn post_json(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send_json(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    /// `method` with a bearer token and a JSON body (PUT for an edit, PATCH for a profile);
+    /// returns (status, JSON body).
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let res = self
             .client
-            .post(self.url(path))
+            .request(method.clone(), self.url(path))
             .bearer_auth(token)
             .json(&body)
             .send()
             .await
-            .expect("POST");
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
