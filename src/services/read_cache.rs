@@ -255,6 +255,11 @@ impl Forget {
                 _ => {}
             }
         }
+        // A post bumps its author's counters twice, a follow two accounts' once each.
+        for ids in [&mut f.accounts, &mut f.filters, &mut f.statuses] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
         f
     }
 
