@@ -234,6 +234,9 @@ pub struct Forget {
     /// Every cached domain-block lookup.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub domain_blocks: bool,
+    /// Everything (what to forget was too long to name in one message).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
     /// The node that committed (it skips its own message).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node: String,
@@ -263,8 +266,28 @@ impl Forget {
         f
     }
 
+    /// What `forgets` make stale together (a dispatcher's batch of commits).
+    pub fn merged<'a>(forgets: impl IntoIterator<Item = &'a Forget>) -> Forget {
+        let mut m = Forget::default();
+        for f in forgets {
+            m.accounts.extend(&f.accounts);
+            m.filters.extend(&f.filters);
+            m.statuses.extend(&f.statuses);
+            m.tokens |= f.tokens;
+            m.all_accounts |= f.all_accounts;
+            m.domain_blocks |= f.domain_blocks;
+            m.all |= f.all;
+        }
+        for ids in [&mut m.accounts, &mut m.filters, &mut m.statuses] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        m
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty()
+        !self.all
+            && self.accounts.is_empty()
             && self.filters.is_empty()
             && self.statuses.is_empty()
             && !self.tokens
@@ -465,6 +488,10 @@ impl ReadCache {
         if f.is_empty() {
             return;
         }
+        if f.all {
+            self.clear();
+            return;
+        }
         let at = self.next_epoch();
         fn each(shelf: &Mutex<Shelf<i64, impl Clone>>, ids: &[i64], at: u64) {
             if !ids.is_empty() {
@@ -601,9 +628,23 @@ pub async fn forget_everywhere(state: &crate::state::AppState, change: Change) {
     }
 }
 
-/// The payload that tells the other nodes what to forget.
+/// PostgreSQL refuses a notification payload of 8,000 bytes or more.
+const PAYLOAD_MAX: usize = 7_900;
+
+/// The payload that tells the other nodes what to forget; one too long for a notification
+/// (a domain's suspension severing a thousand follows names every account involved) tells
+/// them to forget everything instead.
 pub fn payload(f: &Forget) -> Option<String> {
-    serde_json::to_string(f)
+    let json = serde_json::to_string(f).ok()?;
+    if PAYLOAD_PREFIX.len() + json.len() <= PAYLOAD_MAX {
+        return Some(format!("{PAYLOAD_PREFIX}{json}"));
+    }
+    let everything = Forget {
+        all: true,
+        node: f.node.clone(),
+        ..Forget::default()
+    };
+    serde_json::to_string(&everything)
         .ok()
         .map(|json| format!("{PAYLOAD_PREFIX}{json}"))
 }
@@ -712,10 +753,31 @@ mod tests {
             tokens: true,
             all_accounts: true,
             domain_blocks: true,
+            all: false,
             node: "n1".into(),
         };
         assert_eq!(parse_payload(&payload(&f).unwrap()), Some(f));
         assert_eq!(parse_payload("reload-settings"), None);
+        // Too many ids for one notification: the other nodes forget everything.
+        let long = Forget {
+            accounts: (0..2000).map(|i| 117_000_000_000_000_000 + i).collect(),
+            node: "n1".into(),
+            ..Forget::default()
+        };
+        let sent = payload(&long).unwrap();
+        assert!(sent.len() < 8000, "{} bytes", sent.len());
+        let heard = parse_payload(&sent).unwrap();
+        assert!(heard.all && heard.accounts.is_empty() && heard.node == "n1");
+        let c = cache(1);
+        c.put_accounts(
+            c.ticket(),
+            &[Arc::new(AccountRow {
+                id: 5,
+                ..AccountRow::default()
+            })],
+        );
+        c.forget(&heard);
+        assert_eq!(c.accounts(&[5]).1, [5], "everything was forgotten");
     }
 
     /// Every storage function that writes an account's row, its login, its tokens, a

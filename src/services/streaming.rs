@@ -200,6 +200,9 @@ impl Hub {
     }
 }
 
+/// The most commits the dispatcher takes up at once.
+const DISPATCH_BATCH: usize = 64;
+
 /// Hooks the hub to committed writes: one dispatcher task, in commit order.
 pub fn start(state: &AppState) {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<Change>, read_cache::Forget)>();
@@ -215,10 +218,24 @@ pub fn start(state: &AppState) {
     }));
     let cluster = crate::services::cluster_events::enabled(state);
     tokio::spawn(async move {
-        while let Some((changes, forget)) = rx.recv().await {
+        while let Some(first) = rx.recv().await {
             let Some(state) = weak.upgrade() else { break };
-            if cluster && !forget.is_empty() {
-                crate::services::cluster_events::publish_forget(&state, &forget).await;
+            // Whatever else has committed meanwhile goes with it: the other nodes hear one
+            // cache message for the batch rather than one per commit, so a burst of posts
+            // (each bumps its author's counters) does not queue a notification per post
+            // ahead of the posts' own events.
+            let mut batch = vec![first];
+            while batch.len() < DISPATCH_BATCH {
+                match rx.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            if cluster {
+                let forget = read_cache::Forget::merged(batch.iter().map(|(_, f)| f));
+                if !forget.is_empty() {
+                    crate::services::cluster_events::publish_forget(&state, &forget).await;
+                }
             }
             let logging = crate::services::live::log_wanted(&state);
             if !logging {
@@ -227,7 +244,7 @@ pub fn start(state: &AppState) {
             if state.stream.listeners() == 0 && !cluster && !logging {
                 continue; // nobody is listening: nothing to work out
             }
-            for change in changes {
+            for change in batch.into_iter().flat_map(|(changes, _)| changes) {
                 match dispatch(&state, change).await {
                     Ok(Some(mut m)) if !m.streams.is_empty() => {
                         // Logged first, so the id travels with the event to every node.
