@@ -229,6 +229,24 @@ async fn drive(
     Ok((all, elapsed))
 }
 
+/// What one load task measured: its latencies (ms) and the answers it did not count as served.
+pub(crate) type Measured = (Vec<f64>, Vec<String>);
+
+/// Waits for load tasks: all their latencies (unsorted, so the caller can stop its clock
+/// first) and refusals.
+pub(crate) async fn gather(
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Measured>>>,
+) -> anyhow::Result<Measured> {
+    let mut lat = Vec::new();
+    let mut refused = Vec::new();
+    for t in tasks {
+        let (l, r) = t.await??;
+        lat.extend(l);
+        refused.extend(r);
+    }
+    Ok((lat, refused))
+}
+
 /// A bench's server, answering on its listener until [`Served::stop`].
 pub(crate) struct Served {
     stop: tokio::sync::oneshot::Sender<()>,

@@ -380,13 +380,7 @@ pub async fn ingest(cfg: IngestBench) -> anyhow::Result<()> {
             anyhow::Ok((lat, bad))
         }));
     }
-    let mut lat = Vec::new();
-    let mut bad = Vec::new();
-    for t in tasks {
-        let (l, b) = t.await??;
-        lat.extend(l);
-        bad.extend(b);
-    }
+    let (mut lat, bad) = crate::bench::gather(tasks).await?;
     let secs = started.elapsed().as_secs_f64();
     lat.sort_by(|a, b| a.total_cmp(b));
     // The fan-out jobs the Creates queued, drained.

@@ -262,13 +262,7 @@ async fn run(cfg: &JobBurstBench, database_url: Option<&str>) -> anyhow::Result<
             anyhow::Ok((lat, refused))
         }));
     }
-    let mut lat = Vec::new();
-    let mut refused = Vec::new();
-    for t in tasks {
-        let (l, r) = t.await??;
-        lat.extend(l);
-        refused.extend(r);
-    }
+    let (mut lat, refused) = crate::bench::gather(tasks).await?;
     let burst = started.elapsed().as_secs_f64();
     lat.sort_by(|a, b| a.total_cmp(b));
     let left_at_end = count(&state, "SELECT COUNT(*) FROM jobs").await?;
