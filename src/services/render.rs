@@ -304,10 +304,11 @@ pub async fn notifications(
     let mut from_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
     from_ids.sort_unstable();
     from_ids.dedup();
-    let accounts = accounts_by_id(
-        state,
-        accounts::accounts_by_ids(&state.db.pool, &from_ids).await?,
-    );
+    let accounts: HashMap<i64, Account> = read_cache::accounts(state, &from_ids)
+        .await?
+        .into_iter()
+        .map(|(id, a)| (id, Account::from_row(state, &a, &[])))
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for n in rows {
         let Some(account) = accounts.get(&n.from_account_id) else {
